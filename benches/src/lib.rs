@@ -1,0 +1,1 @@
+//! Seeded input generators shared by the criterion benchmarks and the peer comparison.

@@ -1,0 +1,6 @@
+//! The `crm` command line.
+
+fn main() {
+    eprintln!("crm: no commands yet");
+    std::process::exit(2);
+}

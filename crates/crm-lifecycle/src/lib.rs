@@ -1,0 +1,3 @@
+//! Data-defined state machines and churn / lifetime-value models.
+//!
+//! This crate is filled in by the lifecycle and churn work; it compiles as an empty shell until then.
