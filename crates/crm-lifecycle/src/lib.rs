@@ -1,3 +1,5 @@
 //! Data-defined state machines and churn / lifetime-value models.
 //!
-//! This crate is filled in by the lifecycle and churn work; it compiles as an empty shell until then.
+//! This crate is filled in by the lifecycle and churn work.
+
+pub mod churn;

@@ -1,0 +1,2 @@
+//! Probabilistic customer-base models (BG/NBD, MBG/NBD, Pareto/NBD, sBG, Gamma-Gamma),
+//! lifetime value and an explainable churn health score.
