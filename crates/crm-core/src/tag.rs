@@ -1,0 +1,96 @@
+//! Tags: short normalized labels on customers, tickets and survey responses.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::validation::ValidationError;
+
+/// The longest tag, in characters (after normalization).
+pub const MAX_TAG_CHARS: usize = 64;
+
+/// A normalized label: trimmed, lowercased (Unicode), each run of inner whitespace replaced
+/// by one `-`; non-empty, no control characters, at most [`MAX_TAG_CHARS`] characters.
+/// Normalizing a tag again changes nothing, so tags compare as users expect.
+///
+/// ```
+/// use crm_core::Tag;
+/// let t = Tag::new("  Key   Account ")?;
+/// assert_eq!(t.as_str(), "key-account");
+/// assert_eq!(Tag::new("KEY-account")?, t);
+/// assert_eq!(Tag::new("Größe")?.as_str(), "größe");
+/// assert!(Tag::new(" ").is_err());
+/// # Ok::<(), crm_core::ValidationError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(try_from = "String", into = "String"))]
+pub struct Tag(String);
+
+impl Tag {
+    /// Normalizes and validates a tag.
+    pub fn new(input: &str) -> Result<Tag, ValidationError> {
+        const FIELD: &str = "tag";
+        if input.chars().any(char::is_control) {
+            return Err(ValidationError::ControlCharacter { field: FIELD });
+        }
+        let normalized = input
+            .split_whitespace()
+            .map(str::to_lowercase)
+            .collect::<Vec<_>>()
+            .join("-");
+        if normalized.is_empty() {
+            return Err(ValidationError::Empty { field: FIELD });
+        }
+        if normalized.chars().count() > MAX_TAG_CHARS {
+            return Err(ValidationError::TooLong {
+                field: FIELD,
+                max: MAX_TAG_CHARS,
+            });
+        }
+        Ok(Tag(normalized))
+    }
+
+    /// The normalized tag.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for Tag {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Tag::new(s)
+    }
+}
+
+impl TryFrom<String> for Tag {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Tag::new(&s)
+    }
+}
+
+impl TryFrom<&str> for Tag {
+    type Error = ValidationError;
+    fn try_from(s: &str) -> Result<Self, Self::Error> {
+        Tag::new(s)
+    }
+}
+
+impl From<Tag> for String {
+    fn from(t: Tag) -> String {
+        t.0
+    }
+}
+
+impl AsRef<str> for Tag {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Tag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

@@ -1,0 +1,97 @@
+//! Purchases and refunds: the input of RFM segmentation and customer-lifetime-value models.
+//!
+//! ```
+//! use chrono::Utc;
+//! use crm_core::transaction::Transaction;
+//!
+//! let sale = Transaction::new("TX-1".parse()?, 42.into(), Utc::now(), "59.90 EUR".parse()?);
+//! let refund = Transaction::new("TX-2".parse()?, 42.into(), Utc::now(), "-19.90 EUR".parse()?);
+//! assert!(!sale.is_refund());
+//! assert!(refund.is_refund());
+//! refund.validate()?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+
+use crate::ids::{CustomerId, MAX_KEY_LEN, TransactionId};
+use crate::money::Money;
+use crate::validation::{MAX_SHORT_TEXT_CHARS, ValidationError, check_text};
+use crate::vocabulary::Channel;
+
+/// A purchase (positive amount) or refund (negative amount) by a customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Transaction {
+    /// The transaction's key.
+    pub id: TransactionId,
+    /// The host's own reference (order or invoice number), at most
+    /// [`MAX_KEY_LEN`] characters.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub external_id: Option<String>,
+    /// The buyer.
+    pub customer: CustomerId,
+    /// When it happened.
+    pub occurred_at: DateTime<Utc>,
+    /// The total amount; negative for a refund.
+    pub amount: Money,
+    /// Units bought or returned (not negative; 1 by default; may be fractional, e.g. kg).
+    pub quantity: Decimal,
+    /// Product name or SKU.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub product: Option<String>,
+    /// Product category.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub category: Option<String>,
+    /// Sales channel.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub channel: Option<Channel>,
+}
+
+impl Transaction {
+    /// A transaction of quantity 1 with no optional fields.
+    pub fn new(
+        id: TransactionId,
+        customer: CustomerId,
+        occurred_at: DateTime<Utc>,
+        amount: Money,
+    ) -> Transaction {
+        Transaction {
+            id,
+            external_id: None,
+            customer,
+            occurred_at,
+            amount,
+            quantity: Decimal::ONE,
+            product: None,
+            category: None,
+            channel: None,
+        }
+    }
+
+    /// True when the amount is negative.
+    pub fn is_refund(&self) -> bool {
+        self.amount.is_negative()
+    }
+
+    /// Checks the texts and the quantity.
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        if let Some(external) = &self.external_id {
+            check_text("transaction.external_id", external, MAX_KEY_LEN)?;
+        }
+        if self.quantity.is_sign_negative() && !self.quantity.is_zero() {
+            return Err(ValidationError::Invalid {
+                field: "transaction.quantity",
+                reason: "must not be negative (a refund has a negative amount, not quantity)",
+            });
+        }
+        if let Some(product) = &self.product {
+            check_text("transaction.product", product, MAX_SHORT_TEXT_CHARS)?;
+        }
+        if let Some(category) = &self.category {
+            check_text("transaction.category", category, MAX_SHORT_TEXT_CHARS)?;
+        }
+        Ok(())
+    }
+}

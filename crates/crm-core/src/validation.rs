@@ -1,0 +1,142 @@
+//! Validation errors for domain records, and the text rules they share.
+//!
+//! Every [`ValidationError`] names the field at fault as `entity.field`
+//! (`customer.name`, `ticket.solved_at`) and says why.
+//!
+//! Text fields follow one rule set: constructors trim surrounding whitespace; the stored text
+//! is non-empty, has no control characters and stays within a per-field length limit in
+//! characters. `validate()` methods check the same rules on records built field by field.
+//!
+//! ```
+//! use chrono::Utc;
+//! use crm_core::{Customer, CustomerId, PartyKind, ValidationError};
+//!
+//! let err = Customer::new(CustomerId::from(1), PartyKind::Person, "   ", Utc::now()).unwrap_err();
+//! assert_eq!(err, ValidationError::Empty { field: "customer.name" });
+//! assert_eq!(err.to_string(), "customer.name: must not be empty");
+//! ```
+
+/// Why a domain record (or one of its fields) is not valid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValidationError {
+    /// A required text is empty (or only whitespace).
+    #[error("{field}: must not be empty")]
+    Empty {
+        /// The field, as `entity.field`.
+        field: &'static str,
+    },
+    /// A text is longer than allowed.
+    #[error("{field}: longer than {max} characters")]
+    TooLong {
+        /// The field, as `entity.field`.
+        field: &'static str,
+        /// The maximum number of characters.
+        max: usize,
+    },
+    /// A text contains a control character (newline, tab, NUL, ...).
+    #[error("{field}: contains a control character")]
+    ControlCharacter {
+        /// The field, as `entity.field`.
+        field: &'static str,
+    },
+    /// A text starts or ends with whitespace (constructors trim; records built field by
+    /// field must too).
+    #[error("{field}: has leading or trailing whitespace")]
+    SurroundingWhitespace {
+        /// The field, as `entity.field`.
+        field: &'static str,
+    },
+    /// A number is outside its allowed range.
+    #[error("{field}: {value} is outside {expected}")]
+    OutOfRange {
+        /// The field, as `entity.field`.
+        field: &'static str,
+        /// The value as given.
+        value: String,
+        /// The allowed range, such as `0..=10`.
+        expected: String,
+    },
+    /// A timestamp lies before the one it must follow.
+    #[error("{field}: is before {earlier}")]
+    TimeOrder {
+        /// The field, as `entity.field`.
+        field: &'static str,
+        /// The field it must not precede.
+        earlier: &'static str,
+    },
+    /// A record refers to itself where that makes no sense (a customer as its own parent).
+    #[error("{field}: refers to the record itself")]
+    SelfReference {
+        /// The field, as `entity.field`.
+        field: &'static str,
+    },
+    /// Fields that contradict each other, or a value that breaks a rule of its own.
+    #[error("{field}: {reason}")]
+    Invalid {
+        /// The field, as `entity.field`.
+        field: &'static str,
+        /// Why the value is not valid.
+        reason: &'static str,
+    },
+}
+
+/// Trims `value` and checks it against the text rules, returning the trimmed text.
+pub(crate) fn clean_text(
+    field: &'static str,
+    value: &str,
+    max_chars: usize,
+) -> Result<String, ValidationError> {
+    let t = value.trim();
+    check_text(field, t, max_chars)?;
+    Ok(t.to_string())
+}
+
+/// Checks already-stored text against the text rules (without trimming).
+pub(crate) fn check_text(
+    field: &'static str,
+    value: &str,
+    max_chars: usize,
+) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return Err(ValidationError::Empty { field });
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ValidationError::ControlCharacter { field });
+    }
+    if value.trim() != value {
+        return Err(ValidationError::SurroundingWhitespace { field });
+    }
+    if value.chars().count() > max_chars {
+        return Err(ValidationError::TooLong {
+            field,
+            max: max_chars,
+        });
+    }
+    Ok(())
+}
+
+/// Checks that `later` (if set) is not before `earlier`.
+pub(crate) fn check_order<T: PartialOrd>(
+    field: &'static str,
+    later: Option<&T>,
+    earlier_field: &'static str,
+    earlier: Option<&T>,
+) -> Result<(), ValidationError> {
+    if let (Some(l), Some(e)) = (later, earlier)
+        && l < e
+    {
+        return Err(ValidationError::TimeOrder {
+            field,
+            earlier: earlier_field,
+        });
+    }
+    Ok(())
+}
+
+/// The longest name of a person or organization, in characters.
+pub const MAX_NAME_CHARS: usize = 256;
+/// The longest short text (subject, title, outcome, reason, product, category), in characters.
+pub const MAX_SHORT_TEXT_CHARS: usize = 512;
+/// The longest free text (comments, attribute text values), in characters.
+pub const MAX_LONG_TEXT_CHARS: usize = 10_000;
