@@ -1,0 +1,511 @@
+//! The command structure. Command, flag and column names are a stable interface that
+//! users script against: do not rename them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const EXIT_STATUS_HELP: &str = "\
+Exit status:
+  0  success
+  1  a failure while running (I/O, database, a model that could not be fitted)
+  2  wrong command-line usage
+  3  a malformed input file (the message names file, line, column and what was expected)
+  4  `crm lifecycle validate` found problems in the state machine";
+
+/// CRM analytics on the command line: a demo of the whole workspace, and every analysis on
+/// your own CSV files or a `crm` SQLite database.
+#[derive(Debug, Parser)]
+#[command(name = "crm", version, about, after_help = EXIT_STATUS_HELP)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every command.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate a synthetic CRM data set, store it in SQLite, run every analysis and write an
+    /// HTML report with charts plus a JSON summary.
+    Demo(DemoArgs),
+    /// Import transactions, customers or survey responses into a database (idempotent,
+    /// all-or-nothing).
+    Import(ImportArgs),
+    /// RFM scores and named segments per customer.
+    Rfm(RfmArgs),
+    /// ABC (Pareto) classes per customer.
+    Abc(AbcArgs),
+    /// Churn models: BG/NBD, MBG/NBD and Pareto/NBD.
+    #[command(subcommand)]
+    Churn(ChurnCommand),
+    /// Customer lifetime value: the Gamma-Gamma spend model.
+    #[command(subcommand)]
+    Clv(ClvCommand),
+    /// Contractual retention: the shifted-beta-geometric model.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+    /// Net Promoter Score from survey responses (scores 0-10).
+    Nps(SurveyArgs),
+    /// Customer satisfaction score from survey responses (scores 1-5 by default).
+    Csat(CsatArgs),
+    /// Customer effort score from survey responses (scores 1-7).
+    Ces(SurveyArgs),
+    /// State machines: validate a definition, or draw it as Graphviz DOT or Mermaid.
+    #[command(subcommand)]
+    Lifecycle(LifecycleCommand),
+}
+
+/// `crm demo`.
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Number of synthetic customers.
+    #[arg(long, default_value_t = 30_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub customers: u32,
+    /// Random seed; the same seed gives the same data set and the same report.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// SQLite database file (created fresh; an existing file is replaced).
+    #[arg(long, default_value = "crm-demo.db")]
+    pub db: PathBuf,
+    /// Directory for `report.html` and `summary.json`.
+    #[arg(long, default_value = "crm-report")]
+    pub out: PathBuf,
+}
+
+/// What `crm import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportKind {
+    /// Transactions (`customer_id,timestamp,amount[,currency][,transaction_id]`, or CDNOW).
+    Transactions,
+    /// Customers (`customer_id,name[,email][,phone][,owner][,created_at]`).
+    Customers,
+    /// Survey responses (`response_id,customer_id,timestamp,score[,group][,tags]`; the
+    /// survey kind is taken from `--survey`).
+    Responses,
+}
+
+/// The layout of a transaction file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TransactionFormat {
+    /// CSV with header `customer_id,timestamp,amount[,currency][,transaction_id]`.
+    #[default]
+    Csv,
+    /// The CDNOW layout: whitespace separated `customer_id date(YYYYMMDD) cds dollars`
+    /// (an extra sample-id column after the customer id is accepted), with or without a
+    /// header line.
+    Cdnow,
+}
+
+/// `crm import`.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// SQLite database file (created when missing).
+    #[arg(long)]
+    pub db: PathBuf,
+    /// What the file holds.
+    pub kind: ImportKind,
+    /// The file to import.
+    pub file: PathBuf,
+    /// Layout of a transaction file.
+    #[arg(long, value_enum, default_value_t = TransactionFormat::Csv)]
+    pub format: TransactionFormat,
+    /// Currency of amounts in files without a `currency` column.
+    #[arg(long, default_value = "USD")]
+    pub currency: String,
+    /// Survey kind of imported responses.
+    #[arg(long, value_enum, default_value_t = SurveyKind::Nps)]
+    pub survey: SurveyKind,
+}
+
+/// A survey kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SurveyKind {
+    /// Net Promoter Score, 0-10.
+    Nps,
+    /// Customer satisfaction, 1-5 by default.
+    Csat,
+    /// Customer effort, 1-7.
+    Ces,
+}
+
+/// Where transactions come from: a file or a database.
+#[derive(Debug, Clone, Args)]
+#[group(id = "transaction_source", required = true, multiple = false)]
+pub struct TransactionSource {
+    /// Transaction file.
+    #[arg(long, value_name = "FILE", group = "transaction_source")]
+    pub transactions: Option<PathBuf>,
+    /// SQLite database written by `crm import` or `crm demo`.
+    #[arg(long, value_name = "PATH", group = "transaction_source")]
+    pub db: Option<PathBuf>,
+}
+
+/// Options of a transaction file.
+#[derive(Debug, Clone, Args)]
+pub struct TransactionOptions {
+    /// Layout of the transaction file.
+    #[arg(long, value_enum, default_value_t = TransactionFormat::Csv)]
+    pub format: TransactionFormat,
+    /// Currency of amounts in files without a `currency` column.
+    #[arg(long, default_value = "USD")]
+    pub currency: String,
+}
+
+/// Where results go.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Write the per-customer table to FILE (`.csv` or `.json`, by extension).
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print a JSON summary on standard output instead of the text summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `crm rfm`.
+#[derive(Debug, Clone, Args)]
+pub struct RfmArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub source: TransactionSource,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub options: TransactionOptions,
+    /// As-of date (`YYYY-MM-DD` or RFC 3339); default: the date of the latest transaction.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Number of score bins per dimension (2-10).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(2..=10))]
+    pub bins: u8,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
+}
+
+/// How ABC classes are assigned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum AbcMode {
+    /// By cumulative share of value: A below 80%, B below 95%, C after.
+    #[default]
+    Share,
+    /// By rank: A = top 5% of customers, B = next 15%, C = the rest.
+    Rank,
+}
+
+/// `crm abc`.
+#[derive(Debug, Clone, Args)]
+pub struct AbcArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub source: TransactionSource,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub options: TransactionOptions,
+    /// Classification rule.
+    #[arg(long, value_enum, default_value_t = AbcMode::Share)]
+    pub mode: AbcMode,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
+}
+
+/// A purchase-count churn model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ChurnModelKind {
+    /// BG/NBD (Fader, Hardie & Lee 2005); parameters r, alpha, a, b.
+    #[default]
+    Bgnbd,
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007); parameters r, alpha, a, b.
+    Mbgnbd,
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987); parameters r, alpha, s, beta.
+    #[value(name = "pareto-nbd")]
+    ParetoNbd,
+}
+
+/// The time unit of customer summaries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum TimeUnitArg {
+    /// Days.
+    Day,
+    /// Weeks.
+    #[default]
+    Week,
+}
+
+/// Where customer summaries come from.
+#[derive(Debug, Clone, Args)]
+#[group(id = "summary_source", required = true, multiple = false)]
+pub struct SummarySource {
+    /// Customer summary CSV with columns `frequency,recency,T` (optional id column first,
+    /// optional `monetary_value` column last).
+    #[arg(long, value_name = "FILE", group = "summary_source")]
+    pub summary: Option<PathBuf>,
+    /// Transaction file, summarised with `--calibration-end`.
+    #[arg(long, value_name = "FILE", group = "summary_source")]
+    pub transactions: Option<PathBuf>,
+    /// SQLite database, summarised with `--calibration-end`.
+    #[arg(long, value_name = "PATH", group = "summary_source")]
+    pub db: Option<PathBuf>,
+}
+
+/// How transactions are summarised.
+#[derive(Debug, Clone, Args)]
+pub struct SummaryOptions {
+    /// End of the calibration period (`YYYY-MM-DD` or RFC 3339); default: the latest
+    /// transaction.
+    #[arg(long, value_name = "DATE")]
+    pub calibration_end: Option<String>,
+    /// End of the holdout period, to count holdout purchases.
+    #[arg(long, value_name = "DATE")]
+    pub holdout_end: Option<String>,
+    /// Time unit of frequency, recency and T.
+    #[arg(long, value_enum, default_value_t = TimeUnitArg::Week)]
+    pub time_unit: TimeUnitArg,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub options: TransactionOptions,
+}
+
+/// `crm churn`.
+#[derive(Debug, Subcommand)]
+pub enum ChurnCommand {
+    /// Fit a model and report its parameters.
+    Fit(ChurnFitArgs),
+    /// Fit a model and score every customer: P(alive), expected purchases, health score and
+    /// risk band.
+    Score(ChurnScoreArgs),
+}
+
+/// `crm churn fit`.
+#[derive(Debug, Clone, Args)]
+pub struct ChurnFitArgs {
+    /// The model.
+    #[arg(long, value_enum, default_value_t = ChurnModelKind::Bgnbd)]
+    pub model: ChurnModelKind,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub source: SummarySource,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub summary: SummaryOptions,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
+}
+
+/// `crm churn score`.
+#[derive(Debug, Clone, Args)]
+pub struct ChurnScoreArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub fit: ChurnFitArgs,
+    /// Horizon of the expected purchases, in time units.
+    #[arg(long, default_value_t = 52.0)]
+    pub horizon: f64,
+}
+
+/// `crm clv`.
+#[derive(Debug, Subcommand)]
+pub enum ClvCommand {
+    /// Fit the Gamma-Gamma spend model (parameters p, q, v).
+    Fit(ClvFitArgs),
+    /// Fit the spend and purchase models and score every customer's lifetime value.
+    Score(ClvScoreArgs),
+}
+
+/// `crm clv fit`.
+#[derive(Debug, Clone, Args)]
+pub struct ClvFitArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub source: SummarySource,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub summary: SummaryOptions,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
+}
+
+/// `crm clv score`.
+#[derive(Debug, Clone, Args)]
+pub struct ClvScoreArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub fit: ClvFitArgs,
+    /// Purchase model combined with the spend model.
+    #[arg(long, value_enum, default_value_t = ChurnModelKind::Bgnbd)]
+    pub model: ChurnModelKind,
+    /// Horizon in time units.
+    #[arg(long, default_value_t = 52.0)]
+    pub horizon: f64,
+    /// Discount rate per time unit.
+    #[arg(long, default_value_t = 0.0)]
+    pub discount_rate: f64,
+}
+
+/// `crm retention`.
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Fit the shifted-beta-geometric model (parameters alpha, beta) to cohort survivors.
+    Fit(RetentionFitArgs),
+}
+
+/// `crm retention fit`.
+#[derive(Debug, Clone, Args)]
+pub struct RetentionFitArgs {
+    /// Customers still active at the start of each period: N0,N1,N2,...
+    #[arg(long, value_delimiter = ',', required = true, num_args = 1..)]
+    pub survivors: Vec<u64>,
+    /// Number of periods to project (from period 0).
+    #[arg(long, default_value_t = 12)]
+    pub periods: u32,
+    /// Discount rate per period for the expected residual lifetime.
+    #[arg(long, default_value_t = 0.1)]
+    pub discount_rate: f64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
+}
+
+/// How survey scores are broken down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Breakdown {
+    /// By the `group` column.
+    Group,
+    /// By ISO week.
+    Week,
+    /// By calendar month.
+    Month,
+}
+
+/// Where survey responses come from.
+#[derive(Debug, Clone, Args)]
+#[group(id = "response_source", required = true, multiple = false)]
+pub struct ResponseSource {
+    /// Responses CSV: `response_id,customer_id,timestamp,score[,group][,tags]`.
+    #[arg(long, value_name = "FILE", group = "response_source")]
+    pub responses: Option<PathBuf>,
+    /// SQLite database.
+    #[arg(long, value_name = "PATH", group = "response_source")]
+    pub db: Option<PathBuf>,
+}
+
+/// `crm nps` and `crm ces`.
+#[derive(Debug, Clone, Args)]
+pub struct SurveyArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub source: ResponseSource,
+    /// Break the score down by group, week or month.
+    #[arg(long, value_enum)]
+    pub by: Option<Breakdown>,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
+}
+
+/// `crm csat`.
+#[derive(Debug, Clone, Args)]
+pub struct CsatArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub survey: SurveyArgs,
+    /// Highest point of the scale (the scale starts at 1).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(2..=10))]
+    pub scale_max: u8,
+}
+
+/// A built-in state machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BuiltinMachine {
+    /// Customer lifecycle.
+    Customer,
+    /// Ticket workflow.
+    Ticket,
+    /// Deal pipeline.
+    Deal,
+}
+
+/// Which machine to draw.
+#[derive(Debug, Clone, Args)]
+#[group(id = "machine_source", required = true, multiple = false)]
+pub struct MachineSource {
+    /// Machine definition (TOML or JSON, by extension).
+    #[arg(group = "machine_source")]
+    pub file: Option<PathBuf>,
+    /// A built-in machine.
+    #[arg(long, value_enum, group = "machine_source")]
+    pub builtin: Option<BuiltinMachine>,
+}
+
+/// `crm lifecycle`.
+#[derive(Debug, Subcommand)]
+pub enum LifecycleCommand {
+    /// Validate a machine definition; every finding is listed and the exit status is 4 when
+    /// there is any.
+    Validate {
+        /// Machine definition (TOML or JSON, by extension).
+        file: PathBuf,
+    },
+    /// Print a machine as Graphviz DOT.
+    Dot(MachineSource),
+    /// Print a machine as a Mermaid `stateDiagram-v2`.
+    Mermaid(MachineSource),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_structure_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn names_are_the_documented_ones() {
+        let cli = Cli::try_parse_from([
+            "crm",
+            "churn",
+            "fit",
+            "--model",
+            "pareto-nbd",
+            "--transactions",
+            "t.csv",
+            "--calibration-end",
+            "2020-01-01",
+            "--holdout-end",
+            "2020-06-01",
+            "--time-unit",
+            "day",
+            "--json",
+        ])
+        .expect("parses");
+        match cli.command {
+            Command::Churn(ChurnCommand::Fit(a)) => {
+                assert_eq!(a.model, ChurnModelKind::ParetoNbd);
+                assert_eq!(a.summary.time_unit, TimeUnitArg::Day);
+                assert!(a.out.json);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(Cli::try_parse_from(["crm", "rfm", "--bins", "11", "--db", "x"]).is_err());
+        assert!(
+            Cli::try_parse_from(["crm", "rfm", "--db", "x", "--transactions", "t.csv"]).is_err()
+        );
+        let cli = Cli::try_parse_from(["crm", "retention", "fit", "--survivors", "1000,631,468"])
+            .expect("parses");
+        match cli.command {
+            Command::Retention(RetentionCommand::Fit(a)) => {
+                assert_eq!(a.survivors, vec![1000, 631, 468])
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! `crm demo`: the synthetic data generator and the end-to-end run.
+
+pub mod generate;

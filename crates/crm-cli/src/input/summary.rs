@@ -1,0 +1,158 @@
+//! Customer summary files: `frequency,recency,T` with an optional id column first and an
+//! optional `monetary_value` column last (the conventional names `x`, `t_x` and `zbar` are
+//! accepted too).
+
+use std::path::Path;
+
+use super::{csv_error, open_csv, read_header, require_rows, wrong_header};
+use crate::error::{CliResult, InputError};
+
+/// The header of a summary file.
+pub const HEADER: &str = "[id,]frequency,recency,T[,monetary_value]";
+
+/// One customer's sufficient statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryRow {
+    /// The id, when the file has an id column (else the 1-based row number).
+    pub id: String,
+    /// Number of repeat purchase periods.
+    pub frequency: f64,
+    /// Time from the first to the last purchase.
+    pub recency: f64,
+    /// Time from the first purchase to the end of calibration.
+    pub t: f64,
+    /// Mean value of the repeat purchases, when the file has it.
+    pub monetary_value: Option<f64>,
+    /// The 1-based line.
+    pub line: u64,
+}
+
+fn is(name: &str, options: &[&str]) -> bool {
+    options.iter().any(|o| name.eq_ignore_ascii_case(o))
+}
+
+/// Reads a summary file.
+pub fn read(path: &Path) -> CliResult<Vec<SummaryRow>> {
+    let mut reader = open_csv(path)?;
+    let header = read_header(path, &mut reader, HEADER)?;
+    let start = header
+        .iter()
+        .position(|h| is(h, &["frequency", "x"]))
+        .filter(|&p| p <= 1)
+        .ok_or_else(|| wrong_header(path, &header, HEADER))?;
+    let ok = header.len() >= start + 3
+        && header.len() <= start + 4
+        && is(&header[start + 1], &["recency", "t_x"])
+        && header[start + 2] == "T"
+        && (header.len() == start + 3
+            || is(&header[start + 3], &["monetary_value", "zbar", "monetary"]));
+    if !ok {
+        return Err(wrong_header(path, &header, HEADER));
+    }
+    let has_money = header.len() == start + 4;
+    let mut rows = Vec::new();
+    for (index, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| csv_error(path, e, HEADER))?;
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let number = |col: usize| -> CliResult<f64> {
+            let text = &record[col];
+            text.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite() && *v >= 0.0)
+                .ok_or_else(|| {
+                    InputError::field(
+                        path,
+                        line,
+                        col + 1,
+                        &header[col],
+                        "a finite number >= 0",
+                        text,
+                    )
+                    .into()
+                })
+        };
+        let frequency = number(start)?;
+        if frequency.fract() != 0.0 {
+            return Err(InputError::field(
+                path,
+                line,
+                start + 1,
+                &header[start],
+                "a whole number of repeat purchases",
+                &record[start],
+            )
+            .into());
+        }
+        let recency = number(start + 1)?;
+        let t = number(start + 2)?;
+        if recency > t {
+            return Err(InputError::field(
+                path,
+                line,
+                start + 2,
+                &header[start + 1],
+                format!("a recency no larger than T ({})", &record[start + 2]),
+                &record[start + 1],
+            )
+            .into());
+        }
+        let monetary_value = if has_money {
+            Some(number(start + 3)?)
+        } else {
+            None
+        };
+        let id = if start == 1 {
+            record[0].to_string()
+        } else {
+            (index + 1).to_string()
+        };
+        rows.push(SummaryRow {
+            id,
+            frequency,
+            recency,
+            t,
+            monetary_value,
+            line,
+        });
+    }
+    require_rows(path, &rows, HEADER)?;
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn read_str(content: &str) -> CliResult<Vec<SummaryRow>> {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(content.as_bytes()).expect("write");
+        read(f.path())
+    }
+
+    #[test]
+    fn with_and_without_id_and_money() {
+        let rows = read_str("frequency,recency,T\n2,30.43,38.86\n0,0,38.86\n").expect("reads");
+        assert_eq!(rows[1].id, "2");
+        assert_eq!(rows[0].recency, 30.43);
+        let rows = read_str("ID,x,t_x,T,zbar\n7,2,30.43,38.86,22.35\n").expect("reads");
+        assert_eq!(rows[0].id, "7");
+        assert_eq!(rows[0].monetary_value, Some(22.35));
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = read_str("frequency,recency,T\n2,40,38.86\n")
+            .expect_err("t_x > T")
+            .to_string();
+        assert!(e.contains("line 2, column 2 (recency)"), "{e}");
+        let e = read_str("frequency,recency,T\n-1,0,38.86\n")
+            .expect_err("negative")
+            .to_string();
+        assert!(e.contains("column 1 (frequency)"), "{e}");
+        let e = read_str("frequency,T,recency\n1,2,3\n")
+            .expect_err("header")
+            .to_string();
+        assert!(e.contains("line 1"), "{e}");
+    }
+}
