@@ -1,11 +1,17 @@
 //! One module per command; each turns parsed arguments into reads, library calls and writes.
 
+pub mod database;
+pub mod survey;
+
 use crate::cli::{Cli, Command};
 use crate::error::{CliError, CliResult};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> CliResult<()> {
     match cli.command {
+        Command::Nps(args) => survey::nps(&args),
+        Command::Csat(args) => survey::csat(&args),
+        Command::Ces(args) => survey::ces(&args),
         other => Err(CliError::Usage(format!(
             "{other:?}: not available in this build"
         ))),

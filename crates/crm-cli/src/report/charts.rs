@@ -1,0 +1,646 @@
+//! SVG charts drawn with `plotters`' SVG backend. Each function returns one self-contained
+//! `<svg>` document as a string, ready to be inlined in the HTML report.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::error::{CliError, CliResult};
+
+/// Chart width in pixels.
+pub const WIDTH: u32 = 640;
+/// Chart height in pixels.
+pub const HEIGHT: u32 = 360;
+
+const BLUE: RGBColor = RGBColor(31, 119, 180);
+const ORANGE: RGBColor = RGBColor(255, 127, 14);
+const GREEN: RGBColor = RGBColor(44, 160, 44);
+const RED: RGBColor = RGBColor(214, 39, 40);
+const GREY: RGBColor = RGBColor(120, 120, 120);
+
+fn draw_err<E: std::fmt::Debug>(e: E) -> CliError {
+    CliError::analysis("chart", format!("{e:?}"))
+}
+
+/// Runs a drawing closure on a fresh SVG canvas and returns the SVG text.
+fn svg(
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> CliResult<()>,
+) -> CliResult<String> {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+        root.fill(&WHITE).map_err(draw_err)?;
+        draw(&root)?;
+        root.present().map_err(draw_err)?;
+    }
+    Ok(text)
+}
+
+fn label_at(labels: &[String], x: f64) -> String {
+    let i = x.floor();
+    if (x - i - 0.5).abs() < 1e-9 && i >= 0.0 {
+        labels.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}
+
+fn max_or_one(values: impl Iterator<Item = f64>) -> f64 {
+    let m = values.filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
+    if m > 0.0 { m } else { 1.0 }
+}
+
+/// Bars for labelled values, one or more series side by side (`series` = name, colour index,
+/// values aligned with `labels`).
+pub fn bars(
+    title: &str,
+    labels: &[String],
+    series: &[(&str, &[f64])],
+    y_desc: &str,
+) -> CliResult<String> {
+    let colors = [BLUE, ORANGE, GREEN, RED];
+    let n = labels.len().max(1) as f64;
+    let top = max_or_one(series.iter().flat_map(|(_, v)| v.iter().copied())) * 1.1;
+    let rotate = labels.iter().map(|l| l.chars().count()).sum::<usize>() > 60;
+    svg((WIDTH, HEIGHT + if rotate { 60 } else { 0 }), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(if rotate { 110 } else { 40 })
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..n, 0.0..top)
+            .map_err(draw_err)?;
+        let label_style = if rotate {
+            ("sans-serif", 11)
+                .into_font()
+                .transform(FontTransform::Rotate90)
+                .into_text_style(root)
+        } else {
+            ("sans-serif", 11).into_font().into_text_style(root)
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(labels.len() * 2 + 1)
+            .x_label_formatter(&|x| label_at(labels, *x))
+            .x_label_style(label_style)
+            .y_desc(y_desc)
+            .draw()
+            .map_err(draw_err)?;
+        let k = series.len().max(1) as f64;
+        let width = 0.8 / k;
+        for (s, (name, values)) in series.iter().enumerate() {
+            let color = colors[s % colors.len()];
+            chart
+                .draw_series(values.iter().enumerate().map(|(i, v)| {
+                    let x0 = i as f64 + 0.1 + s as f64 * width;
+                    Rectangle::new([(x0, 0.0), (x0 + width, v.max(0.0))], color.filled())
+                }))
+                .map_err(draw_err)?
+                .label(*name)
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+                });
+        }
+        if series.len() > 1 {
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()
+                .map_err(draw_err)?;
+        }
+        Ok(())
+    })
+}
+
+fn heat_color(t: f64) -> RGBColor {
+    // White to dark blue.
+    let t = t.clamp(0.0, 1.0);
+    let lerp = |a: f64, b: f64| (a + (b - a) * t).round() as u8;
+    RGBColor(lerp(247.0, 8.0), lerp(251.0, 48.0), lerp(255.0, 107.0))
+}
+
+/// A heat map: `values[y][x]`, annotated with each cell's value formatted by `fmt`.
+pub fn heatmap(
+    title: &str,
+    x_labels: &[String],
+    y_labels: &[String],
+    values: &[Vec<f64>],
+    x_desc: &str,
+    y_desc: &str,
+    fmt: &dyn Fn(f64) -> String,
+) -> CliResult<String> {
+    let nx = x_labels.len().max(1) as f64;
+    let ny = y_labels.len().max(1) as f64;
+    let max = max_or_one(values.iter().flat_map(|r| r.iter().copied()));
+    let annotate = x_labels.len() * y_labels.len() <= 144;
+    svg((WIDTH, HEIGHT + 60), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..nx, 0.0..ny)
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(x_labels.len() * 2 + 1)
+            .y_labels(y_labels.len() * 2 + 1)
+            .x_label_formatter(&|x| label_at(x_labels, *x))
+            .y_label_formatter(&|y| label_at(y_labels, *y))
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .draw()
+            .map_err(draw_err)?;
+        for (yi, row) in values.iter().enumerate() {
+            for (xi, v) in row.iter().enumerate() {
+                let (x, y) = (xi as f64, yi as f64);
+                let t = if v.is_finite() { v / max } else { 0.0 };
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(x, y), (x + 1.0, y + 1.0)],
+                        heat_color(t).filled(),
+                    )))
+                    .map_err(draw_err)?;
+                if annotate && v.is_finite() {
+                    let color = if t > 0.5 { WHITE } else { BLACK };
+                    let style = ("sans-serif", 11)
+                        .into_font()
+                        .color(&color)
+                        .pos(Pos::new(HPos::Center, VPos::Center));
+                    chart
+                        .draw_series(std::iter::once(Text::new(
+                            fmt(*v),
+                            (x + 0.5, y + 0.5),
+                            style,
+                        )))
+                        .map_err(draw_err)?;
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Lines through points, each series (name, points) in its own colour; optional reference
+/// diagonal from (0,0) to (1,1) for Lorenz/Pareto curves.
+pub fn lines(
+    title: &str,
+    series: &[(&str, Vec<(f64, f64)>)],
+    x_desc: &str,
+    y_desc: &str,
+    diagonal: bool,
+) -> CliResult<String> {
+    let colors = [BLUE, ORANGE, GREEN, RED];
+    let xs = || series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0));
+    let ys = || series.iter().flat_map(|(_, p)| p.iter().map(|q| q.1));
+    let x_min = xs().fold(f64::INFINITY, f64::min).min(0.0);
+    let x_max = max_or_one(xs());
+    let y_min = ys().fold(f64::INFINITY, f64::min).min(0.0);
+    let y_max = max_or_one(ys()) * 1.05;
+    svg((WIDTH, HEIGHT), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x_min..x_max, y_min..y_max)
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .draw()
+            .map_err(draw_err)?;
+        if diagonal {
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(0.0, 0.0), (1.0, 1.0)],
+                    GREY.stroke_width(1),
+                ))
+                .map_err(draw_err)?
+                .label("equality")
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREY));
+        }
+        for (i, (name, points)) in series.iter().enumerate() {
+            let color = colors[i % colors.len()];
+            chart
+                .draw_series(LineSeries::new(
+                    points.iter().copied(),
+                    color.stroke_width(2),
+                ))
+                .map_err(draw_err)?
+                .label(*name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+                });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()
+            .map_err(draw_err)?;
+        Ok(())
+    })
+}
+
+/// A histogram of values in `[lo, hi]` with `bins` equal bins.
+pub fn histogram(
+    title: &str,
+    values: &[f64],
+    lo: f64,
+    hi: f64,
+    bins: usize,
+    x_desc: &str,
+) -> CliResult<String> {
+    let bins = bins.max(1);
+    let width = (hi - lo) / bins as f64;
+    let mut counts = vec![0u64; bins];
+    for v in values.iter().filter(|v| v.is_finite()) {
+        let i = (((v - lo) / width).floor().max(0.0) as usize).min(bins - 1);
+        counts[i] += 1;
+    }
+    let top = max_or_one(counts.iter().map(|c| *c as f64)) * 1.1;
+    svg((WIDTH, HEIGHT), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(lo..hi, 0.0..top)
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_desc(x_desc)
+            .y_desc("customers")
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .draw_series(counts.iter().enumerate().map(|(i, c)| {
+                let x0 = lo + i as f64 * width;
+                Rectangle::new([(x0, 0.0), (x0 + width * 0.95, *c as f64)], BLUE.filled())
+            }))
+            .map_err(draw_err)?;
+        Ok(())
+    })
+}
+
+/// A funnel: one centred horizontal bar per stage, widest first, labelled with the count.
+pub fn funnel(title: &str, stages: &[String], counts: &[f64]) -> CliResult<String> {
+    let n = stages.len().max(1);
+    let max = max_or_one(counts.iter().copied());
+    svg((WIDTH, HEIGHT), |root| {
+        let area = root.titled(title, ("sans-serif", 18)).map_err(draw_err)?;
+        let (w, h) = area.dim_in_pixel();
+        let row = (h as f64 - 10.0) / n as f64;
+        let label_w = 150.0;
+        let bar_max = w as f64 - label_w - 20.0;
+        for (i, (stage, count)) in stages.iter().zip(counts).enumerate() {
+            let bw = (count / max * bar_max).max(2.0);
+            let x0 = label_w + (bar_max - bw) / 2.0;
+            let y0 = i as f64 * row + 5.0;
+            let rect = [
+                (x0 as i32, y0 as i32),
+                ((x0 + bw) as i32, (y0 + row * 0.8) as i32),
+            ];
+            area.draw(&Rectangle::new(
+                rect,
+                BLUE.mix(0.85 - 0.1 * i as f64).filled(),
+            ))
+            .map_err(draw_err)?;
+            let style = ("sans-serif", 13)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Right, VPos::Center));
+            area.draw(&Text::new(
+                stage.clone(),
+                ((label_w - 8.0) as i32, (y0 + row * 0.4) as i32),
+                style,
+            ))
+            .map_err(draw_err)?;
+            let style = ("sans-serif", 13)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            area.draw(&Text::new(
+                format!("{count:.0}"),
+                ((label_w + bar_max / 2.0) as i32, (y0 + row * 0.4) as i32),
+                style,
+            ))
+            .map_err(draw_err)?;
+        }
+        Ok(())
+    })
+}
+
+/// A trend line with a shaded confidence band: points are (period label, value, low, high).
+pub fn trend_with_band(
+    title: &str,
+    points: &[(String, f64, f64, f64)],
+    y_desc: &str,
+) -> CliResult<String> {
+    let labels: Vec<String> = points.iter().map(|p| p.0.clone()).collect();
+    let n = points.len().max(1) as f64;
+    let finite = |v: f64| v.is_finite();
+    let lo = points
+        .iter()
+        .map(|p| p.2)
+        .filter(|v| finite(*v))
+        .fold(f64::INFINITY, f64::min);
+    let hi = points
+        .iter()
+        .map(|p| p.3)
+        .filter(|v| finite(*v))
+        .fold(f64::NEG_INFINITY, f64::max);
+    let (lo, hi) = if lo < hi {
+        (lo, hi)
+    } else {
+        (lo.min(0.0) - 1.0, hi.max(0.0) + 1.0)
+    };
+    let pad = (hi - lo) * 0.05;
+    let step = (points.len() / 12).max(1);
+    svg((WIDTH, HEIGHT), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..n, (lo - pad)..(hi + pad))
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(points.len() * 2 + 1)
+            .x_label_formatter(&|x| {
+                let i = x.floor() as usize;
+                if i % step == 0 {
+                    label_at(&labels, *x)
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc(y_desc)
+            .draw()
+            .map_err(draw_err)?;
+        let band: Vec<(f64, f64)> = points
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| finite(p.3))
+            .map(|(i, p)| (i as f64 + 0.5, p.3))
+            .chain(
+                points
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .filter(|(_, p)| finite(p.2))
+                    .map(|(i, p)| (i as f64 + 0.5, p.2)),
+            )
+            .collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.2).filled())))
+            .map_err(draw_err)?;
+        chart
+            .draw_series(LineSeries::new(
+                points
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| finite(p.1))
+                    .map(|(i, p)| (i as f64 + 0.5, p.1)),
+                BLUE.stroke_width(2),
+            ))
+            .map_err(draw_err)?;
+        Ok(())
+    })
+}
+
+/// A state machine drawn as a layered diagram: states in columns by distance from the
+/// initial state, transitions as arrows labelled with their event.
+pub fn state_diagram(
+    title: &str,
+    states: &[String],
+    initial: &str,
+    terminal: &[String],
+    transitions: &[(String, String, String)],
+) -> CliResult<String> {
+    // Breadth-first layers from the initial state; unreachable states go last.
+    let index = |s: &str| states.iter().position(|x| x == s);
+    let mut layer = vec![usize::MAX; states.len()];
+    if let Some(i) = index(initial) {
+        layer[i] = 0;
+        let mut queue = std::collections::VecDeque::from([i]);
+        while let Some(s) = queue.pop_front() {
+            for (from, _, to) in transitions {
+                if index(from) == Some(s) {
+                    if let Some(t) = index(to) {
+                        if layer[t] == usize::MAX {
+                            layer[t] = layer[s] + 1;
+                            queue.push_back(t);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let deepest = layer
+        .iter()
+        .filter(|l| **l != usize::MAX)
+        .max()
+        .copied()
+        .unwrap_or(0);
+    for l in layer.iter_mut().filter(|l| **l == usize::MAX) {
+        *l = deepest + 1;
+    }
+    let columns = layer.iter().max().copied().unwrap_or(0) + 1;
+    let mut rows_in = vec![0usize; columns];
+    let mut pos = vec![(0i32, 0i32); states.len()];
+    let max_rows = {
+        let mut c = vec![0usize; columns];
+        for l in &layer {
+            c[*l] += 1;
+        }
+        c.into_iter().max().unwrap_or(1)
+    };
+    let width = (columns as u32 * 150 + 80).max(WIDTH);
+    let height = (max_rows as u32 * 90 + 80).max(260);
+    for (i, l) in layer.iter().enumerate() {
+        let row = rows_in[*l];
+        rows_in[*l] += 1;
+        pos[i] = (
+            60 + *l as i32 * 150,
+            70 + row as i32 * 90 + (*l as i32 % 2) * 20,
+        );
+    }
+    svg((width, height), |root| {
+        let area = root.titled(title, ("sans-serif", 18)).map_err(draw_err)?;
+        for (from, event, to) in transitions {
+            let (Some(a), Some(b)) = (index(from), index(to)) else {
+                continue;
+            };
+            let (p, q) = (pos[a], pos[b]);
+            if a == b {
+                area.draw(&Circle::new((p.0, p.1 - 24), 10, GREY.stroke_width(1)))
+                    .map_err(draw_err)?;
+                continue;
+            }
+            let (dx, dy) = ((q.0 - p.0) as f64, (q.1 - p.1) as f64);
+            let len = (dx * dx + dy * dy).sqrt().max(1.0);
+            let (ux, uy) = (dx / len, dy / len);
+            // Back edges are drawn offset so both directions stay visible.
+            let off = if layer[b] < layer[a] || (layer[b] == layer[a] && b < a) {
+                8.0
+            } else {
+                0.0
+            };
+            let (ox, oy) = (-uy * off, ux * off);
+            let start = (
+                (p.0 as f64 + ux * 24.0 + ox) as i32,
+                (p.1 as f64 + uy * 24.0 + oy) as i32,
+            );
+            let end = (
+                (q.0 as f64 - ux * 26.0 + ox) as i32,
+                (q.1 as f64 - uy * 26.0 + oy) as i32,
+            );
+            let color = if off > 0.0 { ORANGE } else { GREY };
+            area.draw(&PathElement::new(vec![start, end], color.stroke_width(1)))
+                .map_err(draw_err)?;
+            let (hx, hy) = (end.0 as f64, end.1 as f64);
+            let head = vec![
+                end,
+                (
+                    (hx - ux * 8.0 - uy * 4.0) as i32,
+                    (hy - uy * 8.0 + ux * 4.0) as i32,
+                ),
+                (
+                    (hx - ux * 8.0 + uy * 4.0) as i32,
+                    (hy - uy * 8.0 - ux * 4.0) as i32,
+                ),
+            ];
+            area.draw(&Polygon::new(head, color.filled()))
+                .map_err(draw_err)?;
+            let mid = ((start.0 + end.0) / 2, (start.1 + end.1) / 2 - 6);
+            let style = ("sans-serif", 10)
+                .into_font()
+                .color(&GREY)
+                .pos(Pos::new(HPos::Center, VPos::Bottom));
+            area.draw(&Text::new(event.clone(), mid, style))
+                .map_err(draw_err)?;
+        }
+        for (i, s) in states.iter().enumerate() {
+            let fill = if s == initial {
+                GREEN.mix(0.35)
+            } else if terminal.contains(s) {
+                RED.mix(0.3)
+            } else {
+                BLUE.mix(0.2)
+            };
+            area.draw(&Circle::new(pos[i], 22, fill.filled()))
+                .map_err(draw_err)?;
+            area.draw(&Circle::new(pos[i], 22, BLACK.stroke_width(1)))
+                .map_err(draw_err)?;
+            let style = ("sans-serif", 11)
+                .into_font()
+                .color(&BLACK)
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            area.draw(&Text::new(s.clone(), pos[i], style))
+                .map_err(draw_err)?;
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid(svg: &str) {
+        assert!(svg.starts_with("<svg"), "starts with <svg");
+        assert!(svg.trim_end().ends_with("</svg>"));
+        assert!(svg.len() > 500);
+    }
+
+    #[test]
+    fn every_chart_kind_renders() {
+        let labels: Vec<String> = ["a", "b & c", "<d>"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let s = bars(
+            "t",
+            &labels,
+            &[("x", &[1.0, 2.0, 3.0]), ("y", &[0.5, 0.2, 0.3])],
+            "n",
+        )
+        .expect("bars");
+        valid(&s);
+        assert!(
+            s.contains("b &amp; c") && s.contains("&lt;d&gt;"),
+            "labels escaped"
+        );
+        valid(
+            &heatmap(
+                "h",
+                &labels,
+                &labels,
+                &[vec![1.0, 2.0, 3.0], vec![0.0; 3], vec![f64::NAN; 3]],
+                "x",
+                "y",
+                &|v| format!("{v:.0}"),
+            )
+            .expect("heat"),
+        );
+        valid(
+            &lines(
+                "l",
+                &[("s", vec![(0.0, 0.0), (0.5, 0.8), (1.0, 1.0)])],
+                "x",
+                "y",
+                true,
+            )
+            .expect("lines"),
+        );
+        valid(&histogram("p", &[0.1, 0.5, 0.9, 1.0], 0.0, 1.0, 10, "p").expect("hist"));
+        valid(&funnel("f", &labels, &[10.0, 5.0, 2.0]).expect("funnel"));
+        valid(
+            &trend_with_band(
+                "t",
+                &[
+                    ("2024-01".into(), 10.0, 5.0, 15.0),
+                    ("2024-02".into(), 12.0, 8.0, 16.0),
+                ],
+                "NPS",
+            )
+            .expect("trend"),
+        );
+        let st: Vec<String> = ["new", "open", "closed"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let tr = vec![
+            ("new".to_string(), "assign".to_string(), "open".to_string()),
+            (
+                "open".to_string(),
+                "close".to_string(),
+                "closed".to_string(),
+            ),
+            (
+                "closed".to_string(),
+                "reopen".to_string(),
+                "open".to_string(),
+            ),
+        ];
+        valid(&state_diagram("m", &st, "new", &["closed".to_string()], &tr).expect("diagram"));
+    }
+
+    #[test]
+    fn empty_inputs_do_not_fail() {
+        valid(&bars("t", &[], &[("x", &[])], "n").expect("bars"));
+        valid(&histogram("p", &[], 0.0, 1.0, 10, "p").expect("hist"));
+        valid(&trend_with_band("t", &[], "NPS").expect("trend"));
+    }
+}
