@@ -265,6 +265,13 @@ impl Phone {
                 "national number without a default region (give one or use +CC)",
             ));
         }
+        // An international number ignores the default region: `phonenumber` 0.3 misreads
+        // some of them when given one (`+49 171...` with region US loses a digit).
+        let region = if candidate.starts_with('+') {
+            None
+        } else {
+            region
+        };
         let number = phonenumber::parse(region, &candidate)
             .map_err(|e| phone_error(format!("cannot parse: {e}")))?;
         if !phonenumber::is_valid(&number) {
@@ -498,5 +505,247 @@ impl From<PostalAddress> for PostalAddressFields {
 impl fmt::Debug for PostalAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "PostalAddress({REDACTED})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_normalizes_case_whitespace_and_idn_domains() {
+        let e = Email::parse("  Ada.Lovelace@Example.ORG\t").unwrap();
+        assert_eq!(e.as_str(), "ada.lovelace@example.org");
+        assert_eq!(e.local_part(), "ada.lovelace");
+        assert_eq!(e.domain(), "example.org");
+
+        let idn = Email::parse("info@Bücher.example").unwrap();
+        assert_eq!(idn.as_str(), "info@xn--bcher-kva.example");
+        assert_eq!(idn.domain_unicode(), "bücher.example");
+        // The punycode spelling is the same address.
+        assert_eq!(Email::parse("info@xn--bcher-kva.example").unwrap(), idn);
+
+        let cjk = Email::parse("user@例え.テスト").unwrap();
+        assert_eq!(cjk.domain(), "xn--r8jz45g.xn--zckzah");
+        let cyrillic = Email::parse("почта@пример.рф").unwrap();
+        assert_eq!(cyrillic.domain(), "xn--e1afmkfd.xn--p1ai");
+        assert_eq!(cyrillic.local_part(), "почта");
+    }
+
+    #[test]
+    fn email_normalization_is_idempotent_on_examples() {
+        for raw in [
+            "Zoë@Bücher.Example",
+            "\"quoted local\"@example.com",
+            "a+tag@sub.EXAMPLE.co.uk",
+        ] {
+            let once = Email::parse(raw).unwrap();
+            let twice = Email::parse(once.as_str()).unwrap();
+            assert_eq!(once, twice, "{raw}");
+        }
+    }
+
+    #[test]
+    fn email_rejections_do_not_repeat_the_address() {
+        for bad in [
+            "",
+            "   ",
+            "no-at-sign",
+            "@example.org",
+            "ada@",
+            "ada@localhost",
+            "Ada <ada@example.org>",
+            "ada@[127.0.0.1]",
+            "ada@exa mple.org",
+            "ada\n@example.org",
+            "ada@-bad-.org",
+        ] {
+            let err = Email::parse(bad).unwrap_err();
+            assert!(matches!(err, ContactError::InvalidEmail { .. }), "{bad:?}");
+            let msg = err.to_string();
+            assert!(msg.starts_with("email: "), "{msg}");
+            if bad.len() > 3 {
+                assert!(!msg.contains(bad.trim()), "{msg} leaks {bad:?}");
+            }
+        }
+        let long = format!("{}@example.org", "a".repeat(250));
+        assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn phone_accepts_spaces_dashes_parentheses_and_leading_00() {
+        let expected = "+4930123456";
+        for raw in [
+            "+49 30 123456",
+            "+49-30-123456",
+            "0049 30 123456",
+            "0049-(30)-123456",
+            "+49 (0)30 123456",
+            "  +49.30.123456 ",
+            "030 123456",
+            "030/123456",
+            "(030) 12 34 56",
+        ] {
+            let p = Phone::parse(raw, Some("DE")).unwrap_or_else(|e| panic!("{raw:?}: {e}"));
+            assert_eq!(p.as_str(), expected, "{raw:?}");
+        }
+        // International forms need no region.
+        assert_eq!(
+            Phone::parse("0049 30 123456", None).unwrap().as_str(),
+            expected
+        );
+        assert_eq!("+49 30 123456".parse::<Phone>().unwrap().as_str(), expected);
+        // A US number in national and international form.
+        let us = Phone::parse("(212) 555-0123", Some("us")).unwrap();
+        assert_eq!(us.as_str(), "+12125550123");
+        assert_eq!(Phone::parse("+1 212-555-0123", Some("DE")).unwrap(), us);
+    }
+
+    #[test]
+    fn phone_normalization_is_idempotent_on_examples() {
+        for (raw, region) in [
+            ("0171 2345678", "DE"),
+            ("020 7946 0018", "GB"),
+            ("03-1234-5678", "JP"),
+        ] {
+            let once = Phone::parse(raw, Some(region)).unwrap();
+            assert_eq!(Phone::parse(once.as_str(), None).unwrap(), once);
+            assert_eq!(Phone::parse(once.as_str(), Some("US")).unwrap(), once);
+        }
+    }
+
+    #[test]
+    fn phone_rejections() {
+        assert!(matches!(
+            Phone::parse("030 123456", None),
+            Err(ContactError::InvalidPhone { .. })
+        ));
+        assert_eq!(
+            Phone::parse("030 123456", Some("XX")).unwrap_err(),
+            ContactError::UnknownRegion {
+                region: "XX".into()
+            }
+        );
+        assert!(Phone::parse("030 123456", Some("Deutschland")).is_err());
+        for bad in [
+            "",
+            "+",
+            "abc",
+            "+49 30 12x456",
+            "12+34",
+            "++49 30 123456",
+            "+49 1",
+            "0049",
+        ] {
+            assert!(Phone::parse(bad, Some("DE")).is_err(), "{bad:?}");
+        }
+        let long = "1".repeat(MAX_PHONE_INPUT_LEN + 1);
+        assert!(Phone::parse(&long, Some("DE")).is_err());
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let e = Email::parse("secret@example.org").unwrap();
+        let p = Phone::parse("+49 30 123456", None).unwrap();
+        let a = PostalAddress::new(["Secret Street 1"], "Berlin", None, None, "DE").unwrap();
+        let shown = format!("{e:?} {p:?} {a:?}");
+        assert!(!shown.contains("secret"));
+        assert!(!shown.contains("123456"));
+        assert!(!shown.contains("Secret"));
+        assert_eq!(
+            shown,
+            "Email(<redacted>) Phone(<redacted>) PostalAddress(<redacted>)"
+        );
+    }
+
+    #[test]
+    fn postal_address_fields_are_validated_and_named() {
+        let a = PostalAddress::new(
+            ["  Rua Augusta 10 ", "2º Esq."],
+            " Lisboa ",
+            Some("1100-053"),
+            Some("Lisboa"),
+            "pt",
+        )
+        .unwrap();
+        assert_eq!(a.lines(), ["Rua Augusta 10", "2º Esq."]);
+        assert_eq!(a.city(), "Lisboa");
+        assert_eq!(a.postal_code(), Some("1100-053"));
+        assert_eq!(a.region(), Some("Lisboa"));
+        assert_eq!(a.country(), "PT");
+
+        let field = |r: Result<PostalAddress, ContactError>| match r {
+            Err(ContactError::InvalidAddress { field, .. }) => field,
+            other => panic!("{other:?}"),
+        };
+        let none: [&str; 0] = [];
+        assert_eq!(
+            field(PostalAddress::new(none, "X", None, None, "DE")),
+            "lines"
+        );
+        assert_eq!(
+            field(PostalAddress::new(["a"; 5], "X", None, None, "DE")),
+            "lines"
+        );
+        assert_eq!(
+            field(PostalAddress::new(["a"], " ", None, None, "DE")),
+            "city"
+        );
+        assert_eq!(
+            field(PostalAddress::new(["a"], "X", Some(""), None, "DE")),
+            "postal_code"
+        );
+        assert_eq!(
+            field(PostalAddress::new(["a"], "X", None, Some("a\u{7}"), "DE")),
+            "region"
+        );
+        assert_eq!(
+            field(PostalAddress::new(["a"], "X", None, None, "DEU")),
+            "country"
+        );
+        assert_eq!(
+            field(PostalAddress::new(["a"], "X", None, None, "D1")),
+            "country"
+        );
+        let long = "x".repeat(MAX_ADDRESS_FIELD_CHARS + 1);
+        assert_eq!(
+            field(PostalAddress::new([long.as_str()], "X", None, None, "DE")),
+            "lines"
+        );
+        assert_eq!(
+            PostalAddress::new(["a"], "", None, None, "DE")
+                .unwrap_err()
+                .to_string(),
+            "address.city: must not be empty"
+        );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_writes_clear_values_and_validates_on_read() {
+        let e = Email::parse("Ada@Example.org").unwrap();
+        assert_eq!(serde_json::to_string(&e).unwrap(), "\"ada@example.org\"");
+        assert_eq!(
+            serde_json::from_str::<Email>("\"ADA@example.org\"").unwrap(),
+            e
+        );
+        assert!(serde_json::from_str::<Email>("\"nope\"").is_err());
+
+        let p = Phone::parse("+49 30 123456", None).unwrap();
+        assert_eq!(serde_json::to_string(&p).unwrap(), "\"+4930123456\"");
+        assert!(serde_json::from_str::<Phone>("\"030 123456\"").is_err());
+
+        let a =
+            PostalAddress::new(["Hauptstraße 5"], "München", Some("80331"), None, "DE").unwrap();
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(
+            json,
+            r#"{"lines":["Hauptstraße 5"],"city":"München","postal_code":"80331","country":"DE"}"#
+        );
+        assert_eq!(serde_json::from_str::<PostalAddress>(&json).unwrap(), a);
+        assert!(
+            serde_json::from_str::<PostalAddress>(r#"{"lines":[],"city":"X","country":"DE"}"#)
+                .is_err()
+        );
     }
 }

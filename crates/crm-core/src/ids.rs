@@ -609,3 +609,171 @@ fn _assert_send_sync() {
     check::<CustomerId>();
     check::<Interner<CustomerId>>();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(s: &str) -> KeyView<'static> {
+        match Key::parse(s).unwrap().view() {
+            KeyView::Int(i) => KeyView::Int(i),
+            KeyView::Uuid(u) => KeyView::Uuid(u),
+            KeyView::Str(s) => KeyView::Str(Box::leak(s.to_string().into_boxed_str())),
+        }
+    }
+
+    #[test]
+    fn integers_are_normalized_only_when_canonical() {
+        assert_eq!(view("42"), KeyView::Int(42));
+        assert_eq!(view("0"), KeyView::Int(0));
+        assert_eq!(view("-5"), KeyView::Int(-5));
+        assert_eq!(view("-9223372036854775808"), KeyView::Int(i64::MIN));
+        assert_eq!(view("9223372036854775807"), KeyView::Int(i64::MAX));
+        // Not canonical or not representable: kept as text.
+        assert_eq!(view("00042"), KeyView::Str("00042"));
+        assert_eq!(view("-0"), KeyView::Str("-0"));
+        assert_eq!(view("+5"), KeyView::Str("+5"));
+        assert_eq!(
+            view("9223372036854775808"),
+            KeyView::Str("9223372036854775808")
+        );
+        assert_eq!(view("1e3"), KeyView::Str("1e3"));
+        assert_eq!(view("CUST-000042"), KeyView::Str("CUST-000042"));
+    }
+
+    #[test]
+    fn uuids_in_any_case_become_uuid_keys_and_display_lowercase() {
+        let lower = "67e55044-10b1-426f-9247-bb680e5fe0c8";
+        let upper = lower.to_ascii_uppercase();
+        let a = Key::parse(lower).unwrap();
+        let b = Key::parse(&upper).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.as_uuid(), Some(Uuid::parse_str(lower).unwrap()));
+        assert_eq!(b.to_string(), lower);
+        // Other UUID spellings are not canonical: kept as text.
+        let simple = lower.replace('-', "");
+        assert_eq!(Key::parse(&simple).unwrap().as_str(), Some(simple.as_str()));
+        let braced = format!("{{{lower}}}");
+        assert_eq!(Key::parse(&braced).unwrap().as_str(), Some(braced.as_str()));
+    }
+
+    #[test]
+    fn rejects_bad_text_and_names_the_kind() {
+        assert_eq!(
+            CustomerId::parse("").unwrap_err(),
+            IdError::Empty {
+                kind: "customer id"
+            }
+        );
+        assert_eq!(
+            TicketId::parse(" T-1").unwrap_err(),
+            IdError::SurroundingWhitespace { kind: "ticket id" }
+        );
+        assert_eq!(
+            DealId::parse("D-1\n").unwrap_err(),
+            IdError::ControlCharacter {
+                kind: "deal id",
+                position: 3
+            }
+        );
+        let long = "x".repeat(MAX_KEY_LEN + 1);
+        assert_eq!(
+            UserId::parse(&long).unwrap_err().to_string(),
+            "user id: 129 bytes is longer than the maximum of 128"
+        );
+        assert!(UserId::parse(&long[..MAX_KEY_LEN]).is_ok());
+        // The limit is in bytes: 43 three-byte characters are 129 bytes.
+        assert!(Key::parse(&"€".repeat(43)).is_err());
+        assert!(Key::parse(&"€".repeat(42)).is_ok());
+    }
+
+    #[test]
+    fn unicode_and_inner_spaces_are_fine() {
+        let k = Key::parse("Kunde Müller 7").unwrap();
+        assert_eq!(k.as_str(), Some("Kunde Müller 7"));
+    }
+
+    #[test]
+    fn ordering_is_ints_then_uuids_then_strings() {
+        let mut keys = vec![
+            Key::parse("b").unwrap(),
+            Key::from(Uuid::nil()),
+            Key::from(10),
+            Key::parse("a").unwrap(),
+            Key::from(-3),
+        ];
+        keys.sort();
+        let shown: Vec<String> = keys.iter().map(Key::to_string).collect();
+        assert_eq!(
+            shown,
+            ["-3", "10", "00000000-0000-0000-0000-000000000000", "a", "b"]
+        );
+    }
+
+    #[test]
+    fn ids_of_different_entities_share_keys_but_not_types() {
+        let c = CustomerId::from(5);
+        let k: Key = c.clone().into();
+        assert_eq!(TicketId::from(k.clone()).key(), c.key());
+        assert_eq!(format!("{c:?}"), "CustomerId(5)");
+        assert_eq!(
+            format!("{:?}", CustomerId::parse("A").unwrap()),
+            "CustomerId(\"A\")"
+        );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_uses_numbers_for_integers_and_strings_otherwise() {
+        let int = CustomerId::from(42);
+        assert_eq!(serde_json::to_string(&int).unwrap(), "42");
+        let text = CustomerId::parse("CUST-000042").unwrap();
+        assert_eq!(serde_json::to_string(&text).unwrap(), "\"CUST-000042\"");
+        let u = CustomerId::from(Uuid::from_u128(1));
+        assert_eq!(
+            serde_json::to_string(&u).unwrap(),
+            "\"00000000-0000-0000-0000-000000000001\""
+        );
+        for id in [int, text, u] {
+            let json = serde_json::to_string(&id).unwrap();
+            assert_eq!(serde_json::from_str::<CustomerId>(&json).unwrap(), id);
+        }
+        // A numeric string normalizes to the integer key.
+        assert_eq!(
+            serde_json::from_str::<CustomerId>("\"42\"").unwrap(),
+            CustomerId::from(42)
+        );
+        let err = serde_json::from_str::<CustomerId>("\"\"").unwrap_err();
+        assert!(err.to_string().contains("customer id: must not be empty"));
+        assert!(serde_json::from_str::<CustomerId>("18446744073709551615").is_err());
+        assert!(serde_json::from_str::<CustomerId>("1.5").is_err());
+        assert!(serde_json::from_str::<CustomerId>("null").is_err());
+    }
+
+    #[test]
+    fn interner_is_dense_and_reversible() {
+        let ids: Vec<CustomerId> = ["7", "CUST-1", "7", "x", "CUST-1"]
+            .iter()
+            .map(|s| s.parse().unwrap())
+            .collect();
+        let mut interner = Interner::new();
+        let indices: Vec<u32> = ids
+            .iter()
+            .map(|id| interner.intern(id.clone()).unwrap())
+            .collect();
+        assert_eq!(indices, [0, 1, 0, 2, 1]);
+        assert_eq!(interner.len(), 3);
+        for (i, id) in ids.iter().zip(&indices) {
+            assert_eq!(interner.resolve(*id), Some(i));
+            assert_eq!(interner.get(i), Some(*id));
+        }
+        assert_eq!(interner.resolve(3), None);
+        assert_eq!(interner.get(&CustomerId::from(99)), None);
+        let collected: Interner<CustomerId> = ids.iter().cloned().collect();
+        assert_eq!(collected.keys(), interner.keys());
+        assert_eq!(
+            collected.iter().map(|(i, _)| i).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+    }
+}

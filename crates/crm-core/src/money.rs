@@ -316,3 +316,146 @@ impl FromStr for Money {
         Ok(Money::new(amount, currency))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal_macros::dec;
+
+    fn m(s: &str) -> Money {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn zero_minor_digit_currencies() {
+        assert_eq!(minor_digits(Currency::JPY), 0);
+        assert_eq!(minor_digits(Currency::KRW), 0);
+        assert_eq!(m("1500 JPY").to_string(), "1500 JPY");
+        assert_eq!(m("1500.5 JPY").round().to_string(), "1501 JPY");
+        assert_eq!(m("1499.5 KRW").round().amount(), dec!(1500));
+        assert_eq!(m("-0.5 JPY").round().to_string(), "-1 JPY");
+        assert_eq!(
+            m("2.5 JPY")
+                .round_with(RoundingStrategy::MidpointNearestEven)
+                .to_string(),
+            "2 JPY"
+        );
+    }
+
+    #[test]
+    fn three_minor_digit_currencies() {
+        for c in [
+            Currency::KWD,
+            Currency::BHD,
+            Currency::JOD,
+            Currency::OMR,
+            Currency::TND,
+        ] {
+            assert_eq!(minor_digits(c), 3, "{c:?}");
+        }
+        assert_eq!(m("1 KWD").to_string(), "1.000 KWD");
+        assert_eq!(m("1.2344 BHD").round().to_string(), "1.234 BHD");
+        assert_eq!(m("1.2345 BHD").round().to_string(), "1.235 BHD");
+        assert_eq!(m("-1.2345 OMR").round().to_string(), "-1.235 OMR");
+        let sum = m("0.001 KWD").checked_add(&m("0.0005 KWD")).unwrap();
+        assert_eq!(sum.to_string(), "0.0015 KWD");
+        assert_eq!(sum.round().to_string(), "0.002 KWD");
+    }
+
+    #[test]
+    fn zero_amounts() {
+        let z = Money::zero(Currency::EUR);
+        assert!(z.is_zero());
+        assert!(!z.is_negative());
+        assert_eq!(z.to_string(), "0.00 EUR");
+        assert_eq!(m("0 EUR"), z);
+        assert_eq!(m("-0.00 EUR"), z);
+        assert!(!m("-0.00 EUR").is_negative());
+        assert_eq!(z.negated(), z);
+        assert_eq!(z.checked_add(&m("3.10 EUR")).unwrap(), m("3.10 EUR"));
+        assert_eq!(Money::sum(Currency::EUR, &[]).unwrap(), z);
+        assert_eq!(m("7 EUR").checked_mul(Decimal::ZERO).unwrap(), z);
+    }
+
+    #[test]
+    fn negative_amounts() {
+        let refund = m("-19.99 EUR");
+        assert!(refund.is_negative());
+        assert_eq!(refund.to_string(), "-19.99 EUR");
+        assert_eq!(refund.negated(), m("19.99 EUR"));
+        assert_eq!(
+            m("10 EUR").checked_add(&refund).unwrap().to_string(),
+            "-9.99 EUR"
+        );
+        assert_eq!(
+            refund.checked_sub(&m("-20 EUR")).unwrap().to_string(),
+            "0.01 EUR"
+        );
+        assert_eq!(
+            refund.checked_mul(dec!(-2)).unwrap().to_string(),
+            "39.98 EUR"
+        );
+        assert_eq!(m("EUR -5").amount(), dec!(-5));
+    }
+
+    #[test]
+    fn mixing_currencies_is_an_error() {
+        let err = m("1 EUR").checked_add(&m("1 USD")).unwrap_err();
+        assert_eq!(
+            err,
+            MoneyError::CurrencyMismatch {
+                left: Currency::EUR,
+                right: Currency::USD
+            }
+        );
+        assert!(err.to_string().contains("currency mismatch"));
+        assert!(m("1 EUR").checked_sub(&m("1 JPY")).is_err());
+        assert!(Money::sum(Currency::EUR, &[m("1 EUR"), m("1 USD")]).is_err());
+    }
+
+    #[test]
+    fn overflow_is_an_error() {
+        let big = Money::new(Decimal::MAX, Currency::EUR);
+        assert_eq!(
+            big.checked_add(&m("1 EUR")).unwrap_err(),
+            MoneyError::Overflow { operation: "add" }
+        );
+        assert!(big.checked_mul(dec!(2)).is_err());
+        assert!(big.negated().checked_sub(&m("1 EUR")).is_err());
+    }
+
+    #[test]
+    fn parsing_errors_are_typed() {
+        assert!(matches!(
+            "12.50".parse::<Money>(),
+            Err(MoneyError::InvalidFormat { .. })
+        ));
+        assert!(matches!(
+            "12.50 EURO".parse::<Money>(),
+            Err(MoneyError::UnknownCurrency { .. })
+        ));
+        assert!(matches!(
+            "12,50 EUR".parse::<Money>(),
+            Err(MoneyError::InvalidAmount { .. })
+        ));
+        assert!(matches!(
+            "1 2 EUR".parse::<Money>(),
+            Err(MoneyError::InvalidFormat { .. })
+        ));
+        assert_eq!(m("usd 3").currency(), Currency::USD);
+        assert_eq!(parse_currency("kwd").unwrap(), Currency::KWD);
+        assert!(parse_currency("€").is_err());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_keeps_amount_as_string_and_scale() {
+        let a = m("12.50 EUR");
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, r#"{"amount":"12.50","currency":"EUR"}"#);
+        let back: Money = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, a);
+        assert_eq!(back.amount().scale(), 2);
+        assert!(serde_json::from_str::<Money>(r#"{"amount":"1","currency":"XYZ"}"#).is_err());
+    }
+}
