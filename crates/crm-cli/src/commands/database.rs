@@ -12,3 +12,11 @@ pub fn load_responses(db: &Path, _survey: &str) -> CliResult<Vec<Scored>> {
         "this build cannot read databases yet",
     ))
 }
+
+/// Every transaction in a database.
+pub fn load_transactions(db: &Path) -> CliResult<Vec<crate::input::transactions::TransactionRow>> {
+    Err(CliError::storage(
+        db,
+        "this build cannot read databases yet",
+    ))
+}
