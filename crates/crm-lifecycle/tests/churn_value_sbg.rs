@@ -133,3 +133,63 @@ fn log_likelihood_matches_direct_formula() {
     let ll = SbgParams::new(a, b).unwrap().log_likelihood(&cohort);
     assert!((ll - direct).abs() < 1e-8);
 }
+
+#[test]
+fn simulated_survivors_agree_with_projection() {
+    use crm_lifecycle::churn::sbg::simulate_cohort;
+    use rand::SeedableRng;
+    let params = SbgParams::new(0.704, 1.182).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2007);
+    let n = 20_000u64;
+    let cohort = simulate_cohort(&params, n, 12, &mut rng).unwrap();
+    let expected = params.expected_survivors(n, 12);
+    for (t, (&got, &want)) in cohort.survivors().iter().zip(&expected).enumerate() {
+        // Customers are independent, each alive at t with probability S(t).
+        let s = want / n as f64;
+        let sd = (n as f64 * s * (1.0 - s)).sqrt();
+        assert!(
+            (got as f64 - want).abs() <= 4.0 * sd + 1e-9,
+            "t = {t}: {got} vs {want:.1}"
+        );
+    }
+}
+
+#[test]
+fn derl_agrees_with_monte_carlo() {
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::{Beta, Distribution};
+    let (a, b, d) = (0.668, 3.806, 0.1);
+    let params = SbgParams::new(a, b).unwrap();
+    let beta = Beta::new(a, b).unwrap();
+    let mut rng = rand::rngs::StdRng::seed_from_u64(2010);
+    for renewals in [0u32, 3] {
+        // Customers who made `renewals` renewals; value one at each later renewal, the
+        // first undiscounted.
+        let mut values = Vec::new();
+        while values.len() < 100_000 {
+            let theta: f64 = beta.sample(&mut rng);
+            if (0..renewals).any(|_| rng.random::<f64>() < theta) {
+                continue;
+            }
+            let (mut value, mut discount) = (0.0, 1.0);
+            while rng.random::<f64>() >= theta {
+                value += discount;
+                discount /= 1.0 + d;
+                if discount < 1e-12 {
+                    break;
+                }
+            }
+            values.push(value);
+        }
+        let m = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / m;
+        let sd = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (m - 1.0)).sqrt();
+        let derl = params
+            .discounted_expected_residual_lifetime(d, renewals)
+            .unwrap();
+        assert!(
+            (mean - derl).abs() < 4.0 * sd / m.sqrt(),
+            "{renewals}: {mean} vs {derl}"
+        );
+    }
+}
