@@ -393,3 +393,207 @@ impl Contact {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
+    }
+
+    #[test]
+    fn unicode_names_are_kept_exactly_after_trimming() {
+        for name in [
+            "Zoë Ångström",
+            "José María Aznar-López",
+            "Łukasz Żółć",
+            "Ñoño",
+            "山田 太郎",
+            "محمد بن سلمان",
+            "שרה לוי",
+            "Nguyễn Văn A",
+            "Ольга Петрова",
+            "Kwame Nkrumah 🇬🇭",
+            "e\u{301}milie", // combining accent stays as given
+            "O'Brien & Söhne GmbH",
+        ] {
+            let c = Customer::new(
+                CustomerId::from(1),
+                PartyKind::Person,
+                &format!("  {name}\u{a0}"),
+                t0(),
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(c.name.expose(), name);
+            c.validate().unwrap();
+        }
+    }
+
+    #[test]
+    fn name_rules() {
+        let new = |n: &str| Customer::new(CustomerId::from(1), PartyKind::Person, n, t0());
+        assert_eq!(
+            new(" \t ").unwrap_err(),
+            ValidationError::Empty {
+                field: "customer.name"
+            }
+        );
+        assert_eq!(
+            new("Ada\nLovelace").unwrap_err(),
+            ValidationError::ControlCharacter {
+                field: "customer.name"
+            }
+        );
+        assert!(new(&"é".repeat(MAX_NAME_CHARS)).is_ok());
+        assert_eq!(
+            new(&"é".repeat(MAX_NAME_CHARS + 1)).unwrap_err(),
+            ValidationError::TooLong {
+                field: "customer.name",
+                max: MAX_NAME_CHARS
+            }
+        );
+    }
+
+    #[test]
+    fn validate_names_the_field_at_fault() {
+        let mut c =
+            Customer::new(CustomerId::from(1), PartyKind::Organization, "ACME", t0()).unwrap();
+        c.validate().unwrap();
+
+        let mut bad = c.clone();
+        bad.name = Personal::new(" ACME".into());
+        assert_eq!(
+            bad.validate().unwrap_err(),
+            ValidationError::SurroundingWhitespace {
+                field: "customer.name"
+            }
+        );
+
+        let mut bad = c.clone();
+        bad.parent_account = Some(CustomerId::from(1));
+        assert_eq!(
+            bad.validate().unwrap_err().to_string(),
+            "customer.parent_account: refers to the record itself"
+        );
+        let mut bad = c.clone();
+        bad.account = Some(CustomerId::from(1));
+        assert!(bad.validate().is_err());
+
+        let mut bad = c.clone();
+        bad.updated_at = t0() - chrono::Duration::seconds(1);
+        assert_eq!(
+            bad.validate().unwrap_err().to_string(),
+            "customer.updated_at: is before customer.created_at"
+        );
+
+        let mut bad = c.clone();
+        bad.attributes
+            .insert(String::new(), AttributeValue::Bool(true));
+        assert_eq!(
+            bad.validate().unwrap_err(),
+            ValidationError::Empty {
+                field: "customer.attributes"
+            }
+        );
+
+        c.parent_account = Some(CustomerId::from(2));
+        c.set_attribute("tier", "gold").unwrap();
+        c.set_attribute("notes", "line one\nline two").unwrap();
+        c.set_attribute("seats", 12).unwrap();
+        assert!(c.set_attribute("x", "bad\u{0}").is_err());
+        assert!(c.set_attribute("", 1).is_err());
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn consent_follows_the_latest_decision() {
+        let mut c = Customer::new(CustomerId::from(1), PartyKind::Person, "Ada", t0()).unwrap();
+        assert!(!c.has_consent(ConsentChannel::Email));
+        c.give_consent(ConsentChannel::Email, t0());
+        assert!(c.has_consent(ConsentChannel::Email));
+        let later = t0() + chrono::Duration::days(30);
+        c.withdraw_consent(ConsentChannel::Email, later);
+        assert!(!c.has_consent(ConsentChannel::Email));
+        assert_eq!(
+            c.consents[&ConsentChannel::Email],
+            Consent::withdrawn(later)
+        );
+    }
+
+    #[test]
+    fn debug_hides_personal_data() {
+        let mut c =
+            Customer::new(CustomerId::from(1), PartyKind::Person, "Zoë Secret", t0()).unwrap();
+        c.email = Some(Email::parse("zoe.secret@example.org").unwrap());
+        c.phone = Some(Phone::parse("+49 30 123456", None).unwrap());
+        c.address = Some(PostalAddress::new(["Secretweg 1"], "Berlin", None, None, "DE").unwrap());
+        let shown = format!("{c:?}");
+        assert!(!shown.to_lowercase().contains("secret"), "{shown}");
+        assert!(!shown.contains("123456"), "{shown}");
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn full_customer_round_trips_through_json() {
+        let mut c = Customer::new(
+            "CUST-000042".parse().unwrap(),
+            PartyKind::Person,
+            "Zoë",
+            t0(),
+        )
+        .unwrap();
+        c.email = Some(Email::parse("zoe@bücher.example").unwrap());
+        c.phone = Some(Phone::parse("0171 2345678", Some("DE")).unwrap());
+        c.address = Some(
+            PostalAddress::new(["Hauptstraße 5"], "München", Some("80331"), None, "DE").unwrap(),
+        );
+        c.account = Some(CustomerId::from(7));
+        c.owner = Some("rep.jane".parse().unwrap());
+        c.source = Some(Channel::Web);
+        c.lifecycle_stage = Some(LifecycleStage::AtRisk);
+        c.tags.insert(Tag::new("VIP").unwrap());
+        c.set_attribute("ltv", Decimal::new(12345, 2)).unwrap();
+        c.set_attribute("since", NaiveDate::from_ymd_opt(2019, 2, 28).unwrap())
+            .unwrap();
+        c.set_attribute("seen", t0()).unwrap();
+        c.birthday = NaiveDate::from_ymd_opt(1990, 2, 28);
+        c.give_consent(ConsentChannel::Sms, t0());
+        c.updated_at = t0() + chrono::Duration::hours(1);
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains(r#""ltv":{"decimal":"123.45"}"#), "{json}");
+        let back: Customer = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+        // Optional fields may be missing on read.
+        let minimal = r#"{"id":1,"kind":"organization","name":"ACME","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z"}"#;
+        let m: Customer = serde_json::from_str(minimal).unwrap();
+        assert_eq!(
+            m,
+            Customer::new(CustomerId::from(1), PartyKind::Organization, "ACME", t0()).unwrap()
+        );
+        // Invalid contact points are rejected on read.
+        let bad = minimal.replace(r#""name""#, r#""email":"not-an-email","name""#);
+        assert!(serde_json::from_str::<Customer>(&bad).is_err());
+    }
+
+    #[test]
+    fn contact_person() {
+        let mut p = Contact::new(
+            "C-1".parse().unwrap(),
+            CustomerId::from(7),
+            " Jürgen Weiß ",
+            t0(),
+        )
+        .unwrap();
+        assert_eq!(p.name.expose(), "Jürgen Weiß");
+        p.role = Some("Einkauf\t".into());
+        assert_eq!(
+            p.validate().unwrap_err(),
+            ValidationError::ControlCharacter {
+                field: "contact.role"
+            }
+        );
+        assert!(Contact::new("C-1".parse().unwrap(), CustomerId::from(7), "", t0()).is_err());
+    }
+}

@@ -105,3 +105,70 @@ impl Deal {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    fn deal() -> Deal {
+        let t0 = Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap();
+        Deal::new(
+            1.into(),
+            2.into(),
+            " Renewal ",
+            "0 JPY".parse().unwrap(),
+            t0,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn rules() {
+        let d = deal();
+        assert_eq!(d.title, "Renewal");
+        let t0 = d.created_at;
+        assert_eq!(
+            Deal::new(1.into(), 2.into(), "x", "-1 EUR".parse().unwrap(), t0).unwrap_err(),
+            ValidationError::Invalid {
+                field: "deal.amount",
+                reason: "must not be negative"
+            }
+        );
+        assert_eq!(
+            Deal::new(1.into(), 2.into(), "", "1 EUR".parse().unwrap(), t0).unwrap_err(),
+            ValidationError::Empty {
+                field: "deal.title"
+            }
+        );
+        let mut open_with_reason = d.clone();
+        open_with_reason.close_reason = Some("price".into());
+        assert_eq!(
+            open_with_reason.validate().unwrap_err().to_string(),
+            "deal.close_reason: only a won or lost deal has a close reason"
+        );
+        let mut won = open_with_reason;
+        won.stage = DealStage::Won;
+        won.closed_at = Some(t0 + Duration::days(3));
+        won.validate().unwrap();
+        won.closed_at = Some(t0 - Duration::days(3));
+        assert!(matches!(
+            won.validate(),
+            Err(ValidationError::TimeOrder {
+                field: "deal.closed_at",
+                ..
+            })
+        ));
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn round_trip() {
+        let mut d = deal();
+        d.amount = "1250.500 KWD".parse().unwrap();
+        d.expected_close = chrono::NaiveDate::from_ymd_opt(2024, 12, 31);
+        d.owner = Some(3.into());
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<Deal>(&json).unwrap(), d);
+    }
+}

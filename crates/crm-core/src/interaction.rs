@@ -115,3 +115,62 @@ impl Interaction {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn validation_and_end_time() {
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 12, 0, 0).unwrap();
+        let mut i = Interaction::new(
+            1.into(),
+            2.into(),
+            Channel::Meeting,
+            Direction::Outbound,
+            t0,
+        );
+        assert_eq!(i.ended_at(), None);
+        i.duration = Some(Duration::from_secs(90));
+        assert_eq!(i.ended_at(), Some(t0 + chrono::Duration::seconds(90)));
+        i.duration = Some(Duration::MAX);
+        assert_eq!(i.ended_at(), None);
+        i.notes = Some(Personal::new("line 1\nline 2".into()));
+        i.subject = Some(Personal::new("Renewal — Zoë".into()));
+        i.validate().unwrap();
+        i.subject = Some(Personal::new("two\nlines".into()));
+        assert_eq!(
+            i.validate().unwrap_err(),
+            ValidationError::ControlCharacter {
+                field: "interaction.subject"
+            }
+        );
+        i.subject = None;
+        i.outcome = Some(String::new());
+        assert_eq!(
+            i.validate().unwrap_err(),
+            ValidationError::Empty {
+                field: "interaction.outcome"
+            }
+        );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn round_trip() {
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 12, 0, 0).unwrap();
+        let mut i = Interaction::new(
+            1.into(),
+            "CUST-1".parse().unwrap(),
+            Channel::Chat,
+            Direction::Inbound,
+            t0,
+        );
+        i.duration = Some(Duration::new(61, 500));
+        i.agent = Some("agent-7".parse().unwrap());
+        i.ticket = Some(9.into());
+        let json = serde_json::to_string(&i).unwrap();
+        assert_eq!(serde_json::from_str::<Interaction>(&json).unwrap(), i);
+    }
+}

@@ -75,3 +75,30 @@ impl<T> fmt::Display for Personal<T> {
         f.write_str(REDACTED)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_display_are_redacted_even_when_nested() {
+        let p = Personal::new(String::from("Jürgen"));
+        assert_eq!(
+            format!("{p:?} {p} {p:#?}"),
+            "<redacted> <redacted> <redacted>"
+        );
+        let nested = Some(vec![p.clone()]);
+        assert_eq!(format!("{nested:?}"), "Some([<redacted>])");
+        assert_eq!(p.clone().into_exposed(), "Jürgen");
+        assert_eq!(Personal::from(5).map(|x| x * 2).into_exposed(), 10);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_writes_the_clear_value() {
+        let p = Personal::new(String::from("Zoë"));
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(json, "\"Zoë\"");
+        assert_eq!(serde_json::from_str::<Personal<String>>(&json).unwrap(), p);
+    }
+}

@@ -296,3 +296,86 @@ impl SurveyResponse {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn ranges() {
+        assert!((0..=10).all(|s| SurveyScore::nps(s).is_ok()));
+        assert!((11..=u8::MAX).all(|s| SurveyScore::nps(s).is_err()));
+        assert!((1..=7).all(|s| SurveyScore::ces(s).is_ok()));
+        assert!(SurveyScore::ces(0).is_err());
+        assert!(SurveyScore::ces(8).is_err());
+        let five = CsatScale::default();
+        assert!((1..=5).all(|s| SurveyScore::csat(s, five).is_ok()));
+        assert!(SurveyScore::csat(0, five).is_err());
+        assert!(SurveyScore::csat(6, five).is_err());
+        let ten = CsatScale::new(0, 10).unwrap();
+        assert!(SurveyScore::csat(0, ten).is_ok());
+        assert_eq!(
+            SurveyScore::nps(11).unwrap_err().to_string(),
+            "survey.nps: 11 is outside 0..=10"
+        );
+        assert_eq!(
+            CsatScale::new(3, 2).unwrap_err().to_string(),
+            "survey.csat_scale: min must be below max"
+        );
+        // A hand-built out-of-range variant is caught by validate.
+        assert!(SurveyScore::Ces(9).validate().is_err());
+        assert_eq!(SurveyScore::Ces(3).kind(), SurveyKind::Ces);
+        assert_eq!(SurveyScore::csat(4, five).unwrap().value(), 4);
+    }
+
+    #[test]
+    fn response_checks_score_and_comment() {
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        assert!(SurveyResponse::new(1.into(), 2.into(), t0, SurveyScore::Nps(12)).is_err());
+        let mut r = SurveyResponse::new(1.into(), 2.into(), t0, SurveyScore::Nps(10)).unwrap();
+        r.comment = Some(Personal::new("Très bien !\nMerci".into()));
+        r.validate().unwrap();
+        r.comment = Some(Personal::new(" ".into()));
+        assert_eq!(
+            r.validate().unwrap_err(),
+            ValidationError::Empty {
+                field: "survey.comment"
+            }
+        );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_forms_and_validation_on_read() {
+        let csat = SurveyScore::csat(4, CsatScale::default()).unwrap();
+        let json = serde_json::to_string(&csat).unwrap();
+        assert_eq!(json, r#"{"csat":{"score":4,"scale":{"min":1,"max":5}}}"#);
+        assert_eq!(serde_json::from_str::<SurveyScore>(&json).unwrap(), csat);
+        assert_eq!(
+            serde_json::to_string(&SurveyScore::Nps(9)).unwrap(),
+            r#"{"nps":9}"#
+        );
+        assert_eq!(
+            serde_json::from_str::<SurveyScore>(r#"{"csat":{"score":2}}"#).unwrap(),
+            SurveyScore::csat(2, CsatScale::default()).unwrap()
+        );
+        assert!(serde_json::from_str::<SurveyScore>(r#"{"nps":11}"#).is_err());
+        assert!(serde_json::from_str::<SurveyScore>(r#"{"ces":0}"#).is_err());
+        assert!(
+            serde_json::from_str::<SurveyScore>(
+                r#"{"csat":{"score":2,"scale":{"min":5,"max":1}}}"#
+            )
+            .is_err()
+        );
+        assert!(serde_json::from_str::<CsatScale>(r#"{"min":5,"max":5}"#).is_err());
+
+        let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+        let mut r =
+            SurveyResponse::new("S-1".parse().unwrap(), 2.into(), t0, SurveyScore::Ces(2)).unwrap();
+        r.ticket = Some("T-1".parse().unwrap());
+        r.tags.insert(Tag::new("onboarding").unwrap());
+        let json = serde_json::to_string(&r).unwrap();
+        assert_eq!(serde_json::from_str::<SurveyResponse>(&json).unwrap(), r);
+    }
+}

@@ -94,3 +94,52 @@ impl fmt::Display for Tag {
         f.write_str(&self.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalization() {
+        assert_eq!(Tag::new("VIP").unwrap().as_str(), "vip");
+        assert_eq!(
+            Tag::new(" Key \u{3000} Account ").unwrap().as_str(),
+            "key-account"
+        );
+        assert_eq!(Tag::new("ÉTÉ 2024").unwrap().as_str(), "été-2024");
+        assert_eq!(Tag::new("新客户").unwrap().as_str(), "新客户");
+        let t = Tag::new("İstanbul Office").unwrap();
+        assert_eq!(Tag::new(t.as_str()).unwrap(), t);
+    }
+
+    #[test]
+    fn rejections_name_the_field() {
+        assert_eq!(
+            Tag::new("").unwrap_err(),
+            ValidationError::Empty { field: "tag" }
+        );
+        assert_eq!(
+            Tag::new("a\u{0}b").unwrap_err(),
+            ValidationError::ControlCharacter { field: "tag" }
+        );
+        assert!(Tag::new(&"x".repeat(MAX_TAG_CHARS)).is_ok());
+        assert_eq!(
+            Tag::new(&"x".repeat(MAX_TAG_CHARS + 1))
+                .unwrap_err()
+                .to_string(),
+            "tag: longer than 64 characters"
+        );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_normalizes_on_read() {
+        assert_eq!(
+            serde_json::from_str::<Tag>("\"Key Account\"")
+                .unwrap()
+                .as_str(),
+            "key-account"
+        );
+        assert!(serde_json::from_str::<Tag>("\" \"").is_err());
+    }
+}

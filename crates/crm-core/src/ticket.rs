@@ -124,3 +124,71 @@ impl Ticket {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+
+    #[test]
+    fn timestamps_must_follow_creation_and_solving() {
+        let t0 = Utc.with_ymd_and_hms(2024, 3, 1, 8, 0, 0).unwrap();
+        let mut t = Ticket::new(
+            1.into(),
+            2.into(),
+            TicketCategory::Complaint,
+            Channel::Phone,
+            t0,
+        );
+        t.first_response_at = Some(t0);
+        t.solved_at = Some(t0 + Duration::hours(2));
+        t.closed_at = Some(t0 + Duration::hours(2));
+        t.validate().unwrap();
+
+        let mut bad = t.clone();
+        bad.first_response_at = Some(t0 - Duration::seconds(1));
+        assert_eq!(
+            bad.validate().unwrap_err(),
+            ValidationError::TimeOrder {
+                field: "ticket.first_response_at",
+                earlier: "ticket.created_at"
+            }
+        );
+        let mut bad = t.clone();
+        bad.closed_at = Some(t0 + Duration::hours(1));
+        assert_eq!(
+            bad.validate().unwrap_err(),
+            ValidationError::TimeOrder {
+                field: "ticket.closed_at",
+                earlier: "ticket.solved_at"
+            }
+        );
+        let mut bad = t.clone();
+        bad.subject = Some(Personal::new(String::new()));
+        assert_eq!(
+            bad.validate().unwrap_err(),
+            ValidationError::Empty {
+                field: "ticket.subject"
+            }
+        );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn round_trip() {
+        let t0 = Utc.with_ymd_and_hms(2024, 3, 1, 8, 0, 0).unwrap();
+        let mut t = Ticket::new(
+            "T-1".parse().unwrap(),
+            2.into(),
+            TicketCategory::Request,
+            Channel::Web,
+            t0,
+        );
+        t.priority = TicketPriority::Urgent;
+        t.status = TicketStatus::OnHold;
+        t.tags.insert(Tag::new("billing").unwrap());
+        let json = serde_json::to_string(&t).unwrap();
+        assert!(json.contains(r#""status":"on_hold""#));
+        assert_eq!(serde_json::from_str::<Ticket>(&json).unwrap(), t);
+    }
+}

@@ -95,3 +95,63 @@ impl Transaction {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn refunds_zero_amounts_and_quantities() {
+        let t0 = Utc.with_ymd_and_hms(2024, 2, 29, 23, 59, 59).unwrap();
+        let mut t = Transaction::new(1.into(), 2.into(), t0, "-5.00 EUR".parse().unwrap());
+        assert!(t.is_refund());
+        t.quantity = Decimal::new(-1, 0);
+        assert!(matches!(
+            t.validate(),
+            Err(ValidationError::Invalid {
+                field: "transaction.quantity",
+                ..
+            })
+        ));
+        t.quantity = Decimal::new(25, 1); // 2.5 kg
+        t.validate().unwrap();
+        let free = Transaction::new(2.into(), 2.into(), t0, "0 JPY".parse().unwrap());
+        assert!(!free.is_refund());
+        free.validate().unwrap();
+        let mut bad = free.clone();
+        bad.external_id = Some("x".repeat(MAX_KEY_LEN + 1));
+        assert!(matches!(
+            bad.validate(),
+            Err(ValidationError::TooLong {
+                field: "transaction.external_id",
+                ..
+            })
+        ));
+        bad.external_id = Some("ORD-1".into());
+        bad.category = Some(" shoes".into());
+        assert_eq!(
+            bad.validate().unwrap_err(),
+            ValidationError::SurroundingWhitespace {
+                field: "transaction.category"
+            }
+        );
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn round_trip() {
+        let t0 = Utc.with_ymd_and_hms(2024, 2, 29, 23, 59, 59).unwrap();
+        let mut t = Transaction::new(
+            "TX-1".parse().unwrap(),
+            2.into(),
+            t0,
+            "-19.990 BHD".parse().unwrap(),
+        );
+        t.external_id = Some("INV-2024-17".into());
+        t.product = Some("SKU-1".into());
+        t.channel = Some(Channel::Web);
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(serde_json::from_str::<Transaction>(&json).unwrap(), t);
+    }
+}

@@ -73,7 +73,7 @@ macro_rules! vocabulary {
                     _ => Err(UnknownName {
                         vocabulary: $vocab,
                         input: s.to_string(),
-                        expected: concat!($($text, ", "),+),
+                        expected: concat!($($text, ", "),+).trim_end_matches(", "),
                     }),
                 }
             }
@@ -280,3 +280,94 @@ vocabulary!(
         Ces => "ces",
     ]
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trips<T>(all: &[T])
+    where
+        T: Copy + PartialEq + fmt::Debug + fmt::Display + FromStr<Err = UnknownName>,
+    {
+        let mut seen = std::collections::BTreeSet::new();
+        for v in all {
+            let name = v.to_string();
+            assert!(seen.insert(name.clone()), "duplicate name {name}");
+            assert!(
+                name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{name} is not snake_case"
+            );
+            assert_eq!(name.parse::<T>().unwrap(), *v);
+        }
+    }
+
+    #[test]
+    fn every_vocabulary_round_trips_through_its_names() {
+        round_trips(PartyKind::ALL);
+        round_trips(Channel::ALL);
+        round_trips(Direction::ALL);
+        round_trips(ConsentChannel::ALL);
+        round_trips(LifecycleStage::ALL);
+        round_trips(TicketStatus::ALL);
+        round_trips(TicketPriority::ALL);
+        round_trips(TicketCategory::ALL);
+        round_trips(DealStage::ALL);
+        round_trips(ConsentStatus::ALL);
+        round_trips(SurveyKind::ALL);
+    }
+
+    #[test]
+    fn the_names_the_state_machines_use() {
+        let names = |v: &[LifecycleStage]| v.iter().map(|s| s.as_str()).collect::<Vec<_>>();
+        assert_eq!(
+            names(LifecycleStage::ALL),
+            [
+                "lead", "prospect", "new", "active", "at_risk", "churned", "won_back"
+            ]
+        );
+        assert_eq!(
+            TicketStatus::ALL
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>(),
+            ["new", "open", "pending", "on_hold", "solved", "closed"]
+        );
+        assert_eq!(DealStage::NeedsAnalysis.as_str(), "needs_analysis");
+        assert_eq!(Channel::Sms.as_str(), "sms");
+    }
+
+    #[test]
+    fn priorities_are_ordered_and_default_to_normal() {
+        let mut p = TicketPriority::ALL.to_vec();
+        p.reverse();
+        p.sort();
+        assert_eq!(p, TicketPriority::ALL);
+        assert_eq!(TicketPriority::default(), TicketPriority::Normal);
+    }
+
+    #[test]
+    fn unknown_names_are_rejected_with_the_vocabulary() {
+        let err = "Open".parse::<TicketStatus>().unwrap_err();
+        assert_eq!(err.vocabulary, "ticket status");
+        assert_eq!(
+            err.to_string(),
+            "ticket status: unknown name \"Open\" (expected one of: new, open, pending, on_hold, solved, closed)"
+        );
+        assert!(Channel::try_from("fax").is_err());
+        assert!("".parse::<DealStage>().is_err());
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_uses_the_same_names() {
+        for s in TicketStatus::ALL {
+            let json = serde_json::to_string(s).unwrap();
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+            assert_eq!(serde_json::from_str::<TicketStatus>(&json).unwrap(), *s);
+        }
+        assert_eq!(
+            serde_json::to_string(&LifecycleStage::WonBack).unwrap(),
+            "\"won_back\""
+        );
+    }
+}
