@@ -165,7 +165,7 @@ impl SbgParams {
             (1..=t).map(|i| self.retention_rate(i)).product()
         } else {
             let (a, b, t) = (self.alpha, self.beta, f64::from(t));
-            (ln_gamma(b + t) - ln_gamma(a + b + t) + ln_gamma(a + b) - ln_gamma(b)).exp()
+            (ln_gamma(a + b) - ln_gamma(b) - ln_gamma_ratio(b + t, a)).exp()
         }
     }
 
@@ -302,6 +302,20 @@ impl SbgParams {
     pub fn log_likelihood(&self, cohort: &CohortSurvival) -> f64 {
         log_likelihood_and_gradient(self.alpha, self.beta, cohort).0
     }
+}
+
+/// `ln Γ(x + a) - ln Γ(x)` for large `x` (here `x > 4096`) by the difference of Stirling
+/// series, arranged to avoid the cancellation of subtracting two large log-gamma values.
+fn ln_gamma_ratio(x: f64, a: f64) -> f64 {
+    let y = x + a;
+    // (y - 1/2) ln y - (x - 1/2) ln x - a, without cancellation.
+    let main = (x - 0.5) * (a / x).ln_1p() + a * y.ln() - a;
+    // Σ B_{2k} / (2k (2k-1) z^{2k-1}) differences, k = 1..3.
+    let series = |z: f64| {
+        let z2 = z * z;
+        (1.0 / 12.0 - (1.0 / 360.0 - 1.0 / (1260.0 * z2)) / z2) / z
+    };
+    main + series(y) - series(x)
 }
 
 /// Log-likelihood and its gradient with respect to (α, β), by the recursions
@@ -504,12 +518,30 @@ mod tests {
     }
 
     #[test]
+    fn stirling_ratio_matches_log_gamma() {
+        for (x, a) in [(5000.0, 0.5), (1e5, 3.0), (4097.0, 40.0), (1e7, 1e-3)] {
+            let direct = ln_gamma(x + a) - ln_gamma(x);
+            let r = ln_gamma_ratio(x, a);
+            // ln_gamma itself is only good to about 1e-15 relative of its (large) value.
+            assert!(
+                (r - direct).abs() < 1e-15 * ln_gamma(x + a).abs() * 8.0,
+                "{x} {a}"
+            );
+        }
+        // Exact: Γ(x + 1) / Γ(x) = x.
+        assert!((ln_gamma_ratio(12345.0, 1.0) - 12345f64.ln()).abs() < 1e-14);
+        assert!((ln_gamma_ratio(5000.5, 2.0) - (5000.5f64 * 5001.5).ln()).abs() < 1e-14);
+    }
+
+    #[test]
     fn branches_agree_at_the_limit() {
         let p = SbgParams::new(0.704, 1.182).unwrap();
         let product = p.survival(PRODUCT_LIMIT);
         let (a, b, t) = (p.alpha, p.beta, f64::from(PRODUCT_LIMIT));
-        let gamma = (ln_gamma(b + t) - ln_gamma(a + b + t) + ln_gamma(a + b) - ln_gamma(b)).exp();
-        assert!((product / gamma - 1.0).abs() < 1e-10);
+        let stirling = (ln_gamma(a + b) - ln_gamma(b) - ln_gamma_ratio(b + t, a)).exp();
+        assert!((product / stirling - 1.0).abs() < 1e-12);
+        let next = p.survival(PRODUCT_LIMIT + 1);
+        assert!((next / (product * p.retention_rate(PRODUCT_LIMIT + 1)) - 1.0).abs() < 1e-12);
     }
 
     #[test]
