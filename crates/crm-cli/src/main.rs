@@ -11,6 +11,7 @@ mod error;
 mod ids;
 mod input;
 mod output;
+mod progress;
 mod report;
 
 use clap::Parser;

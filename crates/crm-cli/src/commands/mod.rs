@@ -10,6 +10,7 @@ use crate::error::{CliError, CliResult};
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> CliResult<()> {
     match cli.command {
+        Command::Demo(args) => crate::demo::run::run(&args),
         Command::Nps(args) => survey::nps(&args),
         Command::Csat(args) => survey::csat(&args),
         Command::Ces(args) => survey::ces(&args),

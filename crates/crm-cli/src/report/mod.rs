@@ -2,3 +2,4 @@
 //! `summary.json` (every headline figure).
 
 pub mod charts;
+pub mod html;
