@@ -10,6 +10,7 @@ use crate::cli::{Breakdown as By, DemoArgs};
 use crate::commands::survey::{Scored, Survey, SurveyResult, analyse};
 use crate::demo::generate::{DemoData, GenSurvey, GeneratorConfig, generate, observation_end};
 use crate::error::CliResult;
+use crate::input::transactions::TransactionRow;
 use crate::progress::{spinner, summary_table};
 use crate::report::charts;
 use crate::report::html::{Chart, Report, Section, Table, write};
@@ -216,6 +217,22 @@ fn satisfaction(data: &DemoData, c: &mut Collector) -> CliResult<()> {
     Ok(())
 }
 
+/// The demo's transactions in the form the analyses read.
+pub fn transaction_rows(data: &DemoData) -> Vec<TransactionRow> {
+    data.transactions
+        .iter()
+        .enumerate()
+        .map(|(i, t)| TransactionRow {
+            customer_id: t.customer_id.clone(),
+            timestamp: t.timestamp,
+            amount: t.amount,
+            currency: crm_core::Currency::USD,
+            transaction_id: Some(t.id.clone()),
+            line: i as u64 + 1,
+        })
+        .collect()
+}
+
 /// `crm demo`.
 pub fn run(args: &DemoArgs) -> CliResult<()> {
     let started = Instant::now();
@@ -235,6 +252,10 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         ..Collector::default()
     };
     overview(&data, &config, &mut c);
+    let tx = transaction_rows(&data);
+    let end = observation_end();
+    let pb = spinner("segments");
+    pb.finish_and_clear();
     let pb = spinner("satisfaction");
     satisfaction(&data, &mut c)?;
     pb.finish_and_clear();
