@@ -1,0 +1,614 @@
+//! Compiled, validated machines with constant-time transition lookup.
+//!
+//! [`Machine`] is built from a [`MachineDefinition`] by [`MachineDefinition::build`] (which
+//! validates first). State and event names are interned to dense indices ([`StateId`],
+//! [`EventId`]); the transition relation is a flat `state × event` table when that table is
+//! small (at most 4 Mi cells) and a hash map keyed by `(state, event)` otherwise, so
+//! [`Machine::step`] is O(1) either way.
+//!
+//! A machine is immutable, holds no global state and is `Send + Sync`; share it with `Arc` or
+//! by reference. It serializes as its definition and deserializing validates again.
+//!
+//! ```
+//! use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+//!
+//! let machine = MachineDefinition::new("switch", "off")
+//!     .with_terminal("broken")
+//!     .with_transition(TransitionDef::new("off", "toggle", "on"))
+//!     .with_transition(TransitionDef::new("on", "toggle", "off"))
+//!     .with_transition(TransitionDef::new("on", "overload", "broken"))
+//!     .build()?;
+//! let off = machine.state_id("off").unwrap();
+//! let toggle = machine.event_id("toggle").unwrap();
+//! let on = machine.step(off, toggle).unwrap();
+//! assert_eq!(machine.state_name(on), "on");
+//! assert_eq!(machine.next_state("off", "overload"), None);
+//! # Ok::<(), crm_lifecycle::validation::ValidationError>(())
+//! ```
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::definition::{LoadError, MachineDefinition};
+use crate::validation::ValidationError;
+
+/// The dense index of a state in one [`Machine`].
+///
+/// ```
+/// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+/// let m = MachineDefinition::new("m", "a").with_terminal("b")
+///     .with_transition(TransitionDef::new("a", "go", "b")).build()?;
+/// assert_eq!(m.state_id("a").map(|s| s.index()), Some(0));
+/// # Ok::<(), crm_lifecycle::validation::ValidationError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct StateId(u32);
+
+impl StateId {
+    /// The index, `0..machine.state_count()`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The dense index of an event name in one [`Machine`].
+///
+/// ```
+/// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+/// let m = MachineDefinition::new("m", "a").with_terminal("b")
+///     .with_transition(TransitionDef::new("a", "go", "b")).build()?;
+/// assert_eq!(m.event_id("go").map(|e| e.index()), Some(0));
+/// # Ok::<(), crm_lifecycle::validation::ValidationError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EventId(u32);
+
+impl EventId {
+    /// The index, `0..machine.event_count()`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One compiled transition as seen from its source state.
+///
+/// ```
+/// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+/// let m = MachineDefinition::new("m", "a").with_terminal("b")
+///     .with_transition(TransitionDef::new("a", "go", "b").with_guard("ready")).build()?;
+/// let t = m.transition(m.state_id("a").unwrap(), m.event_id("go").unwrap()).unwrap();
+/// assert_eq!(m.state_name(t.to), "b");
+/// assert_eq!(t.guard, Some("ready"));
+/// # Ok::<(), crm_lifecycle::validation::ValidationError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition<'m> {
+    /// The target state.
+    pub to: StateId,
+    /// The guard that must allow the transition, if any.
+    pub guard: Option<&'m str>,
+}
+
+const NONE: u32 = u32::MAX;
+/// Largest `states × events` table kept dense (16 MiB of `u32`).
+const DENSE_LIMIT: usize = 1 << 22;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Cell {
+    to: u32,
+    guard: u32,
+}
+
+#[derive(Debug, Clone)]
+enum Table {
+    Dense(Vec<Cell>),
+    Sparse(FxHashMap<(u32, u32), Cell>),
+}
+
+/// A validated state machine, ready to run.
+///
+/// ```
+/// use crm_lifecycle::definition::MachineDefinition;
+/// let m = MachineDefinition::from_toml(r#"
+/// name = "m"
+/// initial = "a"
+/// terminal = ["b"]
+/// [[transition]]
+/// from = "a"
+/// event = "go"
+/// to = "b"
+/// "#)?.build()?;
+/// assert_eq!(m.name(), "m");
+/// assert_eq!(m.initial(), "a");
+/// assert!(m.is_terminal("b"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(try_from = "MachineDefinition", into = "MachineDefinition")]
+pub struct Machine {
+    name: Arc<str>,
+    states: Vec<Arc<str>>,
+    events: Vec<Arc<str>>,
+    guards: Vec<Arc<str>>,
+    state_index: FxHashMap<Arc<str>, u32>,
+    event_index: FxHashMap<Arc<str>, u32>,
+    initial: u32,
+    terminal: Vec<bool>,
+    table: Table,
+    /// Outgoing `(event, target)` pairs per state, in definition order.
+    outgoing: Vec<Vec<(u32, u32)>>,
+    definition: MachineDefinition,
+}
+
+impl PartialEq for Machine {
+    fn eq(&self, other: &Self) -> bool {
+        self.definition == other.definition
+    }
+}
+
+impl Eq for Machine {}
+
+impl TryFrom<MachineDefinition> for Machine {
+    type Error = ValidationError;
+
+    fn try_from(def: MachineDefinition) -> Result<Self, Self::Error> {
+        def.build()
+    }
+}
+
+impl From<Machine> for MachineDefinition {
+    fn from(machine: Machine) -> Self {
+        machine.definition
+    }
+}
+
+fn intern(name: &str, index: &mut FxHashMap<Arc<str>, u32>, names: &mut Vec<Arc<str>>) -> u32 {
+    if let Some(&i) = index.get(name) {
+        return i;
+    }
+    let arc: Arc<str> = Arc::from(name);
+    let i = names.len() as u32;
+    names.push(Arc::clone(&arc));
+    index.insert(arc, i);
+    i
+}
+
+impl Machine {
+    /// Compiles a definition that has already passed validation.
+    pub(crate) fn compile(def: &MachineDefinition) -> Self {
+        let mut states = Vec::new();
+        let mut state_index = FxHashMap::default();
+        for name in def.state_names() {
+            intern(name, &mut state_index, &mut states);
+        }
+        let mut events = Vec::new();
+        let mut event_index = FxHashMap::default();
+        let mut guards = Vec::new();
+        let mut guard_index = FxHashMap::default();
+        let mut compiled = Vec::with_capacity(def.transitions.len());
+        for t in &def.transitions {
+            let from = state_index[t.from.as_str()];
+            let to = state_index[t.to.as_str()];
+            let event = intern(&t.event, &mut event_index, &mut events);
+            let guard = t
+                .guard
+                .as_deref()
+                .map_or(NONE, |g| intern(g, &mut guard_index, &mut guards));
+            compiled.push((from, event, Cell { to, guard }));
+        }
+        let cells = states.len().saturating_mul(events.len());
+        let table = if cells <= DENSE_LIMIT {
+            let mut dense = vec![
+                Cell {
+                    to: NONE,
+                    guard: NONE
+                };
+                cells
+            ];
+            for &(from, event, cell) in &compiled {
+                dense[from as usize * events.len() + event as usize] = cell;
+            }
+            Table::Dense(dense)
+        } else {
+            Table::Sparse(
+                compiled
+                    .iter()
+                    .map(|&(from, event, cell)| ((from, event), cell))
+                    .collect(),
+            )
+        };
+        let mut outgoing = vec![Vec::new(); states.len()];
+        for &(from, event, cell) in &compiled {
+            outgoing[from as usize].push((event, cell.to));
+        }
+        let mut terminal = vec![false; states.len()];
+        for t in &def.terminal {
+            terminal[state_index[t.as_str()] as usize] = true;
+        }
+        Self {
+            name: Arc::from(def.name.as_str()),
+            initial: state_index[def.initial.as_str()],
+            states,
+            events,
+            guards,
+            state_index,
+            event_index,
+            terminal,
+            table,
+            outgoing,
+            definition: def.clone(),
+        }
+    }
+
+    /// Loads, validates and compiles a TOML definition.
+    ///
+    /// ```
+    /// use crm_lifecycle::machine::Machine;
+    /// let m = Machine::from_toml("name = \"m\"\ninitial = \"a\"\nterminal = [\"a\"]\n")?;
+    /// assert_eq!(m.state_count(), 1);
+    /// assert!(Machine::from_toml("name = \"m\"\ninitial = \"a\"\n").is_err()); // no terminal
+    /// # Ok::<(), crm_lifecycle::definition::LoadError>(())
+    /// ```
+    pub fn from_toml(text: &str) -> Result<Self, LoadError> {
+        Ok(MachineDefinition::from_toml(text)?.build()?)
+    }
+
+    /// Loads, validates and compiles a JSON definition.
+    ///
+    /// ```
+    /// use crm_lifecycle::machine::Machine;
+    /// let m = Machine::from_json(r#"{"name":"m","initial":"a","terminal":["a"]}"#)?;
+    /// assert_eq!(m.initial(), "a");
+    /// # Ok::<(), crm_lifecycle::definition::LoadError>(())
+    /// ```
+    pub fn from_json(text: &str) -> Result<Self, LoadError> {
+        Ok(MachineDefinition::from_json(text)?.build()?)
+    }
+
+    /// The definition this machine was compiled from.
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// assert_eq!(ticket::machine().definition().name, "ticket");
+    /// ```
+    pub fn definition(&self) -> &MachineDefinition {
+        &self.definition
+    }
+
+    /// The machine's name.
+    ///
+    /// ```
+    /// use crm_lifecycle::deal;
+    /// assert_eq!(deal::machine().name(), "deal");
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The number of states.
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// assert_eq!(ticket::machine().state_count(), 6);
+    /// ```
+    pub fn state_count(&self) -> usize {
+        self.states.len()
+    }
+
+    /// The number of distinct event names.
+    ///
+    /// ```
+    /// use crm_lifecycle::deal;
+    /// assert!(deal::machine().event_count() >= 3);
+    /// ```
+    pub fn event_count(&self) -> usize {
+        self.events.len()
+    }
+
+    /// The state names in index order.
+    ///
+    /// ```
+    /// use crm_lifecycle::deal;
+    /// let m = deal::machine();
+    /// assert_eq!(m.states().next(), Some("qualification"));
+    /// ```
+    pub fn states(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.states.iter().map(|s| &**s)
+    }
+
+    /// The event names in index order.
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// assert!(ticket::machine().events().any(|e| e == "reopen"));
+    /// ```
+    pub fn events(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.events.iter().map(|s| &**s)
+    }
+
+    /// The initial state's name.
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// assert_eq!(ticket::machine().initial(), "new");
+    /// ```
+    pub fn initial(&self) -> &str {
+        &self.states[self.initial as usize]
+    }
+
+    /// The initial state's id.
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// let m = ticket::machine();
+    /// assert_eq!(m.state_name(m.initial_id()), "new");
+    /// ```
+    pub fn initial_id(&self) -> StateId {
+        StateId(self.initial)
+    }
+
+    /// Whether the named state is terminal (`false` for unknown names).
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// assert!(ticket::machine().is_terminal("closed"));
+    /// assert!(!ticket::machine().is_terminal("open"));
+    /// ```
+    pub fn is_terminal(&self, state: &str) -> bool {
+        self.state_id(state)
+            .is_some_and(|s| self.terminal[s.index()])
+    }
+
+    /// Whether the state with this id is terminal.
+    ///
+    /// ```
+    /// use crm_lifecycle::deal;
+    /// let m = deal::machine();
+    /// assert!(m.is_terminal_id(m.state_id("won").unwrap()));
+    /// ```
+    pub fn is_terminal_id(&self, state: StateId) -> bool {
+        self.terminal.get(state.index()).copied().unwrap_or(false)
+    }
+
+    /// The id of a state name.
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// assert!(ticket::machine().state_id("pending").is_some());
+    /// assert!(ticket::machine().state_id("limbo").is_none());
+    /// ```
+    pub fn state_id(&self, name: &str) -> Option<StateId> {
+        self.state_index.get(name).map(|&i| StateId(i))
+    }
+
+    /// The id of an event name.
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// assert!(ticket::machine().event_id("solve").is_some());
+    /// ```
+    pub fn event_id(&self, name: &str) -> Option<EventId> {
+        self.event_index.get(name).map(|&i| EventId(i))
+    }
+
+    /// The name of a state id (empty for an id of another, larger machine).
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// let m = ticket::machine();
+    /// assert_eq!(m.state_name(m.state_id("open").unwrap()), "open");
+    /// ```
+    pub fn state_name(&self, state: StateId) -> &str {
+        self.states.get(state.index()).map_or("", |s| s)
+    }
+
+    /// The name of an event id (empty for an id of another, larger machine).
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// let m = ticket::machine();
+    /// assert_eq!(m.event_name(m.event_id("close").unwrap()), "close");
+    /// ```
+    pub fn event_name(&self, event: EventId) -> &str {
+        self.events.get(event.index()).map_or("", |s| s)
+    }
+
+    pub(crate) fn terminal_flags(&self) -> &[bool] {
+        &self.terminal
+    }
+
+    pub(crate) fn state_arc(&self, state: StateId) -> &Arc<str> {
+        &self.states[state.index()]
+    }
+
+    pub(crate) fn event_arc(&self, event: EventId) -> &Arc<str> {
+        &self.events[event.index()]
+    }
+
+    /// The transition leaving `state` on `event`, if any: O(1).
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// let m = ticket::machine();
+    /// let t = m.transition(m.state_id("solved").unwrap(), m.event_id("reopen").unwrap());
+    /// assert_eq!(t.map(|t| m.state_name(t.to)), Some("open"));
+    /// ```
+    #[inline]
+    pub fn transition(&self, state: StateId, event: EventId) -> Option<Transition<'_>> {
+        let cell = match &self.table {
+            Table::Dense(cells) => {
+                if state.index() >= self.states.len() || event.index() >= self.events.len() {
+                    return None;
+                }
+                cells[state.index() * self.events.len() + event.index()]
+            }
+            Table::Sparse(map) => *map.get(&(state.0, event.0))?,
+        };
+        if cell.to == NONE {
+            return None;
+        }
+        Some(Transition {
+            to: StateId(cell.to),
+            guard: (cell.guard != NONE).then(|| &*self.guards[cell.guard as usize]),
+        })
+    }
+
+    /// The target of the transition leaving `state` on `event`, ignoring guards: O(1).
+    ///
+    /// ```
+    /// use crm_lifecycle::deal;
+    /// let m = deal::machine();
+    /// let q = m.state_id("qualification").unwrap();
+    /// let lose = m.event_id("lose").unwrap();
+    /// assert_eq!(m.step(q, lose).map(|s| m.state_name(s)), Some("lost"));
+    /// ```
+    #[inline]
+    pub fn step(&self, state: StateId, event: EventId) -> Option<StateId> {
+        self.transition(state, event).map(|t| t.to)
+    }
+
+    /// The target state by names, ignoring guards.
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// assert_eq!(ticket::machine().next_state("new", "assign"), Some("open"));
+    /// assert_eq!(ticket::machine().next_state("closed", "reopen"), None);
+    /// ```
+    pub fn next_state(&self, state: &str, event: &str) -> Option<&str> {
+        let to = self.step(self.state_id(state)?, self.event_id(event)?)?;
+        Some(self.state_name(to))
+    }
+
+    /// The `(event, target)` pairs leaving a state, in definition order.
+    ///
+    /// ```
+    /// use crm_lifecycle::ticket;
+    /// let m = ticket::machine();
+    /// let out: Vec<_> = m.outgoing(m.state_id("solved").unwrap())
+    ///     .map(|(e, s)| (m.event_name(e), m.state_name(s)))
+    ///     .collect();
+    /// assert!(out.contains(&("reopen", "open")));
+    /// ```
+    pub fn outgoing(&self, state: StateId) -> impl Iterator<Item = (EventId, StateId)> + '_ {
+        self.outgoing
+            .get(state.index())
+            .into_iter()
+            .flatten()
+            .map(|&(e, s)| (EventId(e), StateId(s)))
+    }
+
+    /// A shortest sequence of events leading from `from` to `to` (breadth-first search over
+    /// the transitions, ignoring guards); `Some(vec![])` when `from == to`, `None` when `to`
+    /// cannot be reached.
+    ///
+    /// ```
+    /// use crm_lifecycle::deal;
+    /// let m = deal::machine();
+    /// let path = m.shortest_path(m.state_id("qualification").unwrap(), m.state_id("proposal").unwrap());
+    /// assert_eq!(path.map(|p| p.len()), Some(2));
+    /// assert_eq!(m.shortest_path(m.state_id("won").unwrap(), m.state_id("lost").unwrap()), None);
+    /// ```
+    pub fn shortest_path(&self, from: StateId, to: StateId) -> Option<Vec<EventId>> {
+        let n = self.states.len();
+        if from.index() >= n || to.index() >= n {
+            return None;
+        }
+        if from == to {
+            return Some(Vec::new());
+        }
+        let mut parent: Vec<Option<(u32, u32)>> = vec![None; n];
+        let mut seen = vec![false; n];
+        seen[from.index()] = true;
+        let mut queue = VecDeque::from([from.0]);
+        while let Some(s) = queue.pop_front() {
+            for &(event, next) in &self.outgoing[s as usize] {
+                if seen[next as usize] {
+                    continue;
+                }
+                seen[next as usize] = true;
+                parent[next as usize] = Some((s, event));
+                if next == to.0 {
+                    let mut path = Vec::new();
+                    let mut cur = next;
+                    while let Some((prev, event)) = parent[cur as usize] {
+                        path.push(EventId(event));
+                        cur = prev;
+                    }
+                    path.reverse();
+                    return Some(path);
+                }
+                queue.push_back(next);
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::definition::TransitionDef;
+
+    fn sample() -> MachineDefinition {
+        MachineDefinition::new("m", "a")
+            .with_terminal("c")
+            .with_transition(TransitionDef::new("a", "go", "b"))
+            .with_transition(TransitionDef::new("b", "go", "c").with_guard("g"))
+            .with_transition(TransitionDef::new("b", "back", "a"))
+    }
+
+    #[test]
+    fn dense_and_sparse_tables_agree() {
+        let def = sample();
+        let dense = def.build().unwrap();
+        let mut sparse = dense.clone();
+        sparse.table = Table::Sparse(
+            def.transitions
+                .iter()
+                .map(|t| {
+                    let from = dense.state_id(&t.from).unwrap().0;
+                    let event = dense.event_id(&t.event).unwrap().0;
+                    let to = dense.state_id(&t.to).unwrap().0;
+                    let guard = if t.guard.is_some() { 0 } else { NONE };
+                    ((from, event), Cell { to, guard })
+                })
+                .collect(),
+        );
+        for s in 0..3 {
+            for e in 0..2 {
+                assert_eq!(
+                    dense.transition(StateId(s), EventId(e)),
+                    sparse.transition(StateId(s), EventId(e))
+                );
+            }
+        }
+        assert_eq!(dense.next_state("b", "go"), Some("c"));
+        assert_eq!(dense.next_state("c", "go"), None);
+        assert_eq!(dense.transition(StateId(9), EventId(0)), None);
+        assert_eq!(sparse.transition(StateId(9), EventId(0)), None);
+    }
+
+    #[test]
+    fn serde_round_trip_revalidates() {
+        let m = sample().build().unwrap();
+        let json = serde_json::to_string(&m).unwrap();
+        let back: Machine = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, m);
+        let bad = json.replace("\"c\"]", "\"zz\"]");
+        assert!(serde_json::from_str::<Machine>(&bad).is_err());
+    }
+
+    #[test]
+    fn shortest_path_follows_transitions() {
+        let m = sample().build().unwrap();
+        let a = m.state_id("a").unwrap();
+        let c = m.state_id("c").unwrap();
+        let path = m.shortest_path(a, c).unwrap();
+        let names: Vec<_> = path.iter().map(|&e| m.event_name(e)).collect();
+        assert_eq!(names, vec!["go", "go"]);
+        assert_eq!(m.shortest_path(c, a), None);
+    }
+}
