@@ -695,7 +695,7 @@ mod tests {
 
     #[test]
     fn ordering_is_ints_then_uuids_then_strings() {
-        let mut keys = vec![
+        let mut keys = [
             Key::parse("b").unwrap(),
             Key::from(Uuid::nil()),
             Key::from(10),
