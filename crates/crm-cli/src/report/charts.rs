@@ -7,7 +7,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::error::{CliError, CliResult};
 
 /// Chart width in pixels.
-pub const WIDTH: u32 = 640;
+pub const WIDTH: u32 = 600;
 /// Chart height in pixels.
 pub const HEIGHT: u32 = 360;
 
@@ -61,34 +61,72 @@ pub fn bars(
     let colors = [BLUE, ORANGE, GREEN, RED];
     let n = labels.len().max(1) as f64;
     let top = max_or_one(series.iter().flat_map(|(_, v)| v.iter().copied())) * 1.1;
-    let rotate = labels.iter().map(|l| l.chars().count()).sum::<usize>() > 60;
-    svg((WIDTH, HEIGHT + if rotate { 60 } else { 0 }), |root| {
-        let mut chart = ChartBuilder::on(root)
+    // Long category names read better on a horizontal chart (categories down the side,
+    // first on top).
+    let horizontal = labels.iter().map(|l| l.chars().count()).sum::<usize>() > 50;
+    let height = if horizontal {
+        (labels.len() as u32 * 34 + 110).max(HEIGHT)
+    } else {
+        HEIGHT
+    };
+    svg((WIDTH, height), |root| {
+        let mut builder = ChartBuilder::on(root);
+        builder
             .caption(title, ("sans-serif", 18))
             .margin(10)
-            .x_label_area_size(if rotate { 110 } else { 40 })
-            .y_label_area_size(60)
+            .x_label_area_size(40)
+            .y_label_area_size(if horizontal { 130 } else { 60 });
+        let k = series.len().max(1) as f64;
+        let width = 0.8 / k;
+        if horizontal {
+            let mut chart = builder
+                .build_cartesian_2d(0.0..top, 0.0..n)
+                .map_err(draw_err)?;
+            let flipped: Vec<String> = labels.iter().rev().cloned().collect();
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(labels.len() * 2 + 1)
+                .y_label_formatter(&|y| label_at(&flipped, *y))
+                .x_desc(y_desc)
+                .draw()
+                .map_err(draw_err)?;
+            for (s, (name, values)) in series.iter().enumerate() {
+                let color = colors[s % colors.len()];
+                let m = values.len();
+                chart
+                    .draw_series(values.iter().enumerate().map(|(i, v)| {
+                        let y0 = (m - 1 - i) as f64 + 0.9 - (s as f64 + 1.0) * width;
+                        Rectangle::new([(0.0, y0), (v.max(0.0), y0 + width)], color.filled())
+                    }))
+                    .map_err(draw_err)?
+                    .label(*name)
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
+                    });
+            }
+            if series.len() > 1 {
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.8))
+                    .border_style(BLACK)
+                    .position(SeriesLabelPosition::LowerRight)
+                    .draw()
+                    .map_err(draw_err)?;
+            }
+            return Ok(());
+        }
+        let mut chart = builder
             .build_cartesian_2d(0.0..n, 0.0..top)
             .map_err(draw_err)?;
-        let label_style = if rotate {
-            ("sans-serif", 11)
-                .into_font()
-                .transform(FontTransform::Rotate90)
-                .into_text_style(root)
-        } else {
-            ("sans-serif", 11).into_font().into_text_style(root)
-        };
         chart
             .configure_mesh()
             .disable_x_mesh()
             .x_labels(labels.len() * 2 + 1)
             .x_label_formatter(&|x| label_at(labels, *x))
-            .x_label_style(label_style)
             .y_desc(y_desc)
             .draw()
             .map_err(draw_err)?;
-        let k = series.len().max(1) as f64;
-        let width = 0.8 / k;
         for (s, (name, values)) in series.iter().enumerate() {
             let color = colors[s % colors.len()];
             chart

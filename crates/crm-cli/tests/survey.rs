@@ -1,0 +1,117 @@
+//! `crm nps|csat|ces` on hand-checkable fixtures.
+
+mod common;
+
+use common::{close, crm, fixture, json, stdout};
+
+#[test]
+fn nps_json_matches_hand_count() {
+    // 8 answers: promoters 10, 9, 10, 9 (4); passives 8, 7 (2); detractors 3, 6 (2).
+    // NPS = 100 * (4 - 2) / 8 = 25.
+    let f = fixture("nps.csv");
+    let v = json(&["nps", "--responses", f.to_str().unwrap(), "--json"]);
+    assert_eq!(v["score"], 25.0);
+    assert_eq!(v["n"], 8);
+    assert_eq!(v["promoters"], 4);
+    assert_eq!(v["passives"], 2);
+    assert_eq!(v["detractors"], 2);
+    let (lo, hi) = (
+        v["ci_low"].as_f64().unwrap(),
+        v["ci_high"].as_f64().unwrap(),
+    );
+    assert!(lo < 25.0 && 25.0 < hi && lo >= -100.0 && hi <= 100.0);
+    // Drivers: both detractors carry `support`, which only they carry: lift = 1 / (2/8) = 4.
+    assert_eq!(v["drivers"][0]["tag"], "support");
+    assert_eq!(v["drivers"][0]["lift"], 4.0);
+}
+
+#[test]
+fn nps_by_group_and_week() {
+    let f = fixture("nps.csv");
+    let v = json(&[
+        "nps",
+        "--responses",
+        f.to_str().unwrap(),
+        "--json",
+        "--by",
+        "group",
+    ]);
+    let groups = v["groups"].as_array().unwrap();
+    // email: 8, 7, 6, 10 -> 1 promoter, 1 detractor -> 0; web: 10, 9, 3, 9 -> 3 - 1 of 4 -> 50.
+    assert_eq!(groups[0]["group"], "email");
+    assert_eq!(groups[0]["score"], 0.0);
+    assert_eq!(groups[1]["group"], "web");
+    assert_eq!(groups[1]["score"], 50.0);
+    let v = json(&[
+        "nps",
+        "--responses",
+        f.to_str().unwrap(),
+        "--json",
+        "--by",
+        "week",
+    ]);
+    let weeks: Vec<&str> = v["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["group"].as_str().unwrap())
+        .collect();
+    assert_eq!(weeks, ["2024-01-01", "2024-01-08", "2024-01-15"]);
+}
+
+#[test]
+fn csat_and_ces_json() {
+    // CSAT scores 5, 4, 2, 5, 1: satisfied (4-5) 3 of 5 = 60%, mean 3.4.
+    let f = fixture("csat.csv");
+    let v = json(&["csat", "--responses", f.to_str().unwrap(), "--json"]);
+    assert_eq!(v["score"], 60.0);
+    assert_eq!(v["n"], 5);
+    assert_eq!(v["satisfied"], 3);
+    assert!(close(v["mean"].as_f64().unwrap(), 3.4, 1e-12));
+    // CES scores 7, 6, 2, 5: mean 5, easy (5-7) 3 of 4.
+    let f = fixture("ces.csv");
+    let v = json(&["ces", "--responses", f.to_str().unwrap(), "--json"]);
+    assert_eq!(v["score"], 5.0);
+    assert_eq!(v["easy"], 3);
+    assert!(v["ci_low"].as_f64().unwrap() < 5.0 && v["ci_high"].as_f64().unwrap() <= 7.0);
+}
+
+#[test]
+fn survey_table_output_in_csv_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture("csat.csv");
+    let out = dir.path().join("csat.csv");
+    let o = crm(&[
+        "csat",
+        "--responses",
+        f.to_str().unwrap(),
+        "--by",
+        "group",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    assert!(stdout(&o).starts_with("CSAT: 60.0"));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "group,n,score,ci_low,ci_high,positive,neutral,negative,mean,small_sample,trend"
+    );
+    // agent-1: 5, 4 -> 100%; agent-2: 2, 5, 1 -> 1 of 3.
+    assert!(lines.next().unwrap().starts_with("agent-1,2,100.0,"));
+    assert!(lines.next().unwrap().starts_with("agent-2,3,33.33"));
+    let out = dir.path().join("csat.json");
+    let o = crm(&[
+        "csat",
+        "--responses",
+        f.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v[0]["group"], "all");
+    assert_eq!(v[0]["n"], 5);
+}
