@@ -176,13 +176,15 @@ pub(crate) fn check_long_text(field: &'static str, value: &str) -> Result<(), Va
 /// A customer: a person or an organization we sell to or serve.
 ///
 /// Fields are public; [`Customer::new`] builds a valid record with the required fields and
-/// [`Customer::validate`] checks one built or changed field by field (storage calls it before
-/// every write). Contact points, ids and tags are valid by construction; `validate` checks the
-/// name, attribute names and texts, self-references and the timestamps.
+/// [`Customer::validate`] checks one built or changed field by field (call it before every
+/// write); deserialization calls it as well. Contact points, ids and tags are valid by
+/// construction; `validate` checks the name, attribute names and texts, self-references and
+/// the timestamps.
 ///
 /// `Debug` redacts the name and the contact points.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(remote = "Self"))]
 pub struct Customer {
     /// The customer's key.
     pub id: CustomerId,
@@ -345,6 +347,7 @@ impl Customer {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(remote = "Self"))]
 pub struct Contact {
     /// The contact's key.
     pub id: ContactId,
@@ -393,6 +396,12 @@ impl Contact {
         Ok(())
     }
 }
+
+#[cfg(feature = "serde")]
+crate::validation::serde_validated!(Customer);
+
+#[cfg(feature = "serde")]
+crate::validation::serde_validated!(Contact);
 
 #[cfg(test)]
 mod tests {

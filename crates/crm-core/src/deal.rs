@@ -25,6 +25,7 @@ use crate::vocabulary::DealStage;
 /// A sales opportunity with a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(remote = "Self"))]
 pub struct Deal {
     /// The deal's key.
     pub id: DealId,
@@ -105,6 +106,9 @@ impl Deal {
         Ok(())
     }
 }
+
+#[cfg(feature = "serde")]
+crate::validation::serde_validated!(Deal);
 
 #[cfg(test)]
 mod tests {

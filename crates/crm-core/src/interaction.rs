@@ -28,6 +28,7 @@ use crate::vocabulary::{Channel, Direction};
 /// `Debug` redacts the subject and notes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(remote = "Self"))]
 pub struct Interaction {
     /// The interaction's key.
     pub id: InteractionId,
@@ -115,6 +116,9 @@ impl Interaction {
         Ok(())
     }
 }
+
+#[cfg(feature = "serde")]
+crate::validation::serde_validated!(Interaction);
 
 #[cfg(test)]
 mod tests {

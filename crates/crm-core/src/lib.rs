@@ -70,7 +70,8 @@
 //!   survey scores cannot hold invalid values (constructors and deserialization check them).
 //!   Records have public fields, a `new` constructor that validates, and a `validate()` method
 //!   that checks the rules across fields (text limits, timestamp order, self-references);
-//!   call it after building or changing a record field by field, and after deserializing one.
+//!   call it after building or changing a record field by field. Deserializing a record
+//!   runs `validate()` too, so what is read obeys the same rules as what is built.
 //! * **Errors, not panics.** Every constructor returns `Ok` or a typed error:
 //!   [`IdError`], [`MoneyError`], [`ContactError`], [`ValidationError`], [`UnknownName`].
 //!   Messages name the field and the reason, never the personal data itself.

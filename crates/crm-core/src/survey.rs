@@ -243,6 +243,7 @@ impl TryFrom<SurveyScoreFields> for SurveyScore {
 /// One answer to a satisfaction survey.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(remote = "Self"))]
 pub struct SurveyResponse {
     /// The response's key.
     pub id: SurveyResponseId,
@@ -296,6 +297,9 @@ impl SurveyResponse {
         Ok(())
     }
 }
+
+#[cfg(feature = "serde")]
+crate::validation::serde_validated!(SurveyResponse);
 
 #[cfg(test)]
 mod tests {

@@ -29,6 +29,7 @@ use crate::vocabulary::{Channel, TicketCategory, TicketPriority, TicketStatus};
 /// A service request from a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(remote = "Self"))]
 pub struct Ticket {
     /// The ticket's key.
     pub id: TicketId,
@@ -125,6 +126,9 @@ impl Ticket {
     }
 }
 
+#[cfg(feature = "serde")]
+crate::validation::serde_validated!(Ticket);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +194,26 @@ mod tests {
         let json = serde_json::to_string(&t).unwrap();
         assert!(json.contains(r#""status":"on_hold""#));
         assert_eq!(serde_json::from_str::<Ticket>(&json).unwrap(), t);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn reading_checks_the_rules() {
+        let t0 = Utc.with_ymd_and_hms(2024, 3, 1, 8, 0, 0).unwrap();
+        let mut t = Ticket::new(
+            1.into(),
+            2.into(),
+            TicketCategory::Request,
+            Channel::Web,
+            t0,
+        );
+        t.solved_at = Some(t0 - Duration::hours(1));
+        let json = serde_json::to_string(&t).unwrap();
+        let err = serde_json::from_str::<Ticket>(&json).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("ticket.solved_at: is before ticket.created_at"),
+            "{err}"
+        );
     }
 }

@@ -23,6 +23,7 @@ use crate::vocabulary::Channel;
 /// A purchase (positive amount) or refund (negative amount) by a customer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(remote = "Self"))]
 pub struct Transaction {
     /// The transaction's key.
     pub id: TransactionId,
@@ -95,6 +96,9 @@ impl Transaction {
         Ok(())
     }
 }
+
+#[cfg(feature = "serde")]
+crate::validation::serde_validated!(Transaction);
 
 #[cfg(test)]
 mod tests {

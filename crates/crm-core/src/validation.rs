@@ -140,3 +140,29 @@ pub const MAX_NAME_CHARS: usize = 256;
 pub const MAX_SHORT_TEXT_CHARS: usize = 512;
 /// The longest free text (comments, attribute text values), in characters.
 pub const MAX_LONG_TEXT_CHARS: usize = 10_000;
+
+/// Implements `Serialize` and a `Deserialize` that calls `validate()` for a record whose
+/// derives use `#[serde(remote = "Self")]`: a record read from JSON or a database obeys
+/// the same rules as one built in code.
+#[cfg(feature = "serde")]
+macro_rules! serde_validated {
+    ($name:ident) => {
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                $name::serialize(self, serializer)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            /// Reads the record and checks it with `validate()`.
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let record = $name::deserialize(deserializer)?;
+                record.validate().map_err(serde::de::Error::custom)?;
+                Ok(record)
+            }
+        }
+    };
+}
+
+#[cfg(feature = "serde")]
+pub(crate) use serde_validated;

@@ -82,7 +82,10 @@ fn tags() -> impl Strategy<Value = BTreeSet<Tag>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig {
+        failure_persistence: None,
+        ..ProptestConfig::with_cases(256)
+    })]
 
     // ---- keys and ids ----
 
@@ -409,7 +412,15 @@ proptest! {
         let ok = r.is_none_or(|x| x >= 0) && s.is_none_or(|x| x >= 0) && c.is_none_or(|x| x >= 0)
             && !matches!((s, c), (Some(s), Some(c)) if c < s);
         prop_assert_eq!(t.validate().is_ok(), ok);
-        prop_assert_eq!(json_round_trip(&t), t);
+        let json = serde_json::to_string(&t).unwrap();
+        match serde_json::from_str::<Ticket>(&json) {
+            Ok(back) => {
+                prop_assert!(ok);
+                prop_assert_eq!(back, t);
+            }
+            // Reading checks the same rules as `validate`.
+            Err(e) => prop_assert!(!ok && e.to_string().contains("ticket."), "{e}"),
+        }
     }
 
     #[test]
@@ -427,7 +438,11 @@ proptest! {
         });
         let quantity_ok = !q.is_sign_negative() || q.is_zero();
         prop_assert_eq!(tx.validate().is_ok(), product_ok && quantity_ok);
-        prop_assert_eq!(json_round_trip(&tx), tx.clone());
+        let json = serde_json::to_string(&tx).unwrap();
+        prop_assert_eq!(
+            serde_json::from_str::<Transaction>(&json).ok(),
+            (product_ok && quantity_ok).then(|| tx.clone())
+        );
         prop_assert_eq!(tx.is_refund(), amount.is_negative());
 
         let dir = if inbound { Direction::Inbound } else { Direction::Outbound };
