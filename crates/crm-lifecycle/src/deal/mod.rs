@@ -20,6 +20,8 @@
 //! assert_eq!(deal::event_to(DealStage::Negotiation, DealStage::Lost), Some("lose"));
 //! ```
 
+pub mod funnel;
+
 use crm_core::DealStage;
 
 use crate::definition::{MachineDefinition, TransitionDef};

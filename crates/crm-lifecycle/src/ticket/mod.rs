@@ -22,6 +22,9 @@
 //! assert_eq!(ticket::event_to(TicketStatus::Pending, TicketStatus::Open), Some("customer_reply"));
 //! ```
 
+pub mod calendar;
+pub mod sla;
+
 use crm_core::TicketStatus;
 
 use crate::definition::{MachineDefinition, TransitionDef};
