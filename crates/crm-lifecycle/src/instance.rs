@@ -246,6 +246,7 @@ pub struct ReplayError {
 pub struct Instance {
     machine: Arc<str>,
     state: Arc<str>,
+    started_in: Arc<str>,
     started_at: DateTime<Utc>,
     #[serde(default)]
     history: Vec<HistoryEntry>,
@@ -265,6 +266,7 @@ impl Instance {
         Self {
             machine: Arc::from(machine.name()),
             state: Arc::clone(machine.state_arc(machine.initial_id())),
+            started_in: Arc::clone(machine.state_arc(machine.initial_id())),
             started_at: at,
             history: Vec::new(),
         }
@@ -295,6 +297,7 @@ impl Instance {
         Ok(Self {
             machine: Arc::from(machine.name()),
             state: Arc::clone(machine.state_arc(id)),
+            started_in: Arc::clone(machine.state_arc(id)),
             started_at: at,
             history: Vec::new(),
         })
@@ -320,6 +323,20 @@ impl Instance {
     /// ```
     pub fn state(&self) -> &str {
         &self.state
+    }
+
+    /// The state the instance started in (the machine's initial state unless created with
+    /// [`Instance::starting_in`]).
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_lifecycle::{instance::Instance, customer};
+    /// let m = customer::machine();
+    /// assert_eq!(Instance::starting_in(&m, "active", Utc::now())?.started_in(), "active");
+    /// # Ok::<(), crm_lifecycle::instance::TransitionError>(())
+    /// ```
+    pub fn started_in(&self) -> &str {
+        &self.started_in
     }
 
     /// When the instance started.
@@ -616,7 +633,37 @@ impl Instance {
         started_at: DateTime<Utc>,
         history: &[HistoryEntry],
     ) -> Result<Self, ReplayError> {
-        let mut instance = Self::new(machine, started_at);
+        Self::replay_from(machine, machine.initial(), started_at, history)
+    }
+
+    /// [`Instance::replay`] for an instance that started in `state` rather than in the
+    /// machine's initial state.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_lifecycle::instance::{HistoryEntry, Instance};
+    /// use crm_lifecycle::customer;
+    /// let m = customer::machine();
+    /// let t = Utc::now();
+    /// let history = [HistoryEntry::new("active", "at_risk", "lapse", t, None)];
+    /// assert_eq!(Instance::replay_from(&m, "active", t, &history)?.state(), "at_risk");
+    /// assert!(Instance::replay(&m, t, &history).is_err()); // starts in "lead"
+    /// # Ok::<(), crm_lifecycle::instance::ReplayError>(())
+    /// ```
+    pub fn replay_from(
+        machine: &Machine,
+        state: &str,
+        started_at: DateTime<Utc>,
+        history: &[HistoryEntry],
+    ) -> Result<Self, ReplayError> {
+        let mut instance =
+            Self::starting_in(machine, state, started_at).map_err(|e| ReplayError {
+                index: 0,
+                from: state.to_string(),
+                event: String::new(),
+                to: String::new(),
+                reason: e.to_string(),
+            })?;
         for (index, entry) in history.iter().enumerate() {
             let fail = |reason: String| ReplayError {
                 index,
@@ -691,7 +738,8 @@ impl Instance {
                 ),
             });
         }
-        let replayed = Self::replay(machine, self.started_at, &self.history)?;
+        let replayed =
+            Self::replay_from(machine, &self.started_in, self.started_at, &self.history)?;
         if replayed.state != self.state {
             let last = self.history.last();
             return Err(ReplayError {

@@ -26,6 +26,8 @@
 //! assert_eq!(customer::event_to(LifecycleStage::Active, LifecycleStage::Lead), None);
 //! ```
 
+pub mod classifier;
+
 use crm_core::LifecycleStage;
 
 use crate::definition::{MachineDefinition, TransitionDef};
