@@ -1,0 +1,201 @@
+//! Properties of the state-machine engine and the built-in machines.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, NaiveTime, TimeDelta, TimeZone, Utc};
+use crm_lifecycle::customer::classifier::{ActivityFacts, Classifier};
+use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+use crm_lifecycle::instance::Instance;
+use crm_lifecycle::machine::Machine;
+use crm_lifecycle::ticket::calendar::BusinessCalendar;
+use crm_lifecycle::validation::{Finding, validate};
+use crm_lifecycle::{customer, deal, ticket};
+use proptest::prelude::*;
+
+fn builtins() -> Vec<Machine> {
+    vec![ticket::machine(), deal::machine(), customer::machine()]
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap()
+}
+
+/// An event choice: an index into the machine's events (or one past it for an unknown
+/// event) and a time step in minutes (negative steps test time order).
+fn steps() -> impl Strategy<Value = Vec<(usize, i64)>> {
+    prop::collection::vec((0usize..32, -5i64..600), 0..80)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Random event sequences never leave the declared states, rejected events leave the
+    /// instance unchanged, accepted ones append exactly one entry, and replaying the
+    /// history reproduces the instance.
+    #[test]
+    fn random_events_on_builtin_machines(which in 0usize..3, steps in steps()) {
+        let m = &builtins()[which];
+        let declared: BTreeSet<&str> = m.states().collect();
+        let events: Vec<String> = m.events().map(str::to_string).collect();
+        let mut instance = Instance::new(m, t0());
+        let mut now = t0();
+        for (choice, minutes) in steps {
+            let event = events.get(choice % (events.len() + 1)).map_or("no_such_event", String::as_str);
+            let at = now + TimeDelta::minutes(minutes);
+            let before = instance.clone();
+            let expected = m.next_state(instance.state(), event).map(str::to_string);
+            match instance.fire(m, event, at, Some("prop")) {
+                Ok(state) => {
+                    prop_assert_eq!(Some(state.to_string()), expected);
+                    prop_assert!(at >= before.last_changed());
+                    prop_assert_eq!(instance.history().len(), before.history().len() + 1);
+                    now = at;
+                }
+                Err(_) => prop_assert_eq!(&instance, &before),
+            }
+            prop_assert!(declared.contains(instance.state()));
+        }
+        let replayed = Instance::replay(m, t0(), instance.history()).unwrap();
+        prop_assert_eq!(&replayed, &instance);
+        instance.verify(m).unwrap();
+        // Time in states adds up to the whole life of the instance.
+        let end = now + TimeDelta::hours(1);
+        let total: TimeDelta = instance.time_in_states(end).values().copied().sum();
+        prop_assert_eq!(total, end - t0());
+    }
+
+    /// A valid random machine (a chain to the terminal state plus random forward and
+    /// backward edges) with planted unreachable states and traps: validation reports
+    /// exactly the planted findings.
+    #[test]
+    fn planted_defects_are_always_caught(
+        n in 2usize..40,
+        extra in prop::collection::vec((0usize..40, 0usize..40), 0..60),
+        islands in 0usize..4,
+        traps in prop::collection::vec(0usize..40, 0..4),
+    ) {
+        let name = |i: usize| format!("s{i}");
+        let mut def = MachineDefinition::new("random", name(0)).with_terminal(name(n - 1));
+        for i in 0..n - 1 {
+            def.transitions.push(TransitionDef::new(name(i), "next", name(i + 1)));
+        }
+        for (k, (a, b)) in extra.iter().enumerate() {
+            let (a, b) = (a % (n - 1), b % n); // never from the terminal state
+            def.transitions.push(TransitionDef::new(name(a), format!("x{k}"), name(b)));
+        }
+        prop_assert_eq!(validate(&def), vec![]);
+        let mut expected = BTreeSet::new();
+        for k in 0..islands {
+            // An island reaches the terminal state but nothing reaches it.
+            def.transitions.push(TransitionDef::new(format!("island{k}"), "swim", name(n - 1)));
+            expected.insert(Finding::Unreachable { state: format!("island{k}") }.to_string());
+        }
+        for (k, from) in traps.iter().enumerate() {
+            // A pit is entered from a chain state and only leads to another pit.
+            let pit = format!("pit{k}");
+            let floor = format!("floor{k}");
+            def.transitions.push(TransitionDef::new(name(from % (n - 1)), format!("fall{k}"), pit.clone()));
+            def.transitions.push(TransitionDef::new(pit.clone(), "dig", floor.clone()));
+            def.transitions.push(TransitionDef::new(floor.clone(), "climb", pit.clone()));
+            expected.insert(Finding::Trap { state: pit }.to_string());
+            expected.insert(Finding::Trap { state: floor }.to_string());
+        }
+        let found: BTreeSet<String> = validate(&def).iter().map(ToString::to_string).collect();
+        prop_assert_eq!(&found, &expected);
+        prop_assert_eq!(def.build().is_ok(), expected.is_empty());
+    }
+
+    /// Validation never panics on arbitrary small definitions (names from a tiny alphabet
+    /// so that they collide), and whatever it accepts compiles, runs and draws.
+    #[test]
+    fn validation_never_panics(
+        states in prop::collection::vec("[abc]{0,2}", 0..5),
+        initial in "[abc]{0,2}",
+        terminal in prop::collection::vec("[abc]{0,2}", 0..3),
+        reopenable in prop::collection::vec("[abc]{0,2}", 0..2),
+        transitions in prop::collection::vec(("[abc]{0,2}", "[xy]", "[abc]{0,2}"), 0..10),
+    ) {
+        let def = MachineDefinition {
+            name: "arbitrary".into(),
+            states,
+            initial,
+            terminal,
+            reopenable,
+            transitions: transitions
+                .into_iter()
+                .map(|(f, e, t)| TransitionDef::new(f, e, t))
+                .collect(),
+        };
+        let findings = validate(&def);
+        match def.build() {
+            Ok(m) => {
+                prop_assert!(findings.is_empty());
+                prop_assert_eq!(m.to_mermaid().matches(" : ").count(), def.transitions.len());
+                prop_assert_eq!(m.to_dot().matches(" [label=").count(), def.transitions.len());
+                let back = Machine::from_toml(&def.to_toml()).unwrap();
+                prop_assert_eq!(back, m);
+            }
+            Err(e) => prop_assert_eq!(e.findings, findings),
+        }
+    }
+
+    /// The TOML and JSON loaders never panic on arbitrary text.
+    #[test]
+    fn loaders_never_panic(text in ".{0,200}") {
+        let _ = Machine::from_toml(&text);
+        let _ = Machine::from_json(&text);
+    }
+
+    /// Business time is additive over adjacent intervals and never exceeds wall time.
+    #[test]
+    fn business_time_is_additive(a in 0i64..2_000_000, b in 0i64..2_000_000, c in 0i64..2_000_000) {
+        let mut v = [a, b, c];
+        v.sort();
+        let at = |s: i64| t0() + TimeDelta::minutes(s / 60) + TimeDelta::seconds(s % 60);
+        let cal = BusinessCalendar::weekdays(
+            chrono_tz::America::New_York,
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            NaiveTime::from_hms_opt(17, 30, 0).unwrap(),
+        )
+        .unwrap();
+        let (x, y, z) = (at(v[0] * 60), at(v[1] * 60), at(v[2] * 60));
+        let whole = cal.working_time(x, z);
+        prop_assert_eq!(cal.working_time(x, y) + cal.working_time(y, z), whole);
+        prop_assert!(whole <= z - x);
+        prop_assert!(whole >= TimeDelta::zero());
+    }
+
+    /// The classifier never panics on arbitrary facts, and every move it makes is a legal
+    /// path of the lifecycle machine (the history replays).
+    #[test]
+    fn classifier_moves_are_legal(
+        start in 0usize..7,
+        first in prop::option::of(0i64..2_000),
+        since_first in 0i64..2_000,
+        gap in prop::option::of(-1.0f64..200.0),
+        p in prop::option::of(-0.2f64..1.2),
+        qualified in any::<bool>(),
+    ) {
+        let m = customer::machine();
+        let stage = m.states().nth(start).unwrap().to_string();
+        let now = t0() + TimeDelta::days(3_000);
+        let mut instance = Instance::starting_in(&m, &stage, t0()).unwrap();
+        let facts = ActivityFacts {
+            qualified,
+            first_purchase: first.map(|d| now - TimeDelta::days(d)),
+            last_purchase: first.map(|d| now - TimeDelta::days(d - d.min(since_first))),
+            typical_gap_days: gap,
+            churn_probability: p,
+        };
+        let before = instance.clone();
+        match Classifier::default().advance(&m, &mut instance, &facts, now) {
+            Ok(step) => {
+                prop_assert_eq!(step.from.as_str(), stage.as_str());
+                prop_assert_eq!(step.to.as_str(), instance.state());
+                prop_assert_eq!(step.events.len(), instance.history().len());
+                instance.verify(&m).unwrap();
+            }
+            Err(_) => prop_assert_eq!(&instance, &before),
+        }
+    }
+}
