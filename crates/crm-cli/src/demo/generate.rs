@@ -182,7 +182,7 @@ pub struct GenTicket {
     pub customer_id: String,
     /// Priority.
     pub priority: Priority,
-    /// Category (billing, delivery, ...).
+    /// Category (question, incident, complaint, request, feedback).
     pub category: &'static str,
     /// Handling agent.
     pub agent: String,
@@ -350,7 +350,7 @@ const AGENTS: [&str; 10] = [
     "agent-09", "agent-10",
 ];
 /// Ticket categories.
-pub const CATEGORIES: [&str; 5] = ["billing", "delivery", "product", "account", "technical"];
+pub const CATEGORIES: [&str; 5] = ["question", "incident", "complaint", "request", "feedback"];
 const TAGS: [&str; 6] = [
     "price",
     "delivery",

@@ -1,4 +1,6 @@
 //! `crm demo`: the synthetic data generator and the end-to-end run.
 
+pub mod domain;
 pub mod generate;
 pub mod run;
+pub mod segmentation;

@@ -232,6 +232,57 @@ pub fn transaction_rows(data: &DemoData) -> Vec<TransactionRow> {
         .collect()
 }
 
+fn state_machines(c: &mut Collector) -> CliResult<()> {
+    let mut charts_v = Vec::new();
+    let mut code = Vec::new();
+    let mut names = Vec::new();
+    for (title, def, machine) in [
+        (
+            "Customer lifecycle",
+            crm_lifecycle::customer::definition(),
+            crm_lifecycle::customer::machine(),
+        ),
+        (
+            "Ticket workflow",
+            crm_lifecycle::ticket::definition(),
+            crm_lifecycle::ticket::machine(),
+        ),
+        (
+            "Deal pipeline",
+            crm_lifecycle::deal::definition(),
+            crm_lifecycle::deal::machine(),
+        ),
+    ] {
+        let states: Vec<String> = def.state_names().iter().map(|s| s.to_string()).collect();
+        let transitions: Vec<(String, String, String)> = def
+            .transitions
+            .iter()
+            .map(|t| (t.from.clone(), t.event.clone(), t.to.clone()))
+            .collect();
+        charts_v.push(Chart {
+            caption: format!("{title}: green = initial state, red = terminal states"),
+            svg: charts::state_diagram(title, &states, &def.initial, &def.terminal, &transitions)?,
+        });
+        code.push((format!("{title} as Graphviz DOT"), machine.to_dot()));
+        code.push((format!("{title} as Mermaid"), machine.to_mermaid()));
+        names.push(
+            json!({"name": def.name, "states": states.len(), "transitions": transitions.len()}),
+        );
+    }
+    let section = Section {
+        title: "State machines".into(),
+        text: "The built-in machines every customer, ticket and deal moves through, validated on load \
+               (reachability, no traps, determinism). Print any of them with \
+               `crm lifecycle dot --builtin customer|ticket|deal`."
+            .into(),
+        charts: charts_v,
+        code,
+        ..Section::default()
+    };
+    c.section(section, "state_machines", Value::Array(names));
+    Ok(())
+}
+
 /// `crm demo`.
 pub fn run(args: &DemoArgs) -> CliResult<()> {
     let started = Instant::now();
@@ -254,10 +305,12 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let tx = transaction_rows(&data);
     let end = observation_end();
     let pb = spinner("segments");
+    let _rfm = super::segmentation::section(&tx, end, &mut c)?;
     pb.finish_and_clear();
     let pb = spinner("satisfaction");
     satisfaction(&data, &mut c)?;
     pb.finish_and_clear();
+    state_machines(&mut c)?;
     finish(args, c, started)
 }
 

@@ -16,6 +16,7 @@ const ORANGE: RGBColor = RGBColor(255, 127, 14);
 const GREEN: RGBColor = RGBColor(44, 160, 44);
 const RED: RGBColor = RGBColor(214, 39, 40);
 const GREY: RGBColor = RGBColor(120, 120, 120);
+const DARK: RGBColor = RGBColor(60, 60, 90);
 
 fn draw_err<E: std::fmt::Debug>(e: E) -> CliError {
     CliError::analysis("chart", format!("{e:?}"))
@@ -466,60 +467,90 @@ pub fn state_diagram(
     terminal: &[String],
     transitions: &[(String, String, String)],
 ) -> CliResult<String> {
-    // Breadth-first layers from the initial state; unreachable states go last.
+    // States on an ellipse in breadth-first order from the initial state (drawn at the
+    // left), so the main flow runs clockwise and no two edges lie on one line.
     let index = |s: &str| states.iter().position(|x| x == s);
-    let mut layer = vec![usize::MAX; states.len()];
-    if let Some(i) = index(initial) {
-        layer[i] = 0;
-        let mut queue = std::collections::VecDeque::from([i]);
-        while let Some(s) = queue.pop_front() {
+    let n = states.len();
+    let mut order: Vec<usize> = Vec::with_capacity(n);
+    let mut seen = vec![false; n];
+    if let Some(start) = index(initial) {
+        seen[start] = true;
+        order.push(start);
+        let mut head = 0;
+        while head < order.len() {
+            let v = order[head];
+            head += 1;
             for (from, _, to) in transitions {
-                if index(from) == Some(s) {
-                    if let Some(t) = index(to) {
-                        if layer[t] == usize::MAX {
-                            layer[t] = layer[s] + 1;
-                            queue.push_back(t);
+                if index(from) == Some(v) {
+                    if let Some(w) = index(to) {
+                        if !seen[w] {
+                            seen[w] = true;
+                            order.push(w);
                         }
                     }
                 }
             }
         }
     }
-    let deepest = layer
-        .iter()
-        .filter(|l| **l != usize::MAX)
-        .max()
-        .copied()
-        .unwrap_or(0);
-    for l in layer.iter_mut().filter(|l| **l == usize::MAX) {
-        *l = deepest + 1;
-    }
-    let columns = layer.iter().max().copied().unwrap_or(0) + 1;
-    let mut rows_in = vec![0usize; columns];
-    let mut pos = vec![(0i32, 0i32); states.len()];
-    let max_rows = {
-        let mut c = vec![0usize; columns];
-        for l in &layer {
-            c[*l] += 1;
+    for (i, s) in seen.iter().enumerate() {
+        if !s {
+            order.push(i);
         }
-        c.into_iter().max().unwrap_or(1)
-    };
-    let width = (columns as u32 * 150 + 80).max(WIDTH);
-    let height = (max_rows as u32 * 90 + 80).max(260);
-    for (i, l) in layer.iter().enumerate() {
-        let row = rows_in[*l];
-        rows_in[*l] += 1;
-        pos[i] = (
-            60 + *l as i32 * 150,
-            70 + row as i32 * 90 + (*l as i32 % 2) * 20,
+    }
+    // Rank of each state along the flow, used to tell forward from backward edges.
+    let mut layer = vec![0usize; n];
+    for (rank, &v) in order.iter().enumerate() {
+        layer[v] = rank;
+    }
+    let width = WIDTH;
+    let height = HEIGHT + 80;
+    let (cx, cy) = (width as f64 / 2.0, height as f64 / 2.0 + 14.0);
+    let (rx, ry) = (width as f64 / 2.0 - 80.0, height as f64 / 2.0 - 60.0);
+    let mut pos = vec![(0i32, 0i32); n];
+    for (rank, &v) in order.iter().enumerate() {
+        let angle =
+            std::f64::consts::PI + 2.0 * std::f64::consts::PI * rank as f64 / n.max(1) as f64;
+        pos[v] = (
+            (cx + rx * angle.cos()) as i32,
+            (cy - ry * angle.sin()) as i32,
         );
+    }
+    let half = |i: usize| -> (f64, f64) {
+        (
+            (states[i].chars().count() as f64 * 3.3 + 10.0).max(24.0),
+            15.0,
+        )
+    };
+    // Distance from a box's centre to its border along a unit direction.
+    let trim = |(hw, hh): (f64, f64), ux: f64, uy: f64| -> f64 {
+        let tx = if ux.abs() > 1e-9 {
+            hw / ux.abs()
+        } else {
+            f64::INFINITY
+        };
+        let ty = if uy.abs() > 1e-9 {
+            hh / uy.abs()
+        } else {
+            f64::INFINITY
+        };
+        tx.min(ty) + 3.0
+    };
+    // One arrow per ordered pair of states, labelled with every event.
+    let mut edges: Vec<((usize, usize), Vec<String>)> = Vec::new();
+    for (from, event, to) in transitions {
+        let (Some(a), Some(b)) = (index(from), index(to)) else {
+            continue;
+        };
+        match edges.iter_mut().find(|(k, _)| *k == (a, b)) {
+            Some((_, events)) => events.push(event.clone()),
+            None => edges.push(((a, b), vec![event.clone()])),
+        }
     }
     svg((width, height), |root| {
         let area = root.titled(title, ("sans-serif", 18)).map_err(draw_err)?;
-        for (from, event, to) in transitions {
-            let (Some(a), Some(b)) = (index(from), index(to)) else {
-                continue;
-            };
+        for ((a, b), events) in &edges {
+            let (a, b) = (*a, *b);
+            let label = events.join(", ");
             let (p, q) = (pos[a], pos[b]);
             if a == b {
                 area.draw(&Circle::new((p.0, p.1 - 24), 10, GREY.stroke_width(1)))
@@ -529,22 +560,25 @@ pub fn state_diagram(
             let (dx, dy) = ((q.0 - p.0) as f64, (q.1 - p.1) as f64);
             let len = (dx * dx + dy * dy).sqrt().max(1.0);
             let (ux, uy) = (dx / len, dy / len);
-            // Back edges are drawn offset so both directions stay visible.
-            let off = if layer[b] < layer[a] || (layer[b] == layer[a] && b < a) {
-                8.0
+            // Pairs of opposite edges are offset so both directions stay visible; edges
+            // against the breadth-first order are drawn darker.
+            let back = layer[b] < layer[a];
+            let off = if edges.iter().any(|(k, _)| *k == (b, a)) {
+                6.0
             } else {
                 0.0
             };
             let (ox, oy) = (-uy * off, ux * off);
+            let (ts, te) = (trim(half(a), ux, uy), trim(half(b), ux, uy));
             let start = (
-                (p.0 as f64 + ux * 24.0 + ox) as i32,
-                (p.1 as f64 + uy * 24.0 + oy) as i32,
+                (p.0 as f64 + ux * ts + ox) as i32,
+                (p.1 as f64 + uy * ts + oy) as i32,
             );
             let end = (
-                (q.0 as f64 - ux * 26.0 + ox) as i32,
-                (q.1 as f64 - uy * 26.0 + oy) as i32,
+                (q.0 as f64 - ux * te + ox) as i32,
+                (q.1 as f64 - uy * te + oy) as i32,
             );
-            let color = if off > 0.0 { ORANGE } else { GREY };
+            let color = if back { DARK } else { GREY };
             area.draw(&PathElement::new(vec![start, end], color.stroke_width(1)))
                 .map_err(draw_err)?;
             let (hx, hy) = (end.0 as f64, end.1 as f64);
@@ -561,13 +595,16 @@ pub fn state_diagram(
             ];
             area.draw(&Polygon::new(head, color.filled()))
                 .map_err(draw_err)?;
-            let mid = ((start.0 + end.0) / 2, (start.1 + end.1) / 2 - 6);
+            // Label a third of the way along, on the edge's own side.
+            let at = (
+                (start.0 as f64 + (end.0 - start.0) as f64 * 0.4 + ox * 2.0) as i32,
+                (start.1 as f64 + (end.1 - start.1) as f64 * 0.4 + oy * 2.0) as i32,
+            );
             let style = ("sans-serif", 10)
                 .into_font()
-                .color(&GREY)
-                .pos(Pos::new(HPos::Center, VPos::Bottom));
-            area.draw(&Text::new(event.clone(), mid, style))
-                .map_err(draw_err)?;
+                .color(&if back { DARK } else { GREY })
+                .pos(Pos::new(HPos::Center, VPos::Center));
+            area.draw(&Text::new(label, at, style)).map_err(draw_err)?;
         }
         for (i, s) in states.iter().enumerate() {
             let fill = if s == initial {
@@ -577,9 +614,16 @@ pub fn state_diagram(
             } else {
                 BLUE.mix(0.2)
             };
-            area.draw(&Circle::new(pos[i], 22, fill.filled()))
+            let (hw, hh) = half(i);
+            let corners = [
+                (pos[i].0 - hw as i32, pos[i].1 - hh as i32),
+                (pos[i].0 + hw as i32, pos[i].1 + hh as i32),
+            ];
+            area.draw(&Rectangle::new(corners, WHITE.filled()))
                 .map_err(draw_err)?;
-            area.draw(&Circle::new(pos[i], 22, BLACK.stroke_width(1)))
+            area.draw(&Rectangle::new(corners, fill.filled()))
+                .map_err(draw_err)?;
+            area.draw(&Rectangle::new(corners, BLACK.stroke_width(1)))
                 .map_err(draw_err)?;
             let style = ("sans-serif", 11)
                 .into_font()

@@ -1,0 +1,145 @@
+//! `crm lifecycle validate|dot|mermaid`: state machine definitions checked, and drawn, by
+//! `crm-lifecycle`.
+
+use std::path::Path;
+
+use crm_lifecycle::definition::{LoadError, MachineDefinition};
+use crm_lifecycle::machine::Machine;
+use crm_lifecycle::validation::validate;
+
+use crate::cli::{BuiltinMachine, LifecycleCommand, MachineSource};
+use crate::error::{CliError, CliResult, InputError};
+
+/// Line and column (1-based) of a byte offset in a text.
+fn line_column(text: &str, offset: usize) -> (u64, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Reads a machine definition (JSON when the file name ends in `.json`, TOML otherwise); a
+/// syntax error names the line and column.
+pub fn load_definition(path: &Path) -> CliResult<MachineDefinition> {
+    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if text.trim().is_empty() {
+        return Err(
+            InputError::file(path, "a state machine definition (TOML or JSON)")
+                .with_found("an empty file")
+                .into(),
+        );
+    }
+    let json = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let parsed = if json {
+        MachineDefinition::from_json(&text)
+    } else {
+        MachineDefinition::from_toml(&text)
+    };
+    parsed.map_err(|e| match e {
+        LoadError::Toml(err) => {
+            let (line, column) = err
+                .span()
+                .map(|s| line_column(&text, s.start))
+                .unwrap_or((1, 1));
+            InputError {
+                line: Some(line),
+                column: Some(column),
+                ..InputError::file(
+                    path,
+                    format!(
+                        "a TOML machine definition (name, initial, terminal, [[transition]] from/event/to): {}",
+                        err.message()
+                    ),
+                )
+            }
+            .into()
+        }
+        LoadError::Json(err) => InputError {
+            line: Some(err.line() as u64),
+            column: Some(err.column()),
+            ..InputError::file(path, format!("a JSON machine definition: {err}"))
+        }
+        .into(),
+        other => CliError::analysis("state machine", other),
+    })
+}
+
+fn invalid(path: &Path, findings: Vec<String>) -> CliError {
+    CliError::InvalidMachine {
+        file: path.to_path_buf(),
+        findings,
+    }
+}
+
+/// A built-in machine.
+pub fn builtin(which: BuiltinMachine) -> Machine {
+    match which {
+        BuiltinMachine::Customer => crm_lifecycle::customer::machine(),
+        BuiltinMachine::Ticket => crm_lifecycle::ticket::machine(),
+        BuiltinMachine::Deal => crm_lifecycle::deal::machine(),
+    }
+}
+
+fn machine_of(source: &MachineSource) -> CliResult<Machine> {
+    match (&source.file, source.builtin) {
+        (_, Some(which)) => Ok(builtin(which)),
+        (Some(path), None) => {
+            let def = load_definition(path)?;
+            def.build()
+                .map_err(|e| invalid(path, e.findings.iter().map(ToString::to_string).collect()))
+        }
+        (None, None) => Err(CliError::Usage(
+            "give FILE or --builtin customer|ticket|deal".into(),
+        )),
+    }
+}
+
+/// Runs a `crm lifecycle` command.
+pub fn run(command: &LifecycleCommand) -> CliResult<()> {
+    match command {
+        LifecycleCommand::Validate { file } => {
+            let def = load_definition(file)?;
+            let findings = validate(&def);
+            if !findings.is_empty() {
+                return Err(invalid(
+                    file,
+                    findings.iter().map(ToString::to_string).collect(),
+                ));
+            }
+            println!(
+                "{}: valid state machine {:?} ({} states, {} transitions)",
+                file.display(),
+                def.name,
+                def.state_names().len(),
+                def.transitions.len()
+            );
+            Ok(())
+        }
+        LifecycleCommand::Dot(source) => {
+            print!("{}", machine_of(source)?.to_dot());
+            Ok(())
+        }
+        LifecycleCommand::Mermaid(source) => {
+            print!("{}", machine_of(source)?.to_mermaid());
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_to_line_and_column() {
+        assert_eq!(line_column("ab\ncd", 0), (1, 1));
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+        assert_eq!(line_column("ab\ncd", 99), (2, 3));
+    }
+}

@@ -1,0 +1,76 @@
+//! `crm lifecycle validate|dot|mermaid`.
+
+mod common;
+
+use common::{crm, fixture, stderr, stdout};
+
+fn p(name: &str) -> String {
+    fixture(name).to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_valid_machine_validates() {
+    let o = crm(&["lifecycle", "validate", &p("machines/ticket.toml")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("valid state machine \"ticket\" (5 states, 5 transitions)"));
+}
+
+#[test]
+fn every_finding_of_a_bad_machine_is_listed_with_status_4() {
+    let o = crm(&["lifecycle", "validate", &p("machines/broken.toml")]);
+    assert_eq!(o.status.code(), Some(4));
+    let e = stderr(&o);
+    assert!(
+        e.contains("is not a valid state machine (4 findings)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("state \"open\" has 2 transitions on event \"solve\""),
+        "{e}"
+    );
+    assert!(
+        e.contains("state \"archived\" is not reachable from the initial state"),
+        "{e}"
+    );
+    assert!(
+        e.contains("no terminal state is reachable from state \"limbo\""),
+        "{e}"
+    );
+    // Drawing a bad machine fails the same way.
+    let o = crm(&["lifecycle", "dot", &p("machines/broken.toml")]);
+    assert_eq!(o.status.code(), Some(4));
+}
+
+#[test]
+fn a_syntax_error_names_line_and_column() {
+    let o = crm(&["lifecycle", "validate", &p("machines/syntax.toml")]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("syntax.toml, line 2, column 11: expected a TOML machine definition"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn dot_and_mermaid_of_files_and_builtins() {
+    let o = crm(&["lifecycle", "dot", &p("machines/ticket.toml")]);
+    assert!(o.status.success());
+    let dot = stdout(&o);
+    assert!(dot.starts_with("digraph \"ticket\" {"));
+    assert!(dot.contains("\"new\" -> \"open\" [label=\"assign\"];"));
+    assert!(dot.contains("\"closed\" [shape=doublecircle];"));
+    for which in ["customer", "ticket", "deal"] {
+        let o = crm(&["lifecycle", "mermaid", "--builtin", which]);
+        assert!(o.status.success());
+        assert!(stdout(&o).starts_with("stateDiagram-v2"));
+        let o = crm(&["lifecycle", "dot", "--builtin", which]);
+        assert!(
+            stdout(&o).starts_with(&format!("digraph \"{which}")),
+            "{}",
+            stdout(&o)
+        );
+    }
+    let o = crm(&["lifecycle", "dot"]);
+    assert_eq!(o.status.code(), Some(2), "FILE or --builtin is required");
+}

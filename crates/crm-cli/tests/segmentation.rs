@@ -1,0 +1,151 @@
+//! `crm rfm` and `crm abc` on the hand-checkable transactions fixture.
+//!
+//! As of 2024-04-01 the five customers are:
+//!
+//! | customer | last purchase | recency | transactions | net total |
+//! |----------|---------------|---------|--------------|-----------|
+//! | alice    | 2024-03-20    | 12      | 3            | 175.00    |
+//! | bob      | 2024-02-15    | 46      | 2            | 0.00 (a refund) |
+//! | carol    | 2024-03-30    | 2       | 1            | 300.00    |
+//! | dave     | 2024-01-20    | 72      | 2            | 25.00     |
+//! | erin     | 2024-03-25    | 7       | 1            | 60.00     |
+//!
+//! Quantile scores with k = 5 and n = 5: `1 + floor(5 w / 5) = 1 + w`, where w counts the
+//! customers with a strictly worse value; ties share a score.
+
+mod common;
+
+use common::{crm, fixture, json, stderr};
+
+fn tx() -> String {
+    fixture("transactions.csv").to_str().unwrap().to_string()
+}
+
+#[test]
+fn rfm_table_matches_hand_computation() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rfm.csv");
+    let o = crm(&[
+        "rfm",
+        "--transactions",
+        &tx(),
+        "--as-of",
+        "2024-04-01",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment"
+    );
+    // Recency: carol 2 < erin 7 < alice 12 < bob 46 < dave 72 -> R 5, 4, 3, 2, 1.
+    // Frequency: alice 3 > bob 2 = dave 2 > carol 1 = erin 1 -> F 5, 3, 3, 1, 1.
+    // Monetary: carol 300 > alice 175 > erin 60 > dave 25 > bob 0 -> M 5, 4, 3, 2, 1.
+    let expected = [
+        "alice,12,3,175.00,3,5,4,",
+        "bob,46,2,0.00,2,3,1,",
+        "carol,2,1,300.00,5,1,5,",
+        "dave,72,2,25.00,1,3,2,",
+        "erin,7,1,60.00,4,1,3,",
+    ];
+    for (line, want) in lines[1..].iter().zip(expected) {
+        assert!(line.starts_with(want), "{line} should start with {want}");
+    }
+    assert_eq!(lines.len(), 6);
+}
+
+#[test]
+fn rfm_json_summary_and_as_of_exclusion() {
+    let v = json(&[
+        "rfm",
+        "--transactions",
+        &tx(),
+        "--as-of",
+        "2024-03-01",
+        "--json",
+    ]);
+    // Purchases after 2024-03-01 00:00 are excluded: t2 (03-01 10:00), t3, t6, t9.
+    assert_eq!(v["excluded_after_as_of"], 4);
+    assert_eq!(v["transactions"], 5);
+    assert_eq!(v["customers"], 3);
+    let shares: f64 = v["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["customer_share"].as_f64().unwrap())
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn abc_by_share_and_by_rank() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("abc.json");
+    let o = crm(&[
+        "abc",
+        "--transactions",
+        &tx(),
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    // Total 560. Share before carol 0 -> A; before alice 300/560 = 53.6% -> A;
+    // before erin 475/560 = 84.8% -> B; before dave 535/560 = 95.5% -> C; bob has no value -> C.
+    let got: Vec<(&str, &str)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["customer_id"].as_str().unwrap(),
+                r["class"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("carol", "A"),
+            ("alice", "A"),
+            ("erin", "B"),
+            ("dave", "C"),
+            ("bob", "C")
+        ]
+    );
+    assert!((rows[1]["cumulative_share"].as_f64().unwrap() - 475.0 / 560.0).abs() < 1e-12);
+    assert_eq!(rows[0]["value"], "300.00");
+    // Rank mode: the classes partition the customers and the top customer is in A.
+    let v = json(&["abc", "--transactions", &tx(), "--mode", "rank", "--json"]);
+    let total: u64 = v["classes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 5);
+    assert_eq!(v["mode"], "rank");
+    assert!(v["classes"][0]["customers"].as_u64().unwrap() >= 1);
+    assert_eq!(v["classes"][0]["value"], "300.00");
+}
+
+#[test]
+fn cdnow_layout_is_read() {
+    let f = fixture("CDNOW_sample.txt");
+    let v = json(&[
+        "rfm",
+        "--transactions",
+        f.to_str().unwrap(),
+        "--format",
+        "cdnow",
+        "--json",
+    ]);
+    // 2,357 customers and 6,919 purchase lines; the latest purchase is on 1998-06-30.
+    assert_eq!(v["customers"], 2357);
+    assert_eq!(v["transactions"], 6919);
+    assert_eq!(v["as_of"], "1998-06-30T00:00:00Z");
+}
