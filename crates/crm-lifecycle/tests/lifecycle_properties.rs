@@ -199,3 +199,132 @@ proptest! {
         }
     }
 }
+
+mod aggregates {
+    use super::*;
+    use crm_core::{Channel, Deal, Ticket, TicketCategory, TicketPriority};
+    use crm_lifecycle::deal::funnel::{StageProbabilities, analyze};
+    use crm_lifecycle::ticket::sla::{BreachRate, SlaPolicy};
+
+    /// A ticket workflow driven by random legal events (never `close`), with the ticket's
+    /// status kept in step.
+    fn ticket_with_flow(
+        id: usize,
+        choices: &[(usize, i64)],
+        priority: usize,
+        agent: usize,
+    ) -> (Ticket, Instance) {
+        let m = ticket::machine();
+        let mut flow = Instance::new(&m, t0());
+        let mut now = t0();
+        for (choice, minutes) in choices {
+            let options: Vec<_> = m
+                .outgoing(m.state_id(flow.state()).unwrap())
+                .filter(|(e, _)| m.event_name(*e) != "close")
+                .collect();
+            let (event, _) = options[choice % options.len()];
+            now += TimeDelta::minutes(minutes.abs());
+            flow.fire_id(&m, event, now, None).unwrap();
+        }
+        let mut t = Ticket::new(
+            format!("T-{id}").parse().unwrap(),
+            "C-1".parse().unwrap(),
+            TicketCategory::ALL[id % TicketCategory::ALL.len()],
+            Channel::Email,
+            t0(),
+        );
+        t.priority = TicketPriority::ALL[priority % 4];
+        t.status = flow.state().parse().unwrap();
+        t.assignee = (agent > 0).then(|| format!("agent{agent}").parse().unwrap());
+        t.first_response_at = flow.history().first().map(|e| e.at);
+        (t, flow)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// The SLA clock never exceeds wall time, never decreases as time passes, and every
+        /// breakdown of a batch report adds up to the overall figures.
+        #[test]
+        fn sla_clock_and_report_laws(
+            tickets in prop::collection::vec(
+                (prop::collection::vec((0usize..8, 0i64..900), 0..12), 0usize..4, 0usize..3),
+                1..20,
+            ),
+            later in 0i64..10_000,
+        ) {
+            let policy = SlaPolicy::default();
+            let pairs: Vec<_> = tickets
+                .iter()
+                .enumerate()
+                .map(|(i, (c, p, a))| ticket_with_flow(i, c, *p, *a))
+                .collect();
+            let now = t0() + TimeDelta::days(30);
+            for (t, flow) in &pairs {
+                let a = policy.clock(flow, t.created_at, now).unwrap();
+                let b = policy.clock(flow, t.created_at, now + TimeDelta::minutes(later)).unwrap();
+                prop_assert!(a >= TimeDelta::zero());
+                prop_assert!(a <= now - t.created_at);
+                prop_assert!(b >= a);
+                let sla = policy.evaluate(t, flow, now).unwrap();
+                prop_assert!(sla.first_response.elapsed() <= sla.resolution.elapsed());
+                prop_assert_eq!(sla.resolution.remaining() + sla.resolution.elapsed(), sla.resolution.target());
+            }
+            let report = policy.report(pairs.iter().map(|(t, f)| (t, f)), now).unwrap();
+            prop_assert_eq!(report.overall.tickets, pairs.len());
+            for groups in [&report.by_priority, &report.by_agent, &report.by_category] {
+                let sum = groups.values().fold(BreachRate::default(), |acc, g| BreachRate {
+                    tickets: acc.tickets + g.tickets,
+                    breached: acc.breached + g.breached,
+                });
+                prop_assert_eq!(sum, report.overall);
+            }
+        }
+
+        /// Funnel laws: reached counts never increase along the funnel, open + won + lost is
+        /// every deal, and the weighted pipeline never exceeds the open pipeline.
+        #[test]
+        fn funnel_laws(
+            deals in prop::collection::vec(
+                (prop::collection::vec((0usize..4, 0i64..30), 0..6), 1u32..100_000),
+                1..30,
+            ),
+        ) {
+            let m = deal::machine();
+            let mut pairs = Vec::new();
+            for (i, (choices, cents)) in deals.iter().enumerate() {
+                let mut h = Instance::new(&m, t0());
+                let mut now = t0();
+                for (choice, days) in choices {
+                    let options: Vec<_> = m.outgoing(m.state_id(h.state()).unwrap()).collect();
+                    if options.is_empty() {
+                        break;
+                    }
+                    now += TimeDelta::days(*days);
+                    h.fire_id(&m, options[choice % options.len()].0, now, None).unwrap();
+                }
+                let amount = crm_core::Money::new(
+                    rust_decimal::Decimal::new(i64::from(*cents), 2),
+                    crm_core::Currency::EUR,
+                );
+                let mut d = Deal::new(format!("D-{i}").parse().unwrap(), "C-1".parse().unwrap(), "deal", amount, t0()).unwrap();
+                d.stage = h.state().parse().unwrap();
+                pairs.push((d, h));
+            }
+            let report = analyze(pairs.iter().map(|(d, h)| (d, h)), &StageProbabilities::default()).unwrap();
+            prop_assert_eq!(report.open + report.won + report.lost, pairs.len());
+            prop_assert_eq!(report.conversions[0].reached_from, pairs.len());
+            for w in report.conversions.windows(2) {
+                prop_assert_eq!(w[0].reached_to, w[1].reached_from);
+                prop_assert!(w[0].reached_from >= w[0].reached_to);
+            }
+            for (open, weighted) in report.open_pipeline.iter().zip(&report.weighted_pipeline) {
+                prop_assert!(weighted.amount() <= open.amount());
+                prop_assert!(weighted.amount() >= rust_decimal::Decimal::ZERO);
+            }
+            for t in &report.time_in_stage {
+                prop_assert_eq!(t.mean_seconds.is_some(), t.stays > 0);
+            }
+        }
+    }
+}
