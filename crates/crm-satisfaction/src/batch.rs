@@ -5,7 +5,7 @@ use std::hash::Hash;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
-use crate::Aggregator;
+use crate::{Aggregator, SatisfactionError};
 
 /// Whether repeated response ids are counted.
 ///
@@ -22,19 +22,25 @@ pub enum Dedup {
     FirstWins,
 }
 
-/// A response refused because its score is outside the scale.
+/// A response refused, with its id, its score and why.
 ///
 /// ```
-/// use crm_satisfaction::Rejection;
-/// let r = Rejection { id: "r-1", score: 12 };
+/// use crm_satisfaction::{Rejection, SatisfactionError};
+/// let r = Rejection {
+///     id: "r-1",
+///     score: 12,
+///     error: SatisfactionError::ScoreOutOfScale { score: 12, min: 0, max: 10 },
+/// };
 /// assert_eq!(r.score, 12);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rejection<I> {
     /// The response id.
     pub id: I,
-    /// The out-of-scale score.
+    /// The refused score.
     pub score: u8,
+    /// Why it was refused (usually [`SatisfactionError::ScoreOutOfScale`]).
+    pub error: SatisfactionError,
 }
 
 /// The result of aggregating a batch: the aggregate plus what was left out and why.
@@ -99,7 +105,7 @@ where
                     seen.insert(id);
                 }
             }
-            Err(_) => out.rejected.push(Rejection { id, score }),
+            Err(error) => out.rejected.push(Rejection { id, score, error }),
         }
     }
     out
@@ -121,7 +127,8 @@ mod tests {
     fn rejected_first_response_does_not_claim_the_id() {
         let out = aggregate_batch(&Ces::default(), [(7, 0), (7, 3), (7, 4)], Dedup::FirstWins);
         assert_eq!(out.accepted, 1);
-        assert_eq!(out.rejected, vec![Rejection { id: 7, score: 0 }]);
+        assert_eq!(out.rejected.len(), 1);
+        assert_eq!((out.rejected[0].id, out.rejected[0].score), (7, 0));
         assert_eq!(out.duplicates, vec![7]);
         assert_eq!(out.aggregate.mean(), Some(3.0));
     }

@@ -225,9 +225,9 @@ pub fn nps_by_group(
 ) -> Result<Vec<Nps>, SatisfactionError> {
     if groups.len() != scores.len() {
         return Err(SatisfactionError::LengthMismatch {
-            left_name: "groups",
+            left_name: "groups".into(),
             left: groups.len(),
-            right_name: "scores",
+            right_name: "scores".into(),
             right: scores.len(),
         });
     }

@@ -69,7 +69,7 @@ impl CesScale {
                 min: CES_MIN,
                 max: CES_MAX,
                 threshold: easy_from,
-                reason: "the easy threshold must lie in 2..=7",
+                reason: "the easy threshold must lie in 2..=7".into(),
             });
         }
         Ok(Self { easy_from })
@@ -106,9 +106,36 @@ fn check(score: u8) -> Result<(), SatisfactionError> {
 /// assert_eq!(ces.easy(), 2);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(try_from = "CesFields")]
 pub struct Ces {
     scale: CesScale,
     counts: PointCounts,
+}
+
+/// The serde form of [`Ces`], checked on the way in.
+#[derive(Deserialize)]
+struct CesFields {
+    scale: CesScale,
+    counts: PointCounts,
+}
+
+impl TryFrom<CesFields> for Ces {
+    type Error = SatisfactionError;
+    fn try_from(f: CesFields) -> Result<Self, Self::Error> {
+        let points = usize::from(CES_MAX - CES_MIN) + 1;
+        if f.counts.counts[points..].iter().any(|&c| c > 0) {
+            return Err(SatisfactionError::InvalidScale {
+                min: CES_MIN,
+                max: CES_MAX,
+                threshold: f.scale.easy_from(),
+                reason: "counts were given for scores outside the scale".into(),
+            });
+        }
+        Ok(Self {
+            scale: f.scale,
+            counts: f.counts,
+        })
+    }
 }
 
 impl Ces {

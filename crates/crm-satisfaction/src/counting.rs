@@ -14,12 +14,11 @@ pub(crate) const LANES: usize = 64;
 pub(crate) const FLUSH: usize = 255;
 
 /// Totals of a threshold count: how many scores are `<= low_max`, how many are `>= high_min`,
-/// and the smallest and largest score seen.
+/// and the largest score seen (0 for an empty column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TailCounts {
     pub(crate) low: u64,
     pub(crate) high: u64,
-    pub(crate) min: u8,
     pub(crate) max: u8,
 }
 
@@ -27,12 +26,11 @@ fn lane_sum(acc: &[u8; LANES]) -> u64 {
     acc.iter().map(|&v| u64::from(v)).sum()
 }
 
-/// Counts `x <= low_max` and `x >= high_min` over the column, with its min and max.
+/// Counts `x <= low_max` and `x >= high_min` over the column, with its max.
 pub(crate) fn count_tails(data: &[u8], low_max: u8, high_min: u8) -> TailCounts {
     let mut out = TailCounts {
         low: 0,
         high: 0,
-        min: u8::MAX,
         max: 0,
     };
     let blocks = data.chunks_exact(LANES);
@@ -40,7 +38,6 @@ pub(crate) fn count_tails(data: &[u8], low_max: u8, high_min: u8) -> TailCounts 
     let mut low = [0u8; LANES];
     let mut high = [0u8; LANES];
     let mut mx = [0u8; LANES];
-    let mut mn = [u8::MAX; LANES];
     let mut pending = 0usize;
     for block in blocks {
         for i in 0..LANES {
@@ -48,7 +45,6 @@ pub(crate) fn count_tails(data: &[u8], low_max: u8, high_min: u8) -> TailCounts 
             low[i] = low[i].wrapping_add(u8::from(x <= low_max));
             high[i] = high[i].wrapping_add(u8::from(x >= high_min));
             mx[i] = mx[i].max(x);
-            mn[i] = mn[i].min(x);
         }
         pending += 1;
         if pending == FLUSH {
@@ -62,12 +58,10 @@ pub(crate) fn count_tails(data: &[u8], low_max: u8, high_min: u8) -> TailCounts 
     out.low += lane_sum(&low);
     out.high += lane_sum(&high);
     out.max = mx.iter().copied().fold(0, u8::max);
-    out.min = mn.iter().copied().fold(u8::MAX, u8::min);
     for &x in rest {
         out.low += u64::from(x <= low_max);
         out.high += u64::from(x >= high_min);
         out.max = out.max.max(x);
-        out.min = out.min.min(x);
     }
     out
 }
@@ -149,7 +143,6 @@ mod tests {
             assert_eq!(t.low, data.iter().filter(|&&x| x <= 6).count() as u64);
             assert_eq!(t.high, data.iter().filter(|&&x| x >= 9).count() as u64);
             assert_eq!(t.max, data.iter().copied().max().unwrap_or(0));
-            assert_eq!(t.min, data.iter().copied().min().unwrap_or(u8::MAX));
         }
     }
 

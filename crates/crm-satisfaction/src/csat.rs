@@ -4,6 +4,8 @@
 //! The satisfied share carries a Wald and a Wilson score interval, the mean a Wald and a
 //! Student t interval (formulas in [`crate::stats`]); CSAT % is `100 × satisfied share`.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 use crate::compare::{mean_difference, share_difference};
@@ -84,11 +86,11 @@ impl CsatScale {
     /// assert!(CsatScale::new(0, 11, 8).is_err());
     /// ```
     pub fn new(min: u8, max: u8, satisfied_from: u8) -> Result<Self, SatisfactionError> {
-        let refuse = |reason| SatisfactionError::InvalidScale {
+        let refuse = |reason: &'static str| SatisfactionError::InvalidScale {
             min,
             max,
             threshold: satisfied_from,
-            reason,
+            reason: Cow::Borrowed(reason),
         };
         if min >= max {
             return Err(refuse("the lowest score must be below the highest"));
@@ -184,6 +186,7 @@ impl CsatScale {
 /// assert_eq!(csat.mean(), Some(3.25));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "CsatFields")]
 pub struct Csat {
     scale: CsatScale,
     counts: PointCounts,
@@ -192,6 +195,32 @@ pub struct Csat {
 impl Default for Csat {
     fn default() -> Self {
         Self::new(CsatScale::default())
+    }
+}
+
+/// The serde form of [`Csat`], checked on the way in.
+#[derive(Deserialize)]
+struct CsatFields {
+    scale: CsatScale,
+    counts: PointCounts,
+}
+
+impl TryFrom<CsatFields> for Csat {
+    type Error = SatisfactionError;
+    fn try_from(f: CsatFields) -> Result<Self, Self::Error> {
+        let points = usize::from(f.scale.max() - f.scale.min()) + 1;
+        if f.counts.counts[points..].iter().any(|&c| c > 0) {
+            return Err(SatisfactionError::InvalidScale {
+                min: f.scale.min(),
+                max: f.scale.max(),
+                threshold: f.scale.satisfied_from(),
+                reason: "counts were given for scores outside the scale".into(),
+            });
+        }
+        Ok(Self {
+            scale: f.scale,
+            counts: f.counts,
+        })
     }
 }
 

@@ -1,5 +1,7 @@
 //! Typed errors for scores, scales, levels and inputs.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -54,7 +56,7 @@ pub enum SatisfactionError {
         /// Declared threshold (satisfied or easy from this score on).
         threshold: u8,
         /// Why the declaration was refused.
-        reason: &'static str,
+        reason: Cow<'static, str>,
     },
     /// Two aggregates over different scales cannot be merged or compared.
     #[error("cannot combine aggregates over different scales ({left} vs {right})")]
@@ -71,11 +73,11 @@ pub enum SatisfactionError {
     #[error("column `{left_name}` has {left} rows but `{right_name}` has {right}")]
     LengthMismatch {
         /// Name of the first column.
-        left_name: &'static str,
+        left_name: Cow<'static, str>,
         /// Rows in the first column.
         left: usize,
         /// Name of the second column.
-        right_name: &'static str,
+        right_name: Cow<'static, str>,
         /// Rows in the second column.
         right: usize,
     },

@@ -19,6 +19,9 @@
 //! * Joins with service data: scores by agent, ticket category and SLA outcome
 //!   ([`join_service`]).
 //! * Batches with de-duplication and counted rejections ([`aggregate_batch`]).
+//! * Adapters from `crm_core` survey responses and tickets ([`aggregate_responses`],
+//!   [`breakdown_responses`], [`timeline_responses`], [`drivers_responses`],
+//!   [`join_ticket_responses`]).
 //!
 //! ```
 //! use crm_satisfaction::{Breakdown, Nps, StatsConfig};
@@ -55,6 +58,7 @@ mod drivers;
 mod error;
 mod nps;
 mod points;
+mod responses;
 mod service;
 pub mod stats;
 mod timeline;
@@ -69,6 +73,10 @@ pub use drivers::{Driver, DriverCounts, TagCounts};
 pub use error::SatisfactionError;
 pub use nps::{NPS_MAX, Nps, NpsCategory, NpsEstimate, NpsReport};
 pub use points::MAX_POINTS;
+pub use responses::{
+    FromSurvey, ResponsePass, aggregate_responses, breakdown_responses, drivers_responses,
+    join_ticket_responses, service_tickets, timeline_responses,
+};
 pub use service::{ServiceJoin, ServiceTicket, join_service};
 pub use stats::{ConfidenceLevel, Interval, MeanEstimate, ProportionEstimate, StatsConfig};
 pub use timeline::{TimeBucket, Timeline, Trend, TrendDirection, trends};

@@ -130,8 +130,12 @@ where
             continue;
         };
         let mut one = template.empty_like();
-        if one.add(score).is_err() {
-            out.rejected.push(Rejection { id: ticket, score });
+        if let Err(error) = one.add(score) {
+            out.rejected.push(Rejection {
+                id: ticket,
+                score,
+                error,
+            });
             continue;
         }
         out.by_agent.add_aggregate(facts.agent.clone(), &one)?;
@@ -181,7 +185,8 @@ mod tests {
         assert_eq!(j.by_category.get(&"login").unwrap().mean(), Some(2.25));
         assert_eq!(j.sla_breached.percent(), Some(0.0));
         assert_eq!(j.sla_met.satisfied(), 3);
-        assert_eq!(j.rejected, vec![Rejection { id: 0, score: 9 }]);
+        assert_eq!((j.rejected[0].id, j.rejected[0].score), (0, 9));
+        assert_eq!(j.rejected.len(), 1);
         assert!(j.unmatched.is_empty());
     }
 }
