@@ -91,6 +91,29 @@ fn demo_writes_report_and_summary() {
     .expect("summary.json is JSON");
     assert_eq!(summary["data"]["customers"], 600);
     assert!(summary["data"]["transactions"].as_u64().unwrap() > 600);
+    for key in [
+        "data",
+        "segmentation",
+        "lifecycle",
+        "service",
+        "deals",
+        "satisfaction",
+        "state_machines",
+    ] {
+        assert!(summary.get(key).is_some(), "summary.json has {key}");
+    }
+    let stages: u64 = summary["lifecycle"]["stages"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(stages, 600, "every customer has a lifecycle stage");
+    assert_eq!(
+        summary["service"]["sla"]["overall"]["tickets"],
+        summary["data"]["tickets"]
+    );
+    assert_eq!(summary["deals"]["deals"], summary["data"]["deals"]);
     let nps = &summary["satisfaction"]["nps"];
     let score = nps["score"].as_f64().unwrap();
     assert!((-100.0..=100.0).contains(&score));

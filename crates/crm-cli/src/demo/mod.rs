@@ -2,5 +2,6 @@
 
 pub mod domain;
 pub mod generate;
+pub mod operations;
 pub mod run;
 pub mod segmentation;

@@ -307,6 +307,14 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let pb = spinner("segments");
     let _rfm = super::segmentation::section(&tx, end, &mut c)?;
     pb.finish_and_clear();
+    let pb = spinner("lifecycle stages");
+    let churn_probability = std::collections::HashMap::new();
+    super::operations::lifecycle_stages(&data, &tx, &churn_probability, end, &mut c)?;
+    pb.finish_and_clear();
+    let pb = spinner("service and deals");
+    super::operations::service(&data, end, &mut c)?;
+    super::operations::funnel(&data, &mut c)?;
+    pb.finish_and_clear();
     let pb = spinner("satisfaction");
     satisfaction(&data, &mut c)?;
     pb.finish_and_clear();
