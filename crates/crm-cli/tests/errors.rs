@@ -1,0 +1,130 @@
+//! Malformed inputs: one message naming file, line, column and what was expected; exit
+//! status 3; never a panic.
+
+mod common;
+
+use common::{crm, fixture, stderr};
+
+fn bad(args: &[&str], expected: &[&str]) {
+    let o = crm(args);
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "exit status of {args:?}: {}",
+        stderr(&o)
+    );
+    let e = stderr(&o);
+    assert!(e.starts_with("crm: error: "), "{e}");
+    assert_eq!(e.trim_end().lines().count(), 1, "one message: {e}");
+    for part in expected {
+        assert!(e.contains(part), "{e:?} should contain {part:?}");
+    }
+    assert!(
+        !e.contains("panicked") && !e.contains("RUST_BACKTRACE"),
+        "{e}"
+    );
+    assert!(o.stdout.is_empty(), "nothing on stdout");
+}
+
+fn p(name: &str) -> String {
+    fixture(name).to_str().unwrap().to_string()
+}
+
+#[test]
+fn wrong_header_of_transactions() {
+    let f = p("bad/wrong_header.csv");
+    bad(
+        &["rfm", "--transactions", &f],
+        &[
+            "wrong_header.csv, line 1: expected header `customer_id,timestamp,amount[,currency][,transaction_id]`",
+            "found \"customer,timestamp,amount\"",
+        ],
+    );
+}
+
+#[test]
+fn wrong_header() {
+    let f = p("bad/wrong_header.csv");
+    bad(
+        &["nps", "--responses", &f],
+        &[
+            "wrong_header.csv, line 1: expected header `response_id,customer_id,timestamp,score[,group][,tags]`",
+            "found \"customer,timestamp,amount\"",
+        ],
+    );
+}
+
+#[test]
+fn bad_date() {
+    let f = p("bad/bad_date.csv");
+    bad(
+        &["rfm", "--transactions", &f, "--json"],
+        &[
+            "bad_date.csv, line 3, column 2 (timestamp): expected a date as YYYY-MM-DD or an RFC 3339 timestamp, found \"2024-02-30\"",
+        ],
+    );
+}
+
+#[test]
+fn non_numeric_amount() {
+    let f = p("bad/bad_amount.csv");
+    bad(
+        &["abc", "--transactions", &f],
+        &[
+            "bad_amount.csv, line 4, column 3 (amount): expected a decimal number such as 12.50, found \"ten\"",
+        ],
+    );
+}
+
+#[test]
+fn out_of_scale_score() {
+    let f = p("bad/nps_out_of_scale.csv");
+    bad(
+        &["nps", "--responses", &f, "--json"],
+        &[
+            "nps_out_of_scale.csv, line 3, column 4 (score): expected an integer NPS score from 0 to 10, found \"11\"",
+        ],
+    );
+    let f = p("nps.csv");
+    bad(
+        &["ces", "--responses", &f],
+        &["line 2, column 4 (score): expected an integer CES score from 1 to 7, found \"10\""],
+    );
+}
+
+#[test]
+fn empty_file() {
+    let f = p("bad/empty.csv");
+    bad(
+        &["nps", "--responses", &f],
+        &[
+            "empty.csv: expected a header line",
+            "found \"an empty file\"",
+        ],
+    );
+    bad(
+        &["rfm", "--transactions", &f],
+        &[
+            "empty.csv: expected a header line",
+            "found \"an empty file\"",
+        ],
+    );
+}
+
+#[test]
+fn missing_file_and_usage_errors() {
+    let o = crm(&["nps", "--responses", "/nonexistent/answers.csv"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("cannot read /nonexistent/answers.csv"));
+    let o = crm(&["nps"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a missing source is a usage error"
+    );
+    let o = crm(&["rfm", "--bins", "11", "--transactions", "x.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = crm(&["nps", "--responses", &p("nps.csv"), "--output", "table.txt"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("expected a file name ending in .csv or .json"));
+}
