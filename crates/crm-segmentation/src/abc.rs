@@ -322,7 +322,7 @@ pub fn lorenz(values: &[Decimal], max_points: usize) -> LorenzCurve {
     let gini = (n > 0 && total > Decimal::ZERO)
         .then(|| 2.0 * weighted / (n as f64 * totalf) - (n as f64 + 1.0) / n as f64);
     let max_points = max_points.max(2);
-    let idx: Vec<usize> = if n + 1 <= max_points {
+    let idx: Vec<usize> = if n < max_points {
         (0..=n).collect()
     } else {
         let mut idx: Vec<usize> = (0..max_points).map(|j| j * n / (max_points - 1)).collect();

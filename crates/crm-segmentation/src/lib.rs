@@ -1,6 +1,6 @@
 //! RFM scoring and named segments, ABC/Pareto classes and value tiers for customer bases.
 //!
-//! - [`rfm`] / [`rfm_parallel`] / [`RfmAccumulator`]: recency, frequency and monetary value
+//! - [`rfm()`] / [`rfm_parallel`] / [`RfmAccumulator`]: recency, frequency and monetary value
 //!   per customer from any stream of purchases (one pass, memory proportional to customers),
 //!   scored 1..=k by the tie-consistent quantile rule `1 + floor(k * w / n)` or by fixed
 //!   [`Breakpoints`], and named by a [`SegmentTable`].
@@ -31,10 +31,6 @@
 //! assert_eq!(summary.iter().map(|s| s.customers).sum::<u64>(), 3);
 //! # Ok::<(), crm_segmentation::SegmentationError>(())
 //! ```
-//!
-//! # Performance
-//!
-//! See the `performance` section of the README in this crate's documentation below.
 #![doc = include_str!("../PERFORMANCE.md")]
 
 pub mod abc;

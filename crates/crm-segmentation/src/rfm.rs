@@ -78,6 +78,8 @@ pub enum MonetaryMeasure {
     MeanPerTransaction,
 }
 
+type ConvertFn = dyn Fn(&Money) -> Option<Decimal> + Send + Sync;
+
 /// Converts amounts in other currencies into one target currency.
 ///
 /// ```
@@ -94,7 +96,7 @@ pub enum MonetaryMeasure {
 #[derive(Clone)]
 pub struct CurrencyConversion {
     target: Currency,
-    convert: Arc<dyn Fn(&Money) -> Option<Decimal> + Send + Sync>,
+    convert: Arc<ConvertFn>,
 }
 
 impl CurrencyConversion {
@@ -464,10 +466,15 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
                     m += 1;
                 }
             }
-            // Load every slot of the batch first; the loads are independent and overlap.
-            let mut seen = 0usize;
+            // Load every slot of the batch, then every entry they point to, before applying
+            // any row: the loads are independent and overlap.
+            let mut seen = 0u64;
             for b in &batch[..m] {
-                seen += usize::from(self.customers.touch(b.hash));
+                seen = seen.wrapping_add(self.customers.touch_slot(b.hash));
+            }
+            let mut seen = seen as usize;
+            for b in &batch[..m] {
+                seen = seen.wrapping_add(self.customers.touch_entry(b.hash));
             }
             std::hint::black_box(seen);
             for b in &batch[..m] {
@@ -500,7 +507,7 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
         }
         let amount = p.amount();
         let (value, new_currency) = self.value_of(row, &amount)?;
-        let minor = self.to_minor(row, value)?;
+        let minor = self.minor_units(row, value)?;
         if let Some(c) = new_currency {
             self.currency = Some((c, row));
         }
@@ -542,7 +549,7 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
     }
 
     #[inline]
-    fn to_minor(&mut self, row: u64, value: Decimal) -> Result<i128, SegmentationError> {
+    fn minor_units(&mut self, row: u64, value: Decimal) -> Result<i128, SegmentationError> {
         let scale = value.scale();
         let mantissa = value.mantissa();
         if scale == self.scale {
