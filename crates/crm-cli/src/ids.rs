@@ -66,3 +66,22 @@ mod tests {
         assert_ne!(a.next("tx", &["ab", "c"]), a.next("tx", &["a", "bc"]));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn ids_are_deterministic_and_distinct_within_a_file(rows in proptest::collection::vec(("[ab]", "[12]"), 0..30)) {
+            let mut a = ContentIds::new();
+            let mut b = ContentIds::new();
+            let ids_a: Vec<String> = rows.iter().map(|(x, y)| a.next("tx", &[x, y])).collect();
+            let ids_b: Vec<String> = rows.iter().map(|(x, y)| b.next("tx", &[x, y])).collect();
+            prop_assert_eq!(&ids_a, &ids_b);
+            let distinct: std::collections::HashSet<&String> = ids_a.iter().collect();
+            prop_assert_eq!(distinct.len(), ids_a.len());
+        }
+    }
+}

@@ -3,6 +3,8 @@
 //! expected.
 
 pub mod customers;
+#[cfg(test)]
+mod properties;
 pub mod responses;
 pub mod summary;
 pub mod transactions;
