@@ -3,6 +3,7 @@
 
 pub mod clv;
 pub mod evaluation;
+pub mod fit;
 pub mod gamma_gamma;
 pub mod health;
 pub mod sbg;
