@@ -8,8 +8,12 @@
 //! Out-of-scale values are detected with a running lane-wise maximum/minimum, so the hot
 //! loop never branches on the data; the rare error path rescans to locate the offender.
 
-/// Bytes per block: four SSE2 registers, two AVX2 registers.
-pub(crate) const LANES: usize = 64;
+/// Bytes per block: two SSE2 registers (one AVX2 register). With 32 lanes the threshold
+/// kernel keeps its six accumulators, two constants and the data in the sixteen SSE2
+/// registers; 64 lanes spill accumulators to the stack on every block.
+pub(crate) const LANES: usize = 32;
+/// Bytes per block of the histogram kernel, whose passes keep a single accumulator live.
+pub(crate) const HISTOGRAM_LANES: usize = 64;
 /// Blocks between flushes of the byte counters (255 keeps every `u8` counter from wrapping).
 pub(crate) const FLUSH: usize = 255;
 
@@ -22,7 +26,7 @@ pub(crate) struct TailCounts {
     pub(crate) max: u8,
 }
 
-fn lane_sum(acc: &[u8; LANES]) -> u64 {
+fn lane_sum<const W: usize>(acc: &[u8; W]) -> u64 {
     acc.iter().map(|&v| u64::from(v)).sum()
 }
 
@@ -73,23 +77,23 @@ pub(crate) fn count_tails(data: &[u8], low_max: u8, high_min: u8) -> TailCounts 
 /// compare, so the data are read from memory once and from L1 `N` times.
 pub(crate) fn histogram<const N: usize>(data: &[u8], min: u8) -> ([u64; N], u8, u8) {
     let mut totals = [0u64; N];
-    let mut mx = [0u8; LANES];
-    let mut mn = [u8::MAX; LANES];
-    let stretch_len = LANES * FLUSH;
+    let mut mx = [0u8; HISTOGRAM_LANES];
+    let mut mn = [u8::MAX; HISTOGRAM_LANES];
+    let stretch_len = HISTOGRAM_LANES * FLUSH;
     let stretches = data.chunks_exact(stretch_len);
     let tail = stretches.remainder();
     for stretch in stretches {
-        for block in stretch.chunks_exact(LANES) {
-            for i in 0..LANES {
+        for block in stretch.chunks_exact(HISTOGRAM_LANES) {
+            for i in 0..HISTOGRAM_LANES {
                 mx[i] = mx[i].max(block[i]);
                 mn[i] = mn[i].min(block[i]);
             }
         }
         for (k, total) in totals.iter_mut().enumerate() {
             let value = min.wrapping_add(k as u8);
-            let mut acc = [0u8; LANES];
-            for block in stretch.chunks_exact(LANES) {
-                for i in 0..LANES {
+            let mut acc = [0u8; HISTOGRAM_LANES];
+            for block in stretch.chunks_exact(HISTOGRAM_LANES) {
+                for i in 0..HISTOGRAM_LANES {
                     acc[i] = acc[i].wrapping_add(u8::from(block[i] == value));
                 }
             }
@@ -148,7 +152,7 @@ mod tests {
 
     #[test]
     fn all_same_value_does_not_wrap_byte_counters() {
-        let data = vec![3u8; LANES * FLUSH * 2 + 5];
+        let data = vec![3u8; HISTOGRAM_LANES * FLUSH * 2 + 5];
         let t = count_tails(&data, 6, 9);
         assert_eq!(t.low, data.len() as u64);
         let (h, lo, hi) = histogram::<5>(&data, 1);
@@ -158,7 +162,12 @@ mod tests {
 
     #[test]
     fn histogram_matches_a_scalar_count() {
-        for n in [0, 10, LANES * FLUSH + 1, LANES * FLUSH * 2 + 100] {
+        for n in [
+            0,
+            10,
+            HISTOGRAM_LANES * FLUSH + 1,
+            HISTOGRAM_LANES * FLUSH * 2 + 100,
+        ] {
             let data = column(n, 9, 7 + n as u64);
             let (h, lo, hi) = histogram::<7>(&data, 1);
             for (k, &c) in h.iter().enumerate() {
