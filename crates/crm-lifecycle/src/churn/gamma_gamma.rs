@@ -25,6 +25,7 @@
 //! # Ok::<(), crm_lifecycle::churn::gamma_gamma::GammaGammaError>(())
 //! ```
 
+use crate::churn::fit::{FitError, FitOptions, LogLikelihood, MleFit, maximize_likelihood};
 use rand::Rng;
 use rand_distr::{Distribution, Gamma};
 use rust_decimal::Decimal;
@@ -62,6 +63,9 @@ pub enum GammaGammaError {
     /// No rows to fit.
     #[error("no repeat buyers to fit the spend model on")]
     Empty,
+    /// The maximum-likelihood fit failed (not converged, or a degenerate estimate).
+    #[error("Gamma-Gamma fit: {0}")]
+    Fit(#[from] FitError),
     /// The expectation is infinite for these parameters (`p x + q <= 1`, or `q <= 1` for the
     /// population mean).
     #[error("expected spend is undefined: needs p·x + q > 1, got p·x + q = {value}")]
@@ -298,6 +302,90 @@ pub(crate) fn log_likelihood_and_gradient(
         g[2] += w * (q / gamma - (px + q) / (gamma + x * z));
     }
     (ll, g)
+}
+
+/// A fitted Gamma-Gamma model.
+///
+/// ```
+/// use crm_lifecycle::churn::gamma_gamma::{fit_gamma_gamma, simulate_spend, GammaGammaParams};
+/// use rand::SeedableRng;
+/// let truth = GammaGammaParams::new(6.0, 4.0, 15.0)?;
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+/// let frequencies: Vec<u32> = (0..2_000).map(|i| 1 + i % 5).collect();
+/// let (obs, _) = simulate_spend(&truth, &frequencies, &mut rng)?;
+/// let fit = fit_gamma_gamma(&obs)?;
+/// assert!(fit.mle.report.converged);
+/// assert!((fit.params.population_mean_spend()? / truth.population_mean_spend()? - 1.0).abs() < 0.1);
+/// # Ok::<(), crm_lifecycle::churn::gamma_gamma::GammaGammaError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GammaGammaFit {
+    /// The maximum-likelihood parameters.
+    pub params: GammaGammaParams,
+    /// The estimate in the shared form: names `p`, `q`, `gamma`, standard errors, fit report.
+    pub mle: MleFit,
+}
+
+struct GammaGammaLikelihood(WeightedSpend);
+
+impl LogLikelihood for GammaGammaLikelihood {
+    fn dim(&self) -> usize {
+        3
+    }
+    fn log_likelihood(&self, p: &[f64]) -> f64 {
+        log_likelihood_and_gradient(p[0], p[1], p[2], &self.0).0
+    }
+    fn log_likelihood_and_gradient(&self, p: &[f64], grad: &mut [f64]) -> f64 {
+        let (ll, g) = log_likelihood_and_gradient(p[0], p[1], p[2], &self.0);
+        grad.copy_from_slice(&g);
+        ll
+    }
+}
+
+/// Fits `p`, `q` and `γ` by maximum likelihood to repeat buyers (analytic gradient, L-BFGS
+/// over log-parameters, standard errors from the Hessian). Identical rows are merged first.
+///
+/// Errors: no rows, a row with `frequency == 0`, a non-positive or non-finite mean spend
+/// (each naming the row), or a failed fit.
+///
+/// ```
+/// use crm_lifecycle::churn::gamma_gamma::{fit_gamma_gamma, GammaGammaError, SpendObservation};
+/// let obs = [SpendObservation { frequency: 2, mean_spend: -4.0 }];
+/// assert!(matches!(fit_gamma_gamma(&obs), Err(GammaGammaError::NonPositiveSpend { row: 0, .. })));
+/// ```
+pub fn fit_gamma_gamma(
+    observations: &[SpendObservation],
+) -> Result<GammaGammaFit, GammaGammaError> {
+    fit_gamma_gamma_with(observations, &FitOptions::default())
+}
+
+/// [`fit_gamma_gamma`] with explicit optimiser settings.
+///
+/// ```
+/// use crm_lifecycle::churn::fit::FitOptions;
+/// use crm_lifecycle::churn::gamma_gamma::{fit_gamma_gamma_with, GammaGammaError};
+/// assert_eq!(fit_gamma_gamma_with(&[], &FitOptions::default()), Err(GammaGammaError::Empty));
+/// ```
+pub fn fit_gamma_gamma_with(
+    observations: &[SpendObservation],
+    options: &FitOptions,
+) -> Result<GammaGammaFit, GammaGammaError> {
+    let data = WeightedSpend::from_observations(observations)?;
+    // Start from a population whose mean spend p γ / (q - 1) is the sample mean.
+    let (total, weight) = data
+        .rows
+        .iter()
+        .fold((0.0, 0.0), |(t, n), &(_, z, w)| (t + z * w, n + w));
+    let mean = total / weight;
+    let initial = [1.0, 2.0, mean];
+    let mle = maximize_likelihood(
+        &GammaGammaLikelihood(data),
+        &["p", "q", "gamma"],
+        &initial,
+        options,
+    )?;
+    let params = GammaGammaParams::new(mle.params[0], mle.params[1], mle.params[2])?;
+    Ok(GammaGammaFit { params, mle })
 }
 
 /// Simulates repeat buyers: for each entry of `frequencies`, a customer draws a rate

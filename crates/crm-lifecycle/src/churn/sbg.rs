@@ -20,6 +20,7 @@
 //! # Ok::<(), crm_lifecycle::churn::sbg::SbgError>(())
 //! ```
 
+use crate::churn::fit::{FitError, FitOptions, LogLikelihood, MleFit, maximize_likelihood};
 use rand::Rng;
 use rand_distr::{Beta, Distribution};
 use serde::{Deserialize, Serialize};
@@ -64,6 +65,26 @@ pub enum SbgError {
         /// The value given.
         value: f64,
     },
+    /// Nobody in the cohort churned, so the likelihood has no maximum (α → 0).
+    #[error("no customer of the cohort churned in {periods} periods; the sBG fit needs churn")]
+    NoChurn {
+        /// Observed periods.
+        periods: usize,
+    },
+    /// The counts identify only the mean churn probability, not α and β separately: one
+    /// observed period, or everyone gone after the first period.
+    #[error(
+        "the sBG fit needs churn observed over at least two periods with survivors after the first; the cohort has {periods} period(s) and {after_first} survivor(s) after the first"
+    )]
+    Unidentified {
+        /// Observed periods.
+        periods: usize,
+        /// Survivors after the first period.
+        after_first: u64,
+    },
+    /// The maximum-likelihood fit failed (not converged, or a degenerate estimate).
+    #[error("sBG fit: {0}")]
+    Fit(#[from] FitError),
     /// The series for a discounted lifetime did not reach its tolerance.
     #[error("the discounted lifetime series did not converge within {terms} terms")]
     SeriesNotConverged {
@@ -450,6 +471,89 @@ impl From<CohortSurvival> for Vec<u64> {
     fn from(c: CohortSurvival) -> Self {
         c.survivors
     }
+}
+
+/// A fitted sBG model.
+///
+/// ```
+/// use crm_lifecycle::churn::sbg::{fit_sbg, CohortSurvival};
+/// let fit = fit_sbg(&CohortSurvival::new(vec![1000, 631, 468, 382, 326, 289, 262, 241])?)?;
+/// assert!((fit.params.alpha - 0.704).abs() < 5e-4);
+/// assert!(fit.mle.report.converged);
+/// # Ok::<(), crm_lifecycle::churn::sbg::SbgError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SbgFit {
+    /// The maximum-likelihood parameters.
+    pub params: SbgParams,
+    /// The estimate in the shared form: names `alpha`, `beta`, standard errors, fit report.
+    pub mle: MleFit,
+}
+
+struct SbgLikelihood<'a>(&'a CohortSurvival);
+
+impl LogLikelihood for SbgLikelihood<'_> {
+    fn dim(&self) -> usize {
+        2
+    }
+    fn log_likelihood(&self, p: &[f64]) -> f64 {
+        log_likelihood_and_gradient(p[0], p[1], self.0).0
+    }
+    fn log_likelihood_and_gradient(&self, p: &[f64], grad: &mut [f64]) -> f64 {
+        let (ll, g) = log_likelihood_and_gradient(p[0], p[1], self.0);
+        grad.copy_from_slice(&g);
+        ll
+    }
+}
+
+/// Fits α and β by maximum likelihood to one cohort's survivor counts (analytic gradient,
+/// L-BFGS over log-parameters, standard errors from the Hessian).
+///
+/// Errors: [`SbgError::NoChurn`] when nobody churned; [`SbgError::Unidentified`] with a
+/// single period or nobody left after the first (only the mean churn rate is identified);
+/// [`SbgError::Fit`] when the optimiser does not converge or an estimate degenerates.
+///
+/// ```
+/// use crm_lifecycle::churn::sbg::{fit_sbg, CohortSurvival, SbgError};
+/// let none_lost = CohortSurvival::new(vec![100, 100, 100])?;
+/// assert!(matches!(fit_sbg(&none_lost), Err(SbgError::NoChurn { periods: 2 })));
+/// # Ok::<(), SbgError>(())
+/// ```
+pub fn fit_sbg(cohort: &CohortSurvival) -> Result<SbgFit, SbgError> {
+    fit_sbg_with(cohort, &FitOptions::default())
+}
+
+/// [`fit_sbg`] with explicit optimiser settings.
+///
+/// ```
+/// use crm_lifecycle::churn::fit::{FitMethod, FitOptions};
+/// use crm_lifecycle::churn::sbg::{fit_sbg_with, CohortSurvival};
+/// let options = FitOptions { method: FitMethod::NelderMead, ..FitOptions::default() };
+/// let fit = fit_sbg_with(&CohortSurvival::new(vec![1000, 869, 743, 653, 593, 551, 517, 491])?, &options)?;
+/// assert!((fit.params.beta - 3.806).abs() < 5e-4);
+/// # Ok::<(), crm_lifecycle::churn::sbg::SbgError>(())
+/// ```
+pub fn fit_sbg_with(cohort: &CohortSurvival, options: &FitOptions) -> Result<SbgFit, SbgError> {
+    let s = cohort.survivors();
+    if s[0] == s[s.len() - 1] {
+        return Err(SbgError::NoChurn {
+            periods: cohort.periods(),
+        });
+    }
+    if cohort.periods() < 2 || s[1] == 0 {
+        return Err(SbgError::Unidentified {
+            periods: cohort.periods(),
+            after_first: s[1],
+        });
+    }
+    let mle = maximize_likelihood(
+        &SbgLikelihood(cohort),
+        &["alpha", "beta"],
+        &[1.0, 1.0],
+        options,
+    )?;
+    let params = SbgParams::new(mle.params[0], mle.params[1])?;
+    Ok(SbgFit { params, mle })
 }
 
 /// Simulates a cohort of `size` new customers for `periods` periods: each draws a churn
