@@ -2,11 +2,11 @@
 //! values from the Gamma-Gamma simulator's distributions, discounted per period.
 
 use crm_lifecycle::churn::clv::{
-    ClvConfig, CustomerHistory, ExpectedPurchases, customer_lifetime_value,
+    ClvConfig, ClvCustomer, ExpectedPurchases, customer_lifetime_value,
 };
 use crm_lifecycle::churn::gamma_gamma::GammaGammaParams;
-use rand::rngs::StdRng;
 use rand::SeedableRng;
+use rand::rngs::StdRng;
 use rand_distr::{Distribution, Exp, Gamma};
 
 /// Purchases at Poisson rate λ while alive; lifetime exponential with rate μ. For a customer
@@ -18,7 +18,7 @@ struct AlivePoisson {
 
 impl ExpectedPurchases for AlivePoisson {
     type Error = std::convert::Infallible;
-    fn expected_purchases(&self, t: f64, _: f64, _: f64, _: f64) -> Result<f64, Self::Error> {
+    fn expected_purchases(&self, t: f64, _: u32, _: f64, _: f64) -> Result<f64, Self::Error> {
         Ok(self.lambda / self.mu * -(-self.mu * t).exp_m1())
     }
 }
@@ -34,7 +34,7 @@ fn lifetime_value_agrees_with_simulation() {
         discount_rate: 0.01,
     };
     // A new customer (no repeat purchases): expected spend is the population mean.
-    let customer = CustomerHistory {
+    let customer = ClvCustomer {
         frequency: 0,
         recency: 0.0,
         age: 0.0,

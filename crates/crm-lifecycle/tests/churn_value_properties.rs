@@ -1,7 +1,7 @@
 //! Algebraic properties of the sBG, Gamma-Gamma and CLV computations over random inputs.
 
 use crm_lifecycle::churn::clv::{
-    ClvConfig, CustomerHistory, ExpectedPurchases, customer_lifetime_value,
+    ClvConfig, ClvCustomer, ExpectedPurchases, customer_lifetime_value,
     discounted_expected_purchases,
 };
 use crm_lifecycle::churn::gamma_gamma::GammaGammaParams;
@@ -17,7 +17,7 @@ struct DyingPoisson {
 
 impl ExpectedPurchases for DyingPoisson {
     type Error = std::convert::Infallible;
-    fn expected_purchases(&self, t: f64, _: f64, _: f64, _: f64) -> Result<f64, Self::Error> {
+    fn expected_purchases(&self, t: f64, _: u32, _: f64, _: f64) -> Result<f64, Self::Error> {
         Ok(self.lambda / self.mu * -(-self.mu * t).exp_m1())
     }
 }
@@ -93,11 +93,11 @@ proptest! {
         // Undiscounted, the sum telescopes to the cumulative expectation at the horizon.
         let flat = ClvConfig { discount_rate: 0.0, ..config };
         let total = discounted_expected_purchases(&model, 1, 1.0, 2.0, &flat).unwrap();
-        let cumulative = model.expected_purchases(len * f64::from(h), 1.0, 1.0, 2.0).unwrap();
+        let cumulative = model.expected_purchases(len * f64::from(h), 1, 1.0, 2.0).unwrap();
         prop_assert!((total - cumulative).abs() <= 1e-9 * cumulative.max(1.0));
 
         let spend = GammaGammaParams::new(6.25, 3.74, 15.44).unwrap();
-        let customer = CustomerHistory { frequency: 3, recency: 10.0, age: 20.0, mean_spend: 25.0 };
+        let customer = ClvCustomer { frequency: 3, recency: 10.0, age: 20.0, mean_spend: 25.0 };
         let v = customer_lifetime_value(&model, &spend, &customer, &config).unwrap();
         prop_assert!((v.value - v.expected_average_spend * base).abs() <= 1e-9 * v.value.max(1.0));
     }

@@ -10,20 +10,20 @@
 //! Any transaction model plugs in through [`ExpectedPurchases`].
 //!
 //! ```
-//! use crm_lifecycle::churn::clv::{customer_lifetime_value, ClvConfig, CustomerHistory, ExpectedPurchases};
+//! use crm_lifecycle::churn::clv::{customer_lifetime_value, ClvConfig, ClvCustomer, ExpectedPurchases};
 //! use crm_lifecycle::churn::gamma_gamma::GammaGammaParams;
 //!
 //! /// A customer who buys at a constant rate forever (for illustration).
 //! struct ConstantRate(f64);
 //! impl ExpectedPurchases for ConstantRate {
 //!     type Error = std::convert::Infallible;
-//!     fn expected_purchases(&self, t: f64, _x: f64, _t_x: f64, _age: f64) -> Result<f64, Self::Error> {
+//!     fn expected_purchases(&self, t: f64, _x: u32, _t_x: f64, _age: f64) -> Result<f64, Self::Error> {
 //!         Ok(self.0 * t)
 //!     }
 //! }
 //!
 //! let spend = GammaGammaParams::new(6.25, 3.74, 15.44)?;
-//! let customer = CustomerHistory { frequency: 2, recency: 30.0, age: 38.0, mean_spend: 40.0 };
+//! let customer = ClvCustomer { frequency: 2, recency: 30.0, age: 38.0, mean_spend: 40.0 };
 //! let config = ClvConfig { horizon_periods: 12, period_length: 4.0, discount_rate: 0.01 };
 //! let value = customer_lifetime_value(&ConstantRate(0.25), &spend, &customer, &config)?;
 //! // One purchase a period, discounted over 12 periods.
@@ -50,23 +50,23 @@ use serde::{Deserialize, Serialize};
 /// struct Never;
 /// impl ExpectedPurchases for Never {
 ///     type Error = std::convert::Infallible;
-///     fn expected_purchases(&self, _t: f64, _x: f64, _t_x: f64, _age: f64) -> Result<f64, Self::Error> {
+///     fn expected_purchases(&self, _t: f64, _x: u32, _t_x: f64, _age: f64) -> Result<f64, Self::Error> {
 ///         Ok(0.0)
 ///     }
 /// }
-/// assert_eq!(Never.expected_purchases(10.0, 1.0, 2.0, 5.0), Ok(0.0));
+/// assert_eq!(Never.expected_purchases(10.0, 1, 2.0, 5.0), Ok(0.0));
 /// ```
 pub trait ExpectedPurchases {
     /// The model's error for bad customer histories.
     type Error: std::error::Error + Send + Sync + 'static;
 
     /// Expected purchases in the next `t` time units given the history `(x, t_x, T)`.
-    fn expected_purchases(&self, t: f64, x: f64, t_x: f64, age: f64) -> Result<f64, Self::Error>;
+    fn expected_purchases(&self, t: f64, x: u32, t_x: f64, age: f64) -> Result<f64, Self::Error>;
 }
 
 impl<M: ExpectedPurchases + ?Sized> ExpectedPurchases for &M {
     type Error = M::Error;
-    fn expected_purchases(&self, t: f64, x: f64, t_x: f64, age: f64) -> Result<f64, Self::Error> {
+    fn expected_purchases(&self, t: f64, x: u32, t_x: f64, age: f64) -> Result<f64, Self::Error> {
         (**self).expected_purchases(t, x, t_x, age)
     }
 }
@@ -167,12 +167,12 @@ impl ClvConfig {
 /// What the models need to know about one customer.
 ///
 /// ```
-/// use crm_lifecycle::churn::clv::CustomerHistory;
-/// let c = CustomerHistory { frequency: 0, recency: 0.0, age: 10.0, mean_spend: 0.0 };
+/// use crm_lifecycle::churn::clv::ClvCustomer;
+/// let c = ClvCustomer { frequency: 0, recency: 0.0, age: 10.0, mean_spend: 0.0 };
 /// assert_eq!(c.frequency, 0);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct CustomerHistory {
+pub struct ClvCustomer {
     /// Repeat purchases `x` in the calibration period.
     pub frequency: u32,
     /// Recency `t_x`: time from the first to the last purchase.
@@ -208,7 +208,7 @@ pub struct CustomerValue {
 /// struct OnePerUnit;
 /// impl ExpectedPurchases for OnePerUnit {
 ///     type Error = std::convert::Infallible;
-///     fn expected_purchases(&self, t: f64, _: f64, _: f64, _: f64) -> Result<f64, Self::Error> { Ok(t) }
+///     fn expected_purchases(&self, t: f64, _: u32, _: f64, _: f64) -> Result<f64, Self::Error> { Ok(t) }
 /// }
 /// let config = ClvConfig { horizon_periods: 2, period_length: 1.0, discount_rate: 0.0 };
 /// assert_eq!(discounted_expected_purchases(&OnePerUnit, 0, 0.0, 1.0, &config)?, 2.0);
@@ -222,7 +222,6 @@ pub fn discounted_expected_purchases<M: ExpectedPurchases>(
     config: &ClvConfig,
 ) -> Result<f64, ClvError> {
     config.validate()?;
-    let x = f64::from(frequency);
     let factor = 1.0 / (1.0 + config.discount_rate);
     let mut previous = 0.0f64;
     let mut discount = 1.0;
@@ -230,7 +229,7 @@ pub fn discounted_expected_purchases<M: ExpectedPurchases>(
     for period in 1..=config.horizon_periods {
         let t = config.period_length * f64::from(period);
         let cumulative = model
-            .expected_purchases(t, x, recency, age)
+            .expected_purchases(t, frequency, recency, age)
             .map_err(|e| ClvError::Purchases(Box::new(e)))?;
         // Allow rounding noise of relative size 1e-12 in a non-decreasing prediction.
         if !cumulative.is_finite() || cumulative < previous - 1e-12 * previous.max(1.0) {
@@ -253,15 +252,15 @@ pub fn discounted_expected_purchases<M: ExpectedPurchases>(
 /// rejects ([`ClvError::Purchases`]), or an invalid model prediction.
 ///
 /// ```
-/// use crm_lifecycle::churn::clv::{customer_lifetime_value, ClvConfig, ClvError, CustomerHistory, ExpectedPurchases};
+/// use crm_lifecycle::churn::clv::{customer_lifetime_value, ClvConfig, ClvError, ClvCustomer, ExpectedPurchases};
 /// use crm_lifecycle::churn::gamma_gamma::GammaGammaParams;
 /// struct Flat;
 /// impl ExpectedPurchases for Flat {
 ///     type Error = std::convert::Infallible;
-///     fn expected_purchases(&self, t: f64, _: f64, _: f64, _: f64) -> Result<f64, Self::Error> { Ok(t) }
+///     fn expected_purchases(&self, t: f64, _: u32, _: f64, _: f64) -> Result<f64, Self::Error> { Ok(t) }
 /// }
 /// let spend = GammaGammaParams::new(2.0, 3.0, 10.0)?;
-/// let bad = CustomerHistory { frequency: 2, recency: 1.0, age: 2.0, mean_spend: -5.0 };
+/// let bad = ClvCustomer { frequency: 2, recency: 1.0, age: 2.0, mean_spend: -5.0 };
 /// let err = customer_lifetime_value(&Flat, &spend, &bad, &ClvConfig::default());
 /// assert!(matches!(err, Err(ClvError::Spend(_))));
 /// # Ok::<(), ClvError>(())
@@ -269,7 +268,7 @@ pub fn discounted_expected_purchases<M: ExpectedPurchases>(
 pub fn customer_lifetime_value<M: ExpectedPurchases>(
     model: &M,
     spend: &GammaGammaParams,
-    customer: &CustomerHistory,
+    customer: &ClvCustomer,
     config: &ClvConfig,
 ) -> Result<CustomerValue, ClvError> {
     let expected_average_spend =
@@ -299,8 +298,8 @@ mod tests {
     struct Model(fn(f64) -> f64);
     impl ExpectedPurchases for Model {
         type Error = Rejects;
-        fn expected_purchases(&self, t: f64, x: f64, _: f64, _: f64) -> Result<f64, Rejects> {
-            if x > 100.0 {
+        fn expected_purchases(&self, t: f64, x: u32, _: f64, _: f64) -> Result<f64, Rejects> {
+            if x > 100 {
                 Err(Rejects)
             } else {
                 Ok((self.0)(t))
@@ -326,7 +325,7 @@ mod tests {
     #[test]
     fn errors_are_typed() {
         let spend = GammaGammaParams::new(2.0, 3.0, 10.0).unwrap();
-        let c = CustomerHistory {
+        let c = ClvCustomer {
             frequency: 101,
             recency: 1.0,
             age: 2.0,
@@ -336,7 +335,7 @@ mod tests {
             customer_lifetime_value(&Model(|t| t), &spend, &c, &ClvConfig::default()),
             Err(ClvError::Purchases(_))
         ));
-        let c = CustomerHistory { frequency: 1, ..c };
+        let c = ClvCustomer { frequency: 1, ..c };
         assert!(matches!(
             customer_lifetime_value(&Model(|_| f64::NAN), &spend, &c, &ClvConfig::default()),
             Err(ClvError::InvalidPrediction { period: 1, .. })
