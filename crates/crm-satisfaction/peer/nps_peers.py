@@ -4,7 +4,8 @@ Reads the score column (raw bytes) and the group column (little-endian u32) writ
 `SAT_EXPORT_SCORES=... SAT_EXPORT_GROUPS=... cargo bench -p crm-benches --bench satisfaction`,
 loads them into memory once, then times only the computation (median of repeated runs).
 
-Usage: python3 nps_peers.py SCORES_FILE GROUPS_FILE [REPEATS]
+Usage: python3 nps_peers.py SCORES_FILE [GROUPS_FILE|-] [REPEATS]
+(`-` skips the grouped measurement.)
 """
 
 import statistics
@@ -27,10 +28,14 @@ def median_ms(fn, repeats):
 
 
 def main():
-    scores_path, groups_path = sys.argv[1], sys.argv[2]
+    scores_path = sys.argv[1]
+    groups_path = sys.argv[2] if len(sys.argv) > 2 else "-"
     repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 15
     scores = np.fromfile(scores_path, dtype=np.uint8)
-    groups = np.fromfile(groups_path, dtype="<u4")
+    if groups_path == "-":
+        groups = np.zeros(len(scores), dtype=np.uint32)
+    else:
+        groups = np.fromfile(groups_path, dtype="<u4")
     df = pl.DataFrame({"score": scores, "grp": groups})
     n = len(scores)
     print(f"rows {n}, polars {pl.__version__}, duckdb {duckdb.__version__}, "
@@ -63,8 +68,10 @@ def main():
         ).fetchone()[0]
 
     print(f"nps polars {polars_nps():.6f} duckdb {float(duckdb_nps()):.6f}")
-    for name, fn in [("polars nps", polars_nps), ("duckdb nps", duckdb_nps),
-                     ("polars nps by 1000 groups", polars_grouped)]:
+    runs = [("polars nps", polars_nps), ("duckdb nps", duckdb_nps)]
+    if groups_path != "-":
+        runs.append(("polars nps by 1000 groups", polars_grouped))
+    for name, fn in runs:
         med, best = median_ms(fn, repeats)
         print(f"{name}: median {med:.2f} ms, best {best:.2f} ms, "
               f"{n / med / 1e3:.1f} M rows/s")

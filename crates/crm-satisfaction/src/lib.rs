@@ -67,13 +67,20 @@
 //! | Polars `group_by` NPS, 1,000 groups           | 4.2–10.1 s  | 10–24 M       |
 //! | `Breakdown::add` (hashed keys), 1,000 groups  | 13–17 ms / 1M rows | 58–76 M |
 //!
-//! Ranges span two runs at different machine loads. To repeat:
+//! Ranges span two criterion runs at different machine loads. A third comparison interleaved
+//! the two tools three times on the same column file (21 timed repeats each, load average
+//! 13–14): `Nps::from_scores` median 5.3–16.8 ms (best 3.9–8.9 ms), two threads 15.6–21.5 ms
+//! (oversubscribed), Polars 29.2–51.6 ms (best 17.7–38.9 ms). On every run the one-thread
+//! kernel was faster than Polars on two threads. To repeat:
 //!
 //! ```text
 //! SAT_EXPORT_SCORES=scores.bin SAT_EXPORT_GROUPS=groups.bin \
 //!     cargo bench -p crm-benches --bench satisfaction
 //! python3 -m venv venv && venv/bin/pip install polars numpy duckdb
 //! venv/bin/python crates/crm-satisfaction/peer/nps_peers.py scores.bin groups.bin 15
+//! # interleaved, same method on both sides (load once, warm up, median):
+//! cargo run --release -p crm-satisfaction --example nps_column -- scores.bin 21
+//! venv/bin/python crates/crm-satisfaction/peer/nps_peers.py scores.bin - 21
 //! ```
 
 #![forbid(unsafe_code)]
