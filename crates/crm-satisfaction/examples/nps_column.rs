@@ -37,15 +37,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max(1);
     let scores = std::fs::read(&path)?;
     let n = scores.len() as f64;
-    let runs: [(&str, Box<dyn Fn(&[u8]) -> Nps>); 2] = [
-        (
-            "one thread",
-            Box::new(|s| Nps::from_scores(s).expect("valid scores")),
-        ),
-        (
-            "two threads",
-            Box::new(|s| Nps::from_scores_parallel(s, 2).expect("valid scores")),
-        ),
+    let runs: [(&str, fn(&[u8]) -> Nps); 2] = [
+        ("one thread", |s| Nps::from_scores(s).expect("valid scores")),
+        ("two threads", |s| {
+            Nps::from_scores_parallel(s, 2).expect("valid scores")
+        }),
     ];
     for (name, run) in &runs {
         let (median, best, nps) = median_ms(repeats, || run(&scores));
