@@ -11,6 +11,9 @@ use std::time::Instant;
 
 use crm_satisfaction::Nps;
 
+/// A way of computing the NPS aggregate of a column.
+type Kernel = fn(&[u8]) -> Nps;
+
 fn median_ms(repeats: usize, mut f: impl FnMut() -> Nps) -> (f64, f64, Nps) {
     let result = f();
     let mut times: Vec<f64> = (0..repeats)
@@ -37,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .max(1);
     let scores = std::fs::read(&path)?;
     let n = scores.len() as f64;
-    let runs: [(&str, fn(&[u8]) -> Nps); 2] = [
+    let runs: [(&str, Kernel); 2] = [
         ("one thread", |s| Nps::from_scores(s).expect("valid scores")),
         ("two threads", |s| {
             Nps::from_scores_parallel(s, 2).expect("valid scores")
