@@ -1,0 +1,210 @@
+//! The Gaussian hypergeometric function ₂F₁(a, b; c; z) for the real arguments the
+//! buy-till-you-die models need: `a, b, c > 0` and `0 ≤ z < 1`.
+//!
+//! The power series `Σₖ (a)ₖ(b)ₖ / ((c)ₖ k!) zᵏ` is summed term by term (each term from the
+//! previous by the ratio `(a+k)(b+k) z / ((c+k)(k+1))`, so no factorial overflows). With
+//! positive parameters and `z ≥ 0` every term is positive: there is no cancellation, and the
+//! relative error grows only with the number of terms that matter, about `ε / (1 − z)`
+//! (1e-13 at `z = 0.99`, 1e-11 at `z = 0.9999`). The series converges geometrically with ratio `z`;
+//! for `z` close to 1 it is slow, so Euler's transformation
+//! `₂F₁(a, b; c; z) = (1 − z)^(c−a−b) ₂F₁(c − a, c − b; c; z)` is used when it makes the
+//! terms shrink faster (`c − a`, `c − b` ≥ 0 keeps it positive), and [`ln_hyp2f1`] works on the log
+//! scale so that large values do not overflow. When the series has not converged within
+//! [`MAX_TERMS`] terms the functions return `None` rather than a wrong number.
+
+/// Largest number of series terms summed before giving up.
+pub const MAX_TERMS: usize = 2_000_000;
+
+/// `ln ₂F₁(a, b; c; z)` for `a, b, c > 0`, `0 ≤ z < 1`; `None` outside that range or when the
+/// series does not converge within [`MAX_TERMS`] terms.
+///
+/// ```
+/// use crm_lifecycle::churn::hyp2f1::ln_hyp2f1;
+/// // ₂F₁(1, 1; 2; z) = −ln(1 − z) / z
+/// let z: f64 = 0.9;
+/// let exact = (-(1.0 - z).ln() / z).ln();
+/// assert!((ln_hyp2f1(1.0, 1.0, 2.0, z).unwrap() - exact).abs() < 1e-13);
+/// ```
+pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
+    if !(a > 0.0 && b > 0.0 && c > 0.0 && (0.0..1.0).contains(&z))
+        || !(a.is_finite() && b.is_finite() && c.is_finite())
+    {
+        return None;
+    }
+    if z == 0.0 {
+        return Some(0.0);
+    }
+    // Euler: F(a,b;c;z) = (1−z)^(c−a−b) F(c−a, c−b; c; z). Worth it when both c−a and c−b
+    // are non-negative (terms stay positive) and smaller than a and b (faster decay).
+    let (ca, cb) = (c - a, c - b);
+    if ca >= 0.0 && cb >= 0.0 && ca * cb < a * b {
+        if ca == 0.0 || cb == 0.0 {
+            return Some((c - a - b) * (-z).ln_1p());
+        }
+        let s = ln_series(ca, cb, c, z)?;
+        return Some((c - a - b) * (-z).ln_1p() + s);
+    }
+    ln_series(a, b, c, z)
+}
+
+/// `₂F₁(a, b; c; z)` (see [`ln_hyp2f1`] for the domain); `None` outside it or on overflow.
+///
+/// ```
+/// use crm_lifecycle::churn::hyp2f1::hyp2f1;
+/// // ₂F₁(a, b; b; z) = (1 − z)^(−a)
+/// assert!((hyp2f1(2.5, 3.0, 3.0, 0.5).unwrap() - 0.5f64.powf(-2.5)).abs() < 1e-12);
+/// ```
+pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
+    let v = ln_hyp2f1(a, b, c, z)?.exp();
+    v.is_finite().then_some(v)
+}
+
+/// Log of the positive series, summed with a running rescale so that it cannot overflow.
+fn ln_series(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
+    // sum = Σ term, both kept relative to `scale` (log), rescaled when they get large.
+    let mut ln_scale = 0.0;
+    let mut term = 1.0f64;
+    let mut sum = 1.0f64;
+    for k in 0..MAX_TERMS {
+        let kf = k as f64;
+        term *= (a + kf) * (b + kf) / ((c + kf) * (kf + 1.0)) * z;
+        sum += term;
+        if sum > 1e250 {
+            ln_scale += sum.ln();
+            term /= sum;
+            sum = 1.0;
+        }
+        // The term ratio tends to z (monotonically from some k on); bounding every later
+        // ratio by max(next ratio, z) < 1 bounds the tail by term · r / (1 − r).
+        let ratio = ((a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z).max(z);
+        if ratio < 1.0 {
+            let tail = term * ratio / (1.0 - ratio);
+            if tail <= f64::EPSILON * 0.25 * sum {
+                return Some(ln_scale + sum.ln());
+            }
+        }
+        if !sum.is_finite() {
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(x: f64, y: f64, rel: f64) -> bool {
+        (x - y).abs() <= rel * y.abs().max(1e-300)
+    }
+
+    #[test]
+    fn log_closed_form() {
+        for &z in &[1e-8f64, 0.1, 0.5, 0.9, 0.99, 0.999_9] {
+            let exact = -(-z).ln_1p() / z;
+            // About 1/(1 − z) terms are summed, each adding rounding of order ε.
+            let tol = (1e-15 / (1.0 - z)).max(1e-13);
+            assert!(
+                close(hyp2f1(1.0, 1.0, 2.0, z).unwrap(), exact, tol),
+                "z={z}"
+            );
+        }
+    }
+
+    #[test]
+    fn power_closed_form() {
+        for &(a, b, z) in &[(0.3, 2.0, 0.7), (7.5, 1.2, 0.95), (40.0, 0.5, 0.999)] {
+            let exact = (1.0f64 - z).powf(-a);
+            assert!(
+                close(hyp2f1(a, b, b, z).unwrap(), exact, 1e-12),
+                "{a} {b} {z}"
+            );
+        }
+    }
+
+    #[test]
+    fn arcsin_closed_form() {
+        // ₂F₁(1/2, 1/2; 3/2; x²) = arcsin(x) / x
+        for &x in &[0.1f64, 0.7, 0.99, 0.999_9] {
+            let exact = x.asin() / x;
+            assert!(
+                close(hyp2f1(0.5, 0.5, 1.5, x * x).unwrap(), exact, 1e-12),
+                "x={x}"
+            );
+        }
+    }
+
+    /// ₂F₁(a, b; a + 1; z) = a ∫₀¹ u^(a−1) (1 − z u)^(−b) du, the form the Pareto/NBD
+    /// likelihood needs, checked against composite Gauss–Legendre quadrature after the
+    /// substitution u = v^(1/a) (which removes the endpoint singularity for a < 1).
+    #[test]
+    fn incomplete_beta_form_against_quadrature() {
+        for &(a, b, z) in &[
+            (0.55, 1.2, 0.3),
+            (1.7, 0.8, 0.9),
+            (12.0, 3.5, 0.97),
+            (3.0, 9.0, 0.5),
+            (0.3, 0.25, 0.999),
+        ] {
+            // a ∫₀¹ u^(a−1)(1−zu)^(−b) du = ∫₀¹ (1 − z v^(1/a))^(−b) dv with v = u^a.
+            let f = |v: f64| (1.0 - z * v.powf(1.0 / a)).powf(-b);
+            let q = gauss_legendre(f, 0.0, 1.0, 4000);
+            let h = hyp2f1(a, b, a + 1.0, z).unwrap();
+            assert!(close(h, q, 1e-9), "a={a} b={b} z={z}: {h} vs {q}");
+        }
+    }
+
+    #[test]
+    fn euler_and_direct_agree() {
+        // Both branches on the same value: c − a, c − b ≥ 0 uses Euler; compare the series.
+        let (a, b, c, z) = (1.5, 2.0, 4.0, 0.8);
+        let direct = ln_series(a, b, c, z).unwrap();
+        assert!(close(ln_hyp2f1(a, b, c, z).unwrap(), direct, 1e-13));
+    }
+
+    #[test]
+    fn huge_values_stay_finite_on_log_scale() {
+        // ₂F₁(a, b; b; z) = (1 − z)^(−a): a = 500, z = 0.999 gives e^3453, beyond f64.
+        let ln = ln_hyp2f1(500.0, 2.0, 2.0, 0.999).unwrap();
+        assert!(close(ln, -500.0 * 0.001f64.ln(), 1e-12));
+        assert!(hyp2f1(500.0, 2.0, 2.0, 0.999).is_none());
+    }
+
+    #[test]
+    fn outside_domain_is_none() {
+        assert!(ln_hyp2f1(1.0, 1.0, 2.0, 1.0).is_none());
+        assert!(ln_hyp2f1(1.0, 1.0, 2.0, -0.1).is_none());
+        assert!(ln_hyp2f1(-1.0, 1.0, 2.0, 0.1).is_none());
+        assert!(ln_hyp2f1(f64::NAN, 1.0, 2.0, 0.1).is_none());
+    }
+
+    fn gauss_legendre(f: impl Fn(f64) -> f64, lo: f64, hi: f64, panels: usize) -> f64 {
+        // 5-point rule on each panel.
+        const X: [f64; 5] = [
+            0.0,
+            -0.538_469_310_105_683,
+            0.538_469_310_105_683,
+            -0.906_179_845_938_664,
+            0.906_179_845_938_664,
+        ];
+        const W: [f64; 5] = [
+            0.568_888_888_888_888_9,
+            0.478_628_670_499_366_5,
+            0.478_628_670_499_366_5,
+            0.236_926_885_056_189_1,
+            0.236_926_885_056_189_1,
+        ];
+        let h = (hi - lo) / panels as f64;
+        (0..panels)
+            .map(|i| {
+                let mid = lo + (i as f64 + 0.5) * h;
+                X.iter()
+                    .zip(W)
+                    .map(|(x, w)| w * f(mid + 0.5 * h * x))
+                    .sum::<f64>()
+                    * 0.5
+                    * h
+            })
+            .sum()
+    }
+}
