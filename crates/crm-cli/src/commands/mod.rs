@@ -1,12 +1,14 @@
 //! One module per command; each turns parsed arguments into reads, library calls and writes.
 
+pub mod churn;
 pub mod database;
 pub mod lifecycle;
+pub mod models;
 pub mod segment;
 pub mod source;
 pub mod survey;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, RetentionCommand};
 use crate::error::{CliError, CliResult};
 
 /// Runs a parsed command line.
@@ -16,6 +18,9 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Abc(args) => segment::run_abc(&args),
         Command::Demo(args) => crate::demo::run::run(&args),
         Command::Lifecycle(command) => lifecycle::run(&command),
+        Command::Retention(RetentionCommand::Fit(args)) => churn::retention_fit(&args),
+        Command::Churn(command) => churn::churn(&command),
+        Command::Clv(command) => churn::clv(&command),
         Command::Nps(args) => survey::nps(&args),
         Command::Csat(args) => survey::csat(&args),
         Command::Ces(args) => survey::ces(&args),

@@ -1,0 +1,249 @@
+//! `crm retention fit`, `crm clv` and `crm churn` against published results.
+
+mod common;
+
+use common::{close, crm, json, stderr, stdout};
+
+#[test]
+fn sbg_reproduces_fader_hardie_2007() {
+    // "How to project customer retention" (2007), the "regular" cohort: alpha = 0.704,
+    // beta = 1.182, log-likelihood -1680.27.
+    let v = json(&[
+        "retention",
+        "fit",
+        "--survivors",
+        "1000,631,468,382,326,289,262,241",
+        "--json",
+    ]);
+    assert_eq!(v["model"], "sbg");
+    assert!(
+        close(v["params"]["alpha"].as_f64().unwrap(), 0.704, 5e-4),
+        "{v}"
+    );
+    assert!(
+        close(v["params"]["beta"].as_f64().unwrap(), 1.182, 5e-4),
+        "{v}"
+    );
+    assert!(
+        close(v["log_likelihood"].as_f64().unwrap(), -1680.27, 5e-3),
+        "{v}"
+    );
+    assert_eq!(v["n_customers"], 1000);
+    assert_eq!(v["converged"], true);
+    let projection = v["projection"].as_array().unwrap();
+    assert_eq!(projection.len(), 13, "periods 0..=12 by default");
+    assert_eq!(projection[0]["survival"], 1.0);
+    // r(t) = (beta + t - 1) / (alpha + beta + t - 1) rises with t.
+    let r1 = projection[1]["retention_rate"].as_f64().unwrap();
+    let r2 = projection[2]["retention_rate"].as_f64().unwrap();
+    assert!(r2 > r1);
+}
+
+#[test]
+fn retention_table_and_bad_survivors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("sbg.csv");
+    let o = crm(&[
+        "retention",
+        "fit",
+        "--survivors",
+        "1000,631,468,382",
+        "--periods",
+        "5",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).starts_with("sBG: alpha = "));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(
+        text.lines().next().unwrap(),
+        "period,observed,expected,survival,retention_rate"
+    );
+    assert_eq!(text.lines().count(), 7);
+    let o = crm(&["retention", "fit", "--survivors", "1000,1200"]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "increasing survivors are a usage error"
+    );
+    assert!(
+        stderr(&o).contains("--survivors: survivors increase"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+fn fx(name: &str) -> String {
+    common::fixture(name).to_str().unwrap().to_string()
+}
+
+#[test]
+fn bgnbd_reproduces_fader_hardie_lee_2005() {
+    // Published on the CDNOW sample (weeks): r = 0.243, alpha = 4.414, a = 0.793,
+    // b = 2.426, log-likelihood -9582.4.
+    let v = json(&[
+        "churn",
+        "fit",
+        "--model",
+        "bgnbd",
+        "--summary",
+        &fx("cdnow_customers_summary.csv"),
+        "--json",
+    ]);
+    assert_eq!(v["model"], "bgnbd");
+    assert_eq!(v["n_customers"], 2357);
+    assert_eq!(v["converged"], true);
+    for (name, published) in [("r", 0.243), ("alpha", 4.414), ("a", 0.793), ("b", 2.426)] {
+        let got = v["params"][name].as_f64().unwrap();
+        assert!(
+            close(got, published, 5e-4),
+            "{name} = {got}, published {published}"
+        );
+    }
+    assert!(close(v["log_likelihood"].as_f64().unwrap(), -9582.4, 0.05));
+}
+
+#[test]
+fn pareto_and_mbg_name_their_parameters() {
+    let v = json(&[
+        "churn",
+        "fit",
+        "--model",
+        "pareto-nbd",
+        "--summary",
+        &fx("cdnow_customers_summary.csv"),
+        "--json",
+    ]);
+    assert_eq!(v["model"], "pareto-nbd");
+    let keys: Vec<&String> = v["params"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["alpha", "beta", "r", "s"]);
+    let v = json(&[
+        "churn",
+        "fit",
+        "--model",
+        "mbgnbd",
+        "--summary",
+        &fx("cdnow_customers_summary.csv"),
+        "--json",
+    ]);
+    let keys: Vec<&String> = v["params"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["a", "alpha", "b", "r"]);
+    // A nested model: the MBG/NBD likelihood is at least as high as BG/NBD's on the same data.
+    assert!(v["log_likelihood"].as_f64().unwrap() > -9582.5);
+}
+
+#[test]
+fn churn_fit_from_transactions_matches_the_summary_file() {
+    // The CDNOW sample's transactions summarised with the 39-week calibration period give
+    // the published summary, hence the same estimates.
+    let v = json(&[
+        "churn",
+        "fit",
+        "--transactions",
+        &fx("CDNOW_sample.txt"),
+        "--format",
+        "cdnow",
+        "--calibration-end",
+        "1997-09-30",
+        "--time-unit",
+        "week",
+        "--json",
+    ]);
+    assert_eq!(v["n_customers"], 2357);
+    assert!(
+        close(v["params"]["r"].as_f64().unwrap(), 0.243, 5e-4),
+        "{v}"
+    );
+    assert!(
+        close(v["params"]["alpha"].as_f64().unwrap(), 4.414, 5e-4),
+        "{v}"
+    );
+}
+
+#[test]
+fn churn_score_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("score.csv");
+    let o = crm(&[
+        "churn",
+        "score",
+        "--summary",
+        &fx("cdnow_customers_summary.csv"),
+        "--output",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "customer_id,p_alive,expected_purchases,health_score,risk_band"
+    );
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 2357);
+    for r in &rows {
+        let p: f64 = r[1].parse().unwrap();
+        let e: f64 = r[2].parse().unwrap();
+        let h: f64 = r[3].parse().unwrap();
+        assert!((0.0..=1.0).contains(&p) && e >= 0.0 && (0.0..=100.0).contains(&h));
+        assert!(["low", "medium", "high"].contains(&r[4]));
+    }
+    // Customer 3 (x = 0, T = 38.86) never came back: under BG/NBD a customer with no repeat
+    // purchase is alive with probability 1.
+    assert_eq!(rows[2][0], "3");
+    assert_eq!(rows[2][1], "1.0");
+}
+
+#[test]
+fn gamma_gamma_reproduces_fader_hardie_lee_2005() {
+    // "RFM and CLV" (2005) on the CDNOW sample's 946 repeat buyers: p = 6.25, q = 3.74,
+    // gamma = 15.44.
+    let v = json(&[
+        "clv",
+        "fit",
+        "--summary",
+        &fx("cdnow_customers_summary_with_transactions.csv"),
+        "--json",
+    ]);
+    assert_eq!(v["model"], "gamma-gamma");
+    assert_eq!(v["n_customers"], 946);
+    for (name, published) in [("p", 6.25), ("q", 3.74), ("v", 15.44)] {
+        let got = v["params"][name].as_f64().unwrap();
+        assert!(
+            close(got, published, 0.01),
+            "{name} = {got}, published {published}"
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("clv.json");
+    let o = crm(&[
+        "clv",
+        "score",
+        "--summary",
+        &fx("cdnow_customers_summary_with_transactions.csv"),
+        "--horizon",
+        "52",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2357);
+    for r in rows.as_array().unwrap() {
+        let clv = r["clv"].as_f64().unwrap();
+        let product = r["expected_purchases"].as_f64().unwrap()
+            * r["expected_average_spend"].as_f64().unwrap();
+        assert!(close(clv, product, 1e-9 * clv.abs().max(1.0)));
+    }
+    // Without spend the Gamma-Gamma model cannot be fitted: a usage error.
+    let o = crm(&[
+        "clv",
+        "fit",
+        "--summary",
+        &fx("cdnow_customers_summary.csv"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
