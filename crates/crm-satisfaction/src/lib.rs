@@ -24,7 +24,7 @@
 //!   [`join_ticket_responses`]).
 //!
 //! ```
-//! use crm_satisfaction::{Breakdown, Nps, StatsConfig};
+//! use crm_satisfaction::{Nps, StatsConfig};
 //!
 //! let scores = [10, 9, 8, 6, 10, 3, 9, 9];
 //! let whole = Nps::from_scores(&scores).unwrap();
@@ -52,26 +52,28 @@
 //! Measured on 2026-11-24 on the project's 2-core AMD EPYC virtual machine (x86-64, default
 //! target, `bench` profile = release + thin LTO), on a seeded column of 100,000,000 NPS
 //! scores. The machine was shared with concurrent compilations (load average 7–17 on 2
-//! cores), so absolute times are noisy; peers and this crate were timed back to back on the
-//! same column (written by the benchmark and read into memory once by the peers; only the
-//! computation is timed).
+//! cores), so absolute times are noisy; each criterion run was followed at once by the peer
+//! script on the same column (written by the benchmark, read into memory once by the peers;
+//! only the computation is timed). Ranges span three such rounds (the first with an earlier
+//! 64-lane kernel that spilled registers); the peers' medians come from the same rounds.
 //!
-//! | computation (100,000,000 rows)                | median      | rows/s        |
-//! |-----------------------------------------------|-------------|---------------|
-//! | `Nps::from_scores`, one thread                | 9.4–10.6 ms | 9.4–10.7 G    |
-//! | `Nps::from_scores_parallel`, two threads      | 6.7–15.8 ms | 6.3–14.9 G    |
-//! | Polars 2.1.0 NPS (`(s>=9).sum()-(s<=6).sum()`)| 24.8–39.1 ms| 2.6–4.0 G     |
-//! | DuckDB 2.0.1 NPS (`count_if`)                 | 195–267 ms  | 0.37–0.51 G   |
-//! | `Csat::from_scores`, 5 points, one thread     | 14.4–38.2 ms| 2.6–7.0 G     |
-//! | `nps_by_group`, 1,000 dense groups            | 191–402 ms  | 249–524 M     |
-//! | Polars `group_by` NPS, 1,000 groups           | 4.2–10.1 s  | 10–24 M       |
-//! | `Breakdown::add` (hashed keys), 1,000 groups  | 13–17 ms / 1M rows | 58–76 M |
+//! | computation (100,000,000 rows)                 | median       | rows/s      |
+//! |------------------------------------------------|--------------|-------------|
+//! | `Nps::from_scores`, one thread                 | 9.4–16.9 ms  | 5.9–10.7 G  |
+//! | `Nps::from_scores_parallel`, two threads       | 6.7–15.8 ms  | 6.3–14.9 G  |
+//! | Polars 2.1.0 NPS (`(s>=9).sum()-(s<=6).sum()`) | 24.8–39.1 ms | 2.6–4.0 G   |
+//! | DuckDB 2.0.1 NPS (`count_if`)                  | 195–267 ms   | 0.37–0.51 G |
+//! | `Csat::from_scores`, 5 points, one thread      | 14.4–38.2 ms | 2.6–7.0 G   |
+//! | `nps_by_group`, 1,000 dense groups             | 191–402 ms   | 249–524 M   |
+//! | Polars `group_by` NPS, 1,000 groups (untuned)  | 4.2–10.1 s   | 10–24 M     |
+//! | `Breakdown::add` (hashed keys), 1,000 groups   | 13–17 ms per 1M rows | 58–76 M |
 //!
-//! Ranges span two criterion runs at different machine loads. A third comparison interleaved
-//! the two tools three times on the same column file (21 timed repeats each, load average
-//! 13–14): `Nps::from_scores` median 5.3–16.8 ms (best 3.9–8.9 ms), two threads 15.6–21.5 ms
-//! (oversubscribed), Polars 29.2–51.6 ms (best 17.7–38.9 ms). On every run the one-thread
-//! kernel was faster than Polars on two threads. To repeat:
+//! A further comparison interleaved the two tools four times on the same column file with
+//! the same method on both sides (load once, warm up, median of 21 runs; load average
+//! 12–14): `Nps::from_scores` median 5.3–16.8 ms (best 3.9–8.9 ms), Polars 27.6–51.6 ms
+//! (best 17.7–38.9 ms). In every round the one-thread kernel was faster than Polars on two
+//! threads. The Polars `group_by` figure uses the expression in the peer script and is
+//! probably not Polars' best; it is listed as measured, not as a target. To repeat:
 //!
 //! ```text
 //! SAT_EXPORT_SCORES=scores.bin SAT_EXPORT_GROUPS=groups.bin \
