@@ -125,3 +125,40 @@ impl<P: Purchase + ?Sized> Purchase for &P {
         (**self).amount()
     }
 }
+
+/// A stored [`Transaction`](crm_core::transaction::Transaction) is a purchase, so pages of
+/// a transaction store feed an [`RfmAccumulator`](crate::RfmAccumulator) directly.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_core::transaction::Transaction;
+/// use crm_segmentation::{RfmAccumulator, RfmConfig};
+///
+/// let t = Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap();
+/// let page = vec![
+///     Transaction::new("TX-1".parse()?, 42.into(), t, "59.90 EUR".parse()?),
+///     Transaction::new("TX-2".parse()?, 42.into(), t, "-19.90 EUR".parse()?),
+/// ];
+/// let mut acc = RfmAccumulator::new(&RfmConfig::default())?;
+/// acc.add_slice(&page)?;
+/// let table = acc.finish()?;
+/// assert_eq!(table.customers[0].monetary.to_string(), "40.00");
+/// assert_eq!(table.currency, Some(crm_core::money::Currency::EUR));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl Purchase for crm_core::transaction::Transaction {
+    type Customer = crm_core::ids::CustomerId;
+    type Amount = Money;
+    #[inline]
+    fn customer(&self) -> &Self::Customer {
+        &self.customer
+    }
+    #[inline]
+    fn at(&self) -> DateTime<Utc> {
+        self.occurred_at
+    }
+    #[inline]
+    fn amount(&self) -> Money {
+        self.amount
+    }
+}
