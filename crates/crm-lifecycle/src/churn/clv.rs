@@ -33,11 +33,16 @@
 //! # Ok::<(), crm_lifecycle::churn::clv::ClvError>(())
 //! ```
 
+use crate::churn::bgnbd::BgNbdParams;
 use crate::churn::gamma_gamma::{GammaGammaError, GammaGammaParams};
+use crate::churn::mbgnbd::MbgNbdParams;
+use crate::churn::pareto_nbd::ParetoNbdParams;
+use crate::churn::summary::{CustomerHistory, ModelError};
 use serde::{Deserialize, Serialize};
 
-/// Expected number of future purchases from a fitted transaction model (BG/NBD,
-/// MBG/NBD, Pareto/NBD or any other).
+/// Expected number of future purchases from a fitted transaction model. Implemented for
+/// [`BgNbdParams`], [`MbgNbdParams`] and [`ParetoNbdParams`] (histories are validated with
+/// [`CustomerHistory::new`]); any other model can implement it.
 ///
 /// Implementors return `E[N(T, T + t] | x, t_x, T]`: the expected number of purchases in the
 /// `t` time units after the end of the calibration period, for a customer with `x` repeat
@@ -70,6 +75,30 @@ impl<M: ExpectedPurchases + ?Sized> ExpectedPurchases for &M {
         (**self).expected_purchases(t, x, t_x, age)
     }
 }
+
+/// Implements [`ExpectedPurchases`] for a buy-till-you-die model by validating the history
+/// and calling the model's own conditional expectation.
+macro_rules! expected_purchases_via_history {
+    ($model:ty) => {
+        impl ExpectedPurchases for $model {
+            type Error = ModelError;
+            fn expected_purchases(
+                &self,
+                t: f64,
+                x: u32,
+                t_x: f64,
+                age: f64,
+            ) -> Result<f64, ModelError> {
+                let history = CustomerHistory::new(x, t_x, age)?;
+                <$model>::expected_purchases(self, &history, t)
+            }
+        }
+    };
+}
+
+expected_purchases_via_history!(BgNbdParams);
+expected_purchases_via_history!(MbgNbdParams);
+expected_purchases_via_history!(ParetoNbdParams);
 
 /// Bad lifetime-value input.
 #[derive(Debug, thiserror::Error)]
