@@ -116,6 +116,12 @@ pub struct ImportArgs {
     /// Survey kind of imported responses.
     #[arg(long, value_enum, default_value_t = SurveyKind::Nps)]
     pub survey: SurveyKind,
+    /// Highest point of the CSAT scale of imported responses (the scale starts at 1).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(2..=10))]
+    pub scale_max: u8,
+    /// Print what was imported as JSON (`kind, rows, inserted, skipped, customers_created`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A survey kind.

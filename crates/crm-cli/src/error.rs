@@ -110,7 +110,7 @@ impl fmt::Display for InputError {
 pub enum CliError {
     /// A malformed input file.
     #[error("{0}")]
-    Input(InputError),
+    Input(Box<InputError>),
     /// A file that could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
@@ -189,7 +189,7 @@ impl CliError {
 
 impl From<InputError> for CliError {
     fn from(e: InputError) -> Self {
-        CliError::Input(e)
+        CliError::Input(Box::new(e))
     }
 }
 

@@ -3,8 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use crm_lifecycle::churn::clv::{ClvConfig, ClvCustomer, customer_lifetime_value};
+use crm_lifecycle::churn::clv::{
+    ClvConfig, ClvCustomer, ClvError, CustomerValue, customer_lifetime_value,
+    discounted_expected_purchases,
+};
 use crm_lifecycle::churn::fit::MleFit;
+use crm_lifecycle::churn::gamma_gamma::GammaGammaParams;
 use crm_lifecycle::churn::gamma_gamma::{SpendObservation, fit_gamma_gamma};
 use crm_lifecycle::churn::health::{HealthConfig, HealthInputs, RiskBand, health_score};
 use crm_lifecycle::churn::sbg::{CohortSurvival, fit_sbg};
@@ -161,19 +165,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn gamma_gamma_skips_non_repeat_buyers() {
-        let rows = [
-            (0u32, 0.0),
-            (1, 10.0),
-            (2, 20.0),
-            (3, 15.0),
-            (1, 40.0),
-            (5, 22.0),
-            (2, 18.0),
-        ];
-        let (fit, n) = gamma_gamma(rows).expect("fits");
-        assert_eq!(n, 6);
-        assert!(fit.params.p > 0.0 && fit.params.q > 0.0 && fit.params.gamma > 0.0);
+    fn gamma_gamma_without_repeat_buyers_is_an_error_not_a_panic() {
+        let rows = [(0u32, 0.0), (0, 12.0), (3, 0.0)];
+        let e = gamma_gamma(rows).expect_err("nothing to fit");
+        assert!(e.to_string().starts_with("Gamma-Gamma fit: "), "{e}");
     }
 }
 
@@ -360,6 +355,37 @@ impl From<&CustomerRow> for SummaryRowOut {
     }
 }
 
+/// A customer's lifetime value with the library. A customer whose repeat purchases net to no
+/// positive spend (refunds) is valued at the population's expected spend, as a customer
+/// without repeat purchases is; the purchase model still sees the real history.
+pub fn clv_of(
+    model: &PurchaseModel,
+    spend: &GammaGammaParams,
+    customer: &ClvCustomer,
+    config: &ClvConfig,
+) -> CliResult<CustomerValue> {
+    let err = |e: ClvError| churn_err("customer lifetime value", e);
+    if customer.frequency == 0 || (customer.mean_spend.is_finite() && customer.mean_spend > 0.0) {
+        return customer_lifetime_value(model, spend, customer, config).map_err(err);
+    }
+    let expected_average_spend = spend
+        .population_mean_spend()
+        .map_err(|e| churn_err("customer lifetime value", e))?;
+    let discounted = discounted_expected_purchases(
+        model,
+        customer.frequency,
+        customer.recency,
+        customer.age,
+        config,
+    )
+    .map_err(err)?;
+    Ok(CustomerValue {
+        expected_average_spend,
+        discounted_expected_purchases: discounted,
+        value: expected_average_spend * discounted,
+    })
+}
+
 /// One row of `crm clv score`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClvRow {
@@ -423,8 +449,7 @@ pub fn clv(command: &ClvCommand) -> CliResult<()> {
                 age: r.history.t,
                 mean_spend: r.monetary.unwrap_or(0.0),
             };
-            let value = customer_lifetime_value(&model, &spend.params, &customer, &config)
-                .map_err(|e| churn_err("customer lifetime value", e))?;
+            let value = clv_of(&model, &spend.params, &customer, &config)?;
             rows.push(ClvRow {
                 customer_id: r.id.clone(),
                 frequency: r.history.x,

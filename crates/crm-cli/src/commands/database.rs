@@ -115,6 +115,7 @@ pub fn transaction_row(t: &Transaction) -> TransactionRow {
         amount: t.amount.amount(),
         currency: t.amount.currency(),
         transaction_id: Some(t.id.to_string()),
+        quantity: Some(t.quantity),
         line: 0,
     }
 }
@@ -128,13 +129,25 @@ pub fn survey_score(r: &SurveyResponse, survey: &str) -> Option<u8> {
     }
 }
 
-/// A stored response in the form the survey analyses read.
+/// The tag prefix under which `crm import` keeps a response's group (`group:web`).
+pub const GROUP_TAG_PREFIX: &str = "group:";
+
+/// A stored response in the form the survey analyses read: a `group:NAME` tag becomes the
+/// group, the other tags stay tags.
 pub fn scored(r: &SurveyResponse, score: u8) -> Scored {
+    let mut group = None;
+    let mut tags = Vec::with_capacity(r.tags.len());
+    for t in &r.tags {
+        match t.as_str().strip_prefix(GROUP_TAG_PREFIX) {
+            Some(g) => group = Some(g.to_string()),
+            None => tags.push(t.to_string()),
+        }
+    }
     Scored {
         timestamp: r.responded_at,
         score,
-        group: None,
-        tags: r.tags.iter().map(|t| t.to_string()).collect(),
+        group,
+        tags,
     }
 }
 

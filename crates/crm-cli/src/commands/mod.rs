@@ -2,6 +2,7 @@
 
 pub mod churn;
 pub mod database;
+pub mod import;
 pub mod lifecycle;
 pub mod models;
 pub mod segment;
@@ -9,7 +10,7 @@ pub mod source;
 pub mod survey;
 
 use crate::cli::{Cli, Command, RetentionCommand};
-use crate::error::{CliError, CliResult};
+use crate::error::CliResult;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> CliResult<()> {
@@ -24,8 +25,6 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Nps(args) => survey::nps(&args),
         Command::Csat(args) => survey::csat(&args),
         Command::Ces(args) => survey::ces(&args),
-        other => Err(CliError::Usage(format!(
-            "{other:?}: not available in this build"
-        ))),
+        Command::Import(args) => import::run(&args),
     }
 }

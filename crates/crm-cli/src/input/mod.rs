@@ -22,10 +22,10 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
-    if text.len() == 10 {
-        if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
-        }
+    if text.len() == 10
+        && let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    {
+        return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
     }
     None
 }

@@ -32,6 +32,8 @@ pub struct TransactionRow {
     pub currency: Currency,
     /// The external id, when the file has one.
     pub transaction_id: Option<String>,
+    /// Units bought (the CDNOW `cds` column); `None` when the file has no quantity.
+    pub quantity: Option<Decimal>,
     /// The 1-based line it came from.
     pub line: u64,
 }
@@ -120,6 +122,7 @@ pub fn read_csv(path: &Path, default_currency: Currency) -> CliResult<Vec<Transa
             amount,
             currency,
             transaction_id,
+            quantity: None,
             line,
         });
     }
@@ -187,7 +190,7 @@ pub fn read_cdnow(path: &Path, currency: Currency) -> CliResult<Vec<TransactionR
                     date_text,
                 )
             })?;
-        fields[cds_col].parse::<u64>().map_err(|_| {
+        let cds = fields[cds_col].parse::<u64>().map_err(|_| {
             InputError::field(
                 path,
                 line_no,
@@ -226,6 +229,7 @@ pub fn read_cdnow(path: &Path, currency: Currency) -> CliResult<Vec<TransactionR
             amount,
             currency,
             transaction_id: None,
+            quantity: Some(Decimal::from(cds)),
             line: line_no,
         });
     }
