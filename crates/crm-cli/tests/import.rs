@@ -1,0 +1,248 @@
+//! `crm import` into a SQLite database, and the analyses reading `--db` instead of a file:
+//! idempotent re-imports, all-or-nothing on a bad row, the same results as from the file.
+
+mod common;
+
+use std::path::Path;
+
+use common::{crm, fixture, json, stderr, stdout};
+
+fn p(name: &str) -> String {
+    fixture(name).to_str().unwrap().to_string()
+}
+
+fn s(path: &Path) -> String {
+    path.to_str().unwrap().to_string()
+}
+
+fn import(db: &str, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["import", "--db", db];
+    all.extend_from_slice(args);
+    all.push("--json");
+    json(&all)
+}
+
+#[test]
+fn importing_twice_adds_nothing_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = s(&dir.path().join("crm.db"));
+    let cdnow = p("CDNOW_sample.txt");
+    let first = import(&db, &["transactions", &cdnow, "--format", "cdnow"]);
+    assert_eq!(first["rows"], 6919);
+    // Identical purchases (same customer, day, CDs and dollars) stay distinct purchases.
+    assert_eq!(first["inserted"], 6919);
+    assert_eq!(first["skipped"], 0);
+    assert_eq!(first["customers_created"], 2357);
+    let second = import(&db, &["transactions", &cdnow, "--format", "cdnow"]);
+    assert_eq!(second["rows"], 6919);
+    assert_eq!(second["inserted"], 0);
+    assert_eq!(second["skipped"], 6919);
+    assert_eq!(second["customers_created"], 0);
+    // The database holds each purchase once: the same RFM summary as the file.
+    let from_db = json(&["rfm", "--db", &db, "--json"]);
+    let from_file = json(&[
+        "rfm",
+        "--transactions",
+        &cdnow,
+        "--format",
+        "cdnow",
+        "--json",
+    ]);
+    assert_eq!(from_db, from_file);
+    assert_eq!(from_db["transactions"], 6919);
+}
+
+#[test]
+fn a_bad_last_row_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("crm.db");
+    let db = s(&db_path);
+    let bad = p("bad/bad_last_row.csv");
+    // Into a new database: no database file is created.
+    let o = crm(&["import", "--db", &db, "transactions", &bad]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("bad_last_row.csv, line 5, column 3 (amount): expected a decimal number such as 12.50, found \"1O.00\""),
+        "{e}"
+    );
+    assert_eq!(e.trim_end().lines().count(), 1, "{e}");
+    assert!(o.stdout.is_empty());
+    assert!(!db_path.exists(), "nothing written");
+    // Into an existing database: its content is unchanged.
+    import(&db, &["transactions", &p("transactions.csv")]);
+    let before = json(&["rfm", "--db", &db, "--as-of", "2024-04-01", "--json"]);
+    let o = crm(&["import", "--db", &db, "transactions", &bad]);
+    assert_eq!(o.status.code(), Some(3));
+    let after = json(&["rfm", "--db", &db, "--as-of", "2024-04-01", "--json"]);
+    assert_eq!(before, after);
+    assert_eq!(after["transactions"], 9);
+    assert_eq!(after["customers"], 5);
+}
+
+#[test]
+fn rfm_and_abc_from_the_database_match_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = s(&dir.path().join("crm.db"));
+    let tx = p("transactions.csv");
+    let r = import(&db, &["transactions", &tx]);
+    assert_eq!(
+        (r["inserted"].as_u64(), r["customers_created"].as_u64()),
+        (Some(9), Some(5))
+    );
+    for (cmd, extra) in [
+        ("rfm", vec!["--as-of", "2024-04-01"]),
+        ("abc", vec!["--mode", "rank"]),
+    ] {
+        let out_db = dir.path().join(format!("{cmd}-db.csv"));
+        let out_file = dir.path().join(format!("{cmd}-file.csv"));
+        let mut a = vec![cmd, "--db", &db, "--output", out_db.to_str().unwrap()];
+        a.extend(&extra);
+        let o = crm(&a);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut b = vec![
+            cmd,
+            "--transactions",
+            &tx,
+            "--output",
+            out_file.to_str().unwrap(),
+        ];
+        b.extend(&extra);
+        let o2 = crm(&b);
+        assert!(o2.status.success(), "{}", stderr(&o2));
+        assert_eq!(stdout(&o), stdout(&o2));
+        let (t1, t2) = (
+            std::fs::read_to_string(&out_db).unwrap(),
+            std::fs::read_to_string(&out_file).unwrap(),
+        );
+        assert_eq!(t1, t2, "{cmd} table from the database and from the file");
+        assert_eq!(t1.lines().count(), 6);
+    }
+}
+
+#[test]
+fn surveys_from_the_database_match_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = s(&dir.path().join("crm.db"));
+    let r = import(&db, &["responses", &p("nps.csv")]);
+    assert_eq!(r["inserted"], 8);
+    let r = import(&db, &["responses", &p("csat.csv"), "--survey", "csat"]);
+    assert_eq!(r["inserted"], 5);
+    let r = import(&db, &["responses", &p("ces.csv"), "--survey", "ces"]);
+    assert_eq!(r["inserted"], 4);
+    // Each command reads only its own survey from the shared database, groups included.
+    for (cmd, file, by) in [
+        ("nps", "nps.csv", "group"),
+        ("nps", "nps.csv", "week"),
+        ("csat", "csat.csv", "group"),
+        ("ces", "ces.csv", "month"),
+    ] {
+        let a = json(&[cmd, "--db", &db, "--json", "--by", by]);
+        let b = json(&[cmd, "--responses", &p(file), "--json", "--by", by]);
+        assert_eq!(a, b, "{cmd} --by {by}");
+    }
+    let v = json(&["nps", "--db", &db, "--json"]);
+    assert_eq!(v["score"], 25.0);
+    assert_eq!(v["promoters"], 4);
+    // Re-importing adds nothing.
+    let r = import(&db, &["responses", &p("nps.csv")]);
+    assert_eq!(
+        (r["inserted"].as_u64(), r["skipped"].as_u64()),
+        (Some(0), Some(8))
+    );
+}
+
+#[test]
+fn a_reused_response_id_with_other_content_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = s(&dir.path().join("crm.db"));
+    import(&db, &["responses", &p("nps.csv")]);
+    let other = dir.path().join("other.csv");
+    std::fs::write(
+        &other,
+        "response_id,customer_id,timestamp,score\nr100,c1,2024-02-01,4\nr2,c2,2024-02-02,5\n",
+    )
+    .unwrap();
+    let o = crm(&[
+        "import",
+        "--db",
+        &db,
+        "responses",
+        other.to_str().unwrap(),
+        "--survey",
+        "csat",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("other.csv, line 3 (response_id)"), "{e}");
+    assert!(e.contains("found \"r2\""), "{e}");
+    // Nothing of the file was written: r100 is not there, the CSAT survey is empty.
+    let o = crm(&["csat", "--db", &db, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["n"], 0);
+}
+
+#[test]
+fn customers_import_first_then_their_transactions() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = s(&dir.path().join("crm.db"));
+    let r = import(&db, &["customers", &p("customers.csv")]);
+    assert_eq!(
+        (r["rows"].as_u64(), r["inserted"].as_u64()),
+        (Some(3), Some(3))
+    );
+    let r = import(&db, &["customers", &p("customers.csv")]);
+    assert_eq!(
+        (r["inserted"].as_u64(), r["skipped"].as_u64()),
+        (Some(0), Some(3))
+    );
+    // alice, bob and carol exist; dave and erin are created for their transactions.
+    let r = import(&db, &["transactions", &p("transactions.csv")]);
+    assert_eq!(r["customers_created"], 2);
+    let bad = dir.path().join("customers.csv");
+    std::fs::write(&bad, "customer_id,name,email\nzed,Zed,not-an-address\n").unwrap();
+    let o = crm(&["import", "--db", &db, "customers", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("customers.csv, line 2 (email): expected a valid email"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn churn_and_clv_read_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = s(&dir.path().join("crm.db"));
+    let cdnow = p("CDNOW_sample.txt");
+    import(&db, &["transactions", &cdnow, "--format", "cdnow"]);
+    let args = ["--calibration-end", "1997-09-30", "--json"];
+    let mut a = vec!["churn", "fit", "--db", &db];
+    a.extend(args);
+    let mut b = vec![
+        "churn",
+        "fit",
+        "--transactions",
+        &cdnow,
+        "--format",
+        "cdnow",
+    ];
+    b.extend(args);
+    let (x, y) = (json(&a), json(&b));
+    assert_eq!(x, y);
+    assert_eq!(x["model"], "bgnbd");
+    assert_eq!(x["n_customers"], 2357);
+    let mut a = vec!["clv", "fit", "--db", &db];
+    a.extend(args);
+    let mut b = vec!["clv", "fit", "--transactions", &cdnow, "--format", "cdnow"];
+    b.extend(args);
+    assert_eq!(json(&a), json(&b));
+    let o = crm(&["rfm", "--db", &s(&dir.path().join("missing.db"))]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("no such database file"),
+        "{}",
+        stderr(&o)
+    );
+}
