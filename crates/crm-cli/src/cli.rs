@@ -11,7 +11,8 @@ Exit status:
   1  a failure while running (I/O, database, a model that could not be fitted)
   2  wrong command-line usage
   3  a malformed input file (the message names file, line, column and what was expected)
-  4  `crm lifecycle validate` found problems in the state machine";
+  4  `crm lifecycle validate` found problems in the state machine
+  141  standard output was closed by its reader (as in `crm ... | head`)";
 
 /// CRM analytics on the command line: a demo of the whole workspace, and every analysis on
 /// your own CSV files or a `crm` SQLite database.
@@ -54,6 +55,28 @@ pub enum Command {
     /// State machines: validate a definition, or draw it as Graphviz DOT or Mermaid.
     #[command(subcommand)]
     Lifecycle(LifecycleCommand),
+}
+
+/// The longest projection or CLV horizon, in periods.
+pub const MAX_PERIODS: i64 = 10_000;
+
+/// Parses a finite number >= 0.
+fn non_negative(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("expected a finite number >= 0, found {text:?}")),
+    }
+}
+
+/// Parses a CLV horizon: a finite number >= 0 of at most [`MAX_PERIODS`] periods.
+fn clv_horizon(text: &str) -> Result<f64, String> {
+    let x = non_negative(text)?;
+    if x > MAX_PERIODS as f64 {
+        return Err(format!(
+            "expected at most {MAX_PERIODS} periods, found {text:?}"
+        ));
+    }
+    Ok(x)
 }
 
 /// `crm demo`.
@@ -306,8 +329,8 @@ pub struct ChurnScoreArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub fit: ChurnFitArgs,
-    /// Horizon of the expected purchases, in time units.
-    #[arg(long, default_value_t = 52.0)]
+    /// Horizon of the expected purchases, in time units (a finite number >= 0).
+    #[arg(long, default_value_t = 52.0, allow_negative_numbers = true, value_parser = non_negative)]
     pub horizon: f64,
 }
 
@@ -343,11 +366,11 @@ pub struct ClvScoreArgs {
     /// Purchase model combined with the spend model.
     #[arg(long, value_enum, default_value_t = ChurnModelKind::Bgnbd)]
     pub model: ChurnModelKind,
-    /// Horizon in time units.
-    #[arg(long, default_value_t = 52.0)]
+    /// Horizon in time units (rounded up to whole periods, at most 10000).
+    #[arg(long, default_value_t = 52.0, allow_negative_numbers = true, value_parser = clv_horizon)]
     pub horizon: f64,
-    /// Discount rate per time unit.
-    #[arg(long, default_value_t = 0.0)]
+    /// Discount rate per time unit (a finite number >= 0).
+    #[arg(long, default_value_t = 0.0, allow_negative_numbers = true, value_parser = non_negative)]
     pub discount_rate: f64,
 }
 
@@ -364,11 +387,11 @@ pub struct RetentionFitArgs {
     /// Customers still active at the start of each period: N0,N1,N2,...
     #[arg(long, value_delimiter = ',', required = true, num_args = 1..)]
     pub survivors: Vec<u64>,
-    /// Number of periods to project (from period 0).
-    #[arg(long, default_value_t = 12)]
+    /// Number of periods to project (from period 0; at most 10000).
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(..=MAX_PERIODS))]
     pub periods: u32,
-    /// Discount rate per period for the expected residual lifetime.
-    #[arg(long, default_value_t = 0.1)]
+    /// Discount rate per period for the expected residual lifetime (a finite number >= 0).
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true, value_parser = non_negative)]
     pub discount_rate: f64,
     #[command(flatten)]
     #[allow(missing_docs)]

@@ -8,7 +8,8 @@
 //! - `1`: a failure while running (I/O, database, a model that could not be fitted);
 //! - `2`: wrong command-line usage (unknown flag, missing argument, conflicting options);
 //! - `3`: a malformed input file (header, date, number, score out of scale, empty file);
-//! - `4`: `crm lifecycle validate` found problems in a state machine.
+//! - `4`: `crm lifecycle validate` found problems in a state machine;
+//! - `141`: standard output was closed by its reader (`crm ... | head`); nothing is printed.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,9 @@ pub const EXIT_USAGE: i32 = 2;
 pub const EXIT_BAD_INPUT: i32 = 3;
 /// Exit status for a state machine with validation findings.
 pub const EXIT_INVALID_MACHINE: i32 = 4;
+/// Exit status when standard output was closed by its reader (as for a process killed by
+/// `SIGPIPE`).
+pub const EXIT_BROKEN_PIPE: i32 = 141;
 
 /// Where in an input file a problem lies.
 #[derive(Debug, Clone, PartialEq, Eq)]

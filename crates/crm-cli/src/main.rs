@@ -2,7 +2,8 @@
 //! CSV files or a SQLite database, with CSV/JSON output and an HTML report with charts.
 //!
 //! Exit status: `0` success, `1` failure while running, `2` wrong usage, `3` malformed input
-//! file, `4` invalid state machine (see [`error`]).
+//! file, `4` invalid state machine, `141` standard output closed by its reader (see
+//! [`error`]).
 
 mod cli;
 mod commands;
@@ -14,13 +15,16 @@ mod output;
 mod progress;
 mod report;
 
+use std::io::Write;
+
 use clap::Parser;
 
-use crate::error::EXIT_FAILURE;
+use crate::error::{EXIT_BROKEN_PIPE, EXIT_FAILURE};
 
 fn main() {
     // A bug must never show a Rust panic message or backtrace to the user: print one line
-    // and exit with the failure status instead.
+    // and exit with the failure status instead. Output cut short by the reader (`crm ... |
+    // head`) ends the process quietly, as a pipe's writer does.
     std::panic::set_hook(Box::new(|info| {
         let message = info
             .payload()
@@ -28,7 +32,13 @@ fn main() {
             .map(|s| (*s).to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown cause".into());
-        eprintln!("crm: internal error: {message} (please report this)");
+        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            std::process::exit(EXIT_BROKEN_PIPE);
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "crm: internal error: {message} (please report this)"
+        );
         std::process::exit(EXIT_FAILURE);
     }));
     let cli = match cli::Cli::try_parse() {
@@ -39,7 +49,7 @@ fn main() {
         }
     };
     if let Err(e) = commands::run(cli) {
-        eprintln!("crm: error: {e}");
+        let _ = writeln!(std::io::stderr(), "crm: error: {e}");
         std::process::exit(e.exit_code());
     }
 }

@@ -247,3 +247,91 @@ fn gamma_gamma_reproduces_fader_hardie_lee_2005() {
     ]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn churn_fit_in_days_with_a_holdout_period() {
+    // In days, BG/NBD's r, a and b are unchanged and alpha is 7 times the weekly one
+    // (4.414 per week -> 30.9 per day).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("summary.csv");
+    let v = json(&[
+        "churn",
+        "fit",
+        "--transactions",
+        &fx("CDNOW_sample.txt"),
+        "--format",
+        "cdnow",
+        "--calibration-end",
+        "1997-09-30",
+        "--holdout-end",
+        "1998-06-30",
+        "--time-unit",
+        "day",
+        "--output",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(v["n_customers"], 2357);
+    assert_eq!(v["calibration_end"], "1997-09-30T00:00:00Z");
+    let alpha = v["params"]["alpha"].as_f64().unwrap();
+    assert!(close(alpha, 7.0 * 4.4135, 0.01), "{v}");
+    assert!(
+        close(v["params"]["r"].as_f64().unwrap(), 0.243, 5e-4),
+        "{v}"
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "customer_id,frequency,recency,T,monetary_value,holdout_frequency"
+    );
+    // Customer 00004 bought on 1997-01-01, 01-18 and 08-02 (29.73 and 14.96 repeat), and
+    // once more on 1997-12-12, in the holdout period: x = 2, t_x = 213 days, T = 272 days,
+    // mean repeat spend 22.345, one holdout purchase.
+    assert_eq!(lines.next().unwrap(), "00004,2,213.0,272.0,22.345,1");
+    assert_eq!(lines.count(), 2356);
+    // A holdout end before the calibration end is refused.
+    let o = crm(&[
+        "churn",
+        "fit",
+        "--transactions",
+        &fx("CDNOW_sample.txt"),
+        "--format",
+        "cdnow",
+        "--calibration-end",
+        "1997-09-30",
+        "--holdout-end",
+        "1997-01-01",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("before calibration end"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn horizons_and_rates_are_checked_before_running() {
+    for args in [
+        &["churn", "score", "--horizon", "-5"][..],
+        &["clv", "score", "--horizon", "1e12"],
+        &["clv", "score", "--discount-rate", "-0.1"],
+    ] {
+        let mut a = args.to_vec();
+        let f = fx("cdnow_customers_summary_with_transactions.csv");
+        a.extend(["--summary", &f]);
+        let o = crm(&a);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains("expected"), "{}", stderr(&o));
+    }
+    let o = crm(&[
+        "retention",
+        "fit",
+        "--survivors",
+        "1000,631,468",
+        "--periods",
+        "20000",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

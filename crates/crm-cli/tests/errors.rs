@@ -128,3 +128,44 @@ fn missing_file_and_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("expected a file name ending in .csv or .json"));
 }
+
+#[test]
+fn bad_summary_and_cdnow_lines() {
+    let f = p("bad/summary_recency_gt_t.csv");
+    bad(
+        &["churn", "fit", "--summary", &f],
+        &[
+            "summary_recency_gt_t.csv, line 3, column 2 (recency): expected a recency no larger than T (4), found \"5\"",
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let cdnow = dir.path().join("cdnow.txt");
+    std::fs::write(&cdnow, "00001 19970101 1 11.77\n00002 19970231 2 20.00\n").unwrap();
+    bad(
+        &[
+            "rfm",
+            "--transactions",
+            cdnow.to_str().unwrap(),
+            "--format",
+            "cdnow",
+        ],
+        &["cdnow.txt, line 2, column 2 (date): expected a date as YYYYMMDD, found \"19970231\""],
+    );
+    std::fs::write(&cdnow, "00001 19970101 1\n").unwrap();
+    bad(
+        &[
+            "import",
+            "--db",
+            dir.path().join("x.db").to_str().unwrap(),
+            "transactions",
+            cdnow.to_str().unwrap(),
+            "--format",
+            "cdnow",
+        ],
+        &[
+            "cdnow.txt, line 1: expected 4 whitespace-separated fields",
+            "found \"3 fields\"",
+        ],
+    );
+    assert!(!dir.path().join("x.db").exists());
+}

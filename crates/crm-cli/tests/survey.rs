@@ -115,3 +115,63 @@ fn survey_table_output_in_csv_and_json() {
     assert_eq!(v[0]["group"], "all");
     assert_eq!(v[0]["n"], 5);
 }
+
+#[test]
+fn groups_carry_the_survey_counts_and_trends() {
+    let f = fixture("nps.csv");
+    let v = json(&[
+        "nps",
+        "--responses",
+        f.to_str().unwrap(),
+        "--json",
+        "--by",
+        "week",
+    ]);
+    let weeks = v["groups"].as_array().unwrap();
+    // Week of 2024-01-01: 10, 9, 8 -> 2 promoters, 1 passive; NPS 66.7.
+    assert_eq!(weeks[0]["promoters"], 2);
+    assert_eq!(weeks[0]["passives"], 1);
+    assert_eq!(weeks[0]["detractors"], 0);
+    assert!(close(
+        weeks[0]["score"].as_f64().unwrap(),
+        200.0 / 3.0,
+        1e-9
+    ));
+    assert_eq!(
+        weeks[0]["trend"],
+        serde_json::Value::Null,
+        "no earlier week"
+    );
+    // Week of 2024-01-08: 7, 3, 6, 10 -> 1 - 2 of 4 = -25.
+    assert_eq!(weeks[1]["score"], -25.0);
+    assert!(weeks[1]["trend"].is_string());
+    assert_eq!(weeks[1]["n"], 4);
+    // One month holds all eight answers.
+    let v = json(&[
+        "nps",
+        "--responses",
+        f.to_str().unwrap(),
+        "--json",
+        "--by",
+        "month",
+    ]);
+    let months = v["groups"].as_array().unwrap();
+    assert_eq!(months.len(), 1);
+    assert_eq!(months[0]["group"], "2024-01-01");
+    assert_eq!(months[0]["score"], 25.0);
+    // CES by month: all four answers are in March: 7, 6, 2, 5 -> 3 easy (5-7), 1 difficult.
+    let f = fixture("ces.csv");
+    let v = json(&[
+        "ces",
+        "--responses",
+        f.to_str().unwrap(),
+        "--json",
+        "--by",
+        "month",
+    ]);
+    let months = v["groups"].as_array().unwrap();
+    assert_eq!(months[0]["group"], "2024-03-01");
+    assert_eq!(months[0]["n"], 4);
+    assert_eq!(months[0]["easy"], 3);
+    assert_eq!(months[0]["difficult"], 1);
+}

@@ -325,44 +325,62 @@ fn report<A: Survey>(
     }
 }
 
-/// The `--json` summary: `score, n, ci_low, ci_high`, the counts, and groups and drivers.
-pub fn json_summary<A: Survey>(result: &SurveyResult, config: &StatsConfig) -> serde_json::Value {
-    let o = &result.overall;
-    let mut v = serde_json::json!({
-        "survey": A::NAME,
-        "score": o.score,
-        "n": o.n,
-        "ci_low": o.ci_low,
-        "ci_high": o.ci_high,
-        "interval": A::INTERVAL,
-        "level": config.level.value(),
-        "small_sample": o.small_sample,
+/// The JSON of one aggregate: `score, n, ci_low, ci_high, small_sample` and the survey's
+/// counts (`promoters, passives, detractors` for NPS; `satisfied, dissatisfied, mean` for
+/// CSAT; `easy, difficult, mean` for CES).
+fn row_json<A: Survey>(r: &SurveyRow) -> serde_json::Map<String, serde_json::Value> {
+    let v = serde_json::json!({
+        "score": r.score,
+        "n": r.n,
+        "ci_low": r.ci_low,
+        "ci_high": r.ci_high,
+        "small_sample": r.small_sample,
     });
     let counts = match A::NAME {
         "nps" => {
-            serde_json::json!({"promoters": o.positive, "passives": o.neutral, "detractors": o.negative})
+            serde_json::json!({"promoters": r.positive, "passives": r.neutral, "detractors": r.negative})
         }
         "csat" => {
-            serde_json::json!({"satisfied": o.positive, "dissatisfied": o.negative, "mean": o.mean})
+            serde_json::json!({"satisfied": r.positive, "dissatisfied": r.negative, "mean": r.mean})
         }
-        _ => serde_json::json!({"easy": o.positive, "difficult": o.negative, "mean": o.mean}),
+        _ => serde_json::json!({"easy": r.positive, "difficult": r.negative, "mean": r.mean}),
     };
-    if let (Some(map), serde_json::Value::Object(extra)) = (v.as_object_mut(), counts) {
-        map.extend(extra);
-        if !result.rows.is_empty() {
-            map.insert(
-                "groups".into(),
-                serde_json::to_value(&result.rows).unwrap_or_default(),
-            );
-        }
-        if !result.drivers.is_empty() {
-            map.insert(
-                "drivers".into(),
-                serde_json::to_value(&result.drivers).unwrap_or_default(),
-            );
+    let mut map = serde_json::Map::new();
+    for part in [v, counts] {
+        if let serde_json::Value::Object(m) = part {
+            map.extend(m);
         }
     }
-    v
+    map
+}
+
+/// The `--json` summary: `score, n, ci_low, ci_high`, the counts, and groups (each with the
+/// same keys plus `group` and `trend`) and drivers.
+pub fn json_summary<A: Survey>(result: &SurveyResult, config: &StatsConfig) -> serde_json::Value {
+    let mut map = row_json::<A>(&result.overall);
+    map.insert("survey".into(), A::NAME.into());
+    map.insert("interval".into(), A::INTERVAL.into());
+    map.insert("level".into(), config.level.value().into());
+    if !result.rows.is_empty() {
+        let groups: Vec<serde_json::Value> = result
+            .rows
+            .iter()
+            .map(|r| {
+                let mut g = row_json::<A>(r);
+                g.insert("group".into(), r.group.clone().into());
+                g.insert("trend".into(), r.trend.clone().into());
+                serde_json::Value::Object(g)
+            })
+            .collect();
+        map.insert("groups".into(), groups.into());
+    }
+    if !result.drivers.is_empty() {
+        map.insert(
+            "drivers".into(),
+            serde_json::to_value(&result.drivers).unwrap_or_default(),
+        );
+    }
+    serde_json::Value::Object(map)
 }
 
 fn fmt_opt(x: Option<f64>) -> String {
