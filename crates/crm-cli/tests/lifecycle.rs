@@ -74,3 +74,31 @@ fn dot_and_mermaid_of_files_and_builtins() {
     let o = crm(&["lifecycle", "dot"]);
     assert_eq!(o.status.code(), Some(2), "FILE or --builtin is required");
 }
+
+#[test]
+fn json_machines_validate_and_draw() {
+    let o = crm(&["lifecycle", "validate", &p("machines/deal.json")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("valid state machine \"deal\" (4 states, 4 transitions)"));
+    let o = crm(&["lifecycle", "mermaid", &p("machines/deal.json")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = stdout(&o);
+    assert!(m.starts_with("stateDiagram-v2\n"), "{m}");
+    assert!(m.contains("[*] --> s0"), "{m}");
+    assert_eq!(m.matches(" --> [*]").count(), 2, "two terminal states: {m}");
+    assert_eq!(m.matches(" : ").count(), 4, "four transitions: {m}");
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        "{\"name\": \"x\", \"initial\": \"a\",\n \"terminal\": [}",
+    )
+    .unwrap();
+    let o = crm(&["lifecycle", "validate", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("bad.json, line 2, column 15: expected a JSON machine definition"),
+        "{}",
+        stderr(&o)
+    );
+}

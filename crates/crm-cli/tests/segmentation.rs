@@ -149,3 +149,69 @@ fn cdnow_layout_is_read() {
     assert_eq!(v["transactions"], 6919);
     assert_eq!(v["as_of"], "1998-06-30T00:00:00Z");
 }
+
+#[test]
+fn rfm_with_three_bins() {
+    // With k = 3 and n = 5 a score is 1 + floor(3 w / 5), w = customers strictly worse:
+    // recency carol 3, erin 2, alice 2, bob 1, dave 1; frequency alice 3, bob 2, dave 2,
+    // carol 1, erin 1; monetary carol 3, alice 2, erin 2, dave 1, bob 1.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rfm.csv");
+    let o = crm(&[
+        "rfm",
+        "--transactions",
+        &tx(),
+        "--as-of",
+        "2024-04-01",
+        "--bins",
+        "3",
+        "--output",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let scores: Vec<String> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            format!("{} {}{}{}", f[0], f[4], f[5], f[6])
+        })
+        .collect();
+    assert_eq!(
+        scores,
+        ["alice 232", "bob 121", "carol 313", "dave 121", "erin 212"]
+    );
+    let v = json(&["rfm", "--transactions", &tx(), "--bins", "3", "--json"]);
+    assert_eq!(v["bins"], 3);
+}
+
+#[test]
+fn abc_csv_in_both_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("abc.csv");
+    for (mode, classes) in [("share", "AABCC"), ("rank", "ACCCC")] {
+        let o = crm(&[
+            "abc",
+            "--transactions",
+            &tx(),
+            "--mode",
+            mode,
+            "--output",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let mut lines = text.lines();
+        assert_eq!(
+            lines.next().unwrap(),
+            "customer_id,value,cumulative_share,class"
+        );
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        let got: String = rows.iter().map(|r| r[3]).collect();
+        // Rank mode: A is the top 5% of 5 customers (carol), B the next 15% (nobody).
+        assert_eq!(got, classes, "{mode}");
+        assert_eq!(rows[0][..3], ["carol", "300.00", "0.5357142857142858"]);
+        assert_eq!(rows[4][..3], ["bob", "0.00", "1.0"]);
+    }
+}
