@@ -1,9 +1,13 @@
 //! `crm demo` at a small size: the report and the summary are written, every chart is a
-//! valid non-empty SVG, and the summary holds the headline figures.
+//! well-formed, non-empty SVG document, the database read-back matches what was generated,
+//! and the summary holds the headline figures of every section.
 
 mod common;
 
 use common::{crm, stderr, stdout};
+use quick_xml::XmlVersion;
+use quick_xml::events::Event;
+use serde_json::Value;
 
 /// The inline `<svg>` documents of a page.
 fn svgs(html: &str) -> Vec<&str> {
@@ -19,136 +23,335 @@ fn svgs(html: &str) -> Vec<&str> {
     out
 }
 
-#[test]
-fn demo_writes_report_and_summary() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("report");
-    let db = dir.path().join("demo.db");
+/// What an SVG document holds, read with an XML parser.
+#[derive(Debug, Default)]
+struct SvgFacts {
+    width: f64,
+    height: f64,
+    /// Drawn shapes (rect, line, polyline, polygon, path, circle).
+    shapes: usize,
+    /// Text elements with non-empty content.
+    texts: usize,
+}
+
+fn attr(e: &quick_xml::events::BytesStart<'_>, name: &[u8]) -> Option<String> {
+    e.attributes()
+        .map(|a| a.expect("well-formed attribute"))
+        .find(|a| a.key.as_ref() == name)
+        .map(|a| {
+            a.normalized_value(XmlVersion::Implicit1_0)
+                .expect("attribute value")
+                .into_owned()
+        })
+}
+
+/// Parses an SVG document as XML: it must be well formed, with one `<svg>` root in the
+/// SVG namespace holding every other element, a positive size, and only finite numbers.
+fn parse_svg(svg: &str) -> SvgFacts {
+    let mut reader = quick_xml::Reader::from_str(svg);
+    let mut facts = SvgFacts::default();
+    let mut depth = 0usize;
+    let mut roots = 0usize;
+    let mut in_text = false;
+    loop {
+        let event = reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("not well-formed XML ({e}): {svg:.300}"));
+        match event {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let name = e.name().as_ref().to_vec();
+                if depth == 0 {
+                    roots += 1;
+                    assert_eq!(name, b"svg", "root element is <svg>");
+                    assert_eq!(
+                        attr(e, b"xmlns").as_deref(),
+                        Some("http://www.w3.org/2000/svg")
+                    );
+                    facts.width = attr(e, b"width").unwrap().parse().unwrap();
+                    facts.height = attr(e, b"height").unwrap().parse().unwrap();
+                }
+                for a in e.attributes() {
+                    let value = a
+                        .unwrap()
+                        .normalized_value(XmlVersion::Implicit1_0)
+                        .unwrap()
+                        .into_owned();
+                    assert!(
+                        !value.contains("NaN") && !value.contains("inf"),
+                        "non-finite number in <{}>: {value}",
+                        String::from_utf8_lossy(&name)
+                    );
+                }
+                match name.as_slice() {
+                    b"rect" | b"line" | b"polyline" | b"polygon" | b"path" | b"circle" => {
+                        facts.shapes += 1
+                    }
+                    _ => {}
+                }
+                if matches!(event, Event::Start(_)) {
+                    depth += 1;
+                    in_text = name == b"text";
+                }
+            }
+            Event::Text(t) => {
+                assert!(depth > 0, "text outside the root");
+                if in_text && !t.decode().unwrap().trim().is_empty() {
+                    facts.texts += 1;
+                }
+            }
+            Event::End(_) => {
+                depth -= 1;
+                in_text = false;
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(roots, 1, "one root element");
+    assert_eq!(depth, 0, "every element closed");
+    facts
+}
+
+fn run_demo(dir: &std::path::Path, customers: &str, seed: &str) -> (String, std::path::PathBuf) {
+    let out = dir.join("report");
+    let db = dir.join("demo.db");
     let o = crm(&[
         "demo",
         "--customers",
-        "600",
+        customers,
         "--seed",
-        "7",
+        seed,
         "--db",
         db.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "demo failed: {}", stderr(&o));
-    let text = stdout(&o);
-    assert!(
-        text.contains("| customers"),
-        "terminal summary table: {text}"
-    );
+    assert!(db.exists(), "the SQLite database is written");
+    (stdout(&o), out)
+}
+
+fn number(v: &Value, path: &str) -> f64 {
+    let mut cur = v;
+    for key in path.split('.') {
+        cur = &cur[key];
+    }
+    cur.as_f64()
+        .unwrap_or_else(|| panic!("summary.json has no number at {path}: {cur}"))
+}
+
+#[test]
+fn demo_writes_report_and_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, out) = run_demo(dir.path(), "600", "7");
+    for area in [
+        "| Data set",
+        "| Segments",
+        "| Service",
+        "| Deals",
+        "| Churn and value",
+        "| Lifecycle",
+        "| Satisfaction",
+    ] {
+        assert!(text.contains(area), "terminal summary has {area}: {text}");
+    }
 
     let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(!html.contains("<script"), "no scripts");
     assert!(
-        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        !html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("@import"),
         "no network resources"
     );
     let charts = svgs(&html);
-    assert!(
-        charts.len() >= 4,
-        "expected the report's charts, found {}",
-        charts.len()
-    );
+    // Segments 4, churn 3, lifecycle 1, service 2, deals 1, satisfaction 5, state machines 3.
+    assert_eq!(charts.len(), 19, "every chart of the report");
     for svg in &charts {
+        let facts = parse_svg(svg);
+        assert!(facts.width > 0.0 && facts.height > 0.0, "positive size");
+        assert!(facts.shapes > 3, "chart draws shapes: {svg:.300}");
+        assert!(facts.texts > 0, "chart has text: {svg:.300}");
+    }
+    for title in [
+        "RFM segments",
+        "Recency",
+        "Pareto",
+        "P(alive)",
+        "Frequency / recency matrix",
+        "Lifecycle stages",
+        "SLA breaches by priority",
+        "Deal funnel",
+        "NPS by month",
+        "CSAT % by month",
+        "NPS by RFM segment",
+        "Customer lifecycle",
+        "Ticket workflow",
+        "Deal pipeline",
+    ] {
         assert!(
-            svg.contains("xmlns=\"http://www.w3.org/2000/svg\""),
-            "SVG namespace"
-        );
-        assert!(svg.contains("width=") && svg.contains("height="));
-        let shapes = [
-            "<rect",
-            "<polyline",
-            "<path",
-            "<circle",
-            "<polygon",
-            "<line",
-        ]
-        .iter()
-        .map(|s| svg.matches(s).count())
-        .sum::<usize>();
-        assert!(
-            shapes > 3,
-            "chart draws shapes: {}",
-            &svg[..svg.len().min(200)]
-        );
-        assert!(svg.contains("<text"), "chart has text");
-        assert_eq!(svg.matches("<svg").count(), 1, "one document per chart");
-        assert!(
-            !svg.contains("NaN") && !svg.contains("inf"),
-            "finite coordinates"
+            charts.iter().any(|s| s.contains(title)),
+            "a chart titled {title}"
         );
     }
 
-    let summary: serde_json::Value = serde_json::from_str(
+    let summary: Value = serde_json::from_str(
         &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
     )
     .expect("summary.json is JSON");
-    assert_eq!(summary["data"]["customers"], 600);
-    assert!(summary["data"]["transactions"].as_u64().unwrap() > 600);
-    for key in [
-        "data",
-        "segmentation",
-        "lifecycle",
-        "service",
-        "deals",
-        "satisfaction",
-        "state_machines",
-    ] {
-        assert!(summary.get(key).is_some(), "summary.json has {key}");
+
+    // Data and the database round trip: every record written is read back.
+    let data = &summary["data"];
+    assert_eq!(data["customers"], 600);
+    assert!(number(data, "transactions") > 600.0);
+    let generated = [
+        ("customers", "customers"),
+        ("transactions", "transactions"),
+        ("interactions", "interactions"),
+        ("tickets", "tickets"),
+        ("survey_responses", "responses"),
+        ("deals", "deals"),
+    ];
+    for (db_key, data_key) in generated {
+        let n = number(data, data_key);
+        assert!(n > 0.0, "some {data_key} generated");
+        assert_eq!(
+            number(data, &format!("database.written.{db_key}")),
+            n,
+            "{db_key} written"
+        );
+        assert_eq!(
+            number(data, &format!("database.read_back.{db_key}")),
+            n,
+            "{db_key} read back"
+        );
     }
-    let stages: u64 = summary["lifecycle"]["stages"]
+
+    // Segments: RFM, ABC and tiers over the customers who bought.
+    let seg = &summary["segmentation"];
+    let scored = number(seg, "customers");
+    assert!(scored > 0.0 && scored <= 600.0);
+    assert_eq!(number(seg, "transactions"), number(data, "transactions"));
+    let gini = number(seg, "gini");
+    assert!((0.0..1.0).contains(&gini));
+    for key in ["segments", "abc", "tiers"] {
+        let total: f64 = seg[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("segmentation.{key} is a list"))
+            .iter()
+            .map(|g| g["customers"].as_f64().unwrap())
+            .sum();
+        assert_eq!(total, scored, "{key} cover every scored customer");
+    }
+
+    // Churn and value: a converged BG/NBD and Gamma-Gamma fit, P(alive), CLV, health bands.
+    let churn = &summary["churn"];
+    let fit = &churn["purchase_model"];
+    assert_eq!(fit["model"], "bgnbd");
+    assert_eq!(fit["converged"], true);
+    for p in ["r", "alpha", "a", "b"] {
+        assert!(number(fit, &format!("params.{p}")) > 0.0, "BG/NBD {p}");
+    }
+    assert_eq!(number(fit, "n_customers"), scored);
+    let p_alive = number(fit, "mean_p_alive");
+    assert!(p_alive > 0.0 && p_alive < 1.0);
+    let spend = &churn["spend_model"];
+    assert_eq!(spend["converged"], true);
+    for p in ["p", "q", "v"] {
+        assert!(
+            number(spend, &format!("params.{p}")) > 0.0,
+            "Gamma-Gamma {p}"
+        );
+    }
+    assert!(number(churn, "clv_total_52_weeks") > 0.0);
+    let share = number(churn, "clv_top_decile_share");
+    assert!(share > 0.1 && share <= 1.0);
+    let bands: f64 = churn["risk_bands"]
         .as_object()
         .unwrap()
         .values()
-        .map(|v| v.as_u64().unwrap())
+        .map(|v| v.as_f64().unwrap())
         .sum();
-    assert_eq!(stages, 600, "every customer has a lifecycle stage");
+    assert_eq!(bands, scored, "every modelled customer has a risk band");
+
+    // Lifecycle: every customer read back has a stage.
+    let stages: f64 = summary["lifecycle"]["stages"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    assert_eq!(stages, 600.0, "every customer has a lifecycle stage");
+
+    // Service: the SLA report covers every ticket.
+    let service = &summary["service"];
+    assert_eq!(service["sla"]["overall"]["tickets"], data["tickets"]);
+    assert!(number(service, "sla.overall.breached") <= number(data, "tickets"));
+    assert!(number(service, "sla.median_first_response_seconds") > 0.0);
+    assert!(service["csat_difference_met_minus_breached"]["p_value"].is_number());
+
+    // Deals: the funnel covers every deal.
+    let deals = &summary["deals"];
+    assert_eq!(deals["deals"], data["deals"]);
     assert_eq!(
-        summary["service"]["sla"]["overall"]["tickets"],
-        summary["data"]["tickets"]
+        number(deals, "won") + number(deals, "lost") + number(deals, "open"),
+        number(data, "deals")
     );
-    assert_eq!(summary["deals"]["deals"], summary["data"]["deals"]);
-    let nps = &summary["satisfaction"]["nps"];
-    let score = nps["score"].as_f64().unwrap();
-    assert!((-100.0..=100.0).contains(&score));
-    assert!(nps["ci_low"].as_f64().unwrap() <= score && score <= nps["ci_high"].as_f64().unwrap());
+    assert!(!deals["conversions"].as_array().unwrap().is_empty());
+
+    // Satisfaction: scores inside their intervals, counts adding up, monthly trends.
+    let sat = &summary["satisfaction"];
+    for (survey, lo, hi) in [
+        ("nps", -100.0, 100.0),
+        ("csat", 0.0, 100.0),
+        ("ces", 1.0, 7.0),
+    ] {
+        let s = &sat[survey];
+        let score = number(s, "score");
+        assert!((lo..=hi).contains(&score), "{survey} score {score}");
+        assert!(number(s, "ci_low") <= score && score <= number(s, "ci_high"));
+        assert!(!s["monthly"].as_array().unwrap().is_empty());
+    }
+    let nps = &sat["nps"];
     assert_eq!(
-        nps["n"].as_u64().unwrap(),
-        nps["promoters"].as_u64().unwrap()
-            + nps["passives"].as_u64().unwrap()
-            + nps["detractors"].as_u64().unwrap()
+        number(nps, "n"),
+        number(nps, "promoters") + number(nps, "passives") + number(nps, "detractors")
     );
+    assert!(nps["drivers"].is_array());
+    let by_segment: f64 = sat["nps_by_rfm_segment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["n"].as_f64().unwrap())
+        .sum();
+    assert_eq!(
+        by_segment,
+        number(nps, "n"),
+        "the breakdown covers every answer"
+    );
+    let answers = number(nps, "n") + number(&sat["csat"], "n") + number(&sat["ces"], "n");
+    assert_eq!(answers, number(data, "responses"));
+
+    // State machines.
+    assert_eq!(summary["state_machines"].as_array().unwrap().len(), 3);
+    assert!(number(&summary, "elapsed_seconds") > 0.0);
 }
 
 #[test]
 fn demo_is_reproducible_for_a_seed() {
-    let dir = tempfile::tempdir().unwrap();
-    let run = |name: &str| {
-        let out = dir.path().join(name);
-        let db = dir.path().join(format!("{name}.db"));
-        let o = crm(&[
-            "demo",
-            "--customers",
-            "300",
-            "--seed",
-            "11",
-            "--db",
-            db.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let mut v: serde_json::Value =
+    let run = || {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, out) = run_demo(dir.path(), "300", "11");
+        let mut v: Value =
             serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
                 .unwrap();
-        v.as_object_mut().unwrap().remove("elapsed_seconds");
+        let m = v.as_object_mut().unwrap();
+        m.remove("elapsed_seconds");
+        m.remove("step_seconds");
+        m["data"]["database"]
+            .as_object_mut()
+            .unwrap()
+            .remove("path");
         v
     };
-    assert_eq!(run("a"), run("b"));
+    assert_eq!(run(), run());
 }

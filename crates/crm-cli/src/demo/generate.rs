@@ -95,17 +95,6 @@ impl Channel {
         Channel::Meeting,
         Channel::Web,
     ];
-
-    /// The channel's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Phone => "phone",
-            Channel::Chat => "chat",
-            Channel::Meeting => "meeting",
-            Channel::Web => "web",
-        }
-    }
 }
 
 /// A synthetic interaction.
@@ -144,16 +133,6 @@ impl Priority {
         Priority::High,
         Priority::Urgent,
     ];
-
-    /// The priority's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Priority::Low => "low",
-            Priority::Normal => "normal",
-            Priority::High => "high",
-            Priority::Urgent => "urgent",
-        }
-    }
 }
 
 /// A step in a ticket's workflow, in time order.
@@ -690,7 +669,7 @@ pub fn generate(config: &GeneratorConfig) -> DemoData {
                     survey: GenSurvey::Nps,
                     score,
                     timestamp: when,
-                    channel: *pick(&mut rng, &SURVEY_CHANNELS),
+                    channel: SURVEY_CHANNELS[rng.random_range(0..SURVEY_CHANNELS.len())],
                     tags,
                 });
             }
@@ -714,9 +693,10 @@ pub fn generate(config: &GeneratorConfig) -> DemoData {
             let mut t = opened;
             let mut outcome = (DealOutcome::Open, None);
             for (stage, p) in advance.iter().enumerate() {
-                let stay: f64 = Exp::new(1.0 / 12.0)
+                // About three weeks per stage, a B2B-like sales cycle of a few months.
+                let stay: f64 = Exp::new(1.0 / 21.0)
                     .map(|d| d.sample(&mut rng))
-                    .unwrap_or(12.0);
+                    .unwrap_or(21.0);
                 t += Duration::hours((stay * 24.0).round().max(1.0) as i64);
                 if t > end {
                     break;

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use crm_core::{Deal, Ticket};
+use crm_core::{Deal, SurveyScore, Ticket};
 use crm_lifecycle::customer::classifier::{ActivityFacts, Classifier};
 use crm_lifecycle::deal::funnel::{StageProbabilities, analyze};
 use crm_lifecycle::instance::Instance;
@@ -12,9 +12,9 @@ use crm_lifecycle::ticket::sla::{SlaPolicy, SlaReport, TicketSla};
 use crm_satisfaction::{Csat, ServiceTicket, StatsConfig, join_service};
 use serde_json::json;
 
-use crate::demo::domain;
-use crate::demo::generate::{DealOutcome, DemoData, GenSurvey, TicketStep};
-use crate::demo::run::{Collector, f1};
+use crate::demo::churn::ServiceFacts;
+use crate::demo::generate::{DealOutcome, DemoData, TicketStep};
+use crate::demo::run::{Collector, Stored, f1};
 use crate::error::{CliError, CliResult};
 use crate::input::transactions::TransactionRow;
 use crate::report::charts;
@@ -67,7 +67,7 @@ pub fn activity(rows: &[TransactionRow]) -> HashMap<String, ActivityFacts> {
 /// Customer lifecycle stages: every customer starts as a lead and is moved by the classifier
 /// along legal transitions to the stage its activity (and churn probability) calls for.
 pub fn lifecycle_stages(
-    data: &DemoData,
+    stored: &Stored,
     rows: &[TransactionRow],
     churn_probability: &HashMap<String, f64>,
     now: DateTime<Utc>,
@@ -76,14 +76,18 @@ pub fn lifecycle_stages(
     let machine = crm_lifecycle::customer::machine();
     let classifier = Classifier::default();
     let facts = activity(rows);
-    let with_deal: std::collections::HashSet<&str> =
-        data.deals.iter().map(|d| d.customer_id.as_str()).collect();
+    let with_deal: std::collections::HashSet<String> = stored
+        .deals
+        .iter()
+        .map(|d| d.customer.to_string())
+        .collect();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut moves = 0u64;
-    for customer in &data.customers {
-        let mut f = facts.get(&customer.id).cloned().unwrap_or_default();
-        f.qualified = with_deal.contains(customer.id.as_str());
-        f.churn_probability = churn_probability.get(&customer.id).copied();
+    for customer in &stored.customers {
+        let id = customer.id.to_string();
+        let mut f = facts.get(&id).cloned().unwrap_or_default();
+        f.qualified = with_deal.contains(&id);
+        f.churn_probability = churn_probability.get(&id).copied();
         let mut instance = Instance::new(&machine, customer.created_at);
         let step = classifier
             .advance(&machine, &mut instance, &f, now)
@@ -138,14 +142,46 @@ fn ticket_event(step: TicketStep) -> &'static str {
     }
 }
 
+/// The record read back for each generated item, by id.
+fn read_back<'a, T>(
+    kind: &'static str,
+    ids: impl Iterator<Item = &'a str>,
+    records: &'a [T],
+    id: impl Fn(&T) -> String,
+) -> CliResult<Vec<&'a T>> {
+    let by_id: HashMap<String, &T> = records.iter().map(|r| (id(r), r)).collect();
+    ids.map(|i| {
+        by_id.get(i).copied().ok_or_else(|| {
+            life(
+                "database read-back",
+                format!("{kind} {i} was not read back"),
+            )
+        })
+    })
+    .collect()
+}
+
 /// Ticket SLA report, and CSAT joined with the tickets' SLA outcome.
-pub fn service(data: &DemoData, now: DateTime<Utc>, c: &mut Collector) -> CliResult<SlaReport> {
+///
+/// The ticket records and the survey answers are the ones read back from the database;
+/// the workflow histories the SLA clock runs on come from the generator, since the stored
+/// ticket holds its state and timestamps, not every event.
+pub fn service(
+    data: &DemoData,
+    stored: &Stored,
+    now: DateTime<Utc>,
+    c: &mut Collector,
+) -> CliResult<(SlaReport, HashMap<String, ServiceFacts>)> {
     let machine = crm_lifecycle::ticket::machine();
     let policy = SlaPolicy::default();
     let mut slas: Vec<TicketSla> = Vec::with_capacity(data.tickets.len());
-    let mut records: Vec<Ticket> = Vec::with_capacity(data.tickets.len());
-    for t in &data.tickets {
-        let record = domain::ticket(t)?;
+    let records: Vec<&Ticket> = read_back(
+        "ticket",
+        data.tickets.iter().map(|t| t.id.as_str()),
+        &stored.tickets,
+        |t| t.id.to_string(),
+    )?;
+    for (t, record) in data.tickets.iter().zip(&records) {
         let mut flow = Instance::new(&machine, t.created_at);
         for (step, at) in &t.steps {
             flow.fire(&machine, ticket_event(*step), *at, Some(&t.agent))
@@ -153,28 +189,67 @@ pub fn service(data: &DemoData, now: DateTime<Utc>, c: &mut Collector) -> CliRes
         }
         slas.push(
             policy
-                .evaluate(&record, &flow, now)
+                .evaluate(record, &flow, now)
                 .map_err(|e| life("ticket SLA", e))?,
         );
-        records.push(record);
     }
     let report = SlaReport::from_tickets(&slas);
-    let service_tickets: Vec<ServiceTicket<String, String, String>> = data
-        .tickets
+    let mut facts: HashMap<String, ServiceFacts> = HashMap::new();
+    for (record, sla) in records.iter().zip(&slas) {
+        let f = facts.entry(record.customer.to_string()).or_default();
+        if !matches!(
+            record.status,
+            crm_core::TicketStatus::Solved | crm_core::TicketStatus::Closed
+        ) {
+            f.open_tickets += 1;
+        }
+        if sla.breached() {
+            f.breached_tickets += 1;
+        }
+    }
+    let mut latest: HashMap<(String, bool), (DateTime<Utc>, u8)> = HashMap::new();
+    for r in &stored.responses {
+        let (nps, score) = match r.score {
+            SurveyScore::Nps(s) => (true, s),
+            SurveyScore::Csat { score, .. } => (false, score),
+            _ => continue,
+        };
+        let e = latest
+            .entry((r.customer.to_string(), nps))
+            .or_insert((r.responded_at, score));
+        if r.responded_at >= e.0 {
+            *e = (r.responded_at, score);
+        }
+    }
+    for ((customer, nps), (_, score)) in latest {
+        let f = facts.entry(customer).or_default();
+        if nps {
+            f.detractor = score <= 6;
+        } else {
+            f.low_csat = score <= 3;
+        }
+    }
+    let service_tickets: Vec<ServiceTicket<String, String, String>> = records
         .iter()
         .zip(&slas)
         .map(|(t, s)| ServiceTicket {
-            ticket: t.id.clone(),
-            agent: t.agent.clone(),
+            ticket: t.id.to_string(),
+            agent: t
+                .assignee
+                .as_ref()
+                .map(|a| a.to_string())
+                .unwrap_or_else(|| "unassigned".into()),
             category: t.category.to_string(),
             sla_breached: s.breached(),
         })
         .collect();
-    let csat = data
+    let csat = stored
         .responses
         .iter()
-        .filter(|r| r.survey == GenSurvey::Csat)
-        .filter_map(|r| r.ticket_id.clone().map(|t| (t, r.score)));
+        .filter_map(|r| match (r.score, &r.ticket) {
+            (SurveyScore::Csat { score, .. }, Some(t)) => Some((t.to_string(), score)),
+            _ => None,
+        });
     let joined = join_service(&Csat::default(), &service_tickets, csat)
         .map_err(|e| life("CSAT by SLA", e))?;
     let config = StatsConfig::default();
@@ -262,7 +337,7 @@ pub fn service(data: &DemoData, now: DateTime<Utc>, c: &mut Collector) -> CliRes
             "csat_difference_met_minus_breached": difference,
         }),
     );
-    Ok(report)
+    Ok((report, facts))
 }
 
 fn deal_event(outcome: DealOutcome) -> &'static str {
@@ -272,12 +347,18 @@ fn deal_event(outcome: DealOutcome) -> &'static str {
     }
 }
 
-/// The deal funnel.
-pub fn funnel(data: &DemoData, c: &mut Collector) -> CliResult<()> {
+/// The deal funnel, on the deal records read back from the database and the generator's
+/// stage histories.
+pub fn funnel(data: &DemoData, stored: &Stored, c: &mut Collector) -> CliResult<()> {
     let machine = crm_lifecycle::deal::machine();
-    let mut pairs: Vec<(Deal, Instance)> = Vec::with_capacity(data.deals.len());
-    for d in &data.deals {
-        let record = domain::deal(d)?;
+    let records: Vec<&Deal> = read_back(
+        "deal",
+        data.deals.iter().map(|d| d.id.as_str()),
+        &stored.deals,
+        |d| d.id.to_string(),
+    )?;
+    let mut pairs: Vec<(&Deal, Instance)> = Vec::with_capacity(data.deals.len());
+    for (d, record) in data.deals.iter().zip(records) {
         let mut flow = Instance::new(&machine, d.stages[0].1);
         for (_, at) in d.stages.iter().skip(1) {
             flow.fire(&machine, "advance", *at, Some(&d.owner))
@@ -290,7 +371,7 @@ pub fn funnel(data: &DemoData, c: &mut Collector) -> CliResult<()> {
         pairs.push((record, flow));
     }
     let report = analyze(
-        pairs.iter().map(|(d, i)| (d, i)),
+        pairs.iter().map(|(d, i)| (*d, i)),
         &StageProbabilities::default(),
     )
     .map_err(|e| life("deal funnel", e))?;
@@ -305,6 +386,9 @@ pub fn funnel(data: &DemoData, c: &mut Collector) -> CliResult<()> {
         reached.push(conv.reached_to as f64);
     }
     let money = |v: &[crm_core::Money]| {
+        if v.is_empty() {
+            return "-".to_string();
+        }
         v.iter()
             .map(|m| m.round().to_string())
             .collect::<Vec<_>>()

@@ -154,6 +154,62 @@ pub fn bars(
     })
 }
 
+/// Point estimates with their confidence intervals for labelled groups (`points` = label,
+/// value, low, high), groups down the side, first on top; a dashed line marks `reference`.
+pub fn intervals(
+    title: &str,
+    points: &[(String, f64, f64, f64)],
+    x_range: (f64, f64),
+    reference: f64,
+    x_desc: &str,
+) -> CliResult<String> {
+    let n = points.len().max(1) as f64;
+    let height = (points.len() as u32 * 34 + 110).max(HEIGHT);
+    let flipped: Vec<String> = points.iter().rev().map(|p| p.0.clone()).collect();
+    let y_of = |i: usize| (points.len() - 1 - i) as f64 + 0.5;
+    svg((WIDTH, height), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(130)
+            .build_cartesian_2d(x_range.0..x_range.1, 0.0..n)
+            .map_err(draw_err)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(points.len() * 2 + 1)
+            .y_label_formatter(&|y| label_at(&flipped, *y))
+            .x_desc(x_desc)
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(reference, 0.0), (reference, n)],
+                GREY.stroke_width(1),
+            )))
+            .map_err(draw_err)?;
+        let finite = |p: &(usize, &(String, f64, f64, f64))| {
+            p.1.1.is_finite() && p.1.2.is_finite() && p.1.3.is_finite()
+        };
+        chart
+            .draw_series(points.iter().enumerate().filter(finite).map(|(i, p)| {
+                PathElement::new(vec![(p.2, y_of(i)), (p.3, y_of(i))], BLUE.stroke_width(3))
+            }))
+            .map_err(draw_err)?;
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .enumerate()
+                    .filter(finite)
+                    .map(|(i, p)| Circle::new((p.1, y_of(i)), 5, DARK.filled())),
+            )
+            .map_err(draw_err)?;
+        Ok(())
+    })
+}
+
 fn heat_color(t: f64) -> RGBColor {
     // White to dark blue.
     let t = t.clamp(0.0, 1.0);
@@ -403,7 +459,8 @@ pub fn trend_with_band(
         (lo.min(0.0) - 1.0, hi.max(0.0) + 1.0)
     };
     let pad = (hi - lo) * 0.05;
-    let step = (points.len() / 12).max(1);
+    // At most about eight period labels, so they never overlap.
+    let step = points.len().div_ceil(8).max(1);
     svg((WIDTH, HEIGHT), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 18))
@@ -418,7 +475,7 @@ pub fn trend_with_band(
             .x_labels(points.len() * 2 + 1)
             .x_label_formatter(&|x| {
                 let i = x.floor() as usize;
-                if i % step == 0 {
+                if i.is_multiple_of(step) {
                     label_at(&labels, *x)
                 } else {
                     String::new()
@@ -481,13 +538,12 @@ pub fn state_diagram(
             let v = order[head];
             head += 1;
             for (from, _, to) in transitions {
-                if index(from) == Some(v) {
-                    if let Some(w) = index(to) {
-                        if !seen[w] {
-                            seen[w] = true;
-                            order.push(w);
-                        }
-                    }
+                if index(from) == Some(v)
+                    && let Some(w) = index(to)
+                    && !seen[w]
+                {
+                    seen[w] = true;
+                    order.push(w);
                 }
             }
         }
@@ -717,6 +773,21 @@ mod tests {
             ),
         ];
         valid(&state_diagram("m", &st, "new", &["closed".to_string()], &tr).expect("diagram"));
+    }
+
+    #[test]
+    fn intervals_draw_one_whisker_and_dot_per_finite_group() {
+        let points = vec![
+            ("Champions".to_string(), 40.0, 20.0, 60.0),
+            ("Lost".to_string(), -30.0, -50.0, -10.0),
+            ("no answers".to_string(), f64::NAN, f64::NAN, f64::NAN),
+        ];
+        let s = intervals("NPS by segment", &points, (-100.0, 100.0), 0.0, "NPS").expect("chart");
+        valid(&s);
+        assert_eq!(s.matches("<circle").count(), 2, "a dot per finite group");
+        assert!(s.contains("Champions") && s.contains("no answers"));
+        assert!(!s.contains("NaN"));
+        valid(&intervals("empty", &[], (0.0, 1.0), 0.5, "x").expect("empty"));
     }
 
     #[test]

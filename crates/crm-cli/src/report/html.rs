@@ -136,7 +136,7 @@ pub fn render(report: &Report) -> String {
             escape(&s.title)
         );
         if !s.text.is_empty() {
-            let _ = write!(h, "<p>{}</p>\n", escape(&s.text));
+            let _ = writeln!(h, "<p>{}</p>", escape(&s.text));
         }
         if !s.headlines.is_empty() {
             h.push_str("<div class=\"tiles\">");
@@ -153,9 +153,9 @@ pub fn render(report: &Report) -> String {
         if !s.charts.is_empty() {
             h.push_str("<div class=\"charts\">\n");
             for c in &s.charts {
-                let _ = write!(
+                let _ = writeln!(
                     h,
-                    "<figure>{}<figcaption>{}</figcaption></figure>\n",
+                    "<figure>{}<figcaption>{}</figcaption></figure>",
                     c.svg,
                     escape(&c.caption)
                 );
@@ -178,9 +178,9 @@ pub fn render(report: &Report) -> String {
             h.push_str("</table>\n");
         }
         for (caption, code) in &s.code {
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<details><summary>{}</summary><pre>{}</pre></details>\n",
+                "<details><summary>{}</summary><pre>{}</pre></details>",
                 escape(caption),
                 escape(code)
             );
