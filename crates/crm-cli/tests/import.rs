@@ -246,3 +246,33 @@ fn churn_and_clv_read_the_database() {
         stderr(&o)
     );
 }
+
+#[test]
+fn responses_without_ids_are_imported_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = s(&dir.path().join("crm.db"));
+    let f = dir.path().join("answers.csv");
+    // Two identical answers stay two answers.
+    std::fs::write(
+        &f,
+        "response_id,customer_id,timestamp,score\n,c1,2024-01-01,9\n,c1,2024-01-01,9\n,c2,2024-01-02,3\n",
+    )
+    .unwrap();
+    let f = s(&f);
+    let r = import(&db, &["responses", &f]);
+    assert_eq!(
+        (r["inserted"].as_u64(), r["skipped"].as_u64()),
+        (Some(3), Some(0))
+    );
+    let r = import(&db, &["responses", &f]);
+    assert_eq!(
+        (r["inserted"].as_u64(), r["skipped"].as_u64()),
+        (Some(0), Some(3))
+    );
+    let v = json(&["nps", "--db", &db, "--json"]);
+    assert_eq!(
+        (v["n"].as_u64(), v["promoters"].as_u64()),
+        (Some(3), Some(2))
+    );
+    assert_eq!(v, json(&["nps", "--responses", &f, "--json"]));
+}

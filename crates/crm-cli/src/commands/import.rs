@@ -5,9 +5,9 @@
 //! - every row is read, converted to a `crm-core` record and checked before the database is
 //!   opened, so a bad row anywhere stops the import with one message naming its file, line
 //!   and column (or field), and nothing is written;
-//! - a row with an id keeps it; a transaction without one gets a deterministic id from its
-//!   content and its position among identical rows ([`ContentIds`]), so a re-import adds
-//!   nothing while two identical purchases stay two purchases;
+//! - a row with an id keeps it; a transaction or response without one gets a deterministic
+//!   id from its content and its position among identical rows ([`ContentIds`]), so a
+//!   re-import adds nothing while two identical purchases stay two purchases;
 //! - an id already stored with the same content is skipped; a transaction or response id
 //!   stored with *different* content (say a CSAT file reusing the ids of an NPS file) is an
 //!   error before anything is written; a stored customer is left as it is;
@@ -166,10 +166,32 @@ pub fn response_records(
 ) -> CliResult<Vec<Located<SurveyResponse>>> {
     let scale =
         CsatScale::new(1, scale_max).map_err(|e| CliError::Usage(format!("--scale-max: {e}")))?;
+    let mut ids = ContentIds::new();
+    let survey = match kind {
+        SurveyKind::Nps => "nps",
+        SurveyKind::Csat => "csat",
+        SurveyKind::Ces => "ces",
+    };
     rows.iter()
         .map(|r| {
-            let id = SurveyResponseId::parse(&r.response_id)
-                .map_err(|e| id_error(path, r.line, Some(1), "response_id", e, &r.response_id))?;
+            let explicit_id = !r.response_id.is_empty();
+            let text = if explicit_id {
+                r.response_id.clone()
+            } else {
+                ids.next(
+                    "response",
+                    &[
+                        survey,
+                        &r.customer_id,
+                        &time_key(r.timestamp),
+                        &r.score.to_string(),
+                        r.group.as_deref().unwrap_or(""),
+                        &r.tags.join(";"),
+                    ],
+                )
+            };
+            let id = SurveyResponseId::parse(&text)
+                .map_err(|e| id_error(path, r.line, Some(1), "response_id", e, &text))?;
             let customer = CustomerId::parse(&r.customer_id)
                 .map_err(|e| id_error(path, r.line, Some(2), "customer_id", e, &r.customer_id))?;
             let score = match kind {
@@ -196,7 +218,7 @@ pub fn response_records(
             Ok(Located {
                 record: out,
                 line: r.line,
-                explicit_id: true,
+                explicit_id,
             })
         })
         .collect()
@@ -556,5 +578,86 @@ mod tests {
         let s = scored(&items[0].record, 9);
         assert_eq!(s.group.as_deref(), Some("web-shop"));
         assert_eq!(s.tags, vec!["price".to_string()]);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crm_core::Currency;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    fn rows(raw: &[(u8, u8, i64)]) -> Vec<TransactionRow> {
+        raw.iter()
+            .enumerate()
+            .map(|(i, (c, d, cents))| TransactionRow {
+                customer_id: format!("c{c}"),
+                timestamp: chrono::TimeZone::with_ymd_and_hms(
+                    &Utc,
+                    2024,
+                    1,
+                    u32::from(*d),
+                    0,
+                    0,
+                    0,
+                )
+                .unwrap(),
+                amount: Decimal::new(*cents, 2),
+                currency: Currency::USD,
+                transaction_id: None,
+                quantity: None,
+                line: i as u64 + 2,
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn content_ids_are_unique_stable_and_follow_the_rows(
+            raw in proptest::collection::vec((0u8..3, 1u8..4, -2i64..3), 0..40)
+        ) {
+            let path = Path::new("t.csv");
+            let a = transaction_records(path, &rows(&raw)).unwrap();
+            let b = transaction_records(path, &rows(&raw)).unwrap();
+            prop_assert_eq!(&a, &b);
+            prop_assert!(check_unique(path, &a, "transaction_id").is_ok());
+            // Appending rows never changes the ids of the rows before them.
+            let mut longer = raw.clone();
+            longer.extend_from_slice(&raw);
+            let c = transaction_records(path, &rows(&longer)).unwrap();
+            prop_assert_eq!(&c[..a.len()], &a[..]);
+            prop_assert!(check_unique(path, &c, "transaction_id").is_ok());
+        }
+
+        #[test]
+        fn responses_without_ids_get_unique_ids(
+            raw in proptest::collection::vec((0u8..2, 0u8..11), 0..30)
+        ) {
+            let rows: Vec<ResponseRow> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, (c, score))| ResponseRow {
+                    response_id: String::new(),
+                    customer_id: format!("c{c}"),
+                    timestamp: chrono::TimeZone::with_ymd_and_hms(&Utc, 2024, 1, 1, 0, 0, 0).unwrap(),
+                    score: *score,
+                    group: None,
+                    tags: Vec::new(),
+                    line: i as u64 + 2,
+                })
+                .collect();
+            let path = Path::new("r.csv");
+            let a = response_records(path, &rows, SurveyKind::Nps, 5).unwrap();
+            prop_assert!(check_unique(path, &a, "response_id").is_ok());
+            prop_assert!(a.iter().all(|i| !i.explicit_id));
+            // The same rows as CES answers get other ids.
+            if let Some(first) = a.first()
+                && (1..=7).contains(&rows[0].score)
+            {
+                let ces = response_records(path, &rows[..1], SurveyKind::Ces, 5).unwrap();
+                prop_assert_ne!(&ces[0].record.id, &first.record.id);
+            }
+        }
     }
 }

@@ -259,10 +259,10 @@ pub fn analyse<A: Survey>(
     })
 }
 
-/// Refuses a response id seen before in the same file.
+/// Refuses a response id seen before in the same file (rows without an id are not checked).
 fn check_unique_ids(path: &std::path::Path, rows: &[ResponseRow]) -> CliResult<()> {
     let mut seen: HashMap<&str, u64> = HashMap::new();
-    for r in rows {
+    for r in rows.iter().filter(|r| !r.response_id.is_empty()) {
         if let Some(first) = seen.insert(&r.response_id, r.line) {
             return Err(InputError::field(
                 path,

@@ -17,7 +17,8 @@ pub const HEADER: &str = "response_id,customer_id,timestamp,score[,group][,tags]
 /// One survey response as read from a file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResponseRow {
-    /// The response id.
+    /// The response id; empty when the file leaves it out (`crm import` then derives one
+    /// from the row's content).
     pub response_id: String,
     /// The customer.
     pub customer_id: String,
@@ -53,17 +54,6 @@ pub fn read(path: &Path, min: u8, max: u8, scale: &str) -> CliResult<Vec<Respons
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, e, HEADER))?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record[0].is_empty() {
-            return Err(InputError::field(
-                path,
-                line,
-                1,
-                "response_id",
-                "a non-empty response id",
-                "",
-            )
-            .into());
-        }
         let timestamp = parse_timestamp(&record[2]).ok_or_else(|| {
             InputError::field(path, line, 3, "timestamp", TIMESTAMP_EXPECTED, &record[2])
         })?;
