@@ -71,12 +71,18 @@
 //! crm-storage-traits = { version = "0.1", features = ["conformance"] }
 //! ```
 //!
-//! ```ignore
-//! #[tokio::test]
-//! async fn crud() {
-//!     crm_storage_traits::conformance::crud(|| async { MyStore::open_fresh().await }).await;
-//! }
 //! ```
+//! use crm_storage_traits::{conformance, memory::MemoryStore};
+//! // In your tests: `#[tokio::test] async fn crud() { conformance::crud(MyStore::fresh).await }`
+//! # futures::executor::block_on(async {
+//! conformance::crud(|| async { MemoryStore::new() }).await;
+//! # });
+//! ```
+//!
+//! The crate's `examples/host_store.rs` is a complete worked example: a host store
+//! implementing every trait (generically over [`Record`], validating before it writes,
+//! auditing every change) on top of its own backend, and running the whole kit against it
+//! (`cargo run -p crm-storage-traits --example host_store`; `cargo test` runs it too).
 //!
 //! Each kit function panics with a message naming the broken rule, like any test
 //! assertion. The crate's own tests run the whole kit against [`memory::MemoryStore`].
