@@ -23,7 +23,8 @@
 //!   ([`SqliteStore::open_in_memory`]). Files use WAL mode with `synchronous = NORMAL`
 //!   (a commit survives a process crash; a power loss can lose the last commits but never
 //!   corrupts), foreign keys on, `secure_delete` on (erased data is overwritten, not just
-//!   unlinked), and a busy timeout so concurrent writers queue.
+//!   unlinked), a busy timeout so concurrent writers queue, a page cache of up to 64 MiB
+//!   per connection and statement journals in memory (see *Speed*).
 //! * The schema is embedded (`migrations/`) and applied on open.
 //! * Every multi-row write (batch append, reassignment, erasure) runs in one transaction
 //!   started with `BEGIN IMMEDIATE`: a crash or kill in the middle leaves the database as it
@@ -81,7 +82,14 @@ impl SqliteStore {
             .filename(path)
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal);
+            .synchronous(SqliteSynchronous::Normal)
+            // A large batch touches many index pages: a page cache of up to 64 MiB per
+            // connection (allocated as needed) keeps them in memory until the commit
+            // instead of spilling them to the log and reading them back.
+            .pragma("cache_size", "-65536")
+            // Statement journals (kept for each multi-row INSERT inside a batch) stay in
+            // memory instead of temporary files.
+            .pragma("temp_store", "MEMORY");
         Self::open_with(options, 4).await
     }
 
@@ -144,6 +152,24 @@ impl SqliteStore {
     /// The connection pool, for hosts that add their own tables beside the store's.
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
+    }
+
+    /// Copies the write-ahead log into the main file and truncates the log.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let store = crm_storage_sql::SqliteStore::open(dir.path().join("crm.db")).await?;
+    /// store.checkpoint().await?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn checkpoint(&self) -> StorageResult<()> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+            .map_err(store::backend)?;
+        Ok(())
     }
 
     /// Closes every connection (waiting for running operations).
