@@ -14,6 +14,15 @@ Exit status:
   4  `crm lifecycle validate` found problems in the state machine
   141  standard output was closed by its reader (as in `crm ... | head`)";
 
+const IMPORT_HELP: &str = "\
+Every row is read and checked before the database is opened: a bad row anywhere stops the
+import with one message naming file, line and column, and nothing is written. Rows without
+an id get one derived from their content and their position among identical rows, so
+importing a file again adds nothing. An id already stored with different content is an
+error. Customers that transactions or responses refer to and the database lacks are created
+with their id as name: import a customers file first to keep names and contact data (a
+stored customer is never changed by an import).";
+
 /// CRM analytics on the command line: a demo of the whole workspace, and every analysis on
 /// your own CSV files or a `crm` SQLite database.
 #[derive(Debug, Parser)]
@@ -32,6 +41,7 @@ pub enum Command {
     Demo(DemoArgs),
     /// Import transactions, customers or survey responses into a database (idempotent,
     /// all-or-nothing).
+    #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
     /// RFM scores and named segments per customer.
     Rfm(RfmArgs),
@@ -104,7 +114,7 @@ pub enum ImportKind {
     /// Customers (`customer_id,name[,email][,phone][,owner][,created_at]`).
     Customers,
     /// Survey responses (`response_id,customer_id,timestamp,score[,group][,tags]`; the
-    /// survey kind is taken from `--survey`).
+    /// survey kind is taken from `--survey`; an empty `response_id` gets a content id).
     Responses,
 }
 
