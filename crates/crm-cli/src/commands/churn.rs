@@ -165,6 +165,52 @@ mod tests {
     use super::*;
 
     #[test]
+    fn refunded_repeat_spend_is_valued_at_the_population_mean() {
+        let path = std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/cdnow_customers_summary.csv"
+        ));
+        let table = crate::commands::models::summaries_from_file(path).expect("fixture");
+        let model =
+            PurchaseModel::fit(crate::cli::ChurnModelKind::Bgnbd, &table).expect("BG/NBD fit");
+        let spend = GammaGammaParams {
+            p: 6.25,
+            q: 3.74,
+            gamma: 15.44,
+        };
+        let config = ClvConfig {
+            horizon_periods: 52,
+            period_length: 1.0,
+            discount_rate: 0.0,
+        };
+        let refunded = ClvCustomer {
+            frequency: 2,
+            recency: 30.0,
+            age: 38.0,
+            mean_spend: -5.0,
+        };
+        let v = clv_of(&model, &spend, &refunded, &config).expect("valued");
+        // Closed form of the population mean: p gamma / (q - 1).
+        let mean = 6.25 * 15.44 / (3.74 - 1.0);
+        assert!((v.expected_average_spend - mean).abs() < 1e-9, "{v:?}");
+        // The purchase model still sees the real history (x = 2, t_x = 30, T = 38).
+        let expected =
+            discounted_expected_purchases(&model, 2, 30.0, 38.0, &config).expect("purchases");
+        assert_eq!(v.discounted_expected_purchases, expected);
+        assert!(expected > 0.0);
+        assert!((v.value - mean * expected).abs() < 1e-9);
+        // A customer with positive spend goes through the library unchanged.
+        let paying = ClvCustomer {
+            mean_spend: 20.0,
+            ..refunded
+        };
+        assert_eq!(
+            clv_of(&model, &spend, &paying, &config).expect("valued"),
+            customer_lifetime_value(&model, &spend, &paying, &config).expect("valued")
+        );
+    }
+
+    #[test]
     fn gamma_gamma_without_repeat_buyers_is_an_error_not_a_panic() {
         let rows = [(0u32, 0.0), (0, 12.0), (3, 0.0)];
         let e = gamma_gamma(rows).expect_err("nothing to fit");
