@@ -242,7 +242,7 @@ pub struct ReplayError {
 /// d.verify(&m)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Instance {
     machine: Arc<str>,
     state: Arc<str>,
@@ -250,7 +250,24 @@ pub struct Instance {
     started_at: DateTime<Utc>,
     #[serde(default)]
     history: Vec<HistoryEntry>,
+    /// The id of `state` in the machine this instance last ran on. Only trusted when
+    /// `state` is the very string that machine interned for that id, so a stale or foreign
+    /// hint falls back to a name lookup.
+    #[serde(skip)]
+    hint: Option<StateId>,
 }
+
+impl PartialEq for Instance {
+    fn eq(&self, other: &Self) -> bool {
+        self.machine == other.machine
+            && self.state == other.state
+            && self.started_in == other.started_in
+            && self.started_at == other.started_at
+            && self.history == other.history
+    }
+}
+
+impl Eq for Instance {}
 
 impl Instance {
     /// A new instance in the machine's initial state.
@@ -264,11 +281,12 @@ impl Instance {
     /// ```
     pub fn new(machine: &Machine, at: DateTime<Utc>) -> Self {
         Self {
-            machine: Arc::from(machine.name()),
+            machine: Arc::clone(machine.name_arc()),
             state: Arc::clone(machine.state_arc(machine.initial_id())),
             started_in: Arc::clone(machine.state_arc(machine.initial_id())),
             started_at: at,
             history: Vec::new(),
+            hint: Some(machine.initial_id()),
         }
     }
 
@@ -295,11 +313,12 @@ impl Instance {
                 state: state.to_string(),
             })?;
         Ok(Self {
-            machine: Arc::from(machine.name()),
+            machine: Arc::clone(machine.name_arc()),
             state: Arc::clone(machine.state_arc(id)),
             started_in: Arc::clone(machine.state_arc(id)),
             started_at: at,
             history: Vec::new(),
+            hint: Some(id),
         })
     }
 
@@ -391,6 +410,13 @@ impl Instance {
     }
 
     fn current(&self, machine: &Machine) -> Result<StateId, TransitionError> {
+        if let Some(id) = self.hint
+            && id.index() < machine.state_count()
+            && Arc::ptr_eq(machine.state_arc(id), &self.state)
+            && Arc::ptr_eq(machine.name_arc(), &self.machine)
+        {
+            return Ok(id);
+        }
         if *self.machine != *machine.name() {
             return Err(TransitionError::WrongMachine {
                 instance: self.machine.to_string(),
@@ -537,6 +563,7 @@ impl Instance {
             });
         }
         let to = Arc::clone(machine.state_arc(transition.to));
+        self.hint = Some(transition.to);
         self.history.push(HistoryEntry {
             from: std::mem::replace(&mut self.state, Arc::clone(&to)),
             to,
@@ -701,6 +728,7 @@ impl Instance {
                 )));
             }
             instance.state = Arc::clone(machine.state_arc(to));
+            instance.hint = Some(to);
             instance.history.push(HistoryEntry {
                 from: Arc::clone(machine.state_arc(from)),
                 to: Arc::clone(machine.state_arc(to)),

@@ -416,6 +416,10 @@ impl Machine {
         self.events.get(event.index()).map_or("", |s| s)
     }
 
+    pub(crate) fn name_arc(&self) -> &Arc<str> {
+        &self.name
+    }
+
     pub(crate) fn terminal_flags(&self) -> &[bool] {
         &self.terminal
     }
@@ -589,6 +593,16 @@ mod tests {
         assert_eq!(dense.next_state("c", "go"), None);
         assert_eq!(dense.transition(StateId(9), EventId(0)), None);
         assert_eq!(sparse.transition(StateId(9), EventId(0)), None);
+    }
+
+    #[test]
+    fn run_time_types_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Machine>();
+        assert_send_sync::<crate::instance::Instance>();
+        assert_send_sync::<crate::guard::Guards<str>>();
+        assert_send_sync::<crate::ticket::sla::SlaPolicy>();
+        assert_send_sync::<crate::customer::classifier::Classifier>();
     }
 
     #[test]
