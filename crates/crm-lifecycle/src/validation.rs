@@ -9,9 +9,11 @@
 //! * every state is reachable from the initial state;
 //! * from every non-terminal state some terminal state is reachable (no traps).
 //!
-//! The graph checks are two depth-first searches over a `petgraph` graph (one forward from the
-//! initial state, one backward from all terminal states), so validation is linear in the
-//! number of states plus transitions.
+//! State and event names are resolved once to dense indices; determinism is checked on the
+//! transitions grouped by source state (a counting sort), and the graph checks are two
+//! depth-first searches over a `petgraph` graph (one forward from the initial state, one
+//! backward from all terminal states), so validation is linear in the number of states plus
+//! transitions.
 //!
 //! ```
 //! use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
@@ -32,6 +34,8 @@
 //! ```
 
 use std::fmt;
+
+use std::collections::hash_map::Entry;
 
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::{Dfs, Reversed};
@@ -213,29 +217,55 @@ impl fmt::Display for ValidationError {
 /// ```
 pub fn validate(def: &MachineDefinition) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let names = def.state_names();
-    let mut index: FxHashMap<&str, usize> = FxHashMap::default();
-    index.reserve(names.len());
-    for name in &names {
-        let next = index.len();
-        if index.insert(name, next).is_some() {
-            findings.push(Finding::DuplicateState {
-                state: (*name).to_string(),
-            });
+    // Dense state indices in first-declaration order (declared list, or first mention as in
+    // `MachineDefinition::state_names`), dense event indices, and every transition resolved
+    // to `[from, event, to]` (`NONE` for an undeclared state) in one pass.
+    let mut dense: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut unique: Vec<&str> = Vec::new();
+    let mut events: FxHashMap<&str, u32> = FxHashMap::default();
+    let mut endpoints: Vec<[u32; 3]> = Vec::with_capacity(def.transitions.len());
+    // Definitions usually list a state's transitions together: reuse the previous lookup.
+    let mut previous: Option<(&str, u32)> = None;
+    if def.states.is_empty() {
+        for name in
+            std::iter::once(def.initial.as_str()).chain(def.terminal.iter().map(String::as_str))
+        {
+            intern(&mut dense, &mut unique, name);
+        }
+        for t in &def.transitions {
+            let from = match previous {
+                Some((name, id)) if name == t.from => id,
+                _ => intern(&mut dense, &mut unique, &t.from),
+            };
+            previous = Some((&t.from, from));
+            let to = intern(&mut dense, &mut unique, &t.to);
+            let event = intern_event(&mut events, &t.event);
+            endpoints.push([from, event, to]);
+        }
+    } else {
+        for name in &def.states {
+            match dense.entry(name.as_str()) {
+                Entry::Occupied(_) => findings.push(Finding::DuplicateState {
+                    state: name.clone(),
+                }),
+                Entry::Vacant(slot) => {
+                    slot.insert(unique.len() as u32);
+                    unique.push(name.as_str());
+                }
+            }
+        }
+        for t in &def.transitions {
+            let from = match previous {
+                Some((name, id)) if name == t.from => id,
+                _ => dense.get(t.from.as_str()).copied().unwrap_or(NONE),
+            };
+            previous = Some((&t.from, from));
+            let to = dense.get(t.to.as_str()).copied().unwrap_or(NONE);
+            let event = intern_event(&mut events, &t.event);
+            endpoints.push([from, event, to]);
         }
     }
-    // Re-number densely in first-declaration order so duplicates do not leave holes.
-    let mut dense: FxHashMap<&str, u32> = FxHashMap::default();
-    dense.reserve(names.len());
-    let mut unique: Vec<&str> = Vec::with_capacity(names.len());
-    for name in &names {
-        let next = dense.len() as u32;
-        dense.entry(name).or_insert_with(|| {
-            unique.push(name);
-            next
-        });
-    }
-    let n = dense.len();
+    let n = unique.len();
 
     let initial = dense.get(def.initial.as_str()).copied();
     if initial.is_none() {
@@ -261,19 +291,11 @@ pub fn validate(def: &MachineDefinition) -> Vec<Finding> {
         findings.push(Finding::NoTerminalState);
     }
 
-    let mut graph: DiGraph<(), ()> = DiGraph::with_capacity(n, def.transitions.len());
-    for _ in 0..n {
-        graph.add_node(());
-    }
-    // (from, event) -> targets, to detect non-determinism; keep first-seen order for reports.
-    let mut by_key: FxHashMap<(u32, &str), Vec<&str>> = FxHashMap::default();
-    by_key.reserve(def.transitions.len());
-    let mut key_order: Vec<(u32, &str)> = Vec::new();
-    for t in &def.transitions {
-        let from = dense.get(t.from.as_str()).copied();
-        let to = dense.get(t.to.as_str()).copied();
+    // Per-transition findings, and the number of known transitions leaving each state.
+    let mut offsets = vec![0u32; n + 1];
+    for (t, &[from, _, to]) in def.transitions.iter().zip(&endpoints) {
         for (state, idx) in [(&t.from, from), (&t.to, to)] {
-            if idx.is_none() {
+            if idx == NONE {
                 findings.push(Finding::UnknownState {
                     state: state.clone(),
                     from: t.from.clone(),
@@ -285,9 +307,9 @@ pub fn validate(def: &MachineDefinition) -> Vec<Finding> {
                 break;
             }
         }
-        let (Some(from), Some(to)) = (from, to) else {
+        if from == NONE || to == NONE {
             continue;
-        };
+        }
         if terminal[from as usize] && !reopenable[from as usize] {
             findings.push(Finding::TerminalHasOutgoing {
                 state: t.from.clone(),
@@ -295,37 +317,76 @@ pub fn validate(def: &MachineDefinition) -> Vec<Finding> {
                 to: t.to.clone(),
             });
         }
-        let targets = by_key.entry((from, t.event.as_str())).or_default();
-        if targets.is_empty() {
-            key_order.push((from, t.event.as_str()));
+        offsets[from as usize + 1] += 1;
+    }
+    // The known transitions grouped by source state (a stable counting sort, so each
+    // state's transitions keep definition order), and the graph built from them.
+    for i in 0..n {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut cursor = offsets.clone();
+    let mut by_source = vec![0u32; offsets[n] as usize];
+    for (k, &[from, _, to]) in endpoints.iter().enumerate() {
+        if from != NONE && to != NONE {
+            by_source[cursor[from as usize] as usize] = k as u32;
+            cursor[from as usize] += 1;
         }
-        targets.push(t.to.as_str());
+    }
+    let mut graph: DiGraph<(), ()> = DiGraph::with_capacity(n, by_source.len());
+    for _ in 0..n {
+        graph.add_node(());
+    }
+    for &k in &by_source {
+        let [from, _, to] = endpoints[k as usize];
         graph.add_edge(
             NodeIndex::new(from as usize),
             NodeIndex::new(to as usize),
             (),
         );
     }
-    for key in &key_order {
-        let targets = &by_key[key];
-        if targets.len() > 1 {
-            findings.push(Finding::NonDeterministic {
-                state: unique[key.0 as usize].to_string(),
-                event: key.1.to_string(),
-                targets: targets.iter().map(|s| (*s).to_string()).collect(),
+
+    // Determinism: within one state's transitions an event may appear once. `seen[event]`
+    // holds the last state that used the event and the transition that did.
+    let mut seen = vec![(NONE, 0u32); events.len()];
+    // Conflicting transitions per (state, event), found in the order of each key's second
+    // transition.
+    let mut conflicts: Vec<(u32, Vec<u32>)> = Vec::new();
+    let mut conflict_of: FxHashMap<(u32, u32), usize> = FxHashMap::default();
+    for s in 0..n {
+        for &k in &by_source[offsets[s] as usize..offsets[s + 1] as usize] {
+            let event = endpoints[k as usize][1];
+            let slot = &mut seen[event as usize];
+            if slot.0 != s as u32 {
+                *slot = (s as u32, k);
+                continue;
+            }
+            let first = slot.1;
+            let group = *conflict_of.entry((s as u32, event)).or_insert_with(|| {
+                conflicts.push((k, vec![first]));
+                conflicts.len() - 1
             });
+            conflicts[group].1.push(k);
         }
+    }
+    conflicts.sort_unstable_by_key(|(second, _)| *second);
+    for (_, group) in &conflicts {
+        let first = &def.transitions[group[0] as usize];
+        findings.push(Finding::NonDeterministic {
+            state: first.from.clone(),
+            event: first.event.clone(),
+            targets: group
+                .iter()
+                .map(|&k| def.transitions[k as usize].to.clone())
+                .collect(),
+        });
     }
 
     let state_name = |i: usize| unique[i].to_string();
     if let Some(initial) = initial {
-        let mut reached = vec![false; n];
         let mut dfs = Dfs::new(&graph, NodeIndex::new(initial as usize));
-        while let Some(node) = dfs.next(&graph) {
-            reached[node.index()] = true;
-        }
-        for (i, r) in reached.iter().enumerate() {
-            if !r {
+        while dfs.next(&graph).is_some() {}
+        for i in 0..n {
+            if !dfs.discovered.contains(i) {
                 findings.push(Finding::Unreachable {
                     state: state_name(i),
                 });
@@ -333,7 +394,6 @@ pub fn validate(def: &MachineDefinition) -> Vec<Finding> {
         }
     }
     if !def.terminal.is_empty() {
-        let mut escapes = vec![false; n];
         let reversed = Reversed(&graph);
         let mut dfs = Dfs::empty(reversed);
         for (i, is_terminal) in terminal.iter().enumerate() {
@@ -341,11 +401,9 @@ pub fn validate(def: &MachineDefinition) -> Vec<Finding> {
                 dfs.stack.push(NodeIndex::new(i));
             }
         }
-        while let Some(node) = dfs.next(reversed) {
-            escapes[node.index()] = true;
-        }
-        for i in 0..n {
-            if !escapes[i] && !terminal[i] {
+        while dfs.next(reversed).is_some() {}
+        for (i, is_terminal) in terminal.iter().enumerate() {
+            if !is_terminal && !dfs.discovered.contains(i) {
                 findings.push(Finding::Trap {
                     state: state_name(i),
                 });
@@ -353,6 +411,28 @@ pub fn validate(def: &MachineDefinition) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// Marks an undeclared state in a resolved transition.
+const NONE: u32 = u32::MAX;
+
+/// The dense index of a state name, adding it in order of first mention.
+fn intern<'a>(index: &mut FxHashMap<&'a str, u32>, names: &mut Vec<&'a str>, name: &'a str) -> u32 {
+    match index.entry(name) {
+        Entry::Occupied(slot) => *slot.get(),
+        Entry::Vacant(slot) => {
+            let i = names.len() as u32;
+            slot.insert(i);
+            names.push(name);
+            i
+        }
+    }
+}
+
+/// The dense index of an event name.
+fn intern_event<'a>(index: &mut FxHashMap<&'a str, u32>, name: &'a str) -> u32 {
+    let next = index.len() as u32;
+    *index.entry(name).or_insert(next)
 }
 
 #[cfg(test)]

@@ -106,7 +106,8 @@ proptest! {
     }
 
     /// Validation never panics on arbitrary small definitions (names from a tiny alphabet
-    /// so that they collide), and whatever it accepts compiles, runs and draws.
+    /// so that they collide), reports non-determinism exactly, and whatever it accepts
+    /// compiles, runs and draws.
     #[test]
     fn validation_never_panics(
         states in prop::collection::vec("[abc]{0,2}", 0..5),
@@ -127,6 +128,30 @@ proptest! {
                 .collect(),
         };
         let findings = validate(&def);
+        // Non-determinism against a quadratic reference: every (from, event) with several
+        // transitions between declared states, targets in definition order, keys in the
+        // order of their second transition.
+        let declared = |s: &str| def.states.is_empty() || def.states.iter().any(|d| d == s);
+        let known: Vec<&TransitionDef> =
+            def.transitions.iter().filter(|t| declared(&t.from) && declared(&t.to)).collect();
+        let mut reference: Vec<(usize, Finding)> = Vec::new();
+        for (j, t) in known.iter().enumerate() {
+            let same: Vec<usize> = (0..known.len())
+                .filter(|&i| known[i].from == t.from && known[i].event == t.event)
+                .collect();
+            if same.len() > 1 && same[1] == j {
+                reference.push((j, Finding::NonDeterministic {
+                    state: t.from.clone(),
+                    event: t.event.clone(),
+                    targets: same.iter().map(|&i| known[i].to.clone()).collect(),
+                }));
+            }
+        }
+        let reported: Vec<&Finding> = findings
+            .iter()
+            .filter(|f| matches!(f, Finding::NonDeterministic { .. }))
+            .collect();
+        prop_assert_eq!(reported, reference.iter().map(|(_, f)| f).collect::<Vec<_>>());
         match def.build() {
             Ok(m) => {
                 prop_assert!(findings.is_empty());
