@@ -738,6 +738,74 @@ mod tests {
         assert!(sla.first_response.breached); // urgent: 1 h
     }
 
+    /// Business hours Mon-Fri 09:00-17:00 Berlin, with both pauses spanning non-working
+    /// time. Created Thursday 2024-03-07 14:00 local, first response 14:30, on hold Friday
+    /// 10:00 until Monday 11:00 (over the weekend), pending Monday 15:00 until Tuesday
+    /// 10:00 (over the night), solved Tuesday 12:00.
+    /// Running working time: Thu 14:00-17:00 (3 h) + Fri 09:00-10:00 (1 h) +
+    /// Mon 11:00-15:00 (4 h) + Tue 10:00-12:00 (2 h) = 10 h.
+    /// Without the pauses: Thu 3 h + Fri 8 h + Mon 8 h + Tue 09:00-12:00 3 h = 22 h.
+    /// With the pauses but in wall-clock time: Thu 14:00-Fri 10:00 (20 h) + 4 h + 2 h = 26 h.
+    #[test]
+    fn pauses_across_a_business_hours_weekend() {
+        let b = |d, h, mi| {
+            Berlin
+                .with_ymd_and_hms(2024, 3, d, h, mi, 0)
+                .unwrap()
+                .to_utc()
+        };
+        let m = crate::ticket::machine();
+        let flow = run(
+            &m,
+            b(7, 14, 0),
+            &[
+                ("assign", b(7, 14, 30)),
+                ("hold", b(8, 10, 0)),
+                ("resume", b(11, 11, 0)),
+                ("wait_on_customer", b(11, 15, 0)),
+                ("customer_reply", b(12, 10, 0)),
+                ("solve", b(12, 12, 0)),
+            ],
+        );
+        let mut t = ticket("T-5", TicketPriority::High, b(7, 14, 0));
+        t.status = TicketStatus::Solved;
+        t.first_response_at = Some(b(7, 14, 30));
+        let cal = BusinessCalendar::weekdays(
+            Berlin,
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+        )
+        .unwrap();
+        let policy = SlaPolicy {
+            high: SlaTarget::hours(4, 16),
+            ..SlaPolicy::default()
+        };
+        let now = b(14, 12, 0);
+
+        let business = policy.clone().with_calendar(cal.clone());
+        let sla = business.evaluate(&t, &flow, now).unwrap();
+        assert_eq!(sla.first_response.elapsed(), TimeDelta::minutes(30));
+        assert_eq!(sla.resolution.elapsed(), TimeDelta::hours(10));
+        assert!(sla.resolution.achieved && !sla.resolution.breached);
+        assert_eq!(sla.resolution.remaining(), TimeDelta::hours(6));
+        // The clock stopped at the solve: checking later changes nothing.
+        assert_eq!(business.evaluate(&t, &flow, b(21, 12, 0)).unwrap(), sla);
+
+        let unpaused = SlaPolicy {
+            paused: vec![],
+            ..policy.clone()
+        }
+        .with_calendar(cal);
+        let sla = unpaused.evaluate(&t, &flow, now).unwrap();
+        assert_eq!(sla.resolution.elapsed(), TimeDelta::hours(22));
+        assert!(sla.resolution.breached);
+        assert_eq!(sla.resolution.overdue(), TimeDelta::hours(6));
+
+        let sla = policy.evaluate(&t, &flow, now).unwrap();
+        assert_eq!(sla.resolution.elapsed(), TimeDelta::hours(26));
+        assert_eq!(sla.resolution.overdue(), TimeDelta::hours(10));
+    }
+
     #[test]
     fn batch_report_groups_and_medians() {
         let m = crate::ticket::machine();
