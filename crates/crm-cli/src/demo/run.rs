@@ -220,6 +220,14 @@ fn satisfaction(
             f1(r.overall.ci_high)
         )
     };
+    // The CES mean is on a 1-7 scale: one decimal would hide its interval.
+    let f2 = |x: Option<f64>| x.map(|v| format!("{v:.2}")).unwrap_or_else(|| "-".into());
+    let ces_interval = format!(
+        "{} [{}, {}]",
+        f2(ces.overall.score),
+        f2(ces.overall.ci_low),
+        f2(ces.overall.ci_high)
+    );
     let mut charts_v = vec![
         trend_chart("NPS by month", &nps_m, "NPS")?,
         trend_chart("CSAT % by month", &csat_m, "CSAT %")?,
@@ -251,14 +259,12 @@ fn satisfaction(
     let values: Vec<f64> = nps.drivers.iter().map(|d| d.lift.unwrap_or(0.0)).collect();
     charts_v.push(Chart {
         caption:
-            "NPS drivers: lift of each tag among detractors (1 = as often as among all answers)"
+            "NPS drivers: lift of each tag = its share among detractors over its share among all answers (above 1 = over-represented among detractors)"
                 .into(),
         svg: charts::bars("NPS drivers", &labels, &[("lift", &values)], "lift")?,
     });
     let drivers = Table {
-        caption: "NPS drivers: each tag's share among detractors over its share among all answers (lift; \
-                  above 1 = over-represented), p-value of the two-sided test of the detractor rate with and \
-                  without the tag"
+        caption: "NPS drivers (two-sided test of the detractor rate with and without the tag)"
             .into(),
         columns: vec![
             "tag".into(),
@@ -295,7 +301,7 @@ fn satisfaction(
             ("NPS [95% CI]".into(), interval(&nps)),
             ("NPS answers".into(), nps.overall.n.to_string()),
             ("CSAT % [95% CI]".into(), interval(&csat)),
-            ("CES mean [95% CI]".into(), interval(&ces)),
+            ("CES mean [95% CI]".into(), ces_interval),
         ],
         charts: charts_v,
         tables: vec![drivers],

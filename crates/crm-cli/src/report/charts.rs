@@ -171,6 +171,7 @@ pub fn intervals(
         let mut chart = ChartBuilder::on(root)
             .caption(title, ("sans-serif", 18))
             .margin(10)
+            .margin_right(30)
             .x_label_area_size(40)
             .y_label_area_size(130)
             .build_cartesian_2d(x_range.0..x_range.1, 0.0..n)

@@ -87,7 +87,7 @@ section h2{margin-top:0;color:#1f3b64}
 .tile .n{font-size:12px;color:#55607a}
 .charts{display:flex;flex-wrap:wrap;gap:16px}
 figure{margin:0;border:1px solid #e1e5ec;border-radius:6px;padding:6px;background:#fff}
-figcaption{font-size:13px;color:#55607a;padding:4px}
+figcaption{font-size:13px;color:#55607a;padding:4px;max-width:600px}
 table{border-collapse:collapse;margin:10px 0;font-size:13px}
 th,td{border:1px solid #d8dde6;padding:4px 8px;text-align:right}
 th{background:#eef3fa}
