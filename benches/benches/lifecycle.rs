@@ -4,7 +4,9 @@
 //!   ticket workflow (never closing, so it never ends), run as
 //!   - `step`: the bare O(1) table lookup `Machine::step(state, event)`;
 //!   - `fire_id`: `Instance::fire_id`, which also checks guards and time order and appends
-//!     a history entry (a fresh instance per batch);
+//!     a history entry (fresh instances made before and dropped after each timed batch);
+//!   - `fire_id_with_new_and_drop`: the same with one instance at a time, created and
+//!     dropped inside the timed run;
 //!   - `fire_by_name`: `Instance::fire` with the event given by name.
 //! * `lifecycle/validate/10000_states`: validation of a seeded, valid machine of 10,000
 //!   states and 30,000 transitions (`validate`), and validation plus compilation (`build`).
@@ -186,6 +188,17 @@ fn transitions(c: &mut Criterion) {
             },
             BatchSize::SmallInput,
         )
+    });
+    group.bench_function("fire_id_with_new_and_drop", |b| {
+        b.iter(|| {
+            let mut instance = Instance::new(&machine, t0);
+            for &event in &events {
+                instance
+                    .fire_id(&machine, black_box(event), at, None)
+                    .expect("walk is legal");
+            }
+            instance.history().len()
+        })
     });
     group.bench_function("fire_by_name", |b| {
         b.iter_batched(

@@ -65,26 +65,29 @@
 //! # Performance
 //!
 //! Repeat with `cargo bench --bench lifecycle` from the workspace's `benches/` directory
-//! (criterion, single thread; the run takes about a minute). Figures of two runs on a 2-core
-//! x86-64 Linux machine shared with other builds (load average 14–15 during both, so the
-//! wall-clock figures include time spent waiting for a core); `on CPU` counts only the time
-//! the benchmark thread was running (see the benchmark's documentation):
+//! (criterion, single thread; the run takes about a minute). Medians of three runs, with
+//! their range, on a 2-core x86-64 Linux machine shared with other builds (load average
+//! 13–16 during all three, so the wall-clock figures include time spent waiting for a core);
+//! `on CPU` counts only the time the benchmark thread was running (see the benchmark's
+//! documentation):
 //!
-//! | benchmark | wall clock (two runs) | on CPU (two runs) | target |
+//! | benchmark | wall clock | on CPU | target |
 //! |---|---|---|---|
-//! | `Machine::step`, ticket workflow, 4,096-event walk | 128 / 142 M transitions/s | 369 / 365 M/s | ≥ 10 M/s: met |
-//! | `Instance::fire_id` (guards, time order, history entry) | 7.7 / 6.7 M transitions/s | 33.3 / 33.4 M/s¹ | ≥ 10 M/s: met on CPU, missed in wall clock under this load |
-//! | `Instance::fire` (event by name) | 5.4 / 4.6 M transitions/s | – | – |
-//! | `validate`, generated machine of 10,000 states and 30,000 transitions | 6.9 / 8.6 ms | 1.99 / 1.98 ms | < 10 ms: met |
-//! | `MachineDefinition::build` (validate and compile), same machine | 29.7 / 35.7 ms | – | – |
-//! | `SlaPolicy::report`, 10,000 tickets, wall-clock hours | 20.5 / 18.0 ms | – | – |
-//! | `SlaPolicy::report`, 10,000 tickets, business-hours calendar | 57.6 / 47.6 ms | – | – |
+//! | `Machine::step`, ticket workflow, 4,096-event walk | 136 M transitions/s (128–142) | 368 M/s (365–369) | ≥ 10 M/s: met |
+//! | `Instance::fire_id` (guards, time order, history entry), instance made and dropped outside the timing | 7.7 M transitions/s (6.7–7.8) | – | ≥ 10 M/s: missed in wall clock under this load |
+//! | `Instance::fire_id`, instance made and dropped inside the timing | 10.3 M transitions/s (one run) | 33.3 M/s (28.8–33.4) | ≥ 10 M/s: met on CPU, at the target in wall clock under this load |
+//! | `Instance::fire` (event by name) | 5.3 M transitions/s (4.6–5.4) | – | – |
+//! | `validate`, generated machine of 10,000 states and 30,000 transitions | 6.9 ms (5.8–8.6) | 1.99 ms (1.98–1.99) | < 10 ms: met |
+//! | `MachineDefinition::build` (validate and compile), same machine | 29.7 ms (24.4–35.7) | – | – |
+//! | `SlaPolicy::report`, 10,000 tickets, wall-clock hours | 18.0 ms (14.3–20.5) | – | – |
+//! | `SlaPolicy::report`, 10,000 tickets, business-hours calendar | 47.6 ms (38.4–57.6) | – | – |
 //!
-//! ¹ Including creating and dropping the instance. Where the time of `fire` goes: the
-//! table lookup itself is the `step` row; the rest is appending the 80-byte history entry
-//! (three reference-count increments for the shared state and event names, and growing the
-//! history buffer, whose page faults took about 30 % of a `perf` profile of this benchmark)
-//! and dropping the entries later.
+//! Where the time of `fire` goes: the table lookup itself is the `step` row; the rest is
+//! appending the 80-byte history entry (three reference-count increments for the shared
+//! state and event names, and growing the history buffer, whose page faults took about 30 %
+//! of a `perf` profile of the first `fire_id` row, which keeps a batch of 4,096-entry
+//! instances alive at once) and dropping the entries later. Looking an event up by name
+//! costs the rest of the `fire` row.
 
 pub mod churn;
 pub mod customer;
