@@ -32,6 +32,9 @@ fn assert_recovered(truth: &[f64], mle: &MleFit) {
     assert!(mle.report.converged);
 }
 
+/// A named subset of a cohort, chosen by the customer's calibration history.
+type HistoryGroup = (&'static str, fn(&CustomerHistory) -> bool);
+
 /// Mean of predictions against mean of simulated outcomes, within 4 standard errors of
 /// the Monte-Carlo mean; checked on the whole cohort and on `x = 0` / `x > 0` separately
 /// (the law of total expectation holds within any group defined by the history).
@@ -41,7 +44,7 @@ fn assert_agrees(
     outcome: impl Fn(&crm_lifecycle::churn::simulate::SimulatedCustomer) -> f64,
     what: &str,
 ) {
-    let groups: [(&str, fn(&CustomerHistory) -> bool); 3] = [
+    let groups: [HistoryGroup; 3] = [
         ("all", |_| true),
         ("x = 0", |h| h.x == 0),
         ("x > 0", |h| h.x > 0),
