@@ -52,6 +52,20 @@ def machine():
     return f"{cores} cores ({model}), {mem} memory, {platform.system()} {platform.release()}"
 
 
+def provenance(rows):
+    """When each side of a section was timed, on which commit, and the load average then."""
+    first, seen = {}, {}
+    for r in rows:
+        if "tool" in r and r.get("tool") != "both":
+            first.setdefault(r["tool"], r)
+            seen[r["tool"]] = r
+    span = lambda t: (first[t].get("at", "?") if first[t].get("at") == seen[t].get("at") else
+                      f"{first[t].get('at', '?')} to {seen[t].get('at', '?')}")
+    parts = [f"{tool} {span(tool)} on commit `{r.get('commit', 'unknown')}` "
+             f"(load average {r.get('load', '?')})" for tool, r in seen.items()]
+    return "Timed: " + "; ".join(parts) + "." if parts else ""
+
+
 def by_tool(rows, task=None):
     return {r["tool"]: r for r in rows if task is None or r["task"] == task}
 
@@ -79,13 +93,15 @@ def verdict(ok, text):
 
 def main():
     results, versions_path, out, command = sys.argv[1:5]
+    head = sys.argv[5] if len(sys.argv) > 5 else "unknown"
     versions = {}
     if os.path.exists(versions_path):
         with open(versions_path) as f:
             versions = json.load(f)
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     L = ["# Benchmark results", "",
-         f"- Written: {now} by `{command}` (from the repository root).",
+         f"- Written: {now} at commit `{head}`. The command that repeats every measurement, "
+         f"from the repository root: `{command}`.",
          f"- Machine: {machine()}; load average when written: "
          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}.",
          "- Peers: " + ", ".join(f"{k} {v}" for k, v in versions.items()) + ".",
@@ -104,11 +120,10 @@ def main():
     L += ["## Same results", ""]
     if check:
         c = check[-1]
-        data = os.path.dirname(os.path.abspath(results)) + "/"
-        for k in ("rfm", "abc"):
-            c[k] = c[k].replace(data, "benches/compare/data/")
-        L += [f"On 50,000 transactions of 5,000 customers ({c['at']}), every tool's full table "
-              "was compared row by row (`benches/compare/check_equal.py`):", "",
+        L += [f"On 50,000 transactions of 5,000 customers ({c['at']}, commit "
+              f"`{c.get('commit', 'unknown')}`), every tool's full table was compared row by row "
+              "(`benches/compare/check_equal.py`; the files are in "
+              "`benches/compare/data/check/`):", "",
               f"- RFM (`crm rfm` CLI, the in-memory Rust API, DuckDB, Polars, pandas): {c['rfm']}",
               f"- ABC (the Rust API, DuckDB, Polars): {c['abc']}", ""]
     else:
@@ -120,13 +135,13 @@ def main():
         compute = by_tool(rfm, "rfm")
         job = by_tool(rfm, "rfm-job")
         rows = compute.get("crm", {}).get("rows")
-        L += [f"{rows:,} transactions of {compute['crm']['fingerprint'][0]:,} customers "
-              f"({rfm[0]['at']}). Fingerprint: customers, sum of R, F and M scores, "
+        L += [f"{rows:,} transactions of {compute['crm']['fingerprint'][0]:,} customers. "
+              "Fingerprint: customers, sum of R, F and M scores, "
               "total monetary, Champions.", "", "### Compute only", ""] if rows else []
         comparison(L, compute)
         L += ["", "### Whole job: CSV file in, CSV file out", ""]
         comparison(L, job, note_fp=False)
-        L.append("")
+        L += ["", provenance(rfm), ""]
         for name, rows_ in [("compute only", compute), ("whole job", job)]:
             peers = [rows_[t]["median_s"] for t in ("duckdb", "polars") if t in rows_]
             if "crm" in rows_ and peers:
@@ -140,10 +155,10 @@ def main():
     L += ["## ABC classes", ""]
     if abc:
         L += [f"Net revenue per customer of the same transactions, classes by cumulative "
-              f"value share 80 % / 95 % ({abc[0]['at']}). The project's time includes its "
+              f"value share 80 % / 95 %. The project's time includes its "
               "RFM pass (how it aggregates per customer). Fingerprint: customers, A, B, C.", ""]
         comparison(L, by_tool(abc))
-        L.append("")
+        L += ["", provenance(abc), ""]
     else:
         L += ["Not measured.", ""]
 
@@ -151,11 +166,11 @@ def main():
     L += ["## NPS over a column of scores", ""]
     if nps:
         t = by_tool(nps)
-        L += [f"{t['crm']['rows']:,} scores, one byte each, in memory ({nps[0]['at']}); the "
+        L += [f"{t['crm']['rows']:,} scores, one byte each, in memory; the "
               f"project on {t['crm'].get('threads')} threads. Fingerprint: detractors, "
               "passives, promoters.", ""]
         comparison(L, t)
-        L.append("")
+        L += ["", provenance(nps), ""]
         if "polars" in t:
             ratio = t["polars"]["median_s"] / t["crm"]["median_s"]
             targets.append(verdict(ratio >= 1, f"NPS: {ratio:.2f}x the speed of Polars "
@@ -181,6 +196,9 @@ def main():
         palive = []
         for (inp, task), t in keys.items():
             c, l = t.get("crm"), t.get("lifetimes")
+            cnote = c.get("not_measured") if c else None
+            if cnote:
+                c = None
             cm = c.get("median_s") if c else None
             lm = l.get("median_s") if l else None
             speed = f"{lm / cm:.1f}x" if cm and lm else "-"
@@ -197,18 +215,18 @@ def main():
             fmt = lambda p: ", ".join(f"{k} = {v:.6g}" for k, v in p.items()) if p else "not measured"
             lnote = (l.get("not_measured") if l and "not_measured" in l else None)
             L.append(f"| {inp} ({(c or l or {}).get('customers', '?'):,} customers) | {names.get(task, task)} | "
-                     f"{secs(cm)} | {lnote or secs(lm)} | {speed} | {fmt(pc)} | {fmt(pl_)} | {diff} |")
+                     f"{cnote or secs(cm)} | {lnote or secs(lm)} | {speed} | {fmt(pc)} | {fmt(pl_)} | {diff} |")
             if cm and (lm or stopped) and task in ("churn-bgnbd", "churn-pareto"):
                 need = 20 if task == "churn-bgnbd" else 10
                 if lm:
-                    targets.append(verdict(lm / cm >= need, f"{names[task]} on {inp}: "
+                    targets.append(verdict(lm / cm >= need, f"{names[task]} fit on {inp}: "
                                            f"{lm / cm:.1f}x faster than lifetimes (target >= {need}x)"))
                 elif stopped / cm >= need:
-                    targets.append(verdict(True, f"{names[task]} on {inp}: more than "
+                    targets.append(verdict(True, f"{names[task]} fit on {inp}: more than "
                                            f"{stopped / cm:.0f}x faster than lifetimes, which was "
                                            f"stopped after {stopped} s (target >= {need}x)"))
                 else:
-                    targets.append(f"**NOT SHOWN**: {names[task]} on {inp}: lifetimes was stopped "
+                    targets.append(f"**NOT SHOWN**: {names[task]} fit on {inp}: lifetimes was stopped "
                                    f"after {stopped} s, only {stopped / cm:.1f}x the project's time "
                                    f"(target >= {need}x)")
             for side in (c, l):
@@ -235,8 +253,10 @@ def main():
                     targets.append(verdict(n / m >= 1e7, f"P(alive) ({names.get(task, task)}, {inp}): "
                                            f"{n / m / 1e6:.1f} M customers/s (target >= 10 M/s)"))
             L.append("")
-        L.append(f"Ran {churn[0]['at']} to {churn[-1]['at']}.")
-        L.append("")
+        L += [provenance([r for r in churn if r.get("input") == "cdnow"]).replace(
+                  "Timed:", "Timed on cdnow:"),
+              provenance([r for r in churn if r.get("input") == "simulated"]).replace(
+                  "Timed:", "Timed on the simulated customers:"), ""]
     else:
         L += ["Not measured.", ""]
 
@@ -245,9 +265,9 @@ def main():
     t = by_tool([r for r in imp if r["task"] == "import"])
     if "crm" in t and "sqlite3" in t:
         c, s = t["crm"], t["sqlite3"]
-        chk = next((r for r in imp if r["task"] == "import-check"), None)
+        chk = next((r for r in reversed(imp) if r["task"] == "import-check"), None)
         L += [f"1,000,000 seeded transactions of 10,000 customers, every field filled, into a new "
-              f"SQLite file that already holds the schema and the customers ({imp[0]['at']}); "
+              f"SQLite file that already holds the schema and the customers; "
               "interleaved rounds. *This project*: `cargo run --release -p crm-storage-sql "
               "--example import_speed -- import DB` (rows built in memory, then `append_batch` "
               "in batches of 100,000 through the store: typed rows, foreign keys on, one "
@@ -266,6 +286,7 @@ def main():
             L += [f"Rows and total amount afterwards: project `{chk['crm']}`, sqlite3 "
                   f"`{chk['sqlite3']}`" + (" (same)." if chk["crm"] == chk["sqlite3"] else
                                            " (DIFFER)."), ""]
+        L += [provenance([c, s]), ""]
         if c.get("inner_median_s"):
             ratio = c["inner_median_s"] / s["median_s"]
             targets.append(verdict(ratio <= 2, f"SQLite import: {ratio:.2f}x the time of "
@@ -284,11 +305,14 @@ def main():
               "resident memory with the input loaded.", "",
               "| computation | transactions | customers | median | per million transactions | "
               "input in memory | added memory |", "|---|---:|---:|---:|---:|---:|---:|"]
+        latest = {}
         for r in scale:
+            latest[(r["task"], r["rows"])] = r
+        for r in sorted(latest.values(), key=lambda r: (r["rows"], r["task"])):
             L.append(f"| {r['task']} | {r['rows']:,} | {r.get('customers', 0):,} | "
                      f"{secs(r['median_s'])} | {secs(r['median_s'] / r['rows'] * 1e6)} | "
                      f"{mib(r.get('input_rss_kib'))} | {mib(r.get('compute_added_kib'))} |")
-        L += ["", f"Ran {scale[0]['at']}.", ""]
+        L += ["", provenance(scale), ""]
     else:
         L += ["Not measured.", ""]
 

@@ -4,9 +4,13 @@
 #   benches/compare/run.sh            # everything, then benches/RESULTS.md
 #   benches/compare/run.sh --quick    # small sizes, a few minutes: checks the whole pipeline
 #   STAGES="rfm nps report" benches/compare/run.sh
+#   TOOLS="crm" STAGES="rfm report" benches/compare/run.sh   # re-time one side only
 #
 # Stages (in this order): setup check rfm abc nps churn scale import churn-sim report
 # (churn: the CDNOW cohort; churn-sim: the simulated customers).
+# TOOLS (default: crm duckdb polars pandas lifetimes sqlite3) limits the timed sides; with it
+# set, earlier results of the other sides are kept (every result records when it ran and on
+# which commit) and the report takes the latest result of each side.
 # Sizes and repetitions can be changed with the variables below (QUICK=1 is --quick).
 # Needs: cargo, python3 with venv and pip (PyPI reachable), /usr/bin/time, and the sqlite3
 # shell (installed with apt-get when missing and run as root).
@@ -30,7 +34,8 @@ for arg in "$@"; do
     esac
 done
 
-STAGES_SET=${STAGES:+1}
+TOOLS_SET=${TOOLS:+1}
+TOOLS=${TOOLS:-"crm duckdb polars pandas lifetimes sqlite3"}
 STAGES=${STAGES:-"setup check rfm abc nps churn scale import churn-sim report"}
 if [[ ${QUICK:-0} == 1 ]]; then
     QFLAG=" --quick"; RUNS=${RUNS:-3}; SLOW_RUNS=${SLOW_RUNS:-1}
@@ -45,16 +50,26 @@ else
     NPS_ROWS=${NPS_ROWS:-100000000}; SIM_CUSTOMERS=${SIM_CUSTOMERS:-1000000}
     SCALE_ROWS=${SCALE_ROWS:-"100000 1000000 10000000"}
 fi
-# The slowest peer fits get a time limit per stage; a fit past it is reported as not measured.
+# Every fit gets a time limit (one process: loading, the fits and P(alive)); a side past it is
+# reported as "did not finish within N s". lifetimes does not compress customers with equal
+# histories, so on the simulated customers it gets one run and a longer limit.
 PEER_TIMEOUT=${PEER_TIMEOUT:-600}
+SIM_PEER_TIMEOUT=${SIM_PEER_TIMEOUT:-1200}
+CRM_TIMEOUT=${CRM_TIMEOUT:-1200}
 IMPORT_RUNS=${IMPORT_RUNS:-$SLOW_RUNS}  # rounds of the import comparison
 
 mkdir -p "$DATA" "$RESULTS"
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 has_stage() { [[ " $STAGES " == *" $1 "* ]]; }
+want() { [[ " $TOOLS " == *" $1 "* ]]; }
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [[ $COMMIT != unknown ]] && [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no -- crates benches Cargo.toml Cargo.lock 2>/dev/null) ]]; then
+    COMMIT="$COMMIT+uncommitted"
+fi
 # Appends one JSON line to a stage's result file, stamped with the time of the run.
-record() { "$PY" -c 'import json,sys,datetime; d=json.loads(sys.argv[1]); d["at"]=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"); print(json.dumps(d))' "$1" >>"$RESULTS/$2.jsonl"; }
-fresh() { : >"$RESULTS/$1.jsonl"; }
+record() { "$PY" -c 'import json,sys,os,datetime; d=json.loads(sys.argv[1]); d["at"]=datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"); d["commit"]=sys.argv[2]; d["load"]=" ".join(f"{x:.1f}" for x in os.getloadavg()); print(json.dumps(d))' "$1" "$COMMIT" >>"$RESULTS/$2.jsonl"; }
+# A full run starts a stage's results afresh; a run of some sides (TOOLS) adds to them.
+fresh() { [[ -n $TOOLS_SET ]] || : >"$RESULTS/$1.jsonl"; }
 
 setup() {
     if [[ ! -x $PY ]] || ! "$PY" -c 'import duckdb, polars, pandas, numpy, pyarrow, lifetimes' 2>/dev/null; then
@@ -101,14 +116,15 @@ check() {
     # bench-compute names the score columns r,f,m: align them.
     sed -i '1s/.*/customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment/' "$dir/rfm-rust.csv"
     local cols=customer_id,recency_days,frequency,monetary,r_score,f_score,m_score,segment
-    "$PY" "$HERE/check_equal.py" $cols "$dir/rfm-crm.csv" "$dir/rfm-rust.csv" \
-        "$dir/rfm-duckdb.csv" "$dir/rfm-polars.csv" "$dir/rfm-pandas.csv" | tee "$dir/rfm.txt" >&2
+    # File names relative to the check folder: the report must not name machine paths.
+    (cd "$dir" && "$PY" "$HERE/check_equal.py" $cols rfm-crm.csv rfm-rust.csv \
+        rfm-duckdb.csv rfm-polars.csv rfm-pandas.csv) | tee "$dir/rfm.txt" >&2
     "$BIN/bench-compute" abc "$tx" --runs 1 --dump "$dir/abc-rust.csv" >/dev/null
     for tool in duckdb polars; do
         "$PY" "$HERE/peers.py" abc "$tool" "$tx" 1 --dump "$dir/abc-$tool.csv" >/dev/null
     done
-    "$PY" "$HERE/check_equal.py" customer_id,value,class "$dir/abc-rust.csv" \
-        "$dir/abc-duckdb.csv" "$dir/abc-polars.csv" | tee "$dir/abc.txt" >&2
+    (cd "$dir" && "$PY" "$HERE/check_equal.py" customer_id,value,class abc-rust.csv \
+        abc-duckdb.csv abc-polars.csv) | tee "$dir/abc.txt" >&2
     record "{\"task\": \"check\", \"rfm\": \"$(cat "$dir/rfm.txt")\", \"abc\": \"$(cat "$dir/abc.txt")\"}" check
 }
 
@@ -117,16 +133,22 @@ rfm_stage() {
     local tx=$DATA/tx-$RFM_ROWS.csv out=$DATA/out
     mkdir -p "$out"
     gen_tx "$RFM_ROWS" "$RFM_CUSTOMERS" "$tx"
-    log "RFM compute only: project"
-    record "$("$BIN/bench-compute" rfm "$tx" --runs "$RUNS" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); d["tool"]="crm"; print(json.dumps(d))')" rfm
+    if want crm; then
+        log "RFM compute only: project"
+        record "$("$BIN/bench-compute" rfm "$tx" --runs "$RUNS" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); d["tool"]="crm"; print(json.dumps(d))')" rfm
+    fi
     for tool in duckdb polars pandas; do
+        want $tool || continue
         log "RFM compute only: $tool"
         local n=$RUNS; [[ $tool == pandas ]] && n=$SLOW_RUNS
         record "$("$PY" "$HERE/peers.py" rfm "$tool" "$tx" "$n")" rfm
     done
-    log "RFM whole job (CSV to CSV): project"
-    record "$("$PY" "$HERE/timejob.py" rfm-job crm "$SLOW_RUNS" -- "$BIN/crm" rfm --transactions "$tx" --output "$out/rfm-crm.csv")" rfm
+    if want crm; then
+        log "RFM whole job (CSV to CSV): project"
+        record "$("$PY" "$HERE/timejob.py" rfm-job crm "$SLOW_RUNS" -- "$BIN/crm" rfm --transactions "$tx" --output "$out/rfm-crm.csv")" rfm
+    fi
     for tool in duckdb polars pandas; do
+        want $tool || continue
         log "RFM whole job (CSV to CSV): $tool"
         record "$("$PY" "$HERE/timejob.py" rfm-job "$tool" "$SLOW_RUNS" -- "$PY" "$HERE/peers.py" rfm-job "$tool" "$tx" "$out/rfm-$tool.csv")" rfm
     done
@@ -136,9 +158,12 @@ abc_stage() {
     fresh abc
     local tx=$DATA/tx-$RFM_ROWS.csv
     gen_tx "$RFM_ROWS" "$RFM_CUSTOMERS" "$tx"
-    log "ABC compute only: project"
-    record "$("$BIN/bench-compute" abc "$tx" --runs "$RUNS" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); d["tool"]="crm"; print(json.dumps(d))')" abc
+    if want crm; then
+        log "ABC compute only: project"
+        record "$("$BIN/bench-compute" abc "$tx" --runs "$RUNS" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); d["tool"]="crm"; print(json.dumps(d))')" abc
+    fi
     for tool in duckdb polars; do
+        want $tool || continue
         log "ABC compute only: $tool"
         record "$("$PY" "$HERE/peers.py" abc "$tool" "$tx" "$RUNS")" abc
     done
@@ -148,9 +173,12 @@ nps_stage() {
     fresh nps
     local scores=$DATA/scores-$NPS_ROWS.u8
     [[ -s $scores ]] || { log "generating $NPS_ROWS scores"; "$BIN/bench-gen" scores --rows "$NPS_ROWS" --out "$scores"; }
-    log "NPS compute only: project"
-    record "$("$BIN/bench-compute" nps "$scores" --runs 9 --threads 2 | "$PY" -c 'import json,sys; d=json.load(sys.stdin); d["tool"]="crm"; print(json.dumps(d))')" nps
+    if want crm; then
+        log "NPS compute only: project"
+        record "$("$BIN/bench-compute" nps "$scores" --runs 9 --threads 2 | "$PY" -c 'import json,sys; d=json.load(sys.stdin); d["tool"]="crm"; print(json.dumps(d))')" nps
+    fi
     for tool in duckdb polars; do
+        want $tool || continue
         log "NPS compute only: $tool"
         record "$("$PY" "$HERE/peers.py" nps "$tool" "$scores" 9)" nps
     done
@@ -167,18 +195,31 @@ churn_stage() {
         [[ -s $file ]] || { log "simulating $SIM_CUSTOMERS customers"; "$BIN/bench-gen" cohort --customers "$SIM_CUSTOMERS" --out "$file"; }
     fi
     fresh "churn-$name"
+    local limit=$PEER_TIMEOUT line
+    [[ $name == simulated ]] && limit=$SIM_PEER_TIMEOUT
     for model in bgnbd gamma pareto; do
-        # Fits are slow on both sides: SLOW_RUNS, and one run of Pareto/NBD on the big cohort.
-        local n=$SLOW_RUNS
+        # Fits are slow on both sides: SLOW_RUNS; one run of Pareto/NBD on the big cohort, and
+        # one run of the lifetimes BG/NBD and Pareto/NBD fits there.
+        local n=$SLOW_RUNS ln
         [[ $model == gamma ]] && n=$RUNS
         [[ $name == simulated && $model == pareto ]] && n=1
-        log "churn $model on $name: project"
-        record "$("$BIN/bench-compute" churn "$model" "$file" --runs "$n" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); d["tool"]="crm"; d["input"]=sys.argv[1]; print(json.dumps(d))' "$name")" "churn-$name"
-        log "churn $model on $name: lifetimes"
-        if line=$(timeout "$PEER_TIMEOUT" "$PY" "$HERE/peers.py" churn "$model" "$file" "$n"); then
-            record "$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); d["input"]=sys.argv[2]; print(json.dumps(d))' "$line" "$name")" "churn-$name"
-        else
-            record "{\"task\": \"churn-$model\", \"tool\": \"lifetimes\", \"input\": \"$name\", \"not_measured\": \"stopped after $PEER_TIMEOUT s\", \"timeout_s\": $PEER_TIMEOUT}" "churn-$name"
+        ln=$n
+        [[ $name == simulated && $model != gamma ]] && ln=1
+        if want crm; then
+            log "churn $model on $name: project"
+            if line=$(timeout "$CRM_TIMEOUT" "$BIN/bench-compute" churn "$model" "$file" --runs "$n"); then
+                record "$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); d["tool"]="crm"; d["input"]=sys.argv[2]; print(json.dumps(d))' "$line" "$name")" "churn-$name"
+            else
+                record "{\"task\": \"churn-$model\", \"tool\": \"crm\", \"input\": \"$name\", \"not_measured\": \"did not finish within $CRM_TIMEOUT s\", \"timeout_s\": $CRM_TIMEOUT}" "churn-$name"
+            fi
+        fi
+        if want lifetimes; then
+            log "churn $model on $name: lifetimes ($ln runs, limit $limit s)"
+            if line=$(timeout "$limit" "$PY" "$HERE/peers.py" churn "$model" "$file" "$ln"); then
+                record "$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); d["input"]=sys.argv[2]; print(json.dumps(d))' "$line" "$name")" "churn-$name"
+            else
+                record "{\"task\": \"churn-$model\", \"tool\": \"lifetimes\", \"input\": \"$name\", \"not_measured\": \"did not finish within $limit s\", \"timeout_s\": $limit}" "churn-$name"
+            fi
         fi
     done
 }
@@ -191,27 +232,35 @@ import_stage() {
     mkdir -p "$db"
     [[ -s $db/transactions.csv ]] || { log "exporting the import rows"; "$ex" export "$db"; }
     # Interleaved rounds, one run of each side per round.
+    rm -f "$db/crm.jsonl" "$db/shell.jsonl"
     for _ in $(seq "$IMPORT_RUNS"); do
-        log "bulk import: project (append_batch into a new database)"
-        "$PY" "$HERE/timejob.py" import crm 1 --inner 'in ([0-9.]+) s' -- \
-            bash -c "rm -f '$db/crm.db' '$db/crm.db-wal' '$db/crm.db-shm' && '$ex' import '$db/crm.db'" >>"$db/crm.jsonl"
-        log "bulk import: sqlite3 .import"
-        "$PY" "$HERE/timejob.py" import sqlite3 1 -- \
-            bash -c "rm -f '$db/shell.db' '$db/shell.db-wal' '$db/shell.db-shm' && cp '$db/base.db' '$db/shell.db' && sqlite3 '$db/shell.db' '.import --csv $db/transactions.csv transactions' 'SELECT count(*) FROM transactions;'" >>"$db/shell.jsonl"
+        if want crm; then
+            log "bulk import: project (append_batch into a new database)"
+            (cd "$db" && "$PY" "$HERE/timejob.py" import crm 1 --inner 'in ([0-9.]+) s' -- \
+                bash -c "rm -f crm.db crm.db-wal crm.db-shm && '$ex' import crm.db") >>"$db/crm.jsonl"
+        fi
+        if want sqlite3; then
+            log "bulk import: sqlite3 .import"
+            (cd "$db" && "$PY" "$HERE/timejob.py" import sqlite3 1 -- \
+                bash -c "rm -f shell.db shell.db-wal shell.db-shm && cp base.db shell.db && sqlite3 shell.db '.import --csv transactions.csv transactions' 'SELECT count(*) FROM transactions;'") >>"$db/shell.jsonl"
+        fi
     done
     for side in crm shell; do
-        record "$("$PY" "$HERE/timejob.py" merge <"$db/$side.jsonl")" import
+        if [[ -s $db/$side.jsonl ]]; then
+            record "$("$PY" "$HERE/timejob.py" merge <"$db/$side.jsonl")" import
+        fi
         rm -f "$db/$side.jsonl"
     done
     # Both databases hold the same rows.
-    local a b
-    a=$(sqlite3 "$db/crm.db" "SELECT count(*), sum(CAST(amount AS REAL)) FROM transactions;")
-    b=$(sqlite3 "$db/shell.db" "SELECT count(*), sum(CAST(amount AS REAL)) FROM transactions;")
+    local a=- b=-
+    [[ -s $db/crm.db ]] && a=$(sqlite3 "$db/crm.db" "SELECT count(*), sum(CAST(amount AS REAL)) FROM transactions;")
+    [[ -s $db/shell.db ]] && b=$(sqlite3 "$db/shell.db" "SELECT count(*), sum(CAST(amount AS REAL)) FROM transactions;")
     record "{\"task\": \"import-check\", \"tool\": \"both\", \"crm\": \"$a\", \"sqlite3\": \"$b\"}" import
 }
 
 scale_stage() {
     fresh scale
+    want crm || return 0
     for rows in $SCALE_ROWS; do
         log "scaling: RFM at $rows transactions"
         record "$("$BIN/bench-compute" scale-rfm --rows "$rows" --customers $((rows / 10)) --runs "$SLOW_RUNS" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); d["tool"]="crm"; print(json.dumps(d))')" scale
@@ -224,7 +273,8 @@ scale_stage() {
 
 report() {
     "$PY" "$HERE/report.py" "$RESULTS" "$DATA/versions.json" "$ROOT/benches/RESULTS.md" \
-        "${STAGES_SET:+STAGES=\"$STAGES\" }RUNS=$RUNS SLOW_RUNS=$SLOW_RUNS IMPORT_RUNS=$IMPORT_RUNS PEER_TIMEOUT=$PEER_TIMEOUT benches/compare/run.sh$QFLAG"
+        "RUNS=$RUNS SLOW_RUNS=$SLOW_RUNS IMPORT_RUNS=$IMPORT_RUNS PEER_TIMEOUT=$PEER_TIMEOUT SIM_PEER_TIMEOUT=$SIM_PEER_TIMEOUT CRM_TIMEOUT=$CRM_TIMEOUT benches/compare/run.sh$QFLAG" \
+        "$COMMIT"
     log "wrote benches/RESULTS.md"
 }
 
