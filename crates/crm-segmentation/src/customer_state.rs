@@ -1,19 +1,20 @@
 //! The per-customer running state of an RFM pass, in an open-addressing table built for
-//! bulk updates: rows are applied in batches, and every row's slot, then every row's entry,
-//! is loaded before any row is applied, so the cache misses of a batch overlap instead of
-//! waiting one after another.
+//! bulk updates: rows are applied in batches, and every row's slot is loaded before any row
+//! is applied, so the cache misses of a batch overlap instead of waiting one after another.
 
 use std::hash::{BuildHasher, Hash};
+use std::num::NonZeroU64;
 
 use rustc_hash::FxBuildHasher;
 
 /// Running state of one customer: exact total as a scaled integer, count, first and last
-/// purchase day (days from the common era). 32 bytes.
+/// purchase day (days from the common era). 32 bytes; the count is never zero, which lets
+/// an empty table slot cost no extra byte.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Acc {
     sum_lo: u64,
     sum_hi: i64,
-    pub(crate) count: u64,
+    count: NonZeroU64,
     pub(crate) first: i32,
     pub(crate) last: i32,
 }
@@ -24,12 +25,18 @@ impl Acc {
         let mut a = Acc {
             sum_lo: 0,
             sum_hi: 0,
-            count: 1,
+            count: NonZeroU64::MIN,
             first: day,
             last: day,
         };
         a.set_sum(minor);
         a
+    }
+
+    /// The number of purchases (at least one).
+    #[inline]
+    pub(crate) fn count(&self) -> u64 {
+        self.count.get()
     }
 
     #[inline]
@@ -47,8 +54,9 @@ impl Acc {
     #[inline]
     pub(crate) fn add(&mut self, day: i32, minor: i128) -> Option<()> {
         let s = self.sum().checked_add(minor)?;
+        let count = self.count.checked_add(1)?;
         self.set_sum(s);
-        self.count += 1;
+        self.count = count;
         self.first = self.first.min(day);
         self.last = self.last.max(day);
         Some(())
@@ -58,8 +66,9 @@ impl Acc {
     #[inline]
     pub(crate) fn absorb(&mut self, other: &Acc) -> Option<()> {
         let s = self.sum().checked_add(other.sum())?;
+        let count = self.count.checked_add(other.count.get())?;
         self.set_sum(s);
-        self.count += other.count;
+        self.count = count;
         self.first = self.first.min(other.first);
         self.last = self.last.max(other.last);
         Some(())
@@ -72,92 +81,74 @@ pub(crate) fn hash_key<K: Hash + ?Sized>(key: &K) -> u64 {
     FxBuildHasher.hash_one(key)
 }
 
-/// Open addressing with linear probing over a compact slot array (at most half full), each
-/// slot holding 32 bits of the key's hash and the index of the customer's entry in a dense
-/// vector. The slots of a million customers take 16 MB, the entries 40 bytes each.
+/// Open addressing with linear probing, at most half full, each slot holding the key and
+/// its running state in place: applying a purchase touches one place in memory (for `u64`
+/// keys a 40-byte slot, 80 bytes per customer with the empty slots).
 #[derive(Debug, Clone)]
 pub(crate) struct CustomerStates<K> {
-    /// `0` = empty, else `(hash >> 32) << 32 | (index + 1)`.
-    slots: Vec<u64>,
+    slots: Vec<Option<(K, Acc)>>,
     mask: usize,
-    entries: Vec<(K, Acc)>,
+    len: usize,
 }
 
 impl<K: Hash + Eq> Default for CustomerStates<K> {
     fn default() -> Self {
-        Self {
-            slots: vec![0; 1 << 10],
-            mask: (1 << 10) - 1,
-            entries: Vec::new(),
-        }
+        Self::with_slots(1 << 10)
     }
 }
 
-const TAG: u64 = 0xFFFF_FFFF_0000_0000;
-
 impl<K: Hash + Eq> CustomerStates<K> {
+    fn with_slots(slots: usize) -> Self {
+        let mut v = Vec::new();
+        v.resize_with(slots, || None);
+        Self {
+            slots: v,
+            mask: slots - 1,
+            len: 0,
+        }
+    }
+
     pub(crate) fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     /// Makes room for `more` customers without growing.
     pub(crate) fn reserve(&mut self, more: usize) {
-        self.entries.reserve(more);
-        let need = (self.entries.len() + more).saturating_mul(2);
+        let need = (self.len + more).saturating_mul(2);
         if need > self.slots.len() {
             self.rebuild(need.next_power_of_two());
         }
     }
 
     fn rebuild(&mut self, slots: usize) {
-        self.slots = vec![0; slots];
-        self.mask = slots - 1;
-        for (index, (key, _)) in self.entries.iter().enumerate() {
-            let h = hash_key(key);
-            let mut i = h as usize & self.mask;
-            while self.slots[i] != 0 {
+        let old = std::mem::replace(self, Self::with_slots(slots));
+        for (key, acc) in old.slots.into_iter().flatten() {
+            let mut i = hash_key(&key) as usize & self.mask;
+            while self.slots[i].is_some() {
                 i = (i + 1) & self.mask;
             }
-            self.slots[i] = (h & TAG) | (index as u64 + 1);
+            self.slots[i] = Some((key, acc));
         }
+        self.len = old.len;
     }
 
-    /// Loads the home slot of hash `h` (so that a later probe finds it in cache).
+    /// Loads the home slot of hash `h`, so that a later probe finds it in cache.
     #[inline]
-    pub(crate) fn touch_slot(&self, h: u64) -> u64 {
-        self.slots[h as usize & self.mask]
+    pub(crate) fn touch(&self, h: u64) -> i32 {
+        let slot = &self.slots[h as usize & self.mask];
+        slot.as_ref().map_or(0, |(_, a)| a.first ^ a.last)
     }
 
-    /// Loads the entry the home slot of `h` points to, if its tag matches; both ends of it,
-    /// since an entry may straddle two cache lines.
-    #[inline]
-    pub(crate) fn touch_entry(&self, h: u64) -> usize {
-        let s = self.slots[h as usize & self.mask];
-        if s != 0 && (s & TAG) == (h & TAG) {
-            let index = (s as u32 as usize).wrapping_sub(1);
-            if let Some((_, acc)) = self.entries.get(index) {
-                return acc.last as usize ^ acc.count as usize;
-            }
-        }
-        0
-    }
-
-    /// The entry index of `key`, or the empty slot where it belongs.
+    /// The slot of `key`: `Ok` if present, else `Err` with the empty slot where it belongs.
     #[inline]
     fn probe(&self, h: u64, key: &K) -> Result<usize, usize> {
         let mut i = h as usize & self.mask;
         loop {
-            let s = self.slots[i];
-            if s == 0 {
-                return Err(i);
+            match &self.slots[i] {
+                None => return Err(i),
+                Some((k, _)) if k == key => return Ok(i),
+                Some(_) => i = (i + 1) & self.mask,
             }
-            if (s & TAG) == (h & TAG) {
-                let index = (s as u32 as usize) - 1;
-                if self.entries[index].0 == *key {
-                    return Ok(index);
-                }
-            }
-            i = (i + 1) & self.mask;
         }
     }
 
@@ -168,9 +159,12 @@ impl<K: Hash + Eq> CustomerStates<K> {
         K: Clone,
     {
         match self.probe(h, key) {
-            Ok(index) => self.entries[index].1.add(day, minor),
+            Ok(i) => match &mut self.slots[i] {
+                Some((_, acc)) => acc.add(day, minor),
+                None => None,
+            },
             Err(slot) => {
-                self.insert_at(slot, h, key.clone(), Acc::new(day, minor));
+                self.insert_at(slot, key.clone(), Acc::new(day, minor));
                 Some(())
             }
         }
@@ -180,34 +174,41 @@ impl<K: Hash + Eq> CustomerStates<K> {
     pub(crate) fn absorb(&mut self, key: K, acc: Acc) -> Option<()> {
         let h = hash_key(&key);
         match self.probe(h, &key) {
-            Ok(index) => self.entries[index].1.absorb(&acc),
+            Ok(i) => match &mut self.slots[i] {
+                Some((_, a)) => a.absorb(&acc),
+                None => None,
+            },
             Err(slot) => {
-                self.insert_at(slot, h, key, acc);
+                self.insert_at(slot, key, acc);
                 Some(())
             }
         }
     }
 
-    fn insert_at(&mut self, slot: usize, h: u64, key: K, acc: Acc) {
-        let index = self.entries.len();
-        self.entries.push((key, acc));
-        if (index + 1) * 2 > self.slots.len() {
+    fn insert_at(&mut self, slot: usize, key: K, acc: Acc) {
+        self.slots[slot] = Some((key, acc));
+        self.len += 1;
+        if self.len * 2 > self.slots.len() {
             self.rebuild(self.slots.len() * 2);
-        } else {
-            self.slots[slot] = (h & TAG) | (index as u64 + 1);
         }
     }
 
     pub(crate) fn values(&self) -> impl Iterator<Item = &Acc> {
-        self.entries.iter().map(|(_, a)| a)
+        self.slots.iter().flatten().map(|(_, a)| a)
     }
 
     pub(crate) fn values_mut(&mut self) -> impl Iterator<Item = &mut Acc> {
-        self.entries.iter_mut().map(|(_, a)| a)
+        self.slots.iter_mut().flatten().map(|(_, a)| a)
     }
 
-    pub(crate) fn into_entries(self) -> Vec<(K, Acc)> {
-        self.entries
+    /// Every customer and its state, in table order.
+    pub(crate) fn into_entries(self) -> impl Iterator<Item = (K, Acc)> {
+        self.slots.into_iter().flatten()
+    }
+
+    /// Appends every customer and its state to `out`, in table order.
+    pub(crate) fn drain_into(self, out: &mut Vec<(K, Acc)>) {
+        out.extend(self.into_entries());
     }
 }
 
@@ -231,7 +232,9 @@ mod tests {
                 e.3 = e.3.max(d);
             }
             prop_assert_eq!(t.len(), m.len());
-            let mut got: Vec<_> = t.into_entries().into_iter().map(|(k, a)| (k, (a.sum(), a.count, a.first, a.last))).collect();
+            let mut entries = Vec::new();
+            t.drain_into(&mut entries);
+            let mut got: Vec<_> = entries.into_iter().map(|(k, a)| (k, (a.sum(), a.count(), a.first, a.last))).collect();
             got.sort_by_key(|x| x.0);
             prop_assert_eq!(got, m.into_iter().collect::<Vec<_>>());
         }
@@ -242,7 +245,9 @@ mod tests {
         let mut t = CustomerStates::default();
         t.add(hash_key(&1u8), &1u8, 5, i128::MAX).unwrap();
         assert!(t.add(hash_key(&1u8), &1u8, 9, 1).is_none());
-        let (_, a) = t.into_entries().pop().unwrap();
-        assert_eq!((a.count, a.last, a.sum()), (1, 5, i128::MAX));
+        let mut entries = Vec::new();
+        t.drain_into(&mut entries);
+        let (_, a) = entries.pop().unwrap();
+        assert_eq!((a.count(), a.last, a.sum()), (1, 5, i128::MAX));
     }
 }

@@ -42,7 +42,9 @@ use serde::{Deserialize, Serialize};
 use crate::customer_state::{Acc, CustomerStates, hash_key};
 use crate::error::SegmentationError;
 use crate::purchase::{Amount, Purchase};
-use crate::score::{ScoreMethod, check_k, quantile_cuts_owned, score_against};
+use crate::score::{
+    Breakpoints, ScoreMethod, check_k, integer_quantile_scores, quantile_cuts_owned, score_against,
+};
 use crate::segment::{OTHER, SegmentTable, cell};
 
 /// What "frequency" counts.
@@ -466,15 +468,11 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
                     m += 1;
                 }
             }
-            // Load every slot of the batch, then every entry they point to, before applying
-            // any row: the loads are independent and overlap.
-            let mut seen = 0u64;
+            // Load every home slot of the batch before applying any row: the loads are
+            // independent and overlap.
+            let mut seen = 0i32;
             for b in &batch[..m] {
-                seen = seen.wrapping_add(self.customers.touch_slot(b.hash));
-            }
-            let mut seen = seen as usize;
-            for b in &batch[..m] {
-                seen = seen.wrapping_add(self.customers.touch_entry(b.hash));
+                seen ^= self.customers.touch(b.hash);
             }
             std::hint::black_box(seen);
             for b in &batch[..m] {
@@ -637,7 +635,7 @@ fn finish_parts<K: Hash + Eq + Clone + Ord>(
     let mut days: Vec<FxHashSet<(K, i32)>> = Vec::new();
     for mut p in parts {
         p.rescale(scale, rows)?;
-        entries.extend(p.customers.into_entries());
+        p.customers.drain_into(&mut entries);
         days.push(p.days);
     }
     sort(&mut entries);
@@ -645,10 +643,11 @@ fn finish_parts<K: Hash + Eq + Clone + Ord>(
     let as_of = config.as_of.or(latest);
     let as_of_day = as_of.map_or(0, |a| a.date_naive().num_days_from_ce());
     let n = entries.len();
-    let used: u64 = entries.iter().map(|(_, a)| a.count).sum();
+    let used: u64 = entries.iter().map(|(_, a)| a.count()).sum();
 
-    let frequency: Vec<u64> = match config.frequency {
-        FrequencyMeasure::Transactions => entries.iter().map(|(_, a)| a.count).collect(),
+    // Distinct purchase days, if asked for; else the frequency is the transaction count.
+    let distinct_days: Option<Vec<u64>> = match config.frequency {
+        FrequencyMeasure::Transactions => None,
         FrequencyMeasure::DistinctDays => {
             let mut f = vec![0u64; n];
             for set in &days {
@@ -658,80 +657,98 @@ fn finish_parts<K: Hash + Eq + Clone + Ord>(
                     }
                 }
             }
-            f
+            Some(f)
         }
     };
     drop(days);
-
-    let revenue: Vec<Decimal> = entries
-        .iter()
-        .enumerate()
-        .map(|(position, (_, a))| {
-            to_decimal(a.sum(), scale).ok_or(SegmentationError::TotalOverflow { position })
-        })
-        .collect::<Result<_, _>>()?;
-    let monetary: Vec<Decimal> = match config.monetary {
-        MonetaryMeasure::Total => revenue.clone(),
-        MonetaryMeasure::MeanPerTransaction => revenue
-            .iter()
-            .zip(&entries)
-            .enumerate()
-            .map(|(position, (r, (_, a)))| {
-                r.checked_div(Decimal::from(a.count))
-                    .ok_or(SegmentationError::TotalOverflow { position })
-            })
-            .collect::<Result<_, _>>()?,
+    let frequency_of = |i: usize, a: &Acc| {
+        distinct_days
+            .as_ref()
+            .map_or(a.count(), |f: &Vec<u64>| f[i])
     };
+    let recency_of = |a: &Acc| (as_of_day - a.last).max(0) as u32;
 
-    let recency: Vec<u32> = entries
-        .iter()
-        .map(|(_, a)| (as_of_day - a.last).max(0) as u32)
-        .collect();
-
-    let (r, f, m): (Vec<u8>, Vec<u8>, Vec<u8>) = match &config.method {
-        ScoreMethod::Quantile => {
-            let goods =
-                |cuts: Vec<i64>, v: &[i64]| v.iter().map(|x| score_against(&cuts, x)).collect();
-            let neg_recency: Vec<i64> = recency.iter().map(|&d| -i64::from(d)).collect();
-            let r = goods(quantile_cuts_owned(neg_recency.clone(), k), &neg_recency);
-            let fcuts = quantile_cuts_owned(frequency.clone(), k);
-            let f = frequency.iter().map(|x| score_against(&fcuts, x)).collect();
-            let m = match config.monetary {
-                MonetaryMeasure::Total => {
-                    let sums: Vec<i128> = entries.iter().map(|(_, a)| a.sum()).collect();
-                    let cuts = quantile_cuts_owned(sums.clone(), k);
-                    sums.iter().map(|x| score_against(&cuts, x)).collect()
-                }
-                MonetaryMeasure::MeanPerTransaction => {
-                    let cuts = quantile_cuts_owned(monetary.clone(), k);
-                    monetary.iter().map(|x| score_against(&cuts, x)).collect()
-                }
-            };
-            (r, f, m)
-        }
-        ScoreMethod::Breakpoints(b) => (
-            recency.iter().map(|&d| b.recency_score(d, k)).collect(),
-            frequency.iter().map(|&x| b.frequency_score(x, k)).collect(),
-            monetary.iter().map(|&x| b.monetary_score(x, k)).collect(),
+    // The mean per transaction is scored as a decimal; the net total as the exact integer
+    // sum, which orders the same way.
+    let means: Option<Vec<Decimal>> = match config.monetary {
+        MonetaryMeasure::Total => None,
+        MonetaryMeasure::MeanPerTransaction => Some(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(position, (_, a))| {
+                    to_decimal(a.sum(), scale)
+                        .and_then(|r| r.checked_div(Decimal::from(a.count())))
+                        .ok_or(SegmentationError::TotalOverflow { position })
+                })
+                .collect::<Result<_, _>>()?,
         ),
     };
 
+    let scores = match &config.method {
+        ScoreMethod::Quantile => {
+            let recency: Vec<i64> = entries
+                .iter()
+                .map(|(_, a)| -i64::from(recency_of(a)))
+                .collect();
+            let r = integer_quantile_scores(&recency, k);
+            drop(recency);
+            let frequency: Vec<i64> = entries
+                .iter()
+                .enumerate()
+                .map(|(i, (_, a))| i64::try_from(frequency_of(i, a)).unwrap_or(i64::MAX))
+                .collect();
+            let f = integer_quantile_scores(&frequency, k);
+            drop(frequency);
+            let m = match &means {
+                None => {
+                    let cuts =
+                        quantile_cuts_owned(entries.iter().map(|(_, a)| a.sum()).collect(), k);
+                    entries
+                        .iter()
+                        .map(|(_, a)| score_against(&cuts, &a.sum()))
+                        .collect()
+                }
+                Some(means) => {
+                    let cuts = quantile_cuts_owned(means.clone(), k);
+                    means.iter().map(|x| score_against(&cuts, x)).collect()
+                }
+            };
+            Scores::Quantile(r, f, m)
+        }
+        ScoreMethod::Breakpoints(b) => Scores::Breakpoints(b),
+    };
+
     let lookup = config.segments.lookup(k);
+    let dates = DayTable::new(&entries);
     let mut customers = Vec::with_capacity(n);
     for (i, (key, a)) in entries.into_iter().enumerate() {
+        let revenue =
+            to_decimal(a.sum(), scale).ok_or(SegmentationError::TotalOverflow { position: i })?;
+        let monetary = means.as_ref().map_or(revenue, |m| m[i]);
+        let recency_days = recency_of(&a);
+        let frequency = frequency_of(i, &a);
+        let (r, f, m) = match &scores {
+            Scores::Quantile(r, f, m) => (r[i], f[i], m[i]),
+            Scores::Breakpoints(b) => (
+                b.recency_score(recency_days, k),
+                b.frequency_score(frequency, k),
+                b.monetary_score(monetary, k),
+            ),
+        };
         customers.push(CustomerRfm {
             customer: key,
-            recency_days: recency[i],
-            frequency: frequency[i],
-            monetary: monetary[i],
-            revenue: revenue[i],
-            transactions: a.count,
-            first_purchase: date_of(a.first),
-            last_purchase: date_of(a.last),
-            r: r[i],
-            f: f[i],
-            m: m[i],
-            segment: lookup[cell(k, r[i], f[i], m[i])],
+            recency_days,
+            frequency,
+            monetary,
+            revenue,
+            transactions: a.count(),
+            first_purchase: dates.date(a.first),
+            last_purchase: dates.date(a.last),
+            r,
+            f,
+            m,
+            segment: lookup[cell(k, r, f, m)],
         });
     }
     Ok(RfmTable {
@@ -751,6 +768,40 @@ fn finish_parts<K: Hash + Eq + Clone + Ord>(
 
 fn date_of(day: i32) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(day).unwrap_or(NaiveDate::MIN)
+}
+
+/// The R, F and M scores of every customer, or the breakpoints that give them.
+enum Scores<'a> {
+    Quantile(Vec<u8>, Vec<u8>, Vec<u8>),
+    Breakpoints(&'a Breakpoints),
+}
+
+/// The dates of the purchase days of a table, converted once per day rather than once per
+/// customer when the days span a short range (as they do: years of history).
+struct DayTable {
+    first: i32,
+    dates: Vec<NaiveDate>,
+}
+
+impl DayTable {
+    fn new<K>(entries: &[(K, Acc)]) -> Self {
+        let first = entries.iter().map(|(_, a)| a.first).min().unwrap_or(0);
+        let last = entries.iter().map(|(_, a)| a.last).max().unwrap_or(0);
+        let dates = if last.abs_diff(first) < 1 << 20 {
+            (first..=last).map(date_of).collect()
+        } else {
+            Vec::new()
+        };
+        Self { first, dates }
+    }
+
+    #[inline]
+    fn date(&self, day: i32) -> NaiveDate {
+        self.dates
+            .get(day.wrapping_sub(self.first) as u32 as usize)
+            .copied()
+            .unwrap_or_else(|| date_of(day))
+    }
 }
 
 /// An exact decimal for `v / 10^scale`, dropping trailing zeros if the mantissa is too wide.
@@ -897,5 +948,48 @@ fn error_row(e: &SegmentationError) -> u64 {
         | SegmentationError::ConversionFailed { row, .. }
         | SegmentationError::AmountOverflow { row } => *row,
         _ => u64::MAX,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acc(first: i32, last: i32) -> Acc {
+        let mut a = Acc::new(first, 0);
+        a.add(last, 0).unwrap();
+        a
+    }
+
+    #[test]
+    fn day_table_converts_like_chrono_in_and_out_of_range() {
+        let d = |y, m, dd| {
+            NaiveDate::from_ymd_opt(y, m, dd)
+                .unwrap()
+                .num_days_from_ce()
+        };
+        // A short span: every day is looked up in the table.
+        let short = vec![(1u8, acc(d(2023, 1, 1), d(2024, 12, 31)))];
+        let t = DayTable::new(&short);
+        assert_eq!(t.dates.len(), 731);
+        for day in [d(2023, 1, 1), d(2024, 2, 29), d(2024, 12, 31)] {
+            assert_eq!(
+                t.date(day),
+                NaiveDate::from_num_days_from_ce_opt(day).unwrap()
+            );
+        }
+        // A span too wide for a table, and days outside it: converted one by one.
+        let wide = vec![(1u8, acc(d(-3000, 1, 1), d(9000, 6, 30)))];
+        let t = DayTable::new(&wide);
+        assert!(t.dates.is_empty());
+        assert_eq!(
+            t.date(d(9000, 6, 30)),
+            NaiveDate::from_ymd_opt(9000, 6, 30).unwrap()
+        );
+        assert_eq!(
+            DayTable::new(&short).date(d(1990, 5, 5)),
+            NaiveDate::from_ymd_opt(1990, 5, 5).unwrap()
+        );
+        assert!(DayTable::new::<u8>(&[]).date(0) == date_of(0));
     }
 }

@@ -176,6 +176,42 @@ pub(crate) fn score_against<T: Ord>(cuts: &[T], v: &T) -> u8 {
     1 + cuts.iter().filter(|c| *c < v).count() as u8
 }
 
+/// The widest value range scored by counting rather than by selection.
+const COUNTING_RANGE: u64 = 1 << 20;
+
+/// Quantile scores of integer values (larger is better), by counting when the values span a
+/// small range (days, purchase counts), else by selection: the same scores as
+/// [`quantile_scores`].
+///
+/// Counting reads the values twice and needs one counter per value in the range: every
+/// value's `w` is the number of values below it, the prefix sum of the counts.
+pub(crate) fn integer_quantile_scores(values: &[i64], k: u8) -> Vec<u8> {
+    let n = values.len();
+    let (Some(&min), Some(&max)) = (values.iter().min(), values.iter().max()) else {
+        return Vec::new();
+    };
+    let range = max.abs_diff(min);
+    if range >= COUNTING_RANGE || range > 4 * n as u64 + 1024 {
+        return quantile_scores(values, k);
+    }
+    let mut table = vec![0u64; range as usize + 1];
+    for &v in values {
+        table[v.abs_diff(min) as usize] += 1;
+    }
+    // Replace each count by the score of its value: 1 + floor(k * w / n), w = values below.
+    let (k, n) = (k as u64, n as u64);
+    let mut below = 0u64;
+    for slot in &mut table {
+        let count = *slot;
+        *slot = 1 + k * below / n;
+        below += count;
+    }
+    values
+        .iter()
+        .map(|&v| table[v.abs_diff(min) as usize] as u8)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +261,22 @@ mod tests {
     }
 
     #[test]
+    fn counting_hand_table() {
+        // Ties across a bin boundary, n = 10, k = 5 (same table as above), and extreme values.
+        let v = [1, 2, 3, 3, 3, 3, 7, 8, 9, 10];
+        assert_eq!(
+            integer_quantile_scores(&v, 5),
+            vec![1, 1, 2, 2, 2, 2, 4, 4, 5, 5]
+        );
+        assert_eq!(
+            integer_quantile_scores(&[i64::MIN, 0, i64::MAX], 3),
+            vec![1, 2, 3]
+        );
+        assert_eq!(integer_quantile_scores(&[7; 5], 5), vec![1; 5]);
+        assert!(integer_quantile_scores(&[], 5).is_empty());
+    }
+
+    #[test]
     fn empty_is_empty() {
         assert!(quantile_scores::<i64>(&[], 5).is_empty());
     }
@@ -264,6 +316,17 @@ mod tests {
                     if values[i] == values[j] { prop_assert_eq!(s[i], s[j]); }
                 }
             }
+        }
+
+        #[test]
+        fn counting_matches_the_literal_rule(
+            values in proptest::collection::vec(-500i64..500, 0..300),
+            spread in prop_oneof![Just(1i64), Just(1_000_000_007i64)],
+            k in 2u8..=10,
+        ) {
+            // A spread of 1 (range below 1024) is scored by counting, a wide one by selection.
+            let values: Vec<i64> = values.iter().map(|v| v * spread).collect();
+            prop_assert_eq!(integer_quantile_scores(&values, k), naive(&values, k));
         }
 
         #[test]

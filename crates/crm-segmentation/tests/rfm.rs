@@ -360,7 +360,8 @@ proptest! {
 
     #[test]
     fn table_properties(
-        rows in proptest::collection::vec((0u16..40, 0i64..200, -5000i64..20000), 0..150),
+        (rows, shuffled) in proptest::collection::vec((0u16..40, 0i64..200, -5000i64..20000), 0..150)
+            .prop_flat_map(|v| (Just(v.clone()), Just(v).prop_shuffle())),
         k in 2u8..=10,
     ) {
         let rows: Vec<(u16, DateTime<Utc>, Decimal)> = rows
@@ -381,10 +382,15 @@ proptest! {
                 if a.monetary == b.monetary { prop_assert_eq!(a.m, b.m); }
             }
         }
-        // Independent of input order.
+        // Independent of input order: reversed, shuffled, and split over threads.
         let mut reversed = rows.clone();
         reversed.reverse();
         prop_assert_eq!(&rfm(&reversed, &config).unwrap(), &t);
+        let shuffled: Vec<(u16, DateTime<Utc>, Decimal)> = shuffled
+            .into_iter()
+            .map(|(c, d, cents)| (c, at(2024, 1, 1) + chrono::Duration::days(d), Decimal::new(cents, 2)))
+            .collect();
+        prop_assert_eq!(&rfm(&shuffled, &config).unwrap(), &t);
         // Shares sum to 1.
         let s = t.segment_summary();
         if !cs.is_empty() {

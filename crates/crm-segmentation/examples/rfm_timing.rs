@@ -1,0 +1,141 @@
+//! Times the two phases of an RFM computation (the pass over the purchases, then scores,
+//! segments and the output table) on the seeded synthetic data of the `segmentation`
+//! benchmark: 10,000,000 purchases over 1,000,000 customers.
+//!
+//! ```text
+//! cargo run --release -p crm-segmentation --example rfm_timing -- [REPEATS] [THREADS]
+//! ```
+
+use std::time::Instant;
+
+use chrono::{DateTime, TimeZone, Utc};
+use crm_segmentation::{RfmAccumulator, RfmConfig, rfm_parallel};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rust_decimal::Decimal;
+
+const TRANSACTIONS: usize = 10_000_000;
+const CUSTOMERS: usize = 1_000_000;
+const SEED: u64 = 20_240_601;
+
+/// A scrambled, distinct 63-bit customer id for index `i` (splitmix64 finaliser).
+fn customer_id(i: u64) -> u64 {
+    let mut z = i.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) >> 1
+}
+
+/// The benchmark's generator: every customer buys at least once, the rest of the rows go to
+/// uniformly drawn customers; times uniform over two years; amounts 0.01..=500.00, one in
+/// twenty a refund.
+fn purchases(n: usize, customers: usize, seed: u64) -> Vec<(u64, DateTime<Utc>, Decimal)> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let start = Utc
+        .with_ymd_and_hms(2023, 1, 1, 0, 0, 0)
+        .unwrap()
+        .timestamp();
+    let span = 730 * 86_400;
+    (0..n)
+        .map(|i| {
+            let c = if i < customers {
+                i as u64
+            } else {
+                rng.random_range(0..customers as u64)
+            };
+            let secs = start + rng.random_range(0..span);
+            let mut cents = rng.random_range(1..=50_000i64);
+            if rng.random_range(0..20) == 0 {
+                cents = -cents;
+            }
+            (
+                customer_id(c),
+                DateTime::from_timestamp(secs, 0).unwrap(),
+                Decimal::new(cents, 2),
+            )
+        })
+        .collect()
+}
+
+/// CPU time of the calling thread in ms (Linux; NaN elsewhere): on a loaded machine it
+/// shows the work done, which wall time hides behind waiting for a core.
+fn cpu_ms() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(f64::NAN, |ns| ns / 1e6)
+}
+
+/// CPU time of the whole process, all threads, in ms (Linux, 10 ms resolution; NaN
+/// elsewhere).
+fn process_cpu_ms() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let f: Vec<f64> = s
+                .rsplit(')')
+                .next()?
+                .split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            // utime and stime, in ticks of 10 ms (USER_HZ = 100).
+            Some((f.get(10)? + f.get(11)?) * 10.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let repeats: usize = args
+        .next()
+        .map(|r| r.parse())
+        .transpose()?
+        .unwrap_or(5)
+        .max(1);
+    let threads: usize = args.next().map(|r| r.parse()).transpose()?.unwrap_or(0);
+    let rows = purchases(TRANSACTIONS, CUSTOMERS, SEED);
+    let config = RfmConfig::default();
+    let (mut pass, mut finish, mut whole) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut cpu_pass, mut cpu_finish, mut cpu_whole) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..repeats {
+        let c0 = cpu_ms();
+        let t = Instant::now();
+        let mut acc = RfmAccumulator::new(&config)?;
+        acc.add_slice(&rows)?;
+        let t1 = Instant::now();
+        let c1 = cpu_ms();
+        let table = acc.finish()?;
+        let t2 = Instant::now();
+        let c2 = cpu_ms();
+        cpu_pass.push(c1 - c0);
+        cpu_finish.push(c2 - c1);
+        std::hint::black_box(&table);
+        drop(table);
+        pass.push((t1 - t).as_secs_f64() * 1e3);
+        finish.push((t2 - t1).as_secs_f64() * 1e3);
+        let c = process_cpu_ms();
+        let t = Instant::now();
+        let table = rfm_parallel(&rows, &config, threads)?;
+        whole.push(t.elapsed().as_secs_f64() * 1e3);
+        cpu_whole.push(process_cpu_ms() - c);
+        std::hint::black_box(&table);
+    }
+    println!(
+        "one thread: pass {:.0} ms, scores/segments/table {:.0} ms; rfm_parallel({threads}) {:.0} ms (medians of {repeats})",
+        median(pass),
+        median(finish),
+        median(whole)
+    );
+    println!(
+        "CPU time: pass {:.0} ms, scores/segments/table {:.0} ms; rfm_parallel {:.0} ms",
+        median(cpu_pass),
+        median(cpu_finish),
+        median(cpu_whole)
+    );
+    Ok(())
+}
