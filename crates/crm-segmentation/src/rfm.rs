@@ -512,7 +512,7 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
         if self.latest.is_none_or(|l| at > l) {
             self.latest = Some(at);
         }
-        Ok(Some((at.date_naive().num_days_from_ce(), minor)))
+        Ok(Some((at.naive_utc().date().num_days_from_ce(), minor)))
     }
 
     #[inline]
