@@ -339,7 +339,10 @@ pub(crate) fn nbd_log_likelihood(
             let inv_tx = 1.0 / (alpha + h.t_x);
             gal += w * (r / alpha - rx * inv_t + s * rx * (inv_t - inv_tx));
             ga += w * (base_a + s / a);
-            gb += w * (base_b - s * inv_bx);
+            // Rows without the dropout term (BG, x = 0) add nothing through `inv_bx`, which
+            // is infinite there when b = 1 (0 · ∞ would poison the gradient with NaN).
+            let d_b = if has_d { s * inv_bx } else { 0.0 };
+            gb += w * (base_b - d_b);
         }
     }
     if let Some(g) = grad {

@@ -147,7 +147,7 @@ impl fmt::Display for FitMethod {
 pub struct FitOptions {
     /// Optimiser to start with.
     pub method: FitMethod,
-    /// Iteration budget of each optimiser run.
+    /// Iteration budget of each L-BFGS run; a Nelder–Mead run may take four times as many.
     pub max_iterations: u64,
     /// Convergence: `max |∂ℓ/∂θᵢ| ≤ gradient_tolerance · max(1, |ℓ|)` with `θ = ln p`.
     pub gradient_tolerance: f64,
@@ -465,7 +465,8 @@ fn run_nelder_mead<L: LogLikelihood + ?Sized>(
         return 0;
     };
     match Executor::new(Simplex(problem), solver)
-        .configure(|s| s.max_iters(options.max_iterations.max(200) * 4))
+        // The simplex moves one vertex per iteration: four of them per L-BFGS iteration.
+        .configure(|s| s.max_iters(options.max_iterations.saturating_mul(4)))
         .timer(false)
         .run()
     {
