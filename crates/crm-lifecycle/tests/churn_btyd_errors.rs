@@ -145,12 +145,18 @@ proptest! {
     fn summaries_obey_their_laws(
         tx in prop::collection::vec((0u8..20, 0i64..2_000, -1_000i64..1_000), 0..200),
         cal in 0i64..2_000,
+        holdout in prop::option::of(0i64..2_000),
         weeks in any::<bool>(),
     ) {
         let rows: Vec<(u8, DateTime<Utc>, Decimal)> =
             tx.iter().map(|&(k, h, v)| (k, day(h), Decimal::new(v, 2))).collect();
         let unit = if weeks { TimeUnit::Week } else { TimeUnit::Day };
-        let opts = SummaryOptions::new(day(cal)).with_unit(unit).with_holdout(day(2_000));
+        // With or without a holdout period; either way some customers may be seen only
+        // after the observation end, and they too count as excluded.
+        let mut opts = SummaryOptions::new(day(cal)).with_unit(unit);
+        if let Some(end) = holdout {
+            opts = opts.with_holdout(day(end.max(cal)));
+        }
         let s = summarize(rows.clone(), &opts).unwrap();
         let distinct: std::collections::HashSet<u8> = tx.iter().map(|t| t.0).collect();
         prop_assert_eq!(s.customers.len() + s.excluded_after_calibration, distinct.len());
@@ -187,5 +193,44 @@ proptest! {
         let pa = pn.p_alive(&h).unwrap();
         prop_assert!((0.0..=1.0).contains(&pa));
         prop_assert!(pn.expected_purchases(&h, t).unwrap().is_finite());
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    /// A fit of arbitrary small data either fails with a typed error or returns parameters
+    /// that are finite and strictly positive, with a finite log-likelihood equal to the
+    /// model's own at those parameters.
+    #[test]
+    fn fitted_parameters_are_finite_and_positive(
+        rows in prop::collection::vec((0u32..30, 0.0f64..1.0, 0.1f64..60.0), 1..40),
+    ) {
+        let histories: Vec<CustomerHistory> = rows
+            .iter()
+            .map(|&(x, frac, t)| {
+                let t_x = if x == 0 { 0.0 } else { (frac * t).max(1e-3).min(t) };
+                CustomerHistory::new(x, t_x, t).unwrap()
+            })
+            .collect();
+        let data = WeightedHistories::from_histories(histories).unwrap();
+        let o = FitOptions::default();
+        let positive = |p: &[f64]| p.iter().all(|v| v.is_finite() && *v > 0.0);
+        let same = |a: f64, b: f64| a.is_finite() && (a - b).abs() <= 1e-9 * a.abs().max(1.0);
+        if let Ok(f) = BgNbdParams::fit(&data, &o) {
+            let p = f.params;
+            prop_assert!(positive(&[p.r, p.alpha, p.a, p.b]), "{:?}", p);
+            prop_assert!(same(p.log_likelihood(&data), f.mle.report.log_likelihood));
+        }
+        if let Ok(f) = MbgNbdParams::fit(&data, &o) {
+            let p = f.params;
+            prop_assert!(positive(&[p.r, p.alpha, p.a, p.b]), "{:?}", p);
+            prop_assert!(same(p.log_likelihood(&data), f.mle.report.log_likelihood));
+        }
+        if let Ok(f) = ParetoNbdParams::fit(&data, &o) {
+            let p = f.params;
+            prop_assert!(positive(&[p.r, p.alpha, p.s, p.beta]), "{:?}", p);
+            prop_assert!(same(p.log_likelihood(&data), f.mle.report.log_likelihood));
+        }
     }
 }

@@ -123,7 +123,8 @@ pub struct CustomerSummary<K> {
 pub struct Summaries<K> {
     /// One row per customer, in order of first appearance in the input.
     pub customers: Vec<CustomerSummary<K>>,
-    /// Customers whose first purchase is after the calibration end (excluded).
+    /// Customers whose first purchase is after the calibration end (excluded), including
+    /// those whose every purchase is after the observation end.
     pub excluded_after_calibration: usize,
     /// Transactions after the observation end (or after calibration without holdout), ignored.
     pub ignored_transactions: usize,
@@ -191,16 +192,18 @@ where
     let mut hold: Vec<Vec<i64>> = Vec::new();
     let mut ignored = 0usize;
     for (key, time, amount) in transactions {
-        if time > end_instant {
-            ignored += 1;
-            continue;
-        }
+        // Every customer is registered, also one seen only after the end, so that a
+        // customer whose first purchase is after the calibration end is counted as excluded.
         let i = *index.entry(key.clone()).or_insert_with(|| {
             keys.push(key);
             calib.push(Vec::new());
             hold.push(Vec::new());
             keys.len() - 1
         });
+        if time > end_instant {
+            ignored += 1;
+            continue;
+        }
         let p = options.period.period(time);
         if time <= options.calibration_end {
             calib[i].push((p, amount));
