@@ -132,11 +132,14 @@ impl<K: Hash + Eq> CustomerStates<K> {
         self.len = old.len;
     }
 
-    /// Loads the home slot of hash `h`, so that a later probe finds it in cache.
+    /// Loads the home slot of hash `h`, so that a later probe finds it in cache: two fields
+    /// far apart (the count, whose niche marks an empty slot, and the last day), since a
+    /// slot may straddle two cache lines.
     #[inline]
     pub(crate) fn touch(&self, h: u64) -> i32 {
         let slot = &self.slots[h as usize & self.mask];
-        slot.as_ref().map_or(0, |(_, a)| a.first ^ a.last)
+        slot.as_ref()
+            .map_or(0, |(_, a)| a.count.get() as i32 ^ a.last)
     }
 
     /// The slot of `key`: `Ok` if present, else `Err` with the empty slot where it belongs.
