@@ -10,7 +10,8 @@
 # (churn: the CDNOW cohort; churn-sim: the simulated customers).
 # TOOLS (default: crm duckdb polars pandas lifetimes sqlite3) limits the timed sides; with it
 # set, earlier results of the other sides are kept (every result records when it ran and on
-# which commit) and the report takes the latest result of each side.
+# which commit) and the report takes the latest result of each side. MODELS (default: bgnbd
+# gamma pareto) limits the churn fits the same way.
 # Sizes and repetitions can be changed with the variables below (QUICK=1 is --quick).
 # Needs: cargo, python3 with venv and pip (PyPI reachable), /usr/bin/time, and the sqlite3
 # shell (installed with apt-get when missing and run as root).
@@ -63,7 +64,7 @@ log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 has_stage() { [[ " $STAGES " == *" $1 "* ]]; }
 want() { [[ " $TOOLS " == *" $1 "* ]]; }
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ $COMMIT != unknown ]] && [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no -- crates benches Cargo.toml Cargo.lock 2>/dev/null) ]]; then
+if [[ $COMMIT != unknown ]] && [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no -- crates benches Cargo.toml 2>/dev/null) ]]; then
     COMMIT="$COMMIT+uncommitted"
 fi
 # Appends one JSON line to a stage's result file, stamped with the time of the run.
@@ -197,7 +198,7 @@ churn_stage() {
     fresh "churn-$name"
     local limit=$PEER_TIMEOUT line
     [[ $name == simulated ]] && limit=$SIM_PEER_TIMEOUT
-    for model in bgnbd gamma pareto; do
+    for model in ${MODELS:-bgnbd gamma pareto}; do
         # Fits are slow on both sides: SLOW_RUNS; one run of Pareto/NBD on the big cohort, and
         # one run of the lifetimes BG/NBD and Pareto/NBD fits there.
         local n=$SLOW_RUNS ln
