@@ -24,8 +24,9 @@
 //!   (a commit survives a process crash; a power loss can lose the last commits but never
 //!   corrupts), foreign keys on, `secure_delete` on (erased data is overwritten, not just
 //!   unlinked), a busy timeout so concurrent writers queue, a page cache of up to 64 MiB
-//!   per connection and statement journals in memory (see *Speed*).
-//! * The schema is embedded (`migrations/`) and applied on open.
+//!   per connection and temporary data in memory (see *Speed*).
+//! * The schema is embedded (`migrations/`) and applied on open; a database made by an
+//!   earlier version of the crate is upgraded in place, keeping its rows.
 //! * Every multi-row write (batch append, reassignment, erasure) runs in one transaction
 //!   started with `BEGIN IMMEDIATE`: a crash or kill in the middle leaves the database as it
 //!   was before (the crate's `crash_safety` test kills a child process mid-import).
@@ -39,10 +40,15 @@
 //! # Speed
 //!
 //! Bulk import through [`BatchAppend::append_batch`](crm_storage_traits::BatchAppend)
-//! binds each batch into multi-row `INSERT … ON CONFLICT (id) DO NOTHING` statements of up
-//! to 1,000 rows (the prepared statement is cached and reused), in one transaction per
-//! batch. See the `SPEED` section of the crate's README (below) for measurements against
-//! the `sqlite3` shell's `.import`.
+//! binds each batch into multi-row `INSERT OR FAIL … ON CONFLICT (id) DO NOTHING`
+//! statements of up to 1,000 rows (the prepared statement is cached and reused), in one
+//! transaction per batch. The customer keys of interactions, transactions and survey
+//! responses are `DEFERRABLE INITIALLY DEFERRED` (checked at commit), and any other failed
+//! constraint stops the statement without undoing it (`OR FAIL`); the store rolls the whole
+//! transaction back on any error, so a batch stays all-or-nothing, and SQLite keeps no
+//! statement journal (a copy of every page each INSERT touches). One INSERT per row instead was slower: each statement's result
+//! crosses from `sqlx`'s worker thread to the caller. The *Speed* section below has the
+//! measurements against the `sqlite3` shell's `.import`.
 #![doc = include_str!("../README.md")]
 
 pub mod mapping;
@@ -87,8 +93,8 @@ impl SqliteStore {
             // connection (allocated as needed) keeps them in memory until the commit
             // instead of spilling them to the log and reading them back.
             .pragma("cache_size", "-65536")
-            // Statement journals (kept for each multi-row INSERT inside a batch) stay in
-            // memory instead of temporary files.
+            // Temporary data (statement journals of multi-row updates and deletes, sorts)
+            // stays in memory instead of temporary files.
             .pragma("temp_store", "MEMORY");
         Self::open_with(options, 4).await
     }

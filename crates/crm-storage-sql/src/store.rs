@@ -55,10 +55,22 @@ fn bind_all(
     q
 }
 
+/// An INSERT of `rows` records at version 1.
+///
+/// With `on_conflict_skip` (batch append) a row whose id is stored is skipped, and any other
+/// failed constraint fails the statement without undoing its earlier rows (`OR FAIL`): the
+/// caller rolls the whole transaction back instead. Together with customer keys checked at
+/// commit, that spares SQLite the statement journal it would otherwise keep for every
+/// multi-row INSERT (a copy of each page the statement touches, to undo it alone).
 fn insert_sql<R: SqlRecord>(rows: usize, on_conflict_skip: bool) -> String {
     let columns = R::COLUMNS.join(", ");
     let one = format!("(1{})", ", ?".repeat(R::COLUMNS.len()));
-    let mut sql = format!("INSERT INTO {} (version, {columns}) VALUES ", R::TABLE);
+    let verb = if on_conflict_skip {
+        "INSERT OR FAIL"
+    } else {
+        "INSERT"
+    };
+    let mut sql = format!("{verb} INTO {} (version, {columns}) VALUES ", R::TABLE);
     for i in 0..rows {
         if i > 0 {
             sql.push_str(", ");
@@ -451,7 +463,15 @@ impl<R: SqlRecord> BatchAppend<R> for SqliteStore {
         }
         let mut tx = self.begin_write().await?;
         let inserted = append_in(&mut tx, batch).await?;
-        tx.commit().await.map_err(backend)?;
+        // Customer keys are checked here (see migrations/0002): a failed commit leaves the
+        // transaction open, and dropping `tx` rolls it back.
+        tx.commit().await.map_err(|e| {
+            if is_foreign_key(&e) {
+                no_customer::<R>("batch.")
+            } else {
+                backend(e)
+            }
+        })?;
         Ok(BatchReport {
             inserted,
             skipped: batch.len() - inserted,
