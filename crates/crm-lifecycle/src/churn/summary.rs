@@ -523,6 +523,40 @@ impl WeightedHistories {
     }
 }
 
+/// The distinct times (`T` and `t_x` together) of weighted rows, and for every row the
+/// positions of its `T` and `t_x` among them. Likelihoods evaluate functions of `α + τ` once
+/// per distinct time instead of once per row: summaries in whole days or weeks take few
+/// distinct values (84 ages in the 23,570-customer CDNOW cohort).
+pub(crate) struct TimeIndex {
+    /// Distinct times, ascending.
+    pub(crate) times: Vec<f64>,
+    /// Per row, the index of its `T` in [`times`](Self::times).
+    pub(crate) row_t: Vec<u32>,
+    /// Per row, the index of its `t_x` in [`times`](Self::times).
+    pub(crate) row_tx: Vec<u32>,
+}
+
+impl TimeIndex {
+    pub(crate) fn new(data: &WeightedHistories) -> Self {
+        let rows = data.rows();
+        let mut times: Vec<f64> = rows
+            .iter()
+            .flat_map(|r| [r.history.t, r.history.t_x])
+            .collect();
+        times.sort_unstable_by(f64::total_cmp);
+        times.dedup();
+        // Validated times are finite, so every lookup finds its value.
+        let at = |v: f64| times.partition_point(|&u| u < v) as u32;
+        let row_t = rows.iter().map(|r| at(r.history.t)).collect();
+        let row_tx = rows.iter().map(|r| at(r.history.t_x)).collect();
+        Self {
+            times,
+            row_t,
+            row_tx,
+        }
+    }
+}
+
 /// Why a buy-till-you-die model could not be fitted or used.
 #[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
 pub enum ModelError {
