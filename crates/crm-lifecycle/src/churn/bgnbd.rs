@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fit::{FitOptions, LogLikelihood, MleFit, check_positive, maximize_likelihood};
 use super::hyp2f1::ln_hyp2f1;
-use super::summary::{CustomerHistory, ModelError, WeightedHistories};
+use super::summary::{CustomerHistory, ModelError, TimeIndex, WeightedHistories};
 
 /// BG/NBD parameters: `r`, `alpha` (gamma purchase rate), `a`, `b` (beta dropout).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -87,10 +87,7 @@ impl BgNbdParams {
     pub fn fit(data: &WeightedHistories, options: &FitOptions) -> Result<BgNbdFit, ModelError> {
         data.require_repeat_buyers()?;
         let start = [1.0, 1.0 / data.mean_rate().max(1e-12), 1.0, 1.0];
-        let model = NbdLikelihood {
-            data,
-            modified: false,
-        };
+        let model = NbdLikelihood::new(data, false);
         let mle = maximize_likelihood(&model, &NAMES, &start, options)?;
         let p = &mle.params;
         let params = Self::new(p[0], p[1], p[2], p[3])?;
@@ -109,7 +106,7 @@ impl BgNbdParams {
     /// assert!((m.log_likelihood(&d) - expect).abs() < 1e-12);
     /// ```
     pub fn log_likelihood(&self, data: &WeightedHistories) -> f64 {
-        nbd_log_likelihood(data, &self.as_array(), false, None)
+        NbdLikelihood::new(data, false).evaluate(&self.as_array(), None)
     }
 
     fn as_array(&self) -> [f64; 4] {
@@ -226,10 +223,27 @@ pub(crate) fn finite_prediction(v: f64) -> Result<f64, ModelError> {
     }
 }
 
-/// The BG/NBD (`modified = false`) or MBG/NBD (`modified = true`) likelihood.
+/// The BG/NBD (`modified = false`) or MBG/NBD (`modified = true`) likelihood, with the
+/// distinct times of the data indexed once for all evaluations.
 pub(crate) struct NbdLikelihood<'a> {
-    pub(crate) data: &'a WeightedHistories,
-    pub(crate) modified: bool,
+    data: &'a WeightedHistories,
+    modified: bool,
+    index: TimeIndex,
+}
+
+impl<'a> NbdLikelihood<'a> {
+    pub(crate) fn new(data: &'a WeightedHistories, modified: bool) -> Self {
+        Self {
+            data,
+            modified,
+            index: TimeIndex::new(data),
+        }
+    }
+
+    /// Log-likelihood (and gradient w.r.t. `r, α, a, b`) at `p`.
+    pub(crate) fn evaluate(&self, p: &[f64; 4], grad: Option<&mut [f64; 4]>) -> f64 {
+        nbd_log_likelihood(self.data, &self.index, p, self.modified, grad)
+    }
 }
 
 impl LogLikelihood for NbdLikelihood<'_> {
@@ -237,36 +251,40 @@ impl LogLikelihood for NbdLikelihood<'_> {
         4
     }
     fn log_likelihood(&self, p: &[f64]) -> f64 {
-        nbd_log_likelihood(self.data, &[p[0], p[1], p[2], p[3]], self.modified, None)
+        self.evaluate(&[p[0], p[1], p[2], p[3]], None)
     }
     fn log_likelihood_and_gradient(&self, p: &[f64], grad: &mut [f64]) -> f64 {
         let mut g = [0.0; 4];
-        let ll = nbd_log_likelihood(
-            self.data,
-            &[p[0], p[1], p[2], p[3]],
-            self.modified,
-            Some(&mut g),
-        );
+        let ll = self.evaluate(&[p[0], p[1], p[2], p[3]], Some(&mut g));
         grad.copy_from_slice(&g);
         ll
     }
 }
 
 /// `ln(1 + eᵘ)` without overflow, and its derivative `eᵘ/(1 + eᵘ)`.
+///
+/// `ln(1 + e)` rather than `ln_1p(e)`: the absolute error is the same few ulps of 1 (which is
+/// all a sum of log-likelihood terms keeps), and the plain logarithm costs half as much.
 #[inline]
 fn softplus(u: f64) -> (f64, f64) {
     if u > 0.0 {
         let e = (-u).exp();
-        (u + e.ln_1p(), 1.0 / (1.0 + e))
+        let one_e = 1.0 + e;
+        (u + one_e.ln(), 1.0 / one_e)
     } else {
         let e = u.exp();
-        (e.ln_1p(), e / (1.0 + e))
+        let one_e = 1.0 + e;
+        (one_e.ln(), e / one_e)
     }
 }
 
 /// Log-likelihood (and gradient w.r.t. `r, α, a, b`) of BG/NBD or MBG/NBD.
-pub(crate) fn nbd_log_likelihood(
+///
+/// Per evaluation: per-`x` sums in tables, `ln(α+τ)` and `1/(α+τ)` once per distinct time
+/// `τ`; per row only the softplus of the dropout term (one `exp`, one `ln_1p`).
+fn nbd_log_likelihood(
     data: &WeightedHistories,
+    index: &TimeIndex,
     p: &[f64; 4],
     modified: bool,
     grad: Option<&mut [f64; 4]>,
@@ -297,6 +315,12 @@ pub(crate) fn nbd_log_likelihood(
         s_db += 1.0 / (b + kf) - 1.0 / (a + b + kf);
     }
     let shift = usize::from(modified);
+    let ln_at: Vec<f64> = index.times.iter().map(|t| (alpha + t).ln()).collect();
+    let inv_at: Vec<f64> = if grad.is_some() {
+        index.times.iter().map(|t| 1.0 / (alpha + t)).collect()
+    } else {
+        Vec::new()
+    };
     let ln_alpha = alpha.ln();
     let ln_a = a.ln();
     let want_grad = grad.is_some();
@@ -305,7 +329,8 @@ pub(crate) fn nbd_log_likelihood(
     let mut cur_x = u32::MAX;
     let (mut ln_c, mut inv_bx, mut base, mut base_r) = (0.0, 0.0, 0.0, 0.0);
     let (mut base_a, mut base_b) = (0.0, 0.0);
-    for row in data.rows() {
+    for ((row, &jt), &jx) in data.rows().iter().zip(&index.row_t).zip(&index.row_tx) {
+        let (jt, jx) = (jt as usize, jx as usize);
         let h = &row.history;
         let w = row.weight;
         if h.x != cur_x {
@@ -323,10 +348,10 @@ pub(crate) fn nbd_log_likelihood(
         }
         let xf = f64::from(h.x);
         let rx = r + xf;
-        let lw = (alpha + h.t).ln();
+        let lw = ln_at[jt];
         let has_d = modified || h.x > 0;
         let (sp, s, lv) = if has_d {
-            let lv = (alpha + h.t_x).ln();
+            let lv = ln_at[jx];
             let (sp, s) = softplus(ln_c + rx * (lw - lv));
             (sp, s, lv)
         } else {
@@ -335,8 +360,8 @@ pub(crate) fn nbd_log_likelihood(
         ll += w * (base - rx * lw + sp);
         if want_grad {
             gr += w * (base_r - lw + s * (lw - lv));
-            let inv_t = 1.0 / (alpha + h.t);
-            let inv_tx = 1.0 / (alpha + h.t_x);
+            let inv_t = inv_at[jt];
+            let inv_tx = inv_at[jx];
             gal += w * (r / alpha - rx * inv_t + s * rx * (inv_t - inv_tx));
             ga += w * (base_a + s / a);
             // Rows without the dropout term (BG, x = 0) add nothing through `inv_bx`, which
@@ -401,15 +426,14 @@ mod tests {
         for modified in [false, true] {
             let p = [0.7, 3.0, 1.3, 2.2];
             let mut g = [0.0; 4];
-            nbd_log_likelihood(&d, &p, modified, Some(&mut g));
+            let m = NbdLikelihood::new(&d, modified);
+            m.evaluate(&p, Some(&mut g));
             for i in 0..4 {
                 let h = 1e-6 * p[i];
                 let (mut up, mut dn) = (p, p);
                 up[i] += h;
                 dn[i] -= h;
-                let num = (nbd_log_likelihood(&d, &up, modified, None)
-                    - nbd_log_likelihood(&d, &dn, modified, None))
-                    / (2.0 * h);
+                let num = (m.evaluate(&up, None) - m.evaluate(&dn, None)) / (2.0 * h);
                 assert!(
                     (g[i] - num).abs() < 1e-6 * num.abs().max(1.0),
                     "{modified} {i}"

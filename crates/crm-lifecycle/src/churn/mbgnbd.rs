@@ -15,9 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::bgnbd::{
-    NAMES, NbdLikelihood, check_horizon, finite_prediction, hyp_error, nbd_log_likelihood,
-};
+use super::bgnbd::{NAMES, NbdLikelihood, check_horizon, finite_prediction, hyp_error};
 use super::fit::{FitOptions, MleFit, check_positive, maximize_likelihood};
 use super::hyp2f1::ln_hyp2f1;
 use super::summary::{CustomerHistory, ModelError, WeightedHistories};
@@ -70,10 +68,7 @@ impl MbgNbdParams {
     pub fn fit(data: &WeightedHistories, options: &FitOptions) -> Result<MbgNbdFit, ModelError> {
         data.require_repeat_buyers()?;
         let start = [1.0, 1.0 / data.mean_rate().max(1e-12), 1.0, 1.0];
-        let model = NbdLikelihood {
-            data,
-            modified: true,
-        };
+        let model = NbdLikelihood::new(data, true);
         let mle = maximize_likelihood(&model, &NAMES, &start, options)?;
         let p = &mle.params;
         let params = Self::new(p[0], p[1], p[2], p[3])?;
@@ -82,7 +77,7 @@ impl MbgNbdParams {
 
     /// Log-likelihood of `data`.
     pub fn log_likelihood(&self, data: &WeightedHistories) -> f64 {
-        nbd_log_likelihood(data, &[self.r, self.alpha, self.a, self.b], true, None)
+        NbdLikelihood::new(data, true).evaluate(&[self.r, self.alpha, self.a, self.b], None)
     }
 
     /// `P(alive) = 1 / (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x))`.
