@@ -1,9 +1,11 @@
 //! Times the two phases of an RFM computation (the pass over the purchases, then scores,
 //! segments and the output table) on the seeded synthetic data of the `segmentation`
-//! benchmark: 10,000,000 purchases over 1,000,000 customers.
+//! benchmark: 10,000,000 purchases over 1,000,000 customers, or over CUSTOMERS customers
+//! (a few thousand keep the whole table in cache, which shows what the pass costs apart
+//! from waiting for memory).
 //!
 //! ```text
-//! cargo run --release -p crm-segmentation --example rfm_timing -- [REPEATS] [THREADS]
+//! cargo run --release -p crm-segmentation --example rfm_timing -- [REPEATS] [THREADS] [CUSTOMERS]
 //! ```
 
 use std::time::Instant;
@@ -98,7 +100,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(5)
         .max(1);
     let threads: usize = args.next().map(|r| r.parse()).transpose()?.unwrap_or(0);
-    let rows = purchases(TRANSACTIONS, CUSTOMERS, SEED);
+    let customers: usize = args
+        .next()
+        .map(|r| r.parse())
+        .transpose()?
+        .unwrap_or(CUSTOMERS)
+        .clamp(1, TRANSACTIONS);
+    let rows = purchases(TRANSACTIONS, customers, SEED);
     let config = RfmConfig::default();
     let (mut pass, mut finish, mut whole) = (Vec::new(), Vec::new(), Vec::new());
     let (mut cpu_pass, mut cpu_finish, mut cpu_whole) = (Vec::new(), Vec::new(), Vec::new());
@@ -125,6 +133,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         cpu_whole.push(process_cpu_ms() - c);
         std::hint::black_box(&table);
     }
+    println!("{TRANSACTIONS} purchases over {customers} customers");
     println!(
         "one thread: pass {:.0} ms, scores/segments/table {:.0} ms; rfm_parallel({threads}) {:.0} ms (medians of {repeats})",
         median(pass),
