@@ -495,16 +495,20 @@ impl<R: SqlRecord> TimeScan<R> for SqliteStore {
             R::SELECT,
             R::TABLE
         );
-        let mut q_params = vec![
-            Some(bound_text(range.start())),
-            Some(bound_text(range.end())),
-        ];
-        if let Some(a) = after {
-            sql.push_str(" AND (at > ? OR (at = ? AND id > ?))");
-            let t = time_text(a.time);
-            q_params.push(Some(t.clone()));
-            q_params.push(Some(t));
-            q_params.push(Some(a.id));
+        // One lower bound on `at`, the later of the range's start and the position's time:
+        // SQLite cannot tell which of two bound parameters is the larger, and given both
+        // it may seek to the range's start and step over every row before the position.
+        // The position's own condition then only orders rows of the same time by id.
+        let start = bound_text(range.start());
+        let mut q_params = Vec::with_capacity(5);
+        match after {
+            None => q_params.extend([Some(start), Some(bound_text(range.end()))]),
+            Some(a) => {
+                let t = time_text(a.time);
+                q_params.extend([Some(start.max(t.clone())), Some(bound_text(range.end()))]);
+                sql.push_str(" AND (at > ? OR (at = ? AND id > ?))");
+                q_params.extend([Some(t.clone()), Some(t), Some(a.id)]);
+            }
         }
         sql.push_str(&format!(" ORDER BY at, id LIMIT {limit}"));
         let rows = bind_all(query(sql), q_params)
