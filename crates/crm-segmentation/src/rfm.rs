@@ -446,7 +446,10 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
                 }
                 let row = base + (c * BATCH + j) as u64;
                 let scale = self.scale;
-                let prepared = self.prepare(row, p)?;
+                let prepared = match self.prepare(row, p) {
+                    Ok(prepared) => prepared,
+                    Err(e) => return Err(self.fail_at(chunk, &batch[..m], e)),
+                };
                 if self.scale != scale {
                     // The running scale grew: bring the rows waiting in the batch along.
                     let factor = POW10[(self.scale - scale) as usize];
@@ -468,21 +471,48 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
                     m += 1;
                 }
             }
-            // Load every home slot of the batch before applying any row: the loads are
-            // independent and overlap.
-            let mut seen = 0i32;
-            for b in &batch[..m] {
-                seen ^= self.customers.touch(b.hash);
-            }
-            std::hint::black_box(seen);
-            for b in &batch[..m] {
-                let key = chunk[b.index as usize].customer();
-                self.customers
-                    .add(b.hash, key, b.day, b.minor)
-                    .ok_or(SegmentationError::AmountOverflow { row: b.row })?;
-                if self.config.frequency == FrequencyMeasure::DistinctDays {
-                    self.days.insert((key.clone(), b.day));
-                }
+            self.apply(chunk, &batch[..m])?;
+        }
+        Ok(())
+    }
+
+    /// The error of a failed row, after applying the rows of its batch before it (they
+    /// count; it and the rest do not), unless one of those fails first.
+    #[cold]
+    #[inline(never)]
+    fn fail_at<P: Purchase<Customer = K>>(
+        &mut self,
+        chunk: &[P],
+        before: &[Prepared],
+        error: SegmentationError,
+    ) -> SegmentationError {
+        match self.apply(chunk, before) {
+            Ok(()) => error,
+            Err(first) => first,
+        }
+    }
+
+    /// Applies prepared rows of `chunk`, in order.
+    #[inline]
+    fn apply<P: Purchase<Customer = K>>(
+        &mut self,
+        chunk: &[P],
+        batch: &[Prepared],
+    ) -> Result<(), SegmentationError> {
+        // Load every home slot of the batch before applying any row: the loads are
+        // independent and overlap.
+        let mut seen = 0i32;
+        for b in batch {
+            seen ^= self.customers.touch(b.hash);
+        }
+        std::hint::black_box(seen);
+        for b in batch {
+            let key = chunk[b.index as usize].customer();
+            self.customers
+                .add(b.hash, key, b.day, b.minor)
+                .ok_or(SegmentationError::AmountOverflow { row: b.row })?;
+            if self.config.frequency == FrequencyMeasure::DistinctDays {
+                self.days.insert((key.clone(), b.day));
             }
         }
         Ok(())

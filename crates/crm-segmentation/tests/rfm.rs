@@ -268,6 +268,26 @@ fn a_failed_row_changes_nothing() {
 }
 
 #[test]
+fn rows_before_a_failed_row_in_the_same_slice_are_kept() {
+    // Five good rows, then a row in another currency, then one more good row: the slice
+    // fails at the sixth row (index 5), the five before it count and the one after does not.
+    let eur = |d, v| (2u32, at(2024, 1, d), Money::new(v, Currency::EUR));
+    let mut rows: Vec<_> = (1..=5).map(|d| eur(d, dec!(10))).collect();
+    rows.push((2, at(2024, 1, 6), Money::new(dec!(1), Currency::USD)));
+    rows.push(eur(7, dec!(10)));
+    let mut acc = RfmAccumulator::new(&RfmConfig::default()).unwrap();
+    assert!(matches!(
+        acc.add_slice(&rows),
+        Err(SegmentationError::MixedCurrency { row: 5, .. })
+    ));
+    let t = acc.finish().unwrap();
+    let c = t.get(&2).unwrap();
+    assert_eq!((c.frequency, c.revenue), (5, dec!(50)));
+    assert_eq!(t.as_of, Some(at(2024, 1, 5)));
+    assert_eq!(t.report.rows, 6);
+}
+
+#[test]
 fn merged_accumulators_equal_one_pass() {
     let rows = hand_rows();
     let config = as_of_jan31();
