@@ -26,6 +26,11 @@ pub const MAX_TERMS: usize = 2_000_000;
 /// assert!((ln_hyp2f1(1.0, 1.0, 2.0, z).unwrap() - exact).abs() < 1e-13);
 /// ```
 pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
+    ln_hyp2f1_within(a, b, c, z, MAX_TERMS)
+}
+
+/// [`ln_hyp2f1`] giving up after `max_terms` series terms.
+pub(crate) fn ln_hyp2f1_within(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<f64> {
     if !(a > 0.0 && b > 0.0 && c > 0.0 && (0.0..1.0).contains(&z))
         || !(a.is_finite() && b.is_finite() && c.is_finite())
     {
@@ -41,10 +46,10 @@ pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
         if ca == 0.0 || cb == 0.0 {
             return Some((c - a - b) * (-z).ln_1p());
         }
-        let s = ln_series(ca, cb, c, z)?;
+        let s = ln_series(ca, cb, c, z, max_terms)?;
         return Some((c - a - b) * (-z).ln_1p() + s);
     }
-    ln_series(a, b, c, z)
+    ln_series(a, b, c, z, max_terms)
 }
 
 /// `₂F₁(a, b; c; z)` (see [`ln_hyp2f1`] for the domain); `None` outside it or on overflow.
@@ -79,6 +84,17 @@ pub fn hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
 /// assert!((da - num_a).abs() < 1e-8 && (dz - num_z).abs() < 1e-8);
 /// ```
 pub fn ln_hyp2f1_with_derivatives(a: f64, b: f64, c: f64, z: f64) -> Option<[f64; 5]> {
+    ln_hyp2f1_with_derivatives_within(a, b, c, z, MAX_TERMS)
+}
+
+/// [`ln_hyp2f1_with_derivatives`] giving up after `max_terms` series terms.
+pub(crate) fn ln_hyp2f1_with_derivatives_within(
+    a: f64,
+    b: f64,
+    c: f64,
+    z: f64,
+    max_terms: usize,
+) -> Option<[f64; 5]> {
     if !(a > 0.0 && b > 0.0 && c > 0.0 && (0.0..1.0).contains(&z))
         || !(a.is_finite() && b.is_finite() && c.is_finite())
     {
@@ -92,7 +108,7 @@ pub fn ln_hyp2f1_with_derivatives(a: f64, b: f64, c: f64, z: f64) -> Option<[f64
     // Strictly positive here: at c − a = 0 the transformed series has (0)ₖ terms whose
     // derivative in their first parameter is not zero; the direct series serves that case.
     if ca > 0.0 && cb > 0.0 && ca * cb < a * b {
-        let [v, d_ca, d_cb, d_c, d_z] = ln_series_with_derivatives(ca, cb, c, z)?;
+        let [v, d_ca, d_cb, d_c, d_z] = ln_series_with_derivatives(ca, cb, c, z, max_terms)?;
         let l1z = (-z).ln_1p();
         let e = c - a - b;
         return Some([
@@ -103,18 +119,24 @@ pub fn ln_hyp2f1_with_derivatives(a: f64, b: f64, c: f64, z: f64) -> Option<[f64
             -e / (1.0 - z) + d_z,
         ]);
     }
-    ln_series_with_derivatives(a, b, c, z)
+    ln_series_with_derivatives(a, b, c, z, max_terms)
 }
 
 /// [`ln_series`] with the partial derivatives of the log (see [`ln_hyp2f1_with_derivatives`]).
-fn ln_series_with_derivatives(a: f64, b: f64, c: f64, z: f64) -> Option<[f64; 5]> {
+fn ln_series_with_derivatives(
+    a: f64,
+    b: f64,
+    c: f64,
+    z: f64,
+    max_terms: usize,
+) -> Option<[f64; 5]> {
     let mut ln_scale = 0.0;
     let mut term = 1.0f64;
     let mut sum = 1.0f64;
     // Σ_{j<k} 1/(a+j) etc. for the current term k, and the derivative sums Σ tₖ·(weight).
     let (mut sa, mut sb, mut sc) = (0.0f64, 0.0f64, 0.0f64);
     let (mut fa, mut fb, mut fc, mut fz) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    for k in 0..MAX_TERMS {
+    for k in 0..max_terms {
         let kf = k as f64;
         sa += 1.0 / (a + kf);
         sb += 1.0 / (b + kf);
@@ -138,8 +160,12 @@ fn ln_series_with_derivatives(a: f64, b: f64, c: f64, z: f64) -> Option<[f64; 5]
         if k % 8 != 7 {
             continue;
         }
-        let ratio = ((a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z).max(z);
+        let next = (a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z;
+        let ratio = next.max(z);
         if ratio < 1.0 {
+            if cannot_finish(k, max_terms, a + b + c, term, sum, next, z) {
+                return None;
+            }
             // Tail of Σ tⱼ wⱼ with weights growing by at most g per term (g = 1/(a+k+1) for
             // the a-sum, 1 for the k-weight of z): at most tail · (wₖ + g / (1 − r)).
             let tail = term * ratio / (1.0 - ratio);
@@ -167,13 +193,45 @@ fn ln_series_with_derivatives(a: f64, b: f64, c: f64, z: f64) -> Option<[f64; 5]
     None
 }
 
+/// Whether the series, at term `k` (checked every 1,024 terms once `k` exceeds `a + b + c`,
+/// where the term ratio is monotone), cannot pass its stopping rule within `max_terms`
+/// terms, so that a hopeless evaluation (`z` within about `40 / max_terms` of 1 with slowly
+/// decaying terms) is declined after a thousand terms instead of all of them.
+///
+/// The later ratios are at least `ρ = min(next ratio, z)` (they tend to `z` monotonically),
+/// so the term `m` steps on is at least `term · ρᵐ`, while the sum stays below
+/// `sum + tail ≤ sum + term · max(next, z) / (1 − max(next, z))`; the rule
+/// `tail ≤ ε/4 · sum` then needs `m ≥ ln(term / (ε/4 · (sum + tail))) / (−ln ρ)`.
+#[inline]
+fn cannot_finish(
+    k: usize,
+    max_terms: usize,
+    abc: f64,
+    term: f64,
+    sum: f64,
+    next: f64,
+    z: f64,
+) -> bool {
+    if k % 1024 != 1023 || (k as f64) < abc {
+        return false;
+    }
+    let hi = next.max(z);
+    let lo = next.min(z);
+    if !(lo > 0.0 && hi < 1.0) {
+        return false;
+    }
+    let tail = term * hi / (1.0 - hi);
+    let need = (term / (f64::EPSILON * 0.25 * (sum + tail))).ln() / -lo.ln();
+    k as f64 + need > max_terms as f64
+}
+
 /// Log of the positive series, summed with a running rescale so that it cannot overflow.
-fn ln_series(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
+fn ln_series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<f64> {
     // sum = Σ term, both kept relative to `scale` (log), rescaled when they get large.
     let mut ln_scale = 0.0;
     let mut term = 1.0f64;
     let mut sum = 1.0f64;
-    for k in 0..MAX_TERMS {
+    for k in 0..max_terms {
         let kf = k as f64;
         term *= (a + kf) * (b + kf) / ((c + kf) * (kf + 1.0)) * z;
         sum += term;
@@ -189,8 +247,12 @@ fn ln_series(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
         if k % 8 != 7 {
             continue;
         }
-        let ratio = ((a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z).max(z);
+        let next = (a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z;
+        let ratio = next.max(z);
         if ratio < 1.0 {
+            if cannot_finish(k, max_terms, a + b + c, term, sum, next, z) {
+                return None;
+            }
             let tail = term * ratio / (1.0 - ratio);
             if tail <= f64::EPSILON * 0.25 * sum {
                 return Some(ln_scale + sum.ln());
@@ -271,7 +333,7 @@ mod tests {
     fn euler_and_direct_agree() {
         // Both branches on the same value: c − a, c − b ≥ 0 uses Euler; compare the series.
         let (a, b, c, z) = (1.5, 2.0, 4.0, 0.8);
-        let direct = ln_series(a, b, c, z).unwrap();
+        let direct = ln_series(a, b, c, z, MAX_TERMS).unwrap();
         assert!(close(ln_hyp2f1(a, b, c, z).unwrap(), direct, 1e-13));
     }
 

@@ -34,10 +34,17 @@ use serde::{Deserialize, Serialize};
 
 use super::bgnbd::{check_horizon, finite_prediction};
 use super::fit::{FitOptions, LogLikelihood, MleFit, check_positive, maximize_likelihood};
-use super::hyp2f1::{ln_hyp2f1, ln_hyp2f1_with_derivatives};
+use super::hyp2f1::{MAX_TERMS, ln_hyp2f1_with_derivatives_within, ln_hyp2f1_within};
 use super::summary::{CustomerHistory, ModelError, TimeIndex, WeightedHistories};
 
 const NAMES: [&str; 4] = ["r", "alpha", "s", "beta"];
+
+/// Series terms a ₂F₁ of the likelihood may take before the parameter point counts as
+/// unusable (NaN, so the optimiser steps back). Only points where `max(α,β)/min(α,β)` is in
+/// the thousands with slowly decaying terms need more; fits that wander there (data with no
+/// information on dropout) fail with a typed error in seconds rather than minutes. Scoring
+/// ([`ParetoNbdParams::p_alive`]) allows the full [`MAX_TERMS`].
+pub const LIKELIHOOD_MAX_TERMS: usize = 50_000;
 
 /// Pareto/NBD parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -84,9 +91,10 @@ impl ParetoNbdParams {
 
     /// `G(x, τ) = ln ₂F₁(r+s+x, b₁; r+s+x+1; z(τ)) − (r+s+x) ln(max(α,β)+τ)` (see the
     /// module documentation); `None` if ₂F₁ fails.
-    fn g_term(&self, x: u32, tau: f64) -> Option<f64> {
+    fn g_term(&self, x: u32, tau: f64, max_terms: usize) -> Option<f64> {
         let (a1, b1, big, d) = self.g_arguments(x);
-        Some(ln_hyp2f1(a1, b1, a1 + 1.0, d / (big + tau))? - a1 * (big + tau).ln())
+        let ln_f = ln_hyp2f1_within(a1, b1, a1 + 1.0, d / (big + tau), max_terms)?;
+        Some(ln_f - a1 * (big + tau).ln())
     }
 
     /// `(r+s+x, b₁, max(α,β), |α−β|)`, with `b₁ = s+1` when `α ≥ β` and `r+x` otherwise.
@@ -106,7 +114,8 @@ impl ParetoNbdParams {
         let (a1, b1, big, d) = self.g_arguments(x);
         let inv = 1.0 / (big + tau);
         let lb = (big + tau).ln();
-        let [lf, fa, fb, fc, fz] = ln_hyp2f1_with_derivatives(a1, b1, a1 + 1.0, d * inv)?;
+        let [lf, fa, fb, fc, fz] =
+            ln_hyp2f1_with_derivatives_within(a1, b1, a1 + 1.0, d * inv, LIKELIHOOD_MAX_TERMS)?;
         // z = (big − small)/(big + τ): ∂z/∂big = (small + τ)/(big + τ)², ∂z/∂small = −1/(big + τ).
         let d_a1 = fa + fc - lb;
         let d_big = fz * (big - d + tau) * inv * inv - a1 * inv;
@@ -126,7 +135,10 @@ impl ParetoNbdParams {
     fn log_terms(&self, h: &CustomerHistory) -> Option<(f64, f64)> {
         let Self { r, alpha, s, beta } = *self;
         let xf = f64::from(h.x);
-        let ln_a0 = ln_diff_exp(self.g_term(h.x, h.t_x)?, self.g_term(h.x, h.t)?);
+        let ln_a0 = ln_diff_exp(
+            self.g_term(h.x, h.t_x, MAX_TERMS)?,
+            self.g_term(h.x, h.t, MAX_TERMS)?,
+        );
         let first = -(r + xf) * (alpha + h.t).ln() - s * (beta + h.t).ln();
         Some((first, (s / (r + s + xf)).ln() + ln_a0))
     }
@@ -272,7 +284,7 @@ impl<'a> ParetoLikelihood<'a> {
                 g.push(v);
                 dg.push(d);
             } else {
-                let Some(v) = p.g_term(x, tau) else {
+                let Some(v) = p.g_term(x, tau, LIKELIHOOD_MAX_TERMS) else {
                     return f64::NAN;
                 };
                 g.push(v);
