@@ -269,9 +269,10 @@ def main():
         L += [f"1,000,000 seeded transactions of 10,000 customers, every field filled, into a new "
               f"SQLite file that already holds the schema and the customers; "
               "interleaved rounds. *This project*: `cargo run --release -p crm-storage-sql "
-              "--example import_speed -- import DB` (rows built in memory, then `append_batch` "
-              "in batches of 100,000 through the store: typed rows, foreign keys on, one "
-              "transaction per batch; the append time is measured in-process). *sqlite3*: the "
+              "--example import_speed -- import DB` (schema, customers and the rows built "
+              "first, untimed; then the rows appended through the store's `append_batch`, typed, "
+              "foreign keys on; the example prints the seconds from the start of the append to "
+              "the database being closed, and its documentation says how it batches). *sqlite3*: the "
               "same rows exported by `import_speed export DIR` as CSV in table column order, "
               "loaded by `sqlite3 DB '.import --csv transactions.csv transactions'` (foreign "
               "keys off, the shell's default), whole process timed.", "",
