@@ -14,7 +14,8 @@
 # gamma pareto) limits the churn fits the same way.
 # Sizes and repetitions can be changed with the variables below (QUICK=1 is --quick).
 # Needs: cargo, python3 with venv and pip (PyPI reachable), /usr/bin/time, and the sqlite3
-# shell (installed with apt-get when missing and run as root).
+# shell. Nothing is downloaded at run time but the Python peers (into the venv below) and,
+# on a first build, the Rust dependencies from crates.io.
 # Inputs, outputs and per-stage results go to benches/compare/data/ (not committed); the
 # Python peers live in benches/compare/.venv (created here from PyPI).
 set -euo pipefail
@@ -79,14 +80,10 @@ setup() {
         "$VENV/bin/pip" install --quiet --upgrade pip
         "$VENV/bin/pip" install --quiet duckdb polars pandas numpy pyarrow 'lifetimes==0.11.3'
     fi
+    # Nothing but the Python peers is downloaded at run time: the shell must be installed.
     if ! command -v sqlite3 >/dev/null; then
-        if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
-            log "installing the sqlite3 shell"
-            apt-get update -qq && apt-get install -y -qq sqlite3 >/dev/null
-        else
-            echo "the sqlite3 shell is missing: install it (e.g. sudo apt-get install sqlite3)" >&2
-            exit 1
-        fi
+        echo "the sqlite3 shell is missing: install it first (e.g. sudo apt-get install sqlite3)" >&2
+        exit 1
     fi
     log "building the Rust side in release"
     (cd "$ROOT" && cargo build --release --quiet -p crm-benches --bins -p crm-cli \
