@@ -47,8 +47,8 @@
 //! constraint stops the statement without undoing it (`OR FAIL`); the store rolls the whole
 //! transaction back on any error, so a batch stays all-or-nothing, and SQLite keeps no
 //! statement journal (a copy of every page each INSERT touches). One INSERT per row instead was slower: each statement's result
-//! crosses from `sqlx`'s worker thread to the caller. The *Speed* section below has the
-//! measurements against the `sqlite3` shell's `.import`.
+//! crosses from `sqlx`'s worker thread to the caller. *Measured speed* below has the
+//! figures against the `sqlite3` shell's `.import` and the commands that repeat them.
 #![doc = include_str!("../README.md")]
 
 pub mod mapping;
