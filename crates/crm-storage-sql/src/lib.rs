@@ -34,7 +34,8 @@
 //!   no floating-point columns. Transactions are stored column by column (they are the
 //!   bulk); the other records keep their full JSON in a `body` column next to indexed
 //!   copies of the filtered fields.
-//! * The SQL is plain and portable except `instr()` in the tag filter and
+//! * The SQL is plain and portable except `instr()` in the tag filter, `INSERT OR FAIL` in
+//!   batch appends (PostgreSQL statements never half-apply, so it drops the `OR FAIL`) and
 //!   `BEGIN IMMEDIATE`/`PRAGMA`s, which a PostgreSQL backend replaces.
 //!
 //! # Speed

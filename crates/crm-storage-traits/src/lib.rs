@@ -63,7 +63,7 @@
 //! # Running the conformance kit against your store
 //!
 //! Enable the `conformance` feature in your dev-dependencies and call every function of
-//! [`conformance`] from your tests with a factory that makes a fresh, empty store
+//! the `conformance` module from your tests with a factory that makes a fresh, empty store
 //! (`conformance::run_all` runs them all in turn):
 //!
 //! ```toml

@@ -6,7 +6,7 @@
 //! bundle them per kind, and [`CrmStore`] bundles everything plus the operations that span
 //! repositories (reassignment, erasure).
 //!
-//! All traits use [`async_trait`], so their futures are `Send` and every trait can be used
+//! All traits use [`macro@async_trait`], so their futures are `Send` and every trait can be used
 //! as `Arc<dyn …>`:
 //!
 //! ```
