@@ -235,35 +235,13 @@ fn growth(s: f64, q: f64) -> f64 {
 struct ParetoLikelihood<'a> {
     data: &'a WeightedHistories,
     index: TimeIndex,
-    /// Distinct `(x, index of τ in index.times)` pairs, for `τ` = `t_x` and `T`.
-    pairs: Vec<(u32, u32)>,
-    /// Per row, the positions of its `(x, t_x)` and `(x, T)` pairs in `pairs`.
-    row_pairs: Vec<(u32, u32)>,
 }
 
 impl<'a> ParetoLikelihood<'a> {
     fn new(data: &'a WeightedHistories) -> Self {
-        let index = TimeIndex::new(data);
-        let rows = data.rows();
-        let keys = |i: usize| {
-            let x = rows[i].history.x;
-            [(x, index.row_tx[i]), (x, index.row_t[i])]
-        };
-        let mut pairs: Vec<(u32, u32)> = (0..rows.len()).flat_map(keys).collect();
-        pairs.sort_unstable();
-        pairs.dedup();
-        let at = |k: (u32, u32)| pairs.partition_point(|&p| p < k) as u32;
-        let row_pairs = (0..rows.len())
-            .map(|i| {
-                let [tx, t] = keys(i);
-                (at(tx), at(t))
-            })
-            .collect();
         Self {
             data,
-            index,
-            pairs,
-            row_pairs,
+            index: TimeIndex::new(data),
         }
     }
 
@@ -273,9 +251,9 @@ impl<'a> ParetoLikelihood<'a> {
         let ParetoNbdParams { r, alpha, s, beta } = *p;
         let want_grad = grad.is_some();
         // G and ∂G per distinct (x, τ).
-        let mut g = Vec::with_capacity(self.pairs.len());
-        let mut dg = Vec::with_capacity(if want_grad { self.pairs.len() } else { 0 });
-        for &(x, j) in &self.pairs {
+        let mut g = Vec::with_capacity(self.index.pairs.len());
+        let mut dg = Vec::with_capacity(if want_grad { self.index.pairs.len() } else { 0 });
+        for &(x, j) in &self.index.pairs {
             let tau = self.index.times[j as usize];
             if want_grad {
                 let Some((v, d)) = p.g_term_with_gradient(x, tau) else {
@@ -321,7 +299,7 @@ impl<'a> ParetoLikelihood<'a> {
             .data
             .rows()
             .iter()
-            .zip(&self.row_pairs)
+            .zip(&self.index.row_pairs)
             .zip(&self.index.row_t)
         {
             let (ptx, pt, jt) = (ptx as usize, pt as usize, jt as usize);

@@ -10,6 +10,7 @@
 //! end, up to the observation end) are counted the same way. Customers whose first purchase
 //! falls after the calibration end are excluded and counted.
 
+use std::collections::hash_map::Entry;
 use std::hash::Hash;
 
 use chrono::{DateTime, Utc};
@@ -434,9 +435,14 @@ impl WeightedHistories {
     pub fn from_weighted<I: IntoIterator<Item = WeightedHistory>>(
         rows: I,
     ) -> Result<Self, HistoryError> {
-        let mut index: FxHashMap<(u32, u64, u64), usize> = FxHashMap::default();
-        let mut out: Vec<WeightedHistory> = Vec::new();
-        for (row, w) in rows.into_iter().enumerate() {
+        let rows = rows.into_iter();
+        // Distinct rows are usually far fewer than customers; a modest start saves the first
+        // rounds of rehashing without committing memory for the worst case.
+        let expect = rows.size_hint().0.min(1 << 12);
+        let mut index: FxHashMap<(u32, u64, u64), usize> =
+            FxHashMap::with_capacity_and_hasher(expect, Default::default());
+        let mut out: Vec<WeightedHistory> = Vec::with_capacity(expect);
+        for (row, w) in rows.enumerate() {
             w.history.validate(row)?;
             if !(w.weight.is_finite() && w.weight > 0.0) {
                 return Err(HistoryError::BadWeight {
@@ -446,11 +452,11 @@ impl WeightedHistories {
             }
             let h = w.history;
             // +0.0 normalises a −0.0 recency so equal values share a key.
-            let key = (h.x, (h.t_x + 0.0).to_bits(), (h.t + 0.0).to_bits());
-            match index.get(&key) {
-                Some(&i) => out[i].weight += w.weight,
-                None => {
-                    index.insert(key, out.len());
+            let key = (h.x, time_key(h.t_x), time_key(h.t));
+            match index.entry(key) {
+                Entry::Occupied(i) => out[*i.get()].weight += w.weight,
+                Entry::Vacant(slot) => {
+                    slot.insert(out.len());
                     out.push(w);
                 }
             }
@@ -459,10 +465,11 @@ impl WeightedHistories {
             return Err(HistoryError::Empty);
         }
         // Sorting by x groups the per-x terms of the likelihoods in cache-friendly order.
-        out.sort_by(|a, b| {
-            (a.history.x, a.history.t, a.history.t_x)
-                .partial_cmp(&(b.history.x, b.history.t, b.history.t_x))
-                .unwrap_or(std::cmp::Ordering::Equal)
+        // Validated times are finite and non-negative, so (with −0.0 folded into +0.0) their
+        // bits order as their values; the keys are distinct, so the order is total.
+        out.sort_unstable_by_key(|r| {
+            let h = &r.history;
+            (h.x, (h.t + 0.0).to_bits(), (h.t_x + 0.0).to_bits())
         });
         let total_weight = out.iter().map(|r| r.weight).sum();
         let repeat_weight = out
@@ -523,6 +530,15 @@ impl WeightedHistories {
     }
 }
 
+/// A hash key for a time: its bits with −0.0 folded into +0.0, bytes swapped. Times in
+/// whole days or weeks differ only in the sign, exponent and top mantissa bits, and the
+/// multiplicative hash of `FxHashMap` places keys by their low bits: unswapped, every whole
+/// number would land in the same bucket.
+#[inline]
+fn time_key(v: f64) -> u64 {
+    (v + 0.0).to_bits().swap_bytes()
+}
+
 /// The distinct times (`T` and `t_x` together) of weighted rows, and for every row the
 /// positions of its `T` and `t_x` among them. Likelihoods evaluate functions of `α + τ` once
 /// per distinct time instead of once per row: summaries in whole days or weeks take few
@@ -534,25 +550,60 @@ pub(crate) struct TimeIndex {
     pub(crate) row_t: Vec<u32>,
     /// Per row, the index of its `t_x` in [`times`](Self::times).
     pub(crate) row_tx: Vec<u32>,
+    /// Distinct `(x, index of τ in times)` pairs over `τ` = `t_x` and `T` (in order of first
+    /// appearance): terms that depend on a row only through `x` and one of its times.
+    pub(crate) pairs: Vec<(u32, u32)>,
+    /// Per row, the positions in [`pairs`](Self::pairs) of its `(x, t_x)` and `(x, T)`.
+    pub(crate) row_pairs: Vec<(u32, u32)>,
 }
 
 impl TimeIndex {
     pub(crate) fn new(data: &WeightedHistories) -> Self {
         let rows = data.rows();
-        let mut times: Vec<f64> = rows
+        // Distinct values by their bits (+0.0 folds −0.0 in), numbered in order of first
+        // appearance, then renumbered in ascending order: a hash lookup per time instead of
+        // a sort of all of them.
+        let mut slot: FxHashMap<u64, u32> = FxHashMap::default();
+        let mut first_seen: Vec<f64> = Vec::new();
+        let mut id = |v: f64| -> u32 {
+            *slot.entry(time_key(v)).or_insert_with(|| {
+                first_seen.push(v);
+                (first_seen.len() - 1) as u32
+            })
+        };
+        let (mut row_t, mut row_tx): (Vec<u32>, Vec<u32>) = rows
             .iter()
-            .flat_map(|r| [r.history.t, r.history.t_x])
+            .map(|r| (id(r.history.t), id(r.history.t_x)))
+            .unzip();
+        let mut order: Vec<u32> = (0..first_seen.len() as u32).collect();
+        order.sort_unstable_by(|&i, &j| first_seen[i as usize].total_cmp(&first_seen[j as usize]));
+        let mut rank = vec![0u32; order.len()];
+        for (pos, &i) in order.iter().enumerate() {
+            rank[i as usize] = pos as u32;
+        }
+        for j in row_t.iter_mut().chain(row_tx.iter_mut()) {
+            *j = rank[*j as usize];
+        }
+        let times = order.iter().map(|&i| first_seen[i as usize]).collect();
+        let mut pair_slot: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let mut pair_id = |key: (u32, u32)| -> u32 {
+            *pair_slot.entry(key).or_insert_with(|| {
+                pairs.push(key);
+                (pairs.len() - 1) as u32
+            })
+        };
+        let row_pairs = rows
+            .iter()
+            .zip(row_t.iter().zip(&row_tx))
+            .map(|(r, (&jt, &jx))| (pair_id((r.history.x, jx)), pair_id((r.history.x, jt))))
             .collect();
-        times.sort_unstable_by(f64::total_cmp);
-        times.dedup();
-        // Validated times are finite, so every lookup finds its value.
-        let at = |v: f64| times.partition_point(|&u| u < v) as u32;
-        let row_t = rows.iter().map(|r| at(r.history.t)).collect();
-        let row_tx = rows.iter().map(|r| at(r.history.t_x)).collect();
         Self {
             times,
             row_t,
             row_tx,
+            pairs,
+            row_pairs,
         }
     }
 }
@@ -573,4 +624,32 @@ pub enum ModelError {
     /// A prediction horizon is negative or not finite.
     #[error("horizon t = {0} is not a finite non-negative time")]
     BadHorizon(f64),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_index_lists_distinct_times_in_order_and_finds_each_row() {
+        let data = WeightedHistories::from_histories([
+            CustomerHistory::new(0, -0.0, 30.0).unwrap(),
+            CustomerHistory::new(2, 12.5, 30.0).unwrap(),
+            CustomerHistory::new(1, 30.0, 30.0).unwrap(),
+            CustomerHistory::new(0, 0.0, 7.0).unwrap(),
+            CustomerHistory::new(3, 7.0, 41.0).unwrap(),
+        ])
+        .unwrap();
+        let index = TimeIndex::new(&data);
+        assert_eq!(index.times, vec![0.0, 7.0, 12.5, 30.0, 41.0]);
+        for (i, row) in data.rows().iter().enumerate() {
+            assert_eq!(index.times[index.row_t[i] as usize], row.history.t);
+            assert_eq!(index.times[index.row_tx[i] as usize], row.history.t_x);
+            let (ptx, pt) = index.row_pairs[i];
+            assert_eq!(index.pairs[ptx as usize], (row.history.x, index.row_tx[i]));
+            assert_eq!(index.pairs[pt as usize], (row.history.x, index.row_t[i]));
+        }
+        // (0, 0), (0, 30), (0, 7), (1, 30), (2, 12.5), (2, 30), (3, 7), (3, 41): each once.
+        assert_eq!(index.pairs.len(), 8);
+    }
 }
