@@ -467,6 +467,26 @@ mod tests {
         assert!(ln_hyp2f1_with_derivatives(-1.0, 1.0, 2.0, 0.5).is_none());
     }
 
+    /// A term budget too small for the series is a `None` (declined early, from the tail
+    /// bound), never a truncated sum; the full budget gives the value.
+    #[test]
+    fn term_budget_declines_rather_than_truncates() {
+        // ₂F₁(1, 1; 2; z) = −ln(1 − z)/z needs about 40 / (1 − z) = 400,000 terms here.
+        let z = 0.9999;
+        assert_eq!(ln_hyp2f1_within(1.0, 1.0, 2.0, z, 100_000), None);
+        assert_eq!(
+            ln_hyp2f1_with_derivatives_within(1.0, 1.0, 2.0, z, 100_000),
+            None
+        );
+        let exact = (-(-z).ln_1p() / z).ln();
+        assert!(close(ln_hyp2f1(1.0, 1.0, 2.0, z).unwrap(), exact, 1e-11));
+        // Far from 1 the small budget is plenty and changes nothing.
+        assert_eq!(
+            ln_hyp2f1_within(1.5, 2.0, 4.0, 0.8, 100_000),
+            ln_hyp2f1(1.5, 2.0, 4.0, 0.8)
+        );
+    }
+
     fn gauss_legendre(f: impl Fn(f64) -> f64, lo: f64, hi: f64, panels: usize) -> f64 {
         // 5-point rule on each panel.
         const X: [f64; 5] = [

@@ -18,7 +18,7 @@
 //! term by term alongside its series
 //! ([`ln_hyp2f1_with_derivatives`](super::hyp2f1::ln_hyp2f1_with_derivatives)). The terms
 //! `G(x, τ) = ln ₂F₁(…; z(τ)) − (r+s+x) ln(max(α,β)+τ)` depend on a row only through `x` and
-//! one time `τ` (`t_x` or `T`), so a fit evaluates them once per distinct `(x, τ)` pair (2,705
+//! one time `τ` (`t_x` or `T`), so a fit evaluates them once per distinct `(x, τ)` pair (2,149
 //! pairs for the 8,685 distinct rows of the 23,570-customer CDNOW cohort) and combines them
 //! per row with a few exponentials.
 //!

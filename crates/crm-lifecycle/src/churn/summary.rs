@@ -542,7 +542,7 @@ fn time_key(v: f64) -> u64 {
 /// The distinct times (`T` and `t_x` together) of weighted rows, and for every row the
 /// positions of its `T` and `t_x` among them. Likelihoods evaluate functions of `α + τ` once
 /// per distinct time instead of once per row: summaries in whole days or weeks take few
-/// distinct values (84 ages in the 23,570-customer CDNOW cohort).
+/// distinct values (273 distinct times, 84 of them ages, in the 23,570-customer CDNOW cohort).
 pub(crate) struct TimeIndex {
     /// Distinct times, ascending.
     pub(crate) times: Vec<f64>,
