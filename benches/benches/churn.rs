@@ -211,6 +211,13 @@ fn bench_p_alive(c: &mut Criterion) {
     g.bench_function("bgnbd_p_alive_1m", |b| {
         b.iter(|| m.p_alive_batch(black_box(&histories), black_box(&mut out)))
     });
+    let pn = ParetoNbdParams::new(0.55, 10.58, 0.61, 11.67).unwrap();
+    g.bench_function("pareto_nbd_p_alive_1m", |b| {
+        b.iter(|| {
+            pn.p_alive_batch(black_box(&histories), black_box(&mut out))
+                .unwrap()
+        })
+    });
     g.finish();
 }
 

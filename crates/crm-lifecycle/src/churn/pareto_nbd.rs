@@ -30,12 +30,13 @@
 //! assert!(p > 0.0 && p < 1.0);
 //! ```
 
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::bgnbd::{check_horizon, finite_prediction};
 use super::fit::{FitOptions, LogLikelihood, MleFit, check_positive, maximize_likelihood};
 use super::hyp2f1::{MAX_TERMS, ln_hyp2f1_with_derivatives_within, ln_hyp2f1_within};
-use super::summary::{CustomerHistory, ModelError, TimeIndex, WeightedHistories};
+use super::summary::{CustomerHistory, ModelError, TimeIndex, WeightedHistories, time_key};
 
 const NAMES: [&str; 4] = ["r", "alpha", "s", "beta"];
 
@@ -184,6 +185,52 @@ impl ParetoNbdParams {
             ModelError::Unsupported("the hypergeometric function cannot be evaluated".into())
         })?;
         Ok(1.0 / (1.0 + (second - first).exp()))
+    }
+
+    /// [`p_alive`](Self::p_alive) for many customers into `out` (same length; extra entries
+    /// of the longer slice are left alone). The ₂F₁ terms depend on a customer only through
+    /// `(x, t_x)` and `(x, T)`, which customers share: each distinct pair is evaluated once
+    /// and remembered, so a cohort costs about as many series as it has distinct pairs.
+    ///
+    /// # Errors
+    /// [`ModelError::Unsupported`] when ₂F₁ cannot be evaluated for some customer (entries
+    /// before it are filled).
+    ///
+    /// ```
+    /// use crm_lifecycle::churn::pareto_nbd::ParetoNbdParams;
+    /// use crm_lifecycle::churn::summary::CustomerHistory;
+    /// let m = ParetoNbdParams::new(0.55, 10.58, 0.61, 11.67).unwrap();
+    /// let h = [CustomerHistory::new(2, 30.43, 38.86).unwrap(), CustomerHistory::new(2, 5.0, 38.86).unwrap()];
+    /// let mut out = [0.0; 2];
+    /// m.p_alive_batch(&h, &mut out).unwrap();
+    /// assert_eq!(out[0], m.p_alive(&h[0]).unwrap());
+    /// assert!(out[1] < out[0]); // the same purchases long ago: less likely alive
+    /// ```
+    pub fn p_alive_batch(
+        &self,
+        histories: &[CustomerHistory],
+        out: &mut [f64],
+    ) -> Result<(), ModelError> {
+        let mut g_cache: FxHashMap<(u32, u64), f64> = FxHashMap::default();
+        let mut g = |x: u32, tau: f64| -> Result<f64, ModelError> {
+            if let Some(&v) = g_cache.get(&(x, time_key(tau))) {
+                return Ok(v);
+            }
+            let v = self.g_term(x, tau, MAX_TERMS).ok_or_else(|| {
+                ModelError::Unsupported("the hypergeometric function cannot be evaluated".into())
+            })?;
+            g_cache.insert((x, time_key(tau)), v);
+            Ok(v)
+        };
+        let Self { r, alpha, s, beta } = *self;
+        for (o, h) in out.iter_mut().zip(histories) {
+            let xf = f64::from(h.x);
+            let ln_a0 = ln_diff_exp(g(h.x, h.t_x)?, g(h.x, h.t)?);
+            let first = -(r + xf) * (alpha + h.t).ln() - s * (beta + h.t).ln();
+            let second = (s / (r + s + xf)).ln() + ln_a0;
+            *o = 1.0 / (1.0 + (second - first).exp());
+        }
+        Ok(())
     }
 
     /// Expected purchases in the next `t`:
@@ -465,6 +512,28 @@ mod tests {
                     g[i]
                 );
             }
+        }
+    }
+
+    #[test]
+    fn batch_p_alive_equals_one_at_a_time() {
+        let p = ParetoNbdParams::new(0.55, 10.58, 0.61, 11.67).unwrap();
+        let h: Vec<CustomerHistory> = (0..200u32)
+            .map(|i| {
+                let x = i % 7;
+                let t = 20.0 + f64::from(i % 5);
+                let t_x = if x == 0 {
+                    0.0
+                } else {
+                    t * f64::from(i % 11 + 1) / 11.0
+                };
+                CustomerHistory::new(x, t_x, t).unwrap()
+            })
+            .collect();
+        let mut out = vec![0.0; h.len()];
+        p.p_alive_batch(&h, &mut out).unwrap();
+        for (o, h) in out.iter().zip(&h) {
+            assert_eq!(*o, p.p_alive(h).unwrap(), "{h:?}");
         }
     }
 

@@ -535,7 +535,7 @@ impl WeightedHistories {
 /// multiplicative hash of `FxHashMap` places keys by their low bits: unswapped, every whole
 /// number would land in the same bucket.
 #[inline]
-fn time_key(v: f64) -> u64 {
+pub(crate) fn time_key(v: f64) -> u64 {
     (v + 0.0).to_bits().swap_bytes()
 }
 
