@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use crm_core::Money;
 use crm_segmentation::abc::{AbcResult, LorenzCurve, classify, lorenz};
-use crm_segmentation::{AbcMethod, GroupSummary, RfmConfig, RfmTable, rfm};
+use crm_segmentation::{AbcMethod, CustomerRfm, GroupSummary, RfmConfig, RfmTable, rfm};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
@@ -64,17 +64,44 @@ pub fn rfm_table(
         k: bins,
         ..RfmConfig::default()
     };
-    rfm(
+    // Keys borrowed from the rows: one owned key per customer afterwards instead of one
+    // per transaction.
+    let table = rfm(
         rows.iter().map(|r| {
             (
-                r.customer_id.clone(),
+                r.customer_id.as_str(),
                 r.timestamp,
                 Money::new(r.amount, r.currency),
             )
         }),
         &config,
     )
-    .map_err(seg)
+    .map_err(seg)?;
+    Ok(RfmTable {
+        as_of: table.as_of,
+        k: table.k,
+        currency: table.currency,
+        segment_names: table.segment_names,
+        customers: table
+            .customers
+            .into_iter()
+            .map(|c| CustomerRfm {
+                customer: c.customer.to_owned(),
+                recency_days: c.recency_days,
+                frequency: c.frequency,
+                monetary: c.monetary,
+                revenue: c.revenue,
+                transactions: c.transactions,
+                first_purchase: c.first_purchase,
+                last_purchase: c.last_purchase,
+                r: c.r,
+                f: c.f,
+                m: c.m,
+                segment: c.segment,
+            })
+            .collect(),
+        report: table.report,
+    })
 }
 
 /// The per-customer rows of an RFM table.

@@ -23,6 +23,21 @@ proptest! {
         let _ = parse_timestamp(&text);
     }
 
+    /// The digit-by-digit reading of `YYYY-MM-DD` agrees with chrono's format-string parser
+    /// on every text of that shape, valid dates or not.
+    #[test]
+    fn plain_dates_read_as_the_format_string_does(
+        text in "[0-9+ ]?[0-9]{3,4}-[0-9]{1,2}-[0-9]{1,3}",
+    ) {
+        let trimmed = text.trim();
+        let general = chrono::NaiveDate::parse_from_str(trimmed, "%Y-%m-%d")
+            .ok()
+            .filter(|_| trimmed.len() == 10)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc());
+        prop_assert_eq!(parse_timestamp(&text), general);
+    }
+
     #[test]
     fn readers_never_panic_on_arbitrary_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
         let f = temp(&bytes);

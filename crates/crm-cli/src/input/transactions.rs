@@ -72,8 +72,11 @@ pub fn read_csv(path: &Path, default_currency: Currency) -> CliResult<Vec<Transa
         _ => return Err(wrong_header(path, &header, HEADER)),
     };
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, e, HEADER))?;
+    let mut record = csv::StringRecord::new();
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| csv_error(path, e, HEADER))?
+    {
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let customer_id = record[0].to_string();
         if customer_id.is_empty() {
