@@ -35,3 +35,9 @@ pub fn mix(i: u64) -> u64 {
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
 }
+
+/// The examples of the workspace's `README.md`, compiled and run as doc tests (this crate
+/// depends on every library the README uses), so the first code a reader sees keeps working.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
