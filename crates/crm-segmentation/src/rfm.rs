@@ -263,6 +263,52 @@ pub struct RfmTable<K> {
     pub report: RfmReport,
 }
 
+impl<K> RfmTable<K> {
+    /// The same table with every customer key mapped through `f`, for example from keys
+    /// borrowed during the pass to owned ones (one conversion per customer rather than one
+    /// per transaction). `f` must keep the keys' order (the rows stay where they are, and
+    /// [`get`](Self::get) searches them by key).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_segmentation::{rfm, RfmConfig};
+    /// use rust_decimal::Decimal;
+    /// let t = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    /// let ids = [String::from("a"), String::from("b")];
+    /// let rows = ids.iter().map(|id| (id.as_str(), t, Decimal::ONE));
+    /// let table = rfm(rows, &RfmConfig::default())?.map_keys(str::to_owned);
+    /// assert_eq!(table.get(&String::from("b")).unwrap().frequency, 1);
+    /// # Ok::<(), crm_segmentation::SegmentationError>(())
+    /// ```
+    pub fn map_keys<L>(self, mut f: impl FnMut(K) -> L) -> RfmTable<L> {
+        RfmTable {
+            as_of: self.as_of,
+            k: self.k,
+            currency: self.currency,
+            segment_names: self.segment_names,
+            customers: self
+                .customers
+                .into_iter()
+                .map(|c| CustomerRfm {
+                    customer: f(c.customer),
+                    recency_days: c.recency_days,
+                    frequency: c.frequency,
+                    monetary: c.monetary,
+                    revenue: c.revenue,
+                    transactions: c.transactions,
+                    first_purchase: c.first_purchase,
+                    last_purchase: c.last_purchase,
+                    r: c.r,
+                    f: c.f,
+                    m: c.m,
+                    segment: c.segment,
+                })
+                .collect(),
+            report: self.report,
+        }
+    }
+}
+
 impl<K: Ord> RfmTable<K> {
     /// The row of one customer.
     pub fn get(&self, customer: &K) -> Option<&CustomerRfm<K>> {

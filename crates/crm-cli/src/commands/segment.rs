@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use crm_core::Money;
 use crm_segmentation::abc::{AbcResult, LorenzCurve, classify, lorenz};
-use crm_segmentation::{AbcMethod, CustomerRfm, GroupSummary, RfmConfig, RfmTable, rfm};
+use crm_segmentation::{AbcMethod, GroupSummary, RfmConfig, RfmTable, rfm};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
@@ -66,7 +66,7 @@ pub fn rfm_table(
     };
     // Keys borrowed from the rows: one owned key per customer afterwards instead of one
     // per transaction.
-    let table = rfm(
+    rfm(
         rows.iter().map(|r| {
             (
                 r.customer_id.as_str(),
@@ -76,32 +76,8 @@ pub fn rfm_table(
         }),
         &config,
     )
-    .map_err(seg)?;
-    Ok(RfmTable {
-        as_of: table.as_of,
-        k: table.k,
-        currency: table.currency,
-        segment_names: table.segment_names,
-        customers: table
-            .customers
-            .into_iter()
-            .map(|c| CustomerRfm {
-                customer: c.customer.to_owned(),
-                recency_days: c.recency_days,
-                frequency: c.frequency,
-                monetary: c.monetary,
-                revenue: c.revenue,
-                transactions: c.transactions,
-                first_purchase: c.first_purchase,
-                last_purchase: c.last_purchase,
-                r: c.r,
-                f: c.f,
-                m: c.m,
-                segment: c.segment,
-            })
-            .collect(),
-        report: table.report,
-    })
+    .map(|table| table.map_keys(str::to_owned))
+    .map_err(seg)
 }
 
 /// The per-customer rows of an RFM table.
