@@ -98,7 +98,8 @@ impl<K: Hash + Eq> Default for CustomerStates<K> {
 }
 
 impl<K: Hash + Eq> CustomerStates<K> {
-    fn with_slots(slots: usize) -> Self {
+    /// An empty table of `slots` slots (a power of two).
+    pub(crate) fn with_slots(slots: usize) -> Self {
         let mut v = Vec::new();
         v.resize_with(slots, || None);
         Self {
@@ -194,6 +195,11 @@ impl<K: Hash + Eq> CustomerStates<K> {
         if self.len * 2 > self.slots.len() {
             self.rebuild(self.slots.len() * 2);
         }
+    }
+
+    /// Every customer's key, in table order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
+        self.slots.iter().flatten().map(|(k, _)| k)
     }
 
     pub(crate) fn values(&self) -> impl Iterator<Item = &Acc> {

@@ -42,10 +42,11 @@ use serde::{Deserialize, Serialize};
 use crate::customer_state::{Acc, CustomerStates, hash_key};
 use crate::error::SegmentationError;
 use crate::purchase::{Amount, Purchase};
-use crate::score::{
-    Breakpoints, ScoreMethod, check_k, integer_quantile_scores, quantile_cuts_owned, score_against,
-};
-use crate::segment::{OTHER, SegmentTable, cell};
+use crate::score::{ScoreMethod, check_k};
+use crate::segment::{OTHER, SegmentTable};
+
+mod finish;
+mod partitioned;
 
 /// What "frequency" counts.
 ///
@@ -660,7 +661,10 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
 
     /// Scores, segments and the final table.
     pub fn finish(self) -> Result<RfmTable<K>, SegmentationError> {
-        finish_parts(vec![self], |e| e.sort_unstable_by(|a, b| a.0.cmp(&b.0)))
+        let config = self.config.clone();
+        let (totals, mut entries, days) = gather_parts(vec![self])?;
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        finish::finish(&config, totals, vec![entries], days)
     }
 }
 
@@ -689,236 +693,40 @@ fn merged_currency(
     }
 }
 
-/// Whole table from parts whose customer sets are disjoint.
-fn finish_parts<K: Hash + Eq + Clone + Ord>(
+/// What a pass over the purchases found besides the customers' states.
+#[derive(Debug, Clone, Copy, Default)]
+struct PassTotals {
+    currency: Option<(Currency, u64)>,
+    scale: u32,
+    rows: u64,
+    excluded: u64,
+    latest: Option<DateTime<Utc>>,
+}
+
+/// The totals and the customers' states of parts whose customer sets are disjoint, every
+/// state at the finest scale of any part, and the distinct purchase days if counted.
+type Gathered<K> = (PassTotals, Vec<(K, Acc)>, Vec<FxHashSet<(K, i32)>>);
+
+fn gather_parts<K: Hash + Eq + Clone + Ord>(
     parts: Vec<RfmAccumulator<K>>,
-    sort: impl FnOnce(&mut Vec<(K, Acc)>),
-) -> Result<RfmTable<K>, SegmentationError> {
-    let config = parts[0].config.clone();
-    let k = config.k;
-    let mut currency: Option<(Currency, u64)> = None;
-    let mut scale = 0;
-    let (mut rows, mut excluded, mut latest) = (0u64, 0u64, None);
+) -> Result<Gathered<K>, SegmentationError> {
+    let mut totals = PassTotals::default();
     for p in &parts {
-        currency = merged_currency(currency, p.currency)?;
-        scale = scale.max(p.scale);
-        rows = rows.max(p.rows);
-        excluded += p.excluded;
-        latest = latest.max(p.latest);
+        totals.currency = merged_currency(totals.currency, p.currency)?;
+        totals.scale = totals.scale.max(p.scale);
+        totals.rows = totals.rows.max(p.rows);
+        totals.excluded += p.excluded;
+        totals.latest = totals.latest.max(p.latest);
     }
     let total: usize = parts.iter().map(|p| p.customers.len()).sum();
     let mut entries: Vec<(K, Acc)> = Vec::with_capacity(total);
     let mut days: Vec<FxHashSet<(K, i32)>> = Vec::new();
     for mut p in parts {
-        p.rescale(scale, rows)?;
+        p.rescale(totals.scale, totals.rows)?;
         p.customers.drain_into(&mut entries);
         days.push(p.days);
     }
-    sort(&mut entries);
-
-    let as_of = config.as_of.or(latest);
-    let as_of_day = as_of.map_or(0, |a| a.date_naive().num_days_from_ce());
-    let n = entries.len();
-    let used: u64 = entries.iter().map(|(_, a)| a.count()).sum();
-
-    // Distinct purchase days, if asked for; else the frequency is the transaction count.
-    let distinct_days: Option<Vec<u64>> = match config.frequency {
-        FrequencyMeasure::Transactions => None,
-        FrequencyMeasure::DistinctDays => {
-            let mut f = vec![0u64; n];
-            for set in &days {
-                for (key, _) in set {
-                    if let Ok(i) = entries.binary_search_by(|(e, _)| e.cmp(key)) {
-                        f[i] += 1;
-                    }
-                }
-            }
-            Some(f)
-        }
-    };
-    drop(days);
-    let frequency_of = |i: usize, a: &Acc| {
-        distinct_days
-            .as_ref()
-            .map_or(a.count(), |f: &Vec<u64>| f[i])
-    };
-    let recency_of = |a: &Acc| (as_of_day - a.last).max(0) as u32;
-
-    // The mean per transaction is scored as a decimal; the net total as the exact integer
-    // sum, which orders the same way.
-    let means: Option<Vec<Decimal>> = match config.monetary {
-        MonetaryMeasure::Total => None,
-        MonetaryMeasure::MeanPerTransaction => Some(
-            entries
-                .iter()
-                .enumerate()
-                .map(|(position, (_, a))| {
-                    to_decimal(a.sum(), scale)
-                        .and_then(|r| r.checked_div(Decimal::from(a.count())))
-                        .ok_or(SegmentationError::TotalOverflow { position })
-                })
-                .collect::<Result<_, _>>()?,
-        ),
-    };
-
-    let scores = match &config.method {
-        ScoreMethod::Quantile => {
-            let recency: Vec<i64> = entries
-                .iter()
-                .map(|(_, a)| -i64::from(recency_of(a)))
-                .collect();
-            let r = integer_quantile_scores(&recency, k);
-            drop(recency);
-            let frequency: Vec<i64> = entries
-                .iter()
-                .enumerate()
-                .map(|(i, (_, a))| i64::try_from(frequency_of(i, a)).unwrap_or(i64::MAX))
-                .collect();
-            let f = integer_quantile_scores(&frequency, k);
-            drop(frequency);
-            let m = match &means {
-                None => {
-                    let cuts =
-                        quantile_cuts_owned(entries.iter().map(|(_, a)| a.sum()).collect(), k);
-                    entries
-                        .iter()
-                        .map(|(_, a)| score_against(&cuts, &a.sum()))
-                        .collect()
-                }
-                Some(means) => {
-                    let cuts = quantile_cuts_owned(means.clone(), k);
-                    means.iter().map(|x| score_against(&cuts, x)).collect()
-                }
-            };
-            Scores::Quantile(r, f, m)
-        }
-        ScoreMethod::Breakpoints(b) => Scores::Breakpoints(b),
-    };
-
-    let lookup = config.segments.lookup(k);
-    let dates = DayTable::new(&entries);
-    let mut customers = Vec::with_capacity(n);
-    for (i, (key, a)) in entries.into_iter().enumerate() {
-        let revenue =
-            to_decimal(a.sum(), scale).ok_or(SegmentationError::TotalOverflow { position: i })?;
-        let monetary = means.as_ref().map_or(revenue, |m| m[i]);
-        let recency_days = recency_of(&a);
-        let frequency = frequency_of(i, &a);
-        let (r, f, m) = match &scores {
-            Scores::Quantile(r, f, m) => (r[i], f[i], m[i]),
-            Scores::Breakpoints(b) => (
-                b.recency_score(recency_days, k),
-                b.frequency_score(frequency, k),
-                b.monetary_score(monetary, k),
-            ),
-        };
-        customers.push(CustomerRfm {
-            customer: key,
-            recency_days,
-            frequency,
-            monetary,
-            revenue,
-            transactions: a.count(),
-            first_purchase: dates.date(a.first),
-            last_purchase: dates.date(a.last),
-            r,
-            f,
-            m,
-            segment: lookup[cell(k, r, f, m)],
-        });
-    }
-    Ok(RfmTable {
-        as_of,
-        k,
-        currency: currency.map(|(c, _)| c),
-        segment_names: config.segments.names(),
-        report: RfmReport {
-            rows,
-            used,
-            excluded_after_as_of: excluded,
-            customers: n as u64,
-        },
-        customers,
-    })
-}
-
-fn date_of(day: i32) -> NaiveDate {
-    NaiveDate::from_num_days_from_ce_opt(day).unwrap_or(NaiveDate::MIN)
-}
-
-/// The R, F and M scores of every customer, or the breakpoints that give them.
-enum Scores<'a> {
-    Quantile(Vec<u8>, Vec<u8>, Vec<u8>),
-    Breakpoints(&'a Breakpoints),
-}
-
-/// The dates of the purchase days of a table, converted once per day rather than once per
-/// customer when the days span a short range (as they do: years of history).
-struct DayTable {
-    first: i32,
-    dates: Vec<NaiveDate>,
-}
-
-impl DayTable {
-    fn new<K>(entries: &[(K, Acc)]) -> Self {
-        let first = entries.iter().map(|(_, a)| a.first).min().unwrap_or(0);
-        let last = entries.iter().map(|(_, a)| a.last).max().unwrap_or(0);
-        let dates = if last.abs_diff(first) < 1 << 20 {
-            (first..=last).map(date_of).collect()
-        } else {
-            Vec::new()
-        };
-        Self { first, dates }
-    }
-
-    #[inline]
-    fn date(&self, day: i32) -> NaiveDate {
-        self.dates
-            .get(day.wrapping_sub(self.first) as u32 as usize)
-            .copied()
-            .unwrap_or_else(|| date_of(day))
-    }
-}
-
-/// An exact decimal for `v / 10^scale`, dropping trailing zeros if the mantissa is too wide.
-fn to_decimal(mut v: i128, mut scale: u32) -> Option<Decimal> {
-    loop {
-        if let Ok(d) = Decimal::try_from_i128_with_scale(v, scale) {
-            return Some(d);
-        }
-        if scale == 0 || v % 10 != 0 {
-            return None;
-        }
-        v /= 10;
-        scale -= 1;
-    }
-}
-
-fn sort_entries<K: Ord + Send, V: Send>(entries: &mut Vec<(K, V)>, threads: usize) {
-    if threads < 2 || entries.len() < 1 << 16 {
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        return;
-    }
-    let mid = entries.len() / 2;
-    let (left, right) = entries.split_at_mut(mid);
-    std::thread::scope(|s| {
-        s.spawn(|| left.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
-        right.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    });
-    let right = entries.split_off(mid);
-    let left = std::mem::take(entries);
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let (mut a, mut b) = (left.into_iter().peekable(), right.into_iter().peekable());
-    loop {
-        let take_left = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => x.0 <= y.0,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => break,
-        };
-        out.extend(if take_left { a.next() } else { b.next() });
-    }
-    *entries = out;
+    Ok((totals, entries, days))
 }
 
 /// RFM table of a stream of purchases, in one pass.
@@ -946,8 +754,19 @@ where
 
 /// RFM table of an in-memory slice of purchases on `threads` threads (0 = all cores).
 ///
-/// Every thread scans the whole slice and keeps the customers whose key hash falls in its
-/// share, so no per-customer state is merged or duplicated; the result equals [`rfm`]'s.
+/// The result, errors included, equals [`rfm`]'s. Two strategies:
+///
+/// - Keys that own nothing (integers, `&str`, UUIDs, ... : types with no drop glue) and
+///   frequency as the number of transactions: the purchases are scattered by key hash into
+///   256 partitions, a bounded chunk at a time, and each partition's customers are updated
+///   in a table small enough to stay in cache; key ranges are then sorted on separate
+///   threads. This is the fast path; it also helps on one thread.
+/// - Otherwise (owned keys such as `String`, distinct purchase days), and whenever the fast
+///   path meets an error or an amount wider than 64-bit minor units: every thread scans the
+///   whole slice and keeps the customers whose key hash falls in its share.
+///
+/// Memory grows with the customers, plus at most 4,194,304 buffered purchases (96 MB for
+/// 8-byte keys) on the fast path.
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
@@ -973,12 +792,24 @@ where
     } else {
         threads
     };
+    RfmAccumulator::<P::Customer>::new(config)?;
+    if purchases.len() >= 1 << 14
+        && partitioned::applies::<P::Customer>(config)
+        && let Some(table) = partitioned::rfm(
+            purchases,
+            config,
+            threads,
+            partitioned::CHUNK_ROWS,
+            partitioned::PARALLEL_SORT_FROM,
+        )
+    {
+        return table;
+    }
     if threads == 1 || purchases.len() < 1 << 14 {
         let mut acc = RfmAccumulator::new(config)?;
         acc.add_slice(purchases)?;
         return acc.finish();
     }
-    RfmAccumulator::<P::Customer>::new(config)?;
     let t = threads as u64;
     let results: Vec<Result<RfmAccumulator<P::Customer>, SegmentationError>> =
         std::thread::scope(|s| {
@@ -1015,7 +846,9 @@ where
     if let Some(e) = first_err {
         return Err(e);
     }
-    finish_parts(parts, |e| sort_entries(e, threads))
+    let (totals, mut entries, days) = gather_parts(parts)?;
+    finish::sort_entries(&mut entries, threads);
+    finish::finish_parallel(config, totals, vec![entries], days)
 }
 
 fn error_row(e: &SegmentationError) -> u64 {
@@ -1024,48 +857,5 @@ fn error_row(e: &SegmentationError) -> u64 {
         | SegmentationError::ConversionFailed { row, .. }
         | SegmentationError::AmountOverflow { row } => *row,
         _ => u64::MAX,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn acc(first: i32, last: i32) -> Acc {
-        let mut a = Acc::new(first, 0);
-        a.add(last, 0).unwrap();
-        a
-    }
-
-    #[test]
-    fn day_table_converts_like_chrono_in_and_out_of_range() {
-        let d = |y, m, dd| {
-            NaiveDate::from_ymd_opt(y, m, dd)
-                .unwrap()
-                .num_days_from_ce()
-        };
-        // A short span: every day is looked up in the table.
-        let short = vec![(1u8, acc(d(2023, 1, 1), d(2024, 12, 31)))];
-        let t = DayTable::new(&short);
-        assert_eq!(t.dates.len(), 731);
-        for day in [d(2023, 1, 1), d(2024, 2, 29), d(2024, 12, 31)] {
-            assert_eq!(
-                t.date(day),
-                NaiveDate::from_num_days_from_ce_opt(day).unwrap()
-            );
-        }
-        // A span too wide for a table, and days outside it: converted one by one.
-        let wide = vec![(1u8, acc(d(-3000, 1, 1), d(9000, 6, 30)))];
-        let t = DayTable::new(&wide);
-        assert!(t.dates.is_empty());
-        assert_eq!(
-            t.date(d(9000, 6, 30)),
-            NaiveDate::from_ymd_opt(9000, 6, 30).unwrap()
-        );
-        assert_eq!(
-            DayTable::new(&short).date(d(1990, 5, 5)),
-            NaiveDate::from_ymd_opt(1990, 5, 5).unwrap()
-        );
-        assert!(DayTable::new::<u8>(&[]).date(0) == date_of(0));
     }
 }

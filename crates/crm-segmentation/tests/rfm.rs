@@ -325,6 +325,24 @@ fn synthetic(n: u64, customers: u64) -> Vec<(u64, DateTime<Utc>, Decimal)> {
 }
 
 #[test]
+fn parallel_equals_sequential_with_many_customers_and_a_refund_heavy_tail() {
+    // Enough customers (100,000) for the parallel pass to sort its key ranges on several
+    // threads, and enough purchases to span several partitions of every table.
+    let mut rows = synthetic(300_000, 100_000);
+    for (i, row) in rows.iter_mut().enumerate().skip(250_000) {
+        if i % 3 == 0 {
+            row.2 = -row.2 * Decimal::new(15, 1);
+        }
+    }
+    let config = RfmConfig::default();
+    let seq = rfm(&rows, &config).unwrap();
+    assert!(seq.customers.len() > 90_000);
+    for threads in [1, 2, 3] {
+        assert_eq!(rfm_parallel(&rows, &config, threads).unwrap(), seq);
+    }
+}
+
+#[test]
 fn parallel_equals_sequential_on_a_larger_input() {
     let rows = synthetic(60_000, 5_000);
     let config = RfmConfig::default();

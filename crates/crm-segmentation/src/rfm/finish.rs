@@ -1,0 +1,470 @@
+//! From every customer's running state to the scored table: R, F and M values, their
+//! quantile (or breakpoint) scores, segments and the output rows, in key order.
+//!
+//! The states arrive as *runs*: consecutive pieces of the key order (each sorted, every key
+//! of a run below every key of the next), so that a parallel pass can sort pieces on
+//! different threads and build each piece's rows on its own thread without merging.
+//! [`finish`] works on one thread; [`finish_parallel`] computes the recency and frequency
+//! scores beside the monetary scores, and builds the rows of the runs side by side.
+
+use std::hash::Hash;
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use rustc_hash::FxHashSet;
+
+use super::{
+    Acc, CustomerRfm, FrequencyMeasure, MonetaryMeasure, PassTotals, RfmConfig, RfmReport, RfmTable,
+};
+use crate::error::SegmentationError;
+use crate::score::{
+    Breakpoints, ScoreMethod, integer_quantile_scores, quantile_cuts_owned, score_against,
+};
+use crate::segment::cell;
+
+/// Customers' states in key order, as consecutive sorted runs.
+pub(super) type Runs<K> = Vec<Vec<(K, Acc)>>;
+
+/// The table on the calling thread.
+pub(super) fn finish<K: Hash + Eq + Clone + Ord>(
+    config: &RfmConfig,
+    totals: PassTotals,
+    runs: Runs<K>,
+    days: Vec<FxHashSet<(K, i32)>>,
+) -> Result<RfmTable<K>, SegmentationError> {
+    let measures = Measures::new(config, &totals, &runs, days)?;
+    let scores = match &config.method {
+        ScoreMethod::Quantile => {
+            let (r, f) = measures.recency_frequency_scores(&runs);
+            Scores::Quantile(r, f, measures.monetary_scores(&runs))
+        }
+        ScoreMethod::Breakpoints(b) => Scores::Breakpoints(b),
+    };
+    let rows = Rows::new(config, &measures, &scores, &runs);
+    let mut runs = runs.into_iter();
+    let mut customers = match runs.next() {
+        Some(run) => rows.build_with_capacity(run, 0, measures.n)?,
+        None => Vec::new(),
+    };
+    for run in runs {
+        let offset = customers.len();
+        customers.extend(rows.build(run, offset)?);
+    }
+    Ok(measures.table(config, totals, customers))
+}
+
+/// The table, with the scores and the rows of different runs computed on different threads
+/// (one per run).
+pub(super) fn finish_parallel<K: Hash + Eq + Clone + Ord + Send + Sync>(
+    config: &RfmConfig,
+    totals: PassTotals,
+    runs: Runs<K>,
+    days: Vec<FxHashSet<(K, i32)>>,
+) -> Result<RfmTable<K>, SegmentationError> {
+    let measures = Measures::new(config, &totals, &runs, days)?;
+    let scores = match &config.method {
+        ScoreMethod::Quantile => {
+            let (m, (r, f)) = std::thread::scope(|s| {
+                let m = s.spawn(|| measures.monetary_scores(&runs));
+                let rf = measures.recency_frequency_scores(&runs);
+                (m.join().expect("RFM scoring thread panicked"), rf)
+            });
+            Scores::Quantile(r, f, m)
+        }
+        ScoreMethod::Breakpoints(b) => Scores::Breakpoints(b),
+    };
+    let rows = Rows::new(config, &measures, &scores, &runs);
+    let mut offsets = Vec::with_capacity(runs.len());
+    let mut offset = 0;
+    for run in &runs {
+        offsets.push(offset);
+        offset += run.len();
+    }
+    let mut built: Vec<Result<Vec<CustomerRfm<K>>, SegmentationError>> = std::thread::scope(|s| {
+        let rows = &rows;
+        let mut runs = runs.into_iter().zip(offsets);
+        let first = runs.next();
+        let handles: Vec<_> = runs
+            .map(|(run, offset)| s.spawn(move || rows.build(run, offset)))
+            .collect();
+        // The first run's rows get room for every row, so that the others are appended
+        // without moving it.
+        let mut out = vec![first.map_or(Ok(Vec::new()), |(run, offset)| {
+            rows.build_with_capacity(run, offset, measures.n)
+        })];
+        out.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("RFM table thread panicked")),
+        );
+        out
+    });
+    // The first error in key order, as the sequential finish reports it.
+    let mut parts = built.drain(..);
+    let mut customers = parts.next().unwrap_or(Ok(Vec::new()))?;
+    for part in parts {
+        customers.extend(part?);
+    }
+    Ok(measures.table(config, totals, customers))
+}
+
+/// The per-customer measures besides those of the running state.
+struct Measures {
+    k: u8,
+    n: usize,
+    used: u64,
+    scale: u32,
+    as_of: Option<chrono::DateTime<chrono::Utc>>,
+    as_of_day: i32,
+    /// Distinct purchase days per customer, if frequency counts them.
+    distinct_days: Option<Vec<u64>>,
+    /// Mean per transaction per customer, if that is the monetary measure.
+    means: Option<Vec<Decimal>>,
+}
+
+impl Measures {
+    fn new<K: Hash + Eq + Ord>(
+        config: &RfmConfig,
+        totals: &PassTotals,
+        runs: &Runs<K>,
+        days: Vec<FxHashSet<(K, i32)>>,
+    ) -> Result<Self, SegmentationError> {
+        let as_of = config.as_of.or(totals.latest);
+        let n = runs.iter().map(Vec::len).sum();
+        let entries = || runs.iter().flatten();
+        let distinct_days = match config.frequency {
+            FrequencyMeasure::Transactions => None,
+            FrequencyMeasure::DistinctDays => {
+                let mut f = vec![0u64; n];
+                for (key, _) in days.iter().flatten() {
+                    if let Some(i) = position(runs, key) {
+                        f[i] += 1;
+                    }
+                }
+                Some(f)
+            }
+        };
+        // The mean per transaction is scored as a decimal; the net total as the exact
+        // integer sum, which orders the same way.
+        let means = match config.monetary {
+            MonetaryMeasure::Total => None,
+            MonetaryMeasure::MeanPerTransaction => Some(
+                entries()
+                    .enumerate()
+                    .map(|(position, (_, a))| {
+                        to_decimal(a.sum(), totals.scale)
+                            .and_then(|r| r.checked_div(Decimal::from(a.count())))
+                            .ok_or(SegmentationError::TotalOverflow { position })
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        Ok(Self {
+            k: config.k,
+            n,
+            used: entries().map(|(_, a)| a.count()).sum(),
+            scale: totals.scale,
+            as_of,
+            as_of_day: as_of.map_or(0, |a| a.date_naive().num_days_from_ce()),
+            distinct_days,
+            means,
+        })
+    }
+
+    #[inline]
+    fn recency(&self, a: &Acc) -> u32 {
+        (self.as_of_day - a.last).max(0) as u32
+    }
+
+    #[inline]
+    fn frequency(&self, i: usize, a: &Acc) -> u64 {
+        self.distinct_days.as_ref().map_or(a.count(), |f| f[i])
+    }
+
+    fn recency_frequency_scores<K>(&self, runs: &Runs<K>) -> (Vec<u8>, Vec<u8>) {
+        let recency = each(runs, self.n, |a| -i64::from(self.recency(a)));
+        let r = integer_quantile_scores(&recency, self.k);
+        drop(recency);
+        let frequency = match &self.distinct_days {
+            None => each(runs, self.n, |a| {
+                i64::try_from(a.count()).unwrap_or(i64::MAX)
+            }),
+            Some(f) => f
+                .iter()
+                .map(|&d| i64::try_from(d).unwrap_or(i64::MAX))
+                .collect(),
+        };
+        (r, integer_quantile_scores(&frequency, self.k))
+    }
+
+    fn monetary_scores<K>(&self, runs: &Runs<K>) -> Vec<u8> {
+        match &self.means {
+            None => {
+                let cuts = quantile_cuts_owned(each(runs, self.n, Acc::sum), self.k);
+                each(runs, self.n, |a| score_against(&cuts, &a.sum()))
+            }
+            Some(means) => {
+                let cuts = quantile_cuts_owned(means.clone(), self.k);
+                means.iter().map(|x| score_against(&cuts, x)).collect()
+            }
+        }
+    }
+
+    fn table<K>(
+        self,
+        config: &RfmConfig,
+        totals: PassTotals,
+        customers: Vec<CustomerRfm<K>>,
+    ) -> RfmTable<K> {
+        RfmTable {
+            as_of: self.as_of,
+            k: self.k,
+            currency: totals.currency.map(|(c, _)| c),
+            segment_names: config.segments.names(),
+            report: RfmReport {
+                rows: totals.rows,
+                used: self.used,
+                excluded_after_as_of: totals.excluded,
+                customers: self.n as u64,
+            },
+            customers,
+        }
+    }
+}
+
+/// `f` of every state of `runs` (`n` in all), in key order.
+fn each<K, T>(runs: &Runs<K>, n: usize, f: impl Fn(&Acc) -> T) -> Vec<T> {
+    let mut out = Vec::with_capacity(n);
+    for run in runs {
+        out.extend(run.iter().map(|(_, a)| f(a)));
+    }
+    out
+}
+
+/// The position of `key` in the key order of `runs`.
+fn position<K: Ord>(runs: &Runs<K>, key: &K) -> Option<usize> {
+    let mut offset = 0;
+    for run in runs {
+        if run.last().is_some_and(|(last, _)| last >= key) {
+            return run
+                .binary_search_by(|(e, _)| e.cmp(key))
+                .ok()
+                .map(|i| offset + i);
+        }
+        offset += run.len();
+    }
+    None
+}
+
+/// The R, F and M scores of every customer, or the breakpoints that give them.
+enum Scores<'a> {
+    Quantile(Vec<u8>, Vec<u8>, Vec<u8>),
+    Breakpoints(&'a Breakpoints),
+}
+
+/// What building the output rows needs, shared by the threads that build them.
+struct Rows<'a> {
+    measures: &'a Measures,
+    scores: &'a Scores<'a>,
+    lookup: Vec<u16>,
+    dates: DayTable,
+}
+
+impl<'a> Rows<'a> {
+    fn new<K>(
+        config: &RfmConfig,
+        measures: &'a Measures,
+        scores: &'a Scores<'a>,
+        runs: &Runs<K>,
+    ) -> Self {
+        Self {
+            measures,
+            scores,
+            lookup: config.segments.lookup(measures.k),
+            dates: DayTable::new(runs.iter().flatten().map(|(_, a)| a)),
+        }
+    }
+
+    fn build<K>(
+        &self,
+        run: Vec<(K, Acc)>,
+        offset: usize,
+    ) -> Result<Vec<CustomerRfm<K>>, SegmentationError> {
+        let len = run.len();
+        self.build_with_capacity(run, offset, len)
+    }
+
+    /// The rows of one run whose first customer is at `offset` in the key order.
+    fn build_with_capacity<K>(
+        &self,
+        run: Vec<(K, Acc)>,
+        offset: usize,
+        capacity: usize,
+    ) -> Result<Vec<CustomerRfm<K>>, SegmentationError> {
+        let Measures { k, scale, .. } = *self.measures;
+        let mut customers = Vec::with_capacity(capacity.max(run.len()));
+        for (j, (key, a)) in run.into_iter().enumerate() {
+            let i = offset + j;
+            let revenue = to_decimal(a.sum(), scale)
+                .ok_or(SegmentationError::TotalOverflow { position: i })?;
+            let monetary = self.measures.means.as_ref().map_or(revenue, |m| m[i]);
+            let recency_days = self.measures.recency(&a);
+            let frequency = self.measures.frequency(i, &a);
+            let (r, f, m) = match self.scores {
+                Scores::Quantile(r, f, m) => (r[i], f[i], m[i]),
+                Scores::Breakpoints(b) => (
+                    b.recency_score(recency_days, k),
+                    b.frequency_score(frequency, k),
+                    b.monetary_score(monetary, k),
+                ),
+            };
+            customers.push(CustomerRfm {
+                customer: key,
+                recency_days,
+                frequency,
+                monetary,
+                revenue,
+                transactions: a.count(),
+                first_purchase: self.dates.date(a.first),
+                last_purchase: self.dates.date(a.last),
+                r,
+                f,
+                m,
+                segment: self.lookup[cell(k, r, f, m)],
+            });
+        }
+        Ok(customers)
+    }
+}
+
+pub(super) fn date_of(day: i32) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(day).unwrap_or(NaiveDate::MIN)
+}
+
+/// The dates of the purchase days of a table, converted once per day rather than once per
+/// customer when the days span a short range (as they do: years of history).
+struct DayTable {
+    first: i32,
+    dates: Vec<NaiveDate>,
+}
+
+impl DayTable {
+    fn new<'a>(states: impl Iterator<Item = &'a Acc> + Clone) -> Self {
+        let first = states.clone().map(|a| a.first).min().unwrap_or(0);
+        let last = states.map(|a| a.last).max().unwrap_or(0);
+        let dates = if last.abs_diff(first) < 1 << 20 {
+            (first..=last).map(date_of).collect()
+        } else {
+            Vec::new()
+        };
+        Self { first, dates }
+    }
+
+    #[inline]
+    fn date(&self, day: i32) -> NaiveDate {
+        self.dates
+            .get(day.wrapping_sub(self.first) as u32 as usize)
+            .copied()
+            .unwrap_or_else(|| date_of(day))
+    }
+}
+
+/// An exact decimal for `v / 10^scale`, dropping trailing zeros if the mantissa is too wide.
+pub(super) fn to_decimal(mut v: i128, mut scale: u32) -> Option<Decimal> {
+    loop {
+        if let Ok(d) = Decimal::try_from_i128_with_scale(v, scale) {
+            return Some(d);
+        }
+        if scale == 0 || v % 10 != 0 {
+            return None;
+        }
+        v /= 10;
+        scale -= 1;
+    }
+}
+
+/// Sorts `entries` by key on up to two threads: halves sorted side by side, then merged.
+pub(super) fn sort_entries<K: Ord + Send, V: Send>(entries: &mut Vec<(K, V)>, threads: usize) {
+    if threads < 2 || entries.len() < 1 << 16 {
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        return;
+    }
+    let mid = entries.len() / 2;
+    let (left, right) = entries.split_at_mut(mid);
+    std::thread::scope(|s| {
+        s.spawn(|| left.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
+        right.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    });
+    let right = entries.split_off(mid);
+    let left = std::mem::take(entries);
+    let mut out = Vec::with_capacity(left.len() + right.len());
+    let (mut a, mut b) = (left.into_iter().peekable(), right.into_iter().peekable());
+    loop {
+        let take_left = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => x.0 <= y.0,
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => break,
+        };
+        out.extend(if take_left { a.next() } else { b.next() });
+    }
+    *entries = out;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acc(first: i32, last: i32) -> Acc {
+        let mut a = Acc::new(first, 0);
+        a.add(last, 0).unwrap();
+        a
+    }
+
+    #[test]
+    fn day_table_converts_like_chrono_in_and_out_of_range() {
+        let d = |y, m, dd| {
+            NaiveDate::from_ymd_opt(y, m, dd)
+                .unwrap()
+                .num_days_from_ce()
+        };
+        // A short span: every day is looked up in the table.
+        let short = [acc(d(2023, 1, 1), d(2024, 12, 31))];
+        let t = DayTable::new(short.iter());
+        assert_eq!(t.dates.len(), 731);
+        for day in [d(2023, 1, 1), d(2024, 2, 29), d(2024, 12, 31)] {
+            assert_eq!(
+                t.date(day),
+                NaiveDate::from_num_days_from_ce_opt(day).unwrap()
+            );
+        }
+        // A span too wide for a table, and days outside it: converted one by one.
+        let wide = [acc(d(-3000, 1, 1), d(9000, 6, 30))];
+        let t = DayTable::new(wide.iter());
+        assert!(t.dates.is_empty());
+        assert_eq!(
+            t.date(d(9000, 6, 30)),
+            NaiveDate::from_ymd_opt(9000, 6, 30).unwrap()
+        );
+        assert_eq!(
+            DayTable::new(short.iter()).date(d(1990, 5, 5)),
+            NaiveDate::from_ymd_opt(1990, 5, 5).unwrap()
+        );
+        assert!(DayTable::new([].iter()).date(0) == date_of(0));
+    }
+
+    #[test]
+    fn positions_across_runs() {
+        let runs: Runs<u8> = vec![
+            vec![(1, acc(0, 0)), (4, acc(0, 0))],
+            vec![],
+            vec![(6, acc(0, 0)), (9, acc(0, 0))],
+        ];
+        let found: Vec<_> = (0..11).map(|k| position(&runs, &k)).collect();
+        let mut expected = vec![None; 11];
+        for (i, k) in [1usize, 4, 6, 9].iter().enumerate() {
+            expected[*k] = Some(i);
+        }
+        assert_eq!(found, expected);
+    }
+}
