@@ -693,6 +693,27 @@ fn merged_currency(
     }
 }
 
+/// Runs `f` on every item, the first on the calling thread and each other on a thread of
+/// its own, and returns the results in item order (a panic in `f` is passed on).
+fn fork_join<T: Send, R: Send>(
+    items: impl IntoIterator<Item = T>,
+    f: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
+    let f = &f;
+    std::thread::scope(|s| {
+        let mut items = items.into_iter();
+        let first = items.next();
+        let handles: Vec<_> = items.map(|item| s.spawn(move || f(item))).collect();
+        let mut out: Vec<R> = first.into_iter().map(f).collect();
+        out.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+        );
+        out
+    })
+}
+
 /// What a pass over the purchases found besides the customers' states.
 #[derive(Debug, Clone, Copy, Default)]
 struct PassTotals {
@@ -811,23 +832,12 @@ where
         return acc.finish();
     }
     let t = threads as u64;
-    let results: Vec<Result<RfmAccumulator<P::Customer>, SegmentationError>> =
-        std::thread::scope(|s| {
-            let handles: Vec<_> = (0..t)
-                .map(|mine| {
-                    s.spawn(move || {
-                        let mut acc = RfmAccumulator::new(config)?;
-                        acc.add_rows(purchases, 0, Some((mine, t)))?;
-                        acc.rows = purchases.len() as u64;
-                        Ok(acc)
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("RFM worker thread panicked"))
-                .collect()
-        });
+    let results = fork_join(0..t, |mine| {
+        let mut acc = RfmAccumulator::new(config)?;
+        acc.add_rows(purchases, 0, Some((mine, t)))?;
+        acc.rows = purchases.len() as u64;
+        Ok::<_, SegmentationError>(acc)
+    });
     let mut parts = Vec::with_capacity(results.len());
     let mut first_err: Option<SegmentationError> = None;
     for r in results {

@@ -14,7 +14,8 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashSet;
 
 use super::{
-    Acc, CustomerRfm, FrequencyMeasure, MonetaryMeasure, PassTotals, RfmConfig, RfmReport, RfmTable,
+    Acc, CustomerRfm, FrequencyMeasure, MonetaryMeasure, PassTotals, RfmConfig, RfmReport,
+    RfmTable, fork_join,
 };
 use crate::error::SegmentationError;
 use crate::score::{
@@ -32,75 +33,90 @@ pub(super) fn finish<K: Hash + Eq + Clone + Ord>(
     runs: Runs<K>,
     days: Vec<FxHashSet<(K, i32)>>,
 ) -> Result<RfmTable<K>, SegmentationError> {
-    let measures = Measures::new(config, &totals, &runs, days)?;
-    let scores = match &config.method {
-        ScoreMethod::Quantile => {
-            let (r, f) = measures.recency_frequency_scores(&runs);
-            Scores::Quantile(r, f, measures.monetary_scores(&runs))
-        }
-        ScoreMethod::Breakpoints(b) => Scores::Breakpoints(b),
-    };
-    let rows = Rows::new(config, &measures, &scores, &runs);
-    let mut runs = runs.into_iter();
-    let mut customers = match runs.next() {
-        Some(run) => rows.build_with_capacity(run, 0, measures.n)?,
-        None => Vec::new(),
-    };
-    for run in runs {
-        let offset = customers.len();
-        customers.extend(rows.build(run, offset)?);
-    }
-    Ok(measures.table(config, totals, customers))
+    finish_with(
+        config,
+        totals,
+        runs,
+        days,
+        |measures, runs| {
+            let (r, f) = measures.recency_frequency_scores(runs);
+            (r, f, measures.monetary_scores(runs))
+        },
+        |rows, jobs| {
+            jobs.into_iter()
+                .map(|(run, offset, capacity)| rows.build(run, offset, capacity))
+                .collect()
+        },
+    )
 }
 
-/// The table, with the scores and the rows of different runs computed on different threads
-/// (one per run).
+/// The table, with the monetary scores computed beside the recency and frequency scores,
+/// and the rows of each run built on a thread of its own.
 pub(super) fn finish_parallel<K: Hash + Eq + Clone + Ord + Send + Sync>(
     config: &RfmConfig,
     totals: PassTotals,
     runs: Runs<K>,
     days: Vec<FxHashSet<(K, i32)>>,
 ) -> Result<RfmTable<K>, SegmentationError> {
+    finish_with(
+        config,
+        totals,
+        runs,
+        days,
+        |measures, runs| {
+            let (m, (r, f)) = std::thread::scope(|s| {
+                let m = s.spawn(|| measures.monetary_scores(runs));
+                let rf = measures.recency_frequency_scores(runs);
+                (
+                    m.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    rf,
+                )
+            });
+            (r, f, m)
+        },
+        |rows, jobs| {
+            fork_join(jobs, |(run, offset, capacity)| {
+                rows.build(run, offset, capacity)
+            })
+        },
+    )
+}
+
+/// One run to turn into rows: its states, the position of its first customer in the key
+/// order, and the room to reserve for rows.
+type Job<K> = (Vec<(K, Acc)>, usize, usize);
+
+/// The table, with the quantile scores from `score` and the rows of the runs from `build`
+/// (one result per job, in order).
+fn finish_with<K: Hash + Eq + Clone + Ord>(
+    config: &RfmConfig,
+    totals: PassTotals,
+    runs: Runs<K>,
+    days: Vec<FxHashSet<(K, i32)>>,
+    score: impl FnOnce(&Measures, &Runs<K>) -> (Vec<u8>, Vec<u8>, Vec<u8>),
+    build: impl FnOnce(&Rows<'_>, Vec<Job<K>>) -> Vec<Result<Vec<CustomerRfm<K>>, SegmentationError>>,
+) -> Result<RfmTable<K>, SegmentationError> {
     let measures = Measures::new(config, &totals, &runs, days)?;
     let scores = match &config.method {
         ScoreMethod::Quantile => {
-            let (m, (r, f)) = std::thread::scope(|s| {
-                let m = s.spawn(|| measures.monetary_scores(&runs));
-                let rf = measures.recency_frequency_scores(&runs);
-                (m.join().expect("RFM scoring thread panicked"), rf)
-            });
+            let (r, f, m) = score(&measures, &runs);
             Scores::Quantile(r, f, m)
         }
         ScoreMethod::Breakpoints(b) => Scores::Breakpoints(b),
     };
     let rows = Rows::new(config, &measures, &scores, &runs);
-    let mut offsets = Vec::with_capacity(runs.len());
+    // The first run's rows get room for every row, so that the others are appended
+    // without moving it.
+    let mut jobs = Vec::with_capacity(runs.len());
     let mut offset = 0;
-    for run in &runs {
-        offsets.push(offset);
-        offset += run.len();
+    for run in runs {
+        let len = run.len();
+        let capacity = if offset == 0 { measures.n } else { len };
+        jobs.push((run, offset, capacity));
+        offset += len;
     }
-    let mut built: Vec<Result<Vec<CustomerRfm<K>>, SegmentationError>> = std::thread::scope(|s| {
-        let rows = &rows;
-        let mut runs = runs.into_iter().zip(offsets);
-        let first = runs.next();
-        let handles: Vec<_> = runs
-            .map(|(run, offset)| s.spawn(move || rows.build(run, offset)))
-            .collect();
-        // The first run's rows get room for every row, so that the others are appended
-        // without moving it.
-        let mut out = vec![first.map_or(Ok(Vec::new()), |(run, offset)| {
-            rows.build_with_capacity(run, offset, measures.n)
-        })];
-        out.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("RFM table thread panicked")),
-        );
-        out
-    });
-    // The first error in key order, as the sequential finish reports it.
-    let mut parts = built.drain(..);
+    // The first error in key order, as a single pass reports it.
+    let mut parts = build(&rows, jobs).into_iter();
     let mut customers = parts.next().unwrap_or(Ok(Vec::new()))?;
     for part in parts {
         customers.extend(part?);
@@ -285,17 +301,8 @@ impl<'a> Rows<'a> {
         }
     }
 
-    fn build<K>(
-        &self,
-        run: Vec<(K, Acc)>,
-        offset: usize,
-    ) -> Result<Vec<CustomerRfm<K>>, SegmentationError> {
-        let len = run.len();
-        self.build_with_capacity(run, offset, len)
-    }
-
     /// The rows of one run whose first customer is at `offset` in the key order.
-    fn build_with_capacity<K>(
+    fn build<K>(
         &self,
         run: Vec<(K, Acc)>,
         offset: usize,

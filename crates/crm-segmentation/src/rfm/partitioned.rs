@@ -25,8 +25,8 @@ use std::hash::Hash;
 
 use super::finish::{Runs, finish_parallel};
 use super::{
-    Acc, BATCH, CustomerStates, POW10, PassTotals, RfmAccumulator, RfmConfig, RfmTable, hash_key,
-    merged_currency,
+    Acc, BATCH, CustomerStates, POW10, PassTotals, RfmAccumulator, RfmConfig, RfmTable, fork_join,
+    hash_key, merged_currency,
 };
 use crate::error::SegmentationError;
 use crate::purchase::Purchase;
@@ -184,18 +184,7 @@ where
         }
         ranges
     };
-    let spread: Vec<Vec<Vec<(K, Acc)>>> = std::thread::scope(|s| {
-        let mut groups = groups.into_iter();
-        let mine = groups.next();
-        let handles: Vec<_> = groups.map(|g| s.spawn(move || spread(g))).collect();
-        let mut out: Vec<_> = mine.into_iter().map(spread).collect();
-        out.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("RFM spread thread panicked")),
-        );
-        out
-    });
+    let spread = fork_join(groups, spread);
     let mut columns: Vec<Vec<Vec<(K, Acc)>>> = (0..threads).map(|_| Vec::new()).collect();
     for ranges in spread {
         for (b, range) in ranges.into_iter().enumerate() {
@@ -210,18 +199,7 @@ where
         run.sort_unstable_by(|a: &(K, Acc), b| a.0.cmp(&b.0));
         run
     };
-    std::thread::scope(|s| {
-        let mut columns = columns.into_iter();
-        let mine = columns.next();
-        let handles: Vec<_> = columns.map(|c| s.spawn(move || sort(c))).collect();
-        let mut out: Vec<_> = mine.into_iter().map(sort).collect();
-        out.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("RFM sort thread panicked")),
-        );
-        out
-    })
+    fork_join(columns, sort)
 }
 
 /// What one thread's scatter of its share of a chunk found.
@@ -246,27 +224,13 @@ where
 {
     let threads = buffers.len();
     let share = chunk.len().div_ceil(threads);
-    let run = |t: usize, parts: &mut Vec<Vec<Record<P::Customer>>>| {
+    fork_join(buffers.iter_mut().enumerate(), |(t, parts)| {
         let lo = (t * share).min(chunk.len());
         let hi = ((t + 1) * share).min(chunk.len());
         scatter(&chunk[lo..hi], base + lo as u64, config, totals, parts)
-    };
-    let (first, rest) = buffers.split_first_mut()?;
-    let results: Vec<Option<ScatterState>> = std::thread::scope(|s| {
-        let handles: Vec<_> = rest
-            .iter_mut()
-            .enumerate()
-            .map(|(i, parts)| s.spawn(move || run(i + 1, parts)))
-            .collect();
-        let mut out = vec![run(0, first)];
-        out.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("RFM scatter thread panicked")),
-        );
-        out
-    });
-    results.into_iter().collect()
+    })
+    .into_iter()
+    .collect()
 }
 
 /// Checks and converts `rows` (numbered from `base`) and appends them to `parts` by key
@@ -326,30 +290,16 @@ where
     K: Hash + Eq + Clone + Send + Sync,
 {
     let per = tables.len().div_ceil(threads);
-    let run = |first: usize, range: &mut [CustomerStates<K>]| -> Option<()> {
+    fork_join(tables.chunks_mut(per).enumerate(), |(i, range)| {
         for (j, table) in range.iter_mut().enumerate() {
             for parts in buffers {
-                apply(table, &parts[first + j])?;
+                apply(table, &parts[i * per + j])?;
             }
         }
         Some(())
-    };
-    let mut ranges = tables.chunks_mut(per);
-    let mine = ranges.next()?;
-    let results: Vec<Option<()>> = std::thread::scope(|s| {
-        let handles: Vec<_> = ranges
-            .enumerate()
-            .map(|(i, range)| s.spawn(move || run((i + 1) * per, range)))
-            .collect();
-        let mut out = vec![run(0, mine)];
-        out.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("RFM apply thread panicked")),
-        );
-        out
-    });
-    results.into_iter().collect()
+    })
+    .into_iter()
+    .collect()
 }
 
 /// Applies records in order, loading a batch's slots before updating any of them so that

@@ -5,57 +5,24 @@
 //! from waiting for memory).
 //!
 //! ```text
-//! cargo run --release -p crm-segmentation --example rfm_timing -- [REPEATS] [THREADS] [CUSTOMERS]
+//! cargo run --release -p crm-benches --example rfm_timing -- [REPEATS] [THREADS] [CUSTOMERS]
 //! ```
 
 use std::time::Instant;
 
-use chrono::{DateTime, TimeZone, Utc};
+use crm_benches::transactions::{PurchaseRow, TransactionSpec};
 use crm_segmentation::{RfmAccumulator, RfmConfig, rfm_parallel};
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
-use rust_decimal::Decimal;
 
-const TRANSACTIONS: usize = 10_000_000;
-const CUSTOMERS: usize = 1_000_000;
-const SEED: u64 = 20_240_601;
+const TRANSACTIONS: u64 = 10_000_000;
+const CUSTOMERS: u64 = 1_000_000;
+/// The default seed of `bench-gen`, so that both see the same rows.
+const SEED: u64 = 20_241_124;
 
-/// A scrambled, distinct 63-bit customer id for index `i` (splitmix64 finaliser).
-fn customer_id(i: u64) -> u64 {
-    let mut z = i.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    (z ^ (z >> 31)) >> 1
-}
-
-/// The benchmark's generator: every customer buys at least once, the rest of the rows go to
-/// uniformly drawn customers; times uniform over two years; amounts 0.01..=500.00, one in
-/// twenty a refund.
-fn purchases(n: usize, customers: usize, seed: u64) -> Vec<(u64, DateTime<Utc>, Decimal)> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let start = Utc
-        .with_ymd_and_hms(2023, 1, 1, 0, 0, 0)
-        .unwrap()
-        .timestamp();
-    let span = 730 * 86_400;
-    (0..n)
-        .map(|i| {
-            let c = if i < customers {
-                i as u64
-            } else {
-                rng.random_range(0..customers as u64)
-            };
-            let secs = start + rng.random_range(0..span);
-            let mut cents = rng.random_range(1..=50_000i64);
-            if rng.random_range(0..20) == 0 {
-                cents = -cents;
-            }
-            (
-                customer_id(c),
-                DateTime::from_timestamp(secs, 0).unwrap(),
-                Decimal::new(cents, 2),
-            )
-        })
+/// The benchmark's purchases (see `crm_benches::transactions`).
+fn purchases(n: u64, customers: u64, seed: u64) -> Vec<PurchaseRow> {
+    TransactionSpec::new(n, customers, seed)
+        .rows()
+        .map(|t| t.purchase())
         .collect()
 }
 
@@ -100,7 +67,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(5)
         .max(1);
     let threads: usize = args.next().map(|r| r.parse()).transpose()?.unwrap_or(0);
-    let customers: usize = args
+    let customers: u64 = args
         .next()
         .map(|r| r.parse())
         .transpose()?
