@@ -160,50 +160,80 @@ pub(crate) fn classes<K: Ord>(
     method: &AbcMethod,
 ) -> Result<Vec<AbcClass>, SegmentationError> {
     method.validate()?;
-    let n = values.len();
-    let mut order: Vec<usize> = (0..n).collect();
+    let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_unstable_by(|&i, &j| {
         values[j]
             .cmp(&values[i])
             .then_with(|| keys[i].cmp(&keys[j]))
     });
-    let positive: Decimal = values
-        .iter()
-        .filter(|v| **v > Decimal::ZERO)
-        .fold(Decimal::ZERO, |s, v| s.saturating_add(*v));
-    let mut out = vec![AbcClass::C; n];
-    let mut before = Decimal::ZERO;
-    let nd = Decimal::from(n as u64);
-    for (pos, &i) in order.iter().enumerate() {
-        let v = values[i];
-        if v <= Decimal::ZERO {
-            continue;
+    let mut next = Classifier::new(values.iter(), *method);
+    let mut out = vec![AbcClass::C; values.len()];
+    for &i in &order {
+        out[i] = next.class(values[i]);
+    }
+    Ok(out)
+}
+
+/// Gives classes to values met in order, value descending.
+struct Classifier {
+    method: AbcMethod,
+    /// Total of the positive values.
+    positive: Decimal,
+    /// Number of values, as a decimal.
+    n: Decimal,
+    /// Total of the positive values met so far.
+    before: Decimal,
+    /// Values met so far.
+    position: u64,
+}
+
+impl Classifier {
+    fn new<'a>(values: impl ExactSizeIterator<Item = &'a Decimal>, method: AbcMethod) -> Self {
+        let n = Decimal::from(values.len() as u64);
+        let positive = values
+            .filter(|v| **v > Decimal::ZERO)
+            .fold(Decimal::ZERO, |s, v| s.saturating_add(*v));
+        Self {
+            method,
+            positive,
+            n,
+            before: Decimal::ZERO,
+            position: 0,
         }
-        out[i] = match *method {
+    }
+
+    /// The class of the next value; zero and negative values are C.
+    fn class(&mut self, v: Decimal) -> AbcClass {
+        let position = self.position;
+        self.position += 1;
+        if v <= Decimal::ZERO {
+            return AbcClass::C;
+        }
+        let class = match self.method {
             AbcMethod::CumulativeShare { a, b } => {
                 // before / positive < a  <=>  before < a * positive (exact).
-                if before < a.saturating_mul(positive) {
+                if self.before < a.saturating_mul(self.positive) {
                     AbcClass::A
-                } else if before < b.saturating_mul(positive) {
+                } else if self.before < b.saturating_mul(self.positive) {
                     AbcClass::B
                 } else {
                     AbcClass::C
                 }
             }
             AbcMethod::RankShare { a, b } => {
-                let p = Decimal::from(pos as u64);
-                if p < a.saturating_mul(nd) {
+                let p = Decimal::from(position);
+                if p < a.saturating_mul(self.n) {
                     AbcClass::A
-                } else if p < (a + b).saturating_mul(nd) {
+                } else if p < (a + b).saturating_mul(self.n) {
                     AbcClass::B
                 } else {
                     AbcClass::C
                 }
             }
         };
-        before = before.saturating_add(v);
+        self.before = self.before.saturating_add(v);
+        class
     }
-    Ok(out)
 }
 
 /// Classifies customers by value.
@@ -225,23 +255,25 @@ where
     K: Ord,
     I: IntoIterator<Item = (K, Decimal)>,
 {
-    let (keys, vals): (Vec<K>, Vec<Decimal>) = values.into_iter().unzip();
-    let classes = classes(&keys, &vals, method)?;
-    let mut entries: Vec<AbcEntry<K>> = keys
+    method.validate()?;
+    let mut entries: Vec<AbcEntry<K>> = values
         .into_iter()
-        .zip(vals)
-        .zip(classes)
-        .map(|((customer, value), class)| AbcEntry {
+        .map(|(customer, value)| AbcEntry {
             customer,
             value,
-            class,
+            class: AbcClass::C,
         })
         .collect();
-    entries.sort_by(|x, y| {
+    // Entries equal in value and key are interchangeable, so an unstable sort is enough.
+    entries.sort_unstable_by(|x, y| {
         y.value
             .cmp(&x.value)
             .then_with(|| x.customer.cmp(&y.customer))
     });
+    let mut next = Classifier::new(entries.iter().map(|e| &e.value), *method);
+    for e in &mut entries {
+        e.class = next.class(e.value);
+    }
     let n = entries.len();
     let total = entries
         .iter()
@@ -441,6 +473,13 @@ mod tests {
                 if vals[i] <= Decimal::ZERO { prop_assert_eq!(c[i], AbcClass::C); }
             }
             let r = classify(keys.iter().copied().zip(vals.iter().copied()), &method).unwrap();
+            // Both give every customer the same class, and the entries are in value order.
+            for e in &r.entries {
+                prop_assert_eq!(e.class, c[e.customer]);
+            }
+            for w in r.entries.windows(2) {
+                prop_assert!((w[0].value, std::cmp::Reverse(w[0].customer)) >= (w[1].value, std::cmp::Reverse(w[1].customer)));
+            }
             if !vals.is_empty() {
                 let s: f64 = r.summary.iter().map(|x| x.customer_share).sum();
                 prop_assert!((s - 1.0).abs() < 1e-9);
