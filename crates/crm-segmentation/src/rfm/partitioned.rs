@@ -82,6 +82,7 @@ where
     P::Customer: Send + Sync,
 {
     let threads = threads.clamp(1, PARTITIONS);
+    let chunk_rows = chunk_rows.max(1);
     let mut tables: Vec<CustomerStates<P::Customer>> = (0..PARTITIONS)
         .map(|_| CustomerStates::with_slots(INITIAL_SLOTS))
         .collect();
@@ -93,7 +94,7 @@ where
         ..PassTotals::default()
     };
 
-    for (c, chunk) in purchases.chunks(chunk_rows.max(1)).enumerate() {
+    for (c, chunk) in purchases.chunks(chunk_rows).enumerate() {
         let base = (c * chunk_rows) as u64;
         let states = scatter_chunk(chunk, base, config, &totals, &mut buffers)?;
         let mut scale = totals.scale;
