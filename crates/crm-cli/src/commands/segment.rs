@@ -1,20 +1,24 @@
 //! `crm rfm` and `crm abc`: RFM scores and segments, ABC classes, computed by
 //! `crm-segmentation`.
 
+use std::hash::Hash;
+use std::io::Write;
+
 use chrono::{DateTime, Utc};
 use crm_core::Money;
 use crm_segmentation::abc::{AbcResult, LorenzCurve, classify, lorenz};
-use crm_segmentation::{AbcMethod, GroupSummary, RfmConfig, RfmTable, rfm};
+use crm_segmentation::{AbcMethod, GroupSummary, RfmConfig, RfmTable, rfm, rfm_parallel};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
-use crate::cli::{AbcArgs, AbcMode, RfmArgs};
+use crate::cli::{AbcArgs, AbcMode, RfmArgs, TransactionFormat};
 use crate::commands::source::load_transactions;
 use crate::error::{CliError, CliResult};
 use crate::input::parse_cli_date;
-use crate::input::transactions::TransactionRow;
-use crate::output::{print_json, write_table};
+use crate::input::purchases::{Purchases, Row, read_purchases, unpack};
+use crate::input::transactions::{TransactionRow, default_currency_option};
+use crate::output::{OutputFormat, format_of, print_json, write_atomic, write_table};
 
 /// Columns of the RFM table.
 pub const RFM_COLUMNS: [&str; 8] = [
@@ -53,17 +57,22 @@ fn seg(e: crm_segmentation::SegmentationError) -> CliError {
     CliError::analysis("segmentation", e)
 }
 
+/// The RFM configuration of the command line's options.
+fn rfm_config(as_of: Option<DateTime<Utc>>, bins: u8) -> RfmConfig {
+    RfmConfig {
+        as_of,
+        k: bins,
+        ..RfmConfig::default()
+    }
+}
+
 /// Computes the RFM table of transactions with the library.
 pub fn rfm_table(
     rows: &[TransactionRow],
     as_of: Option<DateTime<Utc>>,
     bins: u8,
 ) -> CliResult<RfmTable<String>> {
-    let config = RfmConfig {
-        as_of,
-        k: bins,
-        ..RfmConfig::default()
-    };
+    let config = rfm_config(as_of, bins);
     // Keys borrowed from the rows: one owned key per customer afterwards instead of one
     // per transaction.
     rfm(
@@ -82,11 +91,16 @@ pub fn rfm_table(
 
 /// The per-customer rows of an RFM table.
 pub fn rfm_rows(table: &RfmTable<String>) -> Vec<RfmRow> {
+    rfm_rows_with(table, |c| c.clone())
+}
+
+/// The per-customer rows of an RFM table, with `id` giving each key's customer id.
+fn rfm_rows_with<K: Ord>(table: &RfmTable<K>, mut id: impl FnMut(&K) -> String) -> Vec<RfmRow> {
     table
         .customers
         .iter()
         .map(|c| RfmRow {
-            customer_id: c.customer.clone(),
+            customer_id: id(&c.customer),
             recency_days: c.recency_days,
             frequency: c.frequency,
             monetary: c.monetary,
@@ -98,6 +112,57 @@ pub fn rfm_rows(table: &RfmTable<String>) -> Vec<RfmRow> {
         .collect()
 }
 
+/// An RFM table as CSV, with `id` appending each key's customer id: the bytes
+/// [`to_csv`](crate::output::to_csv) makes of [`rfm_rows`], written row by row into one
+/// buffer (no row structs, no string per row).
+fn rfm_csv<K: Ord>(table: &RfmTable<K>, id: impl Fn(&K, &mut Vec<u8>)) -> CliResult<Vec<u8>> {
+    let err = |e: csv::Error| CliError::analysis("csv output", e);
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::with_capacity(48 * table.customers.len() + 128));
+    writer.write_record(RFM_COLUMNS).map_err(err)?;
+    let mut field = Vec::with_capacity(48);
+    for c in &table.customers {
+        field.clear();
+        id(&c.customer, &mut field);
+        writer.write_field(&field).map_err(err)?;
+        for n in [u64::from(c.recency_days), c.frequency] {
+            field.clear();
+            push_digits(&mut field, n);
+            writer.write_field(&field).map_err(err)?;
+        }
+        field.clear();
+        write!(field, "{}", c.monetary).map_err(|e| CliError::analysis("csv output", e))?;
+        writer.write_field(&field).map_err(err)?;
+        for score in [c.r, c.f, c.m] {
+            field.clear();
+            push_digits(&mut field, u64::from(score));
+            writer.write_field(&field).map_err(err)?;
+        }
+        writer.write_field(table.segment_name(c)).map_err(err)?;
+        writer.write_record(None::<&[u8]>).map_err(err)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| CliError::analysis("csv output", e.into_error()))
+}
+
+/// Appends the decimal digits of `n` (as `Display` writes them, without the formatting
+/// machinery).
+fn push_digits(buffer: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buffer.extend_from_slice(&digits[i..]);
+}
+
 /// `crm rfm`.
 pub fn run_rfm(args: &RfmArgs) -> CliResult<()> {
     let as_of = args
@@ -105,13 +170,69 @@ pub fn run_rfm(args: &RfmArgs) -> CliResult<()> {
         .as_deref()
         .map(|d| parse_cli_date("as-of", d))
         .transpose()?;
-    let rows = load_transactions(&args.source, &args.options)?;
-    let table = rfm_table(&rows, as_of, args.bins)?;
-    if let Some(path) = &args.out.output {
-        write_table(path, &rfm_rows(&table), &RFM_COLUMNS)?;
+    match (&args.source.transactions, args.options.format) {
+        (Some(path), TransactionFormat::Csv) => {
+            let currency = default_currency_option(&args.options.currency)?;
+            let config = rfm_config(as_of, args.bins);
+            match read_purchases(path, currency, 0)? {
+                Purchases::Short(rows) => rfm_job(&rows, &config, args, |k, out| {
+                    unpack(&k.to_be_bytes(), out);
+                }),
+                Purchases::Medium(rows) => rfm_job(&rows, &config, args, |k, out| {
+                    unpack(&k.to_be_bytes(), out);
+                }),
+                Purchases::Interned { customers, rows } => {
+                    rfm_job(&rows, &config, args, |&k, out| {
+                        out.extend_from_slice(customers.get(k).unwrap_or_default().as_bytes());
+                    })
+                }
+            }
+        }
+        _ => {
+            let rows = load_transactions(&args.source, &args.options)?;
+            let table = rfm_table(&rows, as_of, args.bins)?;
+            if let Some(path) = &args.out.output {
+                write_table(path, &rfm_rows(&table), &RFM_COLUMNS)?;
+            }
+            report_rfm(&table, args.out.json)
+        }
     }
+}
+
+/// The RFM table of purchases keyed by integers that sort as the customer ids do, written
+/// to `--output` (CSV or JSON by extension) with `id` appending each key's customer id,
+/// and its summary printed.
+fn rfm_job<K>(
+    rows: &[Row<K>],
+    config: &RfmConfig,
+    args: &RfmArgs,
+    id: impl Fn(&K, &mut Vec<u8>),
+) -> CliResult<()>
+where
+    K: Copy + Hash + Ord + Send + Sync,
+{
+    let table = rfm_parallel(rows, config, 0).map_err(seg)?;
+    if let Some(path) = &args.out.output {
+        match format_of(path)? {
+            OutputFormat::Csv => write_atomic(path, &rfm_csv(&table, id)?)?,
+            OutputFormat::Json => {
+                let mut buffer = Vec::new();
+                let rows = rfm_rows_with(&table, |k| {
+                    buffer.clear();
+                    id(k, &mut buffer);
+                    String::from_utf8_lossy(&buffer).into_owned()
+                });
+                write_table(path, &rows, &RFM_COLUMNS)?;
+            }
+        }
+    }
+    report_rfm(&table, args.out.json)
+}
+
+/// Prints the summary of an RFM table (JSON or a text table).
+fn report_rfm<K: Ord>(table: &RfmTable<K>, json: bool) -> CliResult<()> {
     let segments = table.segment_summary();
-    if args.out.json {
+    if json {
         print_json(&serde_json::json!({
             "as_of": table.as_of,
             "bins": table.k,

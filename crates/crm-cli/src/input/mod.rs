@@ -2,9 +2,11 @@
 //! returns rows, or one [`InputError`] naming the file, line, column, field and what was
 //! expected.
 
+pub mod customer_index;
 pub mod customers;
 #[cfg(test)]
 mod properties;
+pub mod purchases;
 pub mod responses;
 pub mod summary;
 pub mod transactions;

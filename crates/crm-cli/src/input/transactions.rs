@@ -44,15 +44,20 @@ pub fn read(
     format: TransactionFormat,
     default_currency: &str,
 ) -> CliResult<Vec<TransactionRow>> {
-    let currency = parse_currency(default_currency).map_err(|_| {
-        CliError::Usage(format!(
-            "--currency: expected an ISO 4217 code such as USD, found {default_currency:?}"
-        ))
-    })?;
+    let currency = default_currency_option(default_currency)?;
     match format {
         TransactionFormat::Csv => read_csv(path, currency),
         TransactionFormat::Cdnow => read_cdnow(path, currency),
     }
+}
+
+/// The currency given with `--currency`.
+pub fn default_currency_option(text: &str) -> CliResult<Currency> {
+    parse_currency(text).map_err(|_| {
+        CliError::Usage(format!(
+            "--currency: expected an ISO 4217 code such as USD, found {text:?}"
+        ))
+    })
 }
 
 /// Reads a transaction CSV file.

@@ -1,0 +1,526 @@
+//! Transaction CSV files read for aggregation: each row kept as `(customer key, time,
+//! amount)`, where the key is an integer that sorts as the customer id's text does. Ids of
+//! up to 7 bytes are packed into a `u64` and ids of up to 15 bytes into a `u128` (the bytes,
+//! zero-padded, then the length: no table, and the key gives the id back); longer ids are
+//! interned (see [`customer_index`](super::customer_index)) and numbered in ascending order
+//! of their text.
+//!
+//! Files without quote characters, byte-order mark or malformed rows, the usual output of
+//! databases and scripts, are read by a fast path: the file is split at line ends into
+//! pieces read on every core. Such a file's records are its lines split at `\n` and `\r`
+//! (blank ones skipped) and its fields the parts between commas, exactly as the `csv` crate
+//! reads them. Any file the fast path does not take, and every file with an error, is read
+//! by [`read_csv`](super::transactions::read_csv), so rows and error messages (line,
+//! column, field) are those of that reader.
+
+use std::fs::File;
+use std::hash::Hash;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use chrono::{DateTime, Utc};
+use crm_core::Money;
+use crm_core::money::{Currency, parse_currency};
+use rust_decimal::Decimal;
+
+use super::customer_index::{CustomerIds, CustomerIndex};
+use super::parse_timestamp;
+use super::transactions::{TransactionRow, read_csv};
+use crate::error::{CliError, CliResult};
+
+/// One purchase: the customer's key, the time and the amount.
+pub type Row<K> = (K, DateTime<Utc>, Money);
+
+/// The purchases of a transaction file, in the order of its rows, keyed by integers that
+/// sort as the customer ids do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Purchases {
+    /// Every id has at most 7 bytes: keys from [`pack_u64`].
+    Short(Vec<Row<u64>>),
+    /// Every id has at most 15 bytes: keys from [`pack_u128`].
+    Medium(Vec<Row<u128>>),
+    /// Keys are positions in `customers`, the distinct ids in ascending order of text.
+    Interned {
+        /// The distinct ids, sorted.
+        customers: CustomerIds,
+        /// The purchases.
+        rows: Vec<Row<u32>>,
+    },
+}
+
+impl Purchases {
+    /// The purchases of rows read by [`read_csv`]; `None` past `u32::MAX` customers.
+    pub fn from_rows(rows: &[TransactionRow]) -> Option<Self> {
+        let mut index = CustomerIndex::default();
+        let keys = rows
+            .iter()
+            .map(|r| index.intern(&r.customer_id))
+            .collect::<Option<Vec<u32>>>()?;
+        let (customers, maps) = CustomerIndex::merge_sorted(vec![index])?;
+        let map = &maps[0];
+        let rows = rows
+            .iter()
+            .zip(keys)
+            .map(|(r, k)| {
+                (
+                    map[k as usize],
+                    r.timestamp,
+                    Money::new(r.amount, r.currency),
+                )
+            })
+            .collect();
+        Some(Self::Interned { customers, rows })
+    }
+}
+
+/// The key of an id of at most 7 bytes: its bytes zero-padded to 7, then its length, read
+/// as a big-endian integer. Keys sort as the ids do (where the padded bytes differ, either
+/// the ids differ there or the shorter is a prefix of the longer; where they agree, the
+/// shorter id is the smaller).
+#[inline]
+pub fn pack_u64(id: &str) -> Option<u64> {
+    let b = id.as_bytes();
+    let mut key = [0u8; 8];
+    key.get_mut(..b.len())
+        .filter(|_| b.len() < 8)?
+        .copy_from_slice(b);
+    key[7] = b.len() as u8;
+    Some(u64::from_be_bytes(key))
+}
+
+/// The key of an id of at most 15 bytes, as [`pack_u64`] makes it.
+#[inline]
+pub fn pack_u128(id: &str) -> Option<u128> {
+    let b = id.as_bytes();
+    let mut key = [0u8; 16];
+    key.get_mut(..b.len())
+        .filter(|_| b.len() < 16)?
+        .copy_from_slice(b);
+    key[15] = b.len() as u8;
+    Some(u128::from_be_bytes(key))
+}
+
+/// The id bytes of a key from [`pack_u64`] or [`pack_u128`] (given as its big-endian
+/// bytes), appended to `out`.
+pub fn unpack(key: &[u8], out: &mut Vec<u8>) {
+    if let Some((&len, bytes)) = key.split_last() {
+        out.extend_from_slice(&bytes[..usize::from(len).min(bytes.len())]);
+    }
+}
+
+/// Reads a transaction CSV file (header `customer_id,timestamp,amount[,currency]
+/// [,transaction_id]`) on up to `threads` threads (0: one per core). The same rows, in
+/// the same order, and the same errors as [`read_csv`].
+pub fn read_purchases(
+    path: &Path,
+    default_currency: Currency,
+    threads: usize,
+) -> CliResult<Purchases> {
+    let plan = Plan {
+        threads,
+        pieces: None,
+        chunk: CHUNK,
+    };
+    if let Some(purchases) = scan(path, default_currency, plan) {
+        return Ok(purchases);
+    }
+    let rows = read_csv(path, default_currency)?;
+    Purchases::from_rows(&rows).ok_or_else(|| {
+        CliError::Usage(format!(
+            "{}: more than {} distinct customer ids",
+            path.display(),
+            u32::MAX
+        ))
+    })
+}
+
+/// The columns of a transaction file's header.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    columns: usize,
+    currency: bool,
+}
+
+impl Layout {
+    /// The layout named by a header, as [`read_csv`] accepts it.
+    fn of(header: &str) -> Option<Self> {
+        let names: Vec<&str> = header.split(',').map(str::trim).collect();
+        if names.len() < 3 || names[..3] != ["customer_id", "timestamp", "amount"] {
+            return None;
+        }
+        let currency = match &names[3..] {
+            [] | ["transaction_id"] => false,
+            ["currency"] | ["currency", "transaction_id"] => true,
+            _ => return None,
+        };
+        Some(Self {
+            columns: names.len(),
+            currency,
+        })
+    }
+}
+
+/// Bytes read from a file at a time by each thread.
+const CHUNK: usize = 4 << 20;
+
+/// Files smaller than this are read by one thread in one piece.
+const SMALL: u64 = 8 << 20;
+
+/// How the fast path shares out a file.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Plan {
+    /// Threads (0: one per core).
+    pub threads: usize,
+    /// Pieces the file is cut into; `None`: one for a small file, else four per thread.
+    pub pieces: Option<usize>,
+    /// Bytes read at a time (also the longest header and line).
+    pub chunk: usize,
+}
+
+/// Why the fast path stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Halt {
+    /// The file is not for the fast path (or has an error): read it with [`read_csv`].
+    Other,
+    /// An id too long for the keys: try wider keys.
+    Wider,
+}
+
+/// Turns customer ids into keys.
+pub(crate) trait Keys: Default + Send {
+    /// The key.
+    type Key: Copy + Hash + Ord + Send + Sync;
+    /// The key of an id.
+    fn key(&mut self, id: &str) -> Result<Self::Key, Halt>;
+}
+
+/// Keys from [`pack_u64`].
+#[derive(Debug, Default)]
+pub(crate) struct ShortKeys;
+
+impl Keys for ShortKeys {
+    type Key = u64;
+    #[inline]
+    fn key(&mut self, id: &str) -> Result<u64, Halt> {
+        pack_u64(id).ok_or(Halt::Wider)
+    }
+}
+
+/// Keys from [`pack_u128`].
+#[derive(Debug, Default)]
+pub(crate) struct MediumKeys;
+
+impl Keys for MediumKeys {
+    type Key = u128;
+    #[inline]
+    fn key(&mut self, id: &str) -> Result<u128, Halt> {
+        pack_u128(id).ok_or(Halt::Wider)
+    }
+}
+
+impl Keys for CustomerIndex {
+    type Key = u32;
+    #[inline]
+    fn key(&mut self, id: &str) -> Result<u32, Halt> {
+        self.intern(id).ok_or(Halt::Other)
+    }
+}
+
+/// The fast path: the purchases of a well-formed file without quotes, or `None` for any
+/// other file (or a read failure), which the caller then reads with [`read_csv`].
+pub(crate) fn scan(path: &Path, default_currency: Currency, plan: Plan) -> Option<Purchases> {
+    let purchases = match scan_with::<ShortKeys>(path, default_currency, plan) {
+        Ok((_, pieces)) => Purchases::Short(concat(pieces)),
+        Err(Halt::Other) => return None,
+        Err(Halt::Wider) => match scan_with::<MediumKeys>(path, default_currency, plan) {
+            Ok((_, pieces)) => Purchases::Medium(concat(pieces)),
+            Err(Halt::Other) => return None,
+            Err(Halt::Wider) => {
+                let (indexes, pieces) =
+                    scan_with::<CustomerIndex>(path, default_currency, plan).ok()?;
+                let (customers, maps) = CustomerIndex::merge_sorted(indexes)?;
+                let mut rows = Vec::with_capacity(pieces.iter().map(|p| p.1.len()).sum());
+                for (thread, piece) in pieces {
+                    let map = &maps[thread];
+                    rows.extend(piece.into_iter().map(|(k, t, m)| (map[k as usize], t, m)));
+                }
+                Purchases::Interned { customers, rows }
+            }
+        },
+    };
+    let empty = match &purchases {
+        Purchases::Short(rows) => rows.is_empty(),
+        Purchases::Medium(rows) => rows.is_empty(),
+        Purchases::Interned { rows, .. } => rows.is_empty(),
+    };
+    // No data row is an error, reported by `read_csv`.
+    (!empty).then_some(purchases)
+}
+
+/// The rows of pieces, in order, in one vector (each piece freed once copied).
+fn concat<K: Copy>(pieces: Vec<(usize, Vec<Row<K>>)>) -> Vec<Row<K>> {
+    let mut rows = Vec::with_capacity(pieces.iter().map(|p| p.1.len()).sum());
+    for (_, piece) in pieces {
+        rows.extend_from_slice(&piece);
+    }
+    rows
+}
+
+/// One thread's key maker and the rows of the pieces it read, with their numbers.
+type ThreadRows<K> = (K, Vec<(usize, Vec<Row<<K as Keys>::Key>>)>);
+
+/// Every thread's key maker and the pieces' rows in file order, each with the number of
+/// the thread that read it.
+type Scanned<K> = (Vec<K>, Vec<(usize, Vec<Row<<K as Keys>::Key>>)>);
+
+/// Reads the file with keys from `K`, on the threads of `plan`.
+fn scan_with<K: Keys>(
+    path: &Path,
+    default_currency: Currency,
+    plan: Plan,
+) -> Result<Scanned<K>, Halt> {
+    let mut file = File::open(path).map_err(|_| Halt::Other)?;
+    let size = file.metadata().map_err(|_| Halt::Other)?.len();
+    let (layout, data_start) = header(&mut file, size, plan.chunk).ok_or(Halt::Other)?;
+    let threads = match plan.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let pieces = plan
+        .pieces
+        .unwrap_or(if size < SMALL { 1 } else { 4 * threads })
+        .max(1);
+    let bounds = piece_bounds(&mut file, data_start, size, pieces).ok_or(Halt::Other)?;
+    let ranges: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+    let threads = threads.min(ranges.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let work = || {
+        let out = read_pieces::<K>(
+            path,
+            &ranges,
+            (&next, &stop),
+            layout,
+            default_currency,
+            plan.chunk,
+        );
+        if out.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+        out
+    };
+    let results: Vec<Result<ThreadRows<K>, Halt>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        let mut results = vec![work()];
+        results.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or(Err(Halt::Other))),
+        );
+        results
+    });
+    // A wider key is needed if any thread says so (an error elsewhere is then found again).
+    if results.iter().any(|r| matches!(r, Err(Halt::Wider))) {
+        return Err(Halt::Wider);
+    }
+    let mut makers = Vec::with_capacity(results.len());
+    let mut pieces = Vec::with_capacity(ranges.len());
+    for (thread, result) in results.into_iter().enumerate() {
+        let (maker, rows) = result?;
+        makers.push(maker);
+        pieces.extend(rows.into_iter().map(|(piece, rows)| (piece, thread, rows)));
+    }
+    pieces.sort_unstable_by_key(|p| p.0);
+    Ok((
+        makers,
+        pieces
+            .into_iter()
+            .map(|(_, thread, rows)| (thread, rows))
+            .collect(),
+    ))
+}
+/// The header's layout and the offset where the data rows start. `None` for a file that
+/// starts with a byte-order mark, or whose header is not UTF-8, has a quote, is longer than
+/// a chunk or is not a transaction header.
+fn header(file: &mut File, size: u64, chunk: usize) -> Option<(Layout, u64)> {
+    let mut head = Vec::new();
+    file.by_ref()
+        .take(size.min(chunk as u64))
+        .read_to_end(&mut head)
+        .ok()?;
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        return None;
+    }
+    let start = head.iter().position(|&b| b != b'\n' && b != b'\r')?;
+    let end = start + memchr::memchr2(b'\n', b'\r', &head[start..])?;
+    let text = std::str::from_utf8(&head[start..end]).ok()?;
+    if text.contains('"') {
+        return None;
+    }
+    Some((Layout::of(text)?, end as u64))
+}
+
+/// Offsets that cut `start..size` into about `pieces` ranges, each cut just after a `\n`.
+fn piece_bounds(file: &mut File, start: u64, size: u64, pieces: usize) -> Option<Vec<u64>> {
+    let mut bounds = vec![start];
+    let mut window = vec![0u8; 1 << 16];
+    for i in 1..pieces as u64 {
+        let mut at = (start + i * (size - start) / pieces as u64).max(*bounds.last()?);
+        file.seek(SeekFrom::Start(at)).ok()?;
+        let cut = loop {
+            let n = file.read(&mut window).ok()?;
+            if n == 0 {
+                break size;
+            }
+            if let Some(p) = memchr::memchr(b'\n', &window[..n]) {
+                break at + p as u64 + 1;
+            }
+            at += n as u64;
+        };
+        bounds.push(cut);
+    }
+    bounds.push(size);
+    Some(bounds)
+}
+
+/// One thread's work: pieces taken in turn until none is left, their rows numbered by the
+/// thread's own index of ids. `None` as soon as any piece is not for the fast path.
+fn read_pieces<K: Keys>(
+    path: &Path,
+    ranges: &[(u64, u64)],
+    (next, stop): (&AtomicUsize, &AtomicBool),
+    layout: Layout,
+    default_currency: Currency,
+    chunk: usize,
+) -> Result<ThreadRows<K>, Halt> {
+    let mut file = File::open(path).map_err(|_| Halt::Other)?;
+    let mut reader = PieceReader {
+        keys: K::default(),
+        layout,
+        default_currency,
+        last_currency: None,
+    };
+    let mut buffer = vec![0u8; chunk.max(1)];
+    let mut out = Vec::new();
+    loop {
+        let piece = next.fetch_add(1, Ordering::Relaxed);
+        let Some(&(start, end)) = ranges.get(piece) else {
+            return Ok((reader.keys, out));
+        };
+        if stop.load(Ordering::Relaxed) {
+            return Err(Halt::Other);
+        }
+        let mut rows = Vec::with_capacity(((end - start) / 20) as usize);
+        reader.read_range(&mut file, start, end, &mut buffer, &mut rows)?;
+        out.push((piece, rows));
+    }
+}
+
+/// Reads pieces of one file into rows.
+struct PieceReader<K> {
+    keys: K,
+    layout: Layout,
+    default_currency: Currency,
+    /// The last currency field read and its code, so a currency column costs one
+    /// comparison per row.
+    last_currency: Option<(String, Currency)>,
+}
+
+impl<K: Keys> PieceReader<K> {
+    /// Reads the rows of `start..end` (cut at line ends) a chunk at a time.
+    fn read_range(
+        &mut self,
+        file: &mut File,
+        start: u64,
+        end: u64,
+        buffer: &mut [u8],
+        rows: &mut Vec<Row<K::Key>>,
+    ) -> Result<(), Halt> {
+        file.seek(SeekFrom::Start(start)).map_err(|_| Halt::Other)?;
+        let mut left = end - start;
+        let mut filled = 0;
+        while left > 0 {
+            let want = (buffer.len() - filled).min(usize::try_from(left).unwrap_or(usize::MAX));
+            let n = file
+                .read(&mut buffer[filled..filled + want])
+                .map_err(|_| Halt::Other)?;
+            if n == 0 {
+                return Err(Halt::Other); // the file shrank
+            }
+            left -= n as u64;
+            filled += n;
+            if left == 0 {
+                break;
+            }
+            let Some(cut) = memchr::memrchr2(b'\n', b'\r', &buffer[..filled]) else {
+                if filled == buffer.len() {
+                    return Err(Halt::Other); // a line longer than a chunk
+                }
+                continue;
+            };
+            self.read_lines(&buffer[..=cut], rows)?;
+            buffer.copy_within(cut + 1..filled, 0);
+            filled -= cut + 1;
+        }
+        self.read_lines(&buffer[..filled], rows)
+    }
+
+    /// Reads whole records (`bytes` ends at a record's end).
+    fn read_lines(&mut self, bytes: &[u8], rows: &mut Vec<Row<K::Key>>) -> Result<(), Halt> {
+        if memchr::memchr(b'"', bytes).is_some() {
+            return Err(Halt::Other);
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| Halt::Other)?;
+        let mut start = 0;
+        for end in memchr::memchr2_iter(b'\n', b'\r', bytes).chain(std::iter::once(bytes.len())) {
+            if end > start {
+                rows.push(self.record(&text[start..end])?);
+            }
+            start = end + 1;
+        }
+        Ok(())
+    }
+
+    /// One record, as [`read_csv`] reads it; [`Halt::Other`] for anything it would refuse.
+    #[inline]
+    fn record(&mut self, line: &str) -> Result<Row<K::Key>, Halt> {
+        self.fields(line).ok_or(Halt::Other)?;
+        let mut fields = line.split(',');
+        let mut next = || fields.next().map(str::trim).ok_or(Halt::Other);
+        let (id, timestamp, amount) = (next()?, next()?, next()?);
+        let currency = if self.layout.currency { next()? } else { "" };
+        if id.is_empty() {
+            return Err(Halt::Other);
+        }
+        let timestamp = parse_timestamp(timestamp).ok_or(Halt::Other)?;
+        let amount = Decimal::from_str(amount).map_err(|_| Halt::Other)?;
+        let currency = if currency.is_empty() {
+            self.default_currency
+        } else {
+            self.currency(currency).ok_or(Halt::Other)?
+        };
+        let key = self.keys.key(id)?;
+        Ok((key, timestamp, Money::new(amount, currency)))
+    }
+
+    /// `Some` if the record has as many fields as the header.
+    #[inline]
+    fn fields(&self, line: &str) -> Option<()> {
+        let commas = memchr::memchr_iter(b',', line.as_bytes()).count();
+        (commas + 1 == self.layout.columns).then_some(())
+    }
+
+    /// The currency of a non-empty code, remembered from the previous row when it repeats.
+    fn currency(&mut self, code: &str) -> Option<Currency> {
+        if let Some((last, currency)) = &self.last_currency
+            && last == code
+        {
+            return Some(*currency);
+        }
+        let currency = parse_currency(code).ok()?;
+        self.last_currency = Some((code.to_string(), currency));
+        Some(currency)
+    }
+}
