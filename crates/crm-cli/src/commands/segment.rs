@@ -3,6 +3,8 @@
 
 use std::hash::Hash;
 use std::io::Write;
+#[cfg(test)]
+use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use crm_core::Money;
@@ -175,12 +177,8 @@ pub fn run_rfm(args: &RfmArgs) -> CliResult<()> {
             let currency = default_currency_option(&args.options.currency)?;
             let config = rfm_config(as_of, args.bins);
             match read_purchases(path, currency, 0)? {
-                Purchases::Short(rows) => rfm_job(&rows, &config, args, |k, out| {
-                    unpack(&k.to_be_bytes(), out);
-                }),
-                Purchases::Medium(rows) => rfm_job(&rows, &config, args, |k, out| {
-                    unpack(&k.to_be_bytes(), out);
-                }),
+                Purchases::Short(rows) => rfm_job(&rows, &config, args, short_id),
+                Purchases::Medium(rows) => rfm_job(&rows, &config, args, medium_id),
                 Purchases::Interned { customers, rows } => {
                     rfm_job(&rows, &config, args, |&k, out| {
                         out.extend_from_slice(customers.get(k).unwrap_or_default().as_bytes());
@@ -197,6 +195,16 @@ pub fn run_rfm(args: &RfmArgs) -> CliResult<()> {
             report_rfm(&table, args.out.json)
         }
     }
+}
+
+/// Appends the id of a [`Purchases::Short`] key.
+fn short_id(key: &u64, out: &mut Vec<u8>) {
+    unpack(&key.to_be_bytes(), out);
+}
+
+/// Appends the id of a [`Purchases::Medium`] key.
+fn medium_id(key: &u128, out: &mut Vec<u8>) {
+    unpack(&key.to_be_bytes(), out);
 }
 
 /// The RFM table of purchases keyed by integers that sort as the customer ids do, written
@@ -379,5 +387,121 @@ pub fn run_abc(args: &AbcArgs) -> CliResult<()> {
             );
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use crm_core::Currency;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::input::transactions::read_csv;
+    use crate::output::to_csv;
+
+    /// `crm rfm --output OUT.csv` as written before integer keys: rows read by `read_csv`,
+    /// keys borrowed from them, rows serialized by `to_csv`.
+    fn old_csv(path: &Path, config: &RfmConfig) -> CliResult<Vec<u8>> {
+        let rows = read_csv(path, Currency::USD)?;
+        let table = rfm_table(&rows, config.as_of, config.k)?;
+        to_csv(&rfm_rows(&table), &RFM_COLUMNS)
+    }
+
+    /// The same with integer keys, as `run_rfm` computes it.
+    fn new_csv(path: &Path, config: &RfmConfig) -> CliResult<Vec<u8>> {
+        match read_purchases(path, Currency::USD, 2)? {
+            Purchases::Short(rows) => {
+                rfm_csv(&rfm_parallel(&rows, config, 2).map_err(seg)?, short_id)
+            }
+            Purchases::Medium(rows) => {
+                rfm_csv(&rfm_parallel(&rows, config, 2).map_err(seg)?, medium_id)
+            }
+            Purchases::Interned { customers, rows } => {
+                rfm_csv(&rfm_parallel(&rows, config, 2).map_err(seg)?, |&k, out| {
+                    out.extend_from_slice(customers.get(k).unwrap_or_default().as_bytes());
+                })
+            }
+        }
+    }
+
+    fn same_output(content: &str, config: &RfmConfig) -> Result<(), TestCaseError> {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(content.as_bytes()).expect("write");
+        match (old_csv(f.path(), config), new_csv(f.path(), config)) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(
+                String::from_utf8(a).expect("utf-8"),
+                String::from_utf8(b).expect("utf-8")
+            ),
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => prop_assert!(false, "{:?} vs {:?}", a.map(|_| ()), b.map(|_| ())),
+        }
+        Ok(())
+    }
+
+    fn id() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => "[0-9]{1,3}",
+            2 => "c[0-9]{7,9}",
+            1 => "customer-[0-9]{6,8}",
+            1 => Just("\"a,b\"".to_string()),
+            1 => Just("x\u{a0}y".to_string()),
+        ]
+    }
+
+    fn day(d: u32) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date") + chrono::Days::new(u64::from(d))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// The CSV of the RFM table is byte for byte the one the rows-and-strings path
+        /// writes (or the error is the same), whatever the ids, amounts, dates, currencies,
+        /// as-of date and number of bins.
+        #[test]
+        fn rfm_csv_is_unchanged(
+            rows in proptest::collection::vec(
+                (id(), 1u32..60, -50_000i64..200_000, 0u32..4, prop_oneof![9 => Just("USD"), 1 => Just("EUR")]),
+                1..80,
+            ),
+            as_of in proptest::option::of(1u32..70),
+            k in 2u8..=10,
+        ) {
+            let mut text = String::from("customer_id,timestamp,amount,currency\n");
+            for (id, d, cents, scale, currency) in &rows {
+                text.push_str(&format!("{id},{},{},{currency}\n", day(*d), Decimal::new(*cents, *scale)));
+            }
+            let as_of = as_of.map(|d| day(d).and_hms_opt(0, 0, 0).expect("time").and_utc());
+            same_output(&text, &rfm_config(as_of, k))?;
+        }
+    }
+
+    #[test]
+    fn mixed_currencies_are_still_refused() {
+        let text =
+            "customer_id,timestamp,amount,currency\nc1,2024-01-01,10,USD\nc2,2024-01-02,5,EUR\n";
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(text.as_bytes()).expect("write");
+        let e = new_csv(f.path(), &RfmConfig::default())
+            .expect_err("mixed currencies")
+            .to_string();
+        assert_eq!(
+            e,
+            "segmentation: row 1: amount in Euro but earlier rows are in United States dollar; \
+             supply a currency conversion to mix currencies"
+        );
+        let old = old_csv(f.path(), &RfmConfig::default()).expect_err("mixed currencies");
+        assert_eq!(e, old.to_string());
+    }
+
+    #[test]
+    fn digits_as_display_writes_them() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            let mut out = Vec::new();
+            push_digits(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
     }
 }

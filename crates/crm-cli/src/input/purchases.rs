@@ -10,7 +10,7 @@
 //! pieces read on every core. Such a file's records are its lines split at `\n` and `\r`
 //! (blank ones skipped) and its fields the parts between commas, exactly as the `csv` crate
 //! reads them. Any file the fast path does not take, and every file with an error, is read
-//! by [`read_csv`](super::transactions::read_csv), so rows and error messages (line,
+//! by [`read_csv`], so rows and error messages (line,
 //! column, field) are those of that reader.
 
 use std::fs::File;
@@ -522,5 +522,341 @@ impl<K: Keys> PieceReader<K> {
         let currency = parse_currency(code).ok()?;
         self.last_currency = Some((code.to_string(), currency));
         Some(currency)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn temp(content: &[u8]) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(content).expect("write");
+        f
+    }
+
+    /// A row with its customer id as text.
+    type Expanded = (String, DateTime<Utc>, Money);
+
+    fn expand_packed<K: Copy>(rows: &[Row<K>], bytes: impl Fn(K) -> Vec<u8>) -> Vec<Expanded> {
+        rows.iter()
+            .map(|&(k, t, m)| {
+                let mut id = Vec::new();
+                unpack(&bytes(k), &mut id);
+                (String::from_utf8(id).expect("utf-8 id"), t, m)
+            })
+            .collect()
+    }
+
+    fn expand(p: &Purchases) -> Vec<Expanded> {
+        match p {
+            Purchases::Short(rows) => expand_packed(rows, |k| k.to_be_bytes().to_vec()),
+            Purchases::Medium(rows) => expand_packed(rows, |k| k.to_be_bytes().to_vec()),
+            Purchases::Interned { customers, rows } => {
+                let ids: Vec<&str> = customers.iter().collect();
+                assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids sorted: {ids:?}");
+                rows.iter()
+                    .map(|&(k, t, m)| (ids[k as usize].to_string(), t, m))
+                    .collect()
+            }
+        }
+    }
+
+    fn old(rows: &[TransactionRow]) -> Vec<Expanded> {
+        rows.iter()
+            .map(|r| {
+                (
+                    r.customer_id.clone(),
+                    r.timestamp,
+                    Money::new(r.amount, r.currency),
+                )
+            })
+            .collect()
+    }
+
+    /// Ways to share out a file: one piece, and many pieces read in small chunks on
+    /// several threads (lines longer than a chunk leave the fast path).
+    const PLANS: [Plan; 3] = [
+        Plan {
+            threads: 1,
+            pieces: None,
+            chunk: CHUNK,
+        },
+        Plan {
+            threads: 3,
+            pieces: Some(7),
+            chunk: 96,
+        },
+        Plan {
+            threads: 2,
+            pieces: Some(2),
+            chunk: 4096,
+        },
+    ];
+
+    /// Every way of reading `content` agrees with `read_csv`: the fast path with each key
+    /// type and plan gives its rows or stands aside, and `read_purchases` gives its rows
+    /// or its error.
+    fn agree(content: &[u8]) -> Result<(), TestCaseError> {
+        let f = temp(content);
+        let reference = read_csv(f.path(), Currency::USD);
+        let expected = reference.as_ref().map(|rows| old(rows));
+        for plan in PLANS {
+            let fast = [
+                scan_with::<ShortKeys>(f.path(), Currency::USD, plan)
+                    .map(|(_, p)| expand(&Purchases::Short(concat(p)))),
+                scan_with::<MediumKeys>(f.path(), Currency::USD, plan)
+                    .map(|(_, p)| expand(&Purchases::Medium(concat(p)))),
+                scan(f.path(), Currency::USD, plan)
+                    .map(|p| expand(&p))
+                    .ok_or(Halt::Other),
+            ];
+            for rows in fast.into_iter().flatten() {
+                match &expected {
+                    // No data row: the fast path's pieces are empty, `scan` refuses.
+                    Err(_) if rows.is_empty() => {}
+                    Err(e) => prop_assert!(false, "fast path read a file read_csv refuses: {e}"),
+                    Ok(expected) => prop_assert_eq!(&rows, expected),
+                }
+            }
+        }
+        match (read_purchases(f.path(), Currency::USD, 2), &expected) {
+            (Ok(p), Ok(rows)) => prop_assert_eq!(&expand(&p), rows),
+            (Err(e), Err(expected)) => prop_assert_eq!(e.to_string(), expected.to_string()),
+            (Ok(_), Err(e)) => {
+                prop_assert!(false, "read_purchases read a file read_csv refuses: {e}")
+            }
+            (Err(e), Ok(_)) => prop_assert!(false, "read_purchases refused a good file: {e}"),
+        }
+        Ok(())
+    }
+
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => "[a-c]{1,3}",
+            1 => "[a-c]{8,12}",
+            1 => "[a-c]{14,20}",
+            1 => Just(String::new()),
+            1 => Just(" b\u{a0}".to_string()),
+            1 => Just("a\"b".to_string()),
+            1 => Just("x y".to_string()),
+            1 => Just("é".to_string()),
+        ]
+    }
+
+    fn timestamp() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => (2000i32..2030, 1u32..13, 1u32..29).prop_map(|(y, m, d)| format!("{y}-{m:02}-{d:02}")),
+            1 => Just(" 2024-03-01T10:00:00Z".to_string()),
+            1 => Just("2024-03-01T10:00:00.5+01:00".to_string()),
+            1 => Just("2024-02-30".to_string()),
+            1 => Just("bad".to_string()),
+        ]
+    }
+
+    fn amount() -> impl Strategy<Value = String> {
+        prop_oneof![
+            4 => (-100_000i64..100_000, 0u32..4).prop_map(|(m, s)| Decimal::new(m, s).to_string()),
+            1 => Just(" 7 ".to_string()),
+            1 => Just("1e3".to_string()),
+            1 => Just("x".to_string()),
+            1 => Just("0.0000000000000000000000000001".to_string()),
+        ]
+    }
+
+    fn currency() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => Just("USD".to_string()),
+            1 => Just("eur".to_string()),
+            1 => Just(String::new()),
+            1 => Just("EURO".to_string()),
+        ]
+    }
+
+    fn line_end() -> impl Strategy<Value = &'static str> {
+        prop_oneof![
+            6 => Just("\n"),
+            1 => Just("\r\n"),
+            1 => Just("\r"),
+            1 => Just("\n\n"),
+            1 => Just(",\n"),
+        ]
+    }
+
+    fn header() -> impl Strategy<Value = &'static str> {
+        prop_oneof![
+            3 => Just("customer_id,timestamp,amount"),
+            2 => Just("customer_id,timestamp,amount,currency"),
+            1 => Just("customer_id,timestamp,amount,transaction_id"),
+            1 => Just("customer_id,timestamp,amount,currency,transaction_id"),
+            1 => Just("\r\n customer_id , timestamp,amount"),
+            1 => Just("customer,timestamp,amount"),
+            1 => Just("\"customer_id\",timestamp,amount"),
+            1 => Just("\u{feff}customer_id,timestamp,amount"),
+        ]
+    }
+
+    /// A file of mostly well-formed rows for its header, with odd fields and line ends.
+    fn file() -> impl Strategy<Value = Vec<u8>> {
+        let row = (
+            field(),
+            timestamp(),
+            amount(),
+            currency(),
+            field(),
+            line_end(),
+        );
+        (
+            header(),
+            line_end(),
+            proptest::collection::vec(row, 0..12),
+            any::<bool>(),
+        )
+            .prop_map(|(header, end, rows, last_end)| {
+                let currency = header.contains("currency");
+                let tid = header.contains("transaction_id");
+                let mut text = format!("{header}{end}");
+                let n = rows.len();
+                for (i, (id, t, a, c, x, end)) in rows.into_iter().enumerate() {
+                    text.push_str(&format!("{id},{t},{a}"));
+                    if currency {
+                        text.push_str(&format!(",{c}"));
+                    }
+                    if tid {
+                        text.push_str(&format!(",{x}"));
+                    }
+                    if i + 1 < n || last_end {
+                        text.push_str(end);
+                    }
+                }
+                text.into_bytes()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn agrees_with_read_csv_on_generated_files(content in file()) {
+            agree(&content)?;
+        }
+
+        #[test]
+        fn agrees_with_read_csv_on_noise(
+            header in header(),
+            body in proptest::collection::vec(
+                prop_oneof![Just(b'a'), Just(b'1'), Just(b','), Just(b'.'), Just(b'-'), Just(b' '),
+                            Just(b'\n'), Just(b'\r'), Just(b'"'), Just(0xff)],
+                0..120,
+            ),
+        ) {
+            let mut content = format!("{header}\n").into_bytes();
+            content.extend_from_slice(&body);
+            agree(&content)?;
+        }
+
+        /// Packed keys give their id back and sort as the ids do.
+        #[test]
+        fn packed_keys_keep_ids_and_order(a in "[a\u{0}\u{1}é]{0,8}", b in "[a\u{0}\u{1}é]{0,8}") {
+            for (x, y) in [(&a, &b), (&b, &a)] {
+                if let (Some(kx), Some(ky)) = (pack_u64(x), pack_u64(y)) {
+                    prop_assert_eq!(kx.cmp(&ky), x.cmp(y));
+                    let mut back = Vec::new();
+                    unpack(&kx.to_be_bytes(), &mut back);
+                    prop_assert_eq!(back, x.as_bytes());
+                }
+                let (kx, ky) = (pack_u128(x).unwrap(), pack_u128(y).unwrap());
+                prop_assert_eq!(kx.cmp(&ky), x.cmp(y));
+                let mut back = Vec::new();
+                unpack(&kx.to_be_bytes(), &mut back);
+                prop_assert_eq!(back, x.as_bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn key_width_follows_the_longest_id() {
+        let short = temp(b"customer_id,timestamp,amount\nb,2024-01-01,1\na,2024-01-02,2\n");
+        let read = read_purchases(short.path(), Currency::USD, 2).expect("reads");
+        assert!(matches!(read, Purchases::Short(_)), "{read:?}");
+        let medium = temp(b"customer_id,timestamp,amount\nb,2024-01-01,1\nabcdefgh,2024-01-02,2\n");
+        let read = read_purchases(medium.path(), Currency::USD, 2).expect("reads");
+        assert!(matches!(read, Purchases::Medium(_)), "{read:?}");
+        assert_eq!(pack_u64("abcdefgh"), None);
+        assert_eq!(pack_u128("abcdefghijklmnop"), None);
+    }
+
+    #[test]
+    fn long_ids_are_interned_in_text_order() {
+        let f = temp(
+            b"customer_id,timestamp,amount\n\
+              customer-0000000010,2024-01-01,1\n\
+              customer-0000000009,2024-01-02,2\n\
+              customer-0000000010,2024-01-03,3\n\
+              b,2024-01-04,4\n",
+        );
+        let Purchases::Interned { customers, rows } =
+            read_purchases(f.path(), Currency::USD, 2).expect("reads")
+        else {
+            panic!("long ids are interned");
+        };
+        let ids: Vec<&str> = customers.iter().collect();
+        assert_eq!(ids, ["b", "customer-0000000009", "customer-0000000010"]);
+        let keys: Vec<u32> = rows.iter().map(|r| r.0).collect();
+        assert_eq!(keys, [2, 1, 2, 0]);
+        assert_eq!(rows[2].2, Money::new(Decimal::from(3), Currency::USD));
+    }
+
+    #[test]
+    fn a_bad_field_is_reported_with_its_line_and_column() {
+        let mut text = String::from("customer_id,timestamp,amount\n");
+        for i in 0..2000 {
+            text.push_str(&format!("c{},2024-01-01,{i}.50\n", i % 7));
+        }
+        text.push_str("c1,2024-01-02,12,5\nc2,2024-01-03,x1\n");
+        let f = temp(text.as_bytes());
+        let e = read_purchases(f.path(), Currency::USD, 2)
+            .expect_err("wrong number of fields")
+            .to_string();
+        assert!(
+            e.contains("line 2002") && e.contains("3 comma-separated fields"),
+            "{e}"
+        );
+        let f = temp(text.replace("c1,2024-01-02,12,5\n", "").as_bytes());
+        let e = read_purchases(f.path(), Currency::USD, 2)
+            .expect_err("bad amount")
+            .to_string();
+        assert!(e.contains("line 2002, column 3 (amount)"), "{e}");
+        assert!(e.contains("found \"x1\""), "{e}");
+    }
+
+    #[test]
+    fn pieces_cut_at_line_ends_read_every_row_once() {
+        let mut text = String::from("customer_id,timestamp,amount,currency\n");
+        for i in 0..500 {
+            text.push_str(&format!(
+                "c{},2024-01-{:02},{i},{}\r\n",
+                i % 37,
+                1 + i % 28,
+                if i % 2 == 0 { "EUR" } else { "eur" }
+            ));
+        }
+        let f = temp(text.as_bytes());
+        let plan = Plan {
+            threads: 4,
+            pieces: Some(16),
+            chunk: 256,
+        };
+        let rows = expand(&scan(f.path(), Currency::USD, plan).expect("fast path"));
+        assert_eq!(
+            rows,
+            old(&read_csv(f.path(), Currency::USD).expect("reads"))
+        );
+        assert_eq!(rows.len(), 500);
+        assert!(rows.iter().all(|r| r.2.currency() == Currency::EUR));
     }
 }
