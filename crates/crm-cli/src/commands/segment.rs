@@ -9,7 +9,9 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use crm_core::Money;
 use crm_segmentation::abc::{AbcResult, LorenzCurve, classify, lorenz};
-use crm_segmentation::{AbcMethod, GroupSummary, RfmConfig, RfmTable, rfm, rfm_parallel};
+use crm_segmentation::{
+    AbcMethod, CustomerRfm, GroupSummary, RfmConfig, RfmTable, rfm, rfm_parallel,
+};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
@@ -115,38 +117,82 @@ fn rfm_rows_with<K: Ord>(table: &RfmTable<K>, mut id: impl FnMut(&K) -> String) 
 }
 
 /// An RFM table as CSV, with `id` appending each key's customer id: the bytes
-/// [`to_csv`](crate::output::to_csv) makes of [`rfm_rows`], written row by row into one
-/// buffer (no row structs, no string per row).
-fn rfm_csv<K: Ord>(table: &RfmTable<K>, id: impl Fn(&K, &mut Vec<u8>)) -> CliResult<Vec<u8>> {
-    let err = |e: csv::Error| CliError::analysis("csv output", e);
+/// [`to_csv`](crate::output::to_csv) makes of [`rfm_rows`], written row by row (no row
+/// structs, no string per row), a share of the rows on each core.
+fn rfm_csv<K: Ord + Sync>(
+    table: &RfmTable<K>,
+    id: impl Fn(&K, &mut Vec<u8>) + Sync,
+) -> CliResult<Vec<u8>> {
+    let mut header = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    header.write_record(RFM_COLUMNS).map_err(csv_output)?;
+    let mut out = header
+        .into_inner()
+        .map_err(|e| csv_output(e.into_error().into()))?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = table.customers.len().div_ceil(threads).max(1 << 14);
+    let parts: Vec<CliResult<Vec<u8>>> = std::thread::scope(|s| {
+        let id = &id;
+        let handles: Vec<_> = table
+            .customers
+            .chunks(share)
+            .map(|customers| s.spawn(move || rfm_csv_rows(table, customers, id)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(CliError::analysis("csv output", "a writing thread failed"))
+                })
+            })
+            .collect()
+    });
+    for part in parts {
+        out.extend_from_slice(&part?);
+    }
+    Ok(out)
+}
+
+fn csv_output(e: csv::Error) -> CliError {
+    CliError::analysis("csv output", e)
+}
+
+/// The CSV lines of some rows of an RFM table (no header).
+fn rfm_csv_rows<K: Ord>(
+    table: &RfmTable<K>,
+    customers: &[CustomerRfm<K>],
+    id: &impl Fn(&K, &mut Vec<u8>),
+) -> CliResult<Vec<u8>> {
     let mut writer = csv::WriterBuilder::new()
         .has_headers(false)
-        .from_writer(Vec::with_capacity(48 * table.customers.len() + 128));
-    writer.write_record(RFM_COLUMNS).map_err(err)?;
+        .from_writer(Vec::with_capacity(48 * customers.len()));
     let mut field = Vec::with_capacity(48);
-    for c in &table.customers {
+    for c in customers {
         field.clear();
         id(&c.customer, &mut field);
-        writer.write_field(&field).map_err(err)?;
+        writer.write_field(&field).map_err(csv_output)?;
         for n in [u64::from(c.recency_days), c.frequency] {
             field.clear();
             push_digits(&mut field, n);
-            writer.write_field(&field).map_err(err)?;
+            writer.write_field(&field).map_err(csv_output)?;
         }
         field.clear();
         write!(field, "{}", c.monetary).map_err(|e| CliError::analysis("csv output", e))?;
-        writer.write_field(&field).map_err(err)?;
+        writer.write_field(&field).map_err(csv_output)?;
         for score in [c.r, c.f, c.m] {
             field.clear();
             push_digits(&mut field, u64::from(score));
-            writer.write_field(&field).map_err(err)?;
+            writer.write_field(&field).map_err(csv_output)?;
         }
-        writer.write_field(table.segment_name(c)).map_err(err)?;
-        writer.write_record(None::<&[u8]>).map_err(err)?;
+        writer
+            .write_field(table.segment_name(c))
+            .map_err(csv_output)?;
+        writer.write_record(None::<&[u8]>).map_err(csv_output)?;
     }
     writer
         .into_inner()
-        .map_err(|e| CliError::analysis("csv output", e.into_error()))
+        .map_err(|e| csv_output(e.into_error().into()))
 }
 
 /// Appends the decimal digits of `n` (as `Display` writes them, without the formatting
@@ -214,7 +260,7 @@ fn rfm_job<K>(
     rows: &[Row<K>],
     config: &RfmConfig,
     args: &RfmArgs,
-    id: impl Fn(&K, &mut Vec<u8>),
+    id: impl Fn(&K, &mut Vec<u8>) + Sync,
 ) -> CliResult<()>
 where
     K: Copy + Hash + Ord + Send + Sync,

@@ -173,7 +173,7 @@ const SMALL: u64 = 8 << 20;
 pub(crate) struct Plan {
     /// Threads (0: one per core).
     pub threads: usize,
-    /// Pieces the file is cut into; `None`: one for a small file, else four per thread.
+    /// Pieces the file is cut into; `None`: one for a small file, else one per thread.
     pub pieces: Option<usize>,
     /// Bytes read at a time (also the longest header and line).
     pub chunk: usize,
@@ -241,12 +241,20 @@ pub(crate) fn scan(path: &Path, default_currency: Currency, plan: Plan) -> Optio
                 let (indexes, pieces) =
                     scan_with::<CustomerIndex>(path, default_currency, plan).ok()?;
                 let (customers, maps) = CustomerIndex::merge_sorted(indexes)?;
-                let mut rows = Vec::with_capacity(pieces.iter().map(|p| p.1.len()).sum());
-                for (thread, piece) in pieces {
-                    let map = &maps[thread];
-                    rows.extend(piece.into_iter().map(|(k, t, m)| (map[k as usize], t, m)));
+                let pieces = pieces
+                    .into_iter()
+                    .map(|(thread, mut rows)| {
+                        let map = &maps[thread];
+                        for row in &mut rows {
+                            row.0 = map[row.0 as usize];
+                        }
+                        (thread, rows)
+                    })
+                    .collect();
+                Purchases::Interned {
+                    customers,
+                    rows: concat(pieces),
                 }
-                Purchases::Interned { customers, rows }
             }
         },
     };
@@ -259,9 +267,13 @@ pub(crate) fn scan(path: &Path, default_currency: Currency, plan: Plan) -> Optio
     (!empty).then_some(purchases)
 }
 
-/// The rows of pieces, in order, in one vector (each piece freed once copied).
+/// The rows of pieces, in order, in one vector: the first piece's (which has room for
+/// every row of the file) with the others copied after it, each freed once copied.
 fn concat<K: Copy>(pieces: Vec<(usize, Vec<Row<K>>)>) -> Vec<Row<K>> {
-    let mut rows = Vec::with_capacity(pieces.iter().map(|p| p.1.len()).sum());
+    let mut pieces = pieces.into_iter();
+    let Some((_, mut rows)) = pieces.next() else {
+        return Vec::new();
+    };
     for (_, piece) in pieces {
         rows.extend_from_slice(&piece);
     }
@@ -290,11 +302,13 @@ fn scan_with<K: Keys>(
     };
     let pieces = plan
         .pieces
-        .unwrap_or(if size < SMALL { 1 } else { 4 * threads })
+        .unwrap_or(if size < SMALL { 1 } else { threads })
         .max(1);
     let bounds = piece_bounds(&mut file, data_start, size, pieces).ok_or(Halt::Other)?;
     let ranges: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
     let threads = threads.min(ranges.len()).max(1);
+    // A data row has at least 15 bytes (`a,YYYY-MM-DD,1` and a line end).
+    let most_rows = usize::try_from((size - data_start) / 15 + 1).unwrap_or(usize::MAX);
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let work = || {
@@ -304,7 +318,7 @@ fn scan_with<K: Keys>(
             (&next, &stop),
             layout,
             default_currency,
-            plan.chunk,
+            (plan.chunk, most_rows),
         );
         if out.is_err() {
             stop.store(true, Ordering::Relaxed);
@@ -393,7 +407,7 @@ fn read_pieces<K: Keys>(
     (next, stop): (&AtomicUsize, &AtomicBool),
     layout: Layout,
     default_currency: Currency,
-    chunk: usize,
+    (chunk, most_rows): (usize, usize),
 ) -> Result<ThreadRows<K>, Halt> {
     let mut file = File::open(path).map_err(|_| Halt::Other)?;
     let mut reader = PieceReader {
@@ -412,7 +426,17 @@ fn read_pieces<K: Keys>(
         if stop.load(Ordering::Relaxed) {
             return Err(Halt::Other);
         }
-        let mut rows = Vec::with_capacity(((end - start) / 20) as usize);
+        // Room for every row of the piece, or of the file for the first piece, which the
+        // others are appended to (address space only: untouched pages take no memory).
+        let room = if piece == 0 {
+            most_rows
+        } else {
+            usize::try_from((end - start) / 15 + 1).unwrap_or(usize::MAX)
+        };
+        let mut rows = Vec::new();
+        if rows.try_reserve_exact(room).is_err() {
+            rows.reserve(usize::try_from((end - start) / 32).unwrap_or(0));
+        }
         reader.read_range(&mut file, start, end, &mut buffer, &mut rows)?;
         out.push((piece, rows));
     }
