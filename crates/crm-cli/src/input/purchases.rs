@@ -415,6 +415,7 @@ fn read_pieces<K: Keys>(
         layout,
         default_currency,
         last_currency: None,
+        dates: vec![None; DATE_SLOTS],
     };
     let mut buffer = vec![0u8; chunk.max(1)];
     let mut out = Vec::new();
@@ -450,6 +451,48 @@ struct PieceReader<K> {
     /// The last currency field read and its code, so a currency column costs one
     /// comparison per row.
     last_currency: Option<(String, Currency)>,
+    /// Times of recently read 10-byte timestamp fields (`YYYY-MM-DD`), by a hash of the
+    /// text: a file has few distinct dates.
+    dates: Vec<Option<([u8; 10], DateTime<Utc>)>>,
+}
+
+/// Slots of [`PieceReader::dates`].
+const DATE_SLOTS: usize = 1 << 12;
+
+/// A field without the whitespace `str::trim` removes; fields that start and end with a
+/// printable ASCII character (the usual case) are returned as they are without a scan.
+#[inline]
+fn trim(field: &str) -> &str {
+    match field.as_bytes() {
+        [first, .., last] if (b'!'..=b'~').contains(first) && (b'!'..=b'~').contains(last) => field,
+        [one] if (b'!'..=b'~').contains(one) => field,
+        _ => field.trim(),
+    }
+}
+
+/// The decimal number of an amount field, as `Decimal::from_str` reads it. Unsigned
+/// numbers of up to 18 digits with an optional fraction (`123`, `45.60`) are read here
+/// digit by digit; anything else goes to `Decimal::from_str`.
+#[inline]
+fn amount(text: &str) -> Option<Decimal> {
+    let b = text.as_bytes();
+    let mut mantissa = 0i64;
+    let (mut digits, mut scale, mut point) = (0u32, 0u32, false);
+    for &c in b {
+        match c {
+            b'0'..=b'9' if digits < 18 => {
+                mantissa = mantissa * 10 + i64::from(c - b'0');
+                digits += 1;
+                scale += u32::from(point);
+            }
+            b'.' if !point && digits > 0 => point = true,
+            _ => return Decimal::from_str(text).ok(),
+        }
+    }
+    if digits == 0 || (point && scale == 0) {
+        return Decimal::from_str(text).ok();
+    }
+    Some(Decimal::new(mantissa, scale))
 }
 
 impl<K: Keys> PieceReader<K> {
@@ -510,16 +553,30 @@ impl<K: Keys> PieceReader<K> {
     /// One record, as [`read_csv`] reads it; [`Halt::Other`] for anything it would refuse.
     #[inline]
     fn record(&mut self, line: &str) -> Result<Row<K::Key>, Halt> {
-        self.fields(line).ok_or(Halt::Other)?;
-        let mut fields = line.split(',');
-        let mut next = || fields.next().map(str::trim).ok_or(Halt::Other);
-        let (id, timestamp, amount) = (next()?, next()?, next()?);
-        let currency = if self.layout.currency { next()? } else { "" };
+        // The byte offsets of the commas: exactly one fewer than the header's columns.
+        let mut commas = [0usize; 4];
+        let mut n = 0;
+        for (i, &c) in line.as_bytes().iter().enumerate() {
+            if c == b',' {
+                *commas.get_mut(n).ok_or(Halt::Other)? = i;
+                n += 1;
+            }
+        }
+        if n + 1 != self.layout.columns {
+            return Err(Halt::Other);
+        }
+        let field = |k: usize| {
+            let start = if k == 0 { 0 } else { commas[k - 1] + 1 };
+            let end = if k == n { line.len() } else { commas[k] };
+            trim(&line[start..end])
+        };
+        let (id, timestamp, amount_text) = (field(0), field(1), field(2));
+        let currency = if self.layout.currency { field(3) } else { "" };
         if id.is_empty() {
             return Err(Halt::Other);
         }
-        let timestamp = parse_timestamp(timestamp).ok_or(Halt::Other)?;
-        let amount = Decimal::from_str(amount).map_err(|_| Halt::Other)?;
+        let timestamp = self.timestamp(timestamp).ok_or(Halt::Other)?;
+        let amount = amount(amount_text).ok_or(Halt::Other)?;
         let currency = if currency.is_empty() {
             self.default_currency
         } else {
@@ -529,11 +586,25 @@ impl<K: Keys> PieceReader<K> {
         Ok((key, timestamp, Money::new(amount, currency)))
     }
 
-    /// `Some` if the record has as many fields as the header.
+    /// The time of a timestamp field, as [`parse_timestamp`] reads it, remembered for
+    /// 10-byte fields.
     #[inline]
-    fn fields(&self, line: &str) -> Option<()> {
-        let commas = memchr::memchr_iter(b',', line.as_bytes()).count();
-        (commas + 1 == self.layout.columns).then_some(())
+    fn timestamp(&mut self, text: &str) -> Option<DateTime<Utc>> {
+        let Ok(key) = <[u8; 10]>::try_from(text.as_bytes()) else {
+            return parse_timestamp(text);
+        };
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&key[2..]);
+        let slot = (u64::from_le_bytes(word).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 52) as usize
+            % DATE_SLOTS;
+        if let Some((k, t)) = self.dates[slot]
+            && k == key
+        {
+            return Some(t);
+        }
+        let t = parse_timestamp(text)?;
+        self.dates[slot] = Some((key, t));
+        Some(t)
     }
 
     /// The currency of a non-empty code, remembered from the previous row when it repeats.
@@ -800,6 +871,46 @@ mod tests {
                 prop_assert_eq!(back, x.as_bytes());
             }
         }
+    }
+
+    proptest! {
+        /// The quick trim removes what `str::trim` removes.
+        #[test]
+        fn trim_as_str_trim(text in "[ \t\u{a0}\u{1}a!~é]{0,6}") {
+            prop_assert_eq!(trim(&text), text.trim());
+        }
+
+        /// Amounts read digit by digit are the decimals `Decimal::from_str` reads, to the
+        /// digit (mantissa, scale and sign).
+        #[test]
+        fn amounts_as_decimal_from_str(text in "[0-9]{0,20}(\\.[0-9]{0,20})?|[-+ 0-9._e]{0,8}") {
+            let fast = super::amount(&text).map(|d| d.serialize());
+            let reference = Decimal::from_str(&text).ok().map(|d| d.serialize());
+            prop_assert_eq!(fast, reference);
+        }
+    }
+
+    #[test]
+    fn timestamps_are_remembered_only_for_their_own_text() {
+        let mut reader = PieceReader {
+            keys: ShortKeys,
+            layout: Layout::of("customer_id,timestamp,amount").expect("header"),
+            default_currency: Currency::USD,
+            last_currency: None,
+            dates: vec![None; DATE_SLOTS],
+        };
+        for _ in 0..2 {
+            for y in 2000..2030 {
+                for m in 1..=12 {
+                    for d in [1, 15, 28, 31] {
+                        let text = format!("{y}-{m:02}-{d:02}");
+                        assert_eq!(reader.timestamp(&text), parse_timestamp(&text), "{text}");
+                    }
+                }
+            }
+        }
+        assert_eq!(reader.timestamp("2024-02-30"), None);
+        assert!(reader.timestamp("2024-02-03T04:05:06Z").is_some());
     }
 
     #[test]
