@@ -134,17 +134,23 @@ fn rfm_csv<K: Ord + Sync>(
     let share = table.customers.len().div_ceil(threads).max(1 << 14);
     let parts: Vec<CliResult<Vec<u8>>> = std::thread::scope(|s| {
         let id = &id;
+        // Rows whose thread cannot be started are written on this one.
         let handles: Vec<_> = table
             .customers
             .chunks(share)
-            .map(|customers| s.spawn(move || rfm_csv_rows(table, customers, id)))
+            .map(|customers| {
+                let thread = std::thread::Builder::new()
+                    .spawn_scoped(s, move || rfm_csv_rows(table, customers, id));
+                (customers, thread)
+            })
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
+            .map(|(customers, thread)| match thread {
+                Ok(h) => h.join().unwrap_or_else(|_| {
                     Err(CliError::analysis("csv output", "a writing thread failed"))
-                })
+                }),
+                Err(_) => rfm_csv_rows(table, customers, id),
             })
             .collect()
     });

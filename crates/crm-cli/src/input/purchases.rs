@@ -326,13 +326,15 @@ fn scan_with<K: Keys>(
         out
     };
     let results: Vec<Result<ThreadRows<K>, Halt>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (1..threads).map(|_| s.spawn(work)).collect();
+        // A thread that cannot be started leaves the file to `read_csv`.
+        let handles: Vec<_> = (1..threads)
+            .map(|_| std::thread::Builder::new().spawn_scoped(s, work))
+            .collect();
         let mut results = vec![work()];
-        results.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or(Err(Halt::Other))),
-        );
+        results.extend(handles.into_iter().map(|h| {
+            h.map_err(|_| Halt::Other)
+                .and_then(|h| h.join().unwrap_or(Err(Halt::Other)))
+        }));
         results
     });
     // A wider key is needed if any thread says so (an error elsewhere is then found again).
@@ -438,7 +440,7 @@ fn read_pieces<K: Keys>(
         if rows.try_reserve_exact(room).is_err() {
             rows.reserve(usize::try_from((end - start) / 32).unwrap_or(0));
         }
-        reader.read_range(&mut file, start, end, &mut buffer, &mut rows)?;
+        reader.read_range(&mut file, (start, end), &mut buffer, &mut rows, stop)?;
         out.push((piece, rows));
     }
 }
@@ -496,19 +498,23 @@ fn amount(text: &str) -> Option<Decimal> {
 }
 
 impl<K: Keys> PieceReader<K> {
-    /// Reads the rows of `start..end` (cut at line ends) a chunk at a time.
+    /// Reads the rows of `start..end` (cut at line ends) a chunk at a time, until done or
+    /// until another thread has stopped.
     fn read_range(
         &mut self,
         file: &mut File,
-        start: u64,
-        end: u64,
+        (start, end): (u64, u64),
         buffer: &mut [u8],
         rows: &mut Vec<Row<K::Key>>,
+        stop: &AtomicBool,
     ) -> Result<(), Halt> {
         file.seek(SeekFrom::Start(start)).map_err(|_| Halt::Other)?;
         let mut left = end - start;
         let mut filled = 0;
         while left > 0 {
+            if stop.load(Ordering::Relaxed) {
+                return Err(Halt::Other);
+            }
             let want = (buffer.len() - filled).min(usize::try_from(left).unwrap_or(usize::MAX));
             let n = file
                 .read(&mut buffer[filled..filled + want])
