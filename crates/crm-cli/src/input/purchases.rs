@@ -192,6 +192,9 @@ pub(crate) enum Halt {
 pub(crate) trait Keys: Default + Send {
     /// The key.
     type Key: Copy + Hash + Ord + Send + Sync;
+    /// Whether ids are best keyed a batch at a time (a table lookup per id, whose memory
+    /// reads then overlap) rather than as each record is read.
+    const BATCHED: bool;
     /// The key of an id.
     fn key(&mut self, id: &str) -> Result<Self::Key, Halt>;
 }
@@ -202,6 +205,7 @@ pub(crate) struct ShortKeys;
 
 impl Keys for ShortKeys {
     type Key = u64;
+    const BATCHED: bool = false;
     #[inline]
     fn key(&mut self, id: &str) -> Result<u64, Halt> {
         pack_u64(id).ok_or(Halt::Wider)
@@ -214,6 +218,7 @@ pub(crate) struct MediumKeys;
 
 impl Keys for MediumKeys {
     type Key = u128;
+    const BATCHED: bool = false;
     #[inline]
     fn key(&mut self, id: &str) -> Result<u128, Halt> {
         pack_u128(id).ok_or(Halt::Wider)
@@ -222,6 +227,7 @@ impl Keys for MediumKeys {
 
 impl Keys for CustomerIndex {
     type Key = u32;
+    const BATCHED: bool = true;
     #[inline]
     fn key(&mut self, id: &str) -> Result<u32, Halt> {
         self.intern(id).ok_or(Halt::Other)
@@ -458,6 +464,9 @@ struct PieceReader<K> {
     dates: Vec<Option<([u8; 10], DateTime<Utc>)>>,
 }
 
+/// Records parsed before their ids are keyed.
+const KEY_BATCH: usize = 64;
+
 /// Slots of [`PieceReader::dates`].
 const DATE_SLOTS: usize = 1 << 12;
 
@@ -546,19 +555,45 @@ impl<K: Keys> PieceReader<K> {
             return Err(Halt::Other);
         }
         let text = std::str::from_utf8(bytes).map_err(|_| Halt::Other)?;
+        // With an interning table, records are parsed a batch at a time and their ids then
+        // keyed in a tight loop, so the table's memory reads overlap.
+        let mut batch: Vec<(&str, DateTime<Utc>, Money)> =
+            Vec::with_capacity(if K::BATCHED { KEY_BATCH } else { 0 });
         let mut start = 0;
         for end in memchr::memchr2_iter(b'\n', b'\r', bytes).chain(std::iter::once(bytes.len())) {
             if end > start {
-                rows.push(self.record(&text[start..end])?);
+                let (id, at, amount) = self.record(&text[start..end])?;
+                if K::BATCHED {
+                    batch.push((id, at, amount));
+                    if batch.len() == KEY_BATCH {
+                        self.key_batch(&mut batch, rows)?;
+                    }
+                } else {
+                    rows.push((self.keys.key(id)?, at, amount));
+                }
             }
             start = end + 1;
+        }
+        self.key_batch(&mut batch, rows)
+    }
+
+    /// Keys the records of a batch into rows, emptying the batch.
+    #[inline]
+    fn key_batch(
+        &mut self,
+        batch: &mut Vec<(&str, DateTime<Utc>, Money)>,
+        rows: &mut Vec<Row<K::Key>>,
+    ) -> Result<(), Halt> {
+        for (id, at, amount) in batch.drain(..) {
+            rows.push((self.keys.key(id)?, at, amount));
         }
         Ok(())
     }
 
-    /// One record, as [`read_csv`] reads it; [`Halt::Other`] for anything it would refuse.
+    /// One record, as [`read_csv`] reads it (its customer id not yet keyed);
+    /// [`Halt::Other`] for anything it would refuse.
     #[inline]
-    fn record(&mut self, line: &str) -> Result<Row<K::Key>, Halt> {
+    fn record<'a>(&mut self, line: &'a str) -> Result<(&'a str, DateTime<Utc>, Money), Halt> {
         // The byte offsets of the commas: exactly one fewer than the header's columns.
         let mut commas = [0usize; 4];
         let mut n = 0;
@@ -588,8 +623,7 @@ impl<K: Keys> PieceReader<K> {
         } else {
             self.currency(currency).ok_or(Halt::Other)?
         };
-        let key = self.keys.key(id)?;
-        Ok((key, timestamp, Money::new(amount, currency)))
+        Ok((id, timestamp, Money::new(amount, currency)))
     }
 
     /// The time of a timestamp field, as [`parse_timestamp`] reads it, remembered for
