@@ -81,6 +81,18 @@ pub(crate) fn hash_key<K: Hash + ?Sized>(key: &K) -> u64 {
     FxBuildHasher.hash_one(key)
 }
 
+/// The top bits of a key hash mixed with all of its bits, for splitting customers into
+/// groups (threads, partitions) independently of their table position (the low bits).
+///
+/// The hash's own top bits would do for well-spread keys, but the fast hash used here
+/// carries a key's low bits only into the top of the hash, so keys that differ only in
+/// their high bits (customer ids packed into an integer, say) would all land in a few
+/// groups.
+#[inline]
+pub(crate) fn group_bits(hash: u64) -> u64 {
+    hash.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 /// Open addressing with linear probing, at most half full, each slot holding the key and
 /// its running state in place: applying a purchase touches one place in memory (for `u64`
 /// keys a 40-byte slot, 80 bytes per customer with the empty slots).

@@ -39,7 +39,7 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
 
-use crate::customer_state::{Acc, CustomerStates, hash_key};
+use crate::customer_state::{Acc, CustomerStates, group_bits, hash_key};
 use crate::error::SegmentationError;
 use crate::purchase::{Amount, Purchase};
 use crate::score::{ScoreMethod, check_k};
@@ -668,11 +668,10 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
     }
 }
 
-/// The thread share of a key hash: bits 48..64, which the table position (low bits) does
-/// not use.
+/// The thread share of a key hash: from its top bits mixed with all of its bits.
 #[inline]
 fn share_of(hash: u64, of: u64) -> u64 {
-    (hash >> 48) % of
+    (group_bits(hash) >> 48) % of
 }
 
 fn merged_currency(

@@ -7,8 +7,8 @@
 //!
 //! 1. *Scatter*: each thread reads its contiguous share of the chunk, checks and converts
 //!    every purchase (as-of date, currency, amount in integer minor units, purchase day),
-//!    and appends a compact [`Record`] to one of [`PARTITIONS`] buffers chosen by the top
-//!    bits of the key hash. Reads and writes are sequential.
+//!    and appends a compact [`Record`] to one of [`PARTITIONS`] buffers chosen by the key
+//!    hash. Reads and writes are sequential.
 //! 2. *Apply*: each thread takes a contiguous range of partitions and applies their records
 //!    (from every thread's buffer, in thread order, so each customer's purchases are applied
 //!    in input order) to that partition's own table, which holds 1/256 of the customers and
@@ -28,16 +28,24 @@ use super::{
     Acc, BATCH, CustomerStates, POW10, PassTotals, RfmAccumulator, RfmConfig, RfmTable, fork_join,
     hash_key, merged_currency,
 };
+use crate::customer_state::group_bits;
 use crate::error::SegmentationError;
 use crate::purchase::Purchase;
 
-/// Bits of the key hash that choose a partition: the top ones, which a partition's table
-/// (indexed by the low bits) does not use.
+/// Bits that choose a partition.
 const PARTITION_BITS: u32 = 8;
 
 /// Number of partitions: a million customers make 256 tables of about 320 kB each, which
 /// fit in a core's 512 kB-2 MB second-level cache.
 pub(super) const PARTITIONS: usize = 1 << PARTITION_BITS;
+
+/// The partition of a key hash: the top bits of the hash mixed with all of its bits, so that
+/// partitions are chosen independently of the position in a partition's table (the low
+/// bits of the hash) and keys that differ only in their high bits spread too.
+#[inline]
+fn partition_of(hash: u64) -> usize {
+    (group_bits(hash) >> (64 - PARTITION_BITS)) as usize
+}
 
 /// Purchases scattered before they are applied: at most this many records are buffered
 /// (96 MB for 8-byte keys), whatever the length of the input.
@@ -266,7 +274,7 @@ fn scatter<P: Purchase>(
         let minor = i64::try_from(minor).ok()?;
         let key = p.customer().clone();
         let h = hash_key(&key);
-        parts[(h >> (64 - PARTITION_BITS)) as usize].push(Record {
+        parts[partition_of(h)].push(Record {
             key,
             minor,
             day,
@@ -446,6 +454,45 @@ mod tests {
     }
 
     #[test]
+    fn keys_that_differ_only_in_high_bits_spread_over_the_partitions() {
+        // Sequential numbers, and the same numbers in the top bytes (as packed short
+        // text ids are), each over all partitions with no partition much above its share.
+        for shift in [0u32, 24, 40, 56] {
+            let keys = 256u64 * 64;
+            let mut counts = vec![0usize; PARTITIONS];
+            for k in 0..keys {
+                let key = if shift == 56 {
+                    k.rotate_right(8)
+                } else {
+                    k << shift
+                };
+                counts[partition_of(hash_key(&key))] += 1;
+            }
+            let fair = keys as usize / PARTITIONS;
+            let (min, max) = (counts.iter().min().unwrap(), counts.iter().max().unwrap());
+            assert!(
+                *min > fair / 3 && *max < fair * 3,
+                "shift {shift}: {min}..{max}"
+            );
+            // The general path's thread shares too.
+            let first = (0..keys)
+                .filter(|&k| {
+                    let key = if shift == 56 {
+                        k.rotate_right(8)
+                    } else {
+                        k << shift
+                    };
+                    super::super::share_of(hash_key(&key), 2) == 0
+                })
+                .count();
+            assert!(
+                first.abs_diff(keys as usize / 2) < keys as usize / 20,
+                "shift {shift}"
+            );
+        }
+    }
+
+    #[test]
     fn runs_follow_each_other_in_key_order() {
         for threads in [2, 3, 5] {
             for customers in [0u64, 1, 7, 300, 5000] {
@@ -455,7 +502,7 @@ mod tests {
                 for c in 0..customers {
                     let key = c.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 7;
                     let h = hash_key(&key);
-                    tables[(h >> (64 - PARTITION_BITS)) as usize]
+                    tables[partition_of(h)]
                         .add(h, &key, c as i32, i128::from(c))
                         .unwrap();
                 }
