@@ -6,77 +6,19 @@
 //! Run: `cargo bench -p crm-benches --bench storage`.
 //!
 //! The 1,000,000-row import measured side by side with the `sqlite3` shell's `.import` is
-//! the `import_speed` example of `crm-storage-sql` (same generator, same rows); its crate
-//! docs record the numbers and the commands.
+//! the `import_speed` example of this crate (same generator, same first rows); the
+//! `crm-storage-sql` README records the numbers and the commands.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
-use chrono::{TimeZone, Utc};
 use criterion::{Criterion, SamplingMode, Throughput};
-use crm_core::{Channel, Customer, Money, PartyKind, Transaction, money::Currency};
+use crm_benches::stored::{base, transactions};
 use crm_storage_sql::SqliteStore;
-use crm_storage_traits::{BatchAppend, Repository};
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
-use rust_decimal::Decimal;
+use crm_storage_traits::BatchAppend;
 
 const CUSTOMERS: usize = 10_000;
 const BATCH: usize = 100_000;
 const SEED: u64 = 20_241_124;
-
-/// The customers `CUST-00000` .. `CUST-09999`.
-fn customers() -> Vec<Customer> {
-    let t0 = Utc.with_ymd_and_hms(2022, 1, 1, 0, 0, 0).unwrap();
-    (0..CUSTOMERS)
-        .map(|i| {
-            Customer::new(
-                format!("CUST-{i:05}").parse().unwrap(),
-                PartyKind::Person,
-                &format!("Customer {i}"),
-                t0,
-            )
-            .unwrap()
-        })
-        .collect()
-}
-
-/// Seeded purchases: ids `TX-0000000` upwards, uniformly drawn customers, times uniform
-/// over two years at one-second resolution, amounts 0.01..=500.00 EUR (one in twenty a
-/// refund), every optional field filled.
-fn transactions(n: usize, seed: u64) -> Vec<Transaction> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let start = Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).unwrap();
-    let channels = [Channel::Web, Channel::Phone, Channel::Email, Channel::Other];
-    (0..n)
-        .map(|i| {
-            let customer = rng.random_range(0..CUSTOMERS);
-            let seconds = rng.random_range(0..730 * 86_400i64);
-            let cents = rng.random_range(1..=50_000i64);
-            let sign = if rng.random_range(0..20) == 0 { -1 } else { 1 };
-            let mut t = Transaction::new(
-                format!("TX-{i:07}").parse().unwrap(),
-                format!("CUST-{customer:05}").parse().unwrap(),
-                start + chrono::Duration::seconds(seconds),
-                Money::new(Decimal::new(sign * cents, 2), Currency::EUR),
-            );
-            t.external_id = Some(format!("ORD-{i}"));
-            t.product = Some(format!("SKU-{}", rng.random_range(0..5_000)));
-            t.category = Some(format!("category-{}", rng.random_range(0..40)));
-            t.channel = Some(channels[rng.random_range(0..channels.len())]);
-            t
-        })
-        .collect()
-}
-
-/// A fresh database with the schema and the customers.
-async fn base(path: &Path) -> SqliteStore {
-    let store = SqliteStore::open(path).await.unwrap();
-    for c in customers() {
-        store.create(c).await.unwrap();
-    }
-    store
-}
 
 fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -84,12 +26,12 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let rows = transactions(BATCH, SEED);
+    let rows = transactions(BATCH, CUSTOMERS, SEED);
     let dir = std::env::temp_dir().join(format!("crm-storage-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let template = dir.join("template.db");
     rt.block_on(async {
-        let store = base(&template).await;
+        let store = base(&template, CUSTOMERS).await.unwrap();
         store.checkpoint().await.unwrap();
         store.close().await;
     });

@@ -270,7 +270,7 @@ def main():
         chk = next((r for r in reversed(imp) if r["task"] == "import-check"), None)
         L += [f"1,000,000 seeded transactions of 10,000 customers, every field filled, into a new "
               f"SQLite file that already holds the schema and the customers; "
-              "interleaved rounds. *This project*: `cargo run --release -p crm-storage-sql "
+              "interleaved rounds. *This project*: `cargo run --release -p crm-benches "
               "--example import_speed -- import DB` (schema, customers and the rows built "
               "first, untimed; then the rows appended through the store's `append_batch`, typed, "
               "foreign keys on; the example prints the seconds from the start of the append to "

@@ -87,7 +87,7 @@ setup() {
     fi
     log "building the Rust side in release"
     (cd "$ROOT" && cargo build --release --quiet -p crm-benches --bins -p crm-cli \
-        && cargo build --release --quiet -p crm-storage-sql --example import_speed)
+        && cargo build --release --quiet -p crm-benches --example import_speed)
     "$PY" - >"$DATA/versions.json" <<'PYEOF'
 import json, sqlite3, subprocess, duckdb, polars, pandas, numpy, lifetimes
 print(json.dumps({"duckdb": duckdb.__version__, "polars": polars.__version__,

@@ -6,6 +6,8 @@
 //! - [`scores`]: a column of 0–10 NPS scores (one byte each) from a seed.
 //! - [`cohort`]: customers simulated from the BG/NBD purchase model with Gamma-Gamma spend,
 //!   summarised as `(frequency, recency, T, monetary_value)` the way `lifetimes` expects.
+//! - [`stored`]: seeded customers and fully filled transactions as a store keeps them, for
+//!   the storage benchmark and the bulk-import comparison.
 //! - [`measure`]: medians of repeated timings and the peak resident memory of the process.
 //!
 //! ```
@@ -20,6 +22,7 @@
 pub mod cohort;
 pub mod measure;
 pub mod scores;
+pub mod stored;
 pub mod transactions;
 
 /// splitmix64: a seeded, stateless 64-bit hash, used to draw every generated value from its

@@ -1,6 +1,6 @@
 //! Times resumed scan pages deep into a large transaction table: for resume positions at
 //! rows 0, 500,000 and 990,000 (in time order) of a database written by
-//! `import_speed import DB`, the milliseconds per page of ten consecutive 1,000-row pages of
+//! `import_speed import DB` (an example of `crm-benches`), the milliseconds per page of ten consecutive 1,000-row pages of
 //! `TimeScan::scan_page` over a range holding every row.
 //!
 //! `cargo run --release -p crm-storage-sql --example scan_speed -- DB`
