@@ -214,6 +214,18 @@ impl<K: Hash + Eq> CustomerStates<K> {
         self.slots.iter().flatten().map(|(k, _)| k)
     }
 
+    /// Multiplies every running total by `factor` (moving them to a finer scale); all or
+    /// nothing: `None`, and no change, if one would overflow.
+    pub(crate) fn rescale(&mut self, factor: i128) -> Option<()> {
+        if self.values().any(|a| a.sum().checked_mul(factor).is_none()) {
+            return None;
+        }
+        for a in self.values_mut() {
+            a.set_sum(a.sum() * factor);
+        }
+        Some(())
+    }
+
     pub(crate) fn values(&self) -> impl Iterator<Item = &Acc> {
         self.slots.iter().flatten().map(|(_, a)| a)
     }

@@ -644,27 +644,29 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
         if scale <= self.scale {
             return Ok(());
         }
-        let factor = POW10[(scale - self.scale) as usize];
-        let overflow = self
-            .customers
-            .values()
-            .any(|a| a.sum().checked_mul(factor).is_none());
-        if overflow {
-            return Err(SegmentationError::AmountOverflow { row });
-        }
-        for a in self.customers.values_mut() {
-            a.set_sum(a.sum() * factor);
-        }
+        self.customers
+            .rescale(POW10[(scale - self.scale) as usize])
+            .ok_or(SegmentationError::AmountOverflow { row })?;
         self.scale = scale;
         Ok(())
+    }
+
+    /// What the pass found so far besides the customers' states.
+    fn totals(&self) -> PassTotals {
+        PassTotals {
+            currency: self.currency,
+            scale: self.scale,
+            rows: self.rows,
+            excluded: self.excluded,
+            latest: self.latest,
+        }
     }
 
     /// Scores, segments and the final table.
     pub fn finish(self) -> Result<RfmTable<K>, SegmentationError> {
         let config = self.config.clone();
-        let (totals, mut entries, days) = gather_parts(vec![self])?;
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        finish::finish(&config, totals, vec![entries], days)
+        let (totals, tables, days) = gather_parts(vec![self])?;
+        finish::finish(&config, totals, vec![finish::one_run(tables)], days)
     }
 }
 
@@ -723,30 +725,38 @@ struct PassTotals {
     latest: Option<DateTime<Utc>>,
 }
 
-/// The totals and the customers' states of parts whose customer sets are disjoint, every
+impl PassTotals {
+    /// Adds what another part of the same pass found (its rows numbered in the same
+    /// sequence); an error if the two met different currencies.
+    fn absorb(&mut self, other: &PassTotals) -> Result<(), SegmentationError> {
+        self.currency = merged_currency(self.currency, other.currency)?;
+        self.scale = self.scale.max(other.scale);
+        self.rows = self.rows.max(other.rows);
+        self.excluded += other.excluded;
+        self.latest = self.latest.max(other.latest);
+        Ok(())
+    }
+}
+
+/// The totals and the customers' tables of parts whose customer sets are disjoint, every
 /// state at the finest scale of any part, and the distinct purchase days if counted.
-type Gathered<K> = (PassTotals, Vec<(K, Acc)>, Vec<FxHashSet<(K, i32)>>);
+type Gathered<K> = (PassTotals, Vec<CustomerStates<K>>, Vec<FxHashSet<(K, i32)>>);
 
 fn gather_parts<K: Hash + Eq + Clone + Ord>(
     parts: Vec<RfmAccumulator<K>>,
 ) -> Result<Gathered<K>, SegmentationError> {
     let mut totals = PassTotals::default();
     for p in &parts {
-        totals.currency = merged_currency(totals.currency, p.currency)?;
-        totals.scale = totals.scale.max(p.scale);
-        totals.rows = totals.rows.max(p.rows);
-        totals.excluded += p.excluded;
-        totals.latest = totals.latest.max(p.latest);
+        totals.absorb(&p.totals())?;
     }
-    let total: usize = parts.iter().map(|p| p.customers.len()).sum();
-    let mut entries: Vec<(K, Acc)> = Vec::with_capacity(total);
-    let mut days: Vec<FxHashSet<(K, i32)>> = Vec::new();
+    let mut tables = Vec::with_capacity(parts.len());
+    let mut days = Vec::with_capacity(parts.len());
     for mut p in parts {
         p.rescale(totals.scale, totals.rows)?;
-        p.customers.drain_into(&mut entries);
+        tables.push(p.customers);
         days.push(p.days);
     }
-    Ok((totals, entries, days))
+    Ok((totals, tables, days))
 }
 
 /// RFM table of a stream of purchases, in one pass.
@@ -812,7 +822,7 @@ where
     } else {
         threads
     };
-    RfmAccumulator::<P::Customer>::new(config)?;
+    config.validate()?;
     if purchases.len() >= 1 << 14
         && partitioned::applies::<P::Customer>(config)
         && let Some(table) = partitioned::rfm(
@@ -820,7 +830,7 @@ where
             config,
             threads,
             partitioned::CHUNK_ROWS,
-            partitioned::PARALLEL_SORT_FROM,
+            finish::PARALLEL_SORT_FROM,
         )
     {
         return table;
@@ -855,9 +865,9 @@ where
     if let Some(e) = first_err {
         return Err(e);
     }
-    let (totals, mut entries, days) = gather_parts(parts)?;
-    finish::sort_entries(&mut entries, threads);
-    finish::finish_parallel(config, totals, vec![entries], days)
+    let (totals, tables, days) = gather_parts(parts)?;
+    let runs = finish::key_order_runs(tables, threads, finish::PARALLEL_SORT_FROM);
+    finish::finish_parallel(config, totals, runs, days)
 }
 
 fn error_row(e: &SegmentationError) -> u64 {

@@ -340,6 +340,22 @@ fn parallel_equals_sequential_with_many_customers_and_a_refund_heavy_tail() {
     for threads in [1, 2, 3] {
         assert_eq!(rfm_parallel(&rows, &config, threads).unwrap(), seq);
     }
+    // Owned keys and distinct purchase days take the general path, whose key order also
+    // comes in one sorted range per thread.
+    let named: Vec<(String, DateTime<Utc>, Decimal)> = rows
+        .iter()
+        .map(|(c, t, a)| (format!("{c:012}"), *t, *a))
+        .collect();
+    let days = RfmConfig {
+        frequency: FrequencyMeasure::DistinctDays,
+        ..RfmConfig::default()
+    };
+    for config in [config, days] {
+        let seq = rfm(&named, &config).unwrap();
+        for threads in [2, 3] {
+            assert_eq!(rfm_parallel(&named, &config, threads).unwrap(), seq);
+        }
+    }
 }
 
 #[test]

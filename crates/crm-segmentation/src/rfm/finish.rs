@@ -4,8 +4,9 @@
 //! The states arrive as *runs*: consecutive pieces of the key order (each sorted, every key
 //! of a run below every key of the next), so that a parallel pass can sort pieces on
 //! different threads and build each piece's rows on its own thread without merging.
-//! [`finish`] works on one thread; [`finish_parallel`] computes the recency and frequency
-//! scores beside the monetary scores, and builds the rows of the runs side by side.
+//! [`key_order_runs`] makes them from the customers' tables; [`finish`] works on one
+//! thread; [`finish_parallel`] computes the recency and frequency scores beside the
+//! monetary scores, and builds the rows of the runs side by side.
 
 use std::hash::Hash;
 
@@ -14,8 +15,8 @@ use rust_decimal::Decimal;
 use rustc_hash::FxHashSet;
 
 use super::{
-    Acc, CustomerRfm, FrequencyMeasure, MonetaryMeasure, PassTotals, RfmConfig, RfmReport,
-    RfmTable, fork_join,
+    Acc, CustomerRfm, CustomerStates, FrequencyMeasure, MonetaryMeasure, PassTotals, RfmConfig,
+    RfmReport, RfmTable, fork_join,
 };
 use crate::error::SegmentationError;
 use crate::score::{
@@ -390,32 +391,85 @@ pub(super) fn to_decimal(mut v: i128, mut scale: u32) -> Option<Decimal> {
     }
 }
 
-/// Sorts `entries` by key on up to two threads: halves sorted side by side, then merged.
-pub(super) fn sort_entries<K: Ord + Send, V: Send>(entries: &mut Vec<(K, V)>, threads: usize) {
-    if threads < 2 || entries.len() < 1 << 16 {
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        return;
+/// Customers from which the sort into key order runs on several threads.
+pub(super) const PARALLEL_SORT_FROM: usize = 1 << 16;
+
+/// Every customer's state of `tables`, sorted by key, on the calling thread.
+pub(super) fn one_run<K: Hash + Eq + Ord>(tables: Vec<CustomerStates<K>>) -> Vec<(K, Acc)> {
+    let mut entries = Vec::with_capacity(tables.iter().map(CustomerStates::len).sum());
+    for t in tables {
+        t.drain_into(&mut entries);
     }
-    let mid = entries.len() / 2;
-    let (left, right) = entries.split_at_mut(mid);
-    std::thread::scope(|s| {
-        s.spawn(|| left.sort_unstable_by(|a, b| a.0.cmp(&b.0)));
-        right.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    });
-    let right = entries.split_off(mid);
-    let left = std::mem::take(entries);
-    let mut out = Vec::with_capacity(left.len() + right.len());
-    let (mut a, mut b) = (left.into_iter().peekable(), right.into_iter().peekable());
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    entries
+}
+
+/// Keys sampled from each table to choose the key ranges of the runs.
+const SAMPLE_PER_TABLE: usize = 8;
+
+/// Every customer's state in key order, as one sorted run per thread: a sample of keys
+/// splits the key range into `threads` ranges; each thread sends the states of its tables
+/// to the ranges, then sorts one range. No merge is needed: the runs follow each other.
+pub(super) fn key_order_runs<K>(
+    tables: Vec<CustomerStates<K>>,
+    threads: usize,
+    parallel_from: usize,
+) -> Runs<K>
+where
+    K: Hash + Eq + Clone + Ord + Send + Sync,
+{
+    let n: usize = tables.iter().map(CustomerStates::len).sum();
+    if threads < 2 || n < parallel_from.max(1) {
+        return vec![one_run(tables)];
+    }
+    let mut sample: Vec<&K> = tables
+        .iter()
+        .flat_map(|t| t.keys().take(SAMPLE_PER_TABLE))
+        .collect();
+    sample.sort_unstable();
+    let splitters: Vec<K> = (1..threads)
+        .map(|b| sample[b * sample.len() / threads].clone())
+        .collect();
+    let splitters = &splitters;
+
+    let per = tables.len().div_ceil(threads);
+    let mut groups: Vec<Vec<CustomerStates<K>>> = Vec::with_capacity(threads);
+    let mut tables = tables.into_iter();
     loop {
-        let take_left = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => x.0 <= y.0,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => break,
-        };
-        out.extend(if take_left { a.next() } else { b.next() });
+        let group: Vec<_> = tables.by_ref().take(per).collect();
+        if group.is_empty() {
+            break;
+        }
+        groups.push(group);
     }
-    *entries = out;
+    let spread = |group: Vec<CustomerStates<K>>| {
+        let len: usize = group.iter().map(CustomerStates::len).sum();
+        let mut ranges: Vec<Vec<(K, Acc)>> = (0..threads)
+            .map(|_| Vec::with_capacity(len / threads + len / threads / 8 + 16))
+            .collect();
+        for table in group {
+            for (key, acc) in table.into_entries() {
+                ranges[splitters.partition_point(|s| *s <= key)].push((key, acc));
+            }
+        }
+        ranges
+    };
+    let spread = fork_join(groups, spread);
+    let mut columns: Vec<Vec<Vec<(K, Acc)>>> = (0..threads).map(|_| Vec::new()).collect();
+    for ranges in spread {
+        for (b, range) in ranges.into_iter().enumerate() {
+            columns[b].push(range);
+        }
+    }
+    let sort = |pieces: Vec<Vec<(K, Acc)>>| {
+        let mut run = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+        for mut piece in pieces {
+            run.append(&mut piece);
+        }
+        run.sort_unstable_by(|a: &(K, Acc), b| a.0.cmp(&b.0));
+        run
+    };
+    fork_join(columns, sort)
 }
 
 #[cfg(test)]

@@ -23,10 +23,10 @@
 
 use std::hash::Hash;
 
-use super::finish::{Runs, finish_parallel};
+use super::finish::{finish_parallel, key_order_runs};
 use super::{
-    Acc, BATCH, CustomerStates, POW10, PassTotals, RfmAccumulator, RfmConfig, RfmTable, fork_join,
-    hash_key, merged_currency,
+    BATCH, CustomerStates, POW10, PassTotals, RfmAccumulator, RfmConfig, RfmTable, fork_join,
+    hash_key,
 };
 use crate::customer_state::group_bits;
 use crate::error::SegmentationError;
@@ -50,9 +50,6 @@ fn partition_of(hash: u64) -> usize {
 /// Purchases scattered before they are applied: at most this many records are buffered
 /// (96 MB for 8-byte keys), whatever the length of the input.
 pub(super) const CHUNK_ROWS: usize = 1 << 22;
-
-/// Customers from which the sort into key order runs on several threads.
-pub(super) const PARALLEL_SORT_FROM: usize = 1 << 16;
 
 /// Slots each partition's table starts with.
 const INITIAL_SLOTS: usize = 16;
@@ -105,19 +102,17 @@ where
     for (c, chunk) in purchases.chunks(chunk_rows).enumerate() {
         let base = (c * chunk_rows) as u64;
         let states = scatter_chunk(chunk, base, config, &totals, &mut buffers)?;
-        let mut scale = totals.scale;
+        let before = totals.scale;
         for s in &states {
-            totals.currency = merged_currency(totals.currency, s.currency).ok()?;
-            totals.excluded += s.excluded;
-            totals.latest = totals.latest.max(s.latest);
-            scale = scale.max(s.scale);
+            totals.absorb(s).ok()?;
         }
         // Bring everything to the finest scale seen so far (rarely needed: amounts
         // usually all have the same number of decimals).
-        if scale > totals.scale {
-            let factor = POW10[(scale - totals.scale) as usize];
+        let scale = totals.scale;
+        if scale > before {
+            let factor = POW10[(scale - before) as usize];
             for t in &mut tables {
-                rescale_table(t, factor)?;
+                t.rescale(factor)?;
             }
         }
         for (s, parts) in states.iter().zip(&mut buffers) {
@@ -125,7 +120,6 @@ where
                 rescale_records(parts, POW10[(scale - s.scale) as usize])?;
             }
         }
-        totals.scale = scale;
         apply_chunk(&mut tables, &buffers, threads)?;
         for parts in &mut buffers {
             parts.iter_mut().for_each(Vec::clear);
@@ -138,87 +132,6 @@ where
     Some(finish_parallel(config, totals, runs, Vec::new()))
 }
 
-/// Keys sampled from each table to choose the key ranges of the runs.
-const SAMPLE_PER_TABLE: usize = 8;
-
-/// Every customer's state in key order, as one sorted run per thread: a sample of keys
-/// splits the key range into `threads` ranges; each thread sends the states of its tables
-/// to the ranges, then sorts one range. No merge is needed: the runs follow each other.
-fn key_order_runs<K>(
-    tables: Vec<CustomerStates<K>>,
-    threads: usize,
-    parallel_from: usize,
-) -> Runs<K>
-where
-    K: Hash + Eq + Clone + Ord + Send + Sync,
-{
-    let n: usize = tables.iter().map(CustomerStates::len).sum();
-    if threads < 2 || n < parallel_from.max(1) {
-        let mut entries = Vec::with_capacity(n);
-        for t in tables {
-            t.drain_into(&mut entries);
-        }
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        return vec![entries];
-    }
-    let mut sample: Vec<&K> = tables
-        .iter()
-        .flat_map(|t| t.keys().take(SAMPLE_PER_TABLE))
-        .collect();
-    sample.sort_unstable();
-    let splitters: Vec<K> = (1..threads)
-        .map(|b| sample[b * sample.len() / threads].clone())
-        .collect();
-    let splitters = &splitters;
-
-    let per = tables.len().div_ceil(threads);
-    let mut groups: Vec<Vec<CustomerStates<K>>> = Vec::with_capacity(threads);
-    let mut tables = tables.into_iter();
-    loop {
-        let group: Vec<_> = tables.by_ref().take(per).collect();
-        if group.is_empty() {
-            break;
-        }
-        groups.push(group);
-    }
-    let spread = |group: Vec<CustomerStates<K>>| {
-        let len: usize = group.iter().map(CustomerStates::len).sum();
-        let mut ranges: Vec<Vec<(K, Acc)>> = (0..threads)
-            .map(|_| Vec::with_capacity(len / threads + len / threads / 8 + 16))
-            .collect();
-        for table in group {
-            for (key, acc) in table.into_entries() {
-                ranges[splitters.partition_point(|s| *s <= key)].push((key, acc));
-            }
-        }
-        ranges
-    };
-    let spread = fork_join(groups, spread);
-    let mut columns: Vec<Vec<Vec<(K, Acc)>>> = (0..threads).map(|_| Vec::new()).collect();
-    for ranges in spread {
-        for (b, range) in ranges.into_iter().enumerate() {
-            columns[b].push(range);
-        }
-    }
-    let sort = |pieces: Vec<Vec<(K, Acc)>>| {
-        let mut run = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
-        for mut piece in pieces {
-            run.append(&mut piece);
-        }
-        run.sort_unstable_by(|a: &(K, Acc), b| a.0.cmp(&b.0));
-        run
-    };
-    fork_join(columns, sort)
-}
-
-/// What one thread's scatter of its share of a chunk found.
-struct ScatterState {
-    currency: Option<(crm_core::money::Currency, u64)>,
-    scale: u32,
-    excluded: u64,
-    latest: Option<chrono::DateTime<chrono::Utc>>,
-}
-
 /// Phase 1: every thread scatters a contiguous share of `chunk` into its own buffers.
 fn scatter_chunk<P>(
     chunk: &[P],
@@ -226,7 +139,7 @@ fn scatter_chunk<P>(
     config: &RfmConfig,
     totals: &PassTotals,
     buffers: &mut [Vec<Vec<Record<P::Customer>>>],
-) -> Option<Vec<ScatterState>>
+) -> Option<Vec<PassTotals>>
 where
     P: Purchase + Sync,
     P::Customer: Send + Sync,
@@ -243,21 +156,22 @@ where
 }
 
 /// Checks and converts `rows` (numbered from `base`) and appends them to `parts` by key
-/// hash; `None` if a row fails or an amount does not fit 64-bit minor units.
+/// hash; what the rows showed besides (counts of this share only), or `None` if a row fails
+/// or an amount does not fit 64-bit minor units.
 fn scatter<P: Purchase>(
     rows: &[P],
     base: u64,
     config: &RfmConfig,
     totals: &PassTotals,
     parts: &mut [Vec<Record<P::Customer>>],
-) -> Option<ScatterState> {
-    // An accumulator with no customers does the checks and conversions exactly as the
-    // general path does, starting from what earlier chunks established.
+) -> Option<PassTotals> {
     // Room for a fair share and then some, so that buffers rarely grow (which copies).
     let expected = rows.len() / parts.len() + rows.len() / parts.len() / 8 + 16;
     for part in parts.iter_mut() {
         part.reserve(expected);
     }
+    // An accumulator with no customers does the checks and conversions exactly as the
+    // general path does, starting from what earlier chunks established.
     let mut acc = RfmAccumulator::<P::Customer>::new(config).ok()?;
     acc.currency = totals.currency;
     acc.scale = totals.scale;
@@ -281,12 +195,7 @@ fn scatter<P: Purchase>(
             hash: h as u32,
         });
     }
-    Some(ScatterState {
-        currency: acc.currency,
-        scale: acc.scale,
-        excluded: acc.excluded,
-        latest: acc.latest,
-    })
+    Some(acc.totals())
 }
 
 /// Phase 2: every thread applies the records of a contiguous range of partitions.
@@ -333,15 +242,6 @@ fn rescale_records<K>(parts: &mut [Vec<Record<K>>], factor: i128) -> Option<()> 
     let factor = i64::try_from(factor).ok()?;
     for r in parts.iter_mut().flatten() {
         r.minor = r.minor.checked_mul(factor)?;
-    }
-    Some(())
-}
-
-/// Multiplies every running total of a table by `factor`; `None` (and the table possibly
-/// half changed, which does not matter as the pass is abandoned) on overflow.
-fn rescale_table<K: Hash + Eq>(table: &mut CustomerStates<K>, factor: i128) -> Option<()> {
-    for a in table.values_mut() {
-        a.set_sum(a.sum().checked_mul(factor)?);
     }
     Some(())
 }
