@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use crm_benches::stored::{base, transactions};
+use crm_benches::stored::{base, runtime, transactions};
 use crm_storage_sql::SqliteStore;
 use crm_storage_traits::BatchAppend;
 
@@ -21,18 +21,13 @@ const BATCH: usize = 100_000;
 const SEED: u64 = 20_241_124;
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime().unwrap();
     let rows = transactions(BATCH, CUSTOMERS, SEED);
     let dir = std::env::temp_dir().join(format!("crm-storage-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let template = dir.join("template.db");
     rt.block_on(async {
         let store = base(&template, CUSTOMERS).await.unwrap();
-        store.checkpoint().await.unwrap();
         store.close().await;
     });
 

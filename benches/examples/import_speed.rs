@@ -17,7 +17,7 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
 
-use crm_benches::stored::{base, transactions};
+use crm_benches::stored::{base, runtime, transactions};
 use crm_storage_sql::mapping::SqlRecord;
 use crm_storage_traits::BatchAppend;
 
@@ -40,7 +40,6 @@ fn export(dir: &Path, rt: &tokio::runtime::Runtime) {
     let _ = std::fs::remove_file(&db);
     rt.block_on(async {
         let store = base(&db, CUSTOMERS).await.unwrap();
-        store.checkpoint().await.unwrap();
         store.close().await;
     });
     let file = std::fs::File::create(dir.join("transactions.csv")).unwrap();
@@ -65,11 +64,7 @@ fn export(dir: &Path, rt: &tokio::runtime::Runtime) {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = runtime().unwrap();
     let args: Vec<String> = std::env::args().collect();
     match (args.get(1).map(String::as_str), args.get(2)) {
         (Some("export"), Some(dir)) => export(Path::new(dir), &rt),
@@ -77,7 +72,6 @@ fn main() {
             let rows = transactions(TRANSACTIONS, CUSTOMERS, SEED);
             let seconds = rt.block_on(async {
                 let store = base(Path::new(db), CUSTOMERS).await.unwrap();
-                store.checkpoint().await.unwrap();
                 let started = Instant::now();
                 let report = store.append_batch(&rows).await.unwrap();
                 assert_eq!(report.inserted, TRANSACTIONS);

@@ -84,11 +84,22 @@ pub fn transactions(n: usize, customers: usize, seed: u64) -> Vec<Transaction> {
         .collect()
 }
 
-/// A new SQLite database at `path` with the schema and the first `customers` customers.
+/// A new SQLite database at `path` with the schema and the first `customers` customers,
+/// checkpointed into the file so that what follows starts from a settled database.
 pub async fn base(path: &Path, customers: usize) -> Result<SqliteStore, StorageError> {
     let store = SqliteStore::open(path).await?;
     for c in self::customers(customers) {
         store.create(c).await?;
     }
+    store.checkpoint().await?;
     Ok(store)
+}
+
+/// The runtime the store runs on in the storage benchmark and the import comparison: two
+/// worker threads, as the machines the figures come from have two cores.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
 }

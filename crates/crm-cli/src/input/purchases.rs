@@ -75,31 +75,32 @@ impl Purchases {
     }
 }
 
-/// The key of an id of at most 7 bytes: its bytes zero-padded to 7, then its length, read
-/// as a big-endian integer. Keys sort as the ids do (where the padded bytes differ, either
-/// the ids differ there or the shorter is a prefix of the longer; where they agree, the
-/// shorter id is the smaller).
+/// The bytes of the key of an id of at most `N - 1` bytes: its bytes zero-padded to
+/// `N - 1`, then its length. Read as a big-endian integer, keys sort as the ids do (where
+/// the padded bytes differ, either the ids differ there or the shorter is a prefix of the
+/// longer; where they agree, the shorter id is the smaller).
 #[inline]
-pub fn pack_u64(id: &str) -> Option<u64> {
+fn pack<const N: usize>(id: &str) -> Option<[u8; N]> {
     let b = id.as_bytes();
-    let mut key = [0u8; 8];
+    let mut key = [0u8; N];
     key.get_mut(..b.len())
-        .filter(|_| b.len() < 8)?
+        .filter(|_| b.len() < N)?
         .copy_from_slice(b);
-    key[7] = b.len() as u8;
-    Some(u64::from_be_bytes(key))
+    key[N - 1] = b.len() as u8;
+    Some(key)
 }
 
-/// The key of an id of at most 15 bytes, as [`pack_u64`] makes it.
+/// The key of an id of at most 7 bytes: its bytes zero-padded to 7, then its length, read
+/// as a big-endian integer; keys sort as the ids do.
+#[inline]
+pub fn pack_u64(id: &str) -> Option<u64> {
+    pack(id).map(u64::from_be_bytes)
+}
+
+/// The key of an id of at most 15 bytes, made as [`pack_u64`] makes it.
 #[inline]
 pub fn pack_u128(id: &str) -> Option<u128> {
-    let b = id.as_bytes();
-    let mut key = [0u8; 16];
-    key.get_mut(..b.len())
-        .filter(|_| b.len() < 16)?
-        .copy_from_slice(b);
-    key[15] = b.len() as u8;
-    Some(u128::from_be_bytes(key))
+    pack(id).map(u128::from_be_bytes)
 }
 
 /// The id bytes of a key from [`pack_u64`] or [`pack_u128`] (given as its big-endian
