@@ -10,6 +10,7 @@
 
 use std::time::Instant;
 
+use crm_benches::measure::median;
 use crm_benches::transactions::{PurchaseRow, TransactionSpec};
 use crm_segmentation::{RfmAccumulator, RfmConfig, rfm_parallel};
 
@@ -51,11 +52,6 @@ fn process_cpu_ms() -> f64 {
             Some((f.get(10)? + f.get(11)?) * 10.0)
         })
         .unwrap_or(f64::NAN)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -103,15 +99,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{TRANSACTIONS} purchases over {customers} customers");
     println!(
         "one thread: pass {:.0} ms, scores/segments/table {:.0} ms; rfm_parallel({threads}) {:.0} ms (medians of {repeats})",
-        median(pass),
-        median(finish),
-        median(whole)
+        median(&pass),
+        median(&finish),
+        median(&whole)
     );
     println!(
         "CPU time: pass {:.0} ms, scores/segments/table {:.0} ms; rfm_parallel {:.0} ms",
-        median(cpu_pass),
-        median(cpu_finish),
-        median(cpu_whole)
+        median(&cpu_pass),
+        median(&cpu_finish),
+        median(&cpu_whole)
     );
     Ok(())
 }
