@@ -18,10 +18,10 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use crm_benches::mix;
-use crm_lifecycle::churn::gamma_gamma::{GammaGammaParams, fit_gamma_gamma, simulate_spend};
+use crm_churn::{GammaGammaParams, fit_gamma_gamma, simulate_spend};
 use crm_satisfaction::{Breakdown, Csat, CsatScale};
 use crm_segmentation::SegmentTable;
-use crm_segmentation::abc::{AbcMethod, classify};
+use crm_segmentation::{AbcMethod, classify};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rust_decimal::Decimal;

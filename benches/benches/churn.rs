@@ -39,16 +39,12 @@ use criterion::{
     BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
     measurement::WallTime,
 };
-use crm_lifecycle::churn::bgnbd::BgNbdParams;
-use crm_lifecycle::churn::fit::FitOptions;
-use crm_lifecycle::churn::gamma_gamma::{
-    GammaGammaParams, SpendObservation, fit_gamma_gamma, simulate_spend,
-};
-use crm_lifecycle::churn::pareto_nbd::ParetoNbdParams;
-use crm_lifecycle::churn::simulate::simulate_bgnbd;
-use crm_lifecycle::churn::summary::{
-    CustomerHistory, SummaryOptions, TimeUnit, WeightedHistories, summarize,
-};
+use crm_churn::BgNbdParams;
+use crm_churn::FitOptions;
+use crm_churn::ParetoNbdParams;
+use crm_churn::simulate_bgnbd;
+use crm_churn::{CustomerHistory, SummaryOptions, TimeUnit, WeightedHistories, summarize};
+use crm_churn::{GammaGammaParams, SpendObservation, fit_gamma_gamma, simulate_spend};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rust_decimal::Decimal;

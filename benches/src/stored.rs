@@ -14,7 +14,7 @@
 use std::path::Path;
 
 use chrono::{TimeZone, Utc};
-use crm_core::{Channel, Customer, Money, PartyKind, Transaction, money::Currency};
+use crm_core::{Channel, Currency, Customer, Money, PartyKind, Transaction};
 use crm_storage_sql::SqliteStore;
 use crm_storage_traits::{Repository, StorageError};
 use rand::rngs::StdRng;

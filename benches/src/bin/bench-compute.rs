@@ -19,14 +19,14 @@ use clap::{Parser, Subcommand};
 use crm_benches::cohort::{self, CohortSpec, CustomerSummary};
 use crm_benches::measure::{median, peak_rss_kib, time_runs};
 use crm_benches::transactions::{self, PurchaseRow, TransactionSpec};
-use crm_lifecycle::churn::bgnbd::BgNbdParams;
-use crm_lifecycle::churn::fit::FitOptions;
-use crm_lifecycle::churn::gamma_gamma::{SpendObservation, fit_gamma_gamma_with};
-use crm_lifecycle::churn::pareto_nbd::ParetoNbdParams;
-use crm_lifecycle::churn::summary::{CustomerHistory, ModelError, WeightedHistories};
+use crm_churn::BgNbdParams;
+use crm_churn::FitOptions;
+use crm_churn::ParetoNbdParams;
+use crm_churn::{CustomerHistory, ModelError, WeightedHistories};
+use crm_churn::{SpendObservation, fit_gamma_gamma_with};
 use crm_satisfaction::Nps;
-use crm_segmentation::abc::{AbcMethod, classify};
 use crm_segmentation::{AbcClass, CustomerRfm, RfmConfig, RfmTable, rfm_parallel};
+use crm_segmentation::{AbcMethod, classify};
 use rust_decimal::Decimal;
 use serde_json::{Value, json};
 
@@ -301,7 +301,7 @@ fn rfm_fingerprint(t: &RfmTable<u64>) -> Value {
 
 fn abc_of(
     rows: &[PurchaseRow],
-) -> Result<crm_segmentation::abc::AbcResult<u64>, crm_segmentation::SegmentationError> {
+) -> Result<crm_segmentation::AbcResult<u64>, crm_segmentation::SegmentationError> {
     let table = rfm_parallel(rows, &RfmConfig::default(), 0)?;
     classify(
         table.customers.into_iter().map(|c| (c.customer, c.revenue)),

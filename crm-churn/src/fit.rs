@@ -1,0 +1,864 @@
+//! Maximum-likelihood fitting shared by every churn model.
+//!
+//! A model describes its log-likelihood `ℓ(p)` over its *natural* parameters `p` (all strictly
+//! positive, e.g. `r, α, a, b` of BG/NBD) by implementing [`LogLikelihood`]. [`maximize_likelihood`]
+//! then
+//!
+//! 1. optimises over the *log*-parameters `θ = ln p`, so every iterate is positive without
+//!    bounds, minimising the negative log-likelihood scaled by `1 / max(1, |ℓ(p₀)|)` (the scale
+//!    makes the tolerances independent of the number of customers);
+//! 2. uses `argmin`'s L-BFGS with the More–Thuente line search
+//!    ([`FitMethod::Lbfgs`], the default) on the model's analytic gradient when it supplies one
+//!    (chain rule `∂ℓ/∂θᵢ = pᵢ ∂ℓ/∂pᵢ`), or central differences otherwise. A first run stops
+//!    at half the convergence tolerance (no line searches in the rounding noise of the
+//!    likelihood sum); if the test below then fails, a second run asks for a hundred times
+//!    less. When L-BFGS fails
+//!    (a non-finite likelihood in a line search, or no convergence) it restarts from the best
+//!    point found with Nelder–Mead and polishes with L-BFGS again. [`FitMethod::NelderMead`]
+//!    asks for the derivative-free path directly;
+//! 3. declares convergence only when the gradient with respect to `θ` is small:
+//!    `max |∂ℓ/∂θᵢ| ≤ gradient_tolerance · max(1, |ℓ|)`; otherwise the fit fails with
+//!    [`FitError::NotConverged`], which carries the last iterate;
+//! 4. checks that every fitted parameter is finite and strictly positive
+//!    ([`FitError::NonFiniteParameter`], [`FitError::NonPositiveParameter`]);
+//! 5. computes a numerical Hessian of `-ℓ` in `θ` at the optimum (central differences of the
+//!    gradient), inverts it for the covariance of `θ̂`, and maps it to standard errors of `p̂`
+//!    with the delta method, `se(p̂ᵢ) = p̂ᵢ · sqrt(Cov(θ̂)ᵢᵢ)`. When the Hessian is not positive
+//!    definite the standard errors are `None` (never NaN).
+//!
+//! The result is an [`MleFit`]: the parameters, their standard errors and a [`FitReport`]
+//! (converged, iterations, final gradient norm, log-likelihood, evaluations).
+//!
+//! # Writing a model
+//!
+//! ```
+//! use crm_churn::{maximize_likelihood, FitOptions, LogLikelihood};
+//!
+//! /// Exponential waiting times with rate λ: ℓ(λ) = n ln λ − λ Σ tᵢ.
+//! struct Exponential { n: f64, total: f64 }
+//!
+//! impl LogLikelihood for Exponential {
+//!     fn dim(&self) -> usize { 1 }
+//!     fn log_likelihood(&self, p: &[f64]) -> f64 { self.n * p[0].ln() - p[0] * self.total }
+//!     fn log_likelihood_and_gradient(&self, p: &[f64], grad: &mut [f64]) -> f64 {
+//!         grad[0] = self.n / p[0] - self.total;
+//!         self.log_likelihood(p)
+//!     }
+//! }
+//!
+//! let model = Exponential { n: 100.0, total: 50.0 };
+//! let fit = maximize_likelihood(&model, &["lambda"], &[1.0], &FitOptions::default()).unwrap();
+//! assert!((fit.params[0] - 2.0).abs() < 1e-6);            // λ̂ = n / Σ t
+//! let se = fit.std_errors.unwrap()[0];
+//! assert!((se - 2.0 / 10.0).abs() < 1e-4);                 // se = λ̂ / √n
+//! assert!(fit.report.converged);
+//! ```
+
+use std::cell::RefCell;
+use std::fmt;
+
+use argmin::core::{CostFunction, Error as ArgminError, Executor, Gradient, State};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::neldermead::NelderMead;
+use argmin::solver::quasinewton::LBFGS;
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// A log-likelihood over strictly positive natural parameters.
+///
+/// Implementations must be pure: the same parameters give the same value. Returning a
+/// non-finite value (NaN or ±∞) marks the parameters as outside the usable region; the
+/// optimiser then steps back. Implement [`log_likelihood_and_gradient`] whenever the gradient
+/// is known in closed form: it is used for the search and for the Hessian.
+///
+/// [`log_likelihood_and_gradient`]: LogLikelihood::log_likelihood_and_gradient
+///
+/// ```
+/// use crm_churn::LogLikelihood;
+/// struct Poisson { events: f64, exposure: f64 }
+/// impl LogLikelihood for Poisson {
+///     fn dim(&self) -> usize { 1 }
+///     fn log_likelihood(&self, p: &[f64]) -> f64 { self.events * p[0].ln() - p[0] * self.exposure }
+/// }
+/// let m = Poisson { events: 3.0, exposure: 2.0 };
+/// let mut g = [0.0];
+/// let ll = m.log_likelihood_and_gradient(&[1.5], &mut g); // numerical by default
+/// assert!((g[0] - (3.0 / 1.5 - 2.0)).abs() < 1e-6);
+/// assert_eq!(ll, m.log_likelihood(&[1.5]));
+/// ```
+pub trait LogLikelihood {
+    /// Number of parameters.
+    fn dim(&self) -> usize;
+
+    /// `ℓ(p)`, the log-likelihood at the natural parameters `p` (length [`dim`](Self::dim)).
+    fn log_likelihood(&self, params: &[f64]) -> f64;
+
+    /// `ℓ(p)` and its gradient `∂ℓ/∂pᵢ` written into `grad` (same length as `params`).
+    ///
+    /// The default uses central differences on the log scale; override it with the analytic
+    /// gradient when there is one.
+    fn log_likelihood_and_gradient(&self, params: &[f64], grad: &mut [f64]) -> f64 {
+        let value = self.log_likelihood(params);
+        let mut work = params.to_vec();
+        for i in 0..params.len() {
+            let theta = params[i].ln();
+            let h = 1e-6 * theta.abs().max(1.0);
+            work[i] = (theta + h).exp();
+            let up = self.log_likelihood(&work);
+            work[i] = (theta - h).exp();
+            let down = self.log_likelihood(&work);
+            work[i] = params[i];
+            // dℓ/dθ by central differences, then dℓ/dp = (dℓ/dθ) / p.
+            grad[i] = (up - down) / (2.0 * h) / params[i];
+        }
+        value
+    }
+}
+
+/// Which optimiser [`maximize_likelihood`] starts with.
+///
+/// ```
+/// use crm_churn::FitMethod;
+/// assert_eq!(FitMethod::default(), FitMethod::Lbfgs);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum FitMethod {
+    /// L-BFGS with More–Thuente line search, Nelder–Mead as fallback.
+    #[default]
+    Lbfgs,
+    /// Nelder–Mead simplex, then an L-BFGS polish for an accurate optimum.
+    NelderMead,
+}
+
+impl fmt::Display for FitMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Lbfgs => f.write_str("L-BFGS (More-Thuente)"),
+            Self::NelderMead => f.write_str("Nelder-Mead"),
+        }
+    }
+}
+
+/// Settings of [`maximize_likelihood`]; [`Default`] suits every model of this module.
+///
+/// ```
+/// use crm_churn::FitOptions;
+/// let o = FitOptions { max_iterations: 2_000, ..FitOptions::default() };
+/// assert_eq!(o.lbfgs_memory, 7);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FitOptions {
+    /// Optimiser to start with.
+    pub method: FitMethod,
+    /// Iteration budget of each L-BFGS run; a Nelder–Mead run may take four times as many.
+    pub max_iterations: u64,
+    /// Convergence: `max |∂ℓ/∂θᵢ| ≤ gradient_tolerance · max(1, |ℓ|)` with `θ = ln p`.
+    pub gradient_tolerance: f64,
+    /// Number of correction pairs L-BFGS keeps.
+    pub lbfgs_memory: usize,
+    /// Relative step of the numerical Hessian in `θ`.
+    pub hessian_step: f64,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        Self {
+            method: FitMethod::Lbfgs,
+            max_iterations: 1_000,
+            gradient_tolerance: 1e-7,
+            lbfgs_memory: 7,
+            hessian_step: 1e-4,
+        }
+    }
+}
+
+/// How a fit ended.
+///
+/// ```
+/// # use crm_churn::*;
+/// # struct E; impl LogLikelihood for E { fn dim(&self) -> usize { 1 }
+/// #   fn log_likelihood(&self, p: &[f64]) -> f64 { 10.0 * p[0].ln() - 5.0 * p[0] } }
+/// let fit = maximize_likelihood(&E, &["rate"], &[1.0], &FitOptions::default()).unwrap();
+/// assert!(fit.report.converged && fit.report.gradient_norm < 1e-5);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitReport {
+    /// Whether the convergence test of [`FitOptions::gradient_tolerance`] passed.
+    pub converged: bool,
+    /// Optimiser iterations, summed over all runs (L-BFGS, fallback, polish).
+    pub iterations: u64,
+    /// `max |∂ℓ/∂θᵢ|` at the returned parameters (θ = log-parameters, unscaled ℓ).
+    pub gradient_norm: f64,
+    /// Log-likelihood at the returned parameters.
+    pub log_likelihood: f64,
+    /// Log-likelihood evaluations (with or without gradient), excluding the Hessian.
+    pub evaluations: u64,
+    /// Whether the Nelder–Mead path was used.
+    pub used_nelder_mead: bool,
+}
+
+/// A maximum-likelihood estimate with standard errors.
+///
+/// ```
+/// # use crm_churn::*;
+/// # struct E; impl LogLikelihood for E { fn dim(&self) -> usize { 1 }
+/// #   fn log_likelihood(&self, p: &[f64]) -> f64 { 10.0 * p[0].ln() - 5.0 * p[0] } }
+/// let fit = maximize_likelihood(&E, &["rate"], &[1.0], &FitOptions::default()).unwrap();
+/// assert!((fit.params[0] - 2.0).abs() < 1e-6);
+/// assert_eq!(fit.names, vec!["rate".to_string()]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MleFit {
+    /// Parameter names, in order.
+    pub names: Vec<String>,
+    /// Fitted natural parameters (finite, strictly positive).
+    pub params: Vec<f64>,
+    /// Standard errors of [`params`](Self::params) by the delta method from the inverse
+    /// Hessian of `-ℓ` in log-parameters; `None` when that Hessian is not positive definite.
+    pub std_errors: Option<Vec<f64>>,
+    /// Covariance matrix of the log-parameters `θ̂ = ln p̂` (row-major), when available.
+    pub log_param_covariance: Option<Vec<Vec<f64>>>,
+    /// How the fit went.
+    pub report: FitReport,
+}
+
+/// Why a fit failed.
+///
+/// ```
+/// use crm_churn::FitError;
+/// let e = FitError::NonPositiveParameter { name: "alpha".into(), value: 0.0 };
+/// assert_eq!(e.to_string(), "parameter alpha = 0 is not strictly positive");
+/// ```
+#[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
+pub enum FitError {
+    /// The optimiser stopped without meeting the gradient test; the last iterate is kept.
+    #[error(
+        "the fit did not converge after {iterations} iterations: gradient norm {gradient_norm:e} \
+         at log-likelihood {log_likelihood} with parameters {last_params:?}"
+    )]
+    NotConverged {
+        /// Iterations spent.
+        iterations: u64,
+        /// Best natural parameters reached.
+        last_params: Vec<f64>,
+        /// Log-likelihood there.
+        log_likelihood: f64,
+        /// `max |∂ℓ/∂θᵢ|` there.
+        gradient_norm: f64,
+    },
+    /// A parameter (starting or fitted) is NaN or infinite.
+    #[error("parameter {name} = {value} is not finite")]
+    NonFiniteParameter {
+        /// Parameter name.
+        name: String,
+        /// Its value.
+        value: f64,
+    },
+    /// A parameter (starting or fitted) is zero or negative.
+    #[error("parameter {name} = {value} is not strictly positive")]
+    NonPositiveParameter {
+        /// Parameter name.
+        name: String,
+        /// Its value.
+        value: f64,
+    },
+    /// The log-likelihood is not finite at the starting point.
+    #[error("the log-likelihood is not finite at the starting parameters {params:?}")]
+    NonFiniteLikelihood {
+        /// Starting parameters.
+        params: Vec<f64>,
+    },
+    /// Starting point, names and model disagree on the number of parameters.
+    #[error("the model has {expected} parameters but {got} were given")]
+    DimensionMismatch {
+        /// Parameters of the model.
+        expected: usize,
+        /// Parameters given.
+        got: usize,
+    },
+}
+
+/// Checks that `value` is finite and strictly positive, naming `name` otherwise.
+///
+/// ```
+/// use crm_churn::{check_positive, FitError};
+/// assert!(check_positive("r", 0.5).is_ok());
+/// assert!(matches!(check_positive("r", f64::NAN), Err(FitError::NonFiniteParameter { .. })));
+/// assert!(matches!(check_positive("r", -1.0), Err(FitError::NonPositiveParameter { .. })));
+/// ```
+pub fn check_positive(name: &str, value: f64) -> Result<(), FitError> {
+    if !value.is_finite() {
+        Err(FitError::NonFiniteParameter {
+            name: name.to_string(),
+            value,
+        })
+    } else if value <= 0.0 {
+        Err(FitError::NonPositiveParameter {
+            name: name.to_string(),
+            value,
+        })
+    } else {
+        Ok(())
+    }
+}
+
+/// The scaled negative log-likelihood in log-parameters, with a one-point cache so that the
+/// value and gradient argmin asks for separately cost one model evaluation.
+struct Problem<'a, L: ?Sized> {
+    model: &'a L,
+    scale: f64,
+    cache: RefCell<Cache>,
+}
+
+#[derive(Default)]
+struct Cache {
+    theta: Vec<f64>,
+    cost: f64,
+    grad: Vec<f64>,
+    has_grad: bool,
+    evaluations: u64,
+    /// Best finite point seen (smallest cost).
+    best_theta: Vec<f64>,
+    best_cost: f64,
+}
+
+impl<L: LogLikelihood + ?Sized> Problem<'_, L> {
+    /// Evaluates cost (and gradient if asked) at `theta`, through the cache.
+    fn eval(&self, theta: &[f64], want_grad: bool) -> (f64, Vec<f64>) {
+        let mut c = self.cache.borrow_mut();
+        if c.theta.as_slice() == theta && (c.has_grad || !want_grad) {
+            return (
+                c.cost,
+                if want_grad {
+                    c.grad.clone()
+                } else {
+                    Vec::new()
+                },
+            );
+        }
+        c.evaluations += 1;
+        let p: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
+        let (ll, grad) = if want_grad {
+            let mut g = vec![0.0; p.len()];
+            let ll = self.model.log_likelihood_and_gradient(&p, &mut g);
+            // dℓ/dθ = p dℓ/dp; the cost is -scale·ℓ.
+            for (gi, pi) in g.iter_mut().zip(&p) {
+                *gi *= -self.scale * pi;
+            }
+            (ll, g)
+        } else {
+            (self.model.log_likelihood(&p), Vec::new())
+        };
+        let finite = ll.is_finite() && p.iter().all(|v| v.is_finite() && *v > 0.0);
+        let cost = if finite {
+            -self.scale * ll
+        } else {
+            f64::INFINITY
+        };
+        if cost < c.best_cost || c.best_theta.is_empty() && cost.is_finite() {
+            c.best_cost = cost;
+            c.best_theta = theta.to_vec();
+        }
+        c.theta = theta.to_vec();
+        c.cost = cost;
+        c.has_grad = want_grad;
+        c.grad = grad.clone();
+        (cost, grad)
+    }
+}
+
+/// Non-finite likelihood inside an L-BFGS run: abort it; the caller falls back.
+#[derive(Debug, Error)]
+#[error("non-finite log-likelihood during the line search")]
+struct NonFinite;
+
+impl<L: LogLikelihood + ?Sized> CostFunction for Problem<'_, L> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, theta: &Vec<f64>) -> Result<f64, ArgminError> {
+        let (cost, _) = self.eval(theta, false);
+        Ok(cost)
+    }
+}
+
+impl<L: LogLikelihood + ?Sized> Gradient for Problem<'_, L> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+    fn gradient(&self, theta: &Vec<f64>) -> Result<Vec<f64>, ArgminError> {
+        let (cost, grad) = self.eval(theta, true);
+        if !cost.is_finite() || grad.iter().any(|g| !g.is_finite()) {
+            return Err(NonFinite.into());
+        }
+        Ok(grad)
+    }
+}
+
+/// L-BFGS needs finite costs; this wrapper fails the run on a non-finite one.
+struct FiniteOnly<'p, 'a, L: ?Sized>(&'p Problem<'a, L>);
+
+impl<L: LogLikelihood + ?Sized> CostFunction for FiniteOnly<'_, '_, L> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, theta: &Vec<f64>) -> Result<f64, ArgminError> {
+        let (cost, _) = self.0.eval(theta, true);
+        if cost.is_finite() {
+            Ok(cost)
+        } else {
+            Err(NonFinite.into())
+        }
+    }
+}
+
+impl<L: LogLikelihood + ?Sized> Gradient for FiniteOnly<'_, '_, L> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+    fn gradient(&self, theta: &Vec<f64>) -> Result<Vec<f64>, ArgminError> {
+        self.0.gradient(theta)
+    }
+}
+
+/// Nelder–Mead sees `+∞` for non-finite points, which it simply rejects.
+struct Simplex<'p, 'a, L: ?Sized>(&'p Problem<'a, L>);
+
+impl<L: LogLikelihood + ?Sized> CostFunction for Simplex<'_, '_, L> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, theta: &Vec<f64>) -> Result<f64, ArgminError> {
+        let (cost, _) = self.0.eval(theta, false);
+        Ok(if cost.is_nan() { f64::INFINITY } else { cost })
+    }
+}
+
+/// Runs L-BFGS from `start` until the Euclidean norm of the scaled gradient is below
+/// `tolerance`; returns iterations used (the best point lands in the cache).
+fn run_lbfgs<L: LogLikelihood + ?Sized>(
+    problem: &Problem<'_, L>,
+    start: Vec<f64>,
+    options: &FitOptions,
+    tolerance: f64,
+) -> u64 {
+    let Ok(solver) = LBFGS::new(MoreThuenteLineSearch::new(), options.lbfgs_memory.max(1))
+        .with_tolerance_grad(tolerance)
+        .and_then(|s| s.with_tolerance_cost(0.0))
+    else {
+        return 0;
+    };
+    match Executor::new(FiniteOnly(problem), solver)
+        .configure(|s| s.param(start).max_iters(options.max_iterations))
+        .timer(false)
+        .run()
+    {
+        Ok(res) => res.state.get_iter(),
+        // A failed line search or a non-finite region: the best point is in the cache.
+        Err(_) => 0,
+    }
+}
+
+/// Runs Nelder–Mead from `start`; returns iterations used.
+fn run_nelder_mead<L: LogLikelihood + ?Sized>(
+    problem: &Problem<'_, L>,
+    start: &[f64],
+    options: &FitOptions,
+) -> u64 {
+    let mut simplex = vec![start.to_vec()];
+    for i in 0..start.len() {
+        let mut v = start.to_vec();
+        v[i] += 0.5;
+        simplex.push(v);
+    }
+    let Ok(solver) = NelderMead::new(simplex).with_sd_tolerance(1e-12) else {
+        return 0;
+    };
+    match Executor::new(Simplex(problem), solver)
+        // The simplex moves one vertex per iteration: four of them per L-BFGS iteration.
+        .configure(|s| s.max_iters(options.max_iterations.saturating_mul(4)))
+        .timer(false)
+        .run()
+    {
+        Ok(res) => res.state.get_iter(),
+        Err(_) => 0,
+    }
+}
+
+/// Maximises `model`'s log-likelihood from `initial` (natural parameters, all > 0).
+///
+/// `names` label the parameters in errors and in the result. See the
+/// [module documentation](self) for the algorithm, the convergence test and the standard
+/// errors.
+///
+/// # Errors
+/// [`FitError::DimensionMismatch`] when `initial`, `names` and `model.dim()` disagree;
+/// [`FitError::NonFiniteParameter`] / [`FitError::NonPositiveParameter`] for a bad start or a
+/// fitted value that under- or overflows; [`FitError::NonFiniteLikelihood`] when `ℓ(initial)`
+/// is not finite; [`FitError::NotConverged`] with the last iterate when the gradient test
+/// fails after every fallback.
+///
+/// ```
+/// use crm_churn::*;
+/// // Two independent exponential samples, rates 0.5 and 4 (ℓ separates).
+/// struct Two;
+/// impl LogLikelihood for Two {
+///     fn dim(&self) -> usize { 2 }
+///     fn log_likelihood(&self, p: &[f64]) -> f64 {
+///         50.0 * p[0].ln() - 100.0 * p[0] + 20.0 * p[1].ln() - 5.0 * p[1]
+///     }
+/// }
+/// let fit = maximize_likelihood(&Two, &["a", "b"], &[1.0, 1.0], &FitOptions::default()).unwrap();
+/// assert!((fit.params[0] - 0.5).abs() < 1e-5 && (fit.params[1] - 4.0).abs() < 1e-4);
+/// assert!(matches!(
+///     maximize_likelihood(&Two, &["a", "b"], &[1.0, -1.0], &FitOptions::default()),
+///     Err(FitError::NonPositiveParameter { .. })
+/// ));
+/// ```
+pub fn maximize_likelihood<L: LogLikelihood + ?Sized>(
+    model: &L,
+    names: &[&str],
+    initial: &[f64],
+    options: &FitOptions,
+) -> Result<MleFit, FitError> {
+    let dim = model.dim();
+    if initial.len() != dim || names.len() != dim {
+        return Err(FitError::DimensionMismatch {
+            expected: dim,
+            got: if initial.len() != dim {
+                initial.len()
+            } else {
+                names.len()
+            },
+        });
+    }
+    for (name, &v) in names.iter().zip(initial) {
+        check_positive(name, v)?;
+    }
+    let ll0 = model.log_likelihood(initial);
+    if !ll0.is_finite() {
+        return Err(FitError::NonFiniteLikelihood {
+            params: initial.to_vec(),
+        });
+    }
+    let problem = Problem {
+        model,
+        scale: 1.0 / ll0.abs().max(1.0),
+        cache: RefCell::new(Cache {
+            best_cost: f64::INFINITY,
+            ..Cache::default()
+        }),
+    };
+    let theta0: Vec<f64> = initial.iter().map(|v| v.ln()).collect();
+    problem.eval(&theta0, true);
+
+    let mut iterations = 0;
+    let mut used_nelder_mead = false;
+    let best = |problem: &Problem<'_, L>| problem.cache.borrow().best_theta.clone();
+    let converged_at = |problem: &Problem<'_, L>, theta: &[f64]| -> (bool, f64, f64) {
+        let (cost, grad) = problem.eval(theta, true);
+        let ll = -cost / problem.scale;
+        let norm = grad
+            .iter()
+            .map(|g| (g / problem.scale).abs())
+            .fold(0.0, f64::max);
+        let ok = cost.is_finite() && norm <= options.gradient_tolerance * ll.abs().max(1.0);
+        (ok, ll, norm)
+    };
+
+    // The scaled gradient is ∂ℓ/∂θ / max(1, |ℓ(p₀)|) and its Euclidean norm bounds the largest
+    // component, so a first run to half the tolerance passes the convergence test whenever
+    // |ℓ| has not shrunk below half of |ℓ(p₀)|, without chasing digits the sum of the
+    // likelihood terms cannot deliver (line searches in rounding noise cost most of the
+    // evaluations). If the test still fails, a second run asks for a hundred times less.
+    let loose = 0.5 * options.gradient_tolerance;
+    let tight = 1e-2 * options.gradient_tolerance;
+    let mut theta = theta0;
+    let mut ok = false;
+    if options.method == FitMethod::Lbfgs {
+        for tolerance in [loose, tight] {
+            iterations += run_lbfgs(&problem, theta, options, tolerance);
+            theta = best(&problem);
+            ok = converged_at(&problem, &theta).0;
+            if ok {
+                break;
+            }
+        }
+    }
+    if !ok {
+        used_nelder_mead = true;
+        iterations += run_nelder_mead(&problem, &theta, options);
+        theta = best(&problem);
+        iterations += run_lbfgs(&problem, theta, options, tight);
+        theta = best(&problem);
+        ok = converged_at(&problem, &theta).0;
+        if !ok {
+            // One more restart of L-BFGS from the best point (fresh curvature memory).
+            iterations += run_lbfgs(&problem, theta, options, tight);
+            theta = best(&problem);
+        }
+    }
+    let (ok, ll, gradient_norm) = converged_at(&problem, &theta);
+    let params: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
+    let evaluations = problem.cache.borrow().evaluations;
+    if !ok {
+        return Err(FitError::NotConverged {
+            iterations,
+            last_params: params,
+            log_likelihood: ll,
+            gradient_norm,
+        });
+    }
+    for (name, &v) in names.iter().zip(&params) {
+        check_positive(name, v)?;
+    }
+    let covariance =
+        hessian_log_params(model, &params, options.hessian_step).and_then(|h| invert_spd(&h));
+    let std_errors = covariance.as_ref().map(|cov| {
+        params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| p * cov[i][i].sqrt())
+            .collect()
+    });
+    Ok(MleFit {
+        names: names.iter().map(|n| n.to_string()).collect(),
+        params,
+        std_errors,
+        log_param_covariance: covariance,
+        report: FitReport {
+            converged: true,
+            iterations,
+            gradient_norm,
+            log_likelihood: ll,
+            evaluations,
+            used_nelder_mead,
+        },
+    })
+}
+
+/// Hessian of `-ℓ` with respect to `θ = ln p` at `params`, by central differences of the
+/// gradient (`∂ℓ/∂θ = p ∂ℓ/∂p`), symmetrised. `None` when any entry is not finite.
+///
+/// ```
+/// use crm_churn::{hessian_log_params, LogLikelihood};
+/// struct E; // ℓ(λ) = 10 ln λ − 5 λ, so in θ = ln λ: −ℓ'' = 5 λ = 10 at λ = 2.
+/// impl LogLikelihood for E { fn dim(&self) -> usize { 1 }
+///     fn log_likelihood(&self, p: &[f64]) -> f64 { 10.0 * p[0].ln() - 5.0 * p[0] } }
+/// let h = hessian_log_params(&E, &[2.0], 1e-4).unwrap();
+/// assert!((h[0][0] - 10.0).abs() < 1e-4);
+/// ```
+#[allow(clippy::needless_range_loop)] // dense matrix indexing reads best
+pub fn hessian_log_params<L: LogLikelihood + ?Sized>(
+    model: &L,
+    params: &[f64],
+    step: f64,
+) -> Option<Vec<Vec<f64>>> {
+    let n = params.len();
+    let theta: Vec<f64> = params.iter().map(|p| p.ln()).collect();
+    let grad_theta = |t: &[f64]| -> Vec<f64> {
+        let p: Vec<f64> = t.iter().map(|v| v.exp()).collect();
+        let mut g = vec![0.0; n];
+        model.log_likelihood_and_gradient(&p, &mut g);
+        g.iter().zip(&p).map(|(gi, pi)| gi * pi).collect()
+    };
+    let mut h = vec![vec![0.0; n]; n];
+    let mut work = theta.clone();
+    for j in 0..n {
+        let hj = step * theta[j].abs().max(1.0);
+        work[j] = theta[j] + hj;
+        let up = grad_theta(&work);
+        work[j] = theta[j] - hj;
+        let down = grad_theta(&work);
+        work[j] = theta[j];
+        for i in 0..n {
+            h[i][j] = -(up[i] - down[i]) / (2.0 * hj);
+        }
+    }
+    for i in 0..n {
+        for j in 0..i {
+            let m = 0.5 * (h[i][j] + h[j][i]);
+            h[i][j] = m;
+            h[j][i] = m;
+        }
+    }
+    h.iter().flatten().all(|v| v.is_finite()).then_some(h)
+}
+
+/// Inverse of a symmetric positive-definite matrix by Cholesky; `None` when it is not
+/// positive definite.
+///
+/// ```
+/// use crm_churn::invert_spd;
+/// let inv = invert_spd(&[vec![4.0, 2.0], vec![2.0, 3.0]]).unwrap();
+/// assert!((inv[0][0] - 0.375).abs() < 1e-12 && (inv[0][1] + 0.25).abs() < 1e-12);
+/// assert!(invert_spd(&[vec![1.0, 2.0], vec![2.0, 1.0]]).is_none());
+/// ```
+#[allow(clippy::needless_range_loop)] // dense matrix indexing reads best
+pub fn invert_spd(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
+    let n = a.len();
+    let mut l = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = (0..j).map(|k| l[i][k] * l[j][k]).sum();
+            if i == j {
+                let d = a[i][i] - s;
+                if d.is_nan() || d <= 0.0 {
+                    return None;
+                }
+                l[i][i] = d.sqrt();
+            } else {
+                l[i][j] = (a[i][j] - s) / l[j][j];
+            }
+        }
+    }
+    // Inverse of L (lower triangular), then A⁻¹ = L⁻ᵀ L⁻¹.
+    let mut li = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        li[i][i] = 1.0 / l[i][i];
+        for j in 0..i {
+            let s: f64 = (j..i).map(|k| l[i][k] * li[k][j]).sum();
+            li[i][j] = -s / l[i][i];
+        }
+    }
+    let mut inv = vec![vec![0.0; n]; n];
+    for i in 0..n {
+        for j in 0..n {
+            inv[i][j] = (i.max(j)..n).map(|k| li[k][i] * li[k][j]).sum();
+        }
+    }
+    inv.iter().flatten().all(|v| v.is_finite()).then_some(inv)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Weibull-free toy: gamma-distributed sample with known closed-form-free MLE checked
+    /// by the score equations; here a two-parameter model with a correlated Hessian.
+    struct Gamma {
+        n: f64,
+        sum: f64,
+        sum_log: f64,
+    }
+
+    impl LogLikelihood for Gamma {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn log_likelihood(&self, p: &[f64]) -> f64 {
+            let (k, rate) = (p[0], p[1]);
+            self.n * (k * rate.ln() - statrs::function::gamma::ln_gamma(k))
+                + (k - 1.0) * self.sum_log
+                - rate * self.sum
+        }
+    }
+
+    #[test]
+    fn gamma_mle_satisfies_score_equations() {
+        let m = Gamma {
+            n: 200.0,
+            sum: 600.0,
+            sum_log: 180.0,
+        };
+        let fit =
+            maximize_likelihood(&m, &["k", "rate"], &[1.0, 1.0], &FitOptions::default()).unwrap();
+        let (k, rate) = (fit.params[0], fit.params[1]);
+        // rate = k / mean; ln k − ψ(k) = ln(mean) − mean(ln x).
+        assert!((rate - k / 3.0).abs() < 1e-5 * rate);
+        let lhs = k.ln() - statrs::function::gamma::digamma(k);
+        assert!((lhs - (3.0f64.ln() - 0.9)).abs() < 1e-6);
+        assert!(fit.std_errors.is_some());
+    }
+
+    #[test]
+    fn nelder_mead_path_agrees() {
+        let m = Gamma {
+            n: 200.0,
+            sum: 600.0,
+            sum_log: 180.0,
+        };
+        let a =
+            maximize_likelihood(&m, &["k", "rate"], &[1.0, 1.0], &FitOptions::default()).unwrap();
+        let opts = FitOptions {
+            method: FitMethod::NelderMead,
+            ..FitOptions::default()
+        };
+        let b = maximize_likelihood(&m, &["k", "rate"], &[1.0, 1.0], &opts).unwrap();
+        assert!(b.report.used_nelder_mead);
+        for (x, y) in a.params.iter().zip(&b.params) {
+            assert!((x - y).abs() < 1e-5 * x);
+        }
+    }
+
+    /// ℓ increases without bound as p → ∞: no maximum, must be NotConverged (or a
+    /// non-finite fitted parameter), never Ok.
+    struct Unbounded;
+    impl LogLikelihood for Unbounded {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn log_likelihood(&self, p: &[f64]) -> f64 {
+            p[0].ln()
+        }
+    }
+
+    #[test]
+    fn unbounded_likelihood_is_an_error_with_last_iterate() {
+        let opts = FitOptions {
+            max_iterations: 20,
+            ..FitOptions::default()
+        };
+        match maximize_likelihood(&Unbounded, &["p"], &[1.0], &opts) {
+            Err(FitError::NotConverged { last_params, .. }) => {
+                assert_eq!(last_params.len(), 1);
+                assert!(last_params[0] > 1.0);
+            }
+            Err(FitError::NonFiniteParameter { .. }) => {}
+            other => panic!("expected an error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_starts_are_typed_errors() {
+        let m = Gamma {
+            n: 1.0,
+            sum: 1.0,
+            sum_log: 0.0,
+        };
+        let o = FitOptions::default();
+        assert!(matches!(
+            maximize_likelihood(&m, &["k"], &[1.0], &o),
+            Err(FitError::DimensionMismatch { .. })
+        ));
+        assert!(matches!(
+            maximize_likelihood(&m, &["k", "rate"], &[f64::INFINITY, 1.0], &o),
+            Err(FitError::NonFiniteParameter { .. })
+        ));
+        struct Nan;
+        impl LogLikelihood for Nan {
+            fn dim(&self) -> usize {
+                1
+            }
+            fn log_likelihood(&self, _: &[f64]) -> f64 {
+                f64::NAN
+            }
+        }
+        assert!(matches!(
+            maximize_likelihood(&Nan, &["p"], &[1.0], &o),
+            Err(FitError::NonFiniteLikelihood { .. })
+        ));
+    }
+
+    #[test]
+    #[allow(clippy::needless_range_loop)]
+    fn spd_inverse_roundtrip() {
+        let a = vec![
+            vec![4.0, 1.0, 0.5],
+            vec![1.0, 3.0, 0.2],
+            vec![0.5, 0.2, 2.0],
+        ];
+        let inv = invert_spd(&a).unwrap();
+        for i in 0..3 {
+            for j in 0..3 {
+                let v: f64 = (0..3).map(|k| a[i][k] * inv[k][j]).sum();
+                assert!((v - f64::from(u8::from(i == j))).abs() < 1e-12);
+            }
+        }
+    }
+}

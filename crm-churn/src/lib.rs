@@ -1,0 +1,46 @@
+#![doc = include_str!("../README.md")]
+
+mod bgnbd;
+mod clv;
+mod evaluation;
+mod fit;
+mod gamma_gamma;
+mod health;
+mod hyp2f1;
+mod mbgnbd;
+mod pareto_nbd;
+mod sbg;
+mod simulate;
+mod summary;
+
+pub use bgnbd::{BgNbdFit, BgNbdParams};
+pub use clv::{
+    ClvConfig, ClvCustomer, ClvError, CustomerValue, ExpectedPurchases, customer_lifetime_value,
+    discounted_expected_purchases,
+};
+pub use evaluation::{EvaluationError, LiftReport, lift_at, roc_auc, top_decile_lift};
+pub use fit::{
+    FitError, FitMethod, FitOptions, FitReport, LogLikelihood, MleFit, check_positive,
+    hessian_log_params, invert_spd, maximize_likelihood,
+};
+pub use gamma_gamma::{
+    GammaGammaError, GammaGammaFit, GammaGammaParams, SpendObservation, fit_gamma_gamma,
+    fit_gamma_gamma_with, simulate_spend,
+};
+pub use health::{
+    BandThresholds, Factor, FactorContribution, HealthConfig, HealthError, HealthInputs,
+    HealthScore, HealthThresholds, HealthWeights, Ramp, RiskBand, health_score,
+};
+pub use hyp2f1::{MAX_TERMS as HYP2F1_MAX_TERMS, hyp2f1, ln_hyp2f1, ln_hyp2f1_with_derivatives};
+pub use mbgnbd::{MbgNbdFit, MbgNbdParams};
+pub use pareto_nbd::{LIKELIHOOD_MAX_TERMS as PARETO_NBD_MAX_TERMS, ParetoNbdFit, ParetoNbdParams};
+pub use sbg::{
+    CohortSurvival, SbgError, SbgFit, SbgParams, fit_sbg, fit_sbg_with, simulate_cohort,
+};
+pub use simulate::{
+    SimulatedCohort, SimulatedCustomer, simulate_bgnbd, simulate_mbgnbd, simulate_pareto_nbd,
+};
+pub use summary::{
+    CustomerHistory, CustomerSummary, HistoryError, ModelError, Summaries, SummaryError,
+    SummaryOptions, TimeUnit, WeightedHistories, WeightedHistory, summarize,
+};

@@ -1,0 +1,219 @@
+//! Seeded simulators of the BG/NBD, MBG/NBD and Pareto/NBD purchase processes, used to check
+//! parameter recovery and the predictions by Monte Carlo.
+//!
+//! Each customer makes a first purchase at time 0 and is observed for their age `T` (given per
+//! customer); the simulator also runs every customer on for a holdout of `horizon` time units
+//! and reports whether they were still active at `T` and how many purchases they made in
+//! `(T, T + horizon]`. Times are continuous. The same seed gives the same cohort.
+
+use rand::{Rng, RngExt};
+use rand_distr::{Beta, Distribution, Exp, Gamma};
+use serde::{Deserialize, Serialize};
+
+use super::bgnbd::BgNbdParams;
+use super::mbgnbd::MbgNbdParams;
+use super::pareto_nbd::ParetoNbdParams;
+use super::summary::{CustomerHistory, HistoryError, ModelError, WeightedHistories};
+
+/// One simulated customer.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SimulatedCustomer {
+    /// Calibration history `(x, t_x, T)`.
+    pub history: CustomerHistory,
+    /// Whether the customer was still active at `T`.
+    pub alive_at_end: bool,
+    /// Purchases in `(T, T + horizon]`.
+    pub holdout_purchases: u32,
+}
+
+/// A simulated cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimulatedCohort {
+    /// The customers, in the order of the ages given.
+    pub customers: Vec<SimulatedCustomer>,
+    /// Holdout length.
+    pub horizon: f64,
+}
+
+impl SimulatedCohort {
+    /// The calibration histories.
+    pub fn histories(&self) -> Vec<CustomerHistory> {
+        self.customers.iter().map(|c| c.history).collect()
+    }
+
+    /// The histories compressed for fitting.
+    ///
+    /// # Errors
+    /// [`HistoryError::Empty`] for an empty cohort.
+    pub fn weighted(&self) -> Result<WeightedHistories, HistoryError> {
+        WeightedHistories::from_histories(self.customers.iter().map(|c| c.history))
+    }
+}
+
+fn check_inputs(ages: &[f64], horizon: f64) -> Result<(), ModelError> {
+    if !(horizon.is_finite() && horizon >= 0.0) {
+        return Err(ModelError::BadHorizon(horizon));
+    }
+    for (row, &t) in ages.iter().enumerate() {
+        if !(t.is_finite() && t >= 0.0) {
+            return Err(HistoryError::BadTime {
+                row,
+                field: "T".to_string(),
+                value: t,
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn distribution_error(e: impl std::fmt::Display) -> ModelError {
+    ModelError::Unsupported(format!("cannot sample from the mixing distribution: {e}"))
+}
+
+/// Runs one customer: purchases at rate `lambda` until `death` (an absolute time) or, for
+/// BG-type dropout, until a coin with probability `p` falls after a repeat purchase.
+fn run<R: Rng + ?Sized>(
+    rng: &mut R,
+    lambda: f64,
+    t_end: f64,
+    horizon: f64,
+    mut death: f64,
+    p_after_purchase: f64,
+) -> SimulatedCustomer {
+    let gaps = Exp::new(lambda).ok();
+    let (mut x, mut t_x, mut hold) = (0u32, 0.0, 0u32);
+    let mut now = 0.0;
+    if let Some(gaps) = gaps {
+        loop {
+            now += gaps.sample(rng);
+            if now > death || now > t_end + horizon {
+                break;
+            }
+            if now <= t_end {
+                x += 1;
+                t_x = now;
+            } else {
+                hold += 1;
+            }
+            if p_after_purchase > 0.0 && rng.random::<f64>() < p_after_purchase {
+                death = now;
+                break;
+            }
+        }
+    }
+    SimulatedCustomer {
+        history: CustomerHistory { x, t_x, t: t_end },
+        alive_at_end: death > t_end,
+        holdout_purchases: hold,
+    }
+}
+
+/// Simulates BG/NBD customers with ages `ages` and a holdout of `horizon`.
+///
+/// # Errors
+/// [`ModelError::History`] for a negative or non-finite age, [`ModelError::BadHorizon`].
+///
+/// ```
+/// use crm_churn::BgNbdParams;
+/// use crm_churn::simulate_bgnbd;
+/// use rand::SeedableRng;
+/// let m = BgNbdParams::new(0.5, 5.0, 0.8, 2.5).unwrap();
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+/// let c = simulate_bgnbd(&m, &[10.0, 20.0], 5.0, &mut rng).unwrap();
+/// assert_eq!(c.customers.len(), 2);
+/// assert!(c.customers.iter().all(|c| c.history.validate(0).is_ok()));
+/// ```
+pub fn simulate_bgnbd<R: Rng + ?Sized>(
+    params: &BgNbdParams,
+    ages: &[f64],
+    horizon: f64,
+    rng: &mut R,
+) -> Result<SimulatedCohort, ModelError> {
+    check_inputs(ages, horizon)?;
+    let rate = Gamma::new(params.r, 1.0 / params.alpha).map_err(distribution_error)?;
+    let drop = Beta::new(params.a, params.b).map_err(distribution_error)?;
+    let customers = ages
+        .iter()
+        .map(|&t| {
+            let lambda = rate.sample(rng);
+            let p = drop.sample(rng);
+            run(rng, lambda, t, horizon, f64::INFINITY, p)
+        })
+        .collect();
+    Ok(SimulatedCohort { customers, horizon })
+}
+
+/// Simulates MBG/NBD customers: as BG/NBD, but a customer may also drop out right after the
+/// first purchase (at time 0).
+///
+/// # Errors
+/// As [`simulate_bgnbd`].
+///
+/// ```
+/// use crm_churn::MbgNbdParams;
+/// use crm_churn::simulate_mbgnbd;
+/// use rand::SeedableRng;
+/// let m = MbgNbdParams::new(0.5, 5.0, 0.8, 2.5).unwrap();
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+/// assert_eq!(simulate_mbgnbd(&m, &[10.0; 3], 0.0, &mut rng).unwrap().customers.len(), 3);
+/// ```
+pub fn simulate_mbgnbd<R: Rng + ?Sized>(
+    params: &MbgNbdParams,
+    ages: &[f64],
+    horizon: f64,
+    rng: &mut R,
+) -> Result<SimulatedCohort, ModelError> {
+    check_inputs(ages, horizon)?;
+    let rate = Gamma::new(params.r, 1.0 / params.alpha).map_err(distribution_error)?;
+    let drop = Beta::new(params.a, params.b).map_err(distribution_error)?;
+    let customers = ages
+        .iter()
+        .map(|&t| {
+            let lambda = rate.sample(rng);
+            let p = drop.sample(rng);
+            let death = if rng.random::<f64>() < p {
+                0.0
+            } else {
+                f64::INFINITY
+            };
+            run(rng, lambda, t, horizon, death, p)
+        })
+        .collect();
+    Ok(SimulatedCohort { customers, horizon })
+}
+
+/// Simulates Pareto/NBD customers: purchase rate `λ ~ Gamma(r, α)`, lifetime exponential
+/// with rate `μ ~ Gamma(s, β)`.
+///
+/// # Errors
+/// As [`simulate_bgnbd`].
+///
+/// ```
+/// use crm_churn::ParetoNbdParams;
+/// use crm_churn::simulate_pareto_nbd;
+/// use rand::SeedableRng;
+/// let m = ParetoNbdParams::new(0.55, 10.6, 0.61, 11.7).unwrap();
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+/// assert_eq!(simulate_pareto_nbd(&m, &[39.0; 4], 0.0, &mut rng).unwrap().customers.len(), 4);
+/// ```
+pub fn simulate_pareto_nbd<R: Rng + ?Sized>(
+    params: &ParetoNbdParams,
+    ages: &[f64],
+    horizon: f64,
+    rng: &mut R,
+) -> Result<SimulatedCohort, ModelError> {
+    check_inputs(ages, horizon)?;
+    let rate = Gamma::new(params.r, 1.0 / params.alpha).map_err(distribution_error)?;
+    let death_rate = Gamma::new(params.s, 1.0 / params.beta).map_err(distribution_error)?;
+    let customers = ages
+        .iter()
+        .map(|&t| {
+            let lambda = rate.sample(rng);
+            let mu: f64 = death_rate.sample(rng);
+            let death = Exp::new(mu).map_or(f64::INFINITY, |e| e.sample(rng));
+            run(rng, lambda, t, horizon, death, 0.0)
+        })
+        .collect();
+    Ok(SimulatedCohort { customers, horizon })
+}

@@ -1,0 +1,663 @@
+//! `crm import`: transactions, customers or survey responses from a file into a database,
+//! through the storage traits.
+//!
+//! An import is idempotent and all-or-nothing:
+//! - every row is read, converted to a `crm-core` record and checked before the database is
+//!   opened, so a bad row anywhere stops the import with one message naming its file, line
+//!   and column (or field), and nothing is written;
+//! - a row with an id keeps it; a transaction or response without one gets a deterministic
+//!   id from its content and its position among identical rows ([`ContentIds`]), so a
+//!   re-import adds nothing while two identical purchases stay two purchases;
+//! - an id already stored with the same content is skipped; a transaction or response id
+//!   stored with *different* content (say a CSAT file reusing the ids of an NPS file) is an
+//!   error before anything is written; a stored customer is left as it is;
+//! - customers that transactions or responses refer to but the database lacks are created
+//!   as minimal records (the id as name, the first event's time as creation time); the
+//!   records then go in one atomic batch, and if that batch fails the customers this import
+//!   created are removed again.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use crm_core::{
+    CsatScale, Customer, CustomerId, Email, Money, PartyKind, Phone, SurveyResponse,
+    SurveyResponseId, SurveyScore, Tag, Transaction, TransactionId, UserId,
+};
+use crm_storage_traits::{BatchAppend, BatchReport, Record, Repository, StorageError};
+use serde::Serialize;
+
+use crate::cli::{ImportArgs, ImportKind, SurveyKind};
+use crate::commands::database::{GROUP_TAG_PREFIX, append_atomic, open, runtime};
+use crate::error::{CliError, CliResult, InputError};
+use crate::ids::ContentIds;
+use crate::input::customers::{self, CustomerRow};
+use crate::input::responses::{self, ResponseRow};
+use crate::input::transactions::{self, TransactionRow};
+use crate::output::print_json;
+
+/// A record converted from a file row, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<R> {
+    /// The record.
+    pub record: R,
+    /// The 1-based line of the row.
+    pub line: u64,
+    /// Whether the id came from the file (rather than from the row's content).
+    pub explicit_id: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ImportReport {
+    /// `transactions`, `customers` or `responses`.
+    pub kind: &'static str,
+    /// Rows read from the file.
+    pub rows: usize,
+    /// Records added.
+    pub inserted: usize,
+    /// Records already stored (left as they were).
+    pub skipped: usize,
+    /// Customers created because records referred to them.
+    pub customers_created: usize,
+}
+
+fn id_error(
+    path: &Path,
+    line: u64,
+    column: Option<usize>,
+    field: &str,
+    e: impl std::fmt::Display,
+    found: &str,
+) -> CliError {
+    InputError {
+        line: Some(line),
+        column,
+        field: Some(field.to_string()),
+        found: Some(found.to_string()),
+        ..InputError::file(path, format!("a valid {field} ({e})"))
+    }
+    .into()
+}
+
+/// A record the store would refuse, located at its row.
+fn refused(path: &Path, line: u64, e: StorageError) -> CliError {
+    match e {
+        StorageError::Invalid { field, reason } => InputError {
+            line: Some(line),
+            field: Some(field),
+            ..InputError::file(path, format!("a value the store accepts ({reason})"))
+        }
+        .into(),
+        other => InputError::line(path, line, format!("a valid record ({other})")).into(),
+    }
+}
+
+fn customer_id(path: &Path, line: u64, text: &str) -> CliResult<CustomerId> {
+    CustomerId::parse(text).map_err(|e| id_error(path, line, Some(1), "customer_id", e, text))
+}
+
+/// Canonical text of a time, for content ids.
+fn time_key(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// Transaction records of transaction rows; rows without an id get a content id.
+pub fn transaction_records(
+    path: &Path,
+    rows: &[TransactionRow],
+) -> CliResult<Vec<Located<Transaction>>> {
+    let mut ids = ContentIds::new();
+    rows.iter()
+        .map(|r| {
+            let customer = customer_id(path, r.line, &r.customer_id)?;
+            let (id, explicit_id) = match &r.transaction_id {
+                Some(text) => (
+                    TransactionId::parse(text)
+                        .map_err(|e| id_error(path, r.line, None, "transaction_id", e, text))?,
+                    true,
+                ),
+                None => {
+                    let text = ids.next(
+                        "transaction",
+                        &[
+                            &r.customer_id,
+                            &time_key(r.timestamp),
+                            &r.amount.normalize().to_string(),
+                            r.currency.code(),
+                            &r.quantity
+                                .map(|q| q.normalize().to_string())
+                                .unwrap_or_default(),
+                        ],
+                    );
+                    (
+                        TransactionId::parse(&text).map_err(|e| {
+                            id_error(path, r.line, None, "transaction_id", e, &text)
+                        })?,
+                        false,
+                    )
+                }
+            };
+            let mut t =
+                Transaction::new(id, customer, r.timestamp, Money::new(r.amount, r.currency));
+            if explicit_id {
+                t.external_id = r.transaction_id.clone();
+            }
+            if let Some(q) = r.quantity {
+                t.quantity = q;
+            }
+            t.check().map_err(|e| refused(path, r.line, e))?;
+            Ok(Located {
+                record: t,
+                line: r.line,
+                explicit_id,
+            })
+        })
+        .collect()
+}
+
+/// Survey response records of response rows; the group is kept as a tag
+/// `group:NAME` (normalized like every tag), which database reads turn back into the group.
+pub fn response_records(
+    path: &Path,
+    rows: &[ResponseRow],
+    kind: SurveyKind,
+    scale_max: u8,
+) -> CliResult<Vec<Located<SurveyResponse>>> {
+    let scale =
+        CsatScale::new(1, scale_max).map_err(|e| CliError::Usage(format!("--scale-max: {e}")))?;
+    let mut ids = ContentIds::new();
+    let survey = match kind {
+        SurveyKind::Nps => "nps",
+        SurveyKind::Csat => "csat",
+        SurveyKind::Ces => "ces",
+    };
+    rows.iter()
+        .map(|r| {
+            let explicit_id = !r.response_id.is_empty();
+            let text = if explicit_id {
+                r.response_id.clone()
+            } else {
+                ids.next(
+                    "response",
+                    &[
+                        survey,
+                        &r.customer_id,
+                        &time_key(r.timestamp),
+                        &r.score.to_string(),
+                        r.group.as_deref().unwrap_or(""),
+                        &r.tags.join(";"),
+                    ],
+                )
+            };
+            let id = SurveyResponseId::parse(&text)
+                .map_err(|e| id_error(path, r.line, Some(1), "response_id", e, &text))?;
+            let customer = CustomerId::parse(&r.customer_id)
+                .map_err(|e| id_error(path, r.line, Some(2), "customer_id", e, &r.customer_id))?;
+            let score = match kind {
+                SurveyKind::Nps => SurveyScore::Nps(r.score),
+                SurveyKind::Csat => SurveyScore::Csat {
+                    score: r.score,
+                    scale,
+                },
+                SurveyKind::Ces => SurveyScore::Ces(r.score),
+            };
+            let mut out = SurveyResponse::new(id, customer, r.timestamp, score)
+                .map_err(|e| id_error(path, r.line, Some(4), "score", e, &r.score.to_string()))?;
+            for t in &r.tags {
+                out.tags
+                    .insert(Tag::new(t).map_err(|e| id_error(path, r.line, None, "tags", e, t))?);
+            }
+            if let Some(g) = &r.group {
+                out.tags.insert(
+                    Tag::new(&format!("{GROUP_TAG_PREFIX}{g}"))
+                        .map_err(|e| id_error(path, r.line, Some(5), "group", e, g))?,
+                );
+            }
+            out.check().map_err(|e| refused(path, r.line, e))?;
+            Ok(Located {
+                record: out,
+                line: r.line,
+                explicit_id,
+            })
+        })
+        .collect()
+}
+
+/// Customer records of customer rows; a customer without `created_at` is dated `now`.
+pub fn customer_records(
+    path: &Path,
+    rows: &[CustomerRow],
+    now: DateTime<Utc>,
+) -> CliResult<Vec<Located<Customer>>> {
+    rows.iter()
+        .map(|r| {
+            let id = customer_id(path, r.line, &r.customer_id)?;
+            let mut c = Customer::new(id, PartyKind::Person, &r.name, r.created_at.unwrap_or(now))
+                .map_err(|e| id_error(path, r.line, Some(2), "name", e, &r.name))?;
+            if let Some(e) = &r.email {
+                c.email = Some(
+                    Email::parse(e).map_err(|err| id_error(path, r.line, None, "email", err, e))?,
+                );
+            }
+            if let Some(p) = &r.phone {
+                c.phone = Some(
+                    Phone::parse(p, None)
+                        .map_err(|err| id_error(path, r.line, None, "phone", err, p))?,
+                );
+            }
+            if let Some(o) = &r.owner {
+                c.owner = Some(
+                    UserId::parse(o)
+                        .map_err(|err| id_error(path, r.line, None, "owner", err, o))?,
+                );
+            }
+            c.check().map_err(|e| refused(path, r.line, e))?;
+            Ok(Located {
+                record: c,
+                line: r.line,
+                explicit_id: true,
+            })
+        })
+        .collect()
+}
+
+/// Refuses an id used twice in one file.
+pub fn check_unique<R: Record>(path: &Path, items: &[Located<R>], field: &str) -> CliResult<()> {
+    let mut seen: HashMap<&R::Id, u64> = HashMap::new();
+    for item in items {
+        if let Some(first) = seen.insert(item.record.id(), item.line) {
+            return Err(InputError {
+                line: Some(item.line),
+                field: Some(field.to_string()),
+                found: Some(item.record.id().to_string()),
+                ..InputError::file(
+                    path,
+                    format!("an id not used before (first used on line {first})"),
+                )
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Refuses records whose file id is stored already with different content.
+async fn check_stored<R, S>(
+    store: &S,
+    db: &Path,
+    path: &Path,
+    items: &[Located<R>],
+    field: &str,
+) -> CliResult<()>
+where
+    R: Record,
+    S: Repository<R> + ?Sized,
+{
+    for item in items.iter().filter(|i| i.explicit_id) {
+        match store.get(item.record.id()).await {
+            Ok(stored) if stored.record != item.record => {
+                return Err(InputError {
+                    line: Some(item.line),
+                    field: Some(field.to_string()),
+                    found: Some(item.record.id().to_string()),
+                    ..InputError::file(
+                        path,
+                        format!(
+                            "an id that {} does not already hold for a different {}",
+                            db.display(),
+                            R::ENTITY.replace('_', " ")
+                        ),
+                    )
+                }
+                .into());
+            }
+            Ok(_) | Err(StorageError::NotFound { .. }) => {}
+            Err(e) => return Err(CliError::storage(db, e)),
+        }
+    }
+    Ok(())
+}
+
+/// The customers that records refer to and the store lacks, as minimal records dated at the
+/// first record of each.
+async fn missing_customers<R, S>(
+    store: &S,
+    db: &Path,
+    items: &[Located<R>],
+) -> CliResult<Vec<Customer>>
+where
+    R: Record,
+    S: Repository<Customer> + ?Sized,
+{
+    let mut first: BTreeMap<&CustomerId, DateTime<Utc>> = BTreeMap::new();
+    for item in items {
+        let t = item.record.time();
+        first
+            .entry(item.record.customer())
+            .and_modify(|f| *f = (*f).min(t))
+            .or_insert(t);
+    }
+    let mut out = Vec::new();
+    for (id, at) in first {
+        match store.get(id).await {
+            Ok(_) => {}
+            Err(StorageError::NotFound { .. }) => out.push(
+                Customer::new(id.clone(), PartyKind::Person, &id.to_string(), at)
+                    .map_err(|e| CliError::analysis("customer record", e))?,
+            ),
+            Err(e) => return Err(CliError::storage(db, e)),
+        }
+    }
+    Ok(out)
+}
+
+/// Writes event records (transactions or responses) with the customers they need: the
+/// customers first, then the records in one atomic batch; if the records fail, the customers
+/// this call created are removed again.
+pub async fn import_events<R, S>(
+    store: &S,
+    db: &Path,
+    path: &Path,
+    items: &[Located<R>],
+    id_field: &str,
+) -> CliResult<(BatchReport, usize)>
+where
+    R: Record,
+    S: BatchAppend<R> + BatchAppend<Customer> + ?Sized,
+{
+    check_stored::<R, S>(store, db, path, items, id_field).await?;
+    let customers = missing_customers::<R, S>(store, db, items).await?;
+    let created = append_atomic(store, db, &customers).await?.inserted;
+    let records: Vec<R> = items.iter().map(|i| i.record.clone()).collect();
+    match append_atomic(store, db, &records).await {
+        Ok(report) => Ok((report, created)),
+        Err(e) => {
+            for c in &customers {
+                // Best effort: the import already failed; report that failure.
+                let _ = Repository::<Customer>::delete(store, &c.id, 1).await;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// `crm import`.
+pub fn run(args: &ImportArgs) -> CliResult<()> {
+    let path = args.file.as_path();
+    let db = args.db.as_path();
+    // Everything is read and checked before the database is opened.
+    let report = match args.kind {
+        ImportKind::Transactions => {
+            let rows = transactions::read(path, args.format, &args.currency)?;
+            let items = transaction_records(path, &rows)?;
+            check_unique(path, &items, "transaction_id")?;
+            runtime()?.block_on(async {
+                let store = open(db).await?;
+                let (r, created) =
+                    import_events(&store, db, path, &items, "transaction_id").await?;
+                store.close().await;
+                Ok::<_, CliError>(ImportReport {
+                    kind: "transactions",
+                    rows: items.len(),
+                    inserted: r.inserted,
+                    skipped: r.skipped,
+                    customers_created: created,
+                })
+            })?
+        }
+        ImportKind::Responses => {
+            let (min, max, label) = match args.survey {
+                SurveyKind::Nps => (0, 10, "NPS"),
+                SurveyKind::Csat => (1, args.scale_max, "CSAT"),
+                SurveyKind::Ces => (1, 7, "CES"),
+            };
+            let rows = responses::read(path, min, max, label)?;
+            let items = response_records(path, &rows, args.survey, args.scale_max)?;
+            check_unique(path, &items, "response_id")?;
+            runtime()?.block_on(async {
+                let store = open(db).await?;
+                let (r, created) = import_events(&store, db, path, &items, "response_id").await?;
+                store.close().await;
+                Ok::<_, CliError>(ImportReport {
+                    kind: "responses",
+                    rows: items.len(),
+                    inserted: r.inserted,
+                    skipped: r.skipped,
+                    customers_created: created,
+                })
+            })?
+        }
+        ImportKind::Customers => {
+            let rows = customers::read(path)?;
+            let items = customer_records(path, &rows, Utc::now())?;
+            check_unique(path, &items, "customer_id")?;
+            let records: Vec<Customer> = items.into_iter().map(|i| i.record).collect();
+            runtime()?.block_on(async {
+                let store = open(db).await?;
+                let r = append_atomic(&store, db, &records).await?;
+                store.close().await;
+                Ok::<_, CliError>(ImportReport {
+                    kind: "customers",
+                    rows: records.len(),
+                    inserted: r.inserted,
+                    skipped: r.skipped,
+                    customers_created: r.inserted,
+                })
+            })?
+        }
+    };
+    if args.json {
+        print_json(&report)
+    } else {
+        println!(
+            "{}: {} {} read, {} added, {} already stored; {} customer{} created in {}",
+            path.display(),
+            report.rows,
+            report.kind,
+            report.inserted,
+            report.skipped,
+            report.customers_created,
+            if report.customers_created == 1 {
+                ""
+            } else {
+                "s"
+            },
+            db.display()
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::commands::database::{scan_all, scored};
+    use crm_core::Currency;
+    use crm_storage_traits::MemoryStore;
+    use rust_decimal::Decimal;
+
+    fn tx(customer: &str, day: u32, cents: i64, id: Option<&str>) -> TransactionRow {
+        TransactionRow {
+            customer_id: customer.into(),
+            timestamp: chrono::TimeZone::with_ymd_and_hms(&Utc, 2024, 1, day, 0, 0, 0).unwrap(),
+            amount: Decimal::new(cents, 2),
+            currency: Currency::USD,
+            transaction_id: id.map(str::to_string),
+            quantity: None,
+            line: u64::from(day) + 1,
+        }
+    }
+
+    #[test]
+    fn identical_rows_stay_distinct_and_reimport_adds_nothing() {
+        let path = Path::new("t.csv");
+        let rows = vec![
+            tx("a", 1, 1000, None),
+            tx("a", 1, 1000, None),
+            tx("b", 2, 500, None),
+        ];
+        let items = transaction_records(path, &rows).unwrap();
+        check_unique(path, &items, "transaction_id").unwrap();
+        let db = Path::new("memory");
+        runtime().unwrap().block_on(async {
+            let store = MemoryStore::new();
+            let (r, created) = import_events(&store, db, path, &items, "transaction_id")
+                .await
+                .unwrap();
+            assert_eq!((r.inserted, r.skipped, created), (3, 0, 2));
+            let again = transaction_records(path, &rows).unwrap();
+            let (r, created) = import_events(&store, db, path, &again, "transaction_id")
+                .await
+                .unwrap();
+            assert_eq!((r.inserted, r.skipped, created), (0, 3, 0));
+            let stored: Vec<Transaction> = scan_all(&store, db).await.unwrap();
+            assert_eq!(stored.len(), 3);
+        });
+    }
+
+    #[test]
+    fn a_file_id_stored_with_other_content_is_refused_before_writing() {
+        let path = Path::new("t.csv");
+        let db = Path::new("memory");
+        runtime().unwrap().block_on(async {
+            let store = MemoryStore::new();
+            let first = transaction_records(path, &[tx("a", 1, 1000, Some("t1"))]).unwrap();
+            import_events(&store, db, path, &first, "transaction_id")
+                .await
+                .unwrap();
+            let changed =
+                transaction_records(path, &[tx("c", 3, 700, None), tx("a", 1, 999, Some("t1"))])
+                    .unwrap();
+            let e = import_events(&store, db, path, &changed, "transaction_id")
+                .await
+                .expect_err("conflict")
+                .to_string();
+            assert!(e.contains("t.csv, line 2 (transaction_id)"), "{e}");
+            let stored: Vec<Transaction> = scan_all(&store, db).await.unwrap();
+            assert_eq!(stored.len(), 1);
+            assert!(
+                Repository::<Customer>::get(&store, &"c".parse().unwrap())
+                    .await
+                    .is_err()
+            );
+        });
+    }
+
+    #[test]
+    fn duplicate_ids_in_a_file_are_located() {
+        let path = Path::new("t.csv");
+        let items = transaction_records(
+            path,
+            &[tx("a", 1, 1, Some("t1")), tx("b", 2, 2, Some("t1"))],
+        )
+        .unwrap();
+        let e = check_unique(path, &items, "transaction_id")
+            .expect_err("dup")
+            .to_string();
+        assert!(
+            e.contains(
+                "line 3 (transaction_id): expected an id not used before (first used on line 2)"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn groups_round_trip_as_tags() {
+        let row = ResponseRow {
+            response_id: "r1".into(),
+            customer_id: "c1".into(),
+            timestamp: Utc::now(),
+            score: 9,
+            group: Some("Web Shop".into()),
+            tags: vec!["price".into()],
+            line: 2,
+        };
+        let items = response_records(Path::new("r.csv"), &[row], SurveyKind::Nps, 5).unwrap();
+        let s = scored(&items[0].record, 9);
+        assert_eq!(s.group.as_deref(), Some("web-shop"));
+        assert_eq!(s.tags, vec!["price".to_string()]);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crm_core::Currency;
+    use proptest::prelude::*;
+    use rust_decimal::Decimal;
+
+    fn rows(raw: &[(u8, u8, i64)]) -> Vec<TransactionRow> {
+        raw.iter()
+            .enumerate()
+            .map(|(i, (c, d, cents))| TransactionRow {
+                customer_id: format!("c{c}"),
+                timestamp: chrono::TimeZone::with_ymd_and_hms(
+                    &Utc,
+                    2024,
+                    1,
+                    u32::from(*d),
+                    0,
+                    0,
+                    0,
+                )
+                .unwrap(),
+                amount: Decimal::new(*cents, 2),
+                currency: Currency::USD,
+                transaction_id: None,
+                quantity: None,
+                line: i as u64 + 2,
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn content_ids_are_unique_stable_and_follow_the_rows(
+            raw in proptest::collection::vec((0u8..3, 1u8..4, -2i64..3), 0..40)
+        ) {
+            let path = Path::new("t.csv");
+            let a = transaction_records(path, &rows(&raw)).unwrap();
+            let b = transaction_records(path, &rows(&raw)).unwrap();
+            prop_assert_eq!(&a, &b);
+            prop_assert!(check_unique(path, &a, "transaction_id").is_ok());
+            // Appending rows never changes the ids of the rows before them.
+            let mut longer = raw.clone();
+            longer.extend_from_slice(&raw);
+            let c = transaction_records(path, &rows(&longer)).unwrap();
+            prop_assert_eq!(&c[..a.len()], &a[..]);
+            prop_assert!(check_unique(path, &c, "transaction_id").is_ok());
+        }
+
+        #[test]
+        fn responses_without_ids_get_unique_ids(
+            raw in proptest::collection::vec((0u8..2, 0u8..11), 0..30)
+        ) {
+            let rows: Vec<ResponseRow> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, (c, score))| ResponseRow {
+                    response_id: String::new(),
+                    customer_id: format!("c{c}"),
+                    timestamp: chrono::TimeZone::with_ymd_and_hms(&Utc, 2024, 1, 1, 0, 0, 0).unwrap(),
+                    score: *score,
+                    group: None,
+                    tags: Vec::new(),
+                    line: i as u64 + 2,
+                })
+                .collect();
+            let path = Path::new("r.csv");
+            let a = response_records(path, &rows, SurveyKind::Nps, 5).unwrap();
+            prop_assert!(check_unique(path, &a, "response_id").is_ok());
+            prop_assert!(a.iter().all(|i| !i.explicit_id));
+            // The same rows as CES answers get other ids.
+            if let Some(first) = a.first()
+                && (1..=7).contains(&rows[0].score)
+            {
+                let ces = response_records(path, &rows[..1], SurveyKind::Ces, 5).unwrap();
+                prop_assert_ne!(&ces[0].record.id, &first.record.id);
+            }
+        }
+    }
+}

@@ -1,0 +1,559 @@
+//! `crm rfm` and `crm abc`: RFM scores and segments, ABC classes, computed by
+//! `crm-segmentation`.
+
+use std::hash::Hash;
+use std::io::Write;
+#[cfg(test)]
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use crm_core::Money;
+use crm_segmentation::{
+    AbcMethod, CustomerRfm, GroupSummary, RfmConfig, RfmTable, rfm, rfm_parallel,
+};
+use crm_segmentation::{AbcResult, LorenzCurve, classify, lorenz};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde::Serialize;
+
+use crate::cli::{AbcArgs, AbcMode, RfmArgs, TransactionFormat};
+use crate::commands::source::load_transactions;
+use crate::error::{CliError, CliResult};
+use crate::input::parse_cli_date;
+use crate::input::purchases::{Purchases, Row, read_purchases, unpack};
+use crate::input::transactions::{TransactionRow, default_currency_option};
+use crate::output::{OutputFormat, format_of, print_json, write_atomic, write_table};
+
+/// Columns of the RFM table.
+pub const RFM_COLUMNS: [&str; 8] = [
+    "customer_id",
+    "recency_days",
+    "frequency",
+    "monetary",
+    "r_score",
+    "f_score",
+    "m_score",
+    "segment",
+];
+
+/// One row of the RFM table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RfmRow {
+    /// The customer.
+    pub customer_id: String,
+    /// Whole days from the last purchase to the as-of date.
+    pub recency_days: u32,
+    /// Number of transactions.
+    pub frequency: u64,
+    /// Net total of amounts, refunds included.
+    pub monetary: Decimal,
+    /// Recency score (1..=k, higher = more recent).
+    pub r_score: u8,
+    /// Frequency score.
+    pub f_score: u8,
+    /// Monetary score.
+    pub m_score: u8,
+    /// Named segment.
+    pub segment: String,
+}
+
+fn seg(e: crm_segmentation::SegmentationError) -> CliError {
+    CliError::analysis("segmentation", e)
+}
+
+/// The RFM configuration of the command line's options.
+fn rfm_config(as_of: Option<DateTime<Utc>>, bins: u8) -> RfmConfig {
+    RfmConfig {
+        as_of,
+        k: bins,
+        ..RfmConfig::default()
+    }
+}
+
+/// Computes the RFM table of transactions with the library.
+pub fn rfm_table(
+    rows: &[TransactionRow],
+    as_of: Option<DateTime<Utc>>,
+    bins: u8,
+) -> CliResult<RfmTable<String>> {
+    let config = rfm_config(as_of, bins);
+    // Keys borrowed from the rows: one owned key per customer afterwards instead of one
+    // per transaction.
+    rfm(
+        rows.iter().map(|r| {
+            (
+                r.customer_id.as_str(),
+                r.timestamp,
+                Money::new(r.amount, r.currency),
+            )
+        }),
+        &config,
+    )
+    .map(|table| table.map_keys(str::to_owned))
+    .map_err(seg)
+}
+
+/// The per-customer rows of an RFM table.
+pub fn rfm_rows(table: &RfmTable<String>) -> Vec<RfmRow> {
+    rfm_rows_with(table, |c| c.clone())
+}
+
+/// The per-customer rows of an RFM table, with `id` giving each key's customer id.
+fn rfm_rows_with<K: Ord>(table: &RfmTable<K>, mut id: impl FnMut(&K) -> String) -> Vec<RfmRow> {
+    table
+        .customers
+        .iter()
+        .map(|c| RfmRow {
+            customer_id: id(&c.customer),
+            recency_days: c.recency_days,
+            frequency: c.frequency,
+            monetary: c.monetary,
+            r_score: c.r,
+            f_score: c.f,
+            m_score: c.m,
+            segment: table.segment_name(c).to_string(),
+        })
+        .collect()
+}
+
+/// An RFM table as CSV, with `id` appending each key's customer id: the bytes
+/// [`to_csv`](crate::output::to_csv) makes of [`rfm_rows`], written row by row (no row
+/// structs, no string per row), a share of the rows on each core.
+fn rfm_csv<K: Ord + Sync>(
+    table: &RfmTable<K>,
+    id: impl Fn(&K, &mut Vec<u8>) + Sync,
+) -> CliResult<Vec<u8>> {
+    let mut header = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    header.write_record(RFM_COLUMNS).map_err(csv_output)?;
+    let mut out = header
+        .into_inner()
+        .map_err(|e| csv_output(e.into_error().into()))?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let share = table.customers.len().div_ceil(threads).max(1 << 14);
+    let parts: Vec<CliResult<Vec<u8>>> = std::thread::scope(|s| {
+        let id = &id;
+        // Rows whose thread cannot be started are written on this one.
+        let handles: Vec<_> = table
+            .customers
+            .chunks(share)
+            .map(|customers| {
+                let thread = std::thread::Builder::new()
+                    .spawn_scoped(s, move || rfm_csv_rows(table, customers, id));
+                (customers, thread)
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|(customers, thread)| match thread {
+                Ok(h) => h.join().unwrap_or_else(|_| {
+                    Err(CliError::analysis("csv output", "a writing thread failed"))
+                }),
+                Err(_) => rfm_csv_rows(table, customers, id),
+            })
+            .collect()
+    });
+    for part in parts {
+        out.extend_from_slice(&part?);
+    }
+    Ok(out)
+}
+
+fn csv_output(e: csv::Error) -> CliError {
+    CliError::analysis("csv output", e)
+}
+
+/// The CSV lines of some rows of an RFM table (no header).
+fn rfm_csv_rows<K: Ord>(
+    table: &RfmTable<K>,
+    customers: &[CustomerRfm<K>],
+    id: &impl Fn(&K, &mut Vec<u8>),
+) -> CliResult<Vec<u8>> {
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::with_capacity(48 * customers.len()));
+    let mut field = Vec::with_capacity(48);
+    for c in customers {
+        field.clear();
+        id(&c.customer, &mut field);
+        writer.write_field(&field).map_err(csv_output)?;
+        for n in [u64::from(c.recency_days), c.frequency] {
+            field.clear();
+            push_digits(&mut field, n);
+            writer.write_field(&field).map_err(csv_output)?;
+        }
+        field.clear();
+        write!(field, "{}", c.monetary).map_err(|e| CliError::analysis("csv output", e))?;
+        writer.write_field(&field).map_err(csv_output)?;
+        for score in [c.r, c.f, c.m] {
+            field.clear();
+            push_digits(&mut field, u64::from(score));
+            writer.write_field(&field).map_err(csv_output)?;
+        }
+        writer
+            .write_field(table.segment_name(c))
+            .map_err(csv_output)?;
+        writer.write_record(None::<&[u8]>).map_err(csv_output)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| csv_output(e.into_error().into()))
+}
+
+/// Appends the decimal digits of `n` (as `Display` writes them, without the formatting
+/// machinery).
+fn push_digits(buffer: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buffer.extend_from_slice(&digits[i..]);
+}
+
+/// `crm rfm`.
+pub fn run_rfm(args: &RfmArgs) -> CliResult<()> {
+    let as_of = args
+        .as_of
+        .as_deref()
+        .map(|d| parse_cli_date("as-of", d))
+        .transpose()?;
+    match (&args.source.transactions, args.options.format) {
+        (Some(path), TransactionFormat::Csv) => {
+            let currency = default_currency_option(&args.options.currency)?;
+            let config = rfm_config(as_of, args.bins);
+            match read_purchases(path, currency, 0)? {
+                Purchases::Short(rows) => rfm_job(&rows, &config, args, short_id),
+                Purchases::Medium(rows) => rfm_job(&rows, &config, args, medium_id),
+                Purchases::Interned { customers, rows } => {
+                    rfm_job(&rows, &config, args, |&k, out| {
+                        out.extend_from_slice(customers.get(k).unwrap_or_default().as_bytes());
+                    })
+                }
+            }
+        }
+        _ => {
+            let rows = load_transactions(&args.source, &args.options)?;
+            let table = rfm_table(&rows, as_of, args.bins)?;
+            if let Some(path) = &args.out.output {
+                write_table(path, &rfm_rows(&table), &RFM_COLUMNS)?;
+            }
+            report_rfm(&table, args.out.json)
+        }
+    }
+}
+
+/// Appends the id of a [`Purchases::Short`] key.
+fn short_id(key: &u64, out: &mut Vec<u8>) {
+    unpack(&key.to_be_bytes(), out);
+}
+
+/// Appends the id of a [`Purchases::Medium`] key.
+fn medium_id(key: &u128, out: &mut Vec<u8>) {
+    unpack(&key.to_be_bytes(), out);
+}
+
+/// The RFM table of purchases keyed by integers that sort as the customer ids do, written
+/// to `--output` (CSV or JSON by extension) with `id` appending each key's customer id,
+/// and its summary printed.
+fn rfm_job<K>(
+    rows: &[Row<K>],
+    config: &RfmConfig,
+    args: &RfmArgs,
+    id: impl Fn(&K, &mut Vec<u8>) + Sync,
+) -> CliResult<()>
+where
+    K: Copy + Hash + Ord + Send + Sync,
+{
+    let table = rfm_parallel(rows, config, 0).map_err(seg)?;
+    if let Some(path) = &args.out.output {
+        match format_of(path)? {
+            OutputFormat::Csv => write_atomic(path, &rfm_csv(&table, id)?)?,
+            OutputFormat::Json => {
+                let mut buffer = Vec::new();
+                let rows = rfm_rows_with(&table, |k| {
+                    buffer.clear();
+                    id(k, &mut buffer);
+                    String::from_utf8_lossy(&buffer).into_owned()
+                });
+                write_table(path, &rows, &RFM_COLUMNS)?;
+            }
+        }
+    }
+    report_rfm(&table, args.out.json)
+}
+
+/// Prints the summary of an RFM table (JSON or a text table).
+fn report_rfm<K: Ord>(table: &RfmTable<K>, json: bool) -> CliResult<()> {
+    let segments = table.segment_summary();
+    if json {
+        print_json(&serde_json::json!({
+            "as_of": table.as_of,
+            "bins": table.k,
+            "customers": table.customers.len(),
+            "transactions": table.report.used,
+            "excluded_after_as_of": table.report.excluded_after_as_of,
+            "segments": segments,
+        }))
+    } else {
+        println!(
+            "RFM as of {}: {} customers, {} transactions ({} after the as-of date excluded)",
+            table
+                .as_of
+                .map(|t| t.format("%Y-%m-%d").to_string())
+                .unwrap_or_else(|| "-".into()),
+            table.customers.len(),
+            table.report.used,
+            table.report.excluded_after_as_of
+        );
+        print_segments(&segments);
+        Ok(())
+    }
+}
+
+/// Prints a segment summary table.
+pub fn print_segments(segments: &[GroupSummary]) {
+    println!(
+        "{:<20} {:>9} {:>8} {:>14} {:>8}",
+        "segment", "customers", "share", "revenue", "share"
+    );
+    for s in segments.iter().filter(|s| s.customers > 0) {
+        println!(
+            "{:<20} {:>9} {:>7.1}% {:>14} {:>7}",
+            s.name,
+            s.customers,
+            100.0 * s.customer_share,
+            s.revenue.round_dp(2),
+            s.revenue_share
+                .map(|x| format!("{:.1}%", 100.0 * x))
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+}
+
+/// Columns of the ABC table.
+pub const ABC_COLUMNS: [&str; 4] = ["customer_id", "value", "cumulative_share", "class"];
+
+/// One row of the ABC table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AbcRow {
+    /// The customer.
+    pub customer_id: String,
+    /// Net revenue.
+    pub value: Decimal,
+    /// Share of total value held by this customer and every customer ranked above.
+    pub cumulative_share: Option<f64>,
+    /// A, B or C.
+    pub class: String,
+}
+
+/// ABC classes (and the Lorenz curve) of customers' net revenue, with the library.
+pub fn abc_of(
+    table: &RfmTable<String>,
+    mode: AbcMode,
+) -> CliResult<(AbcResult<String>, LorenzCurve)> {
+    let method = match mode {
+        AbcMode::Share => AbcMethod::default(),
+        AbcMode::Rank => AbcMethod::rank_share_default(),
+    };
+    let values: Vec<(String, Decimal)> = table
+        .customers
+        .iter()
+        .map(|c| (c.customer.clone(), c.revenue))
+        .collect();
+    let curve = lorenz(&values.iter().map(|v| v.1).collect::<Vec<_>>(), 200);
+    let result = classify(values, &method).map_err(seg)?;
+    Ok((result, curve))
+}
+
+/// The per-customer rows of an ABC result (richest first).
+pub fn abc_rows(result: &AbcResult<String>) -> Vec<AbcRow> {
+    let total = result
+        .entries
+        .iter()
+        .fold(Decimal::ZERO, |s, e| s.saturating_add(e.value));
+    let mut running = Decimal::ZERO;
+    result
+        .entries
+        .iter()
+        .map(|e| {
+            running = running.saturating_add(e.value);
+            AbcRow {
+                customer_id: e.customer.clone(),
+                value: e.value,
+                cumulative_share: if total.is_zero() {
+                    None
+                } else {
+                    running.checked_div(total).and_then(|x| x.to_f64())
+                },
+                class: e.class.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// `crm abc`.
+pub fn run_abc(args: &AbcArgs) -> CliResult<()> {
+    let rows = load_transactions(&args.source, &args.options)?;
+    let table = rfm_table(&rows, None, 5)?;
+    let (result, curve) = abc_of(&table, args.mode)?;
+    if let Some(path) = &args.out.output {
+        write_table(path, &abc_rows(&result), &ABC_COLUMNS)?;
+    }
+    if args.out.json {
+        print_json(&serde_json::json!({
+            "mode": match args.mode { AbcMode::Share => "share", AbcMode::Rank => "rank" },
+            "customers": result.entries.len(),
+            "gini": curve.gini,
+            "classes": result.summary,
+        }))
+    } else {
+        println!(
+            "ABC ({} mode): {} customers, Gini {}",
+            match args.mode {
+                AbcMode::Share => "share",
+                AbcMode::Rank => "rank",
+            },
+            result.entries.len(),
+            curve
+                .gini
+                .map(|g| format!("{g:.3}"))
+                .unwrap_or_else(|| "-".into())
+        );
+        for s in &result.summary {
+            println!(
+                "  {}: {:>7} customers ({:>5.1}%), value {} ({})",
+                s.class,
+                s.customers,
+                100.0 * s.customer_share,
+                s.value.round_dp(2),
+                s.value_share
+                    .map(|x| format!("{:.1}%", 100.0 * x))
+                    .unwrap_or_else(|| "-".into())
+            );
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use crm_core::Currency;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::input::transactions::read_csv;
+    use crate::output::to_csv;
+
+    /// `crm rfm --output OUT.csv` as written before integer keys: rows read by `read_csv`,
+    /// keys borrowed from them, rows serialized by `to_csv`.
+    fn old_csv(path: &Path, config: &RfmConfig) -> CliResult<Vec<u8>> {
+        let rows = read_csv(path, Currency::USD)?;
+        let table = rfm_table(&rows, config.as_of, config.k)?;
+        to_csv(&rfm_rows(&table), &RFM_COLUMNS)
+    }
+
+    /// The same with integer keys, as `run_rfm` computes it.
+    fn new_csv(path: &Path, config: &RfmConfig) -> CliResult<Vec<u8>> {
+        match read_purchases(path, Currency::USD, 2)? {
+            Purchases::Short(rows) => {
+                rfm_csv(&rfm_parallel(&rows, config, 2).map_err(seg)?, short_id)
+            }
+            Purchases::Medium(rows) => {
+                rfm_csv(&rfm_parallel(&rows, config, 2).map_err(seg)?, medium_id)
+            }
+            Purchases::Interned { customers, rows } => {
+                rfm_csv(&rfm_parallel(&rows, config, 2).map_err(seg)?, |&k, out| {
+                    out.extend_from_slice(customers.get(k).unwrap_or_default().as_bytes());
+                })
+            }
+        }
+    }
+
+    fn same_output(content: &str, config: &RfmConfig) -> Result<(), TestCaseError> {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(content.as_bytes()).expect("write");
+        match (old_csv(f.path(), config), new_csv(f.path(), config)) {
+            (Ok(a), Ok(b)) => prop_assert_eq!(
+                String::from_utf8(a).expect("utf-8"),
+                String::from_utf8(b).expect("utf-8")
+            ),
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => prop_assert!(false, "{:?} vs {:?}", a.map(|_| ()), b.map(|_| ())),
+        }
+        Ok(())
+    }
+
+    fn id() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => "[0-9]{1,3}",
+            2 => "c[0-9]{7,9}",
+            1 => "customer-[0-9]{6,8}",
+            1 => Just("\"a,b\"".to_string()),
+            1 => Just("x\u{a0}y".to_string()),
+        ]
+    }
+
+    fn day(d: u32) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date") + chrono::Days::new(u64::from(d))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// The CSV of the RFM table is byte for byte the one the rows-and-strings path
+        /// writes (or the error is the same), whatever the ids, amounts, dates, currencies,
+        /// as-of date and number of bins.
+        #[test]
+        fn rfm_csv_is_unchanged(
+            rows in proptest::collection::vec(
+                (id(), 1u32..60, -50_000i64..200_000, 0u32..4, prop_oneof![9 => Just("USD"), 1 => Just("EUR")]),
+                1..80,
+            ),
+            as_of in proptest::option::of(1u32..70),
+            k in 2u8..=10,
+        ) {
+            let mut text = String::from("customer_id,timestamp,amount,currency\n");
+            for (id, d, cents, scale, currency) in &rows {
+                text.push_str(&format!("{id},{},{},{currency}\n", day(*d), Decimal::new(*cents, *scale)));
+            }
+            let as_of = as_of.map(|d| day(d).and_hms_opt(0, 0, 0).expect("time").and_utc());
+            same_output(&text, &rfm_config(as_of, k))?;
+        }
+    }
+
+    #[test]
+    fn mixed_currencies_are_still_refused() {
+        let text =
+            "customer_id,timestamp,amount,currency\nc1,2024-01-01,10,USD\nc2,2024-01-02,5,EUR\n";
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(text.as_bytes()).expect("write");
+        let e = new_csv(f.path(), &RfmConfig::default())
+            .expect_err("mixed currencies")
+            .to_string();
+        assert_eq!(
+            e,
+            "segmentation: row 1: amount in Euro but earlier rows are in United States dollar; \
+             supply a currency conversion to mix currencies"
+        );
+        let old = old_csv(f.path(), &RfmConfig::default()).expect_err("mixed currencies");
+        assert_eq!(e, old.to_string());
+    }
+
+    #[test]
+    fn digits_as_display_writes_them() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            let mut out = Vec::new();
+            push_digits(&mut out, n);
+            assert_eq!(out, n.to_string().as_bytes());
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Demo section: RFM segments, the recency × frequency heat map, ABC classes with the Pareto
+//! curve, and value tiers (all computed by `crm-segmentation`).
+
+use chrono::{DateTime, Utc};
+use crm_segmentation::{GroupSummary, RfmTable};
+use crm_segmentation::{TierTable, assign_tiers};
+use serde_json::json;
+
+use crate::cli::AbcMode;
+use crate::commands::segment::{abc_of, rfm_table};
+use crate::demo::run::Collector;
+use crate::error::CliResult;
+use crate::input::transactions::TransactionRow;
+use crate::report::charts;
+use crate::report::html::{Chart, Section, Table};
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+fn group_table(caption: &str, groups: &[GroupSummary]) -> Table {
+    Table {
+        caption: caption.into(),
+        columns: [
+            "name",
+            "customers",
+            "share",
+            "revenue",
+            "revenue share",
+            "mean recency (days)",
+            "mean frequency",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+        rows: groups
+            .iter()
+            .filter(|g| g.customers > 0)
+            .map(|g| {
+                vec![
+                    g.name.clone(),
+                    g.customers.to_string(),
+                    pct(g.customer_share),
+                    g.revenue.round_dp(2).to_string(),
+                    g.revenue_share.map(pct).unwrap_or("-".into()),
+                    format!("{:.0}", g.mean_recency_days),
+                    format!("{:.2}", g.mean_frequency),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Runs RFM, ABC and tiers on the transactions and adds the section; returns the RFM table.
+pub fn section(
+    rows: &[TransactionRow],
+    as_of: DateTime<Utc>,
+    c: &mut Collector,
+) -> CliResult<RfmTable<String>> {
+    let table = rfm_table(rows, Some(as_of), 5)?;
+    let segments = table.segment_summary();
+    let shown: Vec<&GroupSummary> = segments.iter().filter(|s| s.customers > 0).collect();
+    let labels: Vec<String> = shown.iter().map(|s| s.name.clone()).collect();
+    let cust: Vec<f64> = shown.iter().map(|s| 100.0 * s.customer_share).collect();
+    let rev: Vec<f64> = shown
+        .iter()
+        .map(|s| 100.0 * s.revenue_share.unwrap_or(0.0))
+        .collect();
+    let mut grid = vec![vec![0.0; 5]; 5];
+    for row in &table.customers {
+        let (r, f) = (
+            usize::from(row.r.clamp(1, 5)) - 1,
+            usize::from(row.f.clamp(1, 5)) - 1,
+        );
+        grid[f][r] += 1.0;
+    }
+    let scores: Vec<String> = (1..=5).map(|s| s.to_string()).collect();
+    let (abc, curve) = abc_of(&table, AbcMode::Share)?;
+    // The Pareto curve is the Lorenz curve read from the richest end.
+    let mut pareto: Vec<(f64, f64)> = curve
+        .points
+        .iter()
+        .map(|p| (1.0 - p.customer_share, 1.0 - p.value_share))
+        .collect();
+    pareto.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let tiers = assign_tiers(&table, &TierTable::default())
+        .map_err(|e| crate::error::CliError::analysis("value tiers", e))?;
+    let tier_labels: Vec<String> = tiers.summary.iter().map(|t| t.name.clone()).collect();
+    let tier_cust: Vec<f64> = tiers
+        .summary
+        .iter()
+        .map(|t| 100.0 * t.customer_share)
+        .collect();
+    let tier_rev: Vec<f64> = tiers
+        .summary
+        .iter()
+        .map(|t| 100.0 * t.revenue_share.unwrap_or(0.0))
+        .collect();
+    let top = segments
+        .iter()
+        .filter(|s| s.customers > 0)
+        .max_by_key(|s| s.customers);
+    let class_a = abc.summary.first();
+    let charts_v = vec![
+        Chart {
+            caption: "Share of customers and of net revenue per RFM segment".into(),
+            svg: charts::bars(
+                "RFM segments",
+                &labels,
+                &[("% of customers", &cust), ("% of revenue", &rev)],
+                "%",
+            )?,
+        },
+        Chart {
+            caption: "Customers per recency score (x) and frequency score (y)".into(),
+            svg: charts::heatmap(
+                "Recency x frequency",
+                &scores,
+                &scores,
+                &grid,
+                "R score",
+                "F score",
+                &|v| format!("{v:.0}"),
+            )?,
+        },
+        Chart {
+            caption: format!(
+                "Pareto curve: share of net revenue from the top customers (Gini {})",
+                curve.gini.map(|g| format!("{g:.3}")).unwrap_or("-".into())
+            ),
+            svg: charts::lines(
+                "ABC Pareto curve",
+                &[("cumulative revenue share", pareto)],
+                "share of customers (by value, descending)",
+                "share of revenue",
+                true,
+            )?,
+        },
+        Chart {
+            caption: "Value tiers: share of customers and of revenue".into(),
+            svg: charts::bars(
+                "Value tiers",
+                &tier_labels,
+                &[("% of customers", &tier_cust), ("% of revenue", &tier_rev)],
+                "%",
+            )?,
+        },
+    ];
+    let abc_table = Table {
+        caption:
+            "ABC classes (A while the value share before the customer is below 80%, B below 95%)"
+                .into(),
+        columns: ["class", "customers", "share", "value", "value share"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        rows: abc
+            .summary
+            .iter()
+            .map(|s| {
+                vec![
+                    s.class.to_string(),
+                    s.customers.to_string(),
+                    pct(s.customer_share),
+                    s.value.round_dp(2).to_string(),
+                    s.value_share.map(pct).unwrap_or("-".into()),
+                ]
+            })
+            .collect(),
+    };
+    let section = Section {
+        title: "Segments".into(),
+        text: format!(
+            "RFM as of {} with 5 quantile bins per dimension and the standard segment table; ABC classes by \
+             cumulative value share; value tiers combining RFM scores, ABC class and tenure.",
+            as_of.format("%Y-%m-%d")
+        ),
+        headlines: vec![
+            ("customers scored".into(), table.customers.len().to_string()),
+            (
+                "largest segment".into(),
+                top.map(|s| format!("{} ({})", s.name, pct(s.customer_share)))
+                    .unwrap_or("-".into()),
+            ),
+            (
+                "class A customers / revenue".into(),
+                class_a
+                    .map(|a| {
+                        format!(
+                            "{} / {}",
+                            pct(a.customer_share),
+                            a.value_share.map(pct).unwrap_or("-".into())
+                        )
+                    })
+                    .unwrap_or("-".into()),
+            ),
+            (
+                "Gini of customer value".into(),
+                curve.gini.map(|g| format!("{g:.3}")).unwrap_or("-".into()),
+            ),
+        ],
+        charts: charts_v,
+        tables: vec![
+            group_table("RFM segments", &segments),
+            abc_table,
+            group_table("Value tiers", &tiers.summary),
+        ],
+        code: Vec::new(),
+    };
+    let summary = json!({
+        "as_of": table.as_of,
+        "customers": table.customers.len(),
+        "transactions": table.report.used,
+        "segments": segments,
+        "abc": abc.summary,
+        "gini": curve.gini,
+        "tiers": tiers.summary,
+    });
+    c.section(section, "segmentation", summary);
+    Ok(table)
+}

@@ -1,0 +1,337 @@
+//! Transaction files: CSV `customer_id,timestamp,amount[,currency][,transaction_id]` and the
+//! CDNOW layout.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use crm_core::{Currency, parse_currency};
+use rust_decimal::Decimal;
+
+use super::{
+    TIMESTAMP_EXPECTED, csv_error, open_csv, parse_timestamp, read_header, require_rows,
+    wrong_header,
+};
+use crate::cli::TransactionFormat;
+use crate::error::{CliError, CliResult, InputError};
+
+/// The header of a transaction CSV file.
+pub const HEADER: &str = "customer_id,timestamp,amount[,currency][,transaction_id]";
+
+/// One transaction as read from a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransactionRow {
+    /// The customer.
+    pub customer_id: String,
+    /// When it happened (UTC).
+    pub timestamp: DateTime<Utc>,
+    /// The amount; negative for refunds.
+    pub amount: Decimal,
+    /// The currency.
+    pub currency: Currency,
+    /// The external id, when the file has one.
+    pub transaction_id: Option<String>,
+    /// Units bought (the CDNOW `cds` column); `None` when the file has no quantity.
+    pub quantity: Option<Decimal>,
+    /// The 1-based line it came from.
+    pub line: u64,
+}
+
+/// Reads a transaction file in the given layout.
+pub fn read(
+    path: &Path,
+    format: TransactionFormat,
+    default_currency: &str,
+) -> CliResult<Vec<TransactionRow>> {
+    let currency = default_currency_option(default_currency)?;
+    match format {
+        TransactionFormat::Csv => read_csv(path, currency),
+        TransactionFormat::Cdnow => read_cdnow(path, currency),
+    }
+}
+
+/// The currency given with `--currency`.
+pub fn default_currency_option(text: &str) -> CliResult<Currency> {
+    parse_currency(text).map_err(|_| {
+        CliError::Usage(format!(
+            "--currency: expected an ISO 4217 code such as USD, found {text:?}"
+        ))
+    })
+}
+
+/// Reads a transaction CSV file.
+pub fn read_csv(path: &Path, default_currency: Currency) -> CliResult<Vec<TransactionRow>> {
+    let mut reader = open_csv(path)?;
+    let header = read_header(path, &mut reader, HEADER)?;
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
+    if names.len() < 3 || names[..3] != ["customer_id", "timestamp", "amount"] {
+        return Err(wrong_header(path, &header, HEADER));
+    }
+    let rest = &names[3..];
+    let (currency_col, id_col) = match rest {
+        [] => (None, None),
+        ["currency"] => (Some(3), None),
+        ["transaction_id"] => (None, Some(3)),
+        ["currency", "transaction_id"] => (Some(3), Some(4)),
+        _ => return Err(wrong_header(path, &header, HEADER)),
+    };
+    let mut rows = Vec::new();
+    let mut record = csv::StringRecord::new();
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| csv_error(path, e, HEADER))?
+    {
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let customer_id = record[0].to_string();
+        if customer_id.is_empty() {
+            return Err(InputError::field(
+                path,
+                line,
+                1,
+                "customer_id",
+                "a non-empty customer id",
+                "",
+            )
+            .into());
+        }
+        let timestamp = parse_timestamp(&record[1]).ok_or_else(|| {
+            InputError::field(path, line, 2, "timestamp", TIMESTAMP_EXPECTED, &record[1])
+        })?;
+        let amount = Decimal::from_str(&record[2]).map_err(|_| {
+            InputError::field(
+                path,
+                line,
+                3,
+                "amount",
+                "a decimal number such as 12.50",
+                &record[2],
+            )
+        })?;
+        let currency = match currency_col {
+            Some(c) if !record[c].is_empty() => parse_currency(&record[c]).map_err(|_| {
+                InputError::field(
+                    path,
+                    line,
+                    c + 1,
+                    "currency",
+                    "an ISO 4217 currency code such as EUR",
+                    &record[c],
+                )
+            })?,
+            _ => default_currency,
+        };
+        let transaction_id = id_col
+            .map(|c| record[c].to_string())
+            .filter(|s| !s.is_empty());
+        rows.push(TransactionRow {
+            customer_id,
+            timestamp,
+            amount,
+            currency,
+            transaction_id,
+            quantity: None,
+            line,
+        });
+    }
+    require_rows(path, &rows, HEADER)?;
+    Ok(rows)
+}
+
+/// What a CDNOW line looks like, for error messages.
+pub const CDNOW_EXPECTED: &str = "customer_id date(YYYYMMDD) cds dollars";
+
+/// Reads the CDNOW layout: whitespace separated `customer_id date cds dollars`, or with the
+/// sample id after the customer id (`customer_id sample_id date cds dollars`), with or without
+/// a header line.
+pub fn read_cdnow(path: &Path, currency: Currency) -> CliResult<Vec<TransactionRow>> {
+    let file = std::fs::File::open(path).map_err(|source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut rows = Vec::new();
+    let mut seen_content = false;
+    for (index, line) in BufReader::new(file).lines().enumerate() {
+        let line_no = index as u64 + 1;
+        let text = line.map_err(|e| match e.kind() {
+            std::io::ErrorKind::InvalidData => InputError::line(path, line_no, "UTF-8 text").into(),
+            _ => CliError::Read {
+                path: path.to_path_buf(),
+                source: e,
+            },
+        })?;
+        let fields: Vec<&str> = text.split_whitespace().collect();
+        if fields.is_empty() {
+            continue;
+        }
+        let first_content = !seen_content;
+        seen_content = true;
+        if first_content && fields.iter().all(|f| f.parse::<f64>().is_err()) {
+            continue; // a header line
+        }
+        let (date_col, cds_col, dollars_col) = match fields.len() {
+            4 => (1, 2, 3),
+            5 => (2, 3, 4),
+            n => {
+                return Err(InputError::line(
+                    path,
+                    line_no,
+                    format!(
+                        "4 whitespace-separated fields `{CDNOW_EXPECTED}` (or 5 with a sample id)"
+                    ),
+                )
+                .with_found(format!("{n} fields"))
+                .into());
+            }
+        };
+        let date_text = fields[date_col];
+        let date = NaiveDate::parse_from_str(date_text, "%Y%m%d")
+            .ok()
+            .filter(|_| date_text.len() == 8)
+            .ok_or_else(|| {
+                InputError::field(
+                    path,
+                    line_no,
+                    date_col + 1,
+                    "date",
+                    "a date as YYYYMMDD",
+                    date_text,
+                )
+            })?;
+        let cds = fields[cds_col].parse::<u64>().map_err(|_| {
+            InputError::field(
+                path,
+                line_no,
+                cds_col + 1,
+                "cds",
+                "a whole number of CDs",
+                fields[cds_col],
+            )
+        })?;
+        let amount = Decimal::from_str(fields[dollars_col]).map_err(|_| {
+            InputError::field(
+                path,
+                line_no,
+                dollars_col + 1,
+                "dollars",
+                "a decimal number such as 12.50",
+                fields[dollars_col],
+            )
+        })?;
+        let timestamp = date
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc())
+            .ok_or_else(|| {
+                InputError::field(
+                    path,
+                    line_no,
+                    date_col + 1,
+                    "date",
+                    "a date as YYYYMMDD",
+                    date_text,
+                )
+            })?;
+        rows.push(TransactionRow {
+            customer_id: fields[0].to_string(),
+            timestamp,
+            amount,
+            currency,
+            transaction_id: None,
+            quantity: Some(Decimal::from(cds)),
+            line: line_no,
+        });
+    }
+    if rows.is_empty() {
+        return Err(InputError::file(
+            path,
+            format!("at least one purchase line `{CDNOW_EXPECTED}`"),
+        )
+        .with_found(if seen_content {
+            "no purchase lines"
+        } else {
+            "an empty file"
+        })
+        .into());
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn file(content: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().expect("temp file");
+        f.write_all(content.as_bytes()).expect("write");
+        f
+    }
+
+    fn err(content: &str) -> String {
+        let f = file(content);
+        read_csv(f.path(), Currency::USD)
+            .expect_err("must fail")
+            .to_string()
+    }
+
+    #[test]
+    fn reads_all_header_forms() {
+        let f =
+            file("customer_id,timestamp,amount\nc1,2024-01-02,10.50\nc2,2024-01-03T12:00:00Z,-3\n");
+        let rows = read_csv(f.path(), Currency::USD).expect("reads");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].amount, Decimal::new(1050, 2));
+        assert_eq!(rows[1].amount, Decimal::from(-3));
+        assert_eq!(rows[1].line, 3);
+        let f =
+            file("customer_id,timestamp,amount,currency,transaction_id\nc1,2024-01-02,10,eur,t1\n");
+        let rows = read_csv(f.path(), Currency::USD).expect("reads");
+        assert_eq!(rows[0].currency, Currency::EUR);
+        assert_eq!(rows[0].transaction_id.as_deref(), Some("t1"));
+        let f = file("customer_id,timestamp,amount,transaction_id\nc1,2024-01-02,10,t9\n");
+        assert_eq!(
+            read_csv(f.path(), Currency::USD).expect("reads")[0]
+                .transaction_id
+                .as_deref(),
+            Some("t9")
+        );
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        assert!(err("").contains("found \"an empty file\""));
+        assert!(err("customer,timestamp,amount\n").contains("line 1"));
+        let e = err("customer_id,timestamp,amount\nc1,2024-02-30,1\n");
+        assert!(e.contains("line 2, column 2 (timestamp)"), "{e}");
+        let e = err("customer_id,timestamp,amount\nc1,2024-02-03,1\nc1,2024-02-03,x1\n");
+        assert!(e.contains("line 3, column 3 (amount)"), "{e}");
+        let e = err("customer_id,timestamp,amount\nc1,2024-02-03\n");
+        assert!(
+            e.contains("line 2") && e.contains("3 comma-separated fields"),
+            "{e}"
+        );
+        let e = err("customer_id,timestamp,amount,currency\nc1,2024-02-03,1,EURO\n");
+        assert!(e.contains("column 4 (currency)"), "{e}");
+        let e = err("customer_id,timestamp,amount\n");
+        assert!(e.contains("at least one data row"), "{e}");
+    }
+
+    #[test]
+    fn cdnow_with_and_without_header_and_sample_id() {
+        let f = file(
+            "customer_id date cds dollars\n00001 19970101 1 11.77\n\n00002 19970112 2 20.00\n",
+        );
+        let rows = read_cdnow(f.path(), Currency::USD).expect("reads");
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].line, 4);
+        let f = file(" 00004 0001 19970101  2   29.33\n");
+        let rows = read_cdnow(f.path(), Currency::USD).expect("reads");
+        assert_eq!(rows[0].customer_id, "00004");
+        assert_eq!(rows[0].amount, Decimal::new(2933, 2));
+        let f = file("00001 19971301 1 11.77\n");
+        let e = read_cdnow(f.path(), Currency::USD)
+            .expect_err("bad date")
+            .to_string();
+        assert!(e.contains("line 1, column 2 (date)"), "{e}");
+    }
+}

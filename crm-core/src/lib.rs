@@ -1,0 +1,45 @@
+#![doc = include_str!("../README.md")]
+mod contact;
+mod customer;
+mod deal;
+mod ids;
+mod interaction;
+mod money;
+mod personal;
+mod survey;
+mod tag;
+mod ticket;
+mod transaction;
+mod validation;
+mod vocabulary;
+
+pub use contact::{ContactError, Email, Phone, PostalAddress};
+pub use contact::{
+    MAX_ADDRESS_FIELD_CHARS, MAX_ADDRESS_LINES, MAX_EMAIL_LEN, MAX_PHONE_INPUT_LEN,
+    PostalAddressFields,
+};
+pub use customer::MAX_ATTRIBUTE_NAME_CHARS;
+pub use customer::{AttributeValue, Consent, Contact, Customer};
+pub use deal::Deal;
+pub use ids::MAX_KEY_LEN;
+pub use ids::{
+    ContactId, CustomerId, DealId, IdError, InteractionId, Interner, Key, KeyView,
+    SurveyResponseId, TicketId, TransactionId, UserId,
+};
+pub use interaction::Interaction;
+pub use money::{Currency, Money, MoneyError};
+pub use money::{minor_digits, parse_currency};
+pub use personal::Personal;
+pub use personal::REDACTED;
+pub use survey::{CES_MAX, CES_MIN, CsatScaleFields, NPS_MAX, NPS_MIN, SurveyScoreFields};
+pub use survey::{CsatScale, SurveyResponse, SurveyScore};
+pub use tag::MAX_TAG_CHARS;
+pub use tag::Tag;
+pub use ticket::Ticket;
+pub use transaction::Transaction;
+pub use validation::ValidationError;
+pub use validation::{MAX_LONG_TEXT_CHARS, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS};
+pub use vocabulary::{
+    Channel, ConsentChannel, ConsentStatus, DealStage, Direction, LifecycleStage, PartyKind,
+    SurveyKind, TicketCategory, TicketPriority, TicketStatus, UnknownName,
+};

@@ -1,0 +1,10 @@
+#![doc = include_str!("../README.md")]
+pub mod customer;
+pub mod deal;
+pub mod definition;
+pub mod diagram;
+pub mod guard;
+pub mod instance;
+pub mod machine;
+pub mod ticket;
+pub mod validation;

@@ -1,0 +1,120 @@
+//! Typed errors of the segmentation crate.
+
+use crm_core::{Currency, Money};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// One of the three RFM dimensions.
+///
+/// ```
+/// use crm_segmentation::Dimension;
+/// assert_eq!(Dimension::Recency.to_string(), "recency");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// Days since the last purchase (lower is better).
+    Recency,
+    /// Number of purchases (higher is better).
+    Frequency,
+    /// Money spent (higher is better).
+    Monetary,
+}
+
+impl fmt::Display for Dimension {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Dimension::Recency => "recency",
+            Dimension::Frequency => "frequency",
+            Dimension::Monetary => "monetary",
+        })
+    }
+}
+
+/// Why a segmentation could not be computed.
+///
+/// Rows are numbered from 0 in the order they were fed, across all pages of a stream.
+///
+/// ```
+/// use crm_segmentation::SegmentationError;
+/// let e = SegmentationError::InvalidScoreCount { k: 11 };
+/// assert_eq!(e.to_string(), "scores: k = 11 is outside 2..=10");
+/// ```
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SegmentationError {
+    /// A row's currency differs from the currency of earlier rows and no conversion was given.
+    #[error(
+        "row {row}: amount in {found} but earlier rows are in {expected}; supply a currency conversion to mix currencies"
+    )]
+    MixedCurrency {
+        /// The row at fault.
+        row: u64,
+        /// The currency of the earlier rows (or of the conversion target).
+        expected: Currency,
+        /// The currency of this row.
+        found: Currency,
+    },
+    /// The supplied conversion could not convert a row's amount.
+    #[error("row {row}: the currency conversion gave no value for {amount} in {target}")]
+    ConversionFailed {
+        /// The row at fault.
+        row: u64,
+        /// The amount as given.
+        amount: Money,
+        /// The currency it was to be converted to.
+        target: Currency,
+    },
+    /// A row's amount made a customer's running total overflow.
+    #[error("row {row}: the amount overflows the customer's monetary total")]
+    AmountOverflow {
+        /// The row at fault.
+        row: u64,
+    },
+    /// A customer's total does not fit a `Decimal` (about 7.9e28).
+    #[error(
+        "customer at position {position} (in key order): the monetary total does not fit a decimal"
+    )]
+    TotalOverflow {
+        /// The customer's position in the key-sorted table.
+        position: usize,
+    },
+    /// The number of score classes is outside 2..=10.
+    #[error("scores: k = {k} is outside 2..=10")]
+    InvalidScoreCount {
+        /// The value given.
+        k: u8,
+    },
+    /// Fixed breakpoints that are not k - 1 strictly increasing values.
+    #[error("breakpoints for {dimension}: {reason}")]
+    InvalidBreakpoints {
+        /// The dimension at fault.
+        dimension: Dimension,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A segment or tier rule with an impossible score range or an empty name.
+    #[error("rule {index} ({name:?}): {reason}")]
+    InvalidRule {
+        /// The position of the rule in its table (0-based).
+        index: usize,
+        /// The rule's name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// ABC thresholds or shares outside (0, 1] or not increasing.
+    #[error("ABC {field}: {reason}")]
+    InvalidThreshold {
+        /// The field at fault (`a`, `b`).
+        field: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Two accumulators built with different settings were merged.
+    #[error("merge: accumulators differ in {field}")]
+    IncompatibleMerge {
+        /// The setting that differs.
+        field: &'static str,
+    },
+}

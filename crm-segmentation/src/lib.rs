@@ -1,0 +1,28 @@
+#![doc = include_str!("../README.md")]
+mod abc;
+mod customer_state;
+mod error;
+mod migration;
+mod purchase;
+mod rfm;
+mod score;
+mod segment;
+mod summary;
+mod tier;
+
+pub use abc::{AbcClass, AbcMethod};
+pub use abc::{AbcClassSummary, AbcEntry, AbcResult, LorenzCurve, LorenzPoint, classify, lorenz};
+pub use error::{Dimension, SegmentationError};
+pub use migration::{ABSENT, SegmentMigration, SegmentMove, migration};
+pub use purchase::{Amount, Purchase};
+pub use rfm::{
+    CurrencyConversion, CustomerRfm, FrequencyMeasure, MonetaryMeasure, RfmAccumulator, RfmConfig,
+    RfmReport, RfmTable, rfm, rfm_parallel,
+};
+pub use score::{Breakpoints, ScoreMethod};
+pub use score::{MAX_SCORES, MIN_SCORES, check_k, quantile_scores};
+pub use segment::{OTHER, ScoreRange, SegmentRule, SegmentTable};
+pub use segment::{Overlap, TableReport};
+pub use summary::GroupSummary;
+pub use tier::{CustomerTier, TierAssignment, assign_tiers};
+pub use tier::{TierRule, TierTable};

@@ -1,0 +1,482 @@
+//! [`MemoryStore`]: a thread-safe in-memory store, the reference implementation of the
+//! contract, for tests and small hosts.
+//!
+//! ```
+//! use chrono::Utc;
+//! use crm_core::{Customer, PartyKind};
+//! use crm_storage_traits::{MemoryStore, Repository, StorageError};
+//!
+//! # futures::executor::block_on(async {
+//! let store = MemoryStore::new();
+//! let ann = Customer::new(1.into(), PartyKind::Person, "Ann", Utc::now())?;
+//! let v1 = store.create(ann.clone()).await?;
+//! assert_eq!(v1.version, 1);
+//! let mut renamed = ann.clone();
+//! renamed.name = "Ann B.".to_string().into();
+//! let v2 = store.update(renamed.clone(), 1).await?;
+//! assert_eq!(v2.version, 2);
+//! // A second editor still holding version 1 is refused.
+//! assert!(matches!(store.update(ann, 1).await, Err(StorageError::Conflict { .. })));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+
+use std::collections::BTreeMap;
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use async_trait::async_trait;
+use crm_core::{
+    Customer, CustomerId, Deal, Email, Interaction, PartyKind, Phone, SurveyResponse, Ticket,
+    Transaction, UserId,
+};
+
+use crate::error::{StorageError, StorageResult};
+use crate::query::{Cursor, Filter, Page, PageRequest, ScanPosition, TimeRange};
+use crate::record::{Record, Versioned};
+use crate::repository::{
+    BatchAppend, BatchReport, CrmStore, CustomerRepository, Erasure, ErasureCounts, ErasureReport,
+    ReassignReport, Repository, TimeScan, check_reassign,
+};
+
+type Table<R> = BTreeMap<String, Versioned<R>>;
+
+#[derive(Debug, Default, Clone)]
+struct Tables {
+    customers: Table<Customer>,
+    interactions: Table<Interaction>,
+    tickets: Table<Ticket>,
+    deals: Table<Deal>,
+    transactions: Table<Transaction>,
+    survey_responses: Table<SurveyResponse>,
+}
+
+impl Tables {
+    fn references(&self, customer: &CustomerId) -> bool {
+        fn any<R: Record>(t: &Table<R>, c: &CustomerId) -> bool {
+            t.values().any(|v| v.record.customer() == c)
+        }
+        any(&self.interactions, customer)
+            || any(&self.tickets, customer)
+            || any(&self.deals, customer)
+            || any(&self.transactions, customer)
+            || any(&self.survey_responses, customer)
+    }
+}
+
+/// Access to the table of one kind of record.
+trait Stored: Record {
+    fn table(t: &Tables) -> &Table<Self>;
+    fn table_mut(t: &mut Tables) -> &mut Table<Self>;
+}
+
+macro_rules! stored {
+    ($ty:ty, $field:ident) => {
+        impl Stored for $ty {
+            fn table(t: &Tables) -> &Table<Self> {
+                &t.$field
+            }
+            fn table_mut(t: &mut Tables) -> &mut Table<Self> {
+                &mut t.$field
+            }
+        }
+    };
+}
+stored!(Customer, customers);
+stored!(Interaction, interactions);
+stored!(Ticket, tickets);
+stored!(Deal, deals);
+stored!(Transaction, transactions);
+stored!(SurveyResponse, survey_responses);
+
+/// A thread-safe in-memory store implementing every repository trait.
+///
+/// Cloning is not offered; share it with `Arc`. Every operation takes one lock, so each
+/// is atomic, including batches, reassignments and erasures.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    tables: RwLock<Tables>,
+}
+
+#[derive(Debug)]
+struct Poisoned;
+
+impl std::fmt::Display for Poisoned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the in-memory store's lock is poisoned (a writer panicked)")
+    }
+}
+
+impl std::error::Error for Poisoned {}
+
+impl MemoryStore {
+    /// An empty store.
+    ///
+    /// ```
+    /// let store = crm_storage_traits::MemoryStore::new();
+    /// # let _ = store;
+    /// ```
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    fn read(&self) -> StorageResult<RwLockReadGuard<'_, Tables>> {
+        self.tables
+            .read()
+            .map_err(|_| StorageError::backend(Poisoned))
+    }
+
+    fn write(&self) -> StorageResult<RwLockWriteGuard<'_, Tables>> {
+        self.tables
+            .write()
+            .map_err(|_| StorageError::backend(Poisoned))
+    }
+}
+
+fn check_customer_exists<R: Record>(tables: &Tables, record: &R) -> StorageResult<()> {
+    if R::ENTITY != Customer::ENTITY
+        && !tables
+            .customers
+            .contains_key(&record.customer().to_string())
+    {
+        return Err(StorageError::invalid(
+            format!("{}.customer", R::ENTITY),
+            "no such customer",
+        ));
+    }
+    Ok(())
+}
+
+fn stale<R: Record>(id: &str, expected: u64, actual: u64) -> StorageError {
+    StorageError::Conflict {
+        entity: R::ENTITY,
+        id: id.to_string(),
+        expected,
+        actual,
+    }
+}
+
+#[async_trait]
+impl<R: Stored> Repository<R> for MemoryStore {
+    async fn create(&self, record: R) -> StorageResult<Versioned<R>> {
+        record.check()?;
+        let key = record.id().to_string();
+        let mut tables = self.write()?;
+        if R::table(&tables).contains_key(&key) {
+            return Err(StorageError::Duplicate {
+                entity: R::ENTITY,
+                id: key,
+            });
+        }
+        check_customer_exists(&tables, &record)?;
+        let stored = Versioned { record, version: 1 };
+        R::table_mut(&mut tables).insert(key, stored.clone());
+        Ok(stored)
+    }
+
+    async fn get(&self, id: &R::Id) -> StorageResult<Versioned<R>> {
+        let key = id.to_string();
+        let found = R::table(&*self.read()?).get(&key).cloned();
+        found.ok_or(StorageError::NotFound {
+            entity: R::ENTITY,
+            id: key,
+        })
+    }
+
+    async fn update(&self, record: R, expected_version: u64) -> StorageResult<Versioned<R>> {
+        record.check()?;
+        let key = record.id().to_string();
+        let mut tables = self.write()?;
+        let actual = match R::table(&tables).get(&key) {
+            None => {
+                return Err(StorageError::NotFound {
+                    entity: R::ENTITY,
+                    id: key,
+                });
+            }
+            Some(v) => v.version,
+        };
+        if actual != expected_version {
+            return Err(stale::<R>(&key, expected_version, actual));
+        }
+        check_customer_exists(&tables, &record)?;
+        let stored = Versioned {
+            record,
+            version: actual + 1,
+        };
+        R::table_mut(&mut tables).insert(key, stored.clone());
+        Ok(stored)
+    }
+
+    async fn delete(&self, id: &R::Id, expected_version: u64) -> StorageResult<()> {
+        let key = id.to_string();
+        let mut tables = self.write()?;
+        let current = R::table(&tables)
+            .get(&key)
+            .ok_or_else(|| StorageError::NotFound {
+                entity: R::ENTITY,
+                id: key.clone(),
+            })?;
+        if current.version != expected_version {
+            return Err(stale::<R>(&key, expected_version, current.version));
+        }
+        if R::ENTITY == Customer::ENTITY && tables.references(current.record.customer()) {
+            return Err(StorageError::invalid(
+                "customer.id",
+                "other records still refer to this customer; erase it instead",
+            ));
+        }
+        R::table_mut(&mut tables).remove(&key);
+        Ok(())
+    }
+
+    async fn list(&self, filter: &Filter, page: &PageRequest) -> StorageResult<Page<R>> {
+        page.check()?;
+        let tables = self.read()?;
+        let table = R::table(&tables);
+        let range = match &page.after {
+            None => table.range::<String, _>(..),
+            Some(c) => table.range::<String, _>((
+                std::ops::Bound::Excluded(c.as_str().to_string()),
+                std::ops::Bound::Unbounded,
+            )),
+        };
+        let limit = page.limit as usize;
+        let mut items: Vec<Versioned<R>> = range
+            .filter(|(_, v)| filter.matches(&v.record))
+            .take(limit + 1)
+            .map(|(_, v)| v.clone())
+            .collect();
+        let more = items.len() > limit;
+        items.truncate(limit);
+        let next = if more {
+            items
+                .last()
+                .map(|v| Cursor::after_id(v.record.id().to_string()))
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+}
+
+fn check_batch<R: Record>(batch: &[R]) -> StorageResult<()> {
+    for (i, record) in batch.iter().enumerate() {
+        record
+            .check()
+            .map_err(|e| e.within(&format!("batch[{i}]")))?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl<R: Stored> BatchAppend<R> for MemoryStore {
+    async fn append_batch(&self, batch: &[R]) -> StorageResult<BatchReport> {
+        check_batch(batch)?;
+        let mut tables = self.write()?;
+        let mut report = BatchReport::default();
+        let mut fresh: BTreeMap<String, &R> = BTreeMap::new();
+        for (i, record) in batch.iter().enumerate() {
+            let key = record.id().to_string();
+            if R::table(&tables).contains_key(&key) || fresh.contains_key(&key) {
+                report.skipped += 1;
+                continue;
+            }
+            check_customer_exists(&tables, record).map_err(|e| e.within(&format!("batch[{i}]")))?;
+            fresh.insert(key, record);
+        }
+        report.inserted = fresh.len();
+        let table = R::table_mut(&mut tables);
+        for (key, record) in fresh {
+            table.insert(
+                key,
+                Versioned {
+                    record: record.clone(),
+                    version: 1,
+                },
+            );
+        }
+        Ok(report)
+    }
+}
+
+#[async_trait]
+impl<R: Stored> TimeScan<R> for MemoryStore {
+    async fn scan_page(
+        &self,
+        range: TimeRange,
+        after: Option<ScanPosition>,
+        limit: u32,
+    ) -> StorageResult<Vec<R>> {
+        if limit == 0 {
+            return Err(StorageError::invalid("scan.limit", "must be at least 1"));
+        }
+        let tables = self.read()?;
+        let mut hits: Vec<(chrono::DateTime<chrono::Utc>, &String, &Versioned<R>)> =
+            R::table(&tables)
+                .iter()
+                .filter(|(_, v)| range.contains(v.record.time()))
+                .map(|(k, v)| (v.record.time(), k, v))
+                .filter(|(t, k, _)| {
+                    after
+                        .as_ref()
+                        .is_none_or(|a| (*t, k.as_str()) > (a.time, a.id.as_str()))
+                })
+                .collect();
+        hits.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        Ok(hits
+            .into_iter()
+            .take(limit as usize)
+            .map(|(_, _, v)| v.record.clone())
+            .collect())
+    }
+}
+
+fn customers_where(tables: &Tables, pred: impl Fn(&Customer) -> bool) -> Vec<Versioned<Customer>> {
+    tables
+        .customers
+        .values()
+        .filter(|v| pred(&v.record))
+        .cloned()
+        .collect()
+}
+
+#[async_trait]
+impl CustomerRepository for MemoryStore {
+    async fn find_by_email(&self, email: &Email) -> StorageResult<Vec<Versioned<Customer>>> {
+        Ok(customers_where(&*self.read()?, |c| {
+            c.email.as_ref() == Some(email)
+        }))
+    }
+
+    async fn find_by_phone(&self, phone: &Phone) -> StorageResult<Vec<Versioned<Customer>>> {
+        Ok(customers_where(&*self.read()?, |c| {
+            c.phone.as_ref() == Some(phone)
+        }))
+    }
+}
+
+fn reassign<R: Record>(table: &mut Table<R>, from: &UserId, to: &UserId) -> usize {
+    let mut moved = 0;
+    for v in table.values_mut() {
+        if v.record.owner() == Some(from) && v.record.is_open() {
+            v.record.set_owner(to.clone());
+            v.version += 1;
+            moved += 1;
+        }
+    }
+    moved
+}
+
+fn erase_in<R: Record>(
+    table: &mut Table<R>,
+    customer: &CustomerId,
+    pseudonym: Option<&CustomerId>,
+) -> ErasureCounts {
+    let mut counts = ErasureCounts::default();
+    match pseudonym {
+        None => table.retain(|_, v| {
+            let hit = v.record.customer() == customer;
+            counts.deleted += usize::from(hit);
+            !hit
+        }),
+        Some(p) => {
+            for v in table.values_mut() {
+                if v.record.customer() == customer {
+                    v.record.anonymize(p);
+                    v.version += 1;
+                    counts.anonymized += 1;
+                }
+            }
+        }
+    }
+    counts
+}
+
+/// The placeholder customer that anonymized records point at after an erasure.
+pub(crate) fn placeholder(pseudonym: &CustomerId, erased: &Customer) -> StorageResult<Customer> {
+    Ok(Customer::new(
+        pseudonym.clone(),
+        PartyKind::Person,
+        "erased",
+        erased.created_at,
+    )?)
+}
+
+#[async_trait]
+impl CrmStore for MemoryStore {
+    async fn reassign_owner(&self, from: &UserId, to: &UserId) -> StorageResult<ReassignReport> {
+        check_reassign(from, to)?;
+        let mut tables = self.write()?;
+        Ok(ReassignReport {
+            customers: reassign(&mut tables.customers, from, to),
+            deals: reassign(&mut tables.deals, from, to),
+            tickets: reassign(&mut tables.tickets, from, to),
+        })
+    }
+
+    async fn erase_customer(
+        &self,
+        customer: &CustomerId,
+        how: &Erasure,
+    ) -> StorageResult<ErasureReport> {
+        let mut tables = self.write()?;
+        let key = customer.to_string();
+        let erased = tables
+            .customers
+            .get(&key)
+            .ok_or_else(|| StorageError::NotFound {
+                entity: Customer::ENTITY,
+                id: key.clone(),
+            })?
+            .record
+            .clone();
+        let pseudonym = match how {
+            Erasure::DeleteEverything => None,
+            Erasure::KeepAnonymizedAggregates { pseudonym } => {
+                if tables.customers.contains_key(&pseudonym.to_string()) {
+                    return Err(StorageError::Duplicate {
+                        entity: Customer::ENTITY,
+                        id: pseudonym.to_string(),
+                    });
+                }
+                Some(pseudonym)
+            }
+        };
+        // Work on a copy so that a failure leaves the store untouched.
+        let mut next = tables.clone();
+        next.customers.remove(&key);
+        // Other customers may name the erased one as their account or parent account.
+        for v in next.customers.values_mut() {
+            let mut changed = false;
+            for link in [&mut v.record.account, &mut v.record.parent_account] {
+                if link.as_ref() == Some(customer) {
+                    *link = pseudonym.cloned();
+                    changed = true;
+                }
+            }
+            if changed {
+                v.version += 1;
+            }
+        }
+        if let Some(p) = pseudonym {
+            next.customers.insert(
+                p.to_string(),
+                Versioned {
+                    record: placeholder(p, &erased)?,
+                    version: 1,
+                },
+            );
+        }
+        let report = ErasureReport {
+            customer: Some(customer.clone()),
+            pseudonym: pseudonym.cloned(),
+            interactions: erase_in(&mut next.interactions, customer, pseudonym),
+            tickets: erase_in(&mut next.tickets, customer, pseudonym),
+            deals: erase_in(&mut next.deals, customer, pseudonym),
+            transactions: erase_in(&mut next.transactions, customer, pseudonym),
+            survey_responses: erase_in(&mut next.survey_responses, customer, pseudonym),
+        };
+        *tables = next;
+        Ok(report)
+    }
+}
