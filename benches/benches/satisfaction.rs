@@ -8,7 +8,7 @@
 //!
 //! Set `SAT_EXPORT_SCORES=path` to also write the NPS score column as raw bytes and
 //! `SAT_EXPORT_GROUPS=path` to write the group column as little-endian `u32`, for the
-//! side-by-side run of peer tools (`crates/crm-satisfaction/peer/nps_peers.py`).
+//! side-by-side run of peer tools (`crm-satisfaction/peer/nps_peers.py`).
 
 use std::hint::black_box;
 use std::io::Write;

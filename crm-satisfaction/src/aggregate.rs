@@ -32,14 +32,50 @@ pub trait Aggregator: Clone + PartialEq + std::fmt::Debug + Send + Sync {
     /// Number of responses aggregated.
     fn responses(&self) -> u64;
     /// The identity element: the same scale and settings, no responses.
+    ///
+    /// ```
+    /// use crm_satisfaction::{Aggregator, Csat, CsatScale};
+    /// let seven = Csat::from_scores(CsatScale::top_two(1, 7).unwrap(), &[7, 2]).unwrap();
+    /// let empty = seven.empty_like();
+    /// assert_eq!((empty.responses(), empty.scale()), (0, seven.scale()));
+    /// ```
     fn empty_like(&self) -> Self;
     /// Whether a valid score is a negative answer (NPS detractor, dissatisfied CSAT,
-    /// difficult CES), used by driver analysis.
+    /// difficult CES), used by driver analysis; an out-of-scale score is an error.
+    ///
+    /// ```
+    /// use crm_satisfaction::{Aggregator, Ces, Csat, Nps};
+    /// assert_eq!(Nps::new().is_negative(6), Ok(true));
+    /// assert_eq!(Nps::new().is_negative(7), Ok(false)); // passives are not negative
+    /// assert_eq!(Csat::default().is_negative(3), Ok(true));
+    /// assert_eq!(Ces::default().is_negative(5), Ok(false));
+    /// assert!(Ces::default().is_negative(9).is_err());
+    /// ```
     fn is_negative(&self, score: u8) -> Result<bool, SatisfactionError>;
     /// The headline number (NPS, CSAT %, mean CES), `None` without responses.
+    ///
+    /// ```
+    /// use crm_satisfaction::{Aggregator, Ces, CesScale, Csat, CsatScale, Nps};
+    /// assert_eq!(Nps::from_counts(1, 0, 3).headline(), Some(50.0));
+    /// assert_eq!(Csat::from_scores(CsatScale::default(), &[5, 1]).unwrap().headline(), Some(50.0));
+    /// assert_eq!(Ces::from_scores(CesScale::default(), &[5, 1]).unwrap().headline(), Some(3.0));
+    /// assert_eq!(Ces::default().headline(), None);
+    /// ```
     fn headline(&self) -> Option<f64>;
     /// The difference of the headline numbers `self − earlier` with its z-test;
-    /// `None` when either side has no responses.
+    /// `None` when either side has no responses; aggregates over different scales are
+    /// refused.
+    ///
+    /// ```
+    /// use crm_satisfaction::{Aggregator, Ces, CesScale, StatsConfig};
+    /// let config = StatsConfig::default();
+    /// let before = Ces::from_scores(CesScale::default(), &[2, 3, 2, 3]).unwrap();
+    /// let after = Ces::from_scores(CesScale::default(), &[6, 7, 6, 7]).unwrap();
+    /// let d = after.compare(&before, &config).unwrap().unwrap();
+    /// assert_eq!(d.estimate, 4.0); // mean CES went up by 4 points
+    /// assert!(d.significant);
+    /// assert_eq!(after.compare(&Ces::default(), &config), Ok(None));
+    /// ```
     fn compare(
         &self,
         earlier: &Self,

@@ -1,6 +1,7 @@
 //! Breakdowns by any key (segment, channel, agent, product, ticket category) in one pass,
 //! and the dense-key NPS fast path.
 
+use std::collections::BTreeMap;
 use std::hash::Hash;
 
 use rustc_hash::FxHashMap;
@@ -65,33 +66,26 @@ impl<K: Eq + Hash + Clone, A: Aggregator> Breakdown<K, A> {
         // Validate on a scratch copy first so a refused score does not create the group.
         let mut probe = self.template.clone();
         probe.add(score)?;
-        match self.groups.get_mut(&key) {
-            Some(agg) => agg.merge(&probe),
-            None => {
-                self.groups.insert(key, probe);
-                Ok(())
-            }
-        }
+        merge_into(&mut self.groups, key, probe)
     }
 
-    /// Adds a pre-aggregated value for `key`.
+    /// Adds a pre-aggregated value for `key`; a value over another scale is refused and
+    /// nothing changes.
     ///
     /// ```
-    /// use crm_satisfaction::{Breakdown, Nps};
+    /// use crm_satisfaction::{Breakdown, Csat, CsatScale, Nps};
     /// let mut b = Breakdown::new(Nps::new());
     /// b.add_aggregate("x", &Nps::from_counts(1, 2, 3)).unwrap();
     /// assert_eq!(b.get(&"x").unwrap().responses(), 6);
+    /// let mut c = Breakdown::new(Csat::default());
+    /// let seven = Csat::from_scores(CsatScale::top_two(1, 7).unwrap(), &[7]).unwrap();
+    /// assert!(c.add_aggregate("x", &seven).is_err());
+    /// assert!(c.is_empty());
     /// ```
     pub fn add_aggregate(&mut self, key: K, value: &A) -> Result<(), SatisfactionError> {
         let mut merged = self.template.clone();
         merged.merge(value)?;
-        match self.groups.get_mut(&key) {
-            Some(agg) => agg.merge(&merged),
-            None => {
-                self.groups.insert(key, merged);
-                Ok(())
-            }
-        }
+        merge_into(&mut self.groups, key, merged)
     }
 
     /// Merges another breakdown key by key; if any group is refused (different scale)
@@ -106,22 +100,15 @@ impl<K: Eq + Hash + Clone, A: Aggregator> Breakdown<K, A> {
     /// b.add(2, 0).unwrap();
     /// a.merge(&b).unwrap();
     /// assert_eq!(a.len(), 2);
+    /// assert_eq!(a.get(&1).unwrap().responses(), 2);
     /// ```
     pub fn merge(&mut self, other: &Self) -> Result<(), SatisfactionError> {
-        let mut check = self.template.clone();
-        check.merge(&other.template)?;
-        for agg in other.groups.values() {
-            check.merge(agg)?;
-        }
-        for (k, agg) in &other.groups {
-            match self.groups.get_mut(k) {
-                Some(mine) => mine.merge(agg)?,
-                None => {
-                    self.groups.insert(k.clone(), agg.clone());
-                }
-            }
-        }
-        Ok(())
+        merge_groups(
+            &mut self.groups,
+            &self.template,
+            &other.groups,
+            &other.template,
+        )
     }
 
     /// The aggregate of one key.
@@ -202,6 +189,67 @@ impl<K: Eq + Hash + Clone, A: Aggregator> Breakdown<K, A> {
         }
         Ok(all)
     }
+}
+
+/// A map of aggregates: the hashed groups of a [`Breakdown`] and the date-ordered periods of a
+/// [`Timeline`](crate::Timeline), which add and merge the same way. New keys are stored
+/// through [`Extend`].
+pub(crate) trait GroupMap<K, A>: Extend<(K, A)> {
+    /// The aggregate of `key`, if the key has one.
+    fn group_mut(&mut self, key: &K) -> Option<&mut A>;
+}
+
+impl<K: Eq + Hash, A> GroupMap<K, A> for FxHashMap<K, A> {
+    fn group_mut(&mut self, key: &K) -> Option<&mut A> {
+        self.get_mut(key)
+    }
+}
+
+impl<K: Ord, A> GroupMap<K, A> for BTreeMap<K, A> {
+    fn group_mut(&mut self, key: &K) -> Option<&mut A> {
+        self.get_mut(key)
+    }
+}
+
+/// Merges `value` into the aggregate of `key`, or stores it there when the key is new.
+pub(crate) fn merge_into<K, A: Aggregator>(
+    map: &mut impl GroupMap<K, A>,
+    key: K,
+    value: A,
+) -> Result<(), SatisfactionError> {
+    match map.group_mut(&key) {
+        Some(agg) => agg.merge(&value),
+        None => {
+            map.extend([(key, value)]);
+            Ok(())
+        }
+    }
+}
+
+/// Merges every group of `other` into `map`, key by key. `template` and `other_template`
+/// are the empty aggregates of the two sides: all of `other` is first merged into a copy of
+/// `template`, so a refused scale is found before anything changes.
+pub(crate) fn merge_groups<K, A, M>(
+    map: &mut M,
+    template: &A,
+    other: &M,
+    other_template: &A,
+) -> Result<(), SatisfactionError>
+where
+    K: Clone,
+    A: Aggregator,
+    M: GroupMap<K, A>,
+    for<'a> &'a M: IntoIterator<Item = (&'a K, &'a A)>,
+{
+    let mut probe = template.clone();
+    probe.merge(other_template)?;
+    for (_, agg) in other {
+        probe.merge(agg)?;
+    }
+    for (key, agg) in other {
+        merge_into(map, key.clone(), agg.clone())?;
+    }
+    Ok(())
 }
 
 /// NPS per dense group index in one pass: `groups[i]` (below `group_count`) is the group of

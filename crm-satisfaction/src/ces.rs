@@ -1,20 +1,29 @@
 //! Customer effort score (CES) on the 1–7 scale: the mean and the share of "easy" answers
 //! (5 and above by default, configurable).
 //!
-//! The mean carries a Wald and a Student t interval, the easy share a Wald and a Wilson
-//! score interval (formulas in [`crate::stats`]).
+//! The aggregate is the shared [`ScaleAggregate`] on a [`CesScale`]: the mean carries a Wald
+//! and a Student t interval, the easy share a Wald and a Wilson score interval.
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{mean_difference, share_difference};
-use crate::points::PointCounts;
-use crate::{
-    Aggregator, Difference, MeanEstimate, ProportionEstimate, SatisfactionError, StatsConfig,
-};
+use crate::scale::sealed::{Headline, Sealed};
+use crate::{BoundedScale, SatisfactionError, ScaleAggregate};
 
 /// Lowest CES score.
+///
+/// ```
+/// use crm_satisfaction::{CES_MIN, Ces};
+/// assert!(Ces::default().add(CES_MIN).is_ok());
+/// assert!(Ces::default().add(CES_MIN - 1).is_err());
+/// ```
 pub const CES_MIN: u8 = 1;
 /// Highest CES score.
+///
+/// ```
+/// use crm_satisfaction::{CES_MAX, Ces};
+/// assert_eq!(Ces::default().counts().last(), Some(&(CES_MAX, 0)));
+/// assert!(Ces::default().add(CES_MAX + 1).is_err());
+/// ```
 pub const CES_MAX: u8 = 7;
 
 /// The CES settings: the first score counted as easy (default 5).
@@ -85,19 +94,23 @@ impl CesScale {
     }
 }
 
-fn check(score: u8) -> Result<(), SatisfactionError> {
-    if (CES_MIN..=CES_MAX).contains(&score) {
-        Ok(())
-    } else {
-        Err(SatisfactionError::ScoreOutOfScale {
-            score,
-            min: CES_MIN,
-            max: CES_MAX,
-        })
+impl Sealed for CesScale {
+    const HEADLINE: Headline = Headline::Mean;
+    const AGGREGATE: &'static str = "Ces";
+    fn bounds(&self) -> (u8, u8, u8) {
+        (CES_MIN, CES_MAX, self.easy_from)
     }
 }
 
-/// The CES aggregate: the easy threshold and exact counts per point.
+impl BoundedScale for CesScale {}
+
+/// The CES aggregate: the easy threshold and exact counts per point of 1–7.
+///
+/// A commutative monoid over one threshold (see [`Aggregator`](crate::Aggregator)); the
+/// counts, the mean and the merge are those of every [`ScaleAggregate`], the top box is the
+/// easy answers ([`easy`](Ces::easy), [`easy_difference`](Ces::easy_difference),
+/// [`report`](Ces::report)). Its headline
+/// ([`Aggregator::headline`](crate::Aggregator::headline)) is the mean score.
 ///
 /// ```
 /// use crm_satisfaction::{Ces, CesScale};
@@ -105,289 +118,12 @@ fn check(score: u8) -> Result<(), SatisfactionError> {
 /// assert_eq!(ces.mean(), Some(4.0));
 /// assert_eq!(ces.easy(), 2);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-#[serde(try_from = "CesFields")]
-pub struct Ces {
-    scale: CesScale,
-    counts: PointCounts,
-}
-
-/// The serde form of [`Ces`], checked on the way in.
-#[derive(Deserialize)]
-struct CesFields {
-    scale: CesScale,
-    counts: PointCounts,
-}
-
-impl TryFrom<CesFields> for Ces {
-    type Error = SatisfactionError;
-    fn try_from(f: CesFields) -> Result<Self, Self::Error> {
-        let points = usize::from(CES_MAX - CES_MIN) + 1;
-        if f.counts.counts[points..].iter().any(|&c| c > 0) {
-            return Err(SatisfactionError::InvalidScale {
-                min: CES_MIN,
-                max: CES_MAX,
-                threshold: f.scale.easy_from(),
-                reason: "counts were given for scores outside the scale".into(),
-            });
-        }
-        Ok(Self {
-            scale: f.scale,
-            counts: f.counts,
-        })
-    }
-}
-
-impl Ces {
-    /// The empty aggregate.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Ces, CesScale};
-    /// assert_eq!(Ces::new(CesScale::default()).responses(), 0);
-    /// ```
-    pub fn new(scale: CesScale) -> Self {
-        Self {
-            scale,
-            counts: PointCounts::EMPTY,
-        }
-    }
-
-    /// The settings.
-    ///
-    /// ```
-    /// assert_eq!(crm_satisfaction::Ces::default().scale().easy_from(), 5);
-    /// ```
-    pub fn scale(&self) -> CesScale {
-        self.scale
-    }
-
-    /// Adds one 1–7 score; an out-of-scale score is a typed error and changes nothing.
-    ///
-    /// ```
-    /// let mut c = crm_satisfaction::Ces::default();
-    /// assert!(c.add(0).is_err());
-    /// c.add(7).unwrap();
-    /// assert_eq!(c.responses(), 1);
-    /// ```
-    pub fn add(&mut self, score: u8) -> Result<(), SatisfactionError> {
-        check(score)?;
-        self.counts.counts[usize::from(score - CES_MIN)] += 1;
-        Ok(())
-    }
-
-    /// Merges an aggregate with the same threshold; a different threshold is refused.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Ces, CesScale};
-    /// let mut a = Ces::default();
-    /// assert!(a.merge(&Ces::new(CesScale::new(6).unwrap())).is_err());
-    /// ```
-    pub fn merge(&mut self, other: &Self) -> Result<(), SatisfactionError> {
-        if self.scale != other.scale {
-            return Err(SatisfactionError::ScaleMismatch {
-                left: self.scale.to_string(),
-                right: other.scale.to_string(),
-            });
-        }
-        self.counts.merge(&other.counts);
-        Ok(())
-    }
-
-    /// Aggregates a column with a vectorized count; out-of-scale values make it an error.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Ces, CesScale};
-    /// assert!(Ces::from_scores(CesScale::default(), &[8]).is_err());
-    /// ```
-    pub fn from_scores(scale: CesScale, scores: &[u8]) -> Result<Self, SatisfactionError> {
-        Ok(Self {
-            scale,
-            counts: PointCounts::from_column(scores, CES_MIN, CES_MAX)?,
-        })
-    }
-
-    /// Number of responses.
-    ///
-    /// ```
-    /// assert_eq!(crm_satisfaction::Ces::default().responses(), 0);
-    /// ```
-    pub fn responses(&self) -> u64 {
-        self.counts.total()
-    }
-
-    /// Count of each score 1–7.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Ces, CesScale};
-    /// let c = Ces::from_scores(CesScale::default(), &[1, 1]).unwrap();
-    /// assert_eq!(c.counts()[0], (1, 2));
-    /// ```
-    pub fn counts(&self) -> Vec<(u8, u64)> {
-        self.counts.pairs(CES_MIN, CES_MAX)
-    }
-
-    /// Responses at or above the easy threshold.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Ces, CesScale};
-    /// assert_eq!(Ces::from_scores(CesScale::default(), &[4, 5]).unwrap().easy(), 1);
-    /// ```
-    pub fn easy(&self) -> u64 {
-        self.counts.at_least(CES_MIN, self.scale.easy_from, CES_MAX)
-    }
-
-    /// Mean score, `None` without responses.
-    ///
-    /// ```
-    /// assert_eq!(crm_satisfaction::Ces::default().mean(), None);
-    /// ```
-    pub fn mean(&self) -> Option<f64> {
-        self.counts
-            .mean(CES_MIN, CES_MAX, &StatsConfig::default())
-            .map(|m| m.mean)
-    }
-
-    /// The full report.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Ces, CesScale, StatsConfig};
-    /// let r = Ces::from_scores(CesScale::default(), &[6, 6]).unwrap().report(&StatsConfig::default());
-    /// assert_eq!(r.mean.unwrap().mean, 6.0);
-    /// assert_eq!(r.easy_share.unwrap().share, 1.0);
-    /// ```
-    pub fn report(&self, config: &StatsConfig) -> CesReport {
-        let n = self.responses();
-        CesReport {
-            scale: self.scale,
-            responses: n,
-            counts: self.counts(),
-            easy: self.easy(),
-            small_sample: n < config.min_sample_size,
-            easy_share: ProportionEstimate::new(self.easy(), n, config),
-            mean: self.counts.mean(CES_MIN, CES_MAX, config),
-        }
-    }
-
-    /// Difference of mean scores (`self − other`) with a z-test; `None` when either is empty.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Ces, CesScale, StatsConfig};
-    /// let a = Ces::from_scores(CesScale::default(), &[7, 6]).unwrap();
-    /// let b = Ces::from_scores(CesScale::default(), &[3, 2]).unwrap();
-    /// assert_eq!(a.mean_difference(&b, &StatsConfig::default()).unwrap().unwrap().estimate, 4.0);
-    /// ```
-    pub fn mean_difference(
-        &self,
-        other: &Self,
-        config: &StatsConfig,
-    ) -> Result<Option<Difference>, SatisfactionError> {
-        self.same_scale(other)?;
-        let a = self.counts.mean(CES_MIN, CES_MAX, config);
-        let b = other.counts.mean(CES_MIN, CES_MAX, config);
-        Ok(match (a, b) {
-            (Some(a), Some(b)) => mean_difference(
-                (a.mean, a.std_dev, a.n),
-                (b.mean, b.std_dev, b.n),
-                f64::from(CES_MAX - CES_MIN),
-                config,
-            ),
-            _ => None,
-        })
-    }
-
-    /// Difference of easy shares in percentage points with the two-proportion z-test.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Ces, CesScale, StatsConfig};
-    /// let a = Ces::from_scores(CesScale::default(), &[7, 6]).unwrap();
-    /// let b = Ces::from_scores(CesScale::default(), &[7, 2]).unwrap();
-    /// assert_eq!(a.easy_difference(&b, &StatsConfig::default()).unwrap().unwrap().estimate, 50.0);
-    /// ```
-    pub fn easy_difference(
-        &self,
-        other: &Self,
-        config: &StatsConfig,
-    ) -> Result<Option<Difference>, SatisfactionError> {
-        self.same_scale(other)?;
-        Ok(share_difference(
-            self.easy(),
-            self.responses(),
-            other.easy(),
-            other.responses(),
-            100.0,
-            config,
-        ))
-    }
-
-    fn same_scale(&self, other: &Self) -> Result<(), SatisfactionError> {
-        if self.scale == other.scale {
-            Ok(())
-        } else {
-            Err(SatisfactionError::ScaleMismatch {
-                left: self.scale.to_string(),
-                right: other.scale.to_string(),
-            })
-        }
-    }
-}
-
-impl Aggregator for Ces {
-    fn add(&mut self, score: u8) -> Result<(), SatisfactionError> {
-        Ces::add(self, score)
-    }
-    fn merge(&mut self, other: &Self) -> Result<(), SatisfactionError> {
-        Ces::merge(self, other)
-    }
-    fn responses(&self) -> u64 {
-        Ces::responses(self)
-    }
-    fn empty_like(&self) -> Self {
-        Self::new(self.scale)
-    }
-    /// Not easy: below the easy threshold.
-    fn is_negative(&self, score: u8) -> Result<bool, SatisfactionError> {
-        check(score)?;
-        Ok(score < self.scale.easy_from)
-    }
-    fn headline(&self) -> Option<f64> {
-        self.mean()
-    }
-    fn compare(
-        &self,
-        earlier: &Self,
-        config: &StatsConfig,
-    ) -> Result<Option<Difference>, SatisfactionError> {
-        self.mean_difference(earlier, config)
-    }
-}
-
-/// CES counts with, when there are responses, the statistics.
-///
-/// ```
-/// use crm_satisfaction::{Ces, StatsConfig};
-/// assert!(Ces::default().report(&StatsConfig::default()).mean.is_none());
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CesReport {
-    /// The settings.
-    pub scale: CesScale,
-    /// All responses.
-    pub responses: u64,
-    /// Count of each score 1–7.
-    pub counts: Vec<(u8, u64)>,
-    /// Easy responses.
-    pub easy: u64,
-    /// Fewer responses than [`StatsConfig::min_sample_size`].
-    pub small_sample: bool,
-    /// Easy share with Wald and Wilson intervals; `None` when empty.
-    pub easy_share: Option<ProportionEstimate>,
-    /// Mean with Wald and Student t intervals; `None` when empty.
-    pub mean: Option<MeanEstimate>,
-}
+pub type Ces = ScaleAggregate<CesScale>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::StatsConfig;
 
     #[test]
     fn hand_computed_report() {

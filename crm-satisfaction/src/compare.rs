@@ -1,15 +1,5 @@
-//! Differences between two groups or two periods, with z-tests.
-//!
-//! * **NPS**: `Δ = NPS₁ − NPS₂`, `SE = 100·sqrt(v₁/n₁ + v₂/n₂)` with the per-response variance
-//!   `v = p + d − (p − d)²` (shares of promoters `p` and detractors `d`), `z = Δ/SE`.
-//! * **Shares** (CSAT satisfied, CES easy): the two-proportion z-test with the pooled share
-//!   `p̄ = (x₁ + x₂)/(n₁ + n₂)`, `z = (p₁ − p₂)/sqrt(p̄(1 − p̄)(1/n₁ + 1/n₂))`; the interval
-//!   uses the unpooled standard error `sqrt(p₁(1 − p₁)/n₁ + p₂(1 − p₂)/n₂)`.
-//! * **Means**: `z = (m₁ − m₂)/sqrt(s₁²/n₁ + s₂²/n₂)`.
-//!
-//! The p-value is two-sided, `2·(1 − Φ(|z|))`, from `statrs`. When the standard error is zero
-//! (both groups unanimous) a zero difference has `z = 0, p = 1` and any other difference has
-//! `z = ±∞, p = 0`.
+//! Differences between two groups or two periods, with z-tests (the formulas are on
+//! [`Difference`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -17,6 +7,18 @@ use crate::stats::two_sided_p;
 use crate::{Interval, StatsConfig};
 
 /// The difference of a statistic between two groups or periods, with its z-test.
+///
+/// * **NPS**: `Δ = NPS₁ − NPS₂`, `SE = 100·sqrt(v₁/n₁ + v₂/n₂)` with the per-response variance
+///   `v = p + d − (p − d)²` (shares of promoters `p` and detractors `d`), `z = Δ/SE`.
+/// * **Shares** (CSAT satisfied, CES easy, driver negative rates): the two-proportion z-test
+///   with the pooled share `p̄ = (x₁ + x₂)/(n₁ + n₂)`,
+///   `z = (p₁ − p₂)/sqrt(p̄(1 − p̄)(1/n₁ + 1/n₂))`; the interval uses the unpooled standard
+///   error `sqrt(p₁(1 − p₁)/n₁ + p₂(1 − p₂)/n₂)`.
+/// * **Means**: `z = (m₁ − m₂)/sqrt(s₁²/n₁ + s₂²/n₂)`.
+///
+/// The p-value is two-sided, `2·(1 − Φ(|z|))`. When the standard error is zero (both groups
+/// unanimous) a zero difference has `z = 0, p = 1` and any other difference has
+/// `z = ±∞, p = 0`.
 ///
 /// ```
 /// use crm_satisfaction::{Aggregator, Nps, StatsConfig};

@@ -1,18 +1,17 @@
 //! Customer satisfaction (CSAT): a declared scale (default 1–5), the share of satisfied
 //! answers (the top two points by default) and the mean score.
 //!
-//! The satisfied share carries a Wald and a Wilson score interval, the mean a Wald and a
-//! Student t interval (formulas in [`crate::stats`]); CSAT % is `100 × satisfied share`.
+//! The aggregate is the shared [`ScaleAggregate`] on a [`CsatScale`]: the satisfied share
+//! carries a Wald and a Wilson score interval, the mean a Wald and a Student t interval;
+//! CSAT % is `100 × satisfied share`.
 
 use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
-use crate::compare::{mean_difference, share_difference};
-use crate::points::{MAX_POINTS, PointCounts};
-use crate::{
-    Aggregator, Difference, MeanEstimate, ProportionEstimate, SatisfactionError, StatsConfig,
-};
+use crate::points::MAX_POINTS;
+use crate::scale::sealed::{Headline, Sealed};
+use crate::{BoundedScale, SatisfactionError, ScaleAggregate};
 
 /// A CSAT scale `min..=max` (at most 11 points) and the first score counted as satisfied.
 ///
@@ -156,26 +155,28 @@ impl CsatScale {
     /// assert!(CsatScale::default().is_satisfied(0).is_err());
     /// ```
     pub fn is_satisfied(&self, score: u8) -> Result<bool, SatisfactionError> {
-        self.check(score)?;
+        self.validate_score(score)?;
         Ok(score >= self.satisfied_from)
-    }
-
-    fn check(&self, score: u8) -> Result<(), SatisfactionError> {
-        if score < self.min || score > self.max {
-            Err(SatisfactionError::ScoreOutOfScale {
-                score,
-                min: self.min,
-                max: self.max,
-            })
-        } else {
-            Ok(())
-        }
     }
 }
 
+impl Sealed for CsatScale {
+    const HEADLINE: Headline = Headline::TopBoxPercent;
+    const AGGREGATE: &'static str = "Csat";
+    fn bounds(&self) -> (u8, u8, u8) {
+        (self.min, self.max, self.satisfied_from)
+    }
+}
+
+impl BoundedScale for CsatScale {}
+
 /// The CSAT aggregate: the scale and exact counts per point.
 ///
-/// A commutative monoid over one scale (see [`Aggregator`]).
+/// A commutative monoid over one scale (see [`Aggregator`](crate::Aggregator)); the counts,
+/// the mean and the merge are those of every [`ScaleAggregate`], the top box is the
+/// satisfied answers ([`satisfied`](Csat::satisfied), [`percent`](Csat::percent),
+/// [`percent_difference`](Csat::percent_difference), [`report`](Csat::report)). Its headline
+/// ([`Aggregator::headline`](crate::Aggregator::headline)) is CSAT %.
 ///
 /// ```
 /// use crm_satisfaction::{Csat, CsatScale};
@@ -185,322 +186,25 @@ impl CsatScale {
 /// assert_eq!(csat.percent(), Some(50.0));
 /// assert_eq!(csat.mean(), Some(3.25));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "CsatFields")]
-pub struct Csat {
-    scale: CsatScale,
-    counts: PointCounts,
-}
-
-impl Default for Csat {
-    fn default() -> Self {
-        Self::new(CsatScale::default())
-    }
-}
-
-/// The serde form of [`Csat`], checked on the way in.
-#[derive(Deserialize)]
-struct CsatFields {
-    scale: CsatScale,
-    counts: PointCounts,
-}
-
-impl TryFrom<CsatFields> for Csat {
-    type Error = SatisfactionError;
-    fn try_from(f: CsatFields) -> Result<Self, Self::Error> {
-        let points = usize::from(f.scale.max() - f.scale.min()) + 1;
-        if f.counts.counts[points..].iter().any(|&c| c > 0) {
-            return Err(SatisfactionError::InvalidScale {
-                min: f.scale.min(),
-                max: f.scale.max(),
-                threshold: f.scale.satisfied_from(),
-                reason: "counts were given for scores outside the scale".into(),
-            });
-        }
-        Ok(Self {
-            scale: f.scale,
-            counts: f.counts,
-        })
-    }
-}
+pub type Csat = ScaleAggregate<CsatScale>;
 
 impl Csat {
-    /// The empty aggregate on a scale.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Csat, CsatScale};
-    /// assert_eq!(Csat::new(CsatScale::default()).responses(), 0);
-    /// ```
-    pub fn new(scale: CsatScale) -> Self {
-        Self {
-            scale,
-            counts: PointCounts::EMPTY,
-        }
-    }
-
-    /// The scale.
-    ///
-    /// ```
-    /// use crm_satisfaction::Csat;
-    /// assert_eq!(Csat::default().scale().max(), 5);
-    /// ```
-    pub fn scale(&self) -> CsatScale {
-        self.scale
-    }
-
-    /// Adds one score; an out-of-scale score is a typed error and changes nothing.
-    ///
-    /// ```
-    /// use crm_satisfaction::Csat;
-    /// let mut c = Csat::default();
-    /// c.add(5).unwrap();
-    /// assert!(c.add(6).is_err());
-    /// assert_eq!(c.responses(), 1);
-    /// ```
-    pub fn add(&mut self, score: u8) -> Result<(), SatisfactionError> {
-        self.scale.check(score)?;
-        self.counts.counts[usize::from(score - self.scale.min)] += 1;
-        Ok(())
-    }
-
-    /// Merges an aggregate over the same scale; a different scale is refused.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Csat, CsatScale};
-    /// let mut a = Csat::from_scores(CsatScale::default(), &[5]).unwrap();
-    /// a.merge(&Csat::from_scores(CsatScale::default(), &[1]).unwrap()).unwrap();
-    /// assert_eq!(a.responses(), 2);
-    /// assert!(a.merge(&Csat::new(CsatScale::top_two(1, 7).unwrap())).is_err());
-    /// ```
-    pub fn merge(&mut self, other: &Self) -> Result<(), SatisfactionError> {
-        if self.scale != other.scale {
-            return Err(SatisfactionError::ScaleMismatch {
-                left: self.scale.to_string(),
-                right: other.scale.to_string(),
-            });
-        }
-        self.counts.merge(&other.counts);
-        Ok(())
-    }
-
-    /// Aggregates a column with a vectorized count; out-of-scale values make it an error.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Csat, CsatScale};
-    /// assert!(Csat::from_scores(CsatScale::default(), &[1, 9]).is_err());
-    /// ```
-    pub fn from_scores(scale: CsatScale, scores: &[u8]) -> Result<Self, SatisfactionError> {
-        Ok(Self {
-            scale,
-            counts: PointCounts::from_column(scores, scale.min, scale.max)?,
-        })
-    }
-
-    /// Number of responses.
-    ///
-    /// ```
-    /// assert_eq!(crm_satisfaction::Csat::default().responses(), 0);
-    /// ```
-    pub fn responses(&self) -> u64 {
-        self.counts.total()
-    }
-
-    /// Count of each score, lowest first.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Csat, CsatScale};
-    /// let c = Csat::from_scores(CsatScale::default(), &[2, 2, 5]).unwrap();
-    /// assert_eq!(c.counts(), vec![(1, 0), (2, 2), (3, 0), (4, 0), (5, 1)]);
-    /// ```
-    pub fn counts(&self) -> Vec<(u8, u64)> {
-        self.counts.pairs(self.scale.min, self.scale.max)
-    }
-
-    /// Satisfied responses.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Csat, CsatScale};
-    /// assert_eq!(Csat::from_scores(CsatScale::default(), &[4, 5, 3]).unwrap().satisfied(), 2);
-    /// ```
-    pub fn satisfied(&self) -> u64 {
-        self.counts
-            .at_least(self.scale.min, self.scale.satisfied_from, self.scale.max)
-    }
-
     /// CSAT %: `100 × satisfied / responses`, `None` without responses.
     ///
     /// ```
-    /// assert_eq!(crm_satisfaction::Csat::default().percent(), None);
+    /// use crm_satisfaction::{Csat, CsatScale};
+    /// assert_eq!(Csat::default().percent(), None);
+    /// assert_eq!(Csat::from_scores(CsatScale::default(), &[5, 3]).unwrap().percent(), Some(50.0));
     /// ```
     pub fn percent(&self) -> Option<f64> {
-        let n = self.responses();
-        (n > 0).then(|| self.satisfied() as f64 * 100.0 / n as f64)
+        self.top_box_percent()
     }
-
-    /// Mean score, `None` without responses.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Csat, CsatScale};
-    /// assert_eq!(Csat::from_scores(CsatScale::default(), &[1, 2]).unwrap().mean(), Some(1.5));
-    /// ```
-    pub fn mean(&self) -> Option<f64> {
-        self.counts
-            .mean(self.scale.min, self.scale.max, &StatsConfig::default())
-            .map(|m| m.mean)
-    }
-
-    /// The full report: counts, satisfied share with intervals, mean with intervals, and the
-    /// small-sample warning.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Csat, CsatScale, StatsConfig};
-    /// let r = Csat::from_scores(CsatScale::default(), &[5, 4, 4, 2]).unwrap()
-    ///     .report(&StatsConfig::default());
-    /// assert_eq!(r.satisfied_share.unwrap().share, 0.75);
-    /// assert_eq!(r.mean.unwrap().mean, 3.75);
-    /// assert!(r.small_sample);
-    /// ```
-    pub fn report(&self, config: &StatsConfig) -> CsatReport {
-        let n = self.responses();
-        CsatReport {
-            scale: self.scale,
-            responses: n,
-            counts: self.counts(),
-            satisfied: self.satisfied(),
-            small_sample: n < config.min_sample_size,
-            satisfied_share: ProportionEstimate::new(self.satisfied(), n, config),
-            mean: self.counts.mean(self.scale.min, self.scale.max, config),
-        }
-    }
-
-    /// Difference of CSAT % (`self − other`, in percentage points) with the two-proportion
-    /// z-test; `None` when either side is empty; a different scale is refused.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Csat, CsatScale, StatsConfig};
-    /// let a = Csat::from_scores(CsatScale::default(), &[5, 5, 5, 1]).unwrap();
-    /// let b = Csat::from_scores(CsatScale::default(), &[5, 1, 1, 1]).unwrap();
-    /// let d = a.percent_difference(&b, &StatsConfig::default()).unwrap().unwrap();
-    /// assert_eq!(d.estimate, 50.0);
-    /// ```
-    pub fn percent_difference(
-        &self,
-        other: &Self,
-        config: &StatsConfig,
-    ) -> Result<Option<Difference>, SatisfactionError> {
-        self.same_scale(other)?;
-        Ok(share_difference(
-            self.satisfied(),
-            self.responses(),
-            other.satisfied(),
-            other.responses(),
-            100.0,
-            config,
-        ))
-    }
-
-    /// Difference of mean scores (`self − other`) with a z-test; `None` when either side is
-    /// empty; a different scale is refused.
-    ///
-    /// ```
-    /// use crm_satisfaction::{Csat, CsatScale, StatsConfig};
-    /// let a = Csat::from_scores(CsatScale::default(), &[5, 4]).unwrap();
-    /// let b = Csat::from_scores(CsatScale::default(), &[2, 1]).unwrap();
-    /// let d = a.mean_difference(&b, &StatsConfig::default()).unwrap().unwrap();
-    /// assert_eq!(d.estimate, 3.0);
-    /// ```
-    pub fn mean_difference(
-        &self,
-        other: &Self,
-        config: &StatsConfig,
-    ) -> Result<Option<Difference>, SatisfactionError> {
-        self.same_scale(other)?;
-        let (min, max) = (self.scale.min, self.scale.max);
-        let (a, b) = (
-            self.counts.mean(min, max, config),
-            other.counts.mean(min, max, config),
-        );
-        Ok(match (a, b) {
-            (Some(a), Some(b)) => mean_difference(
-                (a.mean, a.std_dev, a.n),
-                (b.mean, b.std_dev, b.n),
-                f64::from(max - min),
-                config,
-            ),
-            _ => None,
-        })
-    }
-
-    fn same_scale(&self, other: &Self) -> Result<(), SatisfactionError> {
-        if self.scale == other.scale {
-            Ok(())
-        } else {
-            Err(SatisfactionError::ScaleMismatch {
-                left: self.scale.to_string(),
-                right: other.scale.to_string(),
-            })
-        }
-    }
-}
-
-impl Aggregator for Csat {
-    fn add(&mut self, score: u8) -> Result<(), SatisfactionError> {
-        Csat::add(self, score)
-    }
-    fn merge(&mut self, other: &Self) -> Result<(), SatisfactionError> {
-        Csat::merge(self, other)
-    }
-    fn responses(&self) -> u64 {
-        Csat::responses(self)
-    }
-    fn empty_like(&self) -> Self {
-        Self::new(self.scale)
-    }
-    /// Dissatisfied: below the satisfied threshold.
-    fn is_negative(&self, score: u8) -> Result<bool, SatisfactionError> {
-        Ok(!self.scale.is_satisfied(score)?)
-    }
-    fn headline(&self) -> Option<f64> {
-        self.percent()
-    }
-    fn compare(
-        &self,
-        earlier: &Self,
-        config: &StatsConfig,
-    ) -> Result<Option<Difference>, SatisfactionError> {
-        self.percent_difference(earlier, config)
-    }
-}
-
-/// CSAT counts with, when there are responses, the statistics.
-///
-/// ```
-/// use crm_satisfaction::{Csat, StatsConfig};
-/// let r = Csat::default().report(&StatsConfig::default());
-/// assert_eq!(r.responses, 0);
-/// assert!(r.satisfied_share.is_none() && r.mean.is_none());
-/// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CsatReport {
-    /// The scale.
-    pub scale: CsatScale,
-    /// All responses.
-    pub responses: u64,
-    /// Count of each score, lowest first.
-    pub counts: Vec<(u8, u64)>,
-    /// Satisfied responses.
-    pub satisfied: u64,
-    /// Fewer responses than [`StatsConfig::min_sample_size`].
-    pub small_sample: bool,
-    /// Satisfied share (CSAT % / 100) with Wald and Wilson intervals; `None` when empty.
-    pub satisfied_share: Option<ProportionEstimate>,
-    /// Mean score with Wald and Student t intervals; `None` when empty.
-    pub mean: Option<MeanEstimate>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::StatsConfig;
 
     #[test]
     fn hand_computed_five_point_report() {

@@ -1,17 +1,5 @@
 //! Driver analysis: which tags are over-represented among negative answers (NPS detractors,
-//! dissatisfied CSAT, not-easy CES).
-//!
-//! For a tag `t` with `n_t` tagged responses of `n`, of which `x_t` are negative out of `x`
-//! negative responses overall:
-//!
-//! * `share_of_negative = x_t / x` (how often negative answers carry the tag),
-//! * `share_of_all = n_t / n`,
-//! * `lift = share_of_negative / share_of_all = (x_t / n_t) / (x / n)`: above 1 the tag is
-//!   over-represented among negative answers,
-//! * `difference`: the negative rate with the tag minus without it, in percentage points,
-//!   with the two-proportion z-test (see [`crate::compare`]).
-//!
-//! Each tag is counted once per response even if it is attached twice.
+//! dissatisfied CSAT, not-easy CES); the formulas are on [`DriverCounts`].
 
 use std::hash::Hash;
 
@@ -36,6 +24,18 @@ pub struct TagCounts {
 }
 
 /// The driver-analysis aggregate: a commutative monoid of counts per tag.
+///
+/// For a tag `t` with `n_t` tagged responses of `n`, of which `x_t` are negative out of `x`
+/// negative responses overall:
+///
+/// * `share_of_negative = x_t / x` (how often negative answers carry the tag),
+/// * `share_of_all = n_t / n`,
+/// * `lift = share_of_negative / share_of_all = (x_t / n_t) / (x / n)`: above 1 the tag is
+///   over-represented among negative answers,
+/// * `difference`: the negative rate with the tag minus without it, in percentage points,
+///   with the two-proportion z-test (see [`Difference`]).
+///
+/// Each tag is counted once per response even if it is attached twice.
 ///
 /// ```
 /// use crm_satisfaction::{DriverCounts, Nps, StatsConfig};
@@ -232,7 +232,7 @@ impl<T: Eq + Hash + Clone> DriverCounts<T> {
     }
 }
 
-/// How strongly one tag is associated with negative answers (formulas in the module docs).
+/// How strongly one tag is associated with negative answers (formulas on [`DriverCounts`]).
 ///
 /// ```
 /// use crm_satisfaction::{DriverCounts, StatsConfig};

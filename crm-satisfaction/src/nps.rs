@@ -1,22 +1,6 @@
 //! Net Promoter Score: promoters (9–10) minus detractors (0–6) on the 0–10 scale.
 //!
-//! # Statistics
-//!
-//! With `n` responses and shares `p` (promoters) and `d` (detractors):
-//!
-//! * `NPS = 100·(p − d)`, in [−100, 100];
-//! * per-response variance `v = p + d − (p − d)²` and standard error `100·sqrt(v/n)`;
-//! * **Wald** interval `NPS ± z·SE`;
-//! * **adjusted Wald** interval (Rocks 2016, "Interval estimation for the net promoter
-//!   score", *The American Statistician* 70(4); recommended for small samples by Sauro and
-//!   Lewis): add 3 pseudo-responses — ¾ promoter, ¾ detractor, 1½ passive — so
-//!   `n' = n + 3`, `p' = (P + ¾)/n'`, `d' = (D + ¾)/n'`, and the interval is
-//!   `100·((p' − d') ± z·sqrt((p' + d' − (p' − d')²)/n'))`. It is centred on the shrunken
-//!   estimate `100·(p' − d')` (reported as `adjusted_score`), which is why, for tiny
-//!   unanimous samples, it can exclude the raw score: one promoter is weak evidence of an NPS
-//!   of 100. Its coverage is much closer to the nominal level than Wald's for small `n`.
-//!
-//! All intervals are clamped to [−100, 100].
+//! The statistics and their formulas are on [`NpsEstimate`].
 
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +8,13 @@ use crate::compare::Difference;
 use crate::counting::count_tails;
 use crate::{Aggregator, Interval, ProportionEstimate, SatisfactionError, StatsConfig};
 
-/// Highest score on the NPS scale.
+/// Highest score on the NPS scale (the lowest is 0).
+///
+/// ```
+/// use crm_satisfaction::{NPS_MAX, Nps};
+/// assert!(Nps::new().add(NPS_MAX).is_ok());
+/// assert!(Nps::new().add(NPS_MAX + 1).is_err());
+/// ```
 pub const NPS_MAX: u8 = 10;
 
 /// The three NPS categories.
@@ -299,7 +289,7 @@ impl Nps {
         })
     }
 
-    /// The NPS difference `self − other` with its z-test (see [`crate::compare`]);
+    /// The NPS difference `self − other` with its z-test (formula on [`Difference`]);
     /// `None` when either side has no responses.
     ///
     /// ```
@@ -397,7 +387,23 @@ pub struct NpsReport {
     pub estimate: Option<NpsEstimate>,
 }
 
-/// NPS statistics for a non-empty aggregate (see the module docs for the formulas).
+/// NPS statistics for a non-empty aggregate.
+///
+/// With `n` responses and shares `p` (promoters) and `d` (detractors):
+///
+/// * `NPS = 100·(p − d)`, in [−100, 100];
+/// * per-response variance `v = p + d − (p − d)²` and standard error `100·sqrt(v/n)`;
+/// * **Wald** interval `NPS ± z·SE`;
+/// * **adjusted Wald** interval (Rocks 2016, "Interval estimation for the net promoter
+///   score", *The American Statistician* 70(4); recommended for small samples by Sauro and
+///   Lewis): add 3 pseudo-responses — ¾ promoter, ¾ detractor, 1½ passive — so
+///   `n' = n + 3`, `p' = (P + ¾)/n'`, `d' = (D + ¾)/n'`, and the interval is
+///   `100·((p' − d') ± z·sqrt((p' + d' − (p' − d')²)/n'))`. It is centred on the shrunken
+///   estimate `100·(p' − d')` (reported as `adjusted_score`), which is why, for tiny
+///   unanimous samples, it can exclude the raw score: one promoter is weak evidence of an NPS
+///   of 100. Its coverage is much closer to the nominal level than Wald's for small `n`.
+///
+/// All intervals are clamped to [−100, 100].
 ///
 /// ```
 /// use crm_satisfaction::{Nps, StatsConfig};

@@ -8,6 +8,13 @@ use crate::nps::column_error;
 use crate::{MeanEstimate, SatisfactionError, StatsConfig};
 
 /// Most points a scale may have (0–10).
+///
+/// ```
+/// use crm_satisfaction::{CsatScale, MAX_POINTS};
+/// assert_eq!(MAX_POINTS, 11);
+/// assert!(CsatScale::new(0, 10, 9).is_ok()); // 11 points
+/// assert!(CsatScale::new(0, 11, 9).is_err()); // 12 points
+/// ```
 pub const MAX_POINTS: usize = 11;
 
 /// Counts per score on `min..=max`; slot `k` counts score `min + k`, slots past the scale stay 0.

@@ -1,15 +1,6 @@
-//! Shared statistics: confidence levels, intervals, proportion and mean estimates.
-//!
-//! Formulas (with `z` the two-sided normal quantile for the level, `n` responses):
-//!
-//! * **Proportion, Wald**: `p ± z·sqrt(p(1−p)/n)`.
-//! * **Proportion, Wilson score** (better coverage for small `n` and shares near 0 or 1):
-//!   centre `(p + z²/2n) / (1 + z²/n)`, half-width
-//!   `z·sqrt(p(1−p)/n + z²/4n²) / (1 + z²/n)`. It always contains `p`.
-//! * **Mean, Wald**: `m ± z·s/sqrt(n)` with `s` the sample standard deviation (`n − 1`).
-//! * **Mean, Student t**: `m ± t(n−1)·s/sqrt(n)`, the small-sample interval for means.
-//!
-//! All intervals are clamped to the range the statistic can take.
+//! Shared statistics: confidence levels, intervals, proportion and mean estimates (the
+//! formulas are on [`ProportionEstimate`] and [`MeanEstimate`]). All intervals are clamped to
+//! the range the statistic can take.
 
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
@@ -156,6 +147,15 @@ impl Interval {
 
 /// A share of responses (e.g. promoters, satisfied) with its uncertainty.
 ///
+/// With `z` the two-sided normal quantile for the level and `p = count / n`:
+///
+/// * **Wald**: `p ± z·sqrt(p(1−p)/n)`;
+/// * **Wilson score** (better coverage for small `n` and shares near 0 or 1): centre
+///   `(p + z²/2n) / (1 + z²/n)`, half-width `z·sqrt(p(1−p)/n + z²/4n²) / (1 + z²/n)`. It
+///   always contains `p`.
+///
+/// Both intervals are clamped to [0, 1].
+///
 /// ```
 /// use crm_satisfaction::{ProportionEstimate, StatsConfig};
 ///
@@ -177,7 +177,7 @@ pub struct ProportionEstimate {
     pub standard_error: f64,
     /// Wald interval, clamped to [0, 1].
     pub wald: Interval,
-    /// Wilson score interval (see the module docs for the formula).
+    /// Wilson score interval (formula above).
     pub wilson: Interval,
 }
 
@@ -223,6 +223,14 @@ impl ProportionEstimate {
 }
 
 /// A mean score with its uncertainty.
+///
+/// With `m` the mean, `s` the sample standard deviation (divisor `n − 1`) and `z` the
+/// two-sided normal quantile for the level:
+///
+/// * **Wald**: `m ± z·s/sqrt(n)`;
+/// * **Student t**: `m ± t(n−1)·s/sqrt(n)`, the small-sample interval for means.
+///
+/// Both intervals are clamped to the scale.
 ///
 /// ```
 /// use crm_satisfaction::{MeanEstimate, StatsConfig};

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Days, Months, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::breakdown::{merge_groups, merge_into};
 use crate::{Aggregator, Difference, SatisfactionError, StatsConfig};
 
 /// A calendar bucket in UTC; a bucket is named by its first day.
@@ -135,24 +136,24 @@ impl<A: Aggregator> Timeline<A> {
     pub fn add(&mut self, at: DateTime<Utc>, score: u8) -> Result<(), SatisfactionError> {
         let mut probe = self.template.clone();
         probe.add(score)?;
-        let start = self.bucket.start(at);
-        match self.periods.get_mut(&start) {
-            Some(agg) => agg.merge(&probe),
-            None => {
-                self.periods.insert(start, probe);
-                Ok(())
-            }
-        }
+        merge_into(&mut self.periods, self.bucket.start(at), probe)
     }
 
     /// Merges another timeline with the same bucket and scale; otherwise nothing changes.
     ///
     /// ```
-    /// use chrono::Utc;
+    /// use chrono::{TimeZone, Utc};
     /// use crm_satisfaction::{Nps, TimeBucket, Timeline};
+    /// let day = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
     /// let mut a = Timeline::new(TimeBucket::Day, Nps::new());
-    /// let b = Timeline::new(TimeBucket::Month, Nps::new());
-    /// assert!(a.merge(&b).is_err());
+    /// a.add(day(1), 10).unwrap();
+    /// let mut b = Timeline::new(TimeBucket::Day, Nps::new());
+    /// b.add(day(1), 0).unwrap();
+    /// b.add(day(2), 9).unwrap();
+    /// a.merge(&b).unwrap();
+    /// let sizes: Vec<u64> = a.periods().iter().map(|(_, p)| p.responses()).collect();
+    /// assert_eq!(sizes, vec![2, 1]);
+    /// assert!(a.merge(&Timeline::new(TimeBucket::Month, Nps::new())).is_err());
     /// ```
     pub fn merge(&mut self, other: &Self) -> Result<(), SatisfactionError> {
         if self.bucket != other.bucket {
@@ -161,20 +162,12 @@ impl<A: Aggregator> Timeline<A> {
                 right: format!("{:?} buckets", other.bucket),
             });
         }
-        let mut check = self.template.clone();
-        check.merge(&other.template)?;
-        for agg in other.periods.values() {
-            check.merge(agg)?;
-        }
-        for (k, agg) in &other.periods {
-            match self.periods.get_mut(k) {
-                Some(mine) => mine.merge(agg)?,
-                None => {
-                    self.periods.insert(*k, agg.clone());
-                }
-            }
-        }
-        Ok(())
+        merge_groups(
+            &mut self.periods,
+            &self.template,
+            &other.periods,
+            &other.template,
+        )
     }
 
     /// Every bucket from the first to the last response, in order, empty buckets included.
