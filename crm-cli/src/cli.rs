@@ -98,12 +98,17 @@ pub struct DemoArgs {
     /// Random seed; the same seed gives the same data set and the same report.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// SQLite database file (created fresh; an existing file is replaced).
+    /// SQLite database file to create. An existing file is refused unless `--force`; the
+    /// database is built in a temporary file beside it and renamed into place only once the
+    /// whole demo has succeeded, so a failed run leaves an existing file as it was.
     #[arg(long, default_value = "crm-demo.db")]
     pub db: PathBuf,
     /// Directory for `report.html` and `summary.json`.
     #[arg(long, default_value = "crm-report")]
     pub out: PathBuf,
+    /// Replace an existing `--db` file.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// What `crm import` reads.
@@ -191,6 +196,17 @@ pub struct TransactionOptions {
     pub currency: String,
 }
 
+/// Transactions to analyse: where they come from and the layout of a file.
+#[derive(Debug, Clone, Args)]
+pub struct TransactionInput {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub source: TransactionSource,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub options: TransactionOptions,
+}
+
 /// Where results go.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
@@ -207,10 +223,7 @@ pub struct OutputArgs {
 pub struct RfmArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub source: TransactionSource,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub options: TransactionOptions,
+    pub input: TransactionInput,
     /// As-of date (`YYYY-MM-DD` or RFC 3339); default: the date of the latest transaction.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
@@ -237,10 +250,7 @@ pub enum AbcMode {
 pub struct AbcArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub source: TransactionSource,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub options: TransactionOptions,
+    pub input: TransactionInput,
     /// Classification rule.
     #[arg(long, value_enum, default_value_t = AbcMode::Share)]
     pub mode: AbcMode,
@@ -306,6 +316,21 @@ pub struct SummaryOptions {
     pub options: TransactionOptions,
 }
 
+/// Customer summaries to fit a model to, and where the results go (`crm churn fit`,
+/// `crm clv fit`).
+#[derive(Debug, Clone, Args)]
+pub struct FitArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub source: SummarySource,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub summary: SummaryOptions,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
+}
+
 /// `crm churn`.
 #[derive(Debug, Subcommand)]
 pub enum ChurnCommand {
@@ -324,13 +349,7 @@ pub struct ChurnFitArgs {
     pub model: ChurnModelKind,
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub source: SummarySource,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub summary: SummaryOptions,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub out: OutputArgs,
+    pub fit: FitArgs,
 }
 
 /// `crm churn score`.
@@ -348,23 +367,9 @@ pub struct ChurnScoreArgs {
 #[derive(Debug, Subcommand)]
 pub enum ClvCommand {
     /// Fit the Gamma-Gamma spend model (parameters p, q, v).
-    Fit(ClvFitArgs),
+    Fit(FitArgs),
     /// Fit the spend and purchase models and score every customer's lifetime value.
     Score(ClvScoreArgs),
-}
-
-/// `crm clv fit`.
-#[derive(Debug, Clone, Args)]
-pub struct ClvFitArgs {
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub source: SummarySource,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub summary: SummaryOptions,
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub out: OutputArgs,
 }
 
 /// `crm clv score`.
@@ -372,7 +377,7 @@ pub struct ClvFitArgs {
 pub struct ClvScoreArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub fit: ClvFitArgs,
+    pub fit: FitArgs,
     /// Purchase model combined with the spend model.
     #[arg(long, value_enum, default_value_t = ChurnModelKind::Bgnbd)]
     pub model: ChurnModelKind,
@@ -529,8 +534,8 @@ mod tests {
         match cli.command {
             Command::Churn(ChurnCommand::Fit(a)) => {
                 assert_eq!(a.model, ChurnModelKind::ParetoNbd);
-                assert_eq!(a.summary.time_unit, TimeUnitArg::Day);
-                assert!(a.out.json);
+                assert_eq!(a.fit.summary.time_unit, TimeUnitArg::Day);
+                assert!(a.fit.out.json);
             }
             other => panic!("unexpected {other:?}"),
         }

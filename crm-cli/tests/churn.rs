@@ -2,7 +2,52 @@
 
 mod common;
 
-use common::{close, crm, json, stderr, stdout};
+use std::process::Output;
+
+use common::{close, crm, fails, fixture_arg, json, json_of, stderr, with_output};
+use serde_json::Value;
+
+/// The CDNOW sample's summaries (weeks, 39-week calibration period).
+const SUMMARY: &str = "cdnow_customers_summary.csv";
+
+/// The same with the mean repeat spend.
+const SUMMARY_WITH_SPEND: &str = "cdnow_customers_summary_with_transactions.csv";
+
+/// `crm churn fit --model MODEL --summary` on the CDNOW summaries, as JSON.
+fn fit_summary(model: &str) -> Value {
+    json(&[
+        "churn",
+        "fit",
+        "--model",
+        model,
+        "--summary",
+        &fixture_arg(SUMMARY),
+        "--json",
+    ])
+}
+
+/// `crm churn fit` on the CDNOW sample's transactions, calibration period to 1997-09-30,
+/// with further arguments.
+fn fit_cdnow(more: &[&str]) -> Output {
+    let f = fixture_arg("CDNOW_sample.txt");
+    let mut args = vec![
+        "churn",
+        "fit",
+        "--transactions",
+        &f,
+        "--format",
+        "cdnow",
+        "--calibration-end",
+        "1997-09-30",
+    ];
+    args.extend_from_slice(more);
+    crm(&args)
+}
+
+/// A parameter of a fit.
+fn param(v: &Value, name: &str) -> f64 {
+    v["params"][name].as_f64().unwrap()
+}
 
 #[test]
 fn sbg_reproduces_fader_hardie_2007() {
@@ -16,14 +61,8 @@ fn sbg_reproduces_fader_hardie_2007() {
         "--json",
     ]);
     assert_eq!(v["model"], "sbg");
-    assert!(
-        close(v["params"]["alpha"].as_f64().unwrap(), 0.704, 5e-4),
-        "{v}"
-    );
-    assert!(
-        close(v["params"]["beta"].as_f64().unwrap(), 1.182, 5e-4),
-        "{v}"
-    );
+    assert!(close(param(&v, "alpha"), 0.704, 5e-4), "{v}");
+    assert!(close(param(&v, "beta"), 1.182, 5e-4), "{v}");
     assert!(
         close(v["log_likelihood"].as_f64().unwrap(), -1680.27, 5e-3),
         "{v}"
@@ -41,61 +80,41 @@ fn sbg_reproduces_fader_hardie_2007() {
 
 #[test]
 fn retention_table_and_bad_survivors() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("sbg.csv");
-    let o = crm(&[
-        "retention",
-        "fit",
-        "--survivors",
-        "1000,631,468,382",
-        "--periods",
-        "5",
-        "--output",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).starts_with("sBG: alpha = "));
-    let text = std::fs::read_to_string(&out).unwrap();
+    let (stdout, text) = with_output(
+        &[
+            "retention",
+            "fit",
+            "--survivors",
+            "1000,631,468,382",
+            "--periods",
+            "5",
+        ],
+        "sbg.csv",
+    );
+    assert!(stdout.starts_with("sBG: alpha = "));
     assert_eq!(
         text.lines().next().unwrap(),
         "period,observed,expected,survival,retention_rate"
     );
     assert_eq!(text.lines().count(), 7);
-    let o = crm(&["retention", "fit", "--survivors", "1000,1200"]);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "increasing survivors are a usage error"
+    // Increasing survivors are a usage error.
+    fails(
+        &["retention", "fit", "--survivors", "1000,1200"],
+        2,
+        "--survivors: survivors increase",
     );
-    assert!(
-        stderr(&o).contains("--survivors: survivors increase"),
-        "{}",
-        stderr(&o)
-    );
-}
-
-fn fx(name: &str) -> String {
-    common::fixture(name).to_str().unwrap().to_string()
 }
 
 #[test]
 fn bgnbd_reproduces_fader_hardie_lee_2005() {
     // Published on the CDNOW sample (weeks): r = 0.243, alpha = 4.414, a = 0.793,
     // b = 2.426, log-likelihood -9582.4.
-    let v = json(&[
-        "churn",
-        "fit",
-        "--model",
-        "bgnbd",
-        "--summary",
-        &fx("cdnow_customers_summary.csv"),
-        "--json",
-    ]);
+    let v = fit_summary("bgnbd");
     assert_eq!(v["model"], "bgnbd");
     assert_eq!(v["n_customers"], 2357);
     assert_eq!(v["converged"], true);
     for (name, published) in [("r", 0.243), ("alpha", 4.414), ("a", 0.793), ("b", 2.426)] {
-        let got = v["params"][name].as_f64().unwrap();
+        let got = param(&v, name);
         assert!(
             close(got, published, 5e-4),
             "{name} = {got}, published {published}"
@@ -106,27 +125,11 @@ fn bgnbd_reproduces_fader_hardie_lee_2005() {
 
 #[test]
 fn pareto_and_mbg_name_their_parameters() {
-    let v = json(&[
-        "churn",
-        "fit",
-        "--model",
-        "pareto-nbd",
-        "--summary",
-        &fx("cdnow_customers_summary.csv"),
-        "--json",
-    ]);
+    let v = fit_summary("pareto-nbd");
     assert_eq!(v["model"], "pareto-nbd");
     let keys: Vec<&String> = v["params"].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["alpha", "beta", "r", "s"]);
-    let v = json(&[
-        "churn",
-        "fit",
-        "--model",
-        "mbgnbd",
-        "--summary",
-        &fx("cdnow_customers_summary.csv"),
-        "--json",
-    ]);
+    let v = fit_summary("mbgnbd");
     let keys: Vec<&String> = v["params"].as_object().unwrap().keys().collect();
     assert_eq!(keys, ["a", "alpha", "b", "r"]);
     // A nested model: the MBG/NBD likelihood is at least as high as BG/NBD's on the same data.
@@ -137,45 +140,26 @@ fn pareto_and_mbg_name_their_parameters() {
 fn churn_fit_from_transactions_matches_the_summary_file() {
     // The CDNOW sample's transactions summarised with the 39-week calibration period give
     // the published summary, hence the same estimates.
-    let v = json(&[
-        "churn",
-        "fit",
-        "--transactions",
-        &fx("CDNOW_sample.txt"),
-        "--format",
-        "cdnow",
-        "--calibration-end",
-        "1997-09-30",
-        "--time-unit",
-        "week",
-        "--json",
-    ]);
+    let o = fit_cdnow(&["--time-unit", "week", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_of(&o);
     assert_eq!(v["n_customers"], 2357);
-    assert!(
-        close(v["params"]["r"].as_f64().unwrap(), 0.243, 5e-4),
-        "{v}"
-    );
-    assert!(
-        close(v["params"]["alpha"].as_f64().unwrap(), 4.414, 5e-4),
-        "{v}"
-    );
+    assert!(close(param(&v, "r"), 0.243, 5e-4), "{v}");
+    assert!(close(param(&v, "alpha"), 4.414, 5e-4), "{v}");
 }
 
 #[test]
 fn churn_score_table() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("score.csv");
-    let o = crm(&[
-        "churn",
-        "score",
-        "--summary",
-        &fx("cdnow_customers_summary.csv"),
-        "--output",
-        out.to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let text = std::fs::read_to_string(&out).unwrap();
+    let (_, text) = with_output(
+        &[
+            "churn",
+            "score",
+            "--summary",
+            &fixture_arg(SUMMARY),
+            "--json",
+        ],
+        "score.csv",
+    );
     let mut lines = text.lines();
     assert_eq!(
         lines.next().unwrap(),
@@ -200,37 +184,22 @@ fn churn_score_table() {
 fn gamma_gamma_reproduces_fader_hardie_lee_2005() {
     // "RFM and CLV" (2005) on the CDNOW sample's 946 repeat buyers: p = 6.25, q = 3.74,
     // gamma = 15.44.
-    let v = json(&[
-        "clv",
-        "fit",
-        "--summary",
-        &fx("cdnow_customers_summary_with_transactions.csv"),
-        "--json",
-    ]);
+    let with_spend = fixture_arg(SUMMARY_WITH_SPEND);
+    let v = json(&["clv", "fit", "--summary", &with_spend, "--json"]);
     assert_eq!(v["model"], "gamma-gamma");
     assert_eq!(v["n_customers"], 946);
     for (name, published) in [("p", 6.25), ("q", 3.74), ("v", 15.44)] {
-        let got = v["params"][name].as_f64().unwrap();
+        let got = param(&v, name);
         assert!(
             close(got, published, 0.01),
             "{name} = {got}, published {published}"
         );
     }
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("clv.json");
-    let o = crm(&[
-        "clv",
-        "score",
-        "--summary",
-        &fx("cdnow_customers_summary_with_transactions.csv"),
-        "--horizon",
-        "52",
-        "--output",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let rows: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let (_, text) = with_output(
+        &["clv", "score", "--summary", &with_spend, "--horizon", "52"],
+        "clv.json",
+    );
+    let rows: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 2357);
     for r in rows.as_array().unwrap() {
         let clv = r["clv"].as_f64().unwrap();
@@ -239,12 +208,7 @@ fn gamma_gamma_reproduces_fader_hardie_lee_2005() {
         assert!(close(clv, product, 1e-9 * clv.abs().max(1.0)));
     }
     // Without spend the Gamma-Gamma model cannot be fitted: a usage error.
-    let o = crm(&[
-        "clv",
-        "fit",
-        "--summary",
-        &fx("cdnow_customers_summary.csv"),
-    ]);
+    let o = crm(&["clv", "fit", "--summary", &fixture_arg(SUMMARY)]);
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -254,15 +218,7 @@ fn churn_fit_in_days_with_a_holdout_period() {
     // (4.414 per week -> 30.9 per day).
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("summary.csv");
-    let v = json(&[
-        "churn",
-        "fit",
-        "--transactions",
-        &fx("CDNOW_sample.txt"),
-        "--format",
-        "cdnow",
-        "--calibration-end",
-        "1997-09-30",
+    let o = fit_cdnow(&[
         "--holdout-end",
         "1998-06-30",
         "--time-unit",
@@ -271,14 +227,12 @@ fn churn_fit_in_days_with_a_holdout_period() {
         out.to_str().unwrap(),
         "--json",
     ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v = json_of(&o);
     assert_eq!(v["n_customers"], 2357);
     assert_eq!(v["calibration_end"], "1997-09-30T00:00:00Z");
-    let alpha = v["params"]["alpha"].as_f64().unwrap();
-    assert!(close(alpha, 7.0 * 4.4135, 0.01), "{v}");
-    assert!(
-        close(v["params"]["r"].as_f64().unwrap(), 0.243, 5e-4),
-        "{v}"
-    );
+    assert!(close(param(&v, "alpha"), 7.0 * 4.4135, 0.01), "{v}");
+    assert!(close(param(&v, "r"), 0.243, 5e-4), "{v}");
     let text = std::fs::read_to_string(&out).unwrap();
     let mut lines = text.lines();
     assert_eq!(
@@ -291,18 +245,7 @@ fn churn_fit_in_days_with_a_holdout_period() {
     assert_eq!(lines.next().unwrap(), "00004,2,213.0,272.0,22.345,1");
     assert_eq!(lines.count(), 2356);
     // A holdout end before the calibration end is refused.
-    let o = crm(&[
-        "churn",
-        "fit",
-        "--transactions",
-        &fx("CDNOW_sample.txt"),
-        "--format",
-        "cdnow",
-        "--calibration-end",
-        "1997-09-30",
-        "--holdout-end",
-        "1997-01-01",
-    ]);
+    let o = fit_cdnow(&["--holdout-end", "1997-01-01"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("before calibration end"),
@@ -319,11 +262,9 @@ fn horizons_and_rates_are_checked_before_running() {
         &["clv", "score", "--discount-rate", "-0.1"],
     ] {
         let mut a = args.to_vec();
-        let f = fx("cdnow_customers_summary_with_transactions.csv");
+        let f = fixture_arg(SUMMARY_WITH_SPEND);
         a.extend(["--summary", &f]);
-        let o = crm(&a);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
-        assert!(stderr(&o).contains("expected"), "{}", stderr(&o));
+        fails(&a, 2, "expected");
     }
     let o = crm(&[
         "retention",

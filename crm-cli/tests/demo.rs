@@ -4,6 +4,8 @@
 
 mod common;
 
+use std::sync::OnceLock;
+
 use common::{crm, stderr, stdout};
 use quick_xml::XmlVersion;
 use quick_xml::events::Event;
@@ -140,10 +142,35 @@ fn number(v: &Value, path: &str) -> f64 {
         .unwrap_or_else(|| panic!("summary.json has no number at {path}: {cur}"))
 }
 
+/// What the shared demo run wrote: the terminal summary, the report and `summary.json`.
+struct DemoRun {
+    text: String,
+    html: String,
+    summary: Value,
+}
+
+/// The demo at 600 customers with seed 7, run once for the tests that read it.
+fn demo() -> &'static DemoRun {
+    static RUN: OnceLock<DemoRun> = OnceLock::new();
+    RUN.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let (text, out) = run_demo(dir.path(), "600", "7");
+        let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+        let summary: Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
+        )
+        .expect("summary.json is JSON");
+        DemoRun {
+            text,
+            html,
+            summary,
+        }
+    })
+}
+
 #[test]
-fn demo_writes_report_and_summary() {
-    let dir = tempfile::tempdir().unwrap();
-    let (text, out) = run_demo(dir.path(), "600", "7");
+fn demo_terminal_summary_names_every_area() {
+    let text = &demo().text;
     for area in [
         "| Data set",
         "| Segments",
@@ -155,15 +182,18 @@ fn demo_writes_report_and_summary() {
     ] {
         assert!(text.contains(area), "terminal summary has {area}: {text}");
     }
+}
 
-    let html = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+#[test]
+fn demo_writes_report_and_summary() {
+    let html = &demo().html;
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(!html.contains("<script"), "no scripts");
     assert!(
         !html.contains("src=\"http") && !html.contains("href=\"http") && !html.contains("@import"),
         "no network resources"
     );
-    let charts = svgs(&html);
+    let charts = svgs(html);
     // Segments 4, churn 3, lifecycle 1, service 2, deals 1, satisfaction 5, state machines 3.
     assert_eq!(charts.len(), 19, "every chart of the report");
     for svg in &charts {
@@ -193,14 +223,16 @@ fn demo_writes_report_and_summary() {
             "a chart titled {title}"
         );
     }
+    // State machines.
+    let summary = &demo().summary;
+    assert_eq!(summary["state_machines"].as_array().unwrap().len(), 3);
+    assert!(number(summary, "elapsed_seconds") > 0.0);
+}
 
-    let summary: Value = serde_json::from_str(
-        &std::fs::read_to_string(out.join("summary.json")).expect("summary.json"),
-    )
-    .expect("summary.json is JSON");
-
+#[test]
+fn demo_reads_back_every_record_written() {
     // Data and the database round trip: every record written is read back.
-    let data = &summary["data"];
+    let data = &demo().summary["data"];
     assert_eq!(data["customers"], 600);
     assert!(number(data, "transactions") > 600.0);
     let generated = [
@@ -225,12 +257,24 @@ fn demo_writes_report_and_summary() {
             "{db_key} read back"
         );
     }
+}
 
+/// The customers RFM scored (those who bought).
+fn scored_customers(summary: &Value) -> f64 {
+    number(&summary["segmentation"], "customers")
+}
+
+#[test]
+fn demo_segments_cover_every_scored_customer() {
     // Segments: RFM, ABC and tiers over the customers who bought.
+    let summary = &demo().summary;
     let seg = &summary["segmentation"];
-    let scored = number(seg, "customers");
+    let scored = scored_customers(summary);
     assert!(scored > 0.0 && scored <= 600.0);
-    assert_eq!(number(seg, "transactions"), number(data, "transactions"));
+    assert_eq!(
+        number(seg, "transactions"),
+        number(&summary["data"], "transactions")
+    );
     let gini = number(seg, "gini");
     assert!((0.0..1.0).contains(&gini));
     for key in ["segments", "abc", "tiers"] {
@@ -242,8 +286,13 @@ fn demo_writes_report_and_summary() {
             .sum();
         assert_eq!(total, scored, "{key} cover every scored customer");
     }
+}
 
+#[test]
+fn demo_churn_and_value_models_converge() {
     // Churn and value: a converged BG/NBD and Gamma-Gamma fit, P(alive), CLV, health bands.
+    let summary = &demo().summary;
+    let scored = scored_customers(summary);
     let churn = &summary["churn"];
     let fit = &churn["purchase_model"];
     assert_eq!(fit["model"], "bgnbd");
@@ -272,7 +321,12 @@ fn demo_writes_report_and_summary() {
         .map(|v| v.as_f64().unwrap())
         .sum();
     assert_eq!(bands, scored, "every modelled customer has a risk band");
+}
 
+#[test]
+fn demo_lifecycle_service_and_deals_cover_every_record() {
+    let summary = &demo().summary;
+    let data = &summary["data"];
     // Lifecycle: every customer read back has a stage.
     let stages: f64 = summary["lifecycle"]["stages"]
         .as_object()
@@ -297,8 +351,12 @@ fn demo_writes_report_and_summary() {
         number(data, "deals")
     );
     assert!(!deals["conversions"].as_array().unwrap().is_empty());
+}
 
+#[test]
+fn demo_satisfaction_scores_lie_in_their_intervals() {
     // Satisfaction: scores inside their intervals, counts adding up, monthly trends.
+    let summary = &demo().summary;
     let sat = &summary["satisfaction"];
     for (survey, lo, hi) in [
         ("nps", -100.0, 100.0),
@@ -329,11 +387,7 @@ fn demo_writes_report_and_summary() {
         "the breakdown covers every answer"
     );
     let answers = number(nps, "n") + number(&sat["csat"], "n") + number(&sat["ces"], "n");
-    assert_eq!(answers, number(data, "responses"));
-
-    // State machines.
-    assert_eq!(summary["state_machines"].as_array().unwrap().len(), 3);
-    assert!(number(&summary, "elapsed_seconds") > 0.0);
+    assert_eq!(answers, number(&summary["data"], "responses"));
 }
 
 #[test]
@@ -354,4 +408,90 @@ fn demo_is_reproducible_for_a_seed() {
         v
     };
     assert_eq!(run(), run());
+}
+
+#[test]
+fn demo_refuses_an_existing_database_and_leaves_it_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("own.db");
+    std::fs::write(&db, b"the user's own data").unwrap();
+    let out = dir.path().join("report");
+    let o = crm(&[
+        "demo",
+        "--customers",
+        "50",
+        "--db",
+        db.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "usage error: {}", stderr(&o));
+    let e = stderr(&o);
+    assert!(
+        e.contains("already exists") && e.contains("--force"),
+        "the message says why and what to do: {e}"
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), b"the user's own data");
+    assert!(!out.exists(), "nothing is written");
+}
+
+#[test]
+fn demo_force_replaces_an_existing_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("own.db");
+    std::fs::write(&db, b"old").unwrap();
+    let out = dir.path().join("report");
+    let o = crm(&[
+        "demo",
+        "--customers",
+        "50",
+        "--force",
+        "--db",
+        db.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "demo failed: {}", stderr(&o));
+    let bytes = std::fs::read(&db).unwrap();
+    assert!(bytes.starts_with(b"SQLite format 3\0"), "a SQLite database now");
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "report")
+        .collect();
+    assert!(
+        names.iter().all(|n| n.starts_with("own.db")),
+        "no temporary file left: {names:?}"
+    );
+}
+
+#[test]
+fn a_failed_demo_leaves_the_existing_database_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("own.db");
+    std::fs::write(&db, b"old").unwrap();
+    // The report directory cannot be created under a regular file, so the run fails at its
+    // very last step, after the new database was complete.
+    let blocker = dir.path().join("not-a-directory");
+    std::fs::write(&blocker, b"").unwrap();
+    let out = blocker.join("report");
+    let o = crm(&[
+        "demo",
+        "--customers",
+        "50",
+        "--force",
+        "--db",
+        db.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "fails: {}", stderr(&o));
+    assert!(stderr(&o).contains("not-a-directory"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&db).unwrap(), b"old", "the old file is intact");
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["not-a-directory", "own.db"], "no temporary file left");
 }

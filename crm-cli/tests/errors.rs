@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{crm, fixture, stderr};
+use common::{crm, fixture_arg, stderr};
 
 fn bad(args: &[&str], expected: &[&str]) {
     let o = crm(args);
@@ -26,15 +26,21 @@ fn bad(args: &[&str], expected: &[&str]) {
     assert!(o.stdout.is_empty(), "nothing on stdout");
 }
 
-fn p(name: &str) -> String {
-    fixture(name).to_str().unwrap().to_string()
+/// [`bad`] on `crm COMMAND FLAG FIXTURE MORE...`.
+fn bad_fixture(command: &str, flag: &str, fixture: &str, more: &[&str], expected: &[&str]) {
+    let f = fixture_arg(fixture);
+    let mut args = vec![command, flag, &f];
+    args.extend_from_slice(more);
+    bad(&args, expected);
 }
 
 #[test]
 fn wrong_header_of_transactions() {
-    let f = p("bad/wrong_header.csv");
-    bad(
-        &["rfm", "--transactions", &f],
+    bad_fixture(
+        "rfm",
+        "--transactions",
+        "bad/wrong_header.csv",
+        &[],
         &[
             "wrong_header.csv, line 1: expected header `customer_id,timestamp,amount[,currency][,transaction_id]`",
             "found \"customer,timestamp,amount\"",
@@ -44,9 +50,11 @@ fn wrong_header_of_transactions() {
 
 #[test]
 fn wrong_header() {
-    let f = p("bad/wrong_header.csv");
-    bad(
-        &["nps", "--responses", &f],
+    bad_fixture(
+        "nps",
+        "--responses",
+        "bad/wrong_header.csv",
+        &[],
         &[
             "wrong_header.csv, line 1: expected header `response_id,customer_id,timestamp,score[,group][,tags]`",
             "found \"customer,timestamp,amount\"",
@@ -56,9 +64,11 @@ fn wrong_header() {
 
 #[test]
 fn bad_date() {
-    let f = p("bad/bad_date.csv");
-    bad(
-        &["rfm", "--transactions", &f, "--json"],
+    bad_fixture(
+        "rfm",
+        "--transactions",
+        "bad/bad_date.csv",
+        &["--json"],
         &[
             "bad_date.csv, line 3, column 2 (timestamp): expected a date as YYYY-MM-DD or an RFC 3339 timestamp, found \"2024-02-30\"",
         ],
@@ -67,9 +77,11 @@ fn bad_date() {
 
 #[test]
 fn non_numeric_amount() {
-    let f = p("bad/bad_amount.csv");
-    bad(
-        &["abc", "--transactions", &f],
+    bad_fixture(
+        "abc",
+        "--transactions",
+        "bad/bad_amount.csv",
+        &[],
         &[
             "bad_amount.csv, line 4, column 3 (amount): expected a decimal number such as 12.50, found \"ten\"",
         ],
@@ -78,37 +90,32 @@ fn non_numeric_amount() {
 
 #[test]
 fn out_of_scale_score() {
-    let f = p("bad/nps_out_of_scale.csv");
-    bad(
-        &["nps", "--responses", &f, "--json"],
+    bad_fixture(
+        "nps",
+        "--responses",
+        "bad/nps_out_of_scale.csv",
+        &["--json"],
         &[
             "nps_out_of_scale.csv, line 3, column 4 (score): expected an integer NPS score from 0 to 10, found \"11\"",
         ],
     );
-    let f = p("nps.csv");
-    bad(
-        &["ces", "--responses", &f],
+    bad_fixture(
+        "ces",
+        "--responses",
+        "nps.csv",
+        &[],
         &["line 2, column 4 (score): expected an integer CES score from 1 to 7, found \"10\""],
     );
 }
 
 #[test]
 fn empty_file() {
-    let f = p("bad/empty.csv");
-    bad(
-        &["nps", "--responses", &f],
-        &[
-            "empty.csv: expected a header line",
-            "found \"an empty file\"",
-        ],
-    );
-    bad(
-        &["rfm", "--transactions", &f],
-        &[
-            "empty.csv: expected a header line",
-            "found \"an empty file\"",
-        ],
-    );
+    let expected = [
+        "empty.csv: expected a header line",
+        "found \"an empty file\"",
+    ];
+    bad_fixture("nps", "--responses", "bad/empty.csv", &[], &expected);
+    bad_fixture("rfm", "--transactions", "bad/empty.csv", &[], &expected);
 }
 
 #[test]
@@ -124,14 +131,20 @@ fn missing_file_and_usage_errors() {
     );
     let o = crm(&["rfm", "--bins", "11", "--transactions", "x.csv"]);
     assert_eq!(o.status.code(), Some(2));
-    let o = crm(&["nps", "--responses", &p("nps.csv"), "--output", "table.txt"]);
+    let o = crm(&[
+        "nps",
+        "--responses",
+        &fixture_arg("nps.csv"),
+        "--output",
+        "table.txt",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("expected a file name ending in .csv or .json"));
 }
 
 #[test]
 fn bad_summary_and_cdnow_lines() {
-    let f = p("bad/summary_recency_gt_t.csv");
+    let f = fixture_arg("bad/summary_recency_gt_t.csv");
     bad(
         &["churn", "fit", "--summary", &f],
         &[

@@ -3,16 +3,13 @@
 
 mod common;
 
-use std::path::Path;
+use common::{arg, crm, fails, fixture_arg, json, stderr, stdout};
 
-use common::{crm, fixture, json, stderr, stdout};
-
-fn p(name: &str) -> String {
-    fixture(name).to_str().unwrap().to_string()
-}
-
-fn s(path: &Path) -> String {
-    path.to_str().unwrap().to_string()
+/// A fresh directory and the path of a database file in it.
+fn database() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = arg(&dir.path().join("crm.db"));
+    (dir, db)
 }
 
 fn import(db: &str, args: &[&str]) -> serde_json::Value {
@@ -24,9 +21,8 @@ fn import(db: &str, args: &[&str]) -> serde_json::Value {
 
 #[test]
 fn importing_twice_adds_nothing_the_second_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = s(&dir.path().join("crm.db"));
-    let cdnow = p("CDNOW_sample.txt");
+    let (_dir, db) = database();
+    let cdnow = fixture_arg("CDNOW_sample.txt");
     let first = import(&db, &["transactions", &cdnow, "--format", "cdnow"]);
     assert_eq!(first["rows"], 6919);
     // Identical purchases (same customer, day, CDs and dollars) stay distinct purchases.
@@ -56,8 +52,8 @@ fn importing_twice_adds_nothing_the_second_time() {
 fn a_bad_last_row_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("crm.db");
-    let db = s(&db_path);
-    let bad = p("bad/bad_last_row.csv");
+    let db = arg(&db_path);
+    let bad = fixture_arg("bad/bad_last_row.csv");
     // Into a new database: no database file is created.
     let o = crm(&["import", "--db", &db, "transactions", &bad]);
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
@@ -70,7 +66,7 @@ fn a_bad_last_row_writes_nothing() {
     assert!(o.stdout.is_empty());
     assert!(!db_path.exists(), "nothing written");
     // Into an existing database: its content is unchanged.
-    import(&db, &["transactions", &p("transactions.csv")]);
+    import(&db, &["transactions", &fixture_arg("transactions.csv")]);
     let before = json(&["rfm", "--db", &db, "--as-of", "2024-04-01", "--json"]);
     let o = crm(&["import", "--db", &db, "transactions", &bad]);
     assert_eq!(o.status.code(), Some(3));
@@ -82,9 +78,8 @@ fn a_bad_last_row_writes_nothing() {
 
 #[test]
 fn rfm_and_abc_from_the_database_match_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = s(&dir.path().join("crm.db"));
-    let tx = p("transactions.csv");
+    let (dir, db) = database();
+    let tx = fixture_arg("transactions.csv");
     let r = import(&db, &["transactions", &tx]);
     assert_eq!(
         (r["inserted"].as_u64(), r["customers_created"].as_u64()),
@@ -122,13 +117,18 @@ fn rfm_and_abc_from_the_database_match_the_file() {
 
 #[test]
 fn surveys_from_the_database_match_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = s(&dir.path().join("crm.db"));
-    let r = import(&db, &["responses", &p("nps.csv")]);
+    let (_dir, db) = database();
+    let r = import(&db, &["responses", &fixture_arg("nps.csv")]);
     assert_eq!(r["inserted"], 8);
-    let r = import(&db, &["responses", &p("csat.csv"), "--survey", "csat"]);
+    let r = import(
+        &db,
+        &["responses", &fixture_arg("csat.csv"), "--survey", "csat"],
+    );
     assert_eq!(r["inserted"], 5);
-    let r = import(&db, &["responses", &p("ces.csv"), "--survey", "ces"]);
+    let r = import(
+        &db,
+        &["responses", &fixture_arg("ces.csv"), "--survey", "ces"],
+    );
     assert_eq!(r["inserted"], 4);
     // Each command reads only its own survey from the shared database, groups included.
     for (cmd, file, by) in [
@@ -138,14 +138,14 @@ fn surveys_from_the_database_match_the_file() {
         ("ces", "ces.csv", "month"),
     ] {
         let a = json(&[cmd, "--db", &db, "--json", "--by", by]);
-        let b = json(&[cmd, "--responses", &p(file), "--json", "--by", by]);
+        let b = json(&[cmd, "--responses", &fixture_arg(file), "--json", "--by", by]);
         assert_eq!(a, b, "{cmd} --by {by}");
     }
     let v = json(&["nps", "--db", &db, "--json"]);
     assert_eq!(v["score"], 25.0);
     assert_eq!(v["promoters"], 4);
     // Re-importing adds nothing.
-    let r = import(&db, &["responses", &p("nps.csv")]);
+    let r = import(&db, &["responses", &fixture_arg("nps.csv")]);
     assert_eq!(
         (r["inserted"].as_u64(), r["skipped"].as_u64()),
         (Some(0), Some(8))
@@ -154,9 +154,8 @@ fn surveys_from_the_database_match_the_file() {
 
 #[test]
 fn a_reused_response_id_with_other_content_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = s(&dir.path().join("crm.db"));
-    import(&db, &["responses", &p("nps.csv")]);
+    let (dir, db) = database();
+    import(&db, &["responses", &fixture_arg("nps.csv")]);
     let other = dir.path().join("other.csv");
     std::fs::write(
         &other,
@@ -185,37 +184,33 @@ fn a_reused_response_id_with_other_content_is_refused() {
 
 #[test]
 fn customers_import_first_then_their_transactions() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = s(&dir.path().join("crm.db"));
-    let r = import(&db, &["customers", &p("customers.csv")]);
+    let (dir, db) = database();
+    let r = import(&db, &["customers", &fixture_arg("customers.csv")]);
     assert_eq!(
         (r["rows"].as_u64(), r["inserted"].as_u64()),
         (Some(3), Some(3))
     );
-    let r = import(&db, &["customers", &p("customers.csv")]);
+    let r = import(&db, &["customers", &fixture_arg("customers.csv")]);
     assert_eq!(
         (r["inserted"].as_u64(), r["skipped"].as_u64()),
         (Some(0), Some(3))
     );
     // alice, bob and carol exist; dave and erin are created for their transactions.
-    let r = import(&db, &["transactions", &p("transactions.csv")]);
+    let r = import(&db, &["transactions", &fixture_arg("transactions.csv")]);
     assert_eq!(r["customers_created"], 2);
     let bad = dir.path().join("customers.csv");
     std::fs::write(&bad, "customer_id,name,email\nzed,Zed,not-an-address\n").unwrap();
-    let o = crm(&["import", "--db", &db, "customers", bad.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(3));
-    assert!(
-        stderr(&o).contains("customers.csv, line 2 (email): expected a valid email"),
-        "{}",
-        stderr(&o)
+    fails(
+        &["import", "--db", &db, "customers", bad.to_str().unwrap()],
+        3,
+        "customers.csv, line 2 (email): expected a valid email",
     );
 }
 
 #[test]
 fn churn_and_clv_read_the_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = s(&dir.path().join("crm.db"));
-    let cdnow = p("CDNOW_sample.txt");
+    let (dir, db) = database();
+    let cdnow = fixture_arg("CDNOW_sample.txt");
     import(&db, &["transactions", &cdnow, "--format", "cdnow"]);
     let args = ["--calibration-end", "1997-09-30", "--json"];
     let mut a = vec!["churn", "fit", "--db", &db];
@@ -238,19 +233,16 @@ fn churn_and_clv_read_the_database() {
     let mut b = vec!["clv", "fit", "--transactions", &cdnow, "--format", "cdnow"];
     b.extend(args);
     assert_eq!(json(&a), json(&b));
-    let o = crm(&["rfm", "--db", &s(&dir.path().join("missing.db"))]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stderr(&o).contains("no such database file"),
-        "{}",
-        stderr(&o)
+    fails(
+        &["rfm", "--db", &arg(&dir.path().join("missing.db"))],
+        1,
+        "no such database file",
     );
 }
 
 #[test]
 fn responses_without_ids_are_imported_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = s(&dir.path().join("crm.db"));
+    let (dir, db) = database();
     let f = dir.path().join("answers.csv");
     // Two identical answers stay two answers.
     std::fs::write(
@@ -258,7 +250,7 @@ fn responses_without_ids_are_imported_once() {
         "response_id,customer_id,timestamp,score\n,c1,2024-01-01,9\n,c1,2024-01-01,9\n,c2,2024-01-02,3\n",
     )
     .unwrap();
-    let f = s(&f);
+    let f = arg(&f);
     let r = import(&db, &["responses", &f]);
     assert_eq!(
         (r["inserted"].as_u64(), r["skipped"].as_u64()),

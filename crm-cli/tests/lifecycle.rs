@@ -2,22 +2,26 @@
 
 mod common;
 
-use common::{crm, fixture, stderr, stdout};
-
-fn p(name: &str) -> String {
-    fixture(name).to_str().unwrap().to_string()
-}
+use common::{crm, fails, fixture_arg, stderr, stdout};
 
 #[test]
 fn a_valid_machine_validates() {
-    let o = crm(&["lifecycle", "validate", &p("machines/ticket.toml")]);
+    let o = crm(&[
+        "lifecycle",
+        "validate",
+        &fixture_arg("machines/ticket.toml"),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("valid state machine \"ticket\" (5 states, 5 transitions)"));
 }
 
 #[test]
 fn every_finding_of_a_bad_machine_is_listed_with_status_4() {
-    let o = crm(&["lifecycle", "validate", &p("machines/broken.toml")]);
+    let o = crm(&[
+        "lifecycle",
+        "validate",
+        &fixture_arg("machines/broken.toml"),
+    ]);
     assert_eq!(o.status.code(), Some(4));
     let e = stderr(&o);
     assert!(
@@ -37,24 +41,26 @@ fn every_finding_of_a_bad_machine_is_listed_with_status_4() {
         "{e}"
     );
     // Drawing a bad machine fails the same way.
-    let o = crm(&["lifecycle", "dot", &p("machines/broken.toml")]);
+    let o = crm(&["lifecycle", "dot", &fixture_arg("machines/broken.toml")]);
     assert_eq!(o.status.code(), Some(4));
 }
 
 #[test]
 fn a_syntax_error_names_line_and_column() {
-    let o = crm(&["lifecycle", "validate", &p("machines/syntax.toml")]);
-    assert_eq!(o.status.code(), Some(3));
-    assert!(
-        stderr(&o).contains("syntax.toml, line 2, column 11: expected a TOML machine definition"),
-        "{}",
-        stderr(&o)
+    fails(
+        &[
+            "lifecycle",
+            "validate",
+            &fixture_arg("machines/syntax.toml"),
+        ],
+        3,
+        "syntax.toml, line 2, column 11: expected a TOML machine definition",
     );
 }
 
 #[test]
 fn dot_and_mermaid_of_files_and_builtins() {
-    let o = crm(&["lifecycle", "dot", &p("machines/ticket.toml")]);
+    let o = crm(&["lifecycle", "dot", &fixture_arg("machines/ticket.toml")]);
     assert!(o.status.success());
     let dot = stdout(&o);
     assert!(dot.starts_with("digraph \"ticket\" {"));
@@ -77,10 +83,10 @@ fn dot_and_mermaid_of_files_and_builtins() {
 
 #[test]
 fn json_machines_validate_and_draw() {
-    let o = crm(&["lifecycle", "validate", &p("machines/deal.json")]);
+    let o = crm(&["lifecycle", "validate", &fixture_arg("machines/deal.json")]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("valid state machine \"deal\" (4 states, 4 transitions)"));
-    let o = crm(&["lifecycle", "mermaid", &p("machines/deal.json")]);
+    let o = crm(&["lifecycle", "mermaid", &fixture_arg("machines/deal.json")]);
     assert!(o.status.success(), "{}", stderr(&o));
     let m = stdout(&o);
     assert!(m.starts_with("stateDiagram-v2\n"), "{m}");
@@ -94,11 +100,9 @@ fn json_machines_validate_and_draw() {
         "{\"name\": \"x\", \"initial\": \"a\",\n \"terminal\": [}",
     )
     .unwrap();
-    let o = crm(&["lifecycle", "validate", bad.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(3));
-    assert!(
-        stderr(&o).contains("bad.json, line 2, column 15: expected a JSON machine definition"),
-        "{}",
-        stderr(&o)
+    fails(
+        &["lifecycle", "validate", bad.to_str().unwrap()],
+        3,
+        "bad.json, line 2, column 15: expected a JSON machine definition",
     );
 }

@@ -15,27 +15,18 @@
 
 mod common;
 
-use common::{crm, fixture, json, stderr};
+use common::{fixture_arg, json, with_output};
 
 fn tx() -> String {
-    fixture("transactions.csv").to_str().unwrap().to_string()
+    fixture_arg("transactions.csv")
 }
 
 #[test]
 fn rfm_table_matches_hand_computation() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("rfm.csv");
-    let o = crm(&[
-        "rfm",
-        "--transactions",
-        &tx(),
-        "--as-of",
-        "2024-04-01",
-        "--output",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let text = std::fs::read_to_string(&out).unwrap();
+    let (_, text) = with_output(
+        &["rfm", "--transactions", &tx(), "--as-of", "2024-04-01"],
+        "rfm.csv",
+    );
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
@@ -82,18 +73,8 @@ fn rfm_json_summary_and_as_of_exclusion() {
 
 #[test]
 fn abc_by_share_and_by_rank() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("abc.json");
-    let o = crm(&[
-        "abc",
-        "--transactions",
-        &tx(),
-        "--output",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let rows: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let (_, text) = with_output(&["abc", "--transactions", &tx()], "abc.json");
+    let rows: serde_json::Value = serde_json::from_str(&text).unwrap();
     // Total 560. Share before carol 0 -> A; before alice 300/560 = 53.6% -> A;
     // before erin 475/560 = 84.8% -> B; before dave 535/560 = 95.5% -> C; bob has no value -> C.
     let got: Vec<(&str, &str)> = rows
@@ -135,15 +116,8 @@ fn abc_by_share_and_by_rank() {
 
 #[test]
 fn cdnow_layout_is_read() {
-    let f = fixture("CDNOW_sample.txt");
-    let v = json(&[
-        "rfm",
-        "--transactions",
-        f.to_str().unwrap(),
-        "--format",
-        "cdnow",
-        "--json",
-    ]);
+    let f = fixture_arg("CDNOW_sample.txt");
+    let v = json(&["rfm", "--transactions", &f, "--format", "cdnow", "--json"]);
     // 2,357 customers and 6,919 purchase lines; the latest purchase is on 1998-06-30.
     assert_eq!(v["customers"], 2357);
     assert_eq!(v["transactions"], 6919);
@@ -155,21 +129,18 @@ fn rfm_with_three_bins() {
     // With k = 3 and n = 5 a score is 1 + floor(3 w / 5), w = customers strictly worse:
     // recency carol 3, erin 2, alice 2, bob 1, dave 1; frequency alice 3, bob 2, dave 2,
     // carol 1, erin 1; monetary carol 3, alice 2, erin 2, dave 1, bob 1.
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("rfm.csv");
-    let o = crm(&[
-        "rfm",
-        "--transactions",
-        &tx(),
-        "--as-of",
-        "2024-04-01",
-        "--bins",
-        "3",
-        "--output",
-        out.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let text = std::fs::read_to_string(&out).unwrap();
+    let (_, text) = with_output(
+        &[
+            "rfm",
+            "--transactions",
+            &tx(),
+            "--as-of",
+            "2024-04-01",
+            "--bins",
+            "3",
+        ],
+        "rfm.csv",
+    );
     let scores: Vec<String> = text
         .lines()
         .skip(1)
@@ -188,20 +159,8 @@ fn rfm_with_three_bins() {
 
 #[test]
 fn abc_csv_in_both_modes() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("abc.csv");
     for (mode, classes) in [("share", "AABCC"), ("rank", "ACCCC")] {
-        let o = crm(&[
-            "abc",
-            "--transactions",
-            &tx(),
-            "--mode",
-            mode,
-            "--output",
-            out.to_str().unwrap(),
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        let text = std::fs::read_to_string(&out).unwrap();
+        let (_, text) = with_output(&["abc", "--transactions", &tx(), "--mode", mode], "abc.csv");
         let mut lines = text.lines();
         assert_eq!(
             lines.next().unwrap(),

@@ -2,6 +2,7 @@
 //! (BG/NBD, MBG/NBD, Pareto/NBD): models fitted and evaluated by `crm_churn`.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use crm_churn::CustomerHistory;
 use crm_churn::GammaGammaParams;
@@ -158,6 +159,27 @@ pub fn gamma_gamma(
     let n = obs.len() as u64;
     let fit = fit_gamma_gamma(&obs).map_err(|e| churn_err("Gamma-Gamma fit", e))?;
     Ok((fit, n))
+}
+
+/// Gamma-Gamma fitted to the repeat buyers of customer summaries (a customer without spend
+/// counts as spending nothing).
+pub fn table_gamma_gamma(table: &CustomerTable) -> CliResult<(crm_churn::GammaGammaFit, u64)> {
+    gamma_gamma(
+        table
+            .rows
+            .iter()
+            .map(|r| (r.history.x, r.monetary.unwrap_or(0.0))),
+    )
+}
+
+/// A customer summary as the lifetime-value model reads it (no spend counts as zero).
+pub fn clv_customer(r: &CustomerRow) -> ClvCustomer {
+    ClvCustomer {
+        frequency: r.history.x,
+        recency: r.history.t_x,
+        age: r.history.t,
+        mean_spend: r.monetary.unwrap_or(0.0),
+    }
 }
 
 #[cfg(test)]
@@ -333,8 +355,9 @@ pub fn churn(command: &ChurnCommand) -> CliResult<()> {
         ChurnCommand::Fit(a) => (a, None),
         ChurnCommand::Score(s) => (&s.fit, Some(s.horizon)),
     };
+    let (kind, args) = (args.model, &args.fit);
     let table = load_summaries(&args.source, &args.summary)?;
-    let model = PurchaseModel::fit(args.model, &table)?;
+    let model = PurchaseModel::fit(kind, &table)?;
     let mut summary = fit_summary(&model, &table);
     if let Some(h) = horizon {
         let rows = score_rows(&model, &table, h)?;
@@ -353,8 +376,7 @@ pub fn churn(command: &ChurnCommand) -> CliResult<()> {
         }
     } else if let Some(path) = &args.out.output {
         // `churn fit --output` writes the per-customer summaries the model was fitted to.
-        let rows: Vec<SummaryRowOut> = table.rows.iter().map(SummaryRowOut::from).collect();
-        write_table(path, &rows, &[])?;
+        write_summaries(path, &table)?;
     }
     if args.out.json {
         print_json(&summary)
@@ -399,6 +421,12 @@ impl From<&CustomerRow> for SummaryRowOut {
             holdout_frequency: r.holdout_frequency,
         }
     }
+}
+
+/// Writes the per-customer summaries a model was fitted to.
+fn write_summaries(path: &Path, table: &CustomerTable) -> CliResult<()> {
+    let rows: Vec<SummaryRowOut> = table.rows.iter().map(SummaryRowOut::from).collect();
+    write_table(path, &rows, &[])
 }
 
 /// A customer's lifetime value with the library. A customer whose repeat purchases net to no
@@ -457,12 +485,7 @@ fn spend_fit(table: &CustomerTable) -> CliResult<(crm_churn::GammaGammaFit, u64)
             "the Gamma-Gamma model needs spend: give transactions, or a summary with a monetary_value column".into(),
         ));
     }
-    gamma_gamma(
-        table
-            .rows
-            .iter()
-            .map(|r| (r.history.x, r.monetary.unwrap_or(0.0))),
-    )
+    table_gamma_gamma(table)
 }
 
 fn gg_json(fit: &crm_churn::GammaGammaFit, n: u64) -> Value {
@@ -487,13 +510,7 @@ pub fn clv(command: &ClvCommand) -> CliResult<()> {
         };
         let mut rows = Vec::with_capacity(table.rows.len());
         for r in &table.rows {
-            let customer = ClvCustomer {
-                frequency: r.history.x,
-                recency: r.history.t_x,
-                age: r.history.t,
-                mean_spend: r.monetary.unwrap_or(0.0),
-            };
-            let value = clv_of(&model, &spend.params, &customer, &config)?;
+            let value = clv_of(&model, &spend.params, &clv_customer(r), &config)?;
             rows.push(ClvRow {
                 customer_id: r.id.clone(),
                 frequency: r.history.x,
@@ -519,8 +536,7 @@ pub fn clv(command: &ClvCommand) -> CliResult<()> {
             );
         }
     } else if let Some(path) = &args.out.output {
-        let rows: Vec<SummaryRowOut> = table.rows.iter().map(SummaryRowOut::from).collect();
-        write_table(path, &rows, &[])?;
+        write_summaries(path, &table)?;
     }
     if args.out.json {
         print_json(&summary)

@@ -5,14 +5,14 @@
 
 use std::path::Path;
 
-use crm_core::{SurveyResponse, SurveyScore, Transaction};
+use crm_core::{SurveyResponse, Transaction};
 use crm_storage_traits::{
     BatchAppend, BatchReport, Filter, PageRequest, Record, Repository, TimeRange, TimeScan,
 };
 use futures::StreamExt;
 use indicatif::ProgressBar;
 
-use crate::commands::survey::Scored;
+use crate::commands::scored::{Scored, scored_of};
 use crate::error::{CliError, CliResult};
 use crate::input::transactions::TransactionRow;
 
@@ -120,37 +120,6 @@ pub fn transaction_row(t: &Transaction) -> TransactionRow {
     }
 }
 
-/// The score of a stored response if it belongs to the survey (`NPS`, `CSAT`, `CES`).
-pub fn survey_score(r: &SurveyResponse, survey: &str) -> Option<u8> {
-    match (r.score, survey) {
-        (SurveyScore::Nps(s), "NPS") | (SurveyScore::Ces(s), "CES") => Some(s),
-        (SurveyScore::Csat { score, .. }, "CSAT") => Some(score),
-        _ => None,
-    }
-}
-
-/// The tag prefix under which `crm import` keeps a response's group (`group:web`).
-pub const GROUP_TAG_PREFIX: &str = "group:";
-
-/// A stored response in the form the survey analyses read: a `group:NAME` tag becomes the
-/// group, the other tags stay tags.
-pub fn scored(r: &SurveyResponse, score: u8) -> Scored {
-    let mut group = None;
-    let mut tags = Vec::with_capacity(r.tags.len());
-    for t in &r.tags {
-        match t.as_str().strip_prefix(GROUP_TAG_PREFIX) {
-            Some(g) => group = Some(g.to_string()),
-            None => tags.push(t.to_string()),
-        }
-    }
-    Scored {
-        timestamp: r.responded_at,
-        score,
-        group,
-        tags,
-    }
-}
-
 fn missing(db: &Path) -> CliResult<()> {
     if db.exists() {
         Ok(())
@@ -175,10 +144,7 @@ pub fn load_responses(db: &Path, survey: &str) -> CliResult<Vec<Scored>> {
     runtime()?.block_on(async {
         let store = open(db).await?;
         let all: Vec<SurveyResponse> = scan_all(&store, db).await?;
-        Ok(all
-            .iter()
-            .filter_map(|r| survey_score(r, survey).map(|s| scored(r, s)))
-            .collect())
+        Ok(scored_of(&all, survey))
     })
 }
 
@@ -192,6 +158,7 @@ pub async fn open(db: &Path) -> CliResult<crm_storage_sql::SqliteStore> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commands::scored::survey_score;
     use crate::demo::domain;
     use crate::demo::generate::{GeneratorConfig, generate};
     use crm_core::Customer;

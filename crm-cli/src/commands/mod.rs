@@ -5,6 +5,7 @@ pub mod database;
 pub mod import;
 pub mod lifecycle;
 pub mod models;
+pub mod scored;
 pub mod segment;
 pub mod source;
 pub mod survey;

@@ -65,7 +65,7 @@ fn seg(e: crm_segmentation::SegmentationError) -> CliError {
 fn rfm_config(as_of: Option<DateTime<Utc>>, bins: u8) -> RfmConfig {
     RfmConfig {
         as_of,
-        k: bins,
+        bins,
         ..RfmConfig::default()
     }
 }
@@ -224,9 +224,9 @@ pub fn run_rfm(args: &RfmArgs) -> CliResult<()> {
         .as_deref()
         .map(|d| parse_cli_date("as-of", d))
         .transpose()?;
-    match (&args.source.transactions, args.options.format) {
+    match (&args.input.source.transactions, args.input.options.format) {
         (Some(path), TransactionFormat::Csv) => {
-            let currency = default_currency_option(&args.options.currency)?;
+            let currency = default_currency_option(&args.input.options.currency)?;
             let config = rfm_config(as_of, args.bins);
             match read_purchases(path, currency, 0)? {
                 Purchases::Short(rows) => rfm_job(&rows, &config, args, short_id),
@@ -239,7 +239,7 @@ pub fn run_rfm(args: &RfmArgs) -> CliResult<()> {
             }
         }
         _ => {
-            let rows = load_transactions(&args.source, &args.options)?;
+            let rows = load_transactions(&args.input.source, &args.input.options)?;
             let table = rfm_table(&rows, as_of, args.bins)?;
             if let Some(path) = &args.out.output {
                 write_table(path, &rfm_rows(&table), &RFM_COLUMNS)?;
@@ -295,7 +295,7 @@ fn report_rfm<K: Ord>(table: &RfmTable<K>, json: bool) -> CliResult<()> {
     if json {
         print_json(&serde_json::json!({
             "as_of": table.as_of,
-            "bins": table.k,
+            "bins": table.bins,
             "customers": table.customers.len(),
             "transactions": table.report.used,
             "excluded_after_as_of": table.report.excluded_after_as_of,
@@ -317,6 +317,13 @@ fn report_rfm<K: Ord>(table: &RfmTable<K>, json: bool) -> CliResult<()> {
     }
 }
 
+/// A share as a percentage with one decimal, or `-`.
+fn percent(share: Option<f64>) -> String {
+    share
+        .map(|x| format!("{:.1}%", 100.0 * x))
+        .unwrap_or_else(|| "-".into())
+}
+
 /// Prints a segment summary table.
 pub fn print_segments(segments: &[GroupSummary]) {
     println!(
@@ -330,9 +337,7 @@ pub fn print_segments(segments: &[GroupSummary]) {
             s.customers,
             100.0 * s.customer_share,
             s.revenue.round_dp(2),
-            s.revenue_share
-                .map(|x| format!("{:.1}%", 100.0 * x))
-                .unwrap_or_else(|| "-".into())
+            percent(s.revenue_share)
         );
     }
 }
@@ -398,9 +403,17 @@ pub fn abc_rows(result: &AbcResult<String>) -> Vec<AbcRow> {
         .collect()
 }
 
+/// The name of an ABC mode, as `--mode` takes it.
+fn mode_name(mode: AbcMode) -> &'static str {
+    match mode {
+        AbcMode::Share => "share",
+        AbcMode::Rank => "rank",
+    }
+}
+
 /// `crm abc`.
 pub fn run_abc(args: &AbcArgs) -> CliResult<()> {
-    let rows = load_transactions(&args.source, &args.options)?;
+    let rows = load_transactions(&args.input.source, &args.input.options)?;
     let table = rfm_table(&rows, None, 5)?;
     let (result, curve) = abc_of(&table, args.mode)?;
     if let Some(path) = &args.out.output {
@@ -408,7 +421,7 @@ pub fn run_abc(args: &AbcArgs) -> CliResult<()> {
     }
     if args.out.json {
         print_json(&serde_json::json!({
-            "mode": match args.mode { AbcMode::Share => "share", AbcMode::Rank => "rank" },
+            "mode": mode_name(args.mode),
             "customers": result.entries.len(),
             "gini": curve.gini,
             "classes": result.summary,
@@ -416,10 +429,7 @@ pub fn run_abc(args: &AbcArgs) -> CliResult<()> {
     } else {
         println!(
             "ABC ({} mode): {} customers, Gini {}",
-            match args.mode {
-                AbcMode::Share => "share",
-                AbcMode::Rank => "rank",
-            },
+            mode_name(args.mode),
             result.entries.len(),
             curve
                 .gini
@@ -433,9 +443,7 @@ pub fn run_abc(args: &AbcArgs) -> CliResult<()> {
                 s.customers,
                 100.0 * s.customer_share,
                 s.value.round_dp(2),
-                s.value_share
-                    .map(|x| format!("{:.1}%", 100.0 * x))
-                    .unwrap_or_else(|| "-".into())
+                percent(s.value_share)
             );
         }
         Ok(())
@@ -444,12 +452,11 @@ pub fn run_abc(args: &AbcArgs) -> CliResult<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write as _;
-
     use crm_core::Currency;
     use proptest::prelude::*;
 
     use super::*;
+    use crate::input::temp_file;
     use crate::input::transactions::read_csv;
     use crate::output::to_csv;
 
@@ -457,7 +464,7 @@ mod tests {
     /// keys borrowed from them, rows serialized by `to_csv`.
     fn old_csv(path: &Path, config: &RfmConfig) -> CliResult<Vec<u8>> {
         let rows = read_csv(path, Currency::USD)?;
-        let table = rfm_table(&rows, config.as_of, config.k)?;
+        let table = rfm_table(&rows, config.as_of, config.bins)?;
         to_csv(&rfm_rows(&table), &RFM_COLUMNS)
     }
 
@@ -479,8 +486,7 @@ mod tests {
     }
 
     fn same_output(content: &str, config: &RfmConfig) -> Result<(), TestCaseError> {
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(content.as_bytes()).expect("write");
+        let f = temp_file(content.as_bytes());
         match (old_csv(f.path(), config), new_csv(f.path(), config)) {
             (Ok(a), Ok(b)) => prop_assert_eq!(
                 String::from_utf8(a).expect("utf-8"),
@@ -534,8 +540,7 @@ mod tests {
     fn mixed_currencies_are_still_refused() {
         let text =
             "customer_id,timestamp,amount,currency\nc1,2024-01-01,10,USD\nc2,2024-01-02,5,EUR\n";
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(text.as_bytes()).expect("write");
+        let f = temp_file(text.as_bytes());
         let e = new_csv(f.path(), &RfmConfig::default())
             .expect_err("mixed currencies")
             .to_string();

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use crm_satisfaction::{
     Aggregator, Breakdown, Ces, CesScale, Csat, CsatScale, DriverCounts, Nps, StatsConfig,
     TimeBucket, Timeline, TrendDirection,
@@ -11,33 +10,11 @@ use crm_satisfaction::{
 use serde::Serialize;
 
 use crate::cli::{Breakdown as By, CsatArgs, SurveyArgs};
+use crate::commands::database::load_responses;
+use crate::commands::scored::Scored;
 use crate::error::{CliError, CliResult, InputError};
 use crate::input::responses::{self, ResponseRow};
 use crate::output::{finite, print_json, write_table};
-
-/// A response reduced to what the aggregation needs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scored {
-    /// When it was given.
-    pub timestamp: DateTime<Utc>,
-    /// The score.
-    pub score: u8,
-    /// Group, when known.
-    pub group: Option<String>,
-    /// Tags.
-    pub tags: Vec<String>,
-}
-
-impl From<&ResponseRow> for Scored {
-    fn from(r: &ResponseRow) -> Self {
-        Self {
-            timestamp: r.timestamp,
-            score: r.score,
-            group: r.group.clone(),
-            tags: r.tags.clone(),
-        }
-    }
-}
 
 /// One line of a survey table: a group (or period, or `all`) with its headline statistics.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,6 +44,32 @@ pub struct SurveyRow {
     pub trend: Option<String>,
 }
 
+impl SurveyRow {
+    /// A row of `responses` answers with its score and interval (`(score, low, high)`) and
+    /// mean, before the counts are filled in.
+    fn headline(
+        group: String,
+        responses: u64,
+        small_sample: bool,
+        estimate: Option<(f64, f64, f64)>,
+        mean: Option<f64>,
+    ) -> Self {
+        Self {
+            group,
+            n: responses,
+            score: estimate.map(|e| e.0),
+            ci_low: estimate.map(|e| e.1),
+            ci_high: estimate.map(|e| e.2),
+            positive: 0,
+            neutral: None,
+            negative: 0,
+            mean,
+            small_sample,
+            trend: None,
+        }
+    }
+}
+
 /// A survey whose headline statistics the CLI can tabulate.
 pub trait Survey: Aggregator {
     /// The command name (`nps`, `csat`, `ces`).
@@ -82,19 +85,14 @@ impl Survey for Nps {
     const INTERVAL: &'static str = "adjusted-wald";
     fn row(&self, group: String, config: &StatsConfig) -> SurveyRow {
         let r = self.report(config);
-        let e = r.estimate;
+        let e = r
+            .estimate
+            .map(|e| (e.score, e.adjusted_wald.lower, e.adjusted_wald.upper));
         SurveyRow {
-            group,
-            n: r.responses,
-            score: e.map(|e| e.score),
-            ci_low: e.map(|e| e.adjusted_wald.lower),
-            ci_high: e.map(|e| e.adjusted_wald.upper),
             positive: r.promoters,
             neutral: Some(r.passives),
             negative: r.detractors,
-            mean: None,
-            small_sample: r.small_sample,
-            trend: None,
+            ..SurveyRow::headline(group, r.responses, r.small_sample, e, None)
         }
     }
 }
@@ -104,19 +102,18 @@ impl Survey for Csat {
     const INTERVAL: &'static str = "wilson";
     fn row(&self, group: String, config: &StatsConfig) -> SurveyRow {
         let r = self.report(config);
-        let s = r.satisfied_share;
+        let s = r.satisfied_share.map(|s| {
+            (
+                100.0 * s.share,
+                100.0 * s.wilson.lower,
+                100.0 * s.wilson.upper,
+            )
+        });
+        let mean = r.mean.map(|m| m.mean);
         SurveyRow {
-            group,
-            n: r.responses,
-            score: s.map(|s| 100.0 * s.share),
-            ci_low: s.map(|s| 100.0 * s.wilson.lower),
-            ci_high: s.map(|s| 100.0 * s.wilson.upper),
             positive: r.satisfied,
-            neutral: None,
             negative: r.responses - r.satisfied,
-            mean: r.mean.map(|m| m.mean),
-            small_sample: r.small_sample,
-            trend: None,
+            ..SurveyRow::headline(group, r.responses, r.small_sample, s, mean)
         }
     }
 }
@@ -126,18 +123,14 @@ impl Survey for Ces {
     const INTERVAL: &'static str = "student-t";
     fn row(&self, group: String, config: &StatsConfig) -> SurveyRow {
         let r = self.report(config);
+        let e = r
+            .mean
+            .map(|m| (m.mean, m.student_t.lower, m.student_t.upper));
+        let mean = r.mean.map(|m| m.mean);
         SurveyRow {
-            group,
-            n: r.responses,
-            score: r.mean.map(|m| m.mean),
-            ci_low: r.mean.map(|m| m.student_t.lower),
-            ci_high: r.mean.map(|m| m.student_t.upper),
             positive: r.easy,
-            neutral: None,
             negative: r.responses - r.easy,
-            mean: r.mean.map(|m| m.mean),
-            small_sample: r.small_sample,
-            trend: None,
+            ..SurveyRow::headline(group, r.responses, r.small_sample, e, mean)
         }
     }
 }
@@ -293,7 +286,7 @@ fn load(args: &SurveyArgs, min: u8, max: u8, name: &str) -> CliResult<Vec<Scored
         check_unique_ids(path, &rows)?;
         Ok(rows.iter().map(Scored::from).collect())
     } else if let Some(db) = &args.source.db {
-        crate::commands::database::load_responses(db, name)
+        load_responses(db, name)
     } else {
         Err(CliError::Usage("give --responses FILE or --db PATH".into()))
     }
@@ -451,6 +444,8 @@ pub fn ces(args: &SurveyArgs) -> CliResult<()> {
 
 #[cfg(test)]
 mod tests {
+    use chrono::Utc;
+
     use super::*;
 
     fn scored(day: u32, score: u8, group: &str, tags: &[&str]) -> Scored {

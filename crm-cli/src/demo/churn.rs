@@ -5,15 +5,16 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use crm_churn::CustomerHistory;
-use crm_churn::{ClvConfig, ClvCustomer};
+use crm_churn::{ClvConfig, CustomerHistory, GammaGammaParams};
 use crm_churn::{HealthConfig, health_score};
 use serde_json::json;
 
 use crate::cli::{ChurnModelKind, TimeUnitArg};
-use crate::commands::churn::{band_name, clv_of, fit_json, gamma_gamma, health_inputs};
-use crate::commands::models::{PurchaseModel, summaries_from_transactions};
-use crate::demo::run::{Collector, f1};
+use crate::commands::churn::{
+    band_name, clv_customer, clv_of, fit_json, health_inputs, table_gamma_gamma,
+};
+use crate::commands::models::{CustomerTable, PurchaseModel, summaries_from_transactions};
+use crate::demo::collector::{Collector, f1};
 use crate::error::{CliError, CliResult};
 use crate::input::transactions::TransactionRow;
 use crate::report::charts;
@@ -35,21 +36,30 @@ pub struct ServiceFacts {
 /// What the churn section hands on: each customer's churn probability (1 - P(alive)).
 pub type ChurnProbabilities = HashMap<String, f64>;
 
-/// Fits the models and adds the section.
-pub fn section(
-    rows: &[TransactionRow],
-    end: DateTime<Utc>,
+/// What the models say of each customer, and the totals over the customer base.
+struct Scores {
+    /// P(alive) of each customer, in table order.
+    p_alive: Vec<f64>,
+    /// Each customer's churn probability.
+    probabilities: ChurnProbabilities,
+    /// Customers per risk band.
+    bands: BTreeMap<&'static str, u64>,
+    /// Each customer's CLV, in table order.
+    clvs: Vec<f64>,
+    /// The sum of the CLVs.
+    clv_total: f64,
+    /// Customers at medium or high risk per main reason.
+    reasons: BTreeMap<&'static str, u64>,
+}
+
+/// P(alive), health score (with the customer's service facts), risk band and CLV over 52
+/// weeks of every customer.
+fn score_customers(
+    table: &CustomerTable,
+    model: &PurchaseModel,
+    spend: &GammaGammaParams,
     service: &HashMap<String, ServiceFacts>,
-    c: &mut Collector,
-) -> CliResult<ChurnProbabilities> {
-    let table = summaries_from_transactions(rows, Some(end), None, TimeUnitArg::Week)?;
-    let model = PurchaseModel::fit(ChurnModelKind::Bgnbd, &table)?;
-    let (spend, repeat_buyers) = gamma_gamma(
-        table
-            .rows
-            .iter()
-            .map(|r| (r.history.x, r.monetary.unwrap_or(0.0))),
-    )?;
+) -> CliResult<Scores> {
     let clv_config = ClvConfig {
         horizon_periods: 52,
         period_length: 1.0,
@@ -81,22 +91,23 @@ pub fn section(
         {
             *reasons.entry(top.factor.name()).or_default() += 1;
         }
-        let value = clv_of(
-            &model,
-            &spend.params,
-            &ClvCustomer {
-                frequency: r.history.x,
-                recency: r.history.t_x,
-                age: r.history.t,
-                mean_spend: r.monetary.unwrap_or(0.0),
-            },
-            &clv_config,
-        )?;
+        let value = clv_of(model, spend, &clv_customer(r), &clv_config)?;
         clv_total += value.value;
         clvs.push(value.value);
     }
-    // Frequency/recency matrix: P(alive) of a customer observed for the longest T, by
-    // repeat purchases (rows) and recency (columns).
+    Ok(Scores {
+        p_alive,
+        probabilities,
+        bands,
+        clvs,
+        clv_total,
+        reasons,
+    })
+}
+
+/// Frequency/recency matrix: P(alive) of a customer observed for the longest T, by repeat
+/// purchases (rows) and recency (columns).
+fn alive_matrix_chart(table: &CustomerTable, model: &PurchaseModel) -> CliResult<Chart> {
     let t_max = table.rows.iter().map(|r| r.history.t).fold(0.0, f64::max);
     let x_max = 12u32;
     let bins = 12usize;
@@ -120,6 +131,24 @@ pub fn section(
         .map(|j| format!("{:.0}", t_max * (j as f64 + 0.5) / bins as f64))
         .collect();
     let y_labels: Vec<String> = (0..=x_max).map(|x| x.to_string()).collect();
+    Ok(Chart {
+        caption: format!(
+            "P(alive) by repeat purchases and recency (weeks) for a customer observed {t_max:.0} weeks"
+        ),
+        svg: charts::heatmap(
+            "Frequency / recency matrix",
+            &x_labels,
+            &y_labels,
+            &matrix,
+            "recency (weeks)",
+            "repeat purchases",
+            &|v| format!("{:.0}", 100.0 * v),
+        )?,
+    })
+}
+
+/// Customers per health-score risk band.
+fn band_chart(bands: &BTreeMap<&'static str, u64>) -> CliResult<Chart> {
     let band_labels: Vec<String> = ["low", "medium", "high"]
         .iter()
         .map(|s| s.to_string())
@@ -128,8 +157,32 @@ pub fn section(
         .iter()
         .map(|b| bands.get(b).copied().unwrap_or(0) as f64)
         .collect();
-    let mean_p = p_alive.iter().sum::<f64>() / p_alive.len().max(1) as f64;
-    let mut sorted = clvs.clone();
+    Ok(Chart {
+        caption: "Customers per health-score risk band".into(),
+        svg: charts::bars(
+            "Risk bands",
+            &band_labels,
+            &[("customers", &band_values)],
+            "customers",
+        )?,
+    })
+}
+
+/// Fits the models and adds the section.
+pub fn section(
+    rows: &[TransactionRow],
+    end: DateTime<Utc>,
+    service: &HashMap<String, ServiceFacts>,
+    c: &mut Collector,
+) -> CliResult<ChurnProbabilities> {
+    let table = summaries_from_transactions(rows, Some(end), None, TimeUnitArg::Week)?;
+    let model = PurchaseModel::fit(ChurnModelKind::Bgnbd, &table)?;
+    let (spend, repeat_buyers) = table_gamma_gamma(&table)?;
+    let s = score_customers(&table, &model, &spend.params, service)?;
+    let matrix_chart = alive_matrix_chart(&table, &model)?;
+    let clv_total = s.clv_total;
+    let mean_p = s.p_alive.iter().sum::<f64>() / s.p_alive.len().max(1) as f64;
+    let mut sorted = s.clvs.clone();
     sorted.sort_by(|a, b| b.total_cmp(a));
     let decile = sorted.iter().take(sorted.len().div_ceil(10)).sum::<f64>();
     let names = model.param_names();
@@ -165,42 +218,22 @@ pub fn section(
             ),
             (
                 "high-risk customers".into(),
-                bands.get("high").copied().unwrap_or(0).to_string(),
+                s.bands.get("high").copied().unwrap_or(0).to_string(),
             ),
         ],
         charts: vec![
             Chart {
                 caption: "Distribution of P(alive) over customers (BG/NBD)".into(),
-                svg: charts::histogram("P(alive)", &p_alive, 0.0, 1.0, 20, "P(alive)")?,
+                svg: charts::histogram("P(alive)", &s.p_alive, 0.0, 1.0, 20, "P(alive)")?,
             },
-            Chart {
-                caption: format!(
-                    "P(alive) by repeat purchases and recency (weeks) for a customer observed {t_max:.0} weeks"
-                ),
-                svg: charts::heatmap(
-                    "Frequency / recency matrix",
-                    &x_labels,
-                    &y_labels,
-                    &matrix,
-                    "recency (weeks)",
-                    "repeat purchases",
-                    &|v| format!("{:.0}", 100.0 * v),
-                )?,
-            },
-            Chart {
-                caption: "Customers per health-score risk band".into(),
-                svg: charts::bars(
-                    "Risk bands",
-                    &band_labels,
-                    &[("customers", &band_values)],
-                    "customers",
-                )?,
-            },
+            matrix_chart,
+            band_chart(&s.bands)?,
         ],
         tables: vec![Table {
             caption: "Main reason of customers at medium or high risk".into(),
             columns: vec!["factor".into(), "customers".into()],
-            rows: reasons
+            rows: s
+                .reasons
                 .iter()
                 .map(|(k, v)| vec![k.to_string(), v.to_string()])
                 .collect(),
@@ -219,9 +252,9 @@ pub fn section(
             "spend_model": fit_json("gamma-gamma", &["p", "q", "v"], &spend.mle, repeat_buyers),
             "clv_total_52_weeks": clv_total,
             "clv_top_decile_share": decile / clv_total.max(f64::MIN_POSITIVE),
-            "risk_bands": bands,
-            "main_risk_reasons": reasons,
+            "risk_bands": s.bands,
+            "main_risk_reasons": s.reasons,
         }),
     );
-    Ok(probabilities)
+    Ok(s.probabilities)
 }

@@ -419,273 +419,332 @@ fn cents(x: f64) -> Decimal {
     Decimal::new((x * 100.0).round().max(99.0) as i64, 2)
 }
 
-/// Generates a data set.
-pub fn generate(config: &GeneratorConfig) -> DemoData {
-    let mut rng = StdRng::seed_from_u64(config.seed);
-    let start = observation_start();
-    let end = observation_end();
-    let acquisition_span = (end - start).num_seconds() * 2 / 3;
-    let mut data = DemoData {
-        owners: REPS
-            .iter()
-            .enumerate()
-            .map(|(i, name)| (format!("rep-{:02}", i + 1), (*name).to_string()))
-            .collect(),
-        ..DemoData::default()
-    };
-    let rate = Gamma::new(config.r, 1.0 / config.alpha).ok();
-    let dropout = Beta::new(config.a, config.b).ok();
-    let spend_rate = Gamma::new(config.q, 1.0 / config.gamma).ok();
-    let mut tx_counter = 0u64;
-    for i in 0..config.customers {
+/// A score drawn from a normal distribution around `mean`, rounded and clamped to the
+/// survey's scale.
+fn normal_score(rng: &mut StdRng, mean: f64, sd: f64, (lo, hi): (f64, f64)) -> u8 {
+    Normal::new(mean, sd)
+        .map(|d| d.sample(rng))
+        .unwrap_or(mean)
+        .round()
+        .clamp(lo, hi) as u8
+}
+
+/// A ticket's workflow steps up to the end of the window, with when it was first solved and
+/// when it was last solved.
+struct TicketHistory {
+    steps: Vec<(TicketStep, DateTime<Utc>)>,
+    solved: DateTime<Utc>,
+    last: DateTime<Utc>,
+}
+
+/// The generator's state: the random stream, the window, the distributions of the
+/// purchase process and the data set so far. Each customer's records are drawn in turn,
+/// always in the same order, so a seed gives one data set.
+struct Generator<'a> {
+    config: &'a GeneratorConfig,
+    rng: StdRng,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    /// Purchase rates (BG/NBD lambda).
+    rate: Option<Gamma<f64>>,
+    /// Dropout probabilities (BG/NBD p).
+    dropout: Option<Beta<f64>>,
+    /// Customer-level spend rates (Gamma-Gamma nu).
+    spend_rate: Option<Gamma<f64>>,
+    /// Transactions numbered so far.
+    tx_counter: u64,
+    data: DemoData,
+}
+
+impl Generator<'_> {
+    /// Customer `i` (0-based), with contact data, owner and consent.
+    fn customer(&mut self, i: u32) -> GenCustomer {
+        let rng = &mut self.rng;
+        let acquisition_span = (self.end - self.start).num_seconds() * 2 / 3;
         let id = format!("cust-{:06}", i + 1);
-        let first = *pick(&mut rng, &FIRST_NAMES);
-        let last = *pick(&mut rng, &LAST_NAMES);
-        let created_at = start + Duration::seconds(rng.random_range(0..acquisition_span.max(1)));
+        let first = *pick(rng, &FIRST_NAMES);
+        let last = *pick(rng, &LAST_NAMES);
+        let created_at =
+            self.start + Duration::seconds(rng.random_range(0..acquisition_span.max(1)));
         let ascii: String = format!("{first}.{last}")
             .to_lowercase()
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '.')
             .collect();
-        let domain = pick(&mut rng, &["example.com", "example.org", "example.net"]);
+        let domain = pick(rng, &["example.com", "example.org", "example.net"]);
         let email = format!("{ascii}{}@{domain}", i + 1);
         let phone = rng.random_bool(0.7).then(|| {
-            let area = pick(&mut rng, &["20 7946", "113 496", "161 496", "131 496"]);
+            let area = pick(rng, &["20 7946", "113 496", "161 496", "131 496"]);
             format!("+44 {area} {:04}", rng.random_range(0..1000))
         });
-        let owner = data.owners[i as usize % REPS.len()].0.clone();
+        let owner = self.data.owners[i as usize % REPS.len()].0.clone();
         let lead = rng.random_bool(0.1);
-        let customer = GenCustomer {
-            id: id.clone(),
+        GenCustomer {
+            id,
             name: format!("{first} {last}"),
             email,
             phone,
-            owner: owner.clone(),
+            owner,
             created_at,
             consent_email: rng.random_bool(0.62),
             consent_sms: rng.random_bool(0.35),
             lead,
-        };
+        }
+    }
 
-        // Purchases: BG/NBD with Gamma-Gamma spend.
+    /// A customer's purchases (BG/NBD with Gamma-Gamma spend) and refunds, added to the
+    /// transactions; returns the purchase times (none for a lead).
+    fn purchases(&mut self, customer: &GenCustomer) -> Vec<DateTime<Utc>> {
         let mut purchases: Vec<DateTime<Utc>> = Vec::new();
-        if !lead {
-            let lambda = rate.map(|d| d.sample(&mut rng)).unwrap_or(0.1).max(1e-4);
-            let p_drop = dropout.map(|d| d.sample(&mut rng)).unwrap_or(0.2);
-            let gap = Exp::new(lambda).ok();
-            let mut t = created_at + Duration::hours(rng.random_range(0..72));
-            while t < end {
-                purchases.push(t);
-                if rng.random_bool(p_drop.clamp(0.0, 1.0)) {
-                    break;
-                }
-                let g = gap.map(|d| d.sample(&mut rng)).unwrap_or(52.0);
-                t += weeks(g);
+        if customer.lead {
+            return purchases;
+        }
+        let (rng, end, id) = (&mut self.rng, self.end, &customer.id);
+        let lambda = self.rate.map(|d| d.sample(rng)).unwrap_or(0.1).max(1e-4);
+        let p_drop = self.dropout.map(|d| d.sample(rng)).unwrap_or(0.2);
+        let gap = Exp::new(lambda).ok();
+        let mut t = customer.created_at + Duration::hours(rng.random_range(0..72));
+        while t < end {
+            purchases.push(t);
+            if rng.random_bool(p_drop.clamp(0.0, 1.0)) {
+                break;
             }
-            let nu = spend_rate
-                .map(|d| d.sample(&mut rng))
-                .unwrap_or(0.25)
-                .max(1e-3);
-            let spend = Gamma::new(config.p, 1.0 / nu).ok();
-            for &t in &purchases {
-                let amount = cents(spend.map(|d| d.sample(&mut rng)).unwrap_or(25.0));
-                tx_counter += 1;
-                data.transactions.push(GenTransaction {
-                    id: format!("tx-{tx_counter:08}"),
-                    customer_id: id.clone(),
-                    timestamp: t,
-                    amount,
-                });
-                if rng.random_bool(config.refund_rate) {
-                    let when = t + Duration::hours(rng.random_range(24..24 * 30));
-                    if when < end {
-                        tx_counter += 1;
-                        data.transactions.push(GenTransaction {
-                            id: format!("tx-{tx_counter:08}"),
-                            customer_id: id.clone(),
-                            timestamp: when,
-                            amount: -amount,
-                        });
-                    }
+            let g = gap.map(|d| d.sample(rng)).unwrap_or(52.0);
+            t += weeks(g);
+        }
+        let nu = self
+            .spend_rate
+            .map(|d| d.sample(rng))
+            .unwrap_or(0.25)
+            .max(1e-3);
+        let spend = Gamma::new(self.config.p, 1.0 / nu).ok();
+        for &t in &purchases {
+            let amount = cents(spend.map(|d| d.sample(rng)).unwrap_or(25.0));
+            self.tx_counter += 1;
+            self.data.transactions.push(GenTransaction {
+                id: format!("tx-{:08}", self.tx_counter),
+                customer_id: id.clone(),
+                timestamp: t,
+                amount,
+            });
+            if rng.random_bool(self.config.refund_rate) {
+                let when = t + Duration::hours(rng.random_range(24..24 * 30));
+                if when < end {
+                    self.tx_counter += 1;
+                    self.data.transactions.push(GenTransaction {
+                        id: format!("tx-{:08}", self.tx_counter),
+                        customer_id: id.clone(),
+                        timestamp: when,
+                        amount: -amount,
+                    });
                 }
             }
         }
-        let active_until = purchases
-            .last()
-            .map(|t| (*t + Duration::days(90)).min(end))
-            .unwrap_or_else(|| (created_at + Duration::days(60)).min(end));
-        let active_secs = (active_until - created_at).num_seconds().max(1);
+        purchases
+    }
 
-        // Interactions.
-        let n_interactions = Poisson::new(1.5 + 0.6 * purchases.len() as f64)
-            .map(|d| d.sample(&mut rng) as u64)
+    /// A customer's interactions, more for customers who buy more, spread over the time
+    /// they are active.
+    fn interactions(&mut self, customer: &GenCustomer, purchases: usize, active_secs: i64) {
+        let (rng, id) = (&mut self.rng, &customer.id);
+        let n_interactions = Poisson::new(1.5 + 0.6 * purchases as f64)
+            .map(|d| d.sample(rng) as u64)
             .unwrap_or(1)
             .min(60);
         for k in 0..n_interactions {
-            let channel = Channel::ALL[weighted(&mut rng, &[40.0, 20.0, 20.0, 8.0, 12.0])];
-            data.interactions.push(GenInteraction {
+            let channel = Channel::ALL[weighted(rng, &[40.0, 20.0, 20.0, 8.0, 12.0])];
+            self.data.interactions.push(GenInteraction {
                 id: format!("int-{}-{k}", &id[5..]),
                 customer_id: id.clone(),
                 channel,
-                timestamp: created_at + Duration::seconds(rng.random_range(0..active_secs)),
+                timestamp: customer.created_at
+                    + Duration::seconds(rng.random_range(0..active_secs)),
                 inbound: rng.random_bool(0.55),
             });
         }
+    }
 
-        // Tickets, with CSAT and CES answers about them.
-        let n_tickets = Poisson::new(0.25 + 0.08 * purchases.len() as f64)
-            .map(|d| d.sample(&mut rng) as u64)
+    /// The workflow of a ticket opened at `created`: first response, perhaps a wait on the
+    /// customer, the solution, perhaps a reopening, and the close.
+    fn ticket_history(
+        &mut self,
+        created: DateTime<Utc>,
+        (respond_median, resolve_median): (f64, f64),
+    ) -> TicketHistory {
+        let rng = &mut self.rng;
+        let mut steps = Vec::new();
+        let first_response = created + lognormal_hours(rng, respond_median, 0.9);
+        let mut cursor = first_response;
+        steps.push((TicketStep::Assign, first_response));
+        let mut work = lognormal_hours(rng, resolve_median, 0.8);
+        if rng.random_bool(0.3) {
+            let pending_at = cursor + work / 3;
+            let resume_at = pending_at + lognormal_hours(rng, 10.0, 0.7);
+            steps.push((TicketStep::Pending, pending_at));
+            steps.push((TicketStep::Resume, resume_at));
+            cursor = resume_at;
+            work = work - work / 3;
+        }
+        let solved = cursor + work;
+        steps.push((TicketStep::Solve, solved));
+        let mut last = solved;
+        if rng.random_bool(0.05) {
+            let reopened = solved + lognormal_hours(rng, 20.0, 0.6);
+            let solved_again = reopened + lognormal_hours(rng, resolve_median, 0.6);
+            steps.push((TicketStep::Reopen, reopened));
+            steps.push((TicketStep::Solve, solved_again));
+            last = solved_again;
+        }
+        steps.push((TicketStep::Close, last + Duration::days(3)));
+        steps.retain(|(_, t)| *t <= self.end);
+        TicketHistory {
+            steps,
+            solved,
+            last,
+        }
+    }
+
+    /// CSAT and CES answers about a solved ticket (worse after a slow one), given a while
+    /// after it was last solved.
+    fn ticket_surveys(
+        &mut self,
+        customer_id: &str,
+        ticket_id: &str,
+        last: DateTime<Utc>,
+        slow: bool,
+    ) {
+        let (rng, end) = (&mut self.rng, self.end);
+        let answered = last + Duration::hours(rng.random_range(1..48));
+        let answer = |(survey, prefix, channel): (GenSurvey, &str, &'static str),
+                      score: u8,
+                      tags: Vec<&'static str>| GenResponse {
+            id: format!("{prefix}-{ticket_id}"),
+            customer_id: customer_id.to_string(),
+            ticket_id: Some(ticket_id.to_string()),
+            survey,
+            score,
+            timestamp: answered,
+            channel,
+            tags,
+        };
+        if answered <= end && rng.random_bool(0.5) {
+            let mean: f64 = if slow { 2.9 } else { 4.1 };
+            let score = normal_score(rng, mean, 0.9, (1.0, 5.0));
+            let mut tags = Vec::new();
+            if score <= 3 && rng.random_bool(0.6) {
+                tags.push(if slow { "support" } else { *pick(rng, &TAGS) });
+            }
+            let csat = (GenSurvey::Csat, "csat", "email");
+            self.data.responses.push(answer(csat, score, tags));
+        }
+        if answered <= end && rng.random_bool(0.3) {
+            let mean: f64 = if slow { 3.6 } else { 5.4 };
+            let score = normal_score(rng, mean, 1.2, (1.0, 7.0));
+            let ces = (GenSurvey::Ces, "ces", "web");
+            self.data.responses.push(answer(ces, score, Vec::new()));
+        }
+    }
+
+    /// A customer's tickets, with CSAT and CES answers about them; returns how many were
+    /// slow to resolve.
+    fn tickets(&mut self, customer: &GenCustomer, purchases: usize, active_secs: i64) -> u32 {
+        let id = &customer.id;
+        let n_tickets = Poisson::new(0.25 + 0.08 * purchases as f64)
+            .map(|d| d.sample(&mut self.rng) as u64)
             .unwrap_or(0)
             .min(12);
         let mut slow_tickets = 0u32;
         for k in 0..n_tickets {
-            let priority = Priority::ALL[weighted(&mut rng, &[30.0, 45.0, 18.0, 7.0])];
-            let (respond_median, resolve_median) = match priority {
+            let priority = Priority::ALL[weighted(&mut self.rng, &[30.0, 45.0, 18.0, 7.0])];
+            let medians = match priority {
                 Priority::Urgent => (0.4, 2.5),
                 Priority::High => (1.5, 10.0),
                 Priority::Normal => (5.0, 28.0),
                 Priority::Low => (12.0, 60.0),
             };
             let ticket_id = format!("tkt-{}-{k}", &id[5..]);
-            let category = *pick(&mut rng, &CATEGORIES);
-            let created = created_at + Duration::seconds(rng.random_range(0..active_secs));
-            let mut steps = Vec::new();
-            let first_response = created + lognormal_hours(&mut rng, respond_median, 0.9);
-            let mut cursor = first_response;
-            steps.push((TicketStep::Assign, first_response));
-            let mut work = lognormal_hours(&mut rng, resolve_median, 0.8);
-            if rng.random_bool(0.3) {
-                let pending_at = cursor + work / 3;
-                let resume_at = pending_at + lognormal_hours(&mut rng, 10.0, 0.7);
-                steps.push((TicketStep::Pending, pending_at));
-                steps.push((TicketStep::Resume, resume_at));
-                cursor = resume_at;
-                work = work - work / 3;
-            }
-            let solved = cursor + work;
-            steps.push((TicketStep::Solve, solved));
-            let mut last = solved;
-            if rng.random_bool(0.05) {
-                let reopened = solved + lognormal_hours(&mut rng, 20.0, 0.6);
-                let solved_again = reopened + lognormal_hours(&mut rng, resolve_median, 0.6);
-                steps.push((TicketStep::Reopen, reopened));
-                steps.push((TicketStep::Solve, solved_again));
-                last = solved_again;
-            }
-            steps.push((TicketStep::Close, last + Duration::days(3)));
-            steps.retain(|(_, t)| *t <= end);
+            let category = *pick(&mut self.rng, &CATEGORIES);
+            let created =
+                customer.created_at + Duration::seconds(self.rng.random_range(0..active_secs));
+            let TicketHistory {
+                steps,
+                solved,
+                last,
+            } = self.ticket_history(created, medians);
             let resolution_hours = (solved - created).num_minutes() as f64 / 60.0;
-            let slow = resolution_hours > resolve_median * 2.0;
+            let slow = resolution_hours > medians.1 * 2.0;
             slow_tickets += u32::from(slow);
             let solved_in_window = steps.iter().any(|(s, _)| *s == TicketStep::Solve);
-            if solved_in_window && created > start {
-                let answered = last + Duration::hours(rng.random_range(1..48));
-                if answered <= end && rng.random_bool(0.5) {
-                    let mean: f64 = if slow { 2.9 } else { 4.1 };
-                    let score = Normal::new(mean, 0.9)
-                        .map(|d| d.sample(&mut rng))
-                        .unwrap_or(mean)
-                        .round()
-                        .clamp(1.0, 5.0) as u8;
-                    let mut tags = Vec::new();
-                    if score <= 3 && rng.random_bool(0.6) {
-                        tags.push(if slow {
-                            "support"
-                        } else {
-                            *pick(&mut rng, &TAGS)
-                        });
-                    }
-                    data.responses.push(GenResponse {
-                        id: format!("csat-{ticket_id}"),
-                        customer_id: id.clone(),
-                        ticket_id: Some(ticket_id.clone()),
-                        survey: GenSurvey::Csat,
-                        score,
-                        timestamp: answered,
-                        channel: "email",
-                        tags,
-                    });
-                }
-                if answered <= end && rng.random_bool(0.3) {
-                    let mean: f64 = if slow { 3.6 } else { 5.4 };
-                    let score = Normal::new(mean, 1.2)
-                        .map(|d| d.sample(&mut rng))
-                        .unwrap_or(mean)
-                        .round()
-                        .clamp(1.0, 7.0) as u8;
-                    data.responses.push(GenResponse {
-                        id: format!("ces-{ticket_id}"),
-                        customer_id: id.clone(),
-                        ticket_id: Some(ticket_id.clone()),
-                        survey: GenSurvey::Ces,
-                        score,
-                        timestamp: answered,
-                        channel: "web",
-                        tags: Vec::new(),
-                    });
-                }
+            if solved_in_window && created > self.start {
+                self.ticket_surveys(id, &ticket_id, last, slow);
             }
-            data.tickets.push(GenTicket {
+            self.data.tickets.push(GenTicket {
                 id: ticket_id,
                 customer_id: id.clone(),
                 priority,
                 category,
-                agent: (*pick(&mut rng, &AGENTS)).to_string(),
+                agent: (*pick(&mut self.rng, &AGENTS)).to_string(),
                 subject: format!("{category} question"),
                 created_at: created,
                 steps,
             });
         }
+        slow_tickets
+    }
 
-        // NPS: relationship survey after the first purchase.
-        if let Some(first_purchase) = purchases.first() {
-            let window = (end - *first_purchase).num_seconds();
-            if window > 86_400 && rng.random_bool(0.4) {
-                let when = *first_purchase + Duration::seconds(rng.random_range(86_400..window));
-                let loyalty = (purchases.len() as f64).ln();
-                let mean: f64 = 6.6 + 0.8 * loyalty - 1.6 * f64::from(slow_tickets);
-                let score = Normal::new(mean, 2.2)
-                    .map(|d| d.sample(&mut rng))
-                    .unwrap_or(mean)
-                    .round()
-                    .clamp(0.0, 10.0) as u8;
-                let mut tags = Vec::new();
-                if score <= 6 {
-                    if slow_tickets > 0 && rng.random_bool(0.7) {
-                        tags.push("support");
-                    }
-                    if rng.random_bool(0.5) {
-                        tags.push(*pick(&mut rng, &["price", "delivery", "returns"]));
-                    }
-                } else if rng.random_bool(0.3) {
-                    tags.push(*pick(&mut rng, &TAGS));
+    /// The relationship survey some time after the first purchase: better for loyal
+    /// customers, worse after slow tickets.
+    fn nps(&mut self, customer: &GenCustomer, purchases: &[DateTime<Utc>], slow_tickets: u32) {
+        let Some(first_purchase) = purchases.first() else {
+            return;
+        };
+        let (rng, id) = (&mut self.rng, &customer.id);
+        let window = (self.end - *first_purchase).num_seconds();
+        if window > 86_400 && rng.random_bool(0.4) {
+            let when = *first_purchase + Duration::seconds(rng.random_range(86_400..window));
+            let loyalty = (purchases.len() as f64).ln();
+            let mean: f64 = 6.6 + 0.8 * loyalty - 1.6 * f64::from(slow_tickets);
+            let score = normal_score(rng, mean, 2.2, (0.0, 10.0));
+            let mut tags = Vec::new();
+            if score <= 6 {
+                if slow_tickets > 0 && rng.random_bool(0.7) {
+                    tags.push("support");
                 }
-                tags.sort_unstable();
-                tags.dedup();
-                data.responses.push(GenResponse {
-                    id: format!("nps-{}", &id[5..]),
-                    customer_id: id.clone(),
-                    ticket_id: None,
-                    survey: GenSurvey::Nps,
-                    score,
-                    timestamp: when,
-                    channel: SURVEY_CHANNELS[rng.random_range(0..SURVEY_CHANNELS.len())],
-                    tags,
-                });
+                if rng.random_bool(0.5) {
+                    tags.push(*pick(rng, &["price", "delivery", "returns"]));
+                }
+            } else if rng.random_bool(0.3) {
+                tags.push(*pick(rng, &TAGS));
             }
+            tags.sort_unstable();
+            tags.dedup();
+            self.data.responses.push(GenResponse {
+                id: format!("nps-{}", &id[5..]),
+                customer_id: id.clone(),
+                ticket_id: None,
+                survey: GenSurvey::Nps,
+                score,
+                timestamp: when,
+                channel: SURVEY_CHANNELS[rng.random_range(0..SURVEY_CHANNELS.len())],
+                tags,
+            });
         }
+    }
 
-        // Deals.
-        let deal_chance = if lead {
+    /// Perhaps a deal (likelier for leads and frequent buyers), moved through the pipeline
+    /// stage by stage until it is won, lost or the window ends.
+    fn deal(&mut self, customer: &GenCustomer, purchases: usize, active_secs: i64) {
+        let (rng, end, id) = (&mut self.rng, self.end, &customer.id);
+        let deal_chance = if customer.lead {
             0.35
         } else {
-            0.1 + 0.02 * purchases.len().min(10) as f64
+            0.1 + 0.02 * purchases.min(10) as f64
         };
         if rng.random_bool(deal_chance) {
-            let opened = created_at + Duration::seconds(rng.random_range(0..active_secs));
+            let opened = customer.created_at + Duration::seconds(rng.random_range(0..active_secs));
             let amount = cents(
                 LogNormal::new(8.2, 0.9)
-                    .map(|d| d.sample(&mut rng))
+                    .map(|d| d.sample(rng))
                     .unwrap_or(3600.0),
             );
             let advance = [0.6, 0.7, 0.6, 0.65];
@@ -694,9 +753,7 @@ pub fn generate(config: &GeneratorConfig) -> DemoData {
             let mut outcome = (DealOutcome::Open, None);
             for (stage, p) in advance.iter().enumerate() {
                 // About three weeks per stage, a B2B-like sales cycle of a few months.
-                let stay: f64 = Exp::new(1.0 / 21.0)
-                    .map(|d| d.sample(&mut rng))
-                    .unwrap_or(21.0);
+                let stay: f64 = Exp::new(1.0 / 21.0).map(|d| d.sample(rng)).unwrap_or(21.0);
                 t += Duration::hours((stay * 24.0).round().max(1.0) as i64);
                 if t > end {
                     break;
@@ -711,18 +768,53 @@ pub fn generate(config: &GeneratorConfig) -> DemoData {
                     outcome = (DealOutcome::Won, Some(t));
                 }
             }
-            data.deals.push(GenDeal {
+            self.data.deals.push(GenDeal {
                 id: format!("deal-{}", &id[5..]),
                 customer_id: id.clone(),
-                owner,
+                owner: customer.owner.clone(),
                 amount,
                 stages,
                 outcome,
             });
         }
-        data.customers.push(customer);
     }
-    data
+}
+
+/// Generates a data set.
+pub fn generate(config: &GeneratorConfig) -> DemoData {
+    let mut g = Generator {
+        config,
+        rng: StdRng::seed_from_u64(config.seed),
+        start: observation_start(),
+        end: observation_end(),
+        rate: Gamma::new(config.r, 1.0 / config.alpha).ok(),
+        dropout: Beta::new(config.a, config.b).ok(),
+        spend_rate: Gamma::new(config.q, 1.0 / config.gamma).ok(),
+        tx_counter: 0,
+        data: DemoData {
+            owners: REPS
+                .iter()
+                .enumerate()
+                .map(|(i, name)| (format!("rep-{:02}", i + 1), (*name).to_string()))
+                .collect(),
+            ..DemoData::default()
+        },
+    };
+    for i in 0..config.customers {
+        let customer = g.customer(i);
+        let purchases = g.purchases(&customer);
+        let active_until = purchases
+            .last()
+            .map(|t| (*t + Duration::days(90)).min(g.end))
+            .unwrap_or_else(|| (customer.created_at + Duration::days(60)).min(g.end));
+        let active_secs = (active_until - customer.created_at).num_seconds().max(1);
+        g.interactions(&customer, purchases.len(), active_secs);
+        let slow_tickets = g.tickets(&customer, purchases.len(), active_secs);
+        g.nps(&customer, &purchases, slow_tickets);
+        g.deal(&customer, purchases.len(), active_secs);
+        g.data.customers.push(customer);
+    }
+    g.data
 }
 
 #[cfg(test)]

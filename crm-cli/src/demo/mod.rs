@@ -4,7 +4,7 @@
 //!
 //! 1. [`generate`]: a seeded synthetic data set (customers, buy-till-you-die purchases with
 //!    refunds, interactions, tickets with workflow histories, NPS/CSAT/CES answers, deals).
-//! 2. [`run::store_and_read_back`]: every record, converted to the `crm-core` types by
+//! 2. [`store::store_and_read_back`]: every record, converted to the `crm-core` types by
 //!    [`domain`], is written to a fresh SQLite file through the storage traits and read back
 //!    through them (cursor-paged listing for customers, tickets and deals; streaming time
 //!    scans for transactions, interactions and survey answers). `summary.json` records the
@@ -13,8 +13,9 @@
 //!    map, ABC Pareto curve, value tiers), [`operations`] (ticket SLA report with CSAT by SLA
 //!    outcome, deal funnel, customer lifecycle stages), [`churn`] (BG/NBD fit, P(alive), the
 //!    frequency/recency matrix, Gamma-Gamma spend, CLV, health scores and risk bands), and
-//!    satisfaction in [`run`] (NPS, CSAT and CES with intervals, monthly trends with bands,
-//!    NPS by RFM segment, detractor drivers), plus the built-in state diagrams.
+//!    [`satisfaction`] (NPS, CSAT and CES with intervals, monthly trends with bands, NPS by
+//!    RFM segment, detractor drivers), plus the built-in state diagrams in [`run`]. Each
+//!    section hands its results to a [`collector::Collector`].
 //! 4. `DIR/report.html` (self-contained: inline CSS and SVG, no scripts, no network) and
 //!    `DIR/summary.json` with every headline figure, then a summary table on the terminal.
 //!
@@ -24,11 +25,9 @@
 //!
 //! # Run time
 //!
-//! With the default size (30,000 customers), build excluded, on a 2-core machine shared with
-//! other builds (load average about 15 during the runs): median 19.7 s wall over 5 runs
-//! (min 17.0 s, max 25.2 s) and 7.3 s of CPU, peak memory 441 MiB; nearly all of the wall
-//! time is the SQLite write and read-back (the `step_seconds` entry of `summary.json` gives
-//! each step's time). Repeat the measurement with:
+//! Nearly all of the wall time is the SQLite write and read-back; the `step_seconds` entry
+//! of `summary.json` gives each step's time. Measured figures are kept in
+//! `benches/RESULTS.md`; repeat the measurement with:
 //!
 //! ```text
 //! cargo build --release -p crm-cli
@@ -38,8 +37,12 @@
 //! ```
 
 pub mod churn;
+pub mod collector;
 pub mod domain;
 pub mod generate;
 pub mod operations;
 pub mod run;
+pub mod satisfaction;
 pub mod segmentation;
+pub mod staged;
+pub mod store;

@@ -4,17 +4,18 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use crm_core::{Deal, SurveyScore, Ticket};
-use crm_lifecycle::customer::classifier::{ActivityFacts, Classifier};
-use crm_lifecycle::deal::funnel::{StageProbabilities, analyze};
-use crm_lifecycle::instance::Instance;
-use crm_lifecycle::ticket::sla::{SlaPolicy, SlaReport, TicketSla};
-use crm_satisfaction::{Csat, ServiceTicket, StatsConfig, join_service};
+use crm_core::{Deal, SurveyResponse, SurveyScore, Ticket};
+use crm_lifecycle::Instance;
+use crm_lifecycle::{ActivityFacts, Classifier};
+use crm_lifecycle::{BreachRate, SlaPolicy, SlaReport, TicketSla};
+use crm_lifecycle::{StageProbabilities, analyze_funnel};
+use crm_satisfaction::{Csat, Difference, ServiceTicket, StatsConfig, join_service};
 use serde_json::json;
 
 use crate::demo::churn::ServiceFacts;
+use crate::demo::collector::{Collector, f1};
 use crate::demo::generate::{DealOutcome, DemoData, TicketStep};
-use crate::demo::run::{Collector, Stored, f1};
+use crate::demo::store::Stored;
 use crate::error::{CliError, CliResult};
 use crate::input::transactions::TransactionRow;
 use crate::report::charts;
@@ -73,7 +74,7 @@ pub fn lifecycle_stages(
     now: DateTime<Utc>,
     c: &mut Collector,
 ) -> CliResult<BTreeMap<String, u64>> {
-    let machine = crm_lifecycle::customer::machine();
+    let machine = crm_lifecycle::CUSTOMER_LIFECYCLE.machine();
     let classifier = Classifier::default();
     let facts = activity(rows);
     let with_deal: std::collections::HashSet<String> = stored
@@ -161,27 +162,16 @@ fn read_back<'a, T>(
     .collect()
 }
 
-/// Ticket SLA report, and CSAT joined with the tickets' SLA outcome.
-///
-/// The ticket records and the survey answers are the ones read back from the database;
-/// the workflow histories the SLA clock runs on come from the generator, since the stored
-/// ticket holds its state and timestamps, not every event.
-pub fn service(
+/// Replays each ticket's workflow history and evaluates the SLA of its record.
+fn ticket_slas(
     data: &DemoData,
-    stored: &Stored,
+    records: &[&Ticket],
     now: DateTime<Utc>,
-    c: &mut Collector,
-) -> CliResult<(SlaReport, HashMap<String, ServiceFacts>)> {
-    let machine = crm_lifecycle::ticket::machine();
+) -> CliResult<Vec<TicketSla>> {
+    let machine = crm_lifecycle::TICKET_WORKFLOW.machine();
     let policy = SlaPolicy::default();
     let mut slas: Vec<TicketSla> = Vec::with_capacity(data.tickets.len());
-    let records: Vec<&Ticket> = read_back(
-        "ticket",
-        data.tickets.iter().map(|t| t.id.as_str()),
-        &stored.tickets,
-        |t| t.id.to_string(),
-    )?;
-    for (t, record) in data.tickets.iter().zip(&records) {
+    for (t, record) in data.tickets.iter().zip(records) {
         let mut flow = Instance::new(&machine, t.created_at);
         for (step, at) in &t.steps {
             flow.fire(&machine, ticket_event(*step), *at, Some(&t.agent))
@@ -193,9 +183,18 @@ pub fn service(
                 .map_err(|e| life("ticket SLA", e))?,
         );
     }
-    let report = SlaReport::from_tickets(&slas);
+    Ok(slas)
+}
+
+/// Service facts per customer: tickets still open, tickets whose SLA was breached, and
+/// whether the latest NPS answer was a detractor and the latest CSAT answer dissatisfied.
+fn service_facts(
+    records: &[&Ticket],
+    slas: &[TicketSla],
+    responses: &[SurveyResponse],
+) -> HashMap<String, ServiceFacts> {
     let mut facts: HashMap<String, ServiceFacts> = HashMap::new();
-    for (record, sla) in records.iter().zip(&slas) {
+    for (record, sla) in records.iter().zip(slas) {
         let f = facts.entry(record.customer.to_string()).or_default();
         if !matches!(
             record.status,
@@ -208,7 +207,7 @@ pub fn service(
         }
     }
     let mut latest: HashMap<(String, bool), (DateTime<Utc>, u8)> = HashMap::new();
-    for r in &stored.responses {
+    for r in responses {
         let (nps, score) = match r.score {
             SurveyScore::Nps(s) => (true, s),
             SurveyScore::Csat { score, .. } => (false, score),
@@ -229,9 +228,19 @@ pub fn service(
             f.low_csat = score <= 3;
         }
     }
+    facts
+}
+
+/// CSAT of the tickets whose SLA was met and of those breached (percent satisfied), and
+/// the difference met minus breached with its test.
+fn csat_by_sla(
+    records: &[&Ticket],
+    slas: &[TicketSla],
+    responses: &[SurveyResponse],
+) -> CliResult<(Option<f64>, Option<f64>, Option<Difference>)> {
     let service_tickets: Vec<ServiceTicket<String, String, String>> = records
         .iter()
-        .zip(&slas)
+        .zip(slas)
         .map(|(t, s)| ServiceTicket {
             ticket: t.id.to_string(),
             agent: t
@@ -243,19 +252,25 @@ pub fn service(
             sla_breached: s.breached(),
         })
         .collect();
-    let csat = stored
-        .responses
-        .iter()
-        .filter_map(|r| match (r.score, &r.ticket) {
-            (SurveyScore::Csat { score, .. }, Some(t)) => Some((t.to_string(), score)),
-            _ => None,
-        });
+    let csat = responses.iter().filter_map(|r| match (r.score, &r.ticket) {
+        (SurveyScore::Csat { score, .. }, Some(t)) => Some((t.to_string(), score)),
+        _ => None,
+    });
     let joined = join_service(&Csat::default(), &service_tickets, csat)
         .map_err(|e| life("CSAT by SLA", e))?;
     let config = StatsConfig::default();
     let difference = joined
         .sla_difference(&config)
         .map_err(|e| life("CSAT by SLA", e))?;
+    Ok((
+        joined.sla_met.percent(),
+        joined.sla_breached.percent(),
+        difference,
+    ))
+}
+
+/// The share of tickets breaching their SLA, by priority and by category.
+fn breach_charts(report: &SlaReport) -> CliResult<Vec<Chart>> {
     let priorities = ["low", "normal", "high", "urgent"];
     let labels: Vec<String> = priorities.iter().map(|s| s.to_string()).collect();
     let rates: Vec<f64> = priorities
@@ -275,29 +290,73 @@ pub fn service(
         .values()
         .map(|r| 100.0 * r.rate().unwrap_or(0.0))
         .collect();
-    let rate_table =
-        |caption: &str, map: &BTreeMap<String, crm_lifecycle::ticket::sla::BreachRate>| Table {
-            caption: caption.into(),
-            columns: vec![
-                "".into(),
-                "tickets".into(),
-                "breached".into(),
-                "breach rate".into(),
-            ],
-            rows: map
-                .iter()
-                .map(|(k, r)| {
-                    vec![
-                        k.clone(),
-                        r.tickets.to_string(),
-                        r.breached.to_string(),
-                        pct(r.rate()),
-                    ]
-                })
-                .collect(),
-        };
-    let csat_met = joined.sla_met.percent();
-    let csat_breached = joined.sla_breached.percent();
+    Ok(vec![
+        Chart {
+            caption: "Share of tickets breaching their SLA, by priority".into(),
+            svg: charts::bars(
+                "SLA breaches by priority",
+                &labels,
+                &[("breach rate %", &rates)],
+                "% breached",
+            )?,
+        },
+        Chart {
+            caption: "Share of tickets breaching their SLA, by category".into(),
+            svg: charts::bars(
+                "SLA breaches by category",
+                &categories,
+                &[("breach rate %", &cat_rates)],
+                "% breached",
+            )?,
+        },
+    ])
+}
+
+/// Tickets, breaches and breach rate per key (agent, priority, category).
+fn rate_table(caption: &str, map: &BTreeMap<String, BreachRate>) -> Table {
+    Table {
+        caption: caption.into(),
+        columns: vec![
+            "".into(),
+            "tickets".into(),
+            "breached".into(),
+            "breach rate".into(),
+        ],
+        rows: map
+            .iter()
+            .map(|(k, r)| {
+                vec![
+                    k.clone(),
+                    r.tickets.to_string(),
+                    r.breached.to_string(),
+                    pct(r.rate()),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Ticket SLA report, and CSAT joined with the tickets' SLA outcome.
+///
+/// The ticket records and the survey answers are the ones read back from the database;
+/// the workflow histories the SLA clock runs on come from the generator, since the stored
+/// ticket holds its state and timestamps, not every event.
+pub fn service(
+    data: &DemoData,
+    stored: &Stored,
+    now: DateTime<Utc>,
+    c: &mut Collector,
+) -> CliResult<(SlaReport, HashMap<String, ServiceFacts>)> {
+    let records: Vec<&Ticket> = read_back(
+        "ticket",
+        data.tickets.iter().map(|t| t.id.as_str()),
+        &stored.tickets,
+        |t| t.id.to_string(),
+    )?;
+    let slas = ticket_slas(data, &records, now)?;
+    let report = SlaReport::from_tickets(&slas);
+    let facts = service_facts(&records, &slas, &stored.responses);
+    let (csat_met, csat_breached, difference) = csat_by_sla(&records, &slas, &stored.responses)?;
     let section = Section {
         title: "Service".into(),
         text: "Ticket SLA with the default policy (first response / resolution targets per priority; the clock \
@@ -314,16 +373,7 @@ pub fn service(
                 format!("{} / {}", f1(csat_met), f1(csat_breached)),
             ),
         ],
-        charts: vec![
-            Chart {
-                caption: "Share of tickets breaching their SLA, by priority".into(),
-                svg: charts::bars("SLA breaches by priority", &labels, &[("breach rate %", &rates)], "% breached")?,
-            },
-            Chart {
-                caption: "Share of tickets breaching their SLA, by category".into(),
-                svg: charts::bars("SLA breaches by category", &categories, &[("breach rate %", &cat_rates)], "% breached")?,
-            },
-        ],
+        charts: breach_charts(&report)?,
         tables: vec![rate_table("Breaches by agent", &report.by_agent)],
         ..Section::default()
     };
@@ -350,7 +400,7 @@ fn deal_event(outcome: DealOutcome) -> &'static str {
 /// The deal funnel, on the deal records read back from the database and the generator's
 /// stage histories.
 pub fn funnel(data: &DemoData, stored: &Stored, c: &mut Collector) -> CliResult<()> {
-    let machine = crm_lifecycle::deal::machine();
+    let machine = crm_lifecycle::DEAL_PIPELINE.machine();
     let records: Vec<&Deal> = read_back(
         "deal",
         data.deals.iter().map(|d| d.id.as_str()),
@@ -370,7 +420,7 @@ pub fn funnel(data: &DemoData, stored: &Stored, c: &mut Collector) -> CliResult<
         }
         pairs.push((record, flow));
     }
-    let report = analyze(
+    let report = analyze_funnel(
         pairs.iter().map(|(d, i)| (*d, i)),
         &StageProbabilities::default(),
     )

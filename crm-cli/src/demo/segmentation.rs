@@ -2,13 +2,13 @@
 //! curve, and value tiers (all computed by `crm-segmentation`).
 
 use chrono::{DateTime, Utc};
-use crm_segmentation::{GroupSummary, RfmTable};
+use crm_segmentation::{AbcResult, GroupSummary, LorenzCurve, RfmTable};
 use crm_segmentation::{TierTable, assign_tiers};
 use serde_json::json;
 
 use crate::cli::AbcMode;
 use crate::commands::segment::{abc_of, rfm_table};
-use crate::demo::run::Collector;
+use crate::demo::collector::Collector;
 use crate::error::CliResult;
 use crate::input::transactions::TransactionRow;
 use crate::report::charts;
@@ -51,21 +51,32 @@ fn group_table(caption: &str, groups: &[GroupSummary]) -> Table {
     }
 }
 
-/// Runs RFM, ABC and tiers on the transactions and adds the section; returns the RFM table.
-pub fn section(
-    rows: &[TransactionRow],
-    as_of: DateTime<Utc>,
-    c: &mut Collector,
-) -> CliResult<RfmTable<String>> {
-    let table = rfm_table(rows, Some(as_of), 5)?;
-    let segments = table.segment_summary();
-    let shown: Vec<&GroupSummary> = segments.iter().filter(|s| s.customers > 0).collect();
+/// Bars of the share of customers and of revenue per group.
+fn shares_chart<'a>(
+    title: &str,
+    caption: &str,
+    groups: impl Iterator<Item = &'a GroupSummary>,
+) -> CliResult<Chart> {
+    let shown: Vec<&GroupSummary> = groups.collect();
     let labels: Vec<String> = shown.iter().map(|s| s.name.clone()).collect();
     let cust: Vec<f64> = shown.iter().map(|s| 100.0 * s.customer_share).collect();
     let rev: Vec<f64> = shown
         .iter()
         .map(|s| 100.0 * s.revenue_share.unwrap_or(0.0))
         .collect();
+    Ok(Chart {
+        caption: caption.into(),
+        svg: charts::bars(
+            title,
+            &labels,
+            &[("% of customers", &cust), ("% of revenue", &rev)],
+            "%",
+        )?,
+    })
+}
+
+/// Customers per recency score and frequency score.
+fn heatmap_chart(table: &RfmTable<String>) -> CliResult<Chart> {
     let mut grid = vec![vec![0.0; 5]; 5];
     for row in &table.customers {
         let (r, f) = (
@@ -75,7 +86,22 @@ pub fn section(
         grid[f][r] += 1.0;
     }
     let scores: Vec<String> = (1..=5).map(|s| s.to_string()).collect();
-    let (abc, curve) = abc_of(&table, AbcMode::Share)?;
+    Ok(Chart {
+        caption: "Customers per recency score (x) and frequency score (y)".into(),
+        svg: charts::heatmap(
+            "Recency x frequency",
+            &scores,
+            &scores,
+            &grid,
+            "R score",
+            "F score",
+            &|v| format!("{v:.0}"),
+        )?,
+    })
+}
+
+/// The Pareto curve: the share of revenue from the top customers.
+fn pareto_chart(curve: &LorenzCurve) -> CliResult<Chart> {
     // The Pareto curve is the Lorenz curve read from the richest end.
     let mut pareto: Vec<(f64, f64)> = curve
         .points
@@ -83,70 +109,23 @@ pub fn section(
         .map(|p| (1.0 - p.customer_share, 1.0 - p.value_share))
         .collect();
     pareto.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let tiers = assign_tiers(&table, &TierTable::default())
-        .map_err(|e| crate::error::CliError::analysis("value tiers", e))?;
-    let tier_labels: Vec<String> = tiers.summary.iter().map(|t| t.name.clone()).collect();
-    let tier_cust: Vec<f64> = tiers
-        .summary
-        .iter()
-        .map(|t| 100.0 * t.customer_share)
-        .collect();
-    let tier_rev: Vec<f64> = tiers
-        .summary
-        .iter()
-        .map(|t| 100.0 * t.revenue_share.unwrap_or(0.0))
-        .collect();
-    let top = segments
-        .iter()
-        .filter(|s| s.customers > 0)
-        .max_by_key(|s| s.customers);
-    let class_a = abc.summary.first();
-    let charts_v = vec![
-        Chart {
-            caption: "Share of customers and of net revenue per RFM segment".into(),
-            svg: charts::bars(
-                "RFM segments",
-                &labels,
-                &[("% of customers", &cust), ("% of revenue", &rev)],
-                "%",
-            )?,
-        },
-        Chart {
-            caption: "Customers per recency score (x) and frequency score (y)".into(),
-            svg: charts::heatmap(
-                "Recency x frequency",
-                &scores,
-                &scores,
-                &grid,
-                "R score",
-                "F score",
-                &|v| format!("{v:.0}"),
-            )?,
-        },
-        Chart {
-            caption: format!(
-                "Pareto curve: share of net revenue from the top customers (Gini {})",
-                curve.gini.map(|g| format!("{g:.3}")).unwrap_or("-".into())
-            ),
-            svg: charts::lines(
-                "ABC Pareto curve",
-                &[("cumulative revenue share", pareto)],
-                "share of customers (by value, descending)",
-                "share of revenue",
-                true,
-            )?,
-        },
-        Chart {
-            caption: "Value tiers: share of customers and of revenue".into(),
-            svg: charts::bars(
-                "Value tiers",
-                &tier_labels,
-                &[("% of customers", &tier_cust), ("% of revenue", &tier_rev)],
-                "%",
-            )?,
-        },
-    ];
-    let abc_table = Table {
+    Ok(Chart {
+        caption: format!(
+            "Pareto curve: share of net revenue from the top customers (Gini {})",
+            gini(curve)
+        ),
+        svg: charts::lines(
+            "ABC Pareto curve",
+            &[("cumulative revenue share", pareto)],
+            "share of customers (by value, descending)",
+            "share of revenue",
+            true,
+        )?,
+    })
+}
+
+fn abc_table(abc: &AbcResult<String>) -> Table {
+    Table {
         caption:
             "ABC classes (A while the value share before the customer is below 80%, B below 95%)"
                 .into(),
@@ -167,7 +146,75 @@ pub fn section(
                 ]
             })
             .collect(),
-    };
+    }
+}
+
+/// The Gini coefficient of customer value, for display.
+fn gini(curve: &LorenzCurve) -> String {
+    curve.gini.map(|g| format!("{g:.3}")).unwrap_or("-".into())
+}
+
+/// The section's headline figures: customers scored, the largest segment, the share of
+/// class A and the Gini coefficient.
+fn headlines(
+    table: &RfmTable<String>,
+    segments: &[GroupSummary],
+    abc: &AbcResult<String>,
+    curve: &LorenzCurve,
+) -> Vec<(String, String)> {
+    let top = segments
+        .iter()
+        .filter(|s| s.customers > 0)
+        .max_by_key(|s| s.customers);
+    let class_a = abc.summary.first();
+    vec![
+        ("customers scored".into(), table.customers.len().to_string()),
+        (
+            "largest segment".into(),
+            top.map(|s| format!("{} ({})", s.name, pct(s.customer_share)))
+                .unwrap_or("-".into()),
+        ),
+        (
+            "class A customers / revenue".into(),
+            class_a
+                .map(|a| {
+                    format!(
+                        "{} / {}",
+                        pct(a.customer_share),
+                        a.value_share.map(pct).unwrap_or("-".into())
+                    )
+                })
+                .unwrap_or("-".into()),
+        ),
+        ("Gini of customer value".into(), gini(curve)),
+    ]
+}
+
+/// Runs RFM, ABC and tiers on the transactions and adds the section; returns the RFM table.
+pub fn section(
+    rows: &[TransactionRow],
+    as_of: DateTime<Utc>,
+    c: &mut Collector,
+) -> CliResult<RfmTable<String>> {
+    let table = rfm_table(rows, Some(as_of), 5)?;
+    let segments = table.segment_summary();
+    let (abc, curve) = abc_of(&table, AbcMode::Share)?;
+    let tiers = assign_tiers(&table, &TierTable::default())
+        .map_err(|e| crate::error::CliError::analysis("value tiers", e))?;
+    let charts_v = vec![
+        shares_chart(
+            "RFM segments",
+            "Share of customers and of net revenue per RFM segment",
+            segments.iter().filter(|s| s.customers > 0),
+        )?,
+        heatmap_chart(&table)?,
+        pareto_chart(&curve)?,
+        shares_chart(
+            "Value tiers",
+            "Value tiers: share of customers and of revenue",
+            tiers.summary.iter(),
+        )?,
+    ];
     let section = Section {
         title: "Segments".into(),
         text: format!(
@@ -175,34 +222,11 @@ pub fn section(
              cumulative value share; value tiers combining RFM scores, ABC class and tenure.",
             as_of.format("%Y-%m-%d")
         ),
-        headlines: vec![
-            ("customers scored".into(), table.customers.len().to_string()),
-            (
-                "largest segment".into(),
-                top.map(|s| format!("{} ({})", s.name, pct(s.customer_share)))
-                    .unwrap_or("-".into()),
-            ),
-            (
-                "class A customers / revenue".into(),
-                class_a
-                    .map(|a| {
-                        format!(
-                            "{} / {}",
-                            pct(a.customer_share),
-                            a.value_share.map(pct).unwrap_or("-".into())
-                        )
-                    })
-                    .unwrap_or("-".into()),
-            ),
-            (
-                "Gini of customer value".into(),
-                curve.gini.map(|g| format!("{g:.3}")).unwrap_or("-".into()),
-            ),
-        ],
+        headlines: headlines(&table, &segments, &abc, &curve),
         charts: charts_v,
         tables: vec![
             group_table("RFM segments", &segments),
-            abc_table,
+            abc_table(&abc),
             group_table("Value tiers", &tiers.summary),
         ],
         code: Vec::new(),

@@ -6,10 +6,10 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use super::{
-    TIMESTAMP_EXPECTED, csv_error, open_csv, parse_timestamp, read_header, require_rows,
+    csv_error, open_csv, read_header, require_customer_id, require_rows, timestamp_field,
     wrong_header,
 };
-use crate::error::{CliResult, InputError};
+use crate::error::CliResult;
 
 /// The header of a customers file.
 pub const HEADER: &str = "customer_id,name[,email][,phone][,owner][,created_at]";
@@ -57,35 +57,19 @@ pub fn read(path: &Path) -> CliResult<Vec<CustomerRow>> {
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, e, HEADER))?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        if record[0].is_empty() {
-            return Err(InputError::field(
-                path,
-                line,
-                1,
-                "customer_id",
-                "a non-empty customer id",
-                "",
-            )
-            .into());
-        }
+        require_customer_id(path, line, &record[0])?;
         let opt = |slot: usize| {
             cols[slot]
                 .map(|c: usize| record[c].to_string())
                 .filter(|s| !s.is_empty())
         };
         let created_at = match cols[3] {
-            Some(c) if !record[c].is_empty() => {
-                Some(parse_timestamp(&record[c]).ok_or_else(|| {
-                    InputError::field(
-                        path,
-                        line,
-                        c + 1,
-                        "created_at",
-                        TIMESTAMP_EXPECTED,
-                        &record[c],
-                    )
-                })?)
-            }
+            Some(c) if !record[c].is_empty() => Some(timestamp_field(
+                path,
+                line,
+                (c + 1, "created_at"),
+                &record[c],
+            )?),
             _ => None,
         };
         rows.push(CustomerRow {

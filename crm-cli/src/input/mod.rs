@@ -55,6 +55,28 @@ fn plain_date(text: &str) -> Option<NaiveDate> {
 /// What a timestamp field must look like, for error messages.
 pub const TIMESTAMP_EXPECTED: &str = "a date as YYYY-MM-DD or an RFC 3339 timestamp";
 
+/// The time of a timestamp field (column `column`, 1-based, named `name`), or the error
+/// naming it.
+pub(crate) fn timestamp_field(
+    path: &Path,
+    line: u64,
+    (column, name): (usize, &str),
+    text: &str,
+) -> CliResult<DateTime<Utc>> {
+    parse_timestamp(text)
+        .ok_or_else(|| InputError::field(path, line, column, name, TIMESTAMP_EXPECTED, text).into())
+}
+
+/// Refuses an empty customer id (the first column).
+pub(crate) fn require_customer_id(path: &Path, line: u64, id: &str) -> CliResult<()> {
+    if id.is_empty() {
+        return Err(
+            InputError::field(path, line, 1, "customer_id", "a non-empty customer id", "").into(),
+        );
+    }
+    Ok(())
+}
+
 /// Parses a date given on the command line (`--as-of`, `--calibration-end`, ...).
 pub fn parse_cli_date(flag: &str, text: &str) -> CliResult<DateTime<Utc>> {
     parse_timestamp(text).ok_or_else(|| {
@@ -150,6 +172,15 @@ pub(crate) fn require_rows<T>(path: &Path, rows: &[T], expected: &str) -> CliRes
         .into());
     }
     Ok(())
+}
+
+/// A temporary file holding `content`, for the readers' tests.
+#[cfg(test)]
+pub(crate) fn temp_file(content: &[u8]) -> tempfile::NamedTempFile {
+    use std::io::Write;
+    let mut f = tempfile::NamedTempFile::new().expect("temp file");
+    f.write_all(content).expect("write");
+    f
 }
 
 #[cfg(test)]

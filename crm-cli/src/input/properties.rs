@@ -1,19 +1,12 @@
 //! Property tests of the readers: arbitrary file contents never panic, and well-formed rows
 //! read back exactly.
 
-use std::io::Write;
-
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
+use super::temp_file as temp;
 use super::{customers, parse_timestamp, responses, summary, transactions};
 use crm_core::Currency;
-
-fn temp(content: &[u8]) -> tempfile::NamedTempFile {
-    let mut f = tempfile::NamedTempFile::new().expect("temp file");
-    f.write_all(content).expect("write");
-    f
-}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]

@@ -5,10 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::{
-    TIMESTAMP_EXPECTED, csv_error, open_csv, parse_timestamp, read_header, require_rows,
-    wrong_header,
-};
+use super::{csv_error, open_csv, read_header, require_rows, timestamp_field, wrong_header};
 use crate::error::{CliResult, InputError};
 
 /// The header of a responses file.
@@ -54,9 +51,7 @@ pub fn read(path: &Path, min: u8, max: u8, scale: &str) -> CliResult<Vec<Respons
     for record in reader.records() {
         let record = record.map_err(|e| csv_error(path, e, HEADER))?;
         let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let timestamp = parse_timestamp(&record[2]).ok_or_else(|| {
-            InputError::field(path, line, 3, "timestamp", TIMESTAMP_EXPECTED, &record[2])
-        })?;
+        let timestamp = timestamp_field(path, line, (3, "timestamp"), &record[2])?;
         let expected = format!("an integer {scale} score from {min} to {max}");
         let score = record[3]
             .parse::<i64>()
@@ -93,12 +88,10 @@ pub fn read(path: &Path, min: u8, max: u8, scale: &str) -> CliResult<Vec<Respons
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use crate::input::temp_file;
 
     fn read_str(content: &str) -> CliResult<Vec<ResponseRow>> {
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(content.as_bytes()).expect("write");
-        read(f.path(), 0, 10, "NPS")
+        read(temp_file(content.as_bytes()).path(), 0, 10, "NPS")
     }
 
     #[test]

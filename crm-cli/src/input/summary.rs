@@ -122,12 +122,10 @@ pub fn read(path: &Path) -> CliResult<Vec<SummaryRow>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use crate::input::temp_file;
 
     fn read_str(content: &str) -> CliResult<Vec<SummaryRow>> {
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(content.as_bytes()).expect("write");
-        read(f.path())
+        read(temp_file(content.as_bytes()).path())
     }
 
     #[test]

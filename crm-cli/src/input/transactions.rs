@@ -10,7 +10,7 @@ use crm_core::{Currency, parse_currency};
 use rust_decimal::Decimal;
 
 use super::{
-    TIMESTAMP_EXPECTED, csv_error, open_csv, parse_timestamp, read_header, require_rows,
+    csv_error, open_csv, read_header, require_customer_id, require_rows, timestamp_field,
     wrong_header,
 };
 use crate::cli::TransactionFormat;
@@ -84,20 +84,8 @@ pub fn read_csv(path: &Path, default_currency: Currency) -> CliResult<Vec<Transa
     {
         let line = record.position().map(|p| p.line()).unwrap_or(0);
         let customer_id = record[0].to_string();
-        if customer_id.is_empty() {
-            return Err(InputError::field(
-                path,
-                line,
-                1,
-                "customer_id",
-                "a non-empty customer id",
-                "",
-            )
-            .into());
-        }
-        let timestamp = parse_timestamp(&record[1]).ok_or_else(|| {
-            InputError::field(path, line, 2, "timestamp", TIMESTAMP_EXPECTED, &record[1])
-        })?;
+        require_customer_id(path, line, &customer_id)?;
+        let timestamp = timestamp_field(path, line, (2, "timestamp"), &record[1])?;
         let amount = Decimal::from_str(&record[2]).map_err(|_| {
             InputError::field(
                 path,
@@ -185,19 +173,20 @@ pub fn read_cdnow(path: &Path, currency: Currency) -> CliResult<Vec<TransactionR
             }
         };
         let date_text = fields[date_col];
+        let bad_date = || {
+            InputError::field(
+                path,
+                line_no,
+                date_col + 1,
+                "date",
+                "a date as YYYYMMDD",
+                date_text,
+            )
+        };
         let date = NaiveDate::parse_from_str(date_text, "%Y%m%d")
             .ok()
             .filter(|_| date_text.len() == 8)
-            .ok_or_else(|| {
-                InputError::field(
-                    path,
-                    line_no,
-                    date_col + 1,
-                    "date",
-                    "a date as YYYYMMDD",
-                    date_text,
-                )
-            })?;
+            .ok_or_else(bad_date)?;
         let cds = fields[cds_col].parse::<u64>().map_err(|_| {
             InputError::field(
                 path,
@@ -221,16 +210,7 @@ pub fn read_cdnow(path: &Path, currency: Currency) -> CliResult<Vec<TransactionR
         let timestamp = date
             .and_hms_opt(0, 0, 0)
             .map(|t| t.and_utc())
-            .ok_or_else(|| {
-                InputError::field(
-                    path,
-                    line_no,
-                    date_col + 1,
-                    "date",
-                    "a date as YYYYMMDD",
-                    date_text,
-                )
-            })?;
+            .ok_or_else(bad_date)?;
         rows.push(TransactionRow {
             customer_id: fields[0].to_string(),
             timestamp,
@@ -259,12 +239,9 @@ pub fn read_cdnow(path: &Path, currency: Currency) -> CliResult<Vec<TransactionR
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
 
     fn file(content: &str) -> tempfile::NamedTempFile {
-        let mut f = tempfile::NamedTempFile::new().expect("temp file");
-        f.write_all(content.as_bytes()).expect("write");
-        f
+        crate::input::temp_file(content.as_bytes())
     }
 
     fn err(content: &str) -> String {

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Path of a fixture file: the crate's own `tests/fixtures`, or the workspace's shared
@@ -19,6 +19,16 @@ pub fn fixture(name: &str) -> PathBuf {
             .join("../testdata")
             .join(name)
     }
+}
+
+/// A path as a command-line argument.
+pub fn arg(path: &Path) -> String {
+    path.to_str().expect("UTF-8 path").to_string()
+}
+
+/// The path of a fixture file as a command-line argument.
+pub fn fixture_arg(name: &str) -> String {
+    arg(&fixture(name))
 }
 
 /// Runs `crm` with arguments.
@@ -43,10 +53,38 @@ pub fn stderr(o: &Output) -> String {
 pub fn json(args: &[&str]) -> serde_json::Value {
     let o = crm(args);
     assert!(o.status.success(), "crm {args:?} failed: {}", stderr(&o));
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(&o)))
+    json_of(&o)
+}
+
+/// Standard output parsed as JSON.
+pub fn json_of(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
 }
 
 /// Approximate equality.
 pub fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol
+}
+
+/// Runs `crm ARGS --output DIR/NAME` with DIR a fresh temporary directory, asserts success
+/// and returns standard output and the text of the written file.
+pub fn with_output(args: &[&str], name: &str) -> (String, String) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let out = arg(&dir.path().join(name));
+    let mut all = args.to_vec();
+    all.extend(["--output", &out]);
+    let o = crm(&all);
+    assert!(o.status.success(), "crm {all:?} failed: {}", stderr(&o));
+    let text = std::fs::read_to_string(&out).expect("the output file is written");
+    (stdout(&o), text)
+}
+
+/// Runs `crm`, asserts the exit status and that standard error contains `message`;
+/// returns standard error.
+pub fn fails(args: &[&str], code: i32, message: &str) -> String {
+    let o = crm(args);
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(code), "exit status of {args:?}: {e}");
+    assert!(e.contains(message), "{e:?} should contain {message:?}");
+    e
 }
