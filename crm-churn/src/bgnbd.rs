@@ -26,11 +26,23 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::fit::{FitOptions, LogLikelihood, MleFit, check_positive, maximize_likelihood};
+use super::fit::{FitOptions, LogLikelihood, MleFit, maximize_likelihood, validate_all_positive};
 use super::hyp2f1::ln_hyp2f1;
 use super::summary::{CustomerHistory, ModelError, TimeIndex, WeightedHistories};
 
 /// BG/NBD parameters: `r`, `alpha` (gamma purchase rate), `a`, `b` (beta dropout).
+///
+/// With `serde`, parameters read from a file are plain fields; check them with
+/// [`BgNbdParams::new`]:
+///
+/// ```
+/// use crm_churn::BgNbdParams;
+/// let p: BgNbdParams = serde_json::from_str(r#"{"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}"#)?;
+/// let p = BgNbdParams::new(p.r, p.alpha, p.a, p.b)?;
+/// // The mean purchase rate of the active population is r / alpha per time unit.
+/// assert!((p.r / p.alpha - 0.0551).abs() < 1e-4);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BgNbdParams {
     /// Shape of the purchase-rate gamma.
@@ -44,6 +56,19 @@ pub struct BgNbdParams {
 }
 
 /// A fitted BG/NBD model with its estimate and fit report.
+///
+/// ```
+/// use crm_churn::{BgNbdParams, FitOptions, simulate_bgnbd};
+/// use rand::SeedableRng;
+/// let truth = BgNbdParams::new(0.5, 5.0, 0.8, 2.5)?;
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(11);
+/// let data = simulate_bgnbd(&truth, &vec![52.0; 2000], 0.0, &mut rng)?.weighted()?;
+/// let fit = BgNbdParams::fit(&data, &FitOptions::default())?;
+/// assert_eq!(fit.mle.names, ["r", "alpha", "a", "b"]);
+/// assert_eq!(fit.mle.params, [fit.params.r, fit.params.alpha, fit.params.a, fit.params.b]);
+/// assert!(fit.mle.std_errors.is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BgNbdFit {
     /// The maximum-likelihood parameters.
@@ -59,10 +84,14 @@ impl BgNbdParams {
     ///
     /// # Errors
     /// [`ModelError::Fit`] naming the bad parameter.
+    ///
+    /// ```
+    /// use crm_churn::{BgNbdParams, FitError, ModelError};
+    /// let err = BgNbdParams::new(0.243, 4.414, 0.0, 2.426).unwrap_err();
+    /// assert!(matches!(err, ModelError::Fit(FitError::NonPositiveParameter { ref name, .. }) if name == "a"));
+    /// ```
     pub fn new(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self, ModelError> {
-        for (n, v) in NAMES.iter().zip([r, alpha, a, b]) {
-            check_positive(n, v)?;
-        }
+        validate_all_positive(&NAMES, &[r, alpha, a, b])?;
         Ok(Self { r, alpha, a, b })
     }
 
@@ -85,12 +114,8 @@ impl BgNbdParams {
     /// assert!(fit.mle.report.converged);
     /// ```
     pub fn fit(data: &WeightedHistories, options: &FitOptions) -> Result<BgNbdFit, ModelError> {
-        data.require_repeat_buyers()?;
-        let start = [1.0, 1.0 / data.mean_rate().max(1e-12), 1.0, 1.0];
-        let model = NbdLikelihood::new(data, false);
-        let mle = maximize_likelihood(&model, &NAMES, &start, options)?;
-        let p = &mle.params;
-        let params = Self::new(p[0], p[1], p[2], p[3])?;
+        let (mle, [r, alpha, a, b]) = fit_nbd(data, options, false)?;
+        let params = Self::new(r, alpha, a, b)?;
         Ok(BgNbdFit { params, mle })
     }
 
@@ -157,6 +182,18 @@ impl BgNbdParams {
     /// # Errors
     /// [`ModelError::BadHorizon`] for a negative `t`; [`ModelError::Unsupported`] when the
     /// hypergeometric series cannot be evaluated (e.g. `a + b + x ≤ 1`, or `a = 1`).
+    ///
+    /// ```
+    /// use crm_churn::{BgNbdParams, CustomerHistory, ModelError};
+    /// let m = BgNbdParams::new(0.243, 4.414, 0.793, 2.426)?;
+    /// let recent = CustomerHistory::new(2, 30.43, 38.86)?;
+    /// let lapsed = CustomerHistory::new(2, 5.0, 38.86)?;
+    /// // Same purchases, but the lapsed customer's are long ago: fewer expected.
+    /// assert!(m.expected_purchases(&lapsed, 39.0)? < m.expected_purchases(&recent, 39.0)?);
+    /// assert_eq!(m.expected_purchases(&recent, 0.0)?, 0.0);
+    /// assert!(matches!(m.expected_purchases(&recent, -1.0), Err(ModelError::BadHorizon(_))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn expected_purchases(&self, h: &CustomerHistory, t: f64) -> Result<f64, ModelError> {
         check_horizon(t)?;
         if t == 0.0 {
@@ -197,6 +234,21 @@ impl BgNbdParams {
         let bracket = -(r * (alpha / (alpha + t)).ln() + ln_f).exp_m1();
         finite_prediction(c / (a - 1.0) * bracket)
     }
+}
+
+/// The maximum-likelihood fit of BG/NBD (`modified = false`) or MBG/NBD and its parameters
+/// `[r, α, a, b]`, starting from `r = 1`, `α = 1 / mean rate`, `a = b = 1`.
+pub(crate) fn fit_nbd(
+    data: &WeightedHistories,
+    options: &FitOptions,
+    modified: bool,
+) -> Result<(MleFit, [f64; 4]), ModelError> {
+    data.require_repeat_buyers()?;
+    let start = [1.0, 1.0 / data.mean_rate().max(1e-12), 1.0, 1.0];
+    let model = NbdLikelihood::new(data, modified);
+    let mle = maximize_likelihood(&model, &NAMES, &start, options)?;
+    let p = [mle.params[0], mle.params[1], mle.params[2], mle.params[3]];
+    Ok((mle, p))
 }
 
 pub(crate) fn check_horizon(t: f64) -> Result<(), ModelError> {
@@ -264,7 +316,7 @@ impl LogLikelihood for NbdLikelihood<'_> {
 /// `ln(1 + eᵘ)` without overflow, and its derivative `eᵘ/(1 + eᵘ)`.
 ///
 /// `ln(1 + e)` rather than `ln_1p(e)`: the absolute error is the same few ulps of 1 (which is
-/// all a sum of log-likelihood terms keeps), and the plain logarithm costs half as much.
+/// all a sum of log-likelihood terms keeps), and the plain logarithm is the cheaper of the two.
 #[inline]
 fn softplus(u: f64) -> (f64, f64) {
     if u > 0.0 {
@@ -289,23 +341,15 @@ struct PerX {
     base_b: f64,
 }
 
-/// Log-likelihood (and gradient w.r.t. `r, α, a, b`) of BG/NBD or MBG/NBD.
-///
-/// Per evaluation: per-`x` sums in tables, `ln(α+τ)` and `1/(α+τ)` once per distinct time
-/// `τ`, `(α+τ)^(r+x)` once per distinct `(x, τ)`; per row one logarithm.
-fn nbd_log_likelihood(
-    data: &WeightedHistories,
-    index: &TimeIndex,
-    p: &[f64; 4],
-    modified: bool,
-    grad: Option<&mut [f64; 4]>,
-) -> f64 {
+/// The per-`x` parts of the row terms for `x = 0..=max_x` at `p = [r, α, a, b]`: D's
+/// coefficient `a / (b + x − 1)` for BG (used for `x > 0` only) or `a / (b + x)` for MBG,
+/// its log and `1/(b + x [− 1])`, and the parts of ℓ and of its gradient that depend on `x`
+/// only (running sums over `k < x` of `ln(r+k)`, `1/(r+k)` and the beta-function ratios;
+/// MBG takes them over `k ≤ x`).
+fn per_x_terms(p: &[f64; 4], max_x: usize, modified: bool) -> Vec<PerX> {
     let [r, alpha, a, b] = *p;
-    if !p.iter().all(|v| v.is_finite() && *v > 0.0) {
-        return f64::NAN;
-    }
     // Per-x tables: index x holds the sum over k < x (BG) or k ≤ x (MBG, index shifted).
-    let n = data.max_x() as usize + 2;
+    let n = max_x + 2;
     let mut lnr = Vec::with_capacity(n);
     let mut dr = Vec::with_capacity(n);
     let mut lnbeta = Vec::with_capacity(n);
@@ -326,54 +370,81 @@ fn nbd_log_likelihood(
         s_db += 1.0 / (b + kf) - 1.0 / (a + b + kf);
     }
     let shift = usize::from(modified);
+    let ln_alpha = alpha.ln();
+    let ln_a = a.ln();
+    (0..=max_x)
+        .map(|xi| {
+            let xf = xi as f64;
+            let bx = if modified { b + xf } else { b + xf - 1.0 };
+            let ln_c = ln_a - bx.ln();
+            PerX {
+                c: ln_c.exp(),
+                ln_c,
+                inv_bx: 1.0 / bx,
+                base: lnr[xi] + r * ln_alpha + lnbeta[xi + shift],
+                base_r: dr[xi] + ln_alpha,
+                base_a: da[xi + shift],
+                base_b: db[xi + shift],
+            }
+        })
+        .collect()
+}
+
+/// `(α+τ)^(r+x)` for every distinct `(x, τ)` pair of `index`, when no power or coefficient
+/// can over- or underflow (exponents within ±600 and ±80); `None` otherwise.
+///
+/// `D = c ((α+T)/(α+t_x))^(r+x) = c (α+T)^(r+x) / (α+t_x)^(r+x)`: the powers depend on a
+/// row only through `(x, τ)`, so they are taken once per distinct pair and each row needs
+/// one logarithm, `ln(1 + D)`, instead of an exponential and a logarithm.
+fn pair_powers(
+    r: f64,
+    per_x: &[PerX],
+    ln_at: &[f64],
+    index: &TimeIndex,
+    modified: bool,
+) -> Option<Vec<f64>> {
+    let max_x = per_x.len() - 1;
+    let ln_span = ln_at
+        .first()
+        .map_or(0.0, |v| v.abs())
+        .max(ln_at.last().map_or(0.0, |v| v.abs()));
+    let first_d = usize::from(!modified).min(max_x);
+    let fits = (r + max_x as f64) * ln_span < 600.0
+        && per_x[first_d].ln_c.abs() < 80.0
+        && per_x[max_x].ln_c.abs() < 80.0;
+    fits.then(|| {
+        index
+            .pairs
+            .iter()
+            .map(|&(x, j)| ((r + f64::from(x)) * ln_at[j as usize]).exp())
+            .collect()
+    })
+}
+
+/// Log-likelihood (and gradient w.r.t. `r, α, a, b`) of BG/NBD or MBG/NBD.
+///
+/// Per evaluation: per-`x` sums in tables, `ln(α+τ)` and `1/(α+τ)` once per distinct time
+/// `τ`, `(α+τ)^(r+x)` once per distinct `(x, τ)`; per row one logarithm (or, when a power
+/// could overflow, an exponential and a logarithm).
+fn nbd_log_likelihood(
+    data: &WeightedHistories,
+    index: &TimeIndex,
+    p: &[f64; 4],
+    modified: bool,
+    grad: Option<&mut [f64; 4]>,
+) -> f64 {
+    let [r, alpha, a, _] = *p;
+    if !p.iter().all(|v| v.is_finite() && *v > 0.0) {
+        return f64::NAN;
+    }
+    let per_x = per_x_terms(p, data.max_x() as usize, modified);
     let ln_at: Vec<f64> = index.times.iter().map(|t| (alpha + t).ln()).collect();
     let inv_at: Vec<f64> = if grad.is_some() {
         index.times.iter().map(|t| 1.0 / (alpha + t)).collect()
     } else {
         Vec::new()
     };
-    let ln_alpha = alpha.ln();
-    let ln_a = a.ln();
-    // Per x: D's coefficient a / (b + x − 1) for BG (used for x > 0 only), a / (b + x) for
-    // MBG, its log and 1/(b + x [− 1]); the x-only parts of ℓ and of its gradient.
-    let max_x = data.max_x() as usize;
-    let mut per_x = Vec::with_capacity(max_x + 1);
-    for xi in 0..=max_x {
-        let xf = xi as f64;
-        let bx = if modified { b + xf } else { b + xf - 1.0 };
-        let ln_c = ln_a - bx.ln();
-        per_x.push(PerX {
-            c: ln_c.exp(),
-            ln_c,
-            inv_bx: 1.0 / bx,
-            base: lnr[xi] + r * ln_alpha + lnbeta[xi + shift],
-            base_r: dr[xi] + ln_alpha,
-            base_a: da[xi + shift],
-            base_b: db[xi + shift],
-        });
-    }
-    // D = c ((α+T)/(α+t_x))^(r+x) = c (α+T)^(r+x) / (α+t_x)^(r+x): the powers depend on a
-    // row only through (x, τ), so they are taken once per distinct pair and each row needs
-    // one logarithm, ln(1 + D), instead of an exponential and a logarithm. Used when no
-    // power or coefficient can over- or underflow (exponents within ±600 and ±80);
-    // otherwise every row takes exp(ln c + (r+x)(ln(α+T) − ln(α+t_x))) as before.
-    let ln_span = ln_at
-        .first()
-        .map_or(0.0, |v| v.abs())
-        .max(ln_at.last().map_or(0.0, |v| v.abs()));
-    let first_d = usize::from(!modified).min(max_x);
-    let fast = (r + max_x as f64) * ln_span < 600.0
-        && per_x[first_d].ln_c.abs() < 80.0
-        && per_x[max_x].ln_c.abs() < 80.0;
-    let powers: Vec<f64> = if fast {
-        index
-            .pairs
-            .iter()
-            .map(|&(x, j)| ((r + f64::from(x)) * ln_at[j as usize]).exp())
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let powers = pair_powers(r, &per_x, &ln_at, index, modified);
     let want_grad = grad.is_some();
     let (mut ll, mut gr, mut gal, mut ga, mut gb) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for (((row, &jt), &jx), &(ptx, pt)) in data
@@ -392,7 +463,7 @@ fn nbd_log_likelihood(
         let has_d = modified || h.x > 0;
         let (sp, s, lv) = if !has_d {
             (0.0, 0.0, 0.0)
-        } else if fast {
+        } else if let Some(powers) = &powers {
             let d = k.c * powers[pt as usize] / powers[ptx as usize];
             let one_d = 1.0 + d;
             (one_d.ln(), d / one_d, ln_at[jx])

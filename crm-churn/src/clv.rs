@@ -101,6 +101,24 @@ expected_purchases_via_history!(MbgNbdParams);
 expected_purchases_via_history!(ParetoNbdParams);
 
 /// Bad lifetime-value input.
+///
+/// ```
+/// use crm_churn::{BgNbdParams, ClvConfig, ClvCustomer, ClvError, GammaGammaParams, customer_lifetime_value};
+/// let purchases = BgNbdParams::new(0.243, 4.414, 0.793, 2.426)?;
+/// let spend = GammaGammaParams::new(6.25, 3.74, 15.44)?;
+/// let config = ClvConfig { period_length: 4.0, ..ClvConfig::default() };
+/// // Recency after the customer's age: the transaction model refuses the history.
+/// let odd = ClvCustomer { frequency: 2, recency: 40.0, age: 30.0, mean_spend: 35.0 };
+/// let err = customer_lifetime_value(&purchases, &spend, &odd, &config).unwrap_err();
+/// assert!(matches!(err, ClvError::Purchases(_)));
+/// let no_horizon = ClvConfig { horizon_periods: 0, ..config };
+/// let ok = ClvCustomer { recency: 20.0, ..odd };
+/// assert!(matches!(
+///     customer_lifetime_value(&purchases, &spend, &ok, &no_horizon),
+///     Err(ClvError::InvalidConfig { field: "horizon_periods", .. })
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 pub enum ClvError {
     /// A configuration value is out of range.

@@ -21,6 +21,14 @@
 use serde::{Deserialize, Serialize};
 
 /// Bad evaluation input.
+///
+/// ```
+/// use crm_churn::{EvaluationError, lift_at, roc_auc};
+/// assert_eq!(roc_auc(&[0.2], &[true, false]), Err(EvaluationError::LengthMismatch { scores: 1, labels: 2 }));
+/// assert_eq!(roc_auc(&[0.2, 0.4], &[true, true]), Err(EvaluationError::OneClass { positives: 2, negatives: 0 }));
+/// assert!(matches!(roc_auc(&[f64::NAN, 0.4], &[true, false]), Err(EvaluationError::NonFiniteScore { row: 0, .. })));
+/// assert!(matches!(lift_at(&[0.2, 0.4], &[true, false], 1.5), Err(EvaluationError::InvalidFraction { .. })));
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EvaluationError {
     /// Scores and labels differ in length.

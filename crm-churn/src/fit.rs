@@ -1,33 +1,10 @@
 //! Maximum-likelihood fitting shared by every churn model.
 //!
 //! A model describes its log-likelihood `ℓ(p)` over its *natural* parameters `p` (all strictly
-//! positive, e.g. `r, α, a, b` of BG/NBD) by implementing [`LogLikelihood`]. [`maximize_likelihood`]
-//! then
-//!
-//! 1. optimises over the *log*-parameters `θ = ln p`, so every iterate is positive without
-//!    bounds, minimising the negative log-likelihood scaled by `1 / max(1, |ℓ(p₀)|)` (the scale
-//!    makes the tolerances independent of the number of customers);
-//! 2. uses `argmin`'s L-BFGS with the More–Thuente line search
-//!    ([`FitMethod::Lbfgs`], the default) on the model's analytic gradient when it supplies one
-//!    (chain rule `∂ℓ/∂θᵢ = pᵢ ∂ℓ/∂pᵢ`), or central differences otherwise. A first run stops
-//!    at half the convergence tolerance (no line searches in the rounding noise of the
-//!    likelihood sum); if the test below then fails, a second run asks for a hundred times
-//!    less. When L-BFGS fails
-//!    (a non-finite likelihood in a line search, or no convergence) it restarts from the best
-//!    point found with Nelder–Mead and polishes with L-BFGS again. [`FitMethod::NelderMead`]
-//!    asks for the derivative-free path directly;
-//! 3. declares convergence only when the gradient with respect to `θ` is small:
-//!    `max |∂ℓ/∂θᵢ| ≤ gradient_tolerance · max(1, |ℓ|)`; otherwise the fit fails with
-//!    [`FitError::NotConverged`], which carries the last iterate;
-//! 4. checks that every fitted parameter is finite and strictly positive
-//!    ([`FitError::NonFiniteParameter`], [`FitError::NonPositiveParameter`]);
-//! 5. computes a numerical Hessian of `-ℓ` in `θ` at the optimum (central differences of the
-//!    gradient), inverts it for the covariance of `θ̂`, and maps it to standard errors of `p̂`
-//!    with the delta method, `se(p̂ᵢ) = p̂ᵢ · sqrt(Cov(θ̂)ᵢᵢ)`. When the Hessian is not positive
-//!    definite the standard errors are `None` (never NaN).
-//!
-//! The result is an [`MleFit`]: the parameters, their standard errors and a [`FitReport`]
-//! (converged, iterations, final gradient norm, log-likelihood, evaluations).
+//! positive, e.g. `r, α, a, b` of BG/NBD) by implementing [`LogLikelihood`];
+//! [`maximize_likelihood`] finds the maximum over the log-parameters with L-BFGS (Nelder–Mead
+//! when that fails), declares convergence by the gradient, and derives standard errors from a
+//! numerical Hessian (the steps are listed on [`maximize_likelihood`]).
 //!
 //! # Writing a model
 //!
@@ -281,12 +258,12 @@ pub enum FitError {
 /// Checks that `value` is finite and strictly positive, naming `name` otherwise.
 ///
 /// ```
-/// use crm_churn::{check_positive, FitError};
-/// assert!(check_positive("r", 0.5).is_ok());
-/// assert!(matches!(check_positive("r", f64::NAN), Err(FitError::NonFiniteParameter { .. })));
-/// assert!(matches!(check_positive("r", -1.0), Err(FitError::NonPositiveParameter { .. })));
+/// use crm_churn::{validate_positive, FitError};
+/// assert!(validate_positive("r", 0.5).is_ok());
+/// assert!(matches!(validate_positive("r", f64::NAN), Err(FitError::NonFiniteParameter { .. })));
+/// assert!(matches!(validate_positive("r", -1.0), Err(FitError::NonPositiveParameter { .. })));
 /// ```
-pub fn check_positive(name: &str, value: f64) -> Result<(), FitError> {
+pub fn validate_positive(name: &str, value: f64) -> Result<(), FitError> {
     if !value.is_finite() {
         Err(FitError::NonFiniteParameter {
             name: name.to_string(),
@@ -300,6 +277,14 @@ pub fn check_positive(name: &str, value: f64) -> Result<(), FitError> {
     } else {
         Ok(())
     }
+}
+
+/// Checks every value with [`validate_positive`], naming the first parameter at fault.
+pub(crate) fn validate_all_positive(names: &[&str], values: &[f64]) -> Result<(), FitError> {
+    names
+        .iter()
+        .zip(values)
+        .try_for_each(|(name, &v)| validate_positive(name, v))
 }
 
 /// The scaled negative log-likelihood in log-parameters, with a one-point cache so that the
@@ -482,9 +467,32 @@ fn run_nelder_mead<L: LogLikelihood + ?Sized>(
 
 /// Maximises `model`'s log-likelihood from `initial` (natural parameters, all > 0).
 ///
-/// `names` label the parameters in errors and in the result. See the
-/// [module documentation](self) for the algorithm, the convergence test and the standard
-/// errors.
+/// `names` label the parameters in errors and in the result. The search:
+///
+/// 1. optimises over the *log*-parameters `θ = ln p`, so every iterate is positive without
+///    bounds, minimising the negative log-likelihood scaled by `1 / max(1, |ℓ(p₀)|)` (the scale
+///    makes the tolerances independent of the number of customers);
+/// 2. uses `argmin`'s L-BFGS with the More–Thuente line search
+///    ([`FitMethod::Lbfgs`], the default) on the model's analytic gradient when it supplies one
+///    (chain rule `∂ℓ/∂θᵢ = pᵢ ∂ℓ/∂pᵢ`), or central differences otherwise. A first run stops
+///    at half the convergence tolerance (no line searches in the rounding noise of the
+///    likelihood sum); if the test below then fails, a second run asks for a hundred times
+///    less. When L-BFGS fails
+///    (a non-finite likelihood in a line search, or no convergence) it restarts from the best
+///    point found with Nelder–Mead and polishes with L-BFGS again. [`FitMethod::NelderMead`]
+///    asks for the derivative-free path directly;
+/// 3. declares convergence only when the gradient with respect to `θ` is small:
+///    `max |∂ℓ/∂θᵢ| ≤ gradient_tolerance · max(1, |ℓ|)`; otherwise the fit fails with
+///    [`FitError::NotConverged`], which carries the last iterate;
+/// 4. checks that every fitted parameter is finite and strictly positive
+///    ([`FitError::NonFiniteParameter`], [`FitError::NonPositiveParameter`]);
+/// 5. computes a numerical Hessian of `-ℓ` in `θ` at the optimum (central differences of the
+///    gradient), inverts it for the covariance of `θ̂`, and maps it to standard errors of `p̂`
+///    with the delta method, `se(p̂ᵢ) = p̂ᵢ · sqrt(Cov(θ̂)ᵢᵢ)`. When the Hessian is not positive
+///    definite the standard errors are `None` (never NaN).
+///
+/// The result is an [`MleFit`]: the parameters, their standard errors and a [`FitReport`]
+/// (converged, iterations, final gradient norm, log-likelihood, evaluations).
 ///
 /// # Errors
 /// [`FitError::DimensionMismatch`] when `initial`, `names` and `model.dim()` disagree;
@@ -527,9 +535,7 @@ pub fn maximize_likelihood<L: LogLikelihood + ?Sized>(
             },
         });
     }
-    for (name, &v) in names.iter().zip(initial) {
-        check_positive(name, v)?;
-    }
+    validate_all_positive(names, initial)?;
     let ll0 = model.log_likelihood(initial);
     if !ll0.is_finite() {
         return Err(FitError::NonFiniteLikelihood {
@@ -604,9 +610,7 @@ pub fn maximize_likelihood<L: LogLikelihood + ?Sized>(
             gradient_norm,
         });
     }
-    for (name, &v) in names.iter().zip(&params) {
-        check_positive(name, v)?;
-    }
+    validate_all_positive(names, &params)?;
     let covariance =
         hessian_log_params(model, &params, options.hessian_step).and_then(|h| invert_spd(&h));
     let std_errors = covariance.as_ref().map(|cov| {

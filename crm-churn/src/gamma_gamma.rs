@@ -34,6 +34,16 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
 /// Bad Gamma-Gamma input, or a quantity the parameters do not define.
+///
+/// ```
+/// use crm_churn::{GammaGammaError, GammaGammaParams, fit_gamma_gamma};
+/// assert!(matches!(GammaGammaParams::new(6.25, -1.0, 15.44), Err(GammaGammaError::InvalidParameter { name: "q", .. })));
+/// assert!(matches!(fit_gamma_gamma(&[]), Err(GammaGammaError::Empty)));
+/// // q <= 1: the population mean spend is infinite.
+/// let heavy_tail = GammaGammaParams::new(6.25, 0.5, 15.44)?;
+/// assert!(matches!(heavy_tail.population_mean_spend(), Err(GammaGammaError::UndefinedExpectation { .. })));
+/// # Ok::<(), GammaGammaError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GammaGammaError {
     /// A model parameter is not finite and positive.

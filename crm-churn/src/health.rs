@@ -42,6 +42,15 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A bad health-score input or configuration. Every variant names the field at fault.
+///
+/// ```
+/// use crm_churn::{HealthConfig, HealthError, HealthInputs, health_score};
+/// let config = HealthConfig::default();
+/// let bad = HealthInputs { p_alive: Some(1.5), ..HealthInputs::default() };
+/// assert_eq!(health_score(&bad, &config), Err(HealthError::InvalidProbability { value: 1.5 }));
+/// let bad = HealthInputs { periods_since_last_purchase: Some(-3.0), typical_purchase_gap: Some(30.0), ..HealthInputs::default() };
+/// assert!(matches!(health_score(&bad, &config), Err(HealthError::InvalidInput { field: "periods_since_last_purchase", .. })));
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HealthError {
     /// An input value is negative, NaN or infinite.
@@ -100,6 +109,18 @@ pub enum HealthError {
 }
 
 /// One signal that feeds the health score.
+///
+/// ```
+/// use crm_churn::{Factor, HealthConfig, HealthInputs, health_score};
+/// let inputs = HealthInputs { recent_detractor: true, ..HealthInputs::default() };
+/// let score = health_score(&inputs, &HealthConfig::default())?;
+/// let detractor = score.contributions.iter().find(|c| c.factor == Factor::Detractor).unwrap();
+/// assert!(detractor.available && detractor.risk == 1.0);
+/// // Without purchase data the recency factor is left out, not counted as zero risk.
+/// let recency = score.contributions.iter().find(|c| c.factor == Factor::Recency).unwrap();
+/// assert!(!recency.available);
+/// # Ok::<(), crm_churn::HealthError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Factor {

@@ -13,6 +13,14 @@
 //! [`MAX_TERMS`] terms the functions return `None` rather than a wrong number.
 
 /// Largest number of series terms summed before giving up.
+///
+/// ```
+/// use crm_churn::{HYP2F1_MAX_TERMS, ln_hyp2f1};
+/// // So close to z = 1 the series would need billions of terms: no value rather than a
+/// // wrong one (and the hopeless case is recognised early, not after all the terms).
+/// assert!(HYP2F1_MAX_TERMS < 1_000_000_000);
+/// assert_eq!(ln_hyp2f1(2.0, 2.0, 1.0, 1.0 - 1e-9), None);
+/// ```
 pub const MAX_TERMS: usize = 2_000_000;
 
 /// `ln ₂F₁(a, b; c; z)` for `a, b, c > 0`, `0 ≤ z < 1`; `None` outside that range or when the
@@ -31,9 +39,7 @@ pub fn ln_hyp2f1(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
 
 /// [`ln_hyp2f1`] giving up after `max_terms` series terms.
 pub(crate) fn ln_hyp2f1_within(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<f64> {
-    if !(a > 0.0 && b > 0.0 && c > 0.0 && (0.0..1.0).contains(&z))
-        || !(a.is_finite() && b.is_finite() && c.is_finite())
-    {
+    if !in_domain(a, b, c, z) {
         return None;
     }
     if z == 0.0 {
@@ -50,6 +56,18 @@ pub(crate) fn ln_hyp2f1_within(a: f64, b: f64, c: f64, z: f64, max_terms: usize)
         return Some((c - a - b) * (-z).ln_1p() + s);
     }
     ln_series(a, b, c, z, max_terms)
+}
+
+/// Whether `(a, b, c, z)` lies in the domain served here: `a, b, c` finite and positive,
+/// `0 ≤ z < 1`.
+fn in_domain(a: f64, b: f64, c: f64, z: f64) -> bool {
+    a > 0.0
+        && b > 0.0
+        && c > 0.0
+        && (0.0..1.0).contains(&z)
+        && a.is_finite()
+        && b.is_finite()
+        && c.is_finite()
 }
 
 /// `₂F₁(a, b; c; z)` (see [`ln_hyp2f1`] for the domain); `None` outside it or on overflow.
@@ -95,9 +113,7 @@ pub(crate) fn ln_hyp2f1_with_derivatives_within(
     z: f64,
     max_terms: usize,
 ) -> Option<[f64; 5]> {
-    if !(a > 0.0 && b > 0.0 && c > 0.0 && (0.0..1.0).contains(&z))
-        || !(a.is_finite() && b.is_finite() && c.is_finite())
-    {
+    if !in_domain(a, b, c, z) {
         return None;
     }
     if z == 0.0 {
@@ -157,40 +173,83 @@ fn ln_series_with_derivatives(
             fz *= inv;
             sum = 1.0;
         }
-        if k % 8 != 7 {
-            continue;
-        }
-        let next = (a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z;
-        let ratio = next.max(z);
-        if ratio < 1.0 {
-            if cannot_finish(k, max_terms, a + b + c, term, sum, next, z) {
-                return None;
+        match tail_after(k, max_terms, [a, b, c, z], term, sum) {
+            Tail::Unchecked => continue,
+            Tail::Hopeless => return None,
+            Tail::Bounded { tail, ratio } => {
+                // Tail of Σ tⱼ wⱼ with weights growing by at most g per term (g = 1/(a+k+1)
+                // for the a-sum, 1 for the k-weight of z): at most tail · (wₖ + g / (1 − r)).
+                let inv_gap = 1.0 / (1.0 - ratio);
+                let eps = f64::EPSILON * 0.25;
+                if tail <= eps * sum
+                    && tail * (sa + inv_gap / (a + kf + 1.0)) <= eps * fa
+                    && tail * (sb + inv_gap / (b + kf + 1.0)) <= eps * fb
+                    && tail * (sc + inv_gap / (c + kf + 1.0)) <= eps * fc
+                    && tail * (kf + 1.0 + inv_gap) <= eps * fz
+                {
+                    return Some([
+                        ln_scale + sum.ln(),
+                        fa / sum,
+                        fb / sum,
+                        -fc / sum,
+                        fz / (sum * z),
+                    ]);
+                }
             }
-            // Tail of Σ tⱼ wⱼ with weights growing by at most g per term (g = 1/(a+k+1) for
-            // the a-sum, 1 for the k-weight of z): at most tail · (wₖ + g / (1 − r)).
-            let tail = term * ratio / (1.0 - ratio);
-            let inv_gap = 1.0 / (1.0 - ratio);
-            let eps = f64::EPSILON * 0.25;
-            if tail <= eps * sum
-                && tail * (sa + inv_gap / (a + kf + 1.0)) <= eps * fa
-                && tail * (sb + inv_gap / (b + kf + 1.0)) <= eps * fb
-                && tail * (sc + inv_gap / (c + kf + 1.0)) <= eps * fc
-                && tail * (kf + 1.0 + inv_gap) <= eps * fz
-            {
-                return Some([
-                    ln_scale + sum.ln(),
-                    fa / sum,
-                    fb / sum,
-                    -fc / sum,
-                    fz / (sum * z),
-                ]);
-            }
+            Tail::Unbounded => {}
         }
         if !sum.is_finite() {
             return None;
         }
     }
     None
+}
+
+/// What [`tail_after`] found at a term of the series.
+enum Tail {
+    /// Not a term at which the tail is checked.
+    Unchecked,
+    /// The series cannot pass its stopping rule within the term budget.
+    Hopeless,
+    /// The later term ratios are not bounded below 1 yet.
+    Unbounded,
+    /// The sum of all later terms is at most `tail`; every later term ratio is at most
+    /// `ratio < 1`.
+    Bounded {
+        /// The bound on the sum of the later terms.
+        tail: f64,
+        /// The bound on the later term ratios.
+        ratio: f64,
+    },
+}
+
+/// The bound on the tail of the series `₂F₁(a, b; c; z)` after term `k` (of value `term`,
+/// the partial sum being `sum`).
+///
+/// The term ratio tends to z (monotonically from some k on); bounding every later ratio by
+/// max(next ratio, z) < 1 bounds the tail by term · r / (1 − r). Checked every eighth term:
+/// the division it costs is as dear as the term itself, and the few extra terms only add
+/// accuracy.
+#[inline]
+fn tail_after(k: usize, max_terms: usize, [a, b, c, z]: [f64; 4], term: f64, sum: f64) -> Tail {
+    if k % 8 != 7 {
+        return Tail::Unchecked;
+    }
+    let kf = k as f64;
+    let next = (a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z;
+    let ratio = next.max(z);
+    if ratio < 1.0 {
+        if cannot_finish(k, max_terms, a + b + c, term, sum, next, z) {
+            Tail::Hopeless
+        } else {
+            Tail::Bounded {
+                tail: term * ratio / (1.0 - ratio),
+                ratio,
+            }
+        }
+    } else {
+        Tail::Unbounded
+    }
 }
 
 /// Whether the series, at term `k` (checked every 1,024 terms once `k` exceeds `a + b + c`,
@@ -240,23 +299,13 @@ fn ln_series(a: f64, b: f64, c: f64, z: f64, max_terms: usize) -> Option<f64> {
             term /= sum;
             sum = 1.0;
         }
-        // The term ratio tends to z (monotonically from some k on); bounding every later
-        // ratio by max(next ratio, z) < 1 bounds the tail by term · r / (1 − r). Checked
-        // every eighth term: the division it costs is as dear as the term itself, and the
-        // few extra terms only add accuracy.
-        if k % 8 != 7 {
-            continue;
-        }
-        let next = (a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z;
-        let ratio = next.max(z);
-        if ratio < 1.0 {
-            if cannot_finish(k, max_terms, a + b + c, term, sum, next, z) {
-                return None;
-            }
-            let tail = term * ratio / (1.0 - ratio);
-            if tail <= f64::EPSILON * 0.25 * sum {
+        match tail_after(k, max_terms, [a, b, c, z], term, sum) {
+            Tail::Unchecked => continue,
+            Tail::Hopeless => return None,
+            Tail::Bounded { tail, .. } if tail <= f64::EPSILON * 0.25 * sum => {
                 return Some(ln_scale + sum.ln());
             }
+            Tail::Bounded { .. } | Tail::Unbounded => {}
         }
         if !sum.is_finite() {
             return None;

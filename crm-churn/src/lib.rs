@@ -20,8 +20,8 @@ pub use clv::{
 };
 pub use evaluation::{EvaluationError, LiftReport, lift_at, roc_auc, top_decile_lift};
 pub use fit::{
-    FitError, FitMethod, FitOptions, FitReport, LogLikelihood, MleFit, check_positive,
-    hessian_log_params, invert_spd, maximize_likelihood,
+    FitError, FitMethod, FitOptions, FitReport, LogLikelihood, MleFit, hessian_log_params,
+    invert_spd, maximize_likelihood, validate_positive,
 };
 pub use gamma_gamma::{
     GammaGammaError, GammaGammaFit, GammaGammaParams, SpendObservation, fit_gamma_gamma,

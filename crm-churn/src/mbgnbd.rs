@@ -15,12 +15,21 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::bgnbd::{NAMES, NbdLikelihood, check_horizon, finite_prediction, hyp_error};
-use super::fit::{FitOptions, MleFit, check_positive, maximize_likelihood};
+use super::bgnbd::{NAMES, NbdLikelihood, check_horizon, finite_prediction, fit_nbd, hyp_error};
+use super::fit::{FitOptions, MleFit, validate_all_positive};
 use super::hyp2f1::ln_hyp2f1;
 use super::summary::{CustomerHistory, ModelError, WeightedHistories};
 
 /// MBG/NBD parameters (same meaning as for BG/NBD).
+///
+/// ```
+/// use crm_churn::{BgNbdParams, CustomerHistory, MbgNbdParams};
+/// let h = CustomerHistory::new(0, 0.0, 30.0)?;
+/// // A customer who never came back is certainly alive under BG/NBD, not under MBG/NBD.
+/// assert_eq!(BgNbdParams::new(0.25, 4.4, 0.8, 2.4)?.p_alive(&h), 1.0);
+/// assert!(MbgNbdParams::new(0.25, 4.4, 0.8, 2.4)?.p_alive(&h) < 1.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct MbgNbdParams {
     /// Shape of the purchase-rate gamma.
@@ -33,7 +42,19 @@ pub struct MbgNbdParams {
     pub b: f64,
 }
 
-/// A fitted MBG/NBD model.
+/// A fitted MBG/NBD model (the same report as [`BgNbdFit`](crate::BgNbdFit)).
+///
+/// ```
+/// use crm_churn::{FitOptions, MbgNbdParams, simulate_mbgnbd};
+/// use rand::SeedableRng;
+/// let truth = MbgNbdParams::new(0.8, 5.0, 1.4, 3.0)?;
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+/// let data = simulate_mbgnbd(&truth, &vec![52.0; 2000], 0.0, &mut rng)?.weighted()?;
+/// let fit = MbgNbdParams::fit(&data, &FitOptions::default())?;
+/// assert!(fit.mle.report.converged);
+/// assert!((fit.mle.report.log_likelihood - fit.params.log_likelihood(&data)).abs() < 1e-6);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MbgNbdFit {
     /// The maximum-likelihood parameters.
@@ -43,14 +64,16 @@ pub struct MbgNbdFit {
 }
 
 impl MbgNbdParams {
-    /// Validated parameters (finite, strictly positive).
+    /// Validated parameters, checked as [`BgNbdParams::new`](crate::BgNbdParams::new) checks
+    /// them: a [`ModelError::Fit`] names the first that is not finite and strictly positive.
     ///
-    /// # Errors
-    /// [`ModelError::Fit`] naming the bad parameter.
+    /// ```
+    /// use crm_churn::MbgNbdParams;
+    /// assert!(MbgNbdParams::new(0.25, 4.4, 0.8, 2.4).is_ok());
+    /// assert!(MbgNbdParams::new(0.25, f64::INFINITY, 0.8, 2.4).is_err());
+    /// ```
     pub fn new(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self, ModelError> {
-        for (n, v) in NAMES.iter().zip([r, alpha, a, b]) {
-            check_positive(n, v)?;
-        }
+        validate_all_positive(&NAMES, &[r, alpha, a, b])?;
         Ok(Self { r, alpha, a, b })
     }
 
@@ -66,21 +89,36 @@ impl MbgNbdParams {
     /// assert!(MbgNbdParams::fit(&d, &Default::default()).is_err()); // no repeat buyers
     /// ```
     pub fn fit(data: &WeightedHistories, options: &FitOptions) -> Result<MbgNbdFit, ModelError> {
-        data.require_repeat_buyers()?;
-        let start = [1.0, 1.0 / data.mean_rate().max(1e-12), 1.0, 1.0];
-        let model = NbdLikelihood::new(data, true);
-        let mle = maximize_likelihood(&model, &NAMES, &start, options)?;
-        let p = &mle.params;
-        let params = Self::new(p[0], p[1], p[2], p[3])?;
+        let (mle, [r, alpha, a, b]) = fit_nbd(data, options, true)?;
+        let params = Self::new(r, alpha, a, b)?;
         Ok(MbgNbdFit { params, mle })
     }
 
     /// Log-likelihood of `data`.
+    ///
+    /// ```
+    /// use crm_churn::{CustomerHistory, MbgNbdParams, WeightedHistories};
+    /// let m = MbgNbdParams::new(0.5, 3.0, 1.2, 2.5)?;
+    /// let d = WeightedHistories::from_histories([CustomerHistory::new(0, 0.0, 20.0)?])?;
+    /// // x = 0: the customer left at once (a/(a+b)) or made no purchase in T (the rest).
+    /// let (r, alpha, a, b, t) = (0.5, 3.0, 1.2, 2.5, 20.0f64);
+    /// let expect = (b / (a + b) * (alpha / (alpha + t)).powf(r) + a / (a + b)).ln();
+    /// assert!((m.log_likelihood(&d) - expect).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn log_likelihood(&self, data: &WeightedHistories) -> f64 {
         NbdLikelihood::new(data, true).evaluate(&[self.r, self.alpha, self.a, self.b], None)
     }
 
     /// `P(alive) = 1 / (1 + a/(b+x) ((α+T)/(α+t_x))^(r+x))`.
+    ///
+    /// ```
+    /// use crm_churn::{CustomerHistory, MbgNbdParams};
+    /// let m = MbgNbdParams::new(0.25, 4.4, 0.8, 2.4)?;
+    /// // x = 0, T = 0: a/(b+0) · 1 = 1/3 → P(alive) = 3/4.
+    /// assert!((m.p_alive(&CustomerHistory::new(0, 0.0, 0.0)?) - 0.75).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[inline]
     pub fn p_alive(&self, h: &CustomerHistory) -> f64 {
         let xf = f64::from(h.x);
@@ -88,7 +126,19 @@ impl MbgNbdParams {
         1.0 / (1.0 + self.a / (self.b + xf) * ((self.r + xf) * ratio.ln()).exp())
     }
 
-    /// [`p_alive`](Self::p_alive) for many customers into `out`.
+    /// [`p_alive`](Self::p_alive) for many customers into `out` (same length; extra entries
+    /// of the longer slice are left alone).
+    ///
+    /// ```
+    /// use crm_churn::{CustomerHistory, MbgNbdParams};
+    /// let m = MbgNbdParams::new(0.25, 4.4, 0.8, 2.4)?;
+    /// let h = [CustomerHistory::new(1, 2.0, 30.0)?, CustomerHistory::new(1, 29.0, 30.0)?];
+    /// let mut out = [0.0; 3];
+    /// m.p_alive_batch(&h, &mut out);
+    /// assert_eq!(out[1], m.p_alive(&h[1]));
+    /// assert_eq!(out[2], 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn p_alive_batch(&self, histories: &[CustomerHistory], out: &mut [f64]) {
         for (o, h) in out.iter_mut().zip(histories) {
             *o = self.p_alive(h);
@@ -100,6 +150,15 @@ impl MbgNbdParams {
     ///
     /// # Errors
     /// [`ModelError::BadHorizon`], [`ModelError::Unsupported`].
+    ///
+    /// ```
+    /// use crm_churn::{CustomerHistory, MbgNbdParams};
+    /// let m = MbgNbdParams::new(0.52, 6.18, 0.89, 1.61)?;
+    /// let h = CustomerHistory::new(3, 30.0, 38.0)?;
+    /// let (a, b) = (m.expected_purchases(&h, 10.0)?, m.expected_purchases(&h, 20.0)?);
+    /// assert!(0.0 < a && a < b); // more purchases over a longer horizon
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn expected_purchases(&self, h: &CustomerHistory, t: f64) -> Result<f64, ModelError> {
         check_horizon(t)?;
         if t == 0.0 {
@@ -120,6 +179,15 @@ impl MbgNbdParams {
     ///
     /// # Errors
     /// [`ModelError::BadHorizon`], [`ModelError::Unsupported`].
+    ///
+    /// ```
+    /// use crm_churn::{BgNbdParams, MbgNbdParams};
+    /// let (r, alpha, a, b) = (0.25, 4.4, 1.8, 2.4);
+    /// let mbg = MbgNbdParams::new(r, alpha, a, b)?.expected_purchases_new_customer(39.0)?;
+    /// let bg = BgNbdParams::new(r, alpha, a, b)?.expected_purchases_new_customer(39.0)?;
+    /// assert!(mbg < bg); // a customer may also leave right after the first purchase
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn expected_purchases_new_customer(&self, t: f64) -> Result<f64, ModelError> {
         check_horizon(t)?;
         if t == 0.0 {

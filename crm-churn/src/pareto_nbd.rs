@@ -34,7 +34,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::bgnbd::{check_horizon, finite_prediction};
-use super::fit::{FitOptions, LogLikelihood, MleFit, check_positive, maximize_likelihood};
+use super::fit::{FitOptions, LogLikelihood, MleFit, maximize_likelihood, validate_all_positive};
 use super::hyp2f1::{MAX_TERMS, ln_hyp2f1_with_derivatives_within, ln_hyp2f1_within};
 use super::summary::{CustomerHistory, ModelError, TimeIndex, WeightedHistories, time_key};
 
@@ -45,9 +45,26 @@ const NAMES: [&str; 4] = ["r", "alpha", "s", "beta"];
 /// the thousands with slowly decaying terms need more; fits that wander there (data with no
 /// information on dropout) fail with a typed error in seconds rather than minutes. Scoring
 /// ([`ParetoNbdParams::p_alive`]) allows the full [`MAX_TERMS`].
+///
+/// ```
+/// use crm_churn::{HYP2F1_MAX_TERMS, PARETO_NBD_MAX_TERMS};
+/// assert!(PARETO_NBD_MAX_TERMS < HYP2F1_MAX_TERMS);
+/// ```
 pub const LIKELIHOOD_MAX_TERMS: usize = 50_000;
 
-/// Pareto/NBD parameters.
+/// Pareto/NBD parameters: purchase rate `λ ~ Gamma(r, α)` and dropout rate
+/// `μ ~ Gamma(s, β)`.
+///
+/// ```
+/// use crm_churn::{CustomerHistory, ParetoNbdParams};
+/// // Schmittlein, Morrison & Colombo's CDNOW estimates, time in weeks.
+/// let m = ParetoNbdParams::new(0.55, 10.58, 0.61, 11.67)?;
+/// // The mean lifetime of a customer is beta / (s - 1) when s > 1; here it is infinite.
+/// assert!(m.s < 1.0);
+/// let p = m.p_alive(&CustomerHistory::new(0, 0.0, 38.86)?)?;
+/// assert!(0.0 < p && p < 1.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct ParetoNbdParams {
     /// Shape of the purchase-rate gamma.
@@ -61,6 +78,18 @@ pub struct ParetoNbdParams {
 }
 
 /// A fitted Pareto/NBD model.
+///
+/// ```
+/// use crm_churn::{FitOptions, ParetoNbdParams, simulate_pareto_nbd};
+/// use rand::SeedableRng;
+/// let truth = ParetoNbdParams::new(0.55, 10.6, 0.6, 11.7)?;
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+/// let data = simulate_pareto_nbd(&truth, &vec![52.0; 2000], 0.0, &mut rng)?.weighted()?;
+/// let fit = ParetoNbdParams::fit(&data, &FitOptions::default())?;
+/// assert_eq!(fit.mle.names, ["r", "alpha", "s", "beta"]);
+/// assert!(fit.mle.report.converged);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParetoNbdFit {
     /// The maximum-likelihood parameters.
@@ -83,10 +112,14 @@ impl ParetoNbdParams {
     ///
     /// # Errors
     /// [`ModelError::Fit`] naming the bad parameter.
+    ///
+    /// ```
+    /// use crm_churn::ParetoNbdParams;
+    /// assert!(ParetoNbdParams::new(0.55, 10.58, 0.61, 11.67).is_ok());
+    /// assert!(ParetoNbdParams::new(0.55, 10.58, -0.61, 11.67).is_err());
+    /// ```
     pub fn new(r: f64, alpha: f64, s: f64, beta: f64) -> Result<Self, ModelError> {
-        for (n, v) in NAMES.iter().zip([r, alpha, s, beta]) {
-            check_positive(n, v)?;
-        }
+        validate_all_positive(&NAMES, &[r, alpha, s, beta])?;
         Ok(Self { r, alpha, s, beta })
     }
 
@@ -161,6 +194,16 @@ impl ParetoNbdParams {
     ///
     /// # Errors
     /// [`ModelError::History`] when nobody bought again; [`ModelError::Fit`].
+    ///
+    /// ```
+    /// use crm_churn::{CustomerHistory, HistoryError, ModelError, ParetoNbdParams, WeightedHistories};
+    /// let once = WeightedHistories::from_histories([CustomerHistory::new(0, 0.0, 10.0)?])?;
+    /// assert!(matches!(
+    ///     ParetoNbdParams::fit(&once, &Default::default()),
+    ///     Err(ModelError::History(HistoryError::NoRepeatBuyers))
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fit(data: &WeightedHistories, options: &FitOptions) -> Result<ParetoNbdFit, ModelError> {
         data.require_repeat_buyers()?;
         let mean_t = data
@@ -180,6 +223,15 @@ impl ParetoNbdParams {
     ///
     /// # Errors
     /// [`ModelError::Unsupported`] when ₂F₁ cannot be evaluated.
+    ///
+    /// ```
+    /// use crm_churn::{CustomerHistory, ParetoNbdParams};
+    /// let m = ParetoNbdParams::new(0.55, 10.58, 0.61, 11.67)?;
+    /// // A purchase at the very end of the observation: certainly alive.
+    /// let p = m.p_alive(&CustomerHistory::new(3, 38.86, 38.86)?)?;
+    /// assert!((p - 1.0).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn p_alive(&self, h: &CustomerHistory) -> Result<f64, ModelError> {
         let (first, second) = self.log_terms(h).ok_or_else(|| {
             ModelError::Unsupported("the hypergeometric function cannot be evaluated".into())
@@ -239,6 +291,15 @@ impl ParetoNbdParams {
     ///
     /// # Errors
     /// [`ModelError::BadHorizon`], [`ModelError::Unsupported`].
+    ///
+    /// ```
+    /// use crm_churn::{CustomerHistory, ParetoNbdParams};
+    /// let m = ParetoNbdParams::new(0.55, 10.58, 0.61, 11.67)?;
+    /// let h = CustomerHistory::new(2, 30.43, 38.86)?;
+    /// let next_year = m.expected_purchases(&h, 52.0)?;
+    /// assert!(next_year > 0.0 && next_year < m.expected_purchases(&h, 104.0)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn expected_purchases(&self, h: &CustomerHistory, t: f64) -> Result<f64, ModelError> {
         check_horizon(t)?;
         let Self { r, alpha, s, beta } = *self;

@@ -27,6 +27,19 @@ use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
 /// Bad sBG input, or a computation that cannot be carried out.
+///
+/// ```
+/// use crm_churn::{CohortSurvival, SbgError, SbgParams, fit_sbg};
+/// assert!(matches!(CohortSurvival::new(vec![100]), Err(SbgError::TooFewPeriods { len: 1 })));
+/// assert!(matches!(
+///     CohortSurvival::new(vec![100, 80, 90]),
+///     Err(SbgError::IncreasingSurvivors { period: 2, previous: 80, current: 90 })
+/// ));
+/// // Nobody left: the churn rate cannot be estimated.
+/// assert!(matches!(fit_sbg(&CohortSurvival::new(vec![100, 100, 100])?), Err(SbgError::NoChurn { .. })));
+/// assert!(matches!(SbgParams::new(0.0, 1.0), Err(SbgError::InvalidParameter { name: "alpha", .. })));
+/// # Ok::<(), SbgError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SbgError {
     /// A model parameter is not finite and positive.

@@ -15,7 +15,21 @@ use super::mbgnbd::MbgNbdParams;
 use super::pareto_nbd::ParetoNbdParams;
 use super::summary::{CustomerHistory, HistoryError, ModelError, WeightedHistories};
 
-/// One simulated customer.
+/// One simulated customer: the history a real customer base would show, and the truth
+/// behind it.
+///
+/// ```
+/// use crm_churn::{BgNbdParams, simulate_bgnbd};
+/// use rand::SeedableRng;
+/// let m = BgNbdParams::new(0.5, 5.0, 0.8, 2.5)?;
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+/// let cohort = simulate_bgnbd(&m, &[52.0; 500], 26.0, &mut rng)?;
+/// // A BG/NBD customer who bought only once cannot have dropped out yet.
+/// assert!(cohort.customers.iter().filter(|c| c.history.x == 0).all(|c| c.alive_at_end));
+/// // Nobody who had left by T buys in the holdout.
+/// assert!(cohort.customers.iter().filter(|c| !c.alive_at_end).all(|c| c.holdout_purchases == 0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct SimulatedCustomer {
     /// Calibration history `(x, t_x, T)`.
@@ -26,7 +40,17 @@ pub struct SimulatedCustomer {
     pub holdout_purchases: u32,
 }
 
-/// A simulated cohort.
+/// A simulated cohort; the same seed gives the same cohort.
+///
+/// ```
+/// use crm_churn::{ParetoNbdParams, simulate_pareto_nbd};
+/// use rand::SeedableRng;
+/// let m = ParetoNbdParams::new(0.55, 10.6, 0.6, 11.7)?;
+/// let run = |seed| simulate_pareto_nbd(&m, &[10.0, 20.0, 30.0], 5.0, &mut rand::rngs::StdRng::seed_from_u64(seed));
+/// assert_eq!(run(1)?, run(1)?);
+/// assert_eq!(run(1)?.horizon, 5.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SimulatedCohort {
     /// The customers, in the order of the ages given.
@@ -36,7 +60,18 @@ pub struct SimulatedCohort {
 }
 
 impl SimulatedCohort {
-    /// The calibration histories.
+    /// The calibration histories, one per customer, in the order of the ages given.
+    ///
+    /// ```
+    /// use crm_churn::{BgNbdParams, simulate_bgnbd};
+    /// use rand::SeedableRng;
+    /// let m = BgNbdParams::new(0.5, 5.0, 0.8, 2.5)?;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    /// let ages: Vec<f64> = (1..=4).map(f64::from).collect();
+    /// let h = simulate_bgnbd(&m, &ages, 0.0, &mut rng)?.histories();
+    /// assert_eq!(h.iter().map(|h| h.t).collect::<Vec<_>>(), ages);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn histories(&self) -> Vec<CustomerHistory> {
         self.customers.iter().map(|c| c.history).collect()
     }
@@ -45,6 +80,19 @@ impl SimulatedCohort {
     ///
     /// # Errors
     /// [`HistoryError::Empty`] for an empty cohort.
+    ///
+    /// ```
+    /// use crm_churn::{BgNbdParams, HistoryError, simulate_bgnbd};
+    /// use rand::SeedableRng;
+    /// let m = BgNbdParams::new(0.5, 5.0, 0.8, 2.5)?;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    /// let cohort = simulate_bgnbd(&m, &[52.0; 1000], 0.0, &mut rng)?;
+    /// let w = cohort.weighted()?;
+    /// assert_eq!(w.total_weight(), 1000.0);
+    /// assert!(w.rows().len() < 1000); // the many customers who never came back share one row
+    /// assert_eq!(simulate_bgnbd(&m, &[], 0.0, &mut rng)?.weighted(), Err(HistoryError::Empty));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn weighted(&self) -> Result<WeightedHistories, HistoryError> {
         WeightedHistories::from_histories(self.customers.iter().map(|c| c.history))
     }
@@ -130,18 +178,8 @@ pub fn simulate_bgnbd<R: Rng + ?Sized>(
     horizon: f64,
     rng: &mut R,
 ) -> Result<SimulatedCohort, ModelError> {
-    check_inputs(ages, horizon)?;
-    let rate = Gamma::new(params.r, 1.0 / params.alpha).map_err(distribution_error)?;
-    let drop = Beta::new(params.a, params.b).map_err(distribution_error)?;
-    let customers = ages
-        .iter()
-        .map(|&t| {
-            let lambda = rate.sample(rng);
-            let p = drop.sample(rng);
-            run(rng, lambda, t, horizon, f64::INFINITY, p)
-        })
-        .collect();
-    Ok(SimulatedCohort { customers, horizon })
+    let BgNbdParams { r, alpha, a, b } = *params;
+    simulate_beta_dropout([r, alpha, a, b], false, ages, horizon, rng)
 }
 
 /// Simulates MBG/NBD customers: as BG/NBD, but a customer may also drop out right after the
@@ -164,15 +202,29 @@ pub fn simulate_mbgnbd<R: Rng + ?Sized>(
     horizon: f64,
     rng: &mut R,
 ) -> Result<SimulatedCohort, ModelError> {
+    let MbgNbdParams { r, alpha, a, b } = *params;
+    simulate_beta_dropout([r, alpha, a, b], true, ages, horizon, rng)
+}
+
+/// Simulates BG/NBD (`at_first = false`) or MBG/NBD customers with parameters
+/// `[r, α, a, b]`: purchase rate `λ ~ Gamma(r, α)`, dropout probability `p ~ Beta(a, b)`
+/// after each repeat purchase and, for MBG/NBD, also after the first.
+fn simulate_beta_dropout<R: Rng + ?Sized>(
+    [r, alpha, a, b]: [f64; 4],
+    at_first: bool,
+    ages: &[f64],
+    horizon: f64,
+    rng: &mut R,
+) -> Result<SimulatedCohort, ModelError> {
     check_inputs(ages, horizon)?;
-    let rate = Gamma::new(params.r, 1.0 / params.alpha).map_err(distribution_error)?;
-    let drop = Beta::new(params.a, params.b).map_err(distribution_error)?;
+    let rate = Gamma::new(r, 1.0 / alpha).map_err(distribution_error)?;
+    let drop = Beta::new(a, b).map_err(distribution_error)?;
     let customers = ages
         .iter()
         .map(|&t| {
             let lambda = rate.sample(rng);
             let p = drop.sample(rng);
-            let death = if rng.random::<f64>() < p {
+            let death = if at_first && rng.random::<f64>() < p {
                 0.0
             } else {
                 f64::INFINITY

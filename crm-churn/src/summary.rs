@@ -7,13 +7,17 @@
 //! to the last purchase period; `T` is the time from the first purchase period to the end of
 //! calibration; the monetary value is the mean value of the repeat purchase periods (the
 //! first purchase is excluded; zero when `x = 0`). Holdout purchases (after the calibration
-//! end, up to the observation end) are counted the same way. Customers whose first purchase
+//! end, up to the holdout end) are counted the same way. Customers whose first purchase
 //! falls after the calibration end are excluded and counted.
+//!
+//! The input is any [`Purchase`]: `(customer, time, amount)` tuples or stored
+//! [`Transaction`](crm_core::Transaction)s, as for RFM in `crm-segmentation`.
 
 use std::collections::hash_map::Entry;
 use std::hash::Hash;
 
 use chrono::{DateTime, Utc};
+use crm_core::{Amount, Currency, Purchase};
 use rust_decimal::Decimal;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -38,6 +42,11 @@ pub enum TimeUnit {
 
 impl TimeUnit {
     /// Length in days.
+    ///
+    /// ```
+    /// use crm_churn::TimeUnit;
+    /// assert_eq!(TimeUnit::Day.days() * 7, TimeUnit::Week.days());
+    /// ```
     pub fn days(self) -> i64 {
         match self {
             Self::Day => 1,
@@ -61,15 +70,18 @@ impl TimeUnit {
 /// ```
 /// use crm_churn::{SummaryOptions, TimeUnit};
 /// let o = SummaryOptions::new("1997-09-30T23:59:59Z".parse().unwrap())
+///     .with_holdout("1998-06-30T23:59:59Z".parse().unwrap())
 ///     .with_unit(TimeUnit::Week);
 /// assert_eq!(o.period, TimeUnit::Day);
+/// assert_eq!(o.holdout_end.map(|t| t.to_string()), Some("1998-06-30 23:59:59 UTC".into()));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SummaryOptions {
     /// Last instant of the calibration period (inclusive).
     pub calibration_end: DateTime<Utc>,
     /// Last instant of the holdout period (inclusive); `None` for no holdout.
-    pub observation_end: Option<DateTime<Utc>>,
+    #[serde(alias = "observation_end")]
+    pub holdout_end: Option<DateTime<Utc>>,
     /// Purchases in the same period are merged (default: day).
     pub period: TimeUnit,
     /// Unit in which `t_x`, `T` and the holdout length are expressed (default: day).
@@ -78,35 +90,102 @@ pub struct SummaryOptions {
 
 impl SummaryOptions {
     /// Calibration only, daily periods, times in days.
+    ///
+    /// ```
+    /// use crm_churn::{SummaryOptions, TimeUnit};
+    /// let o = SummaryOptions::new("2024-01-31T23:59:59Z".parse().unwrap());
+    /// assert_eq!((o.holdout_end, o.period, o.unit), (None, TimeUnit::Day, TimeUnit::Day));
+    /// ```
     pub fn new(calibration_end: DateTime<Utc>) -> Self {
         Self {
             calibration_end,
-            observation_end: None,
+            holdout_end: None,
             period: TimeUnit::Day,
             unit: TimeUnit::Day,
         }
     }
 
-    /// With a holdout period ending at `observation_end` (inclusive).
-    pub fn with_holdout(mut self, observation_end: DateTime<Utc>) -> Self {
-        self.observation_end = Some(observation_end);
+    /// With a holdout period ending at `holdout_end` (inclusive): purchases after the
+    /// calibration end up to it are counted in
+    /// [`CustomerSummary::holdout_frequency`].
+    ///
+    /// ```
+    /// use crm_churn::{SummaryOptions, summarize};
+    /// use rust_decimal::Decimal;
+    /// let t = |s: &str| s.parse().unwrap();
+    /// let tx = vec![
+    ///     (1, t("2024-01-01T10:00:00Z"), Decimal::ONE),
+    ///     (1, t("2024-02-03T10:00:00Z"), Decimal::ONE), // holdout
+    ///     (1, t("2024-02-05T10:00:00Z"), Decimal::ONE), // holdout
+    ///     (1, t("2024-03-05T10:00:00Z"), Decimal::ONE), // after the holdout: ignored
+    /// ];
+    /// let options = SummaryOptions::new(t("2024-01-31T23:59:59Z")).with_holdout(t("2024-02-29T23:59:59Z"));
+    /// let s = summarize(tx, &options)?;
+    /// assert_eq!(s.customers[0].holdout_frequency, Some(2));
+    /// assert_eq!((s.holdout_duration, s.ignored_transactions), (Some(29.0), 1));
+    /// # Ok::<(), crm_churn::SummaryError>(())
+    /// ```
+    pub fn with_holdout(mut self, holdout_end: DateTime<Utc>) -> Self {
+        self.holdout_end = Some(holdout_end);
         self
     }
 
-    /// Times expressed in `unit`.
+    /// Times expressed in `unit` (the periods stay whole days unless
+    /// [`with_period`](Self::with_period) says otherwise).
+    ///
+    /// ```
+    /// use crm_churn::{SummaryOptions, TimeUnit, summarize};
+    /// use rust_decimal::Decimal;
+    /// let t = |s: &str| s.parse().unwrap();
+    /// let tx = vec![(1, t("2024-01-01T10:00:00Z"), Decimal::ONE), (1, t("2024-01-15T10:00:00Z"), Decimal::ONE)];
+    /// let options = SummaryOptions::new(t("2024-01-29T23:59:59Z")).with_unit(TimeUnit::Week);
+    /// let h = summarize(tx, &options)?.customers[0].history;
+    /// assert_eq!((h.x, h.t_x, h.t), (1, 2.0, 4.0));
+    /// # Ok::<(), crm_churn::SummaryError>(())
+    /// ```
     pub fn with_unit(mut self, unit: TimeUnit) -> Self {
         self.unit = unit;
         self
     }
 
-    /// Purchases merged per `period`.
+    /// Purchases merged per `period`: with weeks, purchases in the same Monday-based week
+    /// count once.
+    ///
+    /// ```
+    /// use crm_churn::{SummaryOptions, TimeUnit, summarize};
+    /// use rust_decimal::Decimal;
+    /// let t = |s: &str| s.parse().unwrap();
+    /// // Monday 1 and Friday 5 January 2024 are in one week, Monday 8 January in the next.
+    /// let tx = ["2024-01-01", "2024-01-05", "2024-01-08"].map(|d| (1, t(&format!("{d}T10:00:00Z")), Decimal::ONE));
+    /// let options = SummaryOptions::new(t("2024-01-14T23:59:59Z")).with_period(TimeUnit::Week);
+    /// assert_eq!(summarize(tx, &options)?.customers[0].history.x, 1);
+    /// # Ok::<(), crm_churn::SummaryError>(())
+    /// ```
     pub fn with_period(mut self, period: TimeUnit) -> Self {
         self.period = period;
         self
     }
 }
 
-/// One customer's summary.
+/// One customer's summary (see [`summarize`] for how each field is counted).
+///
+/// ```
+/// use crm_churn::{CustomerHistory, CustomerSummary, SummaryOptions, summarize};
+/// use rust_decimal::Decimal;
+/// let t = |s: &str| s.parse().unwrap();
+/// let tx = vec![("ann", t("2024-01-01T10:00:00Z"), Decimal::from(9)), ("ann", t("2024-01-11T10:00:00Z"), Decimal::from(20))];
+/// let s = summarize(tx, &SummaryOptions::new(t("2024-01-31T23:59:59Z")))?;
+/// assert_eq!(
+///     s.customers[0],
+///     CustomerSummary {
+///         customer: "ann",
+///         history: CustomerHistory { x: 1, t_x: 10.0, t: 30.0 },
+///         monetary: Decimal::from(20), // the first purchase is left out
+///         holdout_frequency: None,
+///     }
+/// );
+/// # Ok::<(), crm_churn::SummaryError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomerSummary<K> {
     /// Customer key.
@@ -119,37 +198,72 @@ pub struct CustomerSummary<K> {
     pub holdout_frequency: Option<u32>,
 }
 
-/// The summaries of all customers first seen by the calibration end.
+/// The summaries of all customers first seen by the calibration end (see the example on
+/// [`summarize`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summaries<K> {
     /// One row per customer, in order of first appearance in the input.
     pub customers: Vec<CustomerSummary<K>>,
     /// Customers whose first purchase is after the calibration end (excluded), including
-    /// those whose every purchase is after the observation end.
+    /// those whose every purchase is after the holdout end.
     pub excluded_after_calibration: usize,
-    /// Transactions after the observation end (or after calibration without holdout), ignored.
+    /// Transactions after the holdout end (or after calibration without holdout), ignored.
     pub ignored_transactions: usize,
     /// Length of the holdout period in [`SummaryOptions::unit`], when there is one.
     pub holdout_duration: Option<f64>,
 }
 
 /// Why summaries could not be built.
+///
+/// ```
+/// use crm_churn::{SummaryError, SummaryOptions, summarize};
+/// use crm_core::Money;
+/// let t = |s: &str| s.parse().unwrap();
+/// let options = SummaryOptions::new(t("2024-01-31T00:00:00Z")).with_holdout(t("2024-01-01T00:00:00Z"));
+/// let none: Vec<(u8, chrono::DateTime<chrono::Utc>, Money)> = Vec::new();
+/// assert!(matches!(summarize(none, &options), Err(SummaryError::HoldoutBeforeCalibration { .. })));
+///
+/// let tx = vec![(1_u8, t("2024-01-02T00:00:00Z"), "5 EUR".parse::<Money>()?), (2, t("2024-01-03T00:00:00Z"), "5 USD".parse()?)];
+/// let err = summarize(tx, &SummaryOptions::new(t("2024-01-31T00:00:00Z"))).unwrap_err();
+/// assert_eq!(err.to_string(), "row 1: amount in USD but earlier rows are in EUR");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Error, Serialize, Deserialize)]
 pub enum SummaryError {
-    /// The observation end is before the calibration end.
-    #[error("observation end {observation_end} is before calibration end {calibration_end}")]
-    ObservationBeforeCalibration {
+    /// The holdout end is before the calibration end.
+    #[error("holdout end {holdout_end} is before calibration end {calibration_end}")]
+    HoldoutBeforeCalibration {
         /// Calibration end.
         calibration_end: DateTime<Utc>,
-        /// Observation end.
-        observation_end: DateTime<Utc>,
+        /// Holdout end.
+        holdout_end: DateTime<Utc>,
+    },
+    /// A row's amount is in another currency than the earlier rows' (the mean spend of a
+    /// customer would add up different currencies).
+    #[error(
+        "row {row}: amount in {} but earlier rows are in {}",
+        .found.code(),
+        .expected.code()
+    )]
+    MixedCurrency {
+        /// The row at fault, counted from 0 in input order.
+        row: usize,
+        /// The currency of the earlier rows.
+        expected: Currency,
+        /// The currency of this row.
+        found: Currency,
     },
 }
 
-/// Builds the customer summaries from `(customer, time, amount)` transactions in any order.
+/// Builds the customer summaries from purchases in any order: `(customer, time, amount)`
+/// tuples, stored [`Transaction`](crm_core::Transaction)s or any other [`Purchase`] (the
+/// input of `crm_segmentation::rfm` too). Amounts are bare decimals or [`Money`](crm_core::Money)
+/// in one currency.
 ///
 /// # Errors
-/// [`SummaryError::ObservationBeforeCalibration`] for an inconsistent holdout.
+/// [`SummaryError::HoldoutBeforeCalibration`] for an inconsistent holdout;
+/// [`SummaryError::MixedCurrency`] for a row (not after the holdout end) whose currency
+/// differs from the earlier rows'.
 ///
 /// ```
 /// use crm_churn::{summarize, SummaryOptions};
@@ -169,45 +283,78 @@ pub enum SummaryError {
 /// assert_eq!(ann.monetary, dec!(25));
 /// assert_eq!(s.customers[1].history.t, 0.0);
 /// assert_eq!(s.excluded_after_calibration, 1);
+///
+/// // The same purchases as stored transactions give the same summaries.
+/// use crm_core::{CustomerId, Money, Transaction};
+/// let stored: Vec<Transaction> = [(1, "2024-01-01T09:00:00Z", "10"), (1, "2024-01-11T10:00:00Z", "20")]
+///     .into_iter()
+///     .enumerate()
+///     .map(|(n, (c, at, eur))| {
+///         let amount: Money = format!("{eur} EUR").parse().unwrap();
+///         Transaction::new((n as i64).into(), CustomerId::from(c), t(at), amount)
+///     })
+///     .collect();
+/// let from_stored = summarize(&stored, &SummaryOptions::new(t("2024-01-31T23:59:59Z")))?;
+/// assert_eq!(from_stored.customers[0].customer, CustomerId::from(1));
+/// assert_eq!(from_stored.customers[0].monetary, dec!(20));
+/// # Ok::<(), crm_churn::SummaryError>(())
 /// ```
-pub fn summarize<K, I>(
-    transactions: I,
-    options: &SummaryOptions,
-) -> Result<Summaries<K>, SummaryError>
+pub fn summarize<K, I>(purchases: I, options: &SummaryOptions) -> Result<Summaries<K>, SummaryError>
 where
     K: Eq + Hash + Clone,
-    I: IntoIterator<Item = (K, DateTime<Utc>, Decimal)>,
+    I: IntoIterator,
+    I::Item: Purchase<Customer = K>,
 {
-    if let Some(obs) = options.observation_end
-        && obs < options.calibration_end
+    if let Some(holdout_end) = options.holdout_end
+        && holdout_end < options.calibration_end
     {
-        return Err(SummaryError::ObservationBeforeCalibration {
+        return Err(SummaryError::HoldoutBeforeCalibration {
             calibration_end: options.calibration_end,
-            observation_end: obs,
+            holdout_end,
         });
     }
-    let end_instant = options.observation_end.unwrap_or(options.calibration_end);
+    let end_instant = options.holdout_end.unwrap_or(options.calibration_end);
     let mut index: FxHashMap<K, usize> = FxHashMap::default();
     let mut keys: Vec<K> = Vec::new();
     let mut calib: Vec<Vec<(i64, Decimal)>> = Vec::new();
     let mut hold: Vec<Vec<i64>> = Vec::new();
     let mut ignored = 0usize;
-    for (key, time, amount) in transactions {
+    let mut currency: Option<Currency> = None;
+    for (row, purchase) in purchases.into_iter().enumerate() {
         // Every customer is registered, also one seen only after the end, so that a
         // customer whose first purchase is after the calibration end is counted as excluded.
-        let i = *index.entry(key.clone()).or_insert_with(|| {
-            keys.push(key);
-            calib.push(Vec::new());
-            hold.push(Vec::new());
-            keys.len() - 1
-        });
+        let key = purchase.customer();
+        let i = match index.get(key) {
+            Some(&i) => i,
+            None => {
+                index.insert(key.clone(), keys.len());
+                keys.push(key.clone());
+                calib.push(Vec::new());
+                hold.push(Vec::new());
+                keys.len() - 1
+            }
+        };
+        let time = purchase.at();
         if time > end_instant {
             ignored += 1;
             continue;
         }
+        let amount = purchase.amount();
+        if let Some(found) = amount.currency() {
+            match currency {
+                Some(expected) if expected != found => {
+                    return Err(SummaryError::MixedCurrency {
+                        row,
+                        expected,
+                        found,
+                    });
+                }
+                _ => currency = Some(found),
+            }
+        }
         let p = options.period.period(time);
         if time <= options.calibration_end {
-            calib[i].push((p, amount));
+            calib[i].push((p, amount.value()));
         } else {
             hold[i].push(p);
         }
@@ -215,7 +362,7 @@ where
     let cal_end = options.period.period(options.calibration_end);
     let to_unit = options.period.days() as f64 / options.unit.days() as f64;
     let holdout_duration = options
-        .observation_end
+        .holdout_end
         .map(|o| (options.period.period(o) - cal_end) as f64 * to_unit);
     let mut customers = Vec::with_capacity(keys.len());
     let mut excluded = 0usize;
@@ -241,7 +388,7 @@ where
         } else {
             merged[1..].iter().map(|(_, v)| *v).sum::<Decimal>() / Decimal::from(x)
         };
-        let holdout_frequency = options.observation_end.map(|_| {
+        let holdout_frequency = options.holdout_end.map(|_| {
             h.sort_unstable();
             h.dedup();
             h.len() as u32
@@ -266,6 +413,18 @@ where
 }
 
 /// Why a customer history cannot be used by a model.
+///
+/// ```
+/// use crm_churn::{CustomerHistory, HistoryError, WeightedHistories, WeightedHistory};
+/// assert_eq!(
+///     CustomerHistory::new(0, 2.0, 10.0),
+///     Err(HistoryError::FrequencyRecencyMismatch { row: 0, x: 0, t_x: 2.0 })
+/// );
+/// let rows = [WeightedHistory { history: CustomerHistory::new(1, 2.0, 10.0)?, weight: -1.0 }];
+/// assert_eq!(WeightedHistories::from_weighted(rows), Err(HistoryError::BadWeight { row: 0, weight: -1.0 }));
+/// assert_eq!(WeightedHistories::from_histories([]), Err(HistoryError::Empty));
+/// # Ok::<(), HistoryError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
 pub enum HistoryError {
     /// A time is negative or not finite.
@@ -384,6 +543,18 @@ impl CustomerHistory {
 }
 
 /// A distinct history with the number of customers who share it.
+///
+/// ```
+/// use crm_churn::{CustomerHistory, WeightedHistories, WeightedHistory};
+/// // A published summary table: 1,411 customers with x = 0 at T = 38.86 weeks, 439 with x = 1 ...
+/// let rows = [
+///     WeightedHistory { history: CustomerHistory::new(0, 0.0, 38.86)?, weight: 1411.0 },
+///     WeightedHistory { history: CustomerHistory::new(1, 20.0, 38.86)?, weight: 439.0 },
+/// ];
+/// let w = WeightedHistories::from_weighted(rows)?;
+/// assert_eq!((w.total_weight(), w.repeat_weight()), (1850.0, 439.0));
+/// # Ok::<(), crm_churn::HistoryError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct WeightedHistory {
     /// The history.
@@ -419,6 +590,14 @@ impl WeightedHistories {
     /// # Errors
     /// The first invalid row's [`HistoryError`] (indexed in input order), or
     /// [`HistoryError::Empty`].
+    ///
+    /// ```
+    /// use crm_churn::{CustomerHistory, HistoryError, WeightedHistories};
+    /// let bad = CustomerHistory { x: 1, t_x: 12.0, t: 10.0 }; // built field by field
+    /// let rows = [CustomerHistory::new(0, 0.0, 10.0)?, bad];
+    /// assert!(matches!(WeightedHistories::from_histories(rows), Err(HistoryError::RecencyAfterEnd { row: 1, .. })));
+    /// # Ok::<(), HistoryError>(())
+    /// ```
     pub fn from_histories<I: IntoIterator<Item = CustomerHistory>>(
         histories: I,
     ) -> Result<Self, HistoryError> {
@@ -432,6 +611,17 @@ impl WeightedHistories {
     ///
     /// # Errors
     /// As [`from_histories`](Self::from_histories), plus [`HistoryError::BadWeight`].
+    ///
+    /// ```
+    /// use crm_churn::{CustomerHistory, WeightedHistories, WeightedHistory};
+    /// let h = CustomerHistory::new(2, 5.0, 10.0)?;
+    /// let w = WeightedHistories::from_weighted([
+    ///     WeightedHistory { history: h, weight: 2.5 },
+    ///     WeightedHistory { history: h, weight: 0.5 },
+    /// ])?;
+    /// assert_eq!(w.rows(), [WeightedHistory { history: h, weight: 3.0 }]);
+    /// # Ok::<(), crm_churn::HistoryError>(())
+    /// ```
     pub fn from_weighted<I: IntoIterator<Item = WeightedHistory>>(
         rows: I,
     ) -> Result<Self, HistoryError> {
@@ -487,6 +677,19 @@ impl WeightedHistories {
     }
 
     /// The distinct rows, sorted by `(x, T, t_x)`.
+    ///
+    /// ```
+    /// use crm_churn::{CustomerHistory, WeightedHistories};
+    /// let w = WeightedHistories::from_histories([
+    ///     CustomerHistory::new(3, 9.0, 10.0)?,
+    ///     CustomerHistory::new(0, 0.0, 20.0)?,
+    ///     CustomerHistory::new(0, 0.0, 10.0)?,
+    /// ])?;
+    /// let keys: Vec<(u32, f64)> = w.rows().iter().map(|r| (r.history.x, r.history.t)).collect();
+    /// assert_eq!(keys, [(0, 10.0), (0, 20.0), (3, 10.0)]);
+    /// assert_eq!(w.max_x(), 3);
+    /// # Ok::<(), crm_churn::HistoryError>(())
+    /// ```
     pub fn rows(&self) -> &[WeightedHistory] {
         &self.rows
     }
@@ -507,6 +710,16 @@ impl WeightedHistories {
     }
 
     /// Mean purchase rate `Σ x / Σ T`, a starting value for the rate parameters.
+    ///
+    /// ```
+    /// use crm_churn::{CustomerHistory, WeightedHistories};
+    /// let w = WeightedHistories::from_histories([
+    ///     CustomerHistory::new(4, 9.0, 10.0)?,
+    ///     CustomerHistory::new(0, 0.0, 10.0)?,
+    /// ])?;
+    /// assert_eq!(w.mean_rate(), 0.2); // 4 repeat purchases in 20 time units
+    /// # Ok::<(), crm_churn::HistoryError>(())
+    /// ```
     pub fn mean_rate(&self) -> f64 {
         let (sx, st) = self.rows.iter().fold((0.0, 0.0), |(sx, st), r| {
             (
@@ -521,6 +734,13 @@ impl WeightedHistories {
     ///
     /// # Errors
     /// As described.
+    ///
+    /// ```
+    /// use crm_churn::{CustomerHistory, HistoryError, WeightedHistories};
+    /// let once = WeightedHistories::from_histories([CustomerHistory::new(0, 0.0, 10.0)?])?;
+    /// assert_eq!(once.require_repeat_buyers(), Err(HistoryError::NoRepeatBuyers));
+    /// # Ok::<(), HistoryError>(())
+    /// ```
     pub fn require_repeat_buyers(&self) -> Result<(), HistoryError> {
         if self.repeat_weight > 0.0 {
             Ok(())
@@ -609,6 +829,16 @@ impl TimeIndex {
 }
 
 /// Why a buy-till-you-die model could not be fitted or used.
+///
+/// ```
+/// use crm_churn::{BgNbdParams, CustomerHistory, ModelError};
+/// let h = CustomerHistory::new(1, 5.0, 10.0)?;
+/// // a = 1 makes the expected number of purchases diverge.
+/// let m = BgNbdParams::new(0.5, 5.0, 1.0, 2.0)?;
+/// assert!(matches!(m.expected_purchases(&h, 10.0), Err(ModelError::Unsupported(_))));
+/// assert_eq!(m.expected_purchases(&h, f64::NAN).unwrap_err().to_string().split(' ').next(), Some("horizon"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Error, Serialize, Deserialize)]
 pub enum ModelError {
     /// The data are unusable.

@@ -10,6 +10,7 @@ use crm_churn::{
     WeightedHistories, WeightedHistory, summarize,
 };
 use crm_churn::{FitError, FitOptions};
+use crm_core::{Currency, CustomerId, Money, Transaction, TransactionId};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 
@@ -124,14 +125,40 @@ fn bad_parameters_are_typed() {
 }
 
 #[test]
-fn observation_before_calibration_is_an_error() {
+fn holdout_before_calibration_is_an_error() {
     let cal = Utc.with_ymd_and_hms(2024, 6, 30, 0, 0, 0).unwrap();
-    let obs = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    let holdout_end = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     let tx: Vec<(u8, DateTime<Utc>, Decimal)> = Vec::new();
-    assert!(matches!(
-        summarize(tx, &SummaryOptions::new(cal).with_holdout(obs)),
-        Err(SummaryError::ObservationBeforeCalibration { .. })
-    ));
+    assert_eq!(
+        summarize(tx, &SummaryOptions::new(cal).with_holdout(holdout_end)),
+        Err(SummaryError::HoldoutBeforeCalibration {
+            calibration_end: cal,
+            holdout_end
+        })
+    );
+}
+
+#[test]
+fn mixed_currencies_are_an_error_unless_ignored() {
+    let m = |s: &str| s.parse::<Money>().unwrap();
+    let rows = vec![
+        (1u8, day(1), m("5 EUR")),
+        (2, day(2), m("7 EUR")),
+        (1, day(30), m("9 USD")),
+    ];
+    // The dollar row lies after the calibration end: ignored, and so not checked.
+    let s = summarize(rows.clone(), &SummaryOptions::new(day(10))).unwrap();
+    assert_eq!(s.ignored_transactions, 1);
+    // Within the holdout it counts, and cannot be added up with euros.
+    let err = summarize(rows, &SummaryOptions::new(day(10)).with_holdout(day(40))).unwrap_err();
+    assert_eq!(
+        err,
+        SummaryError::MixedCurrency {
+            row: 2,
+            expected: Currency::EUR,
+            found: Currency::USD
+        }
+    );
 }
 
 fn day(d: i64) -> DateTime<Utc> {
@@ -152,7 +179,7 @@ proptest! {
             tx.iter().map(|&(k, h, v)| (k, day(h), Decimal::new(v, 2))).collect();
         let unit = if weeks { TimeUnit::Week } else { TimeUnit::Day };
         // With or without a holdout period; either way some customers may be seen only
-        // after the observation end, and they too count as excluded.
+        // after the holdout end, and they too count as excluded.
         let mut opts = SummaryOptions::new(day(cal)).with_unit(unit);
         if let Some(end) = holdout {
             opts = opts.with_holdout(day(end.max(cal)));
@@ -175,6 +202,37 @@ proptest! {
             prop_assert_eq!(w.total_weight(), s.customers.len() as f64);
             prop_assert!(w.rows().len() <= s.customers.len());
         }
+    }
+
+    /// Stored transactions give the same summaries as tuples of their customer, time and
+    /// amount.
+    #[test]
+    fn transactions_summarize_like_their_tuples(
+        tx in prop::collection::vec((0u8..20, 0i64..2_000, -1_000i64..1_000), 0..200),
+        cal in 0i64..2_000,
+        holdout in prop::option::of(0i64..2_000),
+    ) {
+        let stored: Vec<Transaction> = tx
+            .iter()
+            .zip(0i64..)
+            .map(|(&(k, h, v), n)| {
+                let amount = Money::new(Decimal::new(v, 2), Currency::EUR);
+                Transaction::new(TransactionId::from(n), CustomerId::from(i64::from(k)), day(h), amount)
+            })
+            .collect();
+        let tuples: Vec<(CustomerId, DateTime<Utc>, Decimal)> = stored
+            .iter()
+            .map(|t| (t.customer.clone(), t.occurred_at, t.amount.amount()))
+            .collect();
+        let mut opts = SummaryOptions::new(day(cal));
+        if let Some(end) = holdout {
+            opts = opts.with_holdout(day(end.max(cal)));
+        }
+        let from_stored = summarize(&stored, &opts).unwrap();
+        let from_tuples = summarize(tuples, &opts).unwrap();
+        prop_assert_eq!(from_stored.customers.len() + from_stored.excluded_after_calibration,
+            tx.iter().map(|t| t.0).collect::<std::collections::HashSet<_>>().len());
+        prop_assert_eq!(from_stored, from_tuples);
     }
 
     /// Scoring arbitrary valid histories gives probabilities and finite expectations.

@@ -5,7 +5,7 @@ use crm_churn::BgNbdParams;
 use crm_churn::CustomerHistory;
 use crm_churn::MbgNbdParams;
 use crm_churn::ParetoNbdParams;
-use crm_churn::{FitOptions, MleFit};
+use crm_churn::{FitOptions, MleFit, WeightedHistories};
 use crm_churn::{SimulatedCohort, simulate_bgnbd, simulate_mbgnbd, simulate_pareto_nbd};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -83,78 +83,82 @@ fn assert_mean(fresh: &SimulatedCohort, expected: f64) {
     );
 }
 
-#[test]
-fn bgnbd_recovers_parameters_and_predicts_like_simulation() {
-    let truth = BgNbdParams::new(0.6, 4.0, 0.7, 2.8).unwrap();
-    let mut rng = StdRng::seed_from_u64(20_05);
-    let cohort = simulate_bgnbd(&truth, &ages(8000), 26.0, &mut rng).unwrap();
-    let fit = BgNbdParams::fit(&cohort.weighted().unwrap(), &FitOptions::default()).unwrap();
-    assert_recovered(&[truth.r, truth.alpha, truth.a, truth.b], &fit.mle);
+/// The checks every model passes: fitted to a cohort of 8,000 simulated customers (from
+/// `simulate`, which draws from one seeded generator), the estimates recover `truth`; on a
+/// fresh cohort of 40,000 the predicted P(alive) and purchases in a 26-week holdout agree
+/// with the simulated outcomes; and a cohort of new customers makes as many purchases in
+/// their first 26 weeks as `new_customer` (the model's expectation) says.
+fn recovers_and_predicts_like_simulation(
+    truth: &[f64],
+    mut simulate: impl FnMut(&[f64], f64) -> SimulatedCohort,
+    fit: impl Fn(&WeightedHistories) -> MleFit,
+    p_alive: impl Fn(&CustomerHistory) -> f64,
+    expected_purchases: impl Fn(&CustomerHistory, f64) -> f64,
+    new_customer: f64,
+) {
+    let cohort = simulate(&ages(8000), 26.0);
+    assert_recovered(truth, &fit(&cohort.weighted().unwrap()));
 
-    let mc = simulate_bgnbd(&truth, &ages(40_000), 26.0, &mut rng).unwrap();
+    let mc = simulate(&ages(40_000), 26.0);
     assert_agrees(
         &mc,
-        |h| truth.p_alive(h),
+        p_alive,
         |c| f64::from(u8::from(c.alive_at_end)),
         "P(alive)",
     );
     assert_agrees(
         &mc,
-        |h| truth.expected_purchases(h, 26.0).unwrap(),
+        |h| expected_purchases(h, 26.0),
         |c| f64::from(c.holdout_purchases),
         "E[X(26)]",
     );
     // New customers: purchases in the first 26 weeks after the first one.
-    let fresh = simulate_bgnbd(&truth, &vec![26.0; 40_000], 0.0, &mut rng).unwrap();
-    assert_mean(&fresh, truth.expected_purchases_new_customer(26.0).unwrap());
+    let fresh = simulate(&vec![26.0; 40_000], 0.0);
+    assert_mean(&fresh, new_customer);
+}
+
+#[test]
+fn bgnbd_recovers_parameters_and_predicts_like_simulation() {
+    let truth = BgNbdParams::new(0.6, 4.0, 0.7, 2.8).unwrap();
+    let mut rng = StdRng::seed_from_u64(20_05);
+    recovers_and_predicts_like_simulation(
+        &[truth.r, truth.alpha, truth.a, truth.b],
+        |ages, horizon| simulate_bgnbd(&truth, ages, horizon, &mut rng).unwrap(),
+        |data| BgNbdParams::fit(data, &FitOptions::default()).unwrap().mle,
+        |h| truth.p_alive(h),
+        |h, t| truth.expected_purchases(h, t).unwrap(),
+        truth.expected_purchases_new_customer(26.0).unwrap(),
+    );
 }
 
 #[test]
 fn mbgnbd_recovers_parameters_and_predicts_like_simulation() {
     let truth = MbgNbdParams::new(0.8, 5.0, 1.4, 3.0).unwrap();
     let mut rng = StdRng::seed_from_u64(20_07);
-    let cohort = simulate_mbgnbd(&truth, &ages(8000), 26.0, &mut rng).unwrap();
-    let fit = MbgNbdParams::fit(&cohort.weighted().unwrap(), &FitOptions::default()).unwrap();
-    assert_recovered(&[truth.r, truth.alpha, truth.a, truth.b], &fit.mle);
-
-    let mc = simulate_mbgnbd(&truth, &ages(40_000), 26.0, &mut rng).unwrap();
-    assert_agrees(
-        &mc,
+    recovers_and_predicts_like_simulation(
+        &[truth.r, truth.alpha, truth.a, truth.b],
+        |ages, horizon| simulate_mbgnbd(&truth, ages, horizon, &mut rng).unwrap(),
+        |data| MbgNbdParams::fit(data, &FitOptions::default()).unwrap().mle,
         |h| truth.p_alive(h),
-        |c| f64::from(u8::from(c.alive_at_end)),
-        "P(alive)",
+        |h, t| truth.expected_purchases(h, t).unwrap(),
+        truth.expected_purchases_new_customer(26.0).unwrap(),
     );
-    assert_agrees(
-        &mc,
-        |h| truth.expected_purchases(h, 26.0).unwrap(),
-        |c| f64::from(c.holdout_purchases),
-        "E[X(26)]",
-    );
-    let fresh = simulate_mbgnbd(&truth, &vec![26.0; 40_000], 0.0, &mut rng).unwrap();
-    assert_mean(&fresh, truth.expected_purchases_new_customer(26.0).unwrap());
 }
 
 #[test]
 fn pareto_nbd_recovers_parameters_and_predicts_like_simulation() {
     let truth = ParetoNbdParams::new(0.55, 10.6, 0.6, 11.7).unwrap();
     let mut rng = StdRng::seed_from_u64(19_87);
-    let cohort = simulate_pareto_nbd(&truth, &ages(8000), 26.0, &mut rng).unwrap();
-    let fit = ParetoNbdParams::fit(&cohort.weighted().unwrap(), &FitOptions::default()).unwrap();
-    assert_recovered(&[truth.r, truth.alpha, truth.s, truth.beta], &fit.mle);
-
-    let mc = simulate_pareto_nbd(&truth, &ages(40_000), 26.0, &mut rng).unwrap();
-    assert_agrees(
-        &mc,
+    recovers_and_predicts_like_simulation(
+        &[truth.r, truth.alpha, truth.s, truth.beta],
+        |ages, horizon| simulate_pareto_nbd(&truth, ages, horizon, &mut rng).unwrap(),
+        |data| {
+            ParetoNbdParams::fit(data, &FitOptions::default())
+                .unwrap()
+                .mle
+        },
         |h| truth.p_alive(h).unwrap(),
-        |c| f64::from(u8::from(c.alive_at_end)),
-        "P(alive)",
+        |h, t| truth.expected_purchases(h, t).unwrap(),
+        truth.expected_purchases_new_customer(26.0).unwrap(),
     );
-    assert_agrees(
-        &mc,
-        |h| truth.expected_purchases(h, 26.0).unwrap(),
-        |c| f64::from(c.holdout_purchases),
-        "E[X(26)]",
-    );
-    let fresh = simulate_pareto_nbd(&truth, &vec![26.0; 40_000], 0.0, &mut rng).unwrap();
-    assert_mean(&fresh, truth.expected_purchases_new_customer(26.0).unwrap());
 }

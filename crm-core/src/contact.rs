@@ -25,6 +25,13 @@ use crate::personal::REDACTED;
 
 /// Why a contact point was rejected. Messages name the field and the reason but never repeat
 /// the personal data itself.
+///
+/// ```
+/// use crm_core::{ContactError, Email, Phone};
+/// let err = Email::parse("zoe.example.org").unwrap_err();
+/// assert_eq!(err.to_string(), "email: missing '@'");
+/// assert!(matches!(Phone::parse("030 1234567", Some("XX")), Err(ContactError::UnknownRegion { .. })));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ContactError {
@@ -58,6 +65,13 @@ pub enum ContactError {
 }
 
 /// The longest accepted e-mail address, in bytes (RFC 5321 path limit).
+///
+/// ```
+/// use crm_core::{Email, MAX_EMAIL_LEN};
+/// let local = "a".repeat(60);
+/// let long = format!("{local}@{}.example", "b".repeat(MAX_EMAIL_LEN));
+/// assert!(Email::parse(&long).is_err());
+/// ```
 pub const MAX_EMAIL_LEN: usize = 254;
 
 /// A validated, normalized e-mail address.
@@ -93,6 +107,14 @@ fn email_error(reason: impl Into<String>) -> ContactError {
 
 impl Email {
     /// Validates and normalizes an address.
+    ///
+    /// ```
+    /// use crm_core::Email;
+    /// assert_eq!(Email::parse(" Ada@Example.ORG ")?.as_str(), "ada@example.org");
+    /// assert!(Email::parse("ada@localhost").is_err()); // one domain label
+    /// assert!(Email::parse("Ada <ada@example.org>").is_err()); // display name
+    /// # Ok::<(), crm_core::ContactError>(())
+    /// ```
     pub fn parse(input: &str) -> Result<Email, ContactError> {
         let trimmed = input.trim();
         if trimmed.is_empty() {
@@ -130,6 +152,13 @@ impl Email {
     }
 
     /// The local part (before the last `@`), lowercased.
+    ///
+    /// ```
+    /// use crm_core::Email;
+    /// let e = Email::parse("Sales+EU@Example.org")?;
+    /// assert_eq!((e.local_part(), e.domain()), ("sales+eu", "example.org"));
+    /// # Ok::<(), crm_core::ContactError>(())
+    /// ```
     pub fn local_part(&self) -> &str {
         self.0.rsplit_once('@').map_or("", |(l, _)| l)
     }
@@ -208,10 +237,28 @@ fn phone_error(reason: impl Into<String>) -> ContactError {
 }
 
 /// The longest accepted phone input, in bytes, before normalization.
+///
+/// ```
+/// use crm_core::{MAX_PHONE_INPUT_LEN, Phone};
+/// let padded = format!("+49 30 1234567{}", " ".repeat(MAX_PHONE_INPUT_LEN));
+/// assert!(Phone::parse(padded.trim_end(), None).is_ok()); // surrounding spaces are trimmed first
+/// let dashed = format!("+49 30 {}1234567", "-".repeat(MAX_PHONE_INPUT_LEN));
+/// assert!(Phone::parse(&dashed, None).is_err());
+/// ```
 pub const MAX_PHONE_INPUT_LEN: usize = 64;
 
 impl Phone {
     /// Parses and normalizes a number; national numbers need `default_region`.
+    ///
+    /// ```
+    /// use crm_core::Phone;
+    /// assert_eq!(Phone::parse("(212) 555-0123", Some("us"))?.as_str(), "+12125550123");
+    /// // A national number without a region cannot be placed.
+    /// assert!(Phone::parse("030 1234567", None).is_err());
+    /// // An international number ignores the default region.
+    /// assert_eq!(Phone::parse("+49 30 1234567", Some("US"))?.as_str(), "+49301234567");
+    /// # Ok::<(), crm_core::ContactError>(())
+    /// ```
     pub fn parse(input: &str, default_region: Option<&str>) -> Result<Phone, ContactError> {
         let region = match default_region {
             None => None,
@@ -315,9 +362,22 @@ impl fmt::Debug for Phone {
 }
 
 /// The longest accepted address field, in characters.
+///
+/// ```
+/// use crm_core::{MAX_ADDRESS_FIELD_CHARS, PostalAddress};
+/// let city = "x".repeat(MAX_ADDRESS_FIELD_CHARS + 1);
+/// assert!(PostalAddress::new(["Main St 1"], &city, None, None, "US").is_err());
+/// ```
 pub const MAX_ADDRESS_FIELD_CHARS: usize = 200;
 
 /// The most street lines an address may have.
+///
+/// ```
+/// use crm_core::{MAX_ADDRESS_LINES, PostalAddress};
+/// let lines = vec!["line"; MAX_ADDRESS_LINES + 1];
+/// assert!(PostalAddress::new(&lines, "Paris", None, None, "FR").is_err());
+/// assert!(PostalAddress::new(&lines[1..], "Paris", None, None, "FR").is_ok());
+/// ```
 pub const MAX_ADDRESS_LINES: usize = 4;
 
 /// A postal address with validated fields.
@@ -349,6 +409,21 @@ pub struct PostalAddress {
 }
 
 /// The plain fields of a [`PostalAddress`], unvalidated (its serde form).
+///
+/// ```
+/// use crm_core::{PostalAddress, PostalAddressFields};
+/// let fields = PostalAddressFields {
+///     lines: vec![" 1600 Amphitheatre Pkwy ".into()],
+///     city: "Mountain View".into(),
+///     postal_code: Some("94043".into()),
+///     region: Some("CA".into()),
+///     country: "us".into(),
+/// };
+/// let address = PostalAddress::try_from(fields)?;
+/// assert_eq!(address.lines(), ["1600 Amphitheatre Pkwy"]);
+/// assert_eq!(PostalAddressFields::from(address).country, "US");
+/// # Ok::<(), crm_core::ContactError>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct PostalAddressFields {
@@ -402,7 +477,16 @@ fn address_field(field: &'static str, value: &str) -> Result<String, ContactErro
 }
 
 impl PostalAddress {
-    /// Validates and builds an address.
+    /// Validates and builds an address: every field trimmed, the country uppercased.
+    ///
+    /// ```
+    /// use crm_core::{ContactError, PostalAddress};
+    /// let a = PostalAddress::new(["10 Downing St"], " London ", Some("SW1A 2AA"), None, "gb")?;
+    /// assert_eq!((a.city(), a.postal_code(), a.region(), a.country()), ("London", Some("SW1A 2AA"), None, "GB"));
+    /// let err = PostalAddress::new(["10 Downing St"], "London", None, None, "GBR").unwrap_err();
+    /// assert!(matches!(err, ContactError::InvalidAddress { field: "country", .. }));
+    /// # Ok::<(), crm_core::ContactError>(())
+    /// ```
     pub fn new<L, S>(
         lines: L,
         city: &str,

@@ -30,12 +30,21 @@ use crate::ids::{ContactId, CustomerId, UserId};
 use crate::personal::Personal;
 use crate::tag::Tag;
 use crate::validation::{
-    MAX_LONG_TEXT_CHARS, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS, ValidationError, check_order,
-    check_text, clean_text,
+    MAX_LONG_TEXT_CHARS, MAX_NAME_CHARS, MAX_SHORT_TEXT_CHARS, ValidationError,
+    check_optional_text, check_order, check_text, clean_text,
 };
 use crate::vocabulary::{Channel, ConsentChannel, ConsentStatus, LifecycleStage, PartyKind};
 
 /// The longest custom attribute name, in characters.
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::{Customer, CustomerId, MAX_ATTRIBUTE_NAME_CHARS, PartyKind};
+/// let mut c = Customer::new(CustomerId::from(1), PartyKind::Person, "Ada", Utc::now())?;
+/// assert!(c.set_attribute(&"n".repeat(MAX_ATTRIBUTE_NAME_CHARS), 1).is_ok());
+/// assert!(c.set_attribute(&"n".repeat(MAX_ATTRIBUTE_NAME_CHARS + 1), 1).is_err());
+/// # Ok::<(), crm_core::ValidationError>(())
+/// ```
 pub const MAX_ATTRIBUTE_NAME_CHARS: usize = 64;
 
 /// The latest marketing-consent decision on one channel.
@@ -57,6 +66,13 @@ pub struct Consent {
 
 impl Consent {
     /// Consent given at `at`.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Consent, ConsentStatus};
+    /// let now = Utc::now();
+    /// assert_eq!(Consent::given(now), Consent { status: ConsentStatus::Given, at: now });
+    /// ```
     pub fn given(at: DateTime<Utc>) -> Self {
         Consent {
             status: ConsentStatus::Given,
@@ -65,6 +81,12 @@ impl Consent {
     }
 
     /// Consent withdrawn at `at`.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::Consent;
+    /// assert!(!Consent::withdrawn(Utc::now()).is_given());
+    /// ```
     pub fn withdrawn(at: DateTime<Utc>) -> Self {
         Consent {
             status: ConsentStatus::Withdrawn,
@@ -182,6 +204,22 @@ pub(crate) fn check_long_text(field: &'static str, value: &str) -> Result<(), Va
 /// the timestamps.
 ///
 /// `Debug` redacts the name and the contact points.
+///
+/// ```
+/// use chrono::{Duration, Utc};
+/// use crm_core::{Customer, CustomerId, PartyKind, ValidationError};
+/// let t0 = Utc::now();
+/// let mut acme = Customer::new(CustomerId::from(7), PartyKind::Organization, "ACME GmbH", t0)?;
+/// acme.parent_account = Some(CustomerId::from(7));
+/// assert_eq!(
+///     acme.validate().unwrap_err(),
+///     ValidationError::SelfReference { field: "customer.parent_account" }
+/// );
+/// acme.parent_account = Some(CustomerId::from(1));
+/// acme.updated_at = t0 + Duration::hours(1);
+/// acme.validate()?;
+/// # Ok::<(), crm_core::ValidationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(remote = "Self"))]
@@ -239,6 +277,17 @@ pub struct Customer {
 impl Customer {
     /// A customer with the required fields; the name is trimmed and validated, `updated_at`
     /// equals `created_at`, everything else is empty.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Customer, CustomerId, PartyKind, ValidationError};
+    /// let c = Customer::new(CustomerId::from(1), PartyKind::Person, "  山田 太郎 ", Utc::now())?;
+    /// assert_eq!(c.name.expose(), "山田 太郎");
+    /// assert_eq!(c.updated_at, c.created_at);
+    /// let err = Customer::new(CustomerId::from(2), PartyKind::Person, "Ann\nLee", Utc::now()).unwrap_err();
+    /// assert_eq!(err, ValidationError::ControlCharacter { field: "customer.name" });
+    /// # Ok::<(), ValidationError>(())
+    /// ```
     pub fn new(
         id: CustomerId,
         kind: PartyKind,
@@ -269,6 +318,18 @@ impl Customer {
 
     /// Checks every rule a stored customer must satisfy; the error names the first field at
     /// fault.
+    ///
+    /// ```
+    /// use chrono::{Duration, Utc};
+    /// use crm_core::{Customer, CustomerId, PartyKind, ValidationError};
+    /// let mut c = Customer::new(CustomerId::from(1), PartyKind::Person, "Ada", Utc::now())?;
+    /// c.updated_at = c.created_at - Duration::seconds(1);
+    /// assert_eq!(
+    ///     c.validate().unwrap_err().to_string(),
+    ///     "customer.updated_at: is before customer.created_at"
+    /// );
+    /// # Ok::<(), ValidationError>(())
+    /// ```
     pub fn validate(&self) -> Result<(), ValidationError> {
         check_text("customer.name", self.name.expose(), MAX_NAME_CHARS)?;
         if self.account.as_ref() == Some(&self.id) {
@@ -321,16 +382,40 @@ impl Customer {
     }
 
     /// Records that consent on `channel` was given at `at`.
+    ///
+    /// The latest decision per channel wins:
+    ///
+    /// ```
+    /// use chrono::{Duration, Utc};
+    /// use crm_core::{ConsentChannel, Customer, CustomerId, PartyKind};
+    /// let t0 = Utc::now();
+    /// let mut c = Customer::new(CustomerId::from(1), PartyKind::Person, "Ada", t0)?;
+    /// c.give_consent(ConsentChannel::Sms, t0);
+    /// c.withdraw_consent(ConsentChannel::Sms, t0 + Duration::days(30));
+    /// assert!(!c.has_consent(ConsentChannel::Sms));
+    /// assert_eq!(c.consents[&ConsentChannel::Sms].at, t0 + Duration::days(30));
+    /// # Ok::<(), crm_core::ValidationError>(())
+    /// ```
     pub fn give_consent(&mut self, channel: ConsentChannel, at: DateTime<Utc>) {
         self.consents.insert(channel, Consent::given(at));
     }
 
-    /// Records that consent on `channel` was withdrawn at `at`.
+    /// Records that consent on `channel` was withdrawn at `at` (see
+    /// [`give_consent`](Self::give_consent)).
     pub fn withdraw_consent(&mut self, channel: ConsentChannel, at: DateTime<Utc>) {
         self.consents.insert(channel, Consent::withdrawn(at));
     }
 
-    /// True when the latest decision on `channel` is that consent is given.
+    /// True when the latest decision on `channel` is that consent is given; a channel
+    /// without a decision has no consent.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{ConsentChannel, Customer, CustomerId, PartyKind};
+    /// let c = Customer::new(CustomerId::from(1), PartyKind::Person, "Ada", Utc::now())?;
+    /// assert!(!c.has_consent(ConsentChannel::Post));
+    /// # Ok::<(), crm_core::ValidationError>(())
+    /// ```
     pub fn has_consent(&self, channel: ConsentChannel) -> bool {
         self.consents.get(&channel).is_some_and(Consent::is_given)
     }
@@ -370,6 +455,16 @@ pub struct Contact {
 
 impl Contact {
     /// A contact with the required fields; the name is trimmed and validated.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Contact, ValidationError};
+    /// let c = Contact::new("C-1".parse()?, 7.into(), " Jürgen Weiß ", Utc::now())?;
+    /// assert_eq!(c.name.expose(), "Jürgen Weiß");
+    /// let err = Contact::new("C-2".parse()?, 7.into(), "", Utc::now()).unwrap_err();
+    /// assert_eq!(err, ValidationError::Empty { field: "contact.name" });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(
         id: ContactId,
         customer: CustomerId,
@@ -388,12 +483,20 @@ impl Contact {
     }
 
     /// Checks every rule a stored contact must satisfy.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Contact, ValidationError};
+    /// let mut c = Contact::new("C-1".parse()?, 7.into(), "Jürgen Weiß", Utc::now())?;
+    /// c.role = Some("Head of Purchasing".into());
+    /// c.validate()?;
+    /// c.role = Some(" ".into());
+    /// assert_eq!(c.validate().unwrap_err(), ValidationError::SurroundingWhitespace { field: "contact.role" });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validate(&self) -> Result<(), ValidationError> {
         check_text("contact.name", self.name.expose(), MAX_NAME_CHARS)?;
-        if let Some(role) = &self.role {
-            check_text("contact.role", role, MAX_SHORT_TEXT_CHARS)?;
-        }
-        Ok(())
+        check_optional_text("contact.role", self.role.as_ref(), MAX_SHORT_TEXT_CHARS)
     }
 }
 

@@ -23,6 +23,21 @@ use crate::validation::{
 use crate::vocabulary::DealStage;
 
 /// A sales opportunity with a customer.
+///
+/// Only a closed deal ([`DealStage::is_closed`]) has a close reason:
+///
+/// ```
+/// use chrono::{Duration, Utc};
+/// use crm_core::{Deal, DealStage};
+/// let t0 = Utc::now();
+/// let mut d = Deal::new("D-1".parse()?, 42.into(), "Renewal", "5000 EUR".parse()?, t0)?;
+/// d.close_reason = Some("budget".into());
+/// assert!(d.validate().is_err());
+/// d.stage = DealStage::Won;
+/// d.closed_at = Some(t0 + Duration::days(14));
+/// d.validate()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(remote = "Self"))]
@@ -56,6 +71,16 @@ pub struct Deal {
 impl Deal {
     /// A new deal in [`DealStage::Qualification`]; the title is trimmed and validated and
     /// the amount must not be negative.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Deal, ValidationError};
+    /// let d = Deal::new("D-1".parse()?, 42.into(), " Fleet renewal ", "0 JPY".parse()?, Utc::now())?;
+    /// assert_eq!(d.title, "Fleet renewal");
+    /// let err = Deal::new("D-2".parse()?, 42.into(), "Refund", "-1 EUR".parse()?, Utc::now()).unwrap_err();
+    /// assert_eq!(err.to_string(), "deal.amount: must not be negative");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(
         id: DealId,
         customer: CustomerId,
@@ -80,6 +105,20 @@ impl Deal {
     }
 
     /// Checks the title, the amount, the close reason and the timestamps.
+    ///
+    /// ```
+    /// use chrono::{Duration, Utc};
+    /// use crm_core::{Deal, DealStage, ValidationError};
+    /// let t0 = Utc::now();
+    /// let mut d = Deal::new("D-1".parse()?, 42.into(), "Renewal", "5000 EUR".parse()?, t0)?;
+    /// d.stage = DealStage::Lost;
+    /// d.closed_at = Some(t0 - Duration::days(1));
+    /// assert_eq!(
+    ///     d.validate().unwrap_err(),
+    ///     ValidationError::TimeOrder { field: "deal.closed_at", earlier: "deal.created_at" }
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validate(&self) -> Result<(), ValidationError> {
         check_text("deal.title", &self.title, MAX_SHORT_TEXT_CHARS)?;
         if self.amount.is_negative() {

@@ -1,19 +1,8 @@
 //! Identifiers: one key representation, [`Key`], and one newtype per entity.
 //!
 //! Hosts bring their own keys: database integers, UUIDs, or strings such as `CUST-000042`.
-//! A [`Key`] holds any of them and is cheap to clone (an integer, a UUID, or a shared
-//! `Arc<str>`), to hash and to compare. Parsing text normalizes deterministically:
-//!
-//! * a hyphenated UUID (`67e55044-10b1-426f-9247-bb680e5fe0c8`, any case) becomes a UUID key;
-//! * a canonical decimal integer (optional `-`, no leading zeros, fits `i64`) becomes an
-//!   integer key;
-//! * anything else stays a string key, exactly as given (`"CUST-000042"`, `"00042"`, `"+5"`).
-//!
-//! Empty text, text over [`MAX_KEY_LEN`] bytes, control characters and leading or trailing
-//! whitespace are rejected with an [`IdError`] that names the kind of id.
-//!
-//! With `serde`, integer keys are JSON numbers and the others JSON strings; a key survives a
-//! round trip exactly.
+//! A [`Key`] holds any of them (its documentation gives the normalization rules); each
+//! entity's id wraps one, so that a customer id is never mistaken for a ticket id.
 //!
 //! ```
 //! use crm_core::{CustomerId, Key};
@@ -27,23 +16,37 @@
 //! assert!("".parse::<CustomerId>().is_err());
 //! # Ok::<(), crm_core::IdError>(())
 //! ```
-//!
-//! Analytics that want dense indices intern keys with an [`Interner`].
 
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::Hash;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use uuid::Uuid;
 
 /// The longest accepted textual key, in bytes.
+///
+/// ```
+/// use crm_core::{Key, MAX_KEY_LEN};
+/// assert!(Key::parse(&"k".repeat(MAX_KEY_LEN)).is_ok());
+/// assert!(Key::parse(&"k".repeat(MAX_KEY_LEN + 1)).is_err());
+/// ```
 pub const MAX_KEY_LEN: usize = 128;
 
 /// Why a text could not become a key.
 ///
 /// `kind` names the kind of id that was being parsed (`"customer id"`, `"ticket id"`, ...).
+///
+/// ```
+/// use crm_core::{CustomerId, IdError};
+/// assert_eq!(
+///     CustomerId::parse("CUST-1\t").unwrap_err(),
+///     IdError::ControlCharacter { kind: "customer id", position: 6 }
+/// );
+/// assert_eq!(
+///     CustomerId::parse(" CUST-1").unwrap_err().to_string(),
+///     "customer id: leading or trailing whitespace"
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum IdError {
@@ -77,14 +80,6 @@ pub enum IdError {
         /// The kind of id.
         kind: &'static str,
     },
-    /// An interner already holds `u32::MAX` keys.
-    #[error("{kind}: interner is full ({max} keys)")]
-    InternerFull {
-        /// The kind of id (`"key"` for a generic interner).
-        kind: &'static str,
-        /// The number of keys it holds.
-        max: u64,
-    },
 }
 
 impl IdError {
@@ -100,8 +95,7 @@ impl IdError {
             IdError::Empty { kind }
             | IdError::TooLong { kind, .. }
             | IdError::ControlCharacter { kind, .. }
-            | IdError::SurroundingWhitespace { kind }
-            | IdError::InternerFull { kind, .. } => kind,
+            | IdError::SurroundingWhitespace { kind } => kind,
         }
     }
 }
@@ -114,6 +108,20 @@ enum Repr {
 }
 
 /// A host's key: an integer, a UUID or a string, normalized so that equal text gives equal keys.
+///
+/// It is cheap to clone (an integer, a UUID, or a shared `Arc<str>`), to hash and to
+/// compare. Parsing text normalizes deterministically:
+///
+/// * a hyphenated UUID (`67e55044-10b1-426f-9247-bb680e5fe0c8`, any case) becomes a UUID key;
+/// * a canonical decimal integer (optional `-`, no leading zeros, fits `i64`) becomes an
+///   integer key;
+/// * anything else stays a string key, exactly as given (`"CUST-000042"`, `"00042"`, `"+5"`).
+///
+/// Empty text, text over [`MAX_KEY_LEN`] bytes, control characters and leading or trailing
+/// whitespace are rejected with an [`IdError`] that names the kind of id.
+///
+/// With `serde`, integer keys are JSON numbers and the others JSON strings; a key survives a
+/// round trip exactly.
 ///
 /// Ordering: all integer keys (numerically) before all UUID keys before all string keys
 /// (byte-wise).
@@ -131,7 +139,19 @@ enum Repr {
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key(Repr);
 
-/// A borrowed view of a [`Key`]'s representation.
+/// A borrowed view of a [`Key`]'s representation, for matching on the kind of key.
+///
+/// ```
+/// use crm_core::{Key, KeyView};
+/// let describe = |k: &Key| match k.view() {
+///     KeyView::Int(i) => format!("row {i}"),
+///     KeyView::Uuid(u) => format!("uuid {}", u.simple()),
+///     KeyView::Str(s) => format!("code {s}"),
+/// };
+/// assert_eq!(describe(&Key::from(7)), "row 7");
+/// assert_eq!(describe(&Key::parse("A-7")?), "code A-7");
+/// # Ok::<(), crm_core::IdError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyView<'a> {
     /// An integer key.
@@ -174,7 +194,7 @@ fn is_hyphenated_uuid(s: &str) -> Option<Uuid> {
 }
 
 impl Key {
-    /// Parses a key from text (see the [module docs](self) for the normalization rules).
+    /// Parses a key from text (see [`Key`] for the normalization rules).
     ///
     /// ```
     /// use crm_core::{Key, KeyView};
@@ -219,7 +239,7 @@ impl Key {
         Ok(Key(Repr::Str(Arc::from(text))))
     }
 
-    /// Which kind of key this is, borrowed.
+    /// Which kind of key this is, borrowed (see [`KeyView`]).
     pub fn view(&self) -> KeyView<'_> {
         match &self.0 {
             Repr::Int(i) => KeyView::Int(*i),
@@ -229,6 +249,13 @@ impl Key {
     }
 
     /// The integer, if this is an integer key.
+    ///
+    /// ```
+    /// use crm_core::Key;
+    /// assert_eq!(Key::parse("42")?.as_int(), Some(42));
+    /// assert_eq!(Key::parse("042")?.as_int(), None); // not canonical: a string key
+    /// # Ok::<(), crm_core::IdError>(())
+    /// ```
     pub fn as_int(&self) -> Option<i64> {
         match self.0 {
             Repr::Int(i) => Some(i),
@@ -237,6 +264,14 @@ impl Key {
     }
 
     /// The UUID, if this is a UUID key.
+    ///
+    /// ```
+    /// use crm_core::Key;
+    /// let k = Key::parse("67E55044-10B1-426F-9247-BB680E5FE0C8")?;
+    /// assert_eq!(k.as_uuid().map(|u| u.to_string()), Some("67e55044-10b1-426f-9247-bb680e5fe0c8".into()));
+    /// assert_eq!(Key::from(1).as_uuid(), None);
+    /// # Ok::<(), crm_core::IdError>(())
+    /// ```
     pub fn as_uuid(&self) -> Option<Uuid> {
         match self.0 {
             Repr::Uuid(u) => Some(u),
@@ -245,6 +280,13 @@ impl Key {
     }
 
     /// The text, if this is a string key.
+    ///
+    /// ```
+    /// use crm_core::Key;
+    /// assert_eq!(Key::parse("CUST-000042")?.as_str(), Some("CUST-000042"));
+    /// assert_eq!(Key::parse("42")?.as_str(), None);
+    /// # Ok::<(), crm_core::IdError>(())
+    /// ```
     pub fn as_str(&self) -> Option<&str> {
         match &self.0 {
             Repr::Str(s) => Some(s),
@@ -360,7 +402,7 @@ macro_rules! entity_id {
         $(#[$doc])*
         ///
         /// Wraps a [`Key`]: build it from an `i64`, a [`Uuid`] or text (normalized as
-        /// described in the [module docs](self)).
+        /// described on [`Key`]).
         ///
         /// ```
         #[doc = concat!("use crm_core::", stringify!($name), ";")]
@@ -374,19 +416,41 @@ macro_rules! entity_id {
 
         impl $name {
             /// The kind of id, as used in error messages.
+            ///
+            /// ```
+            #[doc = concat!("use crm_core::", stringify!($name), ";")]
+            #[doc = concat!("let err = ", stringify!($name), "::parse(\"\").unwrap_err();")]
+            #[doc = concat!("assert_eq!(err.kind(), ", stringify!($name), "::KIND);")]
+            /// ```
             pub const KIND: &'static str = $kind;
 
-            /// Parses an id from text.
+            /// Parses an id from text, normalized as described on [`Key`]; errors name the
+            /// kind of id.
+            ///
+            /// ```
+            #[doc = concat!("use crm_core::", stringify!($name), ";")]
+            #[doc = concat!("assert_eq!(", stringify!($name), "::parse(\"42\")?, ", stringify!($name), "::from(42));")]
+            #[doc = concat!("assert_eq!(", stringify!($name), "::parse(\"\").unwrap_err().to_string(), \"", $kind, ": must not be empty\");")]
+            /// # Ok::<(), crm_core::IdError>(())
+            /// ```
             pub fn parse(text: &str) -> Result<Self, IdError> {
                 Key::parse_kind(text, $kind).map($name)
             }
 
-            /// The underlying key.
+            /// The underlying key, shared by every kind of id.
+            ///
+            /// ```
+            #[doc = concat!("use crm_core::{", stringify!($name), ", Key};")]
+            #[doc = concat!("let id: ", stringify!($name), " = \"", $example, "\".parse()?;")]
+            #[doc = concat!("assert_eq!(id.key(), &Key::parse(\"", $example, "\")?);")]
+            #[doc = concat!("assert_eq!(id.into_key().to_string(), \"", $example, "\");")]
+            /// # Ok::<(), crm_core::IdError>(())
+            /// ```
             pub fn key(&self) -> &Key {
                 &self.0
             }
 
-            /// The underlying key, by value.
+            /// The underlying key, by value (see [`key`](Self::key)).
             pub fn into_key(self) -> Key {
                 self.0
             }
@@ -504,110 +568,11 @@ entity_id!(
     UserId, "user id", "agent.smith"
 );
 
-/// Maps keys to dense `u32` indices `0, 1, 2, ...` in first-seen order, and back.
-///
-/// Analytics index arrays by customer with it. Cloning keys is cheap, so the interner keeps
-/// one copy in a vector and one in a hash map.
-///
-/// ```
-/// use crm_core::{CustomerId, Interner};
-/// let mut interner = Interner::new();
-/// let a = interner.intern(CustomerId::from(10))?;
-/// let b = interner.intern("CUST-1".parse::<CustomerId>()?)?;
-/// assert_eq!((a, b), (0, 1));
-/// assert_eq!(interner.intern(CustomerId::from(10))?, 0);
-/// assert_eq!(interner.resolve(1), Some(&"CUST-1".parse()?));
-/// assert_eq!(interner.len(), 2);
-/// # Ok::<(), crm_core::IdError>(())
-/// ```
-#[derive(Debug, Clone)]
-pub struct Interner<K> {
-    keys: Vec<K>,
-    index: HashMap<K, u32>,
-}
-
-impl<K> Default for Interner<K> {
-    fn default() -> Self {
-        Interner {
-            keys: Vec::new(),
-            index: HashMap::new(),
-        }
-    }
-}
-
-impl<K: Clone + Eq + Hash> Interner<K> {
-    /// An empty interner.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The index of `key`, adding it if new; an error only once `u32::MAX` keys are held.
-    pub fn intern(&mut self, key: K) -> Result<u32, IdError> {
-        if let Some(&i) = self.index.get(&key) {
-            return Ok(i);
-        }
-        let i = u32::try_from(self.keys.len())
-            .ok()
-            .filter(|&i| i < u32::MAX)
-            .ok_or(IdError::InternerFull {
-                kind: "key",
-                max: u64::from(u32::MAX),
-            })?;
-        self.keys.push(key.clone());
-        self.index.insert(key, i);
-        Ok(i)
-    }
-
-    /// The index of `key`, if it was interned.
-    pub fn get(&self, key: &K) -> Option<u32> {
-        self.index.get(key).copied()
-    }
-
-    /// The key at `index`, if any.
-    pub fn resolve(&self, index: u32) -> Option<&K> {
-        self.keys.get(usize::try_from(index).ok()?)
-    }
-
-    /// The number of interned keys.
-    pub fn len(&self) -> usize {
-        self.keys.len()
-    }
-
-    /// True when no key was interned.
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
-    }
-
-    /// The keys in index order.
-    pub fn keys(&self) -> &[K] {
-        &self.keys
-    }
-
-    /// `(index, key)` pairs in index order.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, &K)> + '_ {
-        (0u32..).zip(self.keys.iter())
-    }
-}
-
-impl<K: Clone + Eq + Hash> FromIterator<K> for Interner<K> {
-    /// Interns keys in order; keys beyond `u32::MAX` are ignored.
-    fn from_iter<I: IntoIterator<Item = K>>(iter: I) -> Self {
-        let mut interner = Interner::new();
-        for key in iter {
-            if interner.intern(key).is_err() {
-                break;
-            }
-        }
-        interner
-    }
-}
-
 #[allow(dead_code)]
 fn _assert_send_sync() {
     fn check<T: Send + Sync>() {}
     check::<Key>();
     check::<CustomerId>();
-    check::<Interner<CustomerId>>();
 }
 
 #[cfg(test)]
@@ -748,32 +713,5 @@ mod tests {
         assert!(serde_json::from_str::<CustomerId>("18446744073709551615").is_err());
         assert!(serde_json::from_str::<CustomerId>("1.5").is_err());
         assert!(serde_json::from_str::<CustomerId>("null").is_err());
-    }
-
-    #[test]
-    fn interner_is_dense_and_reversible() {
-        let ids: Vec<CustomerId> = ["7", "CUST-1", "7", "x", "CUST-1"]
-            .iter()
-            .map(|s| s.parse().unwrap())
-            .collect();
-        let mut interner = Interner::new();
-        let indices: Vec<u32> = ids
-            .iter()
-            .map(|id| interner.intern(id.clone()).unwrap())
-            .collect();
-        assert_eq!(indices, [0, 1, 0, 2, 1]);
-        assert_eq!(interner.len(), 3);
-        for (i, id) in ids.iter().zip(&indices) {
-            assert_eq!(interner.resolve(*id), Some(i));
-            assert_eq!(interner.get(i), Some(*id));
-        }
-        assert_eq!(interner.resolve(3), None);
-        assert_eq!(interner.get(&CustomerId::from(99)), None);
-        let collected: Interner<CustomerId> = ids.iter().cloned().collect();
-        assert_eq!(collected.keys(), interner.keys());
-        assert_eq!(
-            collected.iter().map(|(i, _)| i).collect::<Vec<_>>(),
-            [0, 1, 2]
-        );
     }
 }

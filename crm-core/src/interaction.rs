@@ -20,12 +20,20 @@ use chrono::{DateTime, Utc};
 use crate::customer::check_long_text;
 use crate::ids::{ContactId, CustomerId, DealId, InteractionId, TicketId, UserId};
 use crate::personal::Personal;
-use crate::validation::{MAX_SHORT_TEXT_CHARS, ValidationError, check_text};
+use crate::validation::{MAX_SHORT_TEXT_CHARS, ValidationError, check_optional_text};
 use crate::vocabulary::{Channel, Direction};
 
 /// One contact with a customer: a call, an e-mail, a chat, a meeting.
 ///
 /// `Debug` redacts the subject and notes.
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::{Channel, Direction, Interaction, Personal};
+/// let mut mail = Interaction::new(1.into(), 42.into(), Channel::Email, Direction::Outbound, Utc::now());
+/// mail.subject = Some(Personal::new("Your renewal, Zoë".into()));
+/// assert!(!format!("{mail:?}").contains("Zoë"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(remote = "Self"))]
@@ -68,6 +76,15 @@ pub struct Interaction {
 
 impl Interaction {
     /// An interaction with the required fields; optional fields are empty.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Channel, Direction, Interaction};
+    /// let chat = Interaction::new("INT-1".parse()?, 42.into(), Channel::Chat, Direction::Inbound, Utc::now());
+    /// assert!(chat.agent.is_none() && chat.ticket.is_none());
+    /// chat.validate()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(
         id: InteractionId,
         customer: CustomerId,
@@ -93,27 +110,49 @@ impl Interaction {
     }
 
     /// When it ended (`occurred_at + duration`), if the duration is known and representable.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_core::{Channel, Direction, Interaction};
+    /// let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 12, 0, 0).unwrap();
+    /// let mut call = Interaction::new(1.into(), 42.into(), Channel::Phone, Direction::Inbound, t0);
+    /// assert_eq!(call.ended_at(), None);
+    /// call.duration = Some(Duration::from_secs(90));
+    /// assert_eq!(call.ended_at(), Some(Utc.with_ymd_and_hms(2024, 1, 1, 12, 1, 30).unwrap()));
+    /// ```
     pub fn ended_at(&self) -> Option<DateTime<Utc>> {
         let d = chrono::Duration::from_std(self.duration?).ok()?;
         self.occurred_at.checked_add_signed(d)
     }
 
-    /// Checks every rule a stored interaction must satisfy.
+    /// Checks every rule a stored interaction must satisfy: the subject and outcome are
+    /// one-line texts, the notes may span lines.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Channel, Direction, Interaction, Personal, ValidationError};
+    /// let mut call = Interaction::new(1.into(), 42.into(), Channel::Phone, Direction::Inbound, Utc::now());
+    /// call.notes = Some(Personal::new("Asked about pricing.\nCall back Monday.".into()));
+    /// call.validate()?;
+    /// call.outcome = Some("callback\nscheduled".into());
+    /// assert_eq!(call.validate().unwrap_err(), ValidationError::ControlCharacter { field: "interaction.outcome" });
+    /// # Ok::<(), ValidationError>(())
+    /// ```
     pub fn validate(&self) -> Result<(), ValidationError> {
-        if let Some(subject) = &self.subject {
-            check_text(
-                "interaction.subject",
-                subject.expose(),
-                MAX_SHORT_TEXT_CHARS,
-            )?;
-        }
+        check_optional_text(
+            "interaction.subject",
+            self.subject.as_ref().map(Personal::expose),
+            MAX_SHORT_TEXT_CHARS,
+        )?;
         if let Some(notes) = &self.notes {
             check_long_text("interaction.notes", notes.expose())?;
         }
-        if let Some(outcome) = &self.outcome {
-            check_text("interaction.outcome", outcome, MAX_SHORT_TEXT_CHARS)?;
-        }
-        Ok(())
+        check_optional_text(
+            "interaction.outcome",
+            self.outcome.as_ref(),
+            MAX_SHORT_TEXT_CHARS,
+        )
     }
 }
 

@@ -6,6 +6,7 @@ mod ids;
 mod interaction;
 mod money;
 mod personal;
+mod purchase;
 mod survey;
 mod tag;
 mod ticket;
@@ -23,14 +24,15 @@ pub use customer::{AttributeValue, Consent, Contact, Customer};
 pub use deal::Deal;
 pub use ids::MAX_KEY_LEN;
 pub use ids::{
-    ContactId, CustomerId, DealId, IdError, InteractionId, Interner, Key, KeyView,
-    SurveyResponseId, TicketId, TransactionId, UserId,
+    ContactId, CustomerId, DealId, IdError, InteractionId, Key, KeyView, SurveyResponseId,
+    TicketId, TransactionId, UserId,
 };
 pub use interaction::Interaction;
 pub use money::{Currency, Money, MoneyError};
 pub use money::{minor_digits, parse_currency};
 pub use personal::Personal;
 pub use personal::REDACTED;
+pub use purchase::{Amount, Purchase};
 pub use survey::{CES_MAX, CES_MIN, CsatScaleFields, NPS_MAX, NPS_MIN, SurveyScoreFields};
 pub use survey::{CsatScale, SurveyResponse, SurveyScore};
 pub use tag::MAX_TAG_CHARS;

@@ -33,6 +33,19 @@ use rust_decimal::{Decimal, RoundingStrategy};
 pub use iso_currency::Currency;
 
 /// Why a money value could not be built or combined.
+///
+/// ```
+/// use crm_core::{Currency, Money, MoneyError};
+/// let eur: Money = "1 EUR".parse()?;
+/// let usd: Money = "1 USD".parse()?;
+/// assert_eq!(
+///     eur.checked_add(&usd),
+///     Err(MoneyError::CurrencyMismatch { left: Currency::EUR, right: Currency::USD })
+/// );
+/// assert!(matches!("1 EURO".parse::<Money>(), Err(MoneyError::UnknownCurrency { .. })));
+/// assert!(matches!("1,5 EUR".parse::<Money>(), Err(MoneyError::InvalidAmount { .. })));
+/// # Ok::<(), MoneyError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum MoneyError {
@@ -108,6 +121,17 @@ pub fn minor_digits(currency: Currency) -> u32 {
 ///
 /// Serialized as `{"amount": "12.50", "currency": "EUR"}`; the amount is a string so that
 /// no JSON reader turns it into a float.
+///
+/// Parsing accepts `AMOUNT CODE` or `CODE AMOUNT`, the code in any case; the amount keeps
+/// the digits it was given, and display shows at least the currency's minor digits:
+///
+/// ```
+/// use crm_core::{Currency, Money};
+/// let m: Money = "eur 12.5".parse()?;
+/// assert_eq!((m.currency(), m.to_string()), (Currency::EUR, "12.50 EUR".to_string()));
+/// assert_eq!("0.125 EUR".parse::<Money>()?.to_string(), "0.125 EUR");
+/// # Ok::<(), crm_core::MoneyError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Money {
@@ -138,22 +162,49 @@ impl Money {
         Self::new(Decimal::ZERO, currency)
     }
 
-    /// The amount.
+    /// The amount, exactly as given.
+    ///
+    /// ```
+    /// use crm_core::Money;
+    /// use rust_decimal::Decimal;
+    /// let m: Money = "19.990 BHD".parse()?;
+    /// assert_eq!(m.amount(), Decimal::new(19990, 3));
+    /// # Ok::<(), crm_core::MoneyError>(())
+    /// ```
     pub fn amount(&self) -> Decimal {
         self.amount
     }
 
     /// The currency.
+    ///
+    /// ```
+    /// use crm_core::{Currency, Money};
+    /// assert_eq!("100 JPY".parse::<Money>()?.currency(), Currency::JPY);
+    /// # Ok::<(), crm_core::MoneyError>(())
+    /// ```
     pub fn currency(&self) -> Currency {
         self.currency
     }
 
-    /// True when the amount is below zero (a refund).
+    /// True when the amount is below zero (a refund); a negative zero is not.
+    ///
+    /// ```
+    /// use crm_core::Money;
+    /// assert!("-0.01 EUR".parse::<Money>()?.is_negative());
+    /// assert!(!"-0.00 EUR".parse::<Money>()?.is_negative());
+    /// # Ok::<(), crm_core::MoneyError>(())
+    /// ```
     pub fn is_negative(&self) -> bool {
         self.amount.is_sign_negative() && !self.amount.is_zero()
     }
 
-    /// True when the amount is zero.
+    /// True when the amount is zero, whatever its scale or sign.
+    ///
+    /// ```
+    /// use crm_core::Money;
+    /// assert!("-0.000 KWD".parse::<Money>()?.is_zero());
+    /// # Ok::<(), crm_core::MoneyError>(())
+    /// ```
     pub fn is_zero(&self) -> bool {
         self.amount.is_zero()
     }
@@ -220,6 +271,14 @@ impl Money {
     }
 
     /// The same amount with the opposite sign (a refund of a purchase).
+    ///
+    /// ```
+    /// use crm_core::Money;
+    /// let sale: Money = "59.90 EUR".parse()?;
+    /// assert_eq!(sale.negated().to_string(), "-59.90 EUR");
+    /// assert!(sale.checked_add(&sale.negated())?.is_zero());
+    /// # Ok::<(), crm_core::MoneyError>(())
+    /// ```
     pub fn negated(&self) -> Money {
         Money::new(-self.amount, self.currency)
     }

@@ -21,27 +21,60 @@
 use std::fmt;
 
 /// The text shown instead of personal data.
+///
+/// ```
+/// use crm_core::{Personal, REDACTED};
+/// assert_eq!(format!("{:?}", Personal::new("+49 30 1234567")), REDACTED);
+/// ```
 pub const REDACTED: &str = "<redacted>";
 
 /// A value holding personal data: redacted in `Debug` and `Display`, clear in serde.
+///
+/// ```
+/// use crm_core::Personal;
+/// #[derive(Debug)]
+/// struct Note { author: &'static str, text: Personal<String> }
+/// let n = Note { author: "agent.smith", text: Personal::new("Zoë called about her bill".into()) };
+/// assert_eq!(format!("{n:?}"), r#"Note { author: "agent.smith", text: <redacted> }"#);
+/// ```
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(transparent))]
 pub struct Personal<T>(T);
 
 impl<T> Personal<T> {
-    /// Wraps a value.
+    /// Wraps a value (also `Personal::from(value)`).
+    ///
+    /// ```
+    /// use crm_core::Personal;
+    /// const NOBODY: Personal<&str> = Personal::new("N. N.");
+    /// assert_eq!(NOBODY.to_string(), "<redacted>");
+    /// assert_eq!(Personal::from("N. N."), NOBODY);
+    /// ```
     pub const fn new(value: T) -> Self {
         Personal(value)
     }
 
     /// The clear value. Call it only where the value is really needed (a mail merge, an
     /// export), never to log.
+    ///
+    /// ```
+    /// use crm_core::Personal;
+    /// let name = Personal::new(String::from("Zoë"));
+    /// let greeting = format!("Dear {},", name.expose());
+    /// assert_eq!(greeting, "Dear Zoë,");
+    /// ```
     pub fn expose(&self) -> &T {
         &self.0
     }
 
     /// The clear value, by value.
+    ///
+    /// ```
+    /// use crm_core::Personal;
+    /// let name: String = Personal::new(String::from("Zoë")).into_exposed();
+    /// assert_eq!(name, "Zoë");
+    /// ```
     pub fn into_exposed(self) -> T {
         self.0
     }

@@ -1,20 +1,60 @@
-//! The input of an RFM computation: purchases of any shape.
+//! Purchases of any shape: the input of the analytics crates (RFM in `crm-segmentation`,
+//! customer summaries in `crm-churn`).
 //!
 //! A purchase is anything that can tell its customer key, its time and its amount. Tuples
-//! `(key, DateTime<Utc>, amount)` work out of the box; a storage row type implements
-//! [`Purchase`] in a few lines. The key is generic, so a host with `u64` keys never builds a
-//! string, and the amount is a bare [`Decimal`] or a [`Money`] (whose currency is checked).
+//! `(key, DateTime<Utc>, amount)` and stored [`Transaction`]s work out of the box; a storage
+//! row type implements [`Purchase`] in a few lines. The key is generic, so a host with `u64`
+//! keys never builds a string, and the amount is a bare [`Decimal`] or a [`Money`] (whose
+//! currency the analytics check).
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use crm_core::{Purchase, Transaction};
+//! use rust_decimal::Decimal;
+//!
+//! // A host's own row type.
+//! struct Order {
+//!     customer: u64,
+//!     placed: chrono::DateTime<Utc>,
+//!     cents: i64,
+//! }
+//! impl Purchase for Order {
+//!     type Customer = u64;
+//!     type Amount = Decimal;
+//!     fn customer(&self) -> &u64 {
+//!         &self.customer
+//!     }
+//!     fn at(&self) -> chrono::DateTime<Utc> {
+//!         self.placed
+//!     }
+//!     fn amount(&self) -> Decimal {
+//!         Decimal::new(self.cents, 2)
+//!     }
+//! }
+//!
+//! let t = Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap();
+//! let order = Order { customer: 7, placed: t, cents: 1999 };
+//! let tuple = (7_u64, t, Decimal::new(1999, 2));
+//! assert_eq!((order.customer(), order.at(), order.amount()), (tuple.customer(), tuple.at(), tuple.amount()));
+//!
+//! let sale = Transaction::new("TX-1".parse()?, 42.into(), t, "19.99 EUR".parse()?);
+//! assert_eq!(sale.amount().to_string(), "19.99 EUR");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::hash::Hash;
 
 use chrono::{DateTime, Utc};
-use crm_core::{Currency, Money};
 use rust_decimal::Decimal;
-use std::hash::Hash;
+
+use crate::ids::CustomerId;
+use crate::money::{Currency, Money};
+use crate::transaction::Transaction;
 
 /// An amount of money: a bare [`Decimal`] (currency implied) or a [`Money`].
 ///
 /// ```
-/// use crm_segmentation::Amount;
-/// use crm_core::{Currency, Money};
+/// use crm_core::{Amount, Currency, Money};
 /// use rust_decimal::Decimal;
 /// let m = Money::new(Decimal::new(1250, 2), Currency::EUR);
 /// assert_eq!(m.value(), Decimal::new(1250, 2));
@@ -27,6 +67,15 @@ pub trait Amount {
     /// The currency, or `None` for a bare number.
     fn currency(&self) -> Option<Currency>;
     /// The amount as [`Money`] if it has a currency.
+    ///
+    /// ```
+    /// use crm_core::{Amount, Money};
+    /// use rust_decimal::Decimal;
+    /// let m: Money = "3.50 USD".parse()?;
+    /// assert_eq!(Amount::as_money(&m), Some(m));
+    /// assert_eq!(Decimal::TEN.as_money(), None);
+    /// # Ok::<(), crm_core::MoneyError>(())
+    /// ```
     fn as_money(&self) -> Option<Money> {
         self.currency().map(|c| Money::new(self.value(), c))
     }
@@ -68,12 +117,14 @@ impl<A: Amount + ?Sized> Amount for &A {
 /// One purchase (or refund): who, when and how much.
 ///
 /// ```
-/// use crm_segmentation::Purchase;
+/// use crm_core::Purchase;
 /// use chrono::{TimeZone, Utc};
 /// use rust_decimal::Decimal;
 /// let p = (7_u64, Utc.with_ymd_and_hms(2024, 5, 1, 10, 0, 0).unwrap(), Decimal::new(999, 2));
 /// assert_eq!(*p.customer(), 7);
 /// assert_eq!(p.amount(), Decimal::new(999, 2));
+/// // A reference to a purchase is a purchase too.
+/// assert_eq!((&p).at(), p.1);
 /// ```
 pub trait Purchase {
     /// The customer key (an integer id, a UUID, a string...).
@@ -126,31 +177,26 @@ impl<P: Purchase + ?Sized> Purchase for &P {
     }
 }
 
-/// A stored [`Transaction`](crm_core::Transaction) is a purchase, so pages of
-/// a transaction store feed an [`RfmAccumulator`](crate::RfmAccumulator) directly.
+/// A stored [`Transaction`] is a purchase, so pages of a transaction store feed the
+/// analytics directly: its customer, its time and its amount (with currency).
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use crm_core::Transaction;
-/// use crm_segmentation::{RfmAccumulator, RfmConfig};
+/// use crm_core::{Amount, Currency, Purchase, Transaction};
 ///
 /// let t = Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap();
-/// let page = vec![
-///     Transaction::new("TX-1".parse()?, 42.into(), t, "59.90 EUR".parse()?),
-///     Transaction::new("TX-2".parse()?, 42.into(), t, "-19.90 EUR".parse()?),
-/// ];
-/// let mut acc = RfmAccumulator::new(&RfmConfig::default())?;
-/// acc.add_slice(&page)?;
-/// let table = acc.finish()?;
-/// assert_eq!(table.customers[0].monetary.to_string(), "40.00");
-/// assert_eq!(table.currency, Some(crm_core::Currency::EUR));
+/// let refund = Transaction::new("TX-2".parse()?, 42.into(), t, "-19.90 EUR".parse()?);
+/// assert_eq!(*refund.customer(), 42.into());
+/// assert_eq!(refund.at(), t);
+/// assert_eq!(refund.amount().value().to_string(), "-19.90");
+/// assert_eq!(Amount::currency(&refund.amount()), Some(Currency::EUR));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-impl Purchase for crm_core::Transaction {
-    type Customer = crm_core::CustomerId;
+impl Purchase for Transaction {
+    type Customer = CustomerId;
     type Amount = Money;
     #[inline]
-    fn customer(&self) -> &Self::Customer {
+    fn customer(&self) -> &CustomerId {
         &self.customer
     }
     #[inline]
@@ -160,5 +206,26 @@ impl Purchase for crm_core::Transaction {
     #[inline]
     fn amount(&self) -> Money {
         self.amount
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn tuples_references_and_transactions_agree() {
+        let t = Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap();
+        let tx = Transaction::new(1.into(), 9.into(), t, "-2.50 EUR".parse().unwrap());
+        let tuple = (CustomerId::from(9), t, tx.amount);
+        let seen = |p: &dyn Purchase<Customer = CustomerId, Amount = Money>| {
+            (p.customer().clone(), p.at(), p.amount())
+        };
+        assert_eq!(seen(&tx), seen(&tuple));
+        assert_eq!(seen(&&tx), seen(&tx));
+        assert_eq!(tx.amount().as_money(), Some(tx.amount));
+        assert_eq!(Amount::value(&&Decimal::ONE), Decimal::ONE);
+        assert_eq!(Amount::currency(&&tx.amount), Some(Currency::EUR));
     }
 }

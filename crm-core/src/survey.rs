@@ -29,12 +29,24 @@ use crate::validation::ValidationError;
 use crate::vocabulary::SurveyKind;
 
 /// The lowest NPS score.
+///
+/// ```
+/// use crm_core::{NPS_MAX, NPS_MIN, SurveyScore};
+/// assert!((NPS_MIN..=NPS_MAX).all(|s| SurveyScore::nps(s).is_ok()));
+/// assert!(SurveyScore::nps(NPS_MAX + 1).is_err());
+/// ```
 pub const NPS_MIN: u8 = 0;
-/// The highest NPS score.
+/// The highest NPS score (see [`NPS_MIN`]).
 pub const NPS_MAX: u8 = 10;
 /// The lowest CES score.
+///
+/// ```
+/// use crm_core::{CES_MAX, CES_MIN, SurveyScore};
+/// assert!(SurveyScore::ces(CES_MIN - 1).is_err());
+/// assert!(SurveyScore::ces(CES_MAX).is_ok());
+/// ```
 pub const CES_MIN: u8 = 1;
-/// The highest CES score.
+/// The highest CES score (see [`CES_MIN`]).
 pub const CES_MAX: u8 = 7;
 
 /// The declared scale of a CSAT question: `min..=max` with `min < max` (default `1..=5`).
@@ -58,6 +70,12 @@ pub struct CsatScale {
 }
 
 /// The plain fields of a [`CsatScale`] (its serde form), unvalidated.
+///
+/// ```
+/// use crm_core::{CsatScale, CsatScaleFields};
+/// assert!(CsatScale::try_from(CsatScaleFields { min: 1, max: 7 }).is_ok());
+/// assert!(CsatScale::try_from(CsatScaleFields { min: 7, max: 1 }).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CsatScaleFields {
@@ -69,6 +87,14 @@ pub struct CsatScaleFields {
 
 impl CsatScale {
     /// A scale from `min` to `max` inclusive; `min` must be below `max`.
+    ///
+    /// ```
+    /// use crm_core::CsatScale;
+    /// let ten = CsatScale::new(0, 10)?;
+    /// assert_eq!((ten.min(), ten.max()), (0, 10));
+    /// assert_eq!(CsatScale::new(3, 3).unwrap_err().to_string(), "survey.csat_scale: min must be below max");
+    /// # Ok::<(), crm_core::ValidationError>(())
+    /// ```
     pub fn new(min: u8, max: u8) -> Result<CsatScale, ValidationError> {
         if min >= max {
             return Err(ValidationError::Invalid {
@@ -89,7 +115,14 @@ impl CsatScale {
         self.max
     }
 
-    /// True when `score` lies on the scale.
+    /// True when `score` lies on the scale (both ends included).
+    ///
+    /// ```
+    /// use crm_core::CsatScale;
+    /// let five = CsatScale::default();
+    /// assert!(five.contains(1) && five.contains(5));
+    /// assert!(!five.contains(0) && !five.contains(6));
+    /// ```
     pub fn contains(&self, score: u8) -> bool {
         (self.min..=self.max).contains(&score)
     }
@@ -125,6 +158,20 @@ impl From<CsatScale> for CsatScaleFields {
 /// variant is checked by [`SurveyScore::validate`] and by deserialization).
 ///
 /// Serde form: `{"nps": 9}`, `{"ces": 3}`, `{"csat": {"score": 4, "scale": {"min": 1, "max": 5}}}`.
+///
+/// ```
+/// use crm_core::{SurveyKind, SurveyScore};
+/// let s = SurveyScore::nps(9)?;
+/// let label = match s {
+///     SurveyScore::Nps(9..=10) => "promoter",
+///     SurveyScore::Nps(7..=8) => "passive",
+///     _ => "detractor",
+/// };
+/// assert_eq!((label, s.kind()), ("promoter", SurveyKind::Nps));
+/// // A hand-built variant out of range is caught by `validate`.
+/// assert!(SurveyScore::Nps(12).validate().is_err());
+/// # Ok::<(), crm_core::ValidationError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
@@ -144,6 +191,12 @@ pub enum SurveyScore {
 }
 
 /// The unvalidated serde form of a [`SurveyScore`].
+///
+/// ```
+/// use crm_core::{SurveyScore, SurveyScoreFields};
+/// assert_eq!(SurveyScore::try_from(SurveyScoreFields::Ces(3)), SurveyScore::ces(3));
+/// assert!(SurveyScore::try_from(SurveyScoreFields::Nps(11)).is_err());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
@@ -172,16 +225,37 @@ fn out_of_range(field: &'static str, value: u8, min: u8, max: u8) -> ValidationE
 
 impl SurveyScore {
     /// An NPS score, `0..=10`.
+    ///
+    /// ```
+    /// use crm_core::SurveyScore;
+    /// assert_eq!(SurveyScore::nps(0)?, SurveyScore::Nps(0));
+    /// assert_eq!(SurveyScore::nps(11).unwrap_err().to_string(), "survey.nps: 11 is outside 0..=10");
+    /// # Ok::<(), crm_core::ValidationError>(())
+    /// ```
     pub fn nps(score: u8) -> Result<SurveyScore, ValidationError> {
         SurveyScore::Nps(score).checked()
     }
 
     /// A CSAT score on `scale`.
+    ///
+    /// ```
+    /// use crm_core::{CsatScale, SurveyScore};
+    /// let ten = CsatScale::new(0, 10)?;
+    /// assert_eq!(SurveyScore::csat(0, ten)?.value(), 0);
+    /// assert_eq!(SurveyScore::csat(0, CsatScale::default()).unwrap_err().to_string(), "survey.csat: 0 is outside 1..=5");
+    /// # Ok::<(), crm_core::ValidationError>(())
+    /// ```
     pub fn csat(score: u8, scale: CsatScale) -> Result<SurveyScore, ValidationError> {
         SurveyScore::Csat { score, scale }.checked()
     }
 
     /// A CES score, `1..=7`.
+    ///
+    /// ```
+    /// use crm_core::SurveyScore;
+    /// assert!(SurveyScore::ces(7).is_ok());
+    /// assert!(SurveyScore::ces(0).is_err());
+    /// ```
     pub fn ces(score: u8) -> Result<SurveyScore, ValidationError> {
         SurveyScore::Ces(score).checked()
     }
@@ -190,7 +264,13 @@ impl SurveyScore {
         self.validate().map(|()| self)
     }
 
-    /// Checks that the score lies on its scale.
+    /// Checks that the score lies on its scale (and that a CSAT scale is itself valid).
+    ///
+    /// ```
+    /// use crm_core::{SurveyScore, ValidationError};
+    /// assert!(SurveyScore::Ces(4).validate().is_ok());
+    /// assert!(matches!(SurveyScore::Ces(9).validate(), Err(ValidationError::OutOfRange { field: "survey.ces", .. })));
+    /// ```
     pub fn validate(&self) -> Result<(), ValidationError> {
         match *self {
             SurveyScore::Nps(s) if s > NPS_MAX => {
@@ -212,6 +292,12 @@ impl SurveyScore {
     }
 
     /// Which kind of survey the score belongs to.
+    ///
+    /// ```
+    /// use crm_core::{CsatScale, SurveyKind, SurveyScore};
+    /// assert_eq!(SurveyScore::csat(4, CsatScale::default())?.kind(), SurveyKind::Csat);
+    /// # Ok::<(), crm_core::ValidationError>(())
+    /// ```
     pub fn kind(&self) -> SurveyKind {
         match self {
             SurveyScore::Nps(_) => SurveyKind::Nps,
@@ -220,7 +306,13 @@ impl SurveyScore {
         }
     }
 
-    /// The raw score.
+    /// The raw score, on its own kind's scale.
+    ///
+    /// ```
+    /// use crm_core::SurveyScore;
+    /// assert_eq!(SurveyScore::ces(6)?.value(), 6);
+    /// # Ok::<(), crm_core::ValidationError>(())
+    /// ```
     pub fn value(&self) -> u8 {
         match *self {
             SurveyScore::Nps(s) | SurveyScore::Ces(s) => s,
@@ -241,6 +333,17 @@ impl TryFrom<SurveyScoreFields> for SurveyScore {
 }
 
 /// One answer to a satisfaction survey.
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::{Personal, SurveyResponse, SurveyScore, Tag};
+/// let mut r = SurveyResponse::new("S-1".parse()?, 42.into(), Utc::now(), SurveyScore::ces(2)?)?;
+/// r.ticket = Some("T-1001".parse()?);
+/// r.comment = Some(Personal::new("Quick answer,\nthanks!".into()));
+/// r.tags.insert(Tag::new("Onboarding")?);
+/// r.validate()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(remote = "Self"))]
@@ -269,6 +372,16 @@ pub struct SurveyResponse {
 
 impl SurveyResponse {
     /// A response with the required fields; the score is checked.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{SurveyResponse, SurveyScore};
+    /// let ok = SurveyResponse::new("S-1".parse()?, 42.into(), Utc::now(), SurveyScore::nps(10)?)?;
+    /// assert!(ok.comment.is_none() && ok.tags.is_empty());
+    /// // A hand-built score out of range is refused.
+    /// assert!(SurveyResponse::new("S-2".parse()?, 42.into(), Utc::now(), SurveyScore::Nps(12)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(
         id: SurveyResponseId,
         customer: CustomerId,
@@ -289,6 +402,15 @@ impl SurveyResponse {
     }
 
     /// Checks the score and the comment.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Personal, SurveyResponse, SurveyScore, ValidationError};
+    /// let mut r = SurveyResponse::new("S-1".parse()?, 42.into(), Utc::now(), SurveyScore::nps(3)?)?;
+    /// r.comment = Some(Personal::new("   ".into()));
+    /// assert_eq!(r.validate().unwrap_err(), ValidationError::Empty { field: "survey.comment" });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validate(&self) -> Result<(), ValidationError> {
         self.score.validate()?;
         if let Some(comment) = &self.comment {

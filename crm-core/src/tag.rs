@@ -6,6 +6,15 @@ use std::str::FromStr;
 use crate::validation::ValidationError;
 
 /// The longest tag, in characters (after normalization).
+///
+/// ```
+/// use crm_core::{MAX_TAG_CHARS, Tag};
+/// // Inner whitespace collapses before the length is checked.
+/// let words = format!("{}     {}", "a".repeat(MAX_TAG_CHARS / 2), "b".repeat(MAX_TAG_CHARS / 2 - 1));
+/// assert_eq!(Tag::new(&words)?.as_str().chars().count(), MAX_TAG_CHARS);
+/// assert!(Tag::new(&"a".repeat(MAX_TAG_CHARS + 1)).is_err());
+/// # Ok::<(), crm_core::ValidationError>(())
+/// ```
 pub const MAX_TAG_CHARS: usize = 64;
 
 /// A normalized label: trimmed, lowercased (Unicode), each run of inner whitespace replaced
@@ -27,7 +36,14 @@ pub const MAX_TAG_CHARS: usize = 64;
 pub struct Tag(String);
 
 impl Tag {
-    /// Normalizes and validates a tag.
+    /// Normalizes and validates a tag (also `"...".parse::<Tag>()` and `Tag::try_from`).
+    ///
+    /// ```
+    /// use crm_core::{Tag, ValidationError};
+    /// assert_eq!("ÉTÉ 2024".parse::<Tag>()?.as_str(), "été-2024");
+    /// assert_eq!(Tag::new("vip\u{0}").unwrap_err(), ValidationError::ControlCharacter { field: "tag" });
+    /// # Ok::<(), ValidationError>(())
+    /// ```
     pub fn new(input: &str) -> Result<Tag, ValidationError> {
         const FIELD: &str = "tag";
         if input.chars().any(char::is_control) {
@@ -50,7 +66,15 @@ impl Tag {
         Ok(Tag(normalized))
     }
 
-    /// The normalized tag.
+    /// The normalized tag (also its `Display` and `String::from`).
+    ///
+    /// ```
+    /// use crm_core::Tag;
+    /// let t = Tag::new("Key Account")?;
+    /// assert_eq!(t.as_str(), "key-account");
+    /// assert_eq!(String::from(t), "key-account");
+    /// # Ok::<(), crm_core::ValidationError>(())
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }

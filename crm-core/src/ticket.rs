@@ -23,10 +23,23 @@ use chrono::{DateTime, Utc};
 use crate::ids::{CustomerId, TicketId, UserId};
 use crate::personal::Personal;
 use crate::tag::Tag;
-use crate::validation::{MAX_SHORT_TEXT_CHARS, ValidationError, check_order, check_text};
+use crate::validation::{MAX_SHORT_TEXT_CHARS, ValidationError, check_optional_text, check_order};
 use crate::vocabulary::{Channel, TicketCategory, TicketPriority, TicketStatus};
 
 /// A service request from a customer.
+///
+/// ```
+/// use chrono::{Duration, Utc};
+/// use crm_core::{Channel, Ticket, TicketCategory, TicketPriority, TicketStatus};
+/// let t0 = Utc::now();
+/// let mut t = Ticket::new("T-1".parse()?, 42.into(), TicketCategory::Question, Channel::Chat, t0);
+/// t.priority = TicketPriority::High;
+/// t.assignee = Some("agent.smith".parse()?);
+/// t.status = TicketStatus::Solved;
+/// t.solved_at = Some(t0 + Duration::hours(2));
+/// t.validate()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(remote = "Self"))]
@@ -68,6 +81,15 @@ pub struct Ticket {
 impl Ticket {
     /// A new ticket: status [`TicketStatus::New`], priority [`TicketPriority::Normal`],
     /// no assignee, no later timestamps.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Channel, Ticket, TicketCategory, TicketPriority, TicketStatus};
+    /// let t = Ticket::new("T-1".parse()?, 42.into(), TicketCategory::Incident, Channel::Email, Utc::now());
+    /// assert_eq!((t.status, t.priority), (TicketStatus::New, TicketPriority::Normal));
+    /// assert!(t.assignee.is_none() && t.solved_at.is_none());
+    /// # Ok::<(), crm_core::IdError>(())
+    /// ```
     pub fn new(
         id: TicketId,
         customer: CustomerId,
@@ -92,36 +114,48 @@ impl Ticket {
         }
     }
 
-    /// Checks the subject and the order of the timestamps.
+    /// Checks the subject and the order of the timestamps: the first response, solving and
+    /// closing not before creation, closing not before solving.
+    ///
+    /// ```
+    /// use chrono::{Duration, Utc};
+    /// use crm_core::{Channel, Ticket, TicketCategory, ValidationError};
+    /// let t0 = Utc::now();
+    /// let mut t = Ticket::new("T-1".parse()?, 42.into(), TicketCategory::Request, Channel::Web, t0);
+    /// t.solved_at = Some(t0 + Duration::hours(3));
+    /// t.closed_at = Some(t0 + Duration::hours(1));
+    /// assert_eq!(
+    ///     t.validate().unwrap_err(),
+    ///     ValidationError::TimeOrder { field: "ticket.closed_at", earlier: "ticket.solved_at" }
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validate(&self) -> Result<(), ValidationError> {
-        if let Some(subject) = &self.subject {
-            check_text("ticket.subject", subject.expose(), MAX_SHORT_TEXT_CHARS)?;
-        }
+        check_optional_text(
+            "ticket.subject",
+            self.subject.as_ref().map(Personal::expose),
+            MAX_SHORT_TEXT_CHARS,
+        )?;
         let created = Some(&self.created_at);
-        check_order(
-            "ticket.first_response_at",
+        let (first_response, solved, closed) = (
             self.first_response_at.as_ref(),
-            "ticket.created_at",
-            created,
-        )?;
-        check_order(
-            "ticket.solved_at",
             self.solved_at.as_ref(),
-            "ticket.created_at",
-            created,
-        )?;
-        check_order(
-            "ticket.closed_at",
             self.closed_at.as_ref(),
-            "ticket.created_at",
-            created,
-        )?;
-        check_order(
-            "ticket.closed_at",
-            self.closed_at.as_ref(),
-            "ticket.solved_at",
-            self.solved_at.as_ref(),
-        )?;
+        );
+        // (later field, its time, earlier field, its time)
+        for (field, later, earlier_field, earlier) in [
+            (
+                "ticket.first_response_at",
+                first_response,
+                "ticket.created_at",
+                created,
+            ),
+            ("ticket.solved_at", solved, "ticket.created_at", created),
+            ("ticket.closed_at", closed, "ticket.created_at", created),
+            ("ticket.closed_at", closed, "ticket.solved_at", solved),
+        ] {
+            check_order(field, later, earlier_field, earlier)?;
+        }
         Ok(())
     }
 }
@@ -134,43 +168,46 @@ mod tests {
     use super::*;
     use chrono::{Duration, TimeZone};
 
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 3, 1, 8, 0, 0).unwrap()
+    }
+
+    /// A new ticket of customer 2, opened at `t0()`.
+    fn ticket(id: TicketId, category: TicketCategory, channel: Channel) -> Ticket {
+        Ticket::new(id, 2.into(), category, channel, t0())
+    }
+
     #[test]
     fn timestamps_must_follow_creation_and_solving() {
-        let t0 = Utc.with_ymd_and_hms(2024, 3, 1, 8, 0, 0).unwrap();
-        let mut t = Ticket::new(
-            1.into(),
-            2.into(),
-            TicketCategory::Complaint,
-            Channel::Phone,
-            t0,
-        );
+        let t0 = t0();
+        let mut t = ticket(1.into(), TicketCategory::Complaint, Channel::Phone);
         t.first_response_at = Some(t0);
         t.solved_at = Some(t0 + Duration::hours(2));
         t.closed_at = Some(t0 + Duration::hours(2));
         t.validate().unwrap();
 
-        let mut bad = t.clone();
-        bad.first_response_at = Some(t0 - Duration::seconds(1));
+        // The error of `t` changed by `change`.
+        let error_after = |change: &dyn Fn(&mut Ticket)| {
+            let mut bad = t.clone();
+            change(&mut bad);
+            bad.validate().unwrap_err()
+        };
         assert_eq!(
-            bad.validate().unwrap_err(),
+            error_after(&|b| b.first_response_at = Some(t0 - Duration::seconds(1))),
             ValidationError::TimeOrder {
                 field: "ticket.first_response_at",
                 earlier: "ticket.created_at"
             }
         );
-        let mut bad = t.clone();
-        bad.closed_at = Some(t0 + Duration::hours(1));
         assert_eq!(
-            bad.validate().unwrap_err(),
+            error_after(&|b| b.closed_at = Some(t0 + Duration::hours(1))),
             ValidationError::TimeOrder {
                 field: "ticket.closed_at",
                 earlier: "ticket.solved_at"
             }
         );
-        let mut bad = t.clone();
-        bad.subject = Some(Personal::new(String::new()));
         assert_eq!(
-            bad.validate().unwrap_err(),
+            error_after(&|b| b.subject = Some(Personal::new(String::new()))),
             ValidationError::Empty {
                 field: "ticket.subject"
             }
@@ -180,13 +217,10 @@ mod tests {
     #[cfg(feature = "serde")]
     #[test]
     fn round_trip() {
-        let t0 = Utc.with_ymd_and_hms(2024, 3, 1, 8, 0, 0).unwrap();
-        let mut t = Ticket::new(
+        let mut t = ticket(
             "T-1".parse().unwrap(),
-            2.into(),
             TicketCategory::Request,
             Channel::Web,
-            t0,
         );
         t.priority = TicketPriority::Urgent;
         t.status = TicketStatus::OnHold;
@@ -199,15 +233,8 @@ mod tests {
     #[cfg(feature = "serde")]
     #[test]
     fn reading_checks_the_rules() {
-        let t0 = Utc.with_ymd_and_hms(2024, 3, 1, 8, 0, 0).unwrap();
-        let mut t = Ticket::new(
-            1.into(),
-            2.into(),
-            TicketCategory::Request,
-            Channel::Web,
-            t0,
-        );
-        t.solved_at = Some(t0 - Duration::hours(1));
+        let mut t = ticket(1.into(), TicketCategory::Request, Channel::Web);
+        t.solved_at = Some(t0() - Duration::hours(1));
         let json = serde_json::to_string(&t).unwrap();
         let err = serde_json::from_str::<Ticket>(&json).unwrap_err();
         assert!(

@@ -17,10 +17,23 @@ use rust_decimal::Decimal;
 
 use crate::ids::{CustomerId, MAX_KEY_LEN, TransactionId};
 use crate::money::Money;
-use crate::validation::{MAX_SHORT_TEXT_CHARS, ValidationError, check_text};
+use crate::validation::{MAX_SHORT_TEXT_CHARS, ValidationError, check_optional_text};
 use crate::vocabulary::Channel;
 
 /// A purchase (positive amount) or refund (negative amount) by a customer.
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::{Channel, Transaction};
+/// use rust_decimal::Decimal;
+/// let mut t = Transaction::new("TX-1".parse()?, 42.into(), Utc::now(), "12.00 EUR".parse()?);
+/// t.external_id = Some("INV-2024-17".into());
+/// t.quantity = Decimal::new(25, 1); // 2.5 kg
+/// t.product = Some("Coffee beans".into());
+/// t.channel = Some(Channel::Web);
+/// t.validate()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[cfg_attr(feature = "serde", serde(remote = "Self"))]
@@ -52,6 +65,16 @@ pub struct Transaction {
 
 impl Transaction {
     /// A transaction of quantity 1 with no optional fields.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::Transaction;
+    /// use rust_decimal::Decimal;
+    /// let t = Transaction::new("TX-1".parse()?, 42.into(), Utc::now(), "59.90 EUR".parse()?);
+    /// assert_eq!(t.quantity, Decimal::ONE);
+    /// assert!(t.product.is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(
         id: TransactionId,
         customer: CustomerId,
@@ -71,29 +94,53 @@ impl Transaction {
         }
     }
 
-    /// True when the amount is negative.
+    /// True when the amount is negative; a zero amount (a free item) is not a refund.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::Transaction;
+    /// let free = Transaction::new("TX-1".parse()?, 42.into(), Utc::now(), "0 JPY".parse()?);
+    /// assert!(!free.is_refund());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_refund(&self) -> bool {
         self.amount.is_negative()
     }
 
-    /// Checks the texts and the quantity.
+    /// Checks the texts and the quantity: a refund has a negative amount, never a negative
+    /// quantity.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Transaction, ValidationError};
+    /// use rust_decimal::Decimal;
+    /// let mut t = Transaction::new("TX-1".parse()?, 42.into(), Utc::now(), "-5.00 EUR".parse()?);
+    /// t.quantity = Decimal::NEGATIVE_ONE;
+    /// assert!(matches!(t.validate(), Err(ValidationError::Invalid { field: "transaction.quantity", .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validate(&self) -> Result<(), ValidationError> {
-        if let Some(external) = &self.external_id {
-            check_text("transaction.external_id", external, MAX_KEY_LEN)?;
-        }
+        check_optional_text(
+            "transaction.external_id",
+            self.external_id.as_ref(),
+            MAX_KEY_LEN,
+        )?;
         if self.quantity.is_sign_negative() && !self.quantity.is_zero() {
             return Err(ValidationError::Invalid {
                 field: "transaction.quantity",
                 reason: "must not be negative (a refund has a negative amount, not quantity)",
             });
         }
-        if let Some(product) = &self.product {
-            check_text("transaction.product", product, MAX_SHORT_TEXT_CHARS)?;
-        }
-        if let Some(category) = &self.category {
-            check_text("transaction.category", category, MAX_SHORT_TEXT_CHARS)?;
-        }
-        Ok(())
+        check_optional_text(
+            "transaction.product",
+            self.product.as_ref(),
+            MAX_SHORT_TEXT_CHARS,
+        )?;
+        check_optional_text(
+            "transaction.category",
+            self.category.as_ref(),
+            MAX_SHORT_TEXT_CHARS,
+        )
     }
 }
 

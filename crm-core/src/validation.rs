@@ -17,6 +17,16 @@
 //! ```
 
 /// Why a domain record (or one of its fields) is not valid.
+///
+/// Every variant names the field at fault, so a host can point at it in a form:
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::{Customer, CustomerId, PartyKind, ValidationError};
+/// let long = "x".repeat(crm_core::MAX_NAME_CHARS + 1);
+/// let err = Customer::new(CustomerId::from(1), PartyKind::Person, &long, Utc::now()).unwrap_err();
+/// assert!(matches!(err, ValidationError::TooLong { field: "customer.name", max: 256 }));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ValidationError {
@@ -116,6 +126,15 @@ pub(crate) fn check_text(
     Ok(())
 }
 
+/// Checks optional stored text against the text rules; `None` passes.
+pub(crate) fn check_optional_text<S: AsRef<str> + ?Sized>(
+    field: &'static str,
+    value: Option<&S>,
+    max_chars: usize,
+) -> Result<(), ValidationError> {
+    value.map_or(Ok(()), |v| check_text(field, v.as_ref(), max_chars))
+}
+
 /// Checks that `later` (if set) is not before `earlier`.
 pub(crate) fn check_order<T: PartialOrd>(
     field: &'static str,
@@ -134,11 +153,36 @@ pub(crate) fn check_order<T: PartialOrd>(
     Ok(())
 }
 
-/// The longest name of a person or organization, in characters.
+/// The longest name of a person or organization, in characters (not bytes).
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::{Customer, CustomerId, MAX_NAME_CHARS, PartyKind};
+/// // 256 three-byte characters are 768 bytes, and still a valid name.
+/// let name = "語".repeat(MAX_NAME_CHARS);
+/// assert!(Customer::new(CustomerId::from(1), PartyKind::Person, &name, Utc::now()).is_ok());
+/// ```
 pub const MAX_NAME_CHARS: usize = 256;
 /// The longest short text (subject, title, outcome, reason, product, category), in characters.
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::{Deal, MAX_SHORT_TEXT_CHARS};
+/// let title = "t".repeat(MAX_SHORT_TEXT_CHARS + 1);
+/// assert!(Deal::new("D-1".parse()?, 42.into(), &title, "1 EUR".parse()?, Utc::now()).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAX_SHORT_TEXT_CHARS: usize = 512;
 /// The longest free text (comments, attribute text values), in characters.
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::{Customer, CustomerId, MAX_LONG_TEXT_CHARS, PartyKind};
+/// let mut c = Customer::new(CustomerId::from(1), PartyKind::Person, "Ada", Utc::now())?;
+/// assert!(c.set_attribute("notes", "n".repeat(MAX_LONG_TEXT_CHARS)).is_ok());
+/// assert!(c.set_attribute("notes", "n".repeat(MAX_LONG_TEXT_CHARS + 1)).is_err());
+/// # Ok::<(), crm_core::ValidationError>(())
+/// ```
 pub const MAX_LONG_TEXT_CHARS: usize = 10_000;
 
 /// Implements `Serialize` and a `Deserialize` that calls `validate()` for a record whose

@@ -19,6 +19,13 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A name that is not in a vocabulary.
+///
+/// ```
+/// use crm_core::{Channel, UnknownName};
+/// let err = "fax".parse::<Channel>().unwrap_err();
+/// assert_eq!((err.vocabulary, err.input.as_str()), ("channel", "fax"));
+/// assert!(err.expected.starts_with("phone, email, sms"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{vocabulary}: unknown name {input:?} (expected one of: {expected})")]
 pub struct UnknownName {
@@ -46,12 +53,33 @@ macro_rules! vocabulary {
 
         impl $name {
             /// Every variant, in declaration order.
+            ///
+            /// ```
+            #[doc = concat!("use crm_core::", stringify!($name), ";")]
+            #[doc = concat!("let names: Vec<&str> = ", stringify!($name), "::ALL.iter().map(|v| v.as_str()).collect();")]
+            #[doc = concat!("assert_eq!(names, [", $("\"", $text, "\", ",)+ "]);")]
+            /// ```
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
             /// The vocabulary's name, as used in error messages.
+            ///
+            /// ```
+            #[doc = concat!("use crm_core::", stringify!($name), ";")]
+            #[doc = concat!("let err = \"?\".parse::<", stringify!($name), ">().unwrap_err();")]
+            #[doc = concat!("assert_eq!(err.vocabulary, ", stringify!($name), "::VOCABULARY);")]
+            /// ```
             pub const VOCABULARY: &'static str = $vocab;
 
-            /// The stable `snake_case` name.
+            /// The stable `snake_case` name; `FromStr` parses it back exactly.
+            ///
+            /// ```
+            #[doc = concat!("use crm_core::", stringify!($name), ";")]
+            #[doc = concat!("for v in ", stringify!($name), "::ALL {")]
+            #[doc = concat!("    assert_eq!(v.as_str().parse::<", stringify!($name), ">(), Ok(*v));")]
+            ///     assert_eq!(v.to_string(), v.as_str());
+            /// }
+            #[doc = concat!("assert!(", stringify!($name), "::ALL[0].as_str().to_uppercase().parse::<", stringify!($name), ">().is_err());")]
+            /// ```
             pub const fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $text,)+

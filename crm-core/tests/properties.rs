@@ -140,17 +140,16 @@ proptest! {
     }
 
     #[test]
-    fn interner_indices_are_dense_and_invertible(keys in prop::collection::vec(key(), 0..60)) {
-        let mut interner = Interner::new();
-        for k in &keys {
-            let i = interner.intern(k.clone()).unwrap();
-            prop_assert_eq!(interner.resolve(i), Some(k));
-        }
-        let distinct: BTreeSet<&Key> = keys.iter().collect();
-        prop_assert_eq!(interner.len(), distinct.len());
-        for (i, k) in interner.iter() {
-            prop_assert_eq!(interner.get(k), Some(i));
-        }
+    fn a_transaction_is_the_purchase_of_its_tuple(k in key(), at in timestamp(), amount in money()) {
+        let t = Transaction::new(TransactionId::from(1), CustomerId::from(k), at, amount);
+        let tuple = (t.customer.clone(), at, amount);
+        prop_assert_eq!(Purchase::customer(&t), tuple.customer());
+        prop_assert_eq!(Purchase::at(&t), tuple.at());
+        prop_assert_eq!(Purchase::amount(&t), tuple.amount());
+        prop_assert_eq!(t.amount().as_money(), Some(amount));
+        prop_assert_eq!(Amount::value(&amount), amount.amount());
+        // A bare decimal carries no currency.
+        prop_assert_eq!((t.customer.clone(), at, amount.amount()).amount().as_money(), None);
     }
 
     // ---- contact points ----

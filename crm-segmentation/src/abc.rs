@@ -81,6 +81,16 @@ impl Default for AbcMethod {
 
 impl AbcMethod {
     /// The "top 5% / next 15%" rank rule.
+    ///
+    /// ```
+    /// use crm_segmentation::{AbcClass, AbcMethod, classify};
+    /// use rust_decimal::Decimal;
+    /// let values = (1..=20u32).map(|k| (k, Decimal::from(k)));
+    /// let result = classify(values, &AbcMethod::rank_share_default())?;
+    /// let count = |class| result.entries.iter().filter(|e| e.class == class).count();
+    /// assert_eq!((count(AbcClass::A), count(AbcClass::B), count(AbcClass::C)), (1, 3, 16));
+    /// # Ok::<(), crm_segmentation::SegmentationError>(())
+    /// ```
     pub fn rank_share_default() -> Self {
         AbcMethod::RankShare {
             a: Decimal::new(5, 2),
@@ -89,6 +99,15 @@ impl AbcMethod {
     }
 
     /// Checks that the thresholds lie in (0, 1] and increase.
+    ///
+    /// ```
+    /// use crm_segmentation::{AbcMethod, SegmentationError};
+    /// use rust_decimal::Decimal;
+    /// let share = |a, b| AbcMethod::CumulativeShare { a: Decimal::new(a, 2), b: Decimal::new(b, 2) };
+    /// assert!(share(70, 90).validate().is_ok());
+    /// assert!(matches!(share(90, 70).validate(), Err(SegmentationError::InvalidThreshold { field: "b", .. })));
+    /// assert!(matches!(share(0, 70).validate(), Err(SegmentationError::InvalidThreshold { field: "a", .. })));
+    /// ```
     pub fn validate(&self) -> Result<(), SegmentationError> {
         let (a, b_end) = match *self {
             AbcMethod::CumulativeShare { a, b } => (a, b),
@@ -119,6 +138,20 @@ impl AbcMethod {
 }
 
 /// One customer's value and class.
+///
+/// ```
+/// use crm_segmentation::{AbcClass, AbcEntry, AbcMethod, classify};
+/// use rust_decimal::Decimal;
+/// let result = classify([("refunded", Decimal::from(-5)), ("buyer", Decimal::from(5))], &AbcMethod::default())?;
+/// assert_eq!(
+///     result.entries,
+///     [
+///         AbcEntry { customer: "buyer", value: Decimal::from(5), class: AbcClass::A },
+///         AbcEntry { customer: "refunded", value: Decimal::from(-5), class: AbcClass::C },
+///     ]
+/// );
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AbcEntry<K> {
     /// The customer.
@@ -130,6 +163,18 @@ pub struct AbcEntry<K> {
 }
 
 /// Totals of one class.
+///
+/// ```
+/// use crm_segmentation::{AbcClass, AbcMethod, classify};
+/// use rust_decimal::Decimal;
+/// let values = [("a", 80), ("b", 15), ("c", 5)].map(|(k, v)| (k, Decimal::from(v)));
+/// let result = classify(values, &AbcMethod::default())?;
+/// let a = &result.summary[0];
+/// assert_eq!((a.class, a.customers, a.value), (AbcClass::A, 1, Decimal::from(80)));
+/// assert!((a.value_share.unwrap() - 0.8).abs() < 1e-12);
+/// assert!((a.customer_share - 1.0 / 3.0).abs() < 1e-12);
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AbcClassSummary {
     /// The class.
@@ -144,7 +189,17 @@ pub struct AbcClassSummary {
     pub value_share: Option<f64>,
 }
 
-/// The result of [`classify`].
+/// The result of [`classify`]: the entries by value and one summary per class.
+///
+/// ```
+/// use crm_segmentation::{AbcClass, AbcMethod, classify};
+/// use rust_decimal::Decimal;
+/// let result = classify([(1_u8, Decimal::TEN), (2, Decimal::ONE)], &AbcMethod::default())?;
+/// assert_eq!(result.entries[0].customer, 1);
+/// let classes: Vec<AbcClass> = result.summary.iter().map(|s| s.class).collect();
+/// assert_eq!(classes, [AbcClass::A, AbcClass::B, AbcClass::C]);
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AbcResult<K> {
     /// Customers by value, descending, ties by key.
@@ -304,7 +359,15 @@ where
     Ok(AbcResult { entries, summary })
 }
 
-/// One point of a Lorenz curve.
+/// One point of a Lorenz curve: the poorest `customer_share` of the customers hold
+/// `value_share` of the value.
+///
+/// ```
+/// use crm_segmentation::{LorenzPoint, lorenz};
+/// use rust_decimal::Decimal;
+/// let curve = lorenz(&[1, 3].map(Decimal::from), 10);
+/// assert_eq!(curve.points[1], LorenzPoint { customer_share: 0.5, value_share: 0.25 });
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LorenzPoint {
     /// Share of customers (poorest first).
@@ -314,6 +377,17 @@ pub struct LorenzPoint {
 }
 
 /// A Lorenz curve and the Gini coefficient of customer value.
+///
+/// ```
+/// use crm_segmentation::lorenz;
+/// use rust_decimal::Decimal;
+/// // Equal values: the curve is the diagonal and the Gini coefficient 0.
+/// let equal = lorenz(&[Decimal::TEN; 4], 10);
+/// assert_eq!(equal.gini, Some(0.0));
+/// assert!(equal.points.iter().all(|p| p.customer_share == p.value_share));
+/// // Only refunds: no positive value, no Gini coefficient.
+/// assert_eq!(lorenz(&[Decimal::NEGATIVE_ONE], 10).gini, None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LorenzCurve {
     /// Points from (0, 0) to (1, 1), at most `max_points` of them.

@@ -37,8 +37,8 @@ impl fmt::Display for Dimension {
 ///
 /// ```
 /// use crm_segmentation::SegmentationError;
-/// let e = SegmentationError::InvalidScoreCount { k: 11 };
-/// assert_eq!(e.to_string(), "scores: k = 11 is outside 2..=10");
+/// let e = SegmentationError::InvalidBinCount { bins: 11 };
+/// assert_eq!(e.to_string(), "bins: 11 is outside 2..=10");
 /// ```
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -79,13 +79,13 @@ pub enum SegmentationError {
         /// The customer's position in the key-sorted table.
         position: usize,
     },
-    /// The number of score classes is outside 2..=10.
-    #[error("scores: k = {k} is outside 2..=10")]
-    InvalidScoreCount {
+    /// The number of score bins is outside 2..=10.
+    #[error("bins: {bins} is outside 2..=10")]
+    InvalidBinCount {
         /// The value given.
-        k: u8,
+        bins: u8,
     },
-    /// Fixed breakpoints that are not k - 1 strictly increasing values.
+    /// Fixed breakpoints that are not `bins - 1` strictly increasing values.
     #[error("breakpoints for {dimension}: {reason}")]
     InvalidBreakpoints {
         /// The dimension at fault.

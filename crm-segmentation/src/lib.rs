@@ -3,7 +3,6 @@ mod abc;
 mod customer_state;
 mod error;
 mod migration;
-mod purchase;
 mod rfm;
 mod score;
 mod segment;
@@ -12,15 +11,15 @@ mod tier;
 
 pub use abc::{AbcClass, AbcMethod};
 pub use abc::{AbcClassSummary, AbcEntry, AbcResult, LorenzCurve, LorenzPoint, classify, lorenz};
+pub use crm_core::{Amount, Purchase};
 pub use error::{Dimension, SegmentationError};
 pub use migration::{ABSENT, SegmentMigration, SegmentMove, migration};
-pub use purchase::{Amount, Purchase};
 pub use rfm::{
     CurrencyConversion, CustomerRfm, FrequencyMeasure, MonetaryMeasure, RfmAccumulator, RfmConfig,
     RfmReport, RfmTable, rfm, rfm_parallel,
 };
 pub use score::{Breakpoints, ScoreMethod};
-pub use score::{MAX_SCORES, MIN_SCORES, check_k, quantile_scores};
+pub use score::{MAX_BINS, MIN_BINS, quantile_scores, validate_bins};
 pub use segment::{OTHER, ScoreRange, SegmentRule, SegmentTable};
 pub use segment::{Overlap, TableReport};
 pub use summary::GroupSummary;

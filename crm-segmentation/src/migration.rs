@@ -5,10 +5,35 @@ use serde::{Deserialize, Serialize};
 use crate::rfm::RfmTable;
 
 /// The label of "not in this table" (a new or a gone customer).
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_segmentation::{ABSENT, RfmConfig, migration, rfm};
+/// use rust_decimal::Decimal;
+/// let t = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+/// let before = rfm(Vec::<(u8, chrono::DateTime<Utc>, Decimal)>::new(), &RfmConfig::default())?;
+/// let after = rfm(vec![(1_u8, t, Decimal::ONE)], &RfmConfig::default())?;
+/// let m = migration(&before, &after);
+/// assert_eq!(m.from_name(&m.moves[0]), ABSENT); // a new customer
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 pub const ABSENT: &str = "(absent)";
 
 /// One customer's move; indices point into [`SegmentMigration::from`] and
-/// [`SegmentMigration::to`].
+/// [`SegmentMigration::to`], and [`SegmentMigration::from_name`] and
+/// [`SegmentMigration::to_name`] give their names.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_segmentation::{RfmConfig, SegmentMove, migration, rfm};
+/// use rust_decimal::Decimal;
+/// let t = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+/// let table = rfm(vec![(1_u8, t, Decimal::ONE)], &RfmConfig::default())?;
+/// let m = migration(&table, &table);
+/// let lost = table.segment_index("Lost").map(usize::from);
+/// assert_eq!(m.moves, [SegmentMove { customer: 1, from: lost.unwrap(), to: lost.unwrap() }]);
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentMove<K> {
     /// The customer.
@@ -20,6 +45,22 @@ pub struct SegmentMove<K> {
 }
 
 /// A migration matrix with the moves behind it.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_segmentation::{ABSENT, RfmConfig, migration, rfm};
+/// use rust_decimal::Decimal;
+/// let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
+/// let q1 = rfm(vec![(1_u8, t(1), Decimal::ONE)], &RfmConfig::default())?;
+/// let q2 = rfm(vec![(2_u8, t(9), Decimal::ONE)], &RfmConfig::default())?;
+/// let m = migration(&q1, &q2);
+/// // Rows are the earlier segments, columns the later ones, each with ABSENT last.
+/// assert_eq!(m.counts.len(), m.from.len());
+/// assert_eq!(m.from.last().map(String::as_str), Some(ABSENT));
+/// let total: u64 = m.counts.iter().flatten().sum();
+/// assert_eq!(total, 2); // customer 1 left, customer 2 arrived
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentMigration<K> {
     /// Row labels: the earlier table's segments, then [`ABSENT`].
@@ -33,7 +74,8 @@ pub struct SegmentMigration<K> {
 }
 
 impl<K> SegmentMigration<K> {
-    /// The number of customers who moved from segment `from` to segment `to` (by name).
+    /// The number of customers who moved from segment `from` to segment `to` (by name); 0
+    /// for a name not in the matrix (see the example on [`migration`]).
     pub fn count(&self, from: &str, to: &str) -> u64 {
         match (
             self.from.iter().position(|x| x == from),
@@ -45,10 +87,48 @@ impl<K> SegmentMigration<K> {
     }
 
     /// The customers whose segment name changed (including new and gone customers).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_segmentation::{RfmConfig, migration, rfm};
+    /// use rust_decimal::Decimal;
+    /// let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
+    /// let before = rfm(vec![(1_u8, t(1), Decimal::ONE), (2, t(1), Decimal::ONE)], &RfmConfig::default())?;
+    /// let after = rfm(vec![(1_u8, t(1), Decimal::ONE), (2, t(1), Decimal::ONE), (3, t(2), Decimal::ONE)], &RfmConfig::default())?;
+    /// let m = migration(&before, &after);
+    /// let changed: Vec<(u8, &str, &str)> =
+    ///     m.changed().map(|mv| (mv.customer, m.from_name(mv), m.to_name(mv))).collect();
+    /// assert_eq!(changed, [(3, "(absent)", "Promising")]);
+    /// # Ok::<(), crm_segmentation::SegmentationError>(())
+    /// ```
     pub fn changed(&self) -> impl Iterator<Item = &SegmentMove<K>> {
         self.moves
             .iter()
             .filter(|m| self.from[m.from] != self.to[m.to])
+    }
+
+    /// The name of the segment a customer moved from ([`ABSENT`] for a new customer).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_segmentation::{RfmConfig, migration, rfm};
+    /// use rust_decimal::Decimal;
+    /// let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
+    /// let before = rfm(vec![(1_u8, t(1), Decimal::ONE), (2, t(20), Decimal::ONE)], &RfmConfig::default())?;
+    /// let after = rfm(vec![(1_u8, t(1), Decimal::ONE)], &RfmConfig::default())?;
+    /// let m = migration(&before, &after);
+    /// let names: Vec<(&str, &str)> = m.moves.iter().map(|mv| (m.from_name(mv), m.to_name(mv))).collect();
+    /// assert_eq!(names, [("Lost", "Lost"), ("About To Sleep", "(absent)")]);
+    /// # Ok::<(), crm_segmentation::SegmentationError>(())
+    /// ```
+    pub fn from_name(&self, row: &SegmentMove<K>) -> &str {
+        self.from.get(row.from).map_or(ABSENT, String::as_str)
+    }
+
+    /// The name of the segment a customer moved to ([`ABSENT`] for a gone customer); see
+    /// [`from_name`](Self::from_name).
+    pub fn to_name(&self, row: &SegmentMove<K>) -> &str {
+        self.to.get(row.to).map_or(ABSENT, String::as_str)
     }
 }
 

@@ -22,7 +22,7 @@
 //! assert_eq!((ann.recency_days, ann.frequency, ann.monetary), (0, 2, Decimal::new(7000, 2)));
 //! let bob = table.get(&"bob").unwrap();
 //! assert_eq!(bob.recency_days, 10);
-//! // n = 2, k = 5: the better customer has w = 1 -> 1 + floor(5 / 2) = 3.
+//! // n = 2, bins = 5: the better customer has w = 1 -> 1 + floor(5 / 2) = 3.
 //! assert_eq!((ann.r, ann.f, ann.m), (3, 3, 3));
 //! assert_eq!((bob.r, bob.f, bob.m), (1, 1, 1));
 //! assert_eq!(table.segment_name(bob), "Lost");
@@ -41,9 +41,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::customer_state::{Acc, CustomerStates, group_bits, hash_key};
 use crate::error::SegmentationError;
-use crate::purchase::{Amount, Purchase};
-use crate::score::{ScoreMethod, check_k};
+use crate::score::{ScoreMethod, validate_bins};
 use crate::segment::{OTHER, SegmentTable};
+use crm_core::{Amount, Purchase};
 
 mod finish;
 mod partitioned;
@@ -104,7 +104,26 @@ pub struct CurrencyConversion {
 
 impl CurrencyConversion {
     /// A conversion into `target`; `convert` gets every amount in another currency and
-    /// returns its value in `target`, or `None` if it cannot.
+    /// returns its value in `target`, or `None` if it cannot (which fails the row).
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Currency, Money};
+    /// use crm_segmentation::{CurrencyConversion, RfmConfig, SegmentationError, rfm};
+    /// use rust_decimal::Decimal;
+    /// let to_eur = CurrencyConversion::new(Currency::EUR, |m: &Money| {
+    ///     (m.currency() == Currency::USD).then(|| m.amount() * Decimal::new(9, 1))
+    /// });
+    /// let config = RfmConfig { conversion: Some(to_eur), ..RfmConfig::default() };
+    /// let now = Utc::now();
+    /// let rows = vec![(1_u8, now, "10 EUR".parse::<Money>()?), (1, now, "10 USD".parse()?)];
+    /// let table = rfm(rows, &config)?;
+    /// assert_eq!((table.customers[0].monetary, table.currency), (Decimal::from(19), Some(Currency::EUR)));
+    /// // No rate for yen: the row fails.
+    /// let err = rfm(vec![(1_u8, now, "10 JPY".parse::<Money>()?)], &config).unwrap_err();
+    /// assert!(matches!(err, SegmentationError::ConversionFailed { row: 0, .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(
         target: Currency,
         convert: impl Fn(&Money) -> Option<Decimal> + Send + Sync + 'static,
@@ -115,12 +134,22 @@ impl CurrencyConversion {
         }
     }
 
-    /// The target currency.
+    /// The target currency (see the example on [`CurrencyConversion`]).
     pub fn target(&self) -> Currency {
         self.target
     }
 
-    /// Converts one amount (amounts already in the target currency are returned as is).
+    /// Converts one amount (amounts already in the target currency are returned as is,
+    /// without calling the conversion).
+    ///
+    /// ```
+    /// use crm_core::{Currency, Money};
+    /// use crm_segmentation::CurrencyConversion;
+    /// let never = CurrencyConversion::new(Currency::EUR, |_: &Money| None);
+    /// assert_eq!(never.convert(&"5 EUR".parse()?), Some("5".parse().unwrap()));
+    /// assert_eq!(never.convert(&"5 USD".parse()?), None);
+    /// # Ok::<(), crm_core::MoneyError>(())
+    /// ```
     pub fn convert(&self, money: &Money) -> Option<Decimal> {
         if money.currency() == self.target {
             Some(money.amount())
@@ -147,10 +176,12 @@ impl PartialEq for CurrencyConversion {
 /// Settings of an RFM computation; every field has a sensible default.
 ///
 /// ```
-/// use crm_segmentation::RfmConfig;
-/// let c: RfmConfig = serde_json::from_str(r#"{"k": 4}"#)?;
-/// assert_eq!(c.k, 4);
+/// use crm_segmentation::{FrequencyMeasure, RfmConfig};
+/// let c: RfmConfig = serde_json::from_str(r#"{"bins": 4, "frequency": "distinct_days"}"#)?;
+/// assert_eq!((c.bins, c.frequency), (4, FrequencyMeasure::DistinctDays));
 /// assert!(c.as_of.is_none());
+/// // Files written before the field was called `bins` still read.
+/// assert_eq!(serde_json::from_str::<RfmConfig>(r#"{"k": 3}"#)?.bins, 3);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,8 +194,10 @@ pub struct RfmConfig {
     pub frequency: FrequencyMeasure,
     /// What monetary measures.
     pub monetary: MonetaryMeasure,
-    /// The number of score classes, 2..=10.
-    pub k: u8,
+    /// The number of score bins per dimension, [`MIN_BINS`](crate::MIN_BINS)`..=`
+    /// [`MAX_BINS`](crate::MAX_BINS) (default 5): every score lies in `1..=bins`.
+    #[serde(alias = "k")]
+    pub bins: u8,
     /// How scores are assigned.
     pub method: ScoreMethod,
     /// The segment table.
@@ -181,7 +214,7 @@ impl Default for RfmConfig {
             as_of: None,
             frequency: FrequencyMeasure::default(),
             monetary: MonetaryMeasure::default(),
-            k: 5,
+            bins: 5,
             method: ScoreMethod::default(),
             segments: SegmentTable::default(),
             conversion: None,
@@ -190,22 +223,38 @@ impl Default for RfmConfig {
 }
 
 impl RfmConfig {
-    /// Checks `k`, the breakpoints and the segment rules.
+    /// Checks `bins`, the breakpoints and the segment rules.
     ///
     /// ```
-    /// use crm_segmentation::RfmConfig;
-    /// assert!(RfmConfig { k: 11, ..RfmConfig::default() }.validate().is_err());
+    /// use crm_segmentation::{RfmConfig, SegmentationError};
+    /// assert!(RfmConfig::default().validate().is_ok());
+    /// assert_eq!(
+    ///     RfmConfig { bins: 11, ..RfmConfig::default() }.validate(),
+    ///     Err(SegmentationError::InvalidBinCount { bins: 11 })
+    /// );
     /// ```
     pub fn validate(&self) -> Result<(), SegmentationError> {
-        check_k(self.k)?;
+        validate_bins(self.bins)?;
         if let ScoreMethod::Breakpoints(b) = &self.method {
-            b.validate(self.k)?;
+            b.validate(self.bins)?;
         }
-        self.segments.validate(self.k).map(|_| ())
+        self.segments.validate(self.bins).map(|_| ())
     }
 }
 
 /// Counts of what happened to the input rows.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_segmentation::{RfmConfig, RfmReport, rfm};
+/// use rust_decimal::Decimal;
+/// let day = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
+/// let rows = vec![(1_u8, day(1), Decimal::ONE), (1, day(2), Decimal::ONE), (2, day(9), Decimal::ONE)];
+/// let config = RfmConfig { as_of: Some(day(5)), ..RfmConfig::default() };
+/// let report = rfm(rows, &config)?.report;
+/// assert_eq!(report, RfmReport { rows: 3, used: 2, excluded_after_as_of: 1, customers: 1 });
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RfmReport {
     /// Rows read.
@@ -219,6 +268,23 @@ pub struct RfmReport {
 }
 
 /// One customer's RFM values, scores and segment.
+///
+/// The segment is stored as an index into the table's [`segment_names`](RfmTable::segment_names)
+/// (two bytes a row); [`RfmTable::segment_name`] gives its name.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_segmentation::{RfmConfig, rfm};
+/// use rust_decimal::Decimal;
+/// let day = |d| Utc.with_ymd_and_hms(2024, 3, d, 0, 0, 0).unwrap();
+/// let rows = vec![(7_u32, day(1), Decimal::from(30)), (7, day(4), Decimal::from(-10))];
+/// let table = rfm(rows, &RfmConfig::default())?;
+/// let row = &table.customers[0];
+/// assert_eq!((row.frequency, row.revenue, row.transactions), (2, Decimal::from(20), 2));
+/// assert_eq!((row.first_purchase.to_string(), row.recency_days), ("2024-03-01".to_string(), 0));
+/// assert_eq!(table.segment_name(row), "Lost"); // one customer scores 1 everywhere
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerRfm<K> {
     /// The customer key.
@@ -237,23 +303,38 @@ pub struct CustomerRfm<K> {
     pub first_purchase: NaiveDate,
     /// Date of the last purchase (UTC).
     pub last_purchase: NaiveDate,
-    /// Recency score, 1..=k (k = best: most recent).
+    /// Recency score, 1..=bins (bins = best: most recent).
     pub r: u8,
-    /// Frequency score, 1..=k.
+    /// Frequency score, 1..=bins.
     pub f: u8,
-    /// Monetary score, 1..=k.
+    /// Monetary score, 1..=bins.
     pub m: u8,
-    /// Index into [`RfmTable::segment_names`].
+    /// Index into [`RfmTable::segment_names`]; the name is [`RfmTable::segment_name`].
     pub segment: u16,
 }
 
 /// The RFM table: one row per customer, sorted by customer key.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_segmentation::{RfmConfig, rfm};
+/// use rust_decimal::Decimal;
+/// let t = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+/// let rows = vec![("b", t, Decimal::ONE), ("a", t, Decimal::new(250, 2))];
+/// let table = rfm(rows, &RfmConfig { bins: 3, ..RfmConfig::default() })?;
+/// let keys: Vec<&str> = table.customers.iter().map(|c| c.customer).collect();
+/// assert_eq!(keys, ["a", "b"]);
+/// assert_eq!((table.bins, table.as_of, table.currency), (3, Some(t), None));
+/// assert_eq!(table.segment_names.last().map(String::as_str), Some(crm_segmentation::OTHER));
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RfmTable<K> {
     /// The as-of time used (`None` only for an empty input without a given as-of).
     pub as_of: Option<DateTime<Utc>>,
-    /// The number of score classes.
-    pub k: u8,
+    /// The number of score bins per dimension.
+    #[serde(alias = "k")]
+    pub bins: u8,
     /// The currency of the amounts, if they carried one.
     pub currency: Option<Currency>,
     /// Segment names; the last is [`OTHER`].
@@ -284,7 +365,7 @@ impl<K> RfmTable<K> {
     pub fn map_keys<L>(self, mut f: impl FnMut(K) -> L) -> RfmTable<L> {
         RfmTable {
             as_of: self.as_of,
-            k: self.k,
+            bins: self.bins,
             currency: self.currency,
             segment_names: self.segment_names,
             customers: self
@@ -310,8 +391,86 @@ impl<K> RfmTable<K> {
     }
 }
 
+impl<K> RfmTable<K> {
+    /// The segment name of a row: its [`CustomerRfm::segment`] looked up in
+    /// [`segment_names`](Self::segment_names) ([`OTHER`] for an index out of range).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_segmentation::{RfmConfig, rfm};
+    /// use rust_decimal::Decimal;
+    /// let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
+    /// let table = rfm(vec![(1_u8, t(1), Decimal::ONE), (2, t(20), Decimal::TEN)], &RfmConfig::default())?;
+    /// let names: Vec<&str> = table.customers.iter().map(|c| table.segment_name(c)).collect();
+    /// assert_eq!(names, ["Lost", "About To Sleep"]);
+    /// # Ok::<(), crm_segmentation::SegmentationError>(())
+    /// ```
+    pub fn segment_name(&self, row: &CustomerRfm<K>) -> &str {
+        self.segment_names
+            .get(usize::from(row.segment))
+            .map_or(OTHER, String::as_str)
+    }
+
+    /// The index of the segment called `name` in [`segment_names`](Self::segment_names), as
+    /// rows store it in [`CustomerRfm::segment`]; `None` for a name not in the table.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_segmentation::{OTHER, RfmConfig, rfm};
+    /// use rust_decimal::Decimal;
+    /// let t = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    /// let table = rfm(vec![(1_u8, t, Decimal::ONE)], &RfmConfig::default())?;
+    /// assert_eq!(table.segment_index("Champions"), Some(0));
+    /// assert_eq!(table.segment_index(OTHER), Some(11));
+    /// assert_eq!(table.segment_index("VIP"), None);
+    /// # Ok::<(), crm_segmentation::SegmentationError>(())
+    /// ```
+    pub fn segment_index(&self, name: &str) -> Option<u16> {
+        self.segment_names
+            .iter()
+            .position(|n| n == name)
+            .and_then(|i| u16::try_from(i).ok())
+    }
+
+    /// The rows of the segment called `name`, in key order (none for a name not in the
+    /// table): the name is looked up once, then rows are compared by index.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_segmentation::{RfmConfig, rfm};
+    /// use rust_decimal::Decimal;
+    /// let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
+    /// let rows = vec![(1_u8, t(1), Decimal::ONE), (2, t(1), Decimal::ONE), (3, t(30), Decimal::ONE)];
+    /// let table = rfm(rows, &RfmConfig::default())?;
+    /// let lost: Vec<u8> = table.in_segment("Lost").map(|c| c.customer).collect();
+    /// assert_eq!(lost, [1, 2]);
+    /// assert_eq!(table.in_segment("no such segment").count(), 0);
+    /// # Ok::<(), crm_segmentation::SegmentationError>(())
+    /// ```
+    pub fn in_segment<'a>(
+        &'a self,
+        name: &str,
+    ) -> impl Iterator<Item = &'a CustomerRfm<K>> + use<'a, K> {
+        let index = self.segment_index(name);
+        self.customers
+            .iter()
+            .filter(move |c| Some(c.segment) == index)
+    }
+}
+
 impl<K: Ord> RfmTable<K> {
-    /// The row of one customer.
+    /// The row of one customer (a binary search: the rows are sorted by key).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_segmentation::{RfmConfig, rfm};
+    /// use rust_decimal::Decimal;
+    /// let t = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+    /// let table = rfm(vec![(10_u64, t, Decimal::ONE), (20, t, Decimal::TWO)], &RfmConfig::default())?;
+    /// assert_eq!(table.get(&20).map(|c| c.monetary), Some(Decimal::TWO));
+    /// assert!(table.get(&15).is_none());
+    /// # Ok::<(), crm_segmentation::SegmentationError>(())
+    /// ```
     pub fn get(&self, customer: &K) -> Option<&CustomerRfm<K>> {
         self.customers
             .binary_search_by(|c| c.customer.cmp(customer))
@@ -319,14 +478,17 @@ impl<K: Ord> RfmTable<K> {
             .map(|i| &self.customers[i])
     }
 
-    /// The segment name of a row.
-    pub fn segment_name(&self, row: &CustomerRfm<K>) -> &str {
-        self.segment_names
-            .get(usize::from(row.segment))
-            .map_or(OTHER, String::as_str)
-    }
-
     /// Whole days from the first purchase date to the as-of date.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_segmentation::{RfmConfig, rfm};
+    /// use rust_decimal::Decimal;
+    /// let t = |m| Utc.with_ymd_and_hms(2024, m, 1, 0, 0, 0).unwrap();
+    /// let table = rfm(vec![(1_u8, t(1), Decimal::ONE), (1, t(3), Decimal::ONE)], &RfmConfig::default())?;
+    /// assert_eq!(table.tenure_days(&table.customers[0]), 60); // January and February 2024
+    /// # Ok::<(), crm_segmentation::SegmentationError>(())
+    /// ```
     pub fn tenure_days(&self, row: &CustomerRfm<K>) -> u32 {
         self.as_of.map_or(0, |a| {
             (a.date_naive() - row.first_purchase).num_days().max(0) as u32
@@ -391,6 +553,12 @@ pub struct RfmAccumulator<K> {
 
 impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
     /// An empty accumulator; the configuration is validated.
+    ///
+    /// ```
+    /// use crm_segmentation::{RfmAccumulator, RfmConfig};
+    /// assert!(RfmAccumulator::<u64>::new(&RfmConfig::default()).is_ok());
+    /// assert!(RfmAccumulator::<u64>::new(&RfmConfig { bins: 1, ..RfmConfig::default() }).is_err());
+    /// ```
     pub fn new(config: &RfmConfig) -> Result<Self, SegmentationError> {
         config.validate()?;
         Ok(Self {
@@ -405,17 +573,59 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
         })
     }
 
-    /// Reserves room for `customers` more customers.
+    /// Reserves room for `customers` more customers, so that a host that knows its customer
+    /// count saves the table's regrowth.
+    ///
+    /// ```
+    /// use crm_segmentation::{RfmAccumulator, RfmConfig};
+    /// let mut acc = RfmAccumulator::<u32>::new(&RfmConfig::default())?;
+    /// acc.reserve(100_000);
+    /// assert!(acc.finish()?.customers.is_empty());
+    /// # Ok::<(), crm_segmentation::SegmentationError>(())
+    /// ```
     pub fn reserve(&mut self, customers: usize) {
         self.customers.reserve(customers);
     }
 
-    /// Adds one purchase.
+    /// Adds one purchase. A row that fails changes nothing, and the rows before it stay.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::Money;
+    /// use crm_segmentation::{RfmAccumulator, RfmConfig, SegmentationError};
+    /// let mut acc = RfmAccumulator::new(&RfmConfig::default())?;
+    /// acc.add((1_u8, Utc::now(), "10 EUR".parse::<Money>()?))?;
+    /// let err = acc.add((2_u8, Utc::now(), "10 USD".parse::<Money>()?)).unwrap_err();
+    /// assert!(matches!(err, SegmentationError::MixedCurrency { row: 1, .. }));
+    /// assert_eq!(acc.finish()?.customers.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add<P: Purchase<Customer = K>>(&mut self, purchase: P) -> Result<(), SegmentationError> {
         self.add_slice(std::slice::from_ref(&purchase))
     }
 
     /// Adds a slice of purchases (for example one page of a storage scan).
+    ///
+    /// A stored [`Transaction`](crm_core::Transaction) is a [`Purchase`], so pages of a
+    /// transaction store feed the accumulator directly:
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_core::Transaction;
+    /// use crm_segmentation::{RfmAccumulator, RfmConfig};
+    ///
+    /// let t = Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap();
+    /// let page = vec![
+    ///     Transaction::new("TX-1".parse()?, 42.into(), t, "59.90 EUR".parse()?),
+    ///     Transaction::new("TX-2".parse()?, 42.into(), t, "-19.90 EUR".parse()?),
+    /// ];
+    /// let mut acc = RfmAccumulator::new(&RfmConfig::default())?;
+    /// acc.add_slice(&page)?;
+    /// let table = acc.finish()?;
+    /// assert_eq!(table.customers[0].monetary.to_string(), "40.00");
+    /// assert_eq!(table.currency, Some(crm_core::Currency::EUR));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_slice<P: Purchase<Customer = K>>(
         &mut self,
         purchases: &[P],
@@ -429,7 +639,8 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
         result
     }
 
-    /// Adds every purchase of an iterator (for example one page of a storage scan).
+    /// Adds every purchase of an iterator (for example one page of a storage scan); see the
+    /// example on [`RfmAccumulator`].
     pub fn add_all<I>(&mut self, purchases: I) -> Result<(), SegmentationError>
     where
         I: IntoIterator,
@@ -448,6 +659,21 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
 
     /// Merges another accumulator built with the same configuration (for example on
     /// another thread from another part of the data).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_segmentation::{RfmAccumulator, RfmConfig, rfm};
+    /// use rust_decimal::Decimal;
+    /// let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
+    /// let rows: Vec<_> = (1..=20u32).map(|d| (d % 3, t(d), Decimal::from(d))).collect();
+    /// let config = RfmConfig::default();
+    /// let (mut left, mut right) = (RfmAccumulator::new(&config)?, RfmAccumulator::new(&config)?);
+    /// left.add_slice(&rows[..8])?;
+    /// right.add_slice(&rows[8..])?;
+    /// left.merge(right)?;
+    /// assert_eq!(left.finish()?, rfm(&rows, &config)?);
+    /// # Ok::<(), crm_segmentation::SegmentationError>(())
+    /// ```
     pub fn merge(&mut self, other: Self) -> Result<(), SegmentationError> {
         if self.config.as_of != other.config.as_of {
             return Err(SegmentationError::IncompatibleMerge { field: "as_of" });
@@ -662,11 +888,17 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
         }
     }
 
-    /// Scores, segments and the final table.
+    /// Scores, segments and the final table (see the example on [`RfmAccumulator`]).
     pub fn finish(self) -> Result<RfmTable<K>, SegmentationError> {
         let config = self.config.clone();
         let (totals, tables, days) = gather_parts(vec![self])?;
-        finish::finish(&config, totals, vec![finish::one_run(tables)], days)
+        finish::finish(
+            &config,
+            totals,
+            vec![finish::one_run(tables)],
+            days,
+            finish::OneThread,
+        )
     }
 }
 
@@ -867,7 +1099,7 @@ where
     }
     let (totals, tables, days) = gather_parts(parts)?;
     let runs = finish::key_order_runs(tables, threads, finish::PARALLEL_SORT_FROM);
-    finish::finish_parallel(config, totals, runs, days)
+    finish::finish(config, totals, runs, days, finish::SideBySide)
 }
 
 fn error_row(e: &SegmentationError) -> u64 {

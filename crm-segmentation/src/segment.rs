@@ -6,10 +6,16 @@
 //! and score cells that no rule covers.
 
 use crate::error::SegmentationError;
-use crate::score::{MAX_SCORES, check_k};
+use crate::score::{MAX_BINS, validate_bins};
 use serde::{Deserialize, Serialize};
 
 /// The name given to customers no rule matches.
+///
+/// ```
+/// use crm_segmentation::{OTHER, SegmentRule, SegmentTable};
+/// let t = SegmentTable { rules: vec![SegmentRule::rf("Best", (5, 5), (5, 5))] };
+/// assert_eq!(t.classify(1, 1, 1), OTHER);
+/// ```
 pub const OTHER: &str = "Other";
 
 /// An inclusive range of scores; the default `1..=10` matches any score.
@@ -33,24 +39,32 @@ impl Default for ScoreRange {
     fn default() -> Self {
         Self {
             min: 1,
-            max: MAX_SCORES,
+            max: MAX_BINS,
         }
     }
 }
 
 impl ScoreRange {
-    /// The range `min..=max`.
+    /// The range `min..=max` (checked when its table is validated, not here).
+    ///
+    /// ```
+    /// use crm_segmentation::ScoreRange;
+    /// const TOP_TWO: ScoreRange = ScoreRange::new(4, 5);
+    /// assert!(TOP_TWO.contains(4) && !TOP_TWO.contains(3));
+    /// ```
     pub const fn new(min: u8, max: u8) -> Self {
         Self { min, max }
     }
 
-    /// True if `score` lies in the range.
+    /// True if `score` lies in the range (both ends included; see [`ScoreRange::new`]).
     #[inline]
     pub fn contains(&self, score: u8) -> bool {
         self.min <= score && score <= self.max
     }
 
-    pub(crate) fn check(
+    /// Checks that the range is not empty and starts at 1 or above (`what` names the score
+    /// in the error).
+    pub(crate) fn validate(
         &self,
         index: usize,
         name: &str,
@@ -97,7 +111,15 @@ pub struct SegmentRule {
 }
 
 impl SegmentRule {
-    /// A rule on the R and F scores (any M).
+    /// A rule on the R and F scores (any M), each an inclusive `(min, max)`.
+    ///
+    /// ```
+    /// use crm_segmentation::{ScoreRange, SegmentRule};
+    /// let champions = SegmentRule::rf("Champions", (5, 5), (4, 5));
+    /// assert_eq!(champions.f, ScoreRange::new(4, 5));
+    /// assert!(champions.matches(5, 4, 1) && champions.matches(5, 5, 5));
+    /// assert!(!champions.matches(4, 5, 5));
+    /// ```
     pub fn rf(name: &str, r: (u8, u8), f: (u8, u8)) -> Self {
         Self {
             name: name.to_string(),
@@ -107,7 +129,7 @@ impl SegmentRule {
         }
     }
 
-    /// True if the scores fall in all three ranges.
+    /// True if the scores fall in all three ranges (see [`SegmentRule::rf`]).
     #[inline]
     pub fn matches(&self, r: u8, f: u8, m: u8) -> bool {
         self.r.contains(r) && self.f.contains(f) && self.m.contains(m)
@@ -116,7 +138,7 @@ impl SegmentRule {
 
 /// An ordered list of segment rules; the first match wins.
 ///
-/// The default is the widely used R x F grid for five score classes, with eleven segments
+/// The default is the widely used R x F grid for five score bins, with eleven segments
 /// that tile the 5 x 5 grid without gaps or overlaps (M is not used):
 ///
 /// | segment | R | F |
@@ -178,6 +200,18 @@ impl Default for SegmentTable {
 }
 
 /// Two rules that match some of the same score cells.
+///
+/// ```
+/// use crm_segmentation::{Overlap, SegmentRule, SegmentTable};
+/// let t = SegmentTable {
+///     rules: vec![SegmentRule::rf("A", (1, 3), (1, 3)), SegmentRule::rf("B", (3, 3), (3, 3))],
+/// };
+/// let report = t.validate(3)?;
+/// // B's cells (3, 3, m) for m = 1..=3 are all A's: A wins them, B never does.
+/// assert_eq!(report.overlaps, [Overlap { first: 0, second: 1, cells: 3 }]);
+/// assert_eq!(report.unreachable, [1]);
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overlap {
     /// The earlier rule (it wins on the shared cells).
@@ -189,6 +223,16 @@ pub struct Overlap {
 }
 
 /// What [`SegmentTable::validate`] found.
+///
+/// ```
+/// use crm_segmentation::{SegmentRule, SegmentTable};
+/// let t = SegmentTable { rules: vec![SegmentRule::rf("Recent", (2, 2), (1, 2))] };
+/// let report = t.validate(2)?;
+/// // R = 1 is not covered: 2 x 2 cells (f, m) become "Other".
+/// assert_eq!(report.gaps, [(1, 1, 1), (1, 1, 2), (1, 2, 1), (1, 2, 2)]);
+/// assert!(!report.is_partition());
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TableReport {
     /// Pairs of rules that share cells.
@@ -200,7 +244,8 @@ pub struct TableReport {
 }
 
 impl TableReport {
-    /// True if every cell is covered by exactly one rule.
+    /// True if every cell is covered by exactly one rule (the default table's report is; see
+    /// [`SegmentTable`]).
     pub fn is_partition(&self) -> bool {
         self.overlaps.is_empty() && self.gaps.is_empty() && self.unreachable.is_empty()
     }
@@ -208,6 +253,14 @@ impl TableReport {
 
 impl SegmentTable {
     /// The name of the first rule matching the scores, else [`OTHER`].
+    ///
+    /// ```
+    /// use crm_segmentation::{SegmentRule, SegmentTable};
+    /// let t = SegmentTable {
+    ///     rules: vec![SegmentRule::rf("First", (3, 5), (1, 5)), SegmentRule::rf("Second", (5, 5), (1, 5))],
+    /// };
+    /// assert_eq!(t.classify(5, 1, 1), "First"); // the first match wins
+    /// ```
     pub fn classify(&self, r: u8, f: u8, m: u8) -> &str {
         self.rules
             .iter()
@@ -216,28 +269,28 @@ impl SegmentTable {
     }
 
     /// Checks every rule (an error for an empty name or an empty range) and reports overlaps,
-    /// unreachable rules and uncovered cells for scores `1..=k`.
-    pub fn validate(&self, k: u8) -> Result<TableReport, SegmentationError> {
-        check_k(k)?;
+    /// unreachable rules and uncovered cells for scores `1..=bins`.
+    ///
+    /// ```
+    /// use crm_segmentation::{ScoreRange, SegmentRule, SegmentTable, SegmentationError};
+    /// let mut rule = SegmentRule::rf("Broken", (1, 5), (1, 5));
+    /// rule.m = ScoreRange::new(4, 2);
+    /// let err = SegmentTable { rules: vec![rule] }.validate(5).unwrap_err();
+    /// assert_eq!(err.to_string(), "rule 0 (\"Broken\"): M range 4..=2 is empty or starts below 1");
+    /// assert!(matches!(SegmentTable::default().validate(11), Err(SegmentationError::InvalidBinCount { bins: 11 })));
+    /// ```
+    pub fn validate(&self, bins: u8) -> Result<TableReport, SegmentationError> {
+        validate_bins(bins)?;
         for (i, rule) in self.rules.iter().enumerate() {
-            if rule.name.trim().is_empty() {
-                return Err(SegmentationError::InvalidRule {
-                    index: i,
-                    name: rule.name.clone(),
-                    reason: "empty name".to_string(),
-                });
-            }
-            rule.r.check(i, &rule.name, "R")?;
-            rule.f.check(i, &rule.name, "F")?;
-            rule.m.check(i, &rule.name, "M")?;
+            validate_rule(i, &rule.name, "empty name", [&rule.r, &rule.f, &rule.m])?;
         }
         let n = self.rules.len();
         let mut shared = vec![0u32; n * n];
         let mut wins = vec![0u32; n];
         let mut report = TableReport::default();
-        for r in 1..=k {
-            for f in 1..=k {
-                for m in 1..=k {
+        for r in 1..=bins {
+            for f in 1..=bins {
+                for m in 1..=bins {
                     let hits: Vec<usize> =
                         (0..n).filter(|&i| self.rules[i].matches(r, f, m)).collect();
                     match hits.first() {
@@ -267,30 +320,39 @@ impl SegmentTable {
         Ok(report)
     }
 
-    /// The segment names in rule order, deduplicated, followed by [`OTHER`].
+    /// The segment names in rule order, deduplicated, followed by [`OTHER`]: the
+    /// [`segment_names`](crate::RfmTable::segment_names) of the tables it names.
+    ///
+    /// ```
+    /// use crm_segmentation::{SegmentRule, SegmentTable};
+    /// let t = SegmentTable {
+    ///     rules: vec![
+    ///         SegmentRule::rf("Best", (4, 5), (4, 5)),
+    ///         SegmentRule::rf("Best", (5, 5), (3, 3)),
+    ///         SegmentRule::rf("Rest", (1, 3), (1, 5)),
+    ///     ],
+    /// };
+    /// assert_eq!(t.names(), ["Best", "Rest", "Other"]);
+    /// ```
     pub fn names(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        for rule in &self.rules {
-            if !names.contains(&rule.name) {
-                names.push(rule.name.clone());
-            }
-        }
-        if !names.iter().any(|n| n == OTHER) {
-            names.push(OTHER.to_string());
-        }
-        names
+        distinct_names(
+            self.rules
+                .iter()
+                .map(|rule| rule.name.as_str())
+                .chain([OTHER]),
+        )
     }
 
-    /// A `k * k * k` lookup from scores to an index into [`SegmentTable::names`].
-    pub(crate) fn lookup(&self, k: u8) -> Vec<u16> {
+    /// A `bins * bins * bins` lookup from scores to an index into [`SegmentTable::names`].
+    pub(crate) fn lookup(&self, bins: u8) -> Vec<u16> {
         let names = self.names();
-        let index_of = |name: &str| names.iter().position(|n| n == name).unwrap_or(0) as u16;
-        let ku = usize::from(k);
+        let index_of = |name: &str| name_index(&names, name);
+        let ku = usize::from(bins);
         let mut table = vec![0u16; ku * ku * ku];
-        for r in 1..=k {
-            for f in 1..=k {
-                for m in 1..=k {
-                    table[cell(k, r, f, m)] = index_of(self.classify(r, f, m));
+        for r in 1..=bins {
+            for f in 1..=bins {
+                for m in 1..=bins {
+                    table[cell(bins, r, f, m)] = index_of(self.classify(r, f, m));
                 }
             }
         }
@@ -298,10 +360,46 @@ impl SegmentTable {
     }
 }
 
+/// Checks a rule of a segment or tier table: its name (`empty_name` is the reason given
+/// when it is blank) and its R, F and M ranges.
+pub(crate) fn validate_rule(
+    index: usize,
+    name: &str,
+    empty_name: &str,
+    [r, f, m]: [&ScoreRange; 3],
+) -> Result<(), SegmentationError> {
+    if name.trim().is_empty() {
+        return Err(SegmentationError::InvalidRule {
+            index,
+            name: name.to_string(),
+            reason: empty_name.to_string(),
+        });
+    }
+    r.validate(index, name, "R")?;
+    f.validate(index, name, "F")?;
+    m.validate(index, name, "M")
+}
+
+/// The names in order of first appearance, each once.
+pub(crate) fn distinct_names<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for name in names {
+        if !out.iter().any(|n| n == name) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
+/// The position of `name` in `names` (0 if it is not there).
+pub(crate) fn name_index(names: &[String], name: &str) -> u16 {
+    names.iter().position(|n| n == name).unwrap_or(0) as u16
+}
+
 #[inline]
-pub(crate) fn cell(k: u8, r: u8, f: u8, m: u8) -> usize {
-    let k = usize::from(k);
-    (usize::from(r) - 1) * k * k + (usize::from(f) - 1) * k + (usize::from(m) - 1)
+pub(crate) fn cell(bins: u8, r: u8, f: u8, m: u8) -> usize {
+    let bins = usize::from(bins);
+    (usize::from(r) - 1) * bins * bins + (usize::from(f) - 1) * bins + (usize::from(m) - 1)
 }
 
 #[cfg(test)]

@@ -10,6 +10,21 @@ use crate::rfm::RfmTable;
 ///
 /// Shares are fractions of all customers in the table (they sum to 1 over all groups);
 /// `revenue_share` is `None` when the table's total revenue is zero.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_segmentation::{RfmConfig, rfm};
+/// use rust_decimal::Decimal;
+/// let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
+/// let rows = vec![(1_u8, t(1), Decimal::from(30)), (2, t(1), Decimal::from(10)), (3, t(20), Decimal::from(60))];
+/// let table = rfm(rows, &RfmConfig::default())?;
+/// let lost = table.segment_summary().into_iter().find(|g| g.name == "Lost").unwrap();
+/// assert_eq!((lost.customers, lost.revenue), (2, Decimal::from(40)));
+/// assert_eq!(lost.mean_monetary, Some(Decimal::from(20)));
+/// assert!((lost.revenue_share.unwrap() - 0.4).abs() < 1e-12);
+/// assert_eq!(lost.mean_recency_days, 19.0);
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupSummary {
     /// The group's name.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::abc::{AbcClass, AbcMethod, classes};
 use crate::error::SegmentationError;
 use crate::rfm::RfmTable;
-use crate::segment::ScoreRange;
+use crate::segment::{ScoreRange, distinct_names, name_index, validate_rule};
 use crate::summary::{GroupSummary, summarize};
 
 /// One tier rule; every omitted condition matches anything.
@@ -61,7 +61,7 @@ impl TierRule {
         }
     }
 
-    /// True if the customer meets every condition.
+    /// True if the customer meets every condition (see the example on [`TierRule`]).
     pub fn matches(&self, r: u8, f: u8, m: u8, abc: AbcClass, tenure_days: u32) -> bool {
         self.r.contains(r)
             && self.f.contains(f)
@@ -74,7 +74,7 @@ impl TierRule {
 
 /// An ordered tier table with a fallback tier and the ABC method it uses.
 ///
-/// Default (for k = 5):
+/// Default (for bins = 5):
 /// - `high-value`: ABC class A and R >= 3 (valuable and still active), or R, F and M all >= 4;
 /// - `potential`: ABC class B and R >= 3, or R >= 4 with tenure <= 90 days (new and active);
 /// - `regular`: everyone else.
@@ -130,30 +130,43 @@ impl Default for TierTable {
 
 impl TierTable {
     /// Tier names in rule order, deduplicated, the fallback last.
+    ///
+    /// ```
+    /// use crm_segmentation::{TierRule, TierTable};
+    /// let mut t = TierTable::default();
+    /// t.fallback = "high-value".into(); // a fallback that is also a rule's tier stays where it is
+    /// assert_eq!(t.tier_names(), ["high-value", "potential"]);
+    /// ```
     pub fn tier_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = Vec::new();
-        for n in self.rules.iter().map(|r| &r.tier).chain([&self.fallback]) {
-            if !names.contains(n) {
-                names.push(n.clone());
-            }
-        }
-        names
+        distinct_names(
+            self.rules
+                .iter()
+                .map(|r| r.tier.as_str())
+                .chain([self.fallback.as_str()]),
+        )
     }
 
     /// Checks names, ranges and the ABC method.
+    ///
+    /// ```
+    /// use crm_segmentation::{SegmentationError, TierTable};
+    /// let mut t = TierTable::default();
+    /// t.rules[3].min_tenure_days = Some(365); // above its max_tenure_days of 90
+    /// let err = t.validate().unwrap_err();
+    /// assert_eq!(err.to_string(), "rule 3 (\"potential\"): tenure range 365..=90 is empty");
+    /// t.rules[3].min_tenure_days = None;
+    /// t.fallback = " ".into();
+    /// assert!(matches!(t.validate(), Err(SegmentationError::InvalidRule { index: 4, .. })));
+    /// ```
     pub fn validate(&self) -> Result<(), SegmentationError> {
         self.abc.validate()?;
         for (i, rule) in self.rules.iter().enumerate() {
-            if rule.tier.trim().is_empty() {
-                return Err(SegmentationError::InvalidRule {
-                    index: i,
-                    name: rule.tier.clone(),
-                    reason: "empty tier name".to_string(),
-                });
-            }
-            rule.r.check(i, &rule.tier, "R")?;
-            rule.f.check(i, &rule.tier, "F")?;
-            rule.m.check(i, &rule.tier, "M")?;
+            validate_rule(
+                i,
+                &rule.tier,
+                "empty tier name",
+                [&rule.r, &rule.f, &rule.m],
+            )?;
             if let (Some(lo), Some(hi)) = (rule.min_tenure_days, rule.max_tenure_days)
                 && lo > hi
             {
@@ -175,7 +188,21 @@ impl TierTable {
     }
 }
 
-/// One customer's tier.
+/// One customer's tier: an index into [`TierAssignment::tier_names`], whose name
+/// [`TierAssignment::tier_name`] gives.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_segmentation::{AbcClass, CustomerTier, RfmConfig, TierTable, assign_tiers, rfm};
+/// use rust_decimal::Decimal;
+/// let t = |m| Utc.with_ymd_and_hms(2024, m, 1, 0, 0, 0).unwrap();
+/// let table = rfm(vec![(1_u8, t(1), Decimal::TEN), (1, t(5), Decimal::TEN)], &RfmConfig::default())?;
+/// let tiers = assign_tiers(&table, &TierTable::default())?;
+/// // A single customer holds all the value (A) but scores R = 1: regular.
+/// assert_eq!(tiers.customers[0], CustomerTier { customer: 1, tier: 2, abc: AbcClass::A, tenure_days: 121 });
+/// assert_eq!(tiers.tier_name(&tiers.customers[0]), "regular");
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerTier<K> {
     /// The customer.
@@ -189,6 +216,18 @@ pub struct CustomerTier<K> {
 }
 
 /// Tiers of every customer of an RFM table, in the table's order, with a summary per tier.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_segmentation::{RfmConfig, TierTable, assign_tiers, rfm};
+/// use rust_decimal::Decimal;
+/// let t = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+/// let table = rfm(vec![(1_u8, t, Decimal::TEN)], &RfmConfig::default())?;
+/// let tiers = assign_tiers(&table, &TierTable::default())?;
+/// let counts: Vec<(&str, u64)> = tiers.summary.iter().map(|g| (g.name.as_str(), g.customers)).collect();
+/// assert_eq!(counts, [("high-value", 0), ("potential", 0), ("regular", 1)]);
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TierAssignment<K> {
     /// Tier names; the fallback is last.
@@ -197,6 +236,30 @@ pub struct TierAssignment<K> {
     pub customers: Vec<CustomerTier<K>>,
     /// One summary per tier.
     pub summary: Vec<GroupSummary>,
+}
+
+impl<K> TierAssignment<K> {
+    /// The tier name of a row: its [`CustomerTier::tier`] looked up in
+    /// [`tier_names`](Self::tier_names) (the last name, the fallback's, for an index out of
+    /// range).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_segmentation::{RfmConfig, TierTable, assign_tiers, rfm};
+    /// use rust_decimal::Decimal;
+    /// let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
+    /// let rows = vec![(1_u32, t(30), Decimal::from(900)), (2, t(2), Decimal::from(100))];
+    /// let tiers = assign_tiers(&rfm(rows, &RfmConfig::default())?, &TierTable::default())?;
+    /// let names: Vec<&str> = tiers.customers.iter().map(|c| tiers.tier_name(c)).collect();
+    /// assert_eq!(names, ["high-value", "regular"]);
+    /// # Ok::<(), crm_segmentation::SegmentationError>(())
+    /// ```
+    pub fn tier_name(&self, row: &CustomerTier<K>) -> &str {
+        self.tier_names
+            .get(usize::from(row.tier))
+            .or(self.tier_names.last())
+            .map_or("", String::as_str)
+    }
 }
 
 /// Assigns value tiers to the customers of an RFM table.
@@ -211,8 +274,8 @@ pub struct TierAssignment<K> {
 /// let table = rfm(rows, &RfmConfig::default())?;
 /// let tiers = assign_tiers(&table, &TierTable::default())?;
 /// // Customer 1 holds 90% of value (A) and R = 3 -> high-value; customer 2 is regular.
-/// assert_eq!(tiers.tier_names[usize::from(tiers.customers[0].tier)], "high-value");
-/// assert_eq!(tiers.tier_names[usize::from(tiers.customers[1].tier)], "regular");
+/// assert_eq!(tiers.tier_name(&tiers.customers[0]), "high-value");
+/// assert_eq!(tiers.tier_name(&tiers.customers[1]), "regular");
 /// # Ok::<(), crm_segmentation::SegmentationError>(())
 /// ```
 pub fn assign_tiers<K: Ord + Clone>(
@@ -221,7 +284,7 @@ pub fn assign_tiers<K: Ord + Clone>(
 ) -> Result<TierAssignment<K>, SegmentationError> {
     tiers.validate()?;
     let names = tiers.tier_names();
-    let index_of = |n: &str| names.iter().position(|x| x == n).unwrap_or(0) as u16;
+    let index_of = |n: &str| name_index(&names, n);
     let rule_tier: Vec<u16> = tiers.rules.iter().map(|r| index_of(&r.tier)).collect();
     let fallback = index_of(&tiers.fallback);
     let keys: Vec<&K> = table.customers.iter().map(|c| &c.customer).collect();

@@ -28,7 +28,7 @@ fn purchases() -> Vec<(u32, DateTime<Utc>, Decimal)> {
 }
 
 /// w for each value: the number of values strictly worse, via a sorted copy.
-fn naive_scores<T: PartialOrd + Copy>(values: &[T], better_is_larger: bool, k: u64) -> Vec<u8> {
+fn naive_scores<T: PartialOrd + Copy>(values: &[T], better_is_larger: bool, bins: u64) -> Vec<u8> {
     let mut sorted = values.to_vec();
     sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let n = values.len() as u64;
@@ -40,7 +40,7 @@ fn naive_scores<T: PartialOrd + Copy>(values: &[T], better_is_larger: bool, k: u
             } else {
                 sorted.len() - sorted.partition_point(|x| x <= v)
             } as u64;
-            (1 + k * w / n) as u8
+            (1 + bins * w / n) as u8
         })
         .collect()
 }

@@ -40,7 +40,7 @@ fn as_of_jan31() -> RfmConfig {
 #[test]
 fn hand_computed_table() {
     let t = rfm(hand_rows(), &as_of_jan31()).unwrap();
-    // n = 4, k = 5, score = 1 + floor(5 w / 4).
+    // n = 4, bins = 5, score = 1 + floor(5 w / 4).
     // recency 0, 20, 11, 0 -> w = 2, 0, 1, 2 -> R = 3, 1, 2, 3
     // frequency 2, 2, 1, 1 -> w = 2, 2, 0, 0 -> F = 3, 3, 1, 1
     // monetary 30, -10, 0, 5 -> w = 3, 0, 1, 2 -> M = 4, 1, 2, 3
@@ -82,6 +82,33 @@ fn hand_computed_table() {
     assert_eq!(at_risk.mean_r, 1.0);
     let champions = s.iter().find(|g| g.name == "Champions").unwrap();
     assert_eq!((champions.customers, champions.mean_monetary), (0, None));
+}
+
+#[test]
+fn segments_are_reachable_by_name_and_tables_read_back() {
+    let t = rfm(hand_rows(), &as_of_jan31()).unwrap();
+    // Every row's segment, looked up by index, is the segment whose rows hold it.
+    for row in &t.customers {
+        let name = t.segment_name(row);
+        assert_eq!(t.segment_index(name), Some(row.segment));
+        assert!(t.in_segment(name).any(|c| c.customer == row.customer));
+    }
+    let total: usize = t
+        .segment_names
+        .iter()
+        .map(|n| t.in_segment(n).count())
+        .sum();
+    assert_eq!(total, t.customers.len());
+    // The table as JSON reads back, also when written before `bins` had its name.
+    let json = serde_json::to_string(&t).unwrap();
+    assert!(json.contains(r#""bins":5"#));
+    let back: crm_segmentation::RfmTable<u32> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, t);
+    let old = json.replace(r#""bins":5"#, r#""k":5"#);
+    assert_eq!(
+        serde_json::from_str::<crm_segmentation::RfmTable<u32>>(&old).unwrap(),
+        t
+    );
 }
 
 #[test]
@@ -416,17 +443,17 @@ proptest! {
     fn table_properties(
         (rows, shuffled) in proptest::collection::vec((0u16..40, 0i64..200, -5000i64..20000), 0..150)
             .prop_flat_map(|v| (Just(v.clone()), Just(v).prop_shuffle())),
-        k in 2u8..=10,
+        bins in 2u8..=10,
     ) {
         let rows: Vec<(u16, DateTime<Utc>, Decimal)> = rows
             .into_iter()
             .map(|(c, d, cents)| (c, at(2024, 1, 1) + chrono::Duration::days(d), Decimal::new(cents, 2)))
             .collect();
-        let config = RfmConfig { k, ..RfmConfig::default() };
+        let config = RfmConfig { bins, ..RfmConfig::default() };
         let t = rfm(&rows, &config).unwrap();
         let cs = &t.customers;
         for a in cs {
-            prop_assert!((1..=k).contains(&a.r) && (1..=k).contains(&a.f) && (1..=k).contains(&a.m));
+            prop_assert!((1..=bins).contains(&a.r) && (1..=bins).contains(&a.f) && (1..=bins).contains(&a.m));
             for b in cs {
                 if a.recency_days < b.recency_days { prop_assert!(a.r >= b.r); }
                 if a.recency_days == b.recency_days { prop_assert_eq!(a.r, b.r); }

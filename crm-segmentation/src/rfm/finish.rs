@@ -4,9 +4,9 @@
 //! The states arrive as *runs*: consecutive pieces of the key order (each sorted, every key
 //! of a run below every key of the next), so that a parallel pass can sort pieces on
 //! different threads and build each piece's rows on its own thread without merging.
-//! [`key_order_runs`] makes them from the customers' tables; [`finish`] works on one
-//! thread; [`finish_parallel`] computes the recency and frequency scores beside the
-//! monetary scores, and builds the rows of the runs side by side.
+//! [`key_order_runs`] makes them from the customers' tables; [`finish`] turns them into the
+//! table, on one thread ([`OneThread`]) or computing the recency and frequency scores beside
+//! the monetary scores and building the rows of the runs side by side ([`SideBySide`]).
 
 use std::hash::Hash;
 
@@ -27,80 +27,73 @@ use crate::segment::cell;
 /// Customers' states in key order, as consecutive sorted runs.
 pub(super) type Runs<K> = Vec<Vec<(K, Acc)>>;
 
-/// The table on the calling thread.
+/// One run to turn into rows: its states, the position of its first customer in the key
+/// order, and the room to reserve for rows.
+type Job<K> = (Vec<(K, Acc)>, usize, usize);
+
+/// The rows of every job, one result per job, in order.
+type Built<K> = Vec<Result<Vec<CustomerRfm<K>>, SegmentationError>>;
+
+/// Where the two costly steps of [`finish`] run: the quantile scores and the output rows.
+pub(super) trait Schedule<K> {
+    /// The R, F and M quantile scores of every customer, in key order.
+    fn scores(&self, measures: &Measures, runs: &Runs<K>) -> (Vec<u8>, Vec<u8>, Vec<u8>);
+    /// The rows of every job.
+    fn rows(&self, rows: &Rows<'_>, jobs: Vec<Job<K>>) -> Built<K>;
+}
+
+/// Both steps on the calling thread.
+pub(super) struct OneThread;
+
+impl<K> Schedule<K> for OneThread {
+    fn scores(&self, measures: &Measures, runs: &Runs<K>) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let (r, f) = measures.recency_frequency_scores(runs);
+        (r, f, measures.monetary_scores(runs))
+    }
+
+    fn rows(&self, rows: &Rows<'_>, jobs: Vec<Job<K>>) -> Built<K> {
+        jobs.into_iter()
+            .map(|(run, offset, capacity)| rows.build(run, offset, capacity))
+            .collect()
+    }
+}
+
+/// The monetary scores beside the recency and frequency scores, and the rows of each run on
+/// a thread of its own.
+pub(super) struct SideBySide;
+
+impl<K: Send + Sync> Schedule<K> for SideBySide {
+    fn scores(&self, measures: &Measures, runs: &Runs<K>) -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        let (m, (r, f)) = std::thread::scope(|s| {
+            let m = s.spawn(|| measures.monetary_scores(runs));
+            let rf = measures.recency_frequency_scores(runs);
+            (
+                m.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                rf,
+            )
+        });
+        (r, f, m)
+    }
+
+    fn rows(&self, rows: &Rows<'_>, jobs: Vec<Job<K>>) -> Built<K> {
+        fork_join(jobs, |(run, offset, capacity)| {
+            rows.build(run, offset, capacity)
+        })
+    }
+}
+
+/// The table of the customers' states in `runs`, its costly steps run as `schedule` says.
 pub(super) fn finish<K: Hash + Eq + Clone + Ord>(
     config: &RfmConfig,
     totals: PassTotals,
     runs: Runs<K>,
     days: Vec<FxHashSet<(K, i32)>>,
-) -> Result<RfmTable<K>, SegmentationError> {
-    finish_with(
-        config,
-        totals,
-        runs,
-        days,
-        |measures, runs| {
-            let (r, f) = measures.recency_frequency_scores(runs);
-            (r, f, measures.monetary_scores(runs))
-        },
-        |rows, jobs| {
-            jobs.into_iter()
-                .map(|(run, offset, capacity)| rows.build(run, offset, capacity))
-                .collect()
-        },
-    )
-}
-
-/// The table, with the monetary scores computed beside the recency and frequency scores,
-/// and the rows of each run built on a thread of its own.
-pub(super) fn finish_parallel<K: Hash + Eq + Clone + Ord + Send + Sync>(
-    config: &RfmConfig,
-    totals: PassTotals,
-    runs: Runs<K>,
-    days: Vec<FxHashSet<(K, i32)>>,
-) -> Result<RfmTable<K>, SegmentationError> {
-    finish_with(
-        config,
-        totals,
-        runs,
-        days,
-        |measures, runs| {
-            let (m, (r, f)) = std::thread::scope(|s| {
-                let m = s.spawn(|| measures.monetary_scores(runs));
-                let rf = measures.recency_frequency_scores(runs);
-                (
-                    m.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                    rf,
-                )
-            });
-            (r, f, m)
-        },
-        |rows, jobs| {
-            fork_join(jobs, |(run, offset, capacity)| {
-                rows.build(run, offset, capacity)
-            })
-        },
-    )
-}
-
-/// One run to turn into rows: its states, the position of its first customer in the key
-/// order, and the room to reserve for rows.
-type Job<K> = (Vec<(K, Acc)>, usize, usize);
-
-/// The table, with the quantile scores from `score` and the rows of the runs from `build`
-/// (one result per job, in order).
-fn finish_with<K: Hash + Eq + Clone + Ord>(
-    config: &RfmConfig,
-    totals: PassTotals,
-    runs: Runs<K>,
-    days: Vec<FxHashSet<(K, i32)>>,
-    score: impl FnOnce(&Measures, &Runs<K>) -> (Vec<u8>, Vec<u8>, Vec<u8>),
-    build: impl FnOnce(&Rows<'_>, Vec<Job<K>>) -> Vec<Result<Vec<CustomerRfm<K>>, SegmentationError>>,
+    schedule: impl Schedule<K>,
 ) -> Result<RfmTable<K>, SegmentationError> {
     let measures = Measures::new(config, &totals, &runs, days)?;
     let scores = match &config.method {
         ScoreMethod::Quantile => {
-            let (r, f, m) = score(&measures, &runs);
+            let (r, f, m) = schedule.scores(&measures, &runs);
             Scores::Quantile(r, f, m)
         }
         ScoreMethod::Breakpoints(b) => Scores::Breakpoints(b),
@@ -117,7 +110,7 @@ fn finish_with<K: Hash + Eq + Clone + Ord>(
         offset += len;
     }
     // The first error in key order, as a single pass reports it.
-    let mut parts = build(&rows, jobs).into_iter();
+    let mut parts = schedule.rows(&rows, jobs).into_iter();
     let mut customers = parts.next().unwrap_or(Ok(Vec::new()))?;
     for part in parts {
         customers.extend(part?);
@@ -126,8 +119,8 @@ fn finish_with<K: Hash + Eq + Clone + Ord>(
 }
 
 /// The per-customer measures besides those of the running state.
-struct Measures {
-    k: u8,
+pub(super) struct Measures {
+    bins: u8,
     n: usize,
     used: u64,
     scale: u32,
@@ -177,7 +170,7 @@ impl Measures {
             ),
         };
         Ok(Self {
-            k: config.k,
+            bins: config.bins,
             n,
             used: entries().map(|(_, a)| a.count()).sum(),
             scale: totals.scale,
@@ -200,7 +193,7 @@ impl Measures {
 
     fn recency_frequency_scores<K>(&self, runs: &Runs<K>) -> (Vec<u8>, Vec<u8>) {
         let recency = each(runs, self.n, |a| -i64::from(self.recency(a)));
-        let r = integer_quantile_scores(&recency, self.k);
+        let r = integer_quantile_scores(&recency, self.bins);
         drop(recency);
         let frequency = match &self.distinct_days {
             None => each(runs, self.n, |a| {
@@ -211,17 +204,17 @@ impl Measures {
                 .map(|&d| i64::try_from(d).unwrap_or(i64::MAX))
                 .collect(),
         };
-        (r, integer_quantile_scores(&frequency, self.k))
+        (r, integer_quantile_scores(&frequency, self.bins))
     }
 
     fn monetary_scores<K>(&self, runs: &Runs<K>) -> Vec<u8> {
         match &self.means {
             None => {
-                let cuts = quantile_cuts_owned(each(runs, self.n, Acc::sum), self.k);
+                let cuts = quantile_cuts_owned(each(runs, self.n, Acc::sum), self.bins);
                 each(runs, self.n, |a| score_against(&cuts, &a.sum()))
             }
             Some(means) => {
-                let cuts = quantile_cuts_owned(means.clone(), self.k);
+                let cuts = quantile_cuts_owned(means.clone(), self.bins);
                 means.iter().map(|x| score_against(&cuts, x)).collect()
             }
         }
@@ -235,7 +228,7 @@ impl Measures {
     ) -> RfmTable<K> {
         RfmTable {
             as_of: self.as_of,
-            k: self.k,
+            bins: self.bins,
             currency: totals.currency.map(|(c, _)| c),
             segment_names: config.segments.names(),
             report: RfmReport {
@@ -280,7 +273,7 @@ enum Scores<'a> {
 }
 
 /// What building the output rows needs, shared by the threads that build them.
-struct Rows<'a> {
+pub(super) struct Rows<'a> {
     measures: &'a Measures,
     scores: &'a Scores<'a>,
     lookup: Vec<u16>,
@@ -297,7 +290,7 @@ impl<'a> Rows<'a> {
         Self {
             measures,
             scores,
-            lookup: config.segments.lookup(measures.k),
+            lookup: config.segments.lookup(measures.bins),
             dates: DayTable::new(runs.iter().flatten().map(|(_, a)| a)),
         }
     }
@@ -309,7 +302,7 @@ impl<'a> Rows<'a> {
         offset: usize,
         capacity: usize,
     ) -> Result<Vec<CustomerRfm<K>>, SegmentationError> {
-        let Measures { k, scale, .. } = *self.measures;
+        let Measures { bins, scale, .. } = *self.measures;
         let mut customers = Vec::with_capacity(capacity.max(run.len()));
         for (j, (key, a)) in run.into_iter().enumerate() {
             let i = offset + j;
@@ -321,9 +314,9 @@ impl<'a> Rows<'a> {
             let (r, f, m) = match self.scores {
                 Scores::Quantile(r, f, m) => (r[i], f[i], m[i]),
                 Scores::Breakpoints(b) => (
-                    b.recency_score(recency_days, k),
-                    b.frequency_score(frequency, k),
-                    b.monetary_score(monetary, k),
+                    b.recency_score(recency_days, bins),
+                    b.frequency_score(frequency, bins),
+                    b.monetary_score(monetary, bins),
                 ),
             };
             customers.push(CustomerRfm {
@@ -338,7 +331,7 @@ impl<'a> Rows<'a> {
                 r,
                 f,
                 m,
-                segment: self.lookup[cell(k, r, f, m)],
+                segment: self.lookup[cell(bins, r, f, m)],
             });
         }
         Ok(customers)

@@ -23,14 +23,14 @@
 
 use std::hash::Hash;
 
-use super::finish::{finish_parallel, key_order_runs};
+use super::finish::{SideBySide, finish, key_order_runs};
 use super::{
     BATCH, CustomerStates, POW10, PassTotals, RfmAccumulator, RfmConfig, RfmTable, fork_join,
     hash_key,
 };
 use crate::customer_state::group_bits;
 use crate::error::SegmentationError;
-use crate::purchase::Purchase;
+use crm_core::Purchase;
 
 /// Bits that choose a partition.
 const PARTITION_BITS: u32 = 8;
@@ -129,7 +129,7 @@ where
     totals.rows = purchases.len() as u64;
 
     let runs = key_order_runs(tables, threads, parallel_sort_from);
-    Some(finish_parallel(config, totals, runs, Vec::new()))
+    Some(finish(config, totals, runs, Vec::new(), SideBySide))
 }
 
 /// Phase 1: every thread scatters a contiguous share of `chunk` into its own buffers.
@@ -434,13 +434,13 @@ mod tests {
             threads in 1usize..5,
             chunk in 1usize..64,
             as_of_day in proptest::option::of(0u32..60),
-            k in 2u8..=10,
+            bins in 2u8..=10,
             mean in any::<bool>(),
         ) {
             let rows = rows(&spec);
             let config = RfmConfig {
                 as_of: as_of_day.map(|d| at(d, 12)),
-                k,
+                bins,
                 monetary: if mean {
                     super::super::MonetaryMeasure::MeanPerTransaction
                 } else {
