@@ -4,7 +4,6 @@
 //! serves every table; the version is the only integer column.
 
 use std::collections::BTreeSet;
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use crm_core::{
@@ -13,6 +12,8 @@ use crm_core::{
 use crm_storage_traits::time_text;
 use crm_storage_traits::{Record, StorageError, StorageResult};
 use rust_decimal::Decimal;
+
+use crate::common::{corrupt, parse};
 use sqlx::Row;
 use sqlx::sqlite::SqliteRow;
 
@@ -49,25 +50,29 @@ pub trait SqlRecord: Record {
     const TABLE: &'static str;
     /// The columns written, in the order [`SqlRecord::values`] gives them; `id` first.
     const COLUMNS: &'static [&'static str];
-    /// The columns read back (after `version`) by [`SqlRecord::decode`].
-    const SELECT: &'static str;
+    /// The columns read back (after `version`) by [`SqlRecord::decode`]: the record's JSON
+    /// unless the kind is stored column by column.
+    const SELECT: &'static str = "body";
     /// The column holding the customer id.
-    const CUSTOMER_COL: &'static str;
+    const CUSTOMER_COL: &'static str = "customer_id";
     /// The owner column, if the kind has owners.
-    const OWNER_COL: Option<&'static str>;
+    const OWNER_COL: Option<&'static str> = None;
     /// The status column, if the kind has a status.
-    const STATUS_COL: Option<&'static str>;
+    const STATUS_COL: Option<&'static str> = None;
     /// The tags column, if the kind has tags.
-    const TAGS_COL: Option<&'static str>;
+    const TAGS_COL: Option<&'static str> = None;
     /// The column holding [`Record::updated_at`].
-    const UPDATED_COL: &'static str;
+    const UPDATED_COL: &'static str = "at";
 
     /// The values of [`SqlRecord::COLUMNS`].
     fn values(&self) -> StorageResult<Vec<Value>>;
 
     /// Reads a record from a row whose column 0 is `version` and whose next columns are
-    /// [`SqlRecord::SELECT`].
-    fn decode(row: &SqliteRow) -> StorageResult<Self>;
+    /// [`SqlRecord::SELECT`] (by default, the record's JSON).
+    fn decode(row: &SqliteRow) -> StorageResult<Self> {
+        let body: String = row.try_get(1).map_err(backend)?;
+        serde_json::from_str(&body).map_err(backend)
+    }
 }
 
 fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StorageError {
@@ -76,11 +81,6 @@ fn backend(e: impl std::error::Error + Send + Sync + 'static) -> StorageError {
 
 fn json<R: Record>(record: &R) -> StorageResult<Value> {
     serde_json::to_string(record).map(Some).map_err(backend)
-}
-
-fn from_body<R: Record>(row: &SqliteRow) -> StorageResult<R> {
-    let body: String = row.try_get(1).map_err(backend)?;
-    serde_json::from_str(&body).map_err(backend)
 }
 
 fn text(t: DateTime<Utc>) -> Value {
@@ -106,7 +106,6 @@ impl SqlRecord for Customer {
         "parent_id",
         "body",
     ];
-    const SELECT: &'static str = "body";
     const CUSTOMER_COL: &'static str = "id";
     const OWNER_COL: Option<&'static str> = Some("owner");
     const STATUS_COL: Option<&'static str> = Some("status");
@@ -128,21 +127,12 @@ impl SqlRecord for Customer {
             json(self)?,
         ])
     }
-
-    fn decode(row: &SqliteRow) -> StorageResult<Self> {
-        from_body(row)
-    }
 }
 
 impl SqlRecord for Interaction {
     const TABLE: &'static str = "interactions";
     const COLUMNS: &'static [&'static str] = &["id", "customer_id", "owner", "at", "body"];
-    const SELECT: &'static str = "body";
-    const CUSTOMER_COL: &'static str = "customer_id";
     const OWNER_COL: Option<&'static str> = Some("owner");
-    const STATUS_COL: Option<&'static str> = None;
-    const TAGS_COL: Option<&'static str> = None;
-    const UPDATED_COL: &'static str = "at";
 
     fn values(&self) -> StorageResult<Vec<Value>> {
         Ok(vec![
@@ -152,10 +142,6 @@ impl SqlRecord for Interaction {
             text(self.occurred_at),
             json(self)?,
         ])
-    }
-
-    fn decode(row: &SqliteRow) -> StorageResult<Self> {
-        from_body(row)
     }
 }
 
@@ -171,8 +157,6 @@ impl SqlRecord for Ticket {
         "updated_at",
         "body",
     ];
-    const SELECT: &'static str = "body";
-    const CUSTOMER_COL: &'static str = "customer_id";
     const OWNER_COL: Option<&'static str> = Some("owner");
     const STATUS_COL: Option<&'static str> = Some("status");
     const TAGS_COL: Option<&'static str> = Some("tags");
@@ -190,10 +174,6 @@ impl SqlRecord for Ticket {
             json(self)?,
         ])
     }
-
-    fn decode(row: &SqliteRow) -> StorageResult<Self> {
-        from_body(row)
-    }
 }
 
 impl SqlRecord for Deal {
@@ -207,11 +187,8 @@ impl SqlRecord for Deal {
         "updated_at",
         "body",
     ];
-    const SELECT: &'static str = "body";
-    const CUSTOMER_COL: &'static str = "customer_id";
     const OWNER_COL: Option<&'static str> = Some("owner");
     const STATUS_COL: Option<&'static str> = Some("status");
-    const TAGS_COL: Option<&'static str> = None;
     const UPDATED_COL: &'static str = "updated_at";
 
     fn values(&self) -> StorageResult<Vec<Value>> {
@@ -225,21 +202,12 @@ impl SqlRecord for Deal {
             json(self)?,
         ])
     }
-
-    fn decode(row: &SqliteRow) -> StorageResult<Self> {
-        from_body(row)
-    }
 }
 
 impl SqlRecord for SurveyResponse {
     const TABLE: &'static str = "survey_responses";
     const COLUMNS: &'static [&'static str] = &["id", "customer_id", "tags", "at", "body"];
-    const SELECT: &'static str = "body";
-    const CUSTOMER_COL: &'static str = "customer_id";
-    const OWNER_COL: Option<&'static str> = None;
-    const STATUS_COL: Option<&'static str> = None;
     const TAGS_COL: Option<&'static str> = Some("tags");
-    const UPDATED_COL: &'static str = "at";
 
     fn values(&self) -> StorageResult<Vec<Value>> {
         Ok(vec![
@@ -250,23 +218,6 @@ impl SqlRecord for SurveyResponse {
             json(self)?,
         ])
     }
-
-    fn decode(row: &SqliteRow) -> StorageResult<Self> {
-        from_body(row)
-    }
-}
-
-fn corrupt(column: &str, reason: impl std::fmt::Display) -> StorageError {
-    StorageError::backend(std::io::Error::other(format!(
-        "stored transaction column {column} cannot be read: {reason}"
-    )))
-}
-
-fn parse<T: FromStr>(column: &str, text: &str) -> StorageResult<T>
-where
-    T::Err: std::fmt::Display,
-{
-    text.parse().map_err(|e| corrupt(column, e))
 }
 
 impl SqlRecord for Transaction {
@@ -285,11 +236,6 @@ impl SqlRecord for Transaction {
     ];
     const SELECT: &'static str =
         "id, customer_id, at, amount, currency, quantity, external_id, product, category, channel";
-    const CUSTOMER_COL: &'static str = "customer_id";
-    const OWNER_COL: Option<&'static str> = None;
-    const STATUS_COL: Option<&'static str> = None;
-    const TAGS_COL: Option<&'static str> = None;
-    const UPDATED_COL: &'static str = "at";
 
     fn values(&self) -> StorageResult<Vec<Value>> {
         Ok(vec![

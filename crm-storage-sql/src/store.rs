@@ -1,45 +1,30 @@
 //! The repository traits implemented on SQLite.
 
-use async_trait::async_trait;
-use crm_core::{Customer, CustomerId, Email, PartyKind, Phone, UserId};
-use crm_storage_traits::check_reassign;
+use std::num::NonZeroU32;
+
+use chrono::{DateTime, Utc};
+use crm_core::{Customer, CustomerId, Email, Money, PartyKind, Phone, UserId, parse_currency};
 use crm_storage_traits::time_text;
 use crm_storage_traits::{
     BatchAppend, BatchReport, CrmStore, Cursor, CustomerRepository, Erasure, ErasureCounts,
-    ErasureReport, Filter, Page, PageRequest, ReassignReport, Record, Repository, ScanPosition,
-    StorageError, StorageResult, TimeRange, TimeScan, Versioned,
+    ErasureReport, Filter, Page, PageRequest, PurchaseSummary, ReassignReport, Record, Repository,
+    ScanPosition, StorageError, StorageResult, TimeRange, TimeScan, Versioned,
 };
+use crm_storage_traits::{async_trait, check_batch, check_reassign};
+use rust_decimal::Decimal;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{AssertSqlSafe, Row, Sqlite, SqliteConnection};
 
 use crate::SqliteStore;
+use crate::common::{
+    backend, is_foreign_key, is_unique, no_customer, refused, version_param, write_error,
+};
 use crate::mapping::{SqlRecord, TAG_SEPARATOR, Value};
 
 /// SQLite's limit on bound parameters per statement (since 3.32).
 const MAX_PARAMS: usize = 32_766;
 /// At most this many rows per multi-row INSERT.
 const MAX_ROWS_PER_INSERT: usize = 1_000;
-
-pub(crate) fn backend(e: sqlx::Error) -> StorageError {
-    StorageError::backend(e)
-}
-
-fn is_foreign_key(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .is_some_and(|d| d.is_foreign_key_violation())
-}
-
-fn is_unique(e: &sqlx::Error) -> bool {
-    e.as_database_error()
-        .is_some_and(|d| d.is_unique_violation())
-}
-
-fn no_customer<R: Record>(prefix: &str) -> StorageError {
-    StorageError::invalid(
-        format!("{prefix}{}.customer", R::ENTITY),
-        "no such customer",
-    )
-}
 
 fn query(sql: String) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
     sqlx::query(AssertSqlSafe(sql))
@@ -113,25 +98,6 @@ async fn current_version<R: SqlRecord>(
         .transpose()
 }
 
-fn refused<R: Record>(id: &str, expected: u64, actual: Option<u64>) -> StorageError {
-    match actual {
-        None => StorageError::NotFound {
-            entity: R::ENTITY,
-            id: id.to_string(),
-        },
-        Some(actual) => StorageError::Conflict {
-            entity: R::ENTITY,
-            id: id.to_string(),
-            expected,
-            actual,
-        },
-    }
-}
-
-fn version_param(expected: u64) -> StorageResult<i64> {
-    i64::try_from(expected).map_err(|_| StorageError::invalid("version", "larger than 2^63 - 1"))
-}
-
 /// Writes `record` over the stored row with the same id if its version is `expected`.
 async fn update_in<R: SqlRecord>(
     conn: &mut SqliteConnection,
@@ -143,13 +109,7 @@ async fn update_in<R: SqlRecord>(
     values.remove(0);
     values.push(Some(id.clone()));
     let q = bind_all(query(update_sql::<R>()), values).bind(version_param(expected)?);
-    let done = q.execute(&mut *conn).await.map_err(|e| {
-        if is_foreign_key(&e) {
-            no_customer::<R>("")
-        } else {
-            backend(e)
-        }
-    })?;
+    let done = q.execute(&mut *conn).await.map_err(write_error::<R>(""))?;
     if done.rows_affected() == 0 {
         let actual = current_version::<R>(conn, &id).await?;
         return Err(refused::<R>(&id, expected, actual));
@@ -222,15 +182,6 @@ fn bound_text(t: chrono::DateTime<chrono::Utc>) -> String {
     }
 }
 
-fn check_batch<R: Record>(batch: &[R]) -> StorageResult<()> {
-    for (i, record) in batch.iter().enumerate() {
-        record
-            .check()
-            .map_err(|e| e.within(&format!("batch[{i}]")))?;
-    }
-    Ok(())
-}
-
 /// Rows per multi-row INSERT for a kind of record.
 fn rows_per_insert<R: SqlRecord>() -> usize {
     (MAX_PARAMS / R::COLUMNS.len()).min(MAX_ROWS_PER_INSERT)
@@ -256,13 +207,10 @@ pub(crate) async fn append_in<R: SqlRecord>(
                 q = q.bind(v);
             }
         }
-        let done = q.execute(&mut *conn).await.map_err(|e| {
-            if is_foreign_key(&e) {
-                no_customer::<R>("batch.")
-            } else {
-                backend(e)
-            }
-        })?;
+        let done = q
+            .execute(&mut *conn)
+            .await
+            .map_err(write_error::<R>("batch."))?;
         inserted += done.rows_affected() as usize;
     }
     Ok(inserted)
@@ -465,13 +413,7 @@ impl<R: SqlRecord> BatchAppend<R> for SqliteStore {
         let inserted = append_in(&mut tx, batch).await?;
         // Customer keys are checked here (see migrations/0002): a failed commit leaves the
         // transaction open, and dropping `tx` rolls it back.
-        tx.commit().await.map_err(|e| {
-            if is_foreign_key(&e) {
-                no_customer::<R>("batch.")
-            } else {
-                backend(e)
-            }
-        })?;
+        tx.commit().await.map_err(write_error::<R>("batch."))?;
         Ok(BatchReport {
             inserted,
             skipped: batch.len() - inserted,
@@ -481,15 +423,12 @@ impl<R: SqlRecord> BatchAppend<R> for SqliteStore {
 
 #[async_trait]
 impl<R: SqlRecord> TimeScan<R> for SqliteStore {
-    async fn scan_page(
+    async fn fetch_scan_page(
         &self,
         range: TimeRange,
         after: Option<ScanPosition>,
-        limit: u32,
+        limit: NonZeroU32,
     ) -> StorageResult<Vec<R>> {
-        if limit == 0 {
-            return Err(StorageError::invalid("scan.limit", "must be at least 1"));
-        }
         let mut sql = format!(
             "SELECT version, {} FROM {} WHERE at >= ? AND at < ?",
             R::SELECT,
@@ -672,4 +611,61 @@ impl CrmStore for SqliteStore {
             .await;
         Ok(report)
     }
+
+    /// One `GROUP BY` over the transactions in the range. SQLite would add the amount
+    /// texts as floating-point numbers, so each group returns its amounts (all, and those
+    /// after the first purchase day) as text and the exact sums are taken here.
+    async fn purchase_summaries(&self, range: TimeRange) -> StorageResult<Vec<PurchaseSummary>> {
+        let rows = sqlx::query(
+            "SELECT customer_id, currency, min(at), max(at), count(*), \
+                    count(DISTINCT substr(at, 1, 10)), group_concat(amount, ' '), \
+                    group_concat(CASE WHEN substr(at, 1, 10) > first_day THEN amount END, ' ') \
+             FROM (SELECT customer_id, currency, at, amount, \
+                          min(substr(at, 1, 10)) OVER (PARTITION BY customer_id, currency) \
+                              AS first_day \
+                   FROM transactions WHERE at >= ? AND at < ?) \
+             GROUP BY customer_id, currency ORDER BY customer_id, currency",
+        )
+        .bind(bound_text(range.start()))
+        .bind(bound_text(range.end()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(summary_row).collect()
+    }
+}
+
+/// Reads one row of the purchase summary query.
+fn summary_row(row: &SqliteRow) -> StorageResult<PurchaseSummary> {
+    let text = |i: usize| -> StorageResult<String> { row.try_get(i).map_err(backend) };
+    let count = |i: usize| -> StorageResult<u64> {
+        row.try_get::<i64, _>(i).map(|n| n as u64).map_err(backend)
+    };
+    let currency = parse_currency(&text(1)?).map_err(StorageError::backend)?;
+    let time = |i: usize| -> StorageResult<DateTime<Utc>> {
+        text(i)?.parse().map_err(StorageError::backend)
+    };
+    let total = |i: usize| -> StorageResult<Money> {
+        let amounts: Option<String> = row.try_get(i).map_err(backend)?;
+        let mut sum = Money::zero(currency);
+        for amount in amounts.iter().flat_map(|a| a.split(' ')) {
+            let amount: Decimal = amount.parse().map_err(StorageError::backend)?;
+            sum = sum
+                .checked_add(&Money::new(amount, currency))
+                .map_err(|_| {
+                    StorageError::invalid("purchases.total", "the sum overflows a decimal number")
+                })?;
+        }
+        Ok(sum)
+    };
+    Ok(PurchaseSummary {
+        customer: text(0)?.parse().map_err(StorageError::backend)?,
+        currency,
+        first_purchase: time(2)?,
+        last_purchase: time(3)?,
+        transactions: count(4)?,
+        purchase_days: count(5)?,
+        net_total: total(6)?,
+        repeat_total: total(7)?,
+    })
 }

@@ -1,62 +1,49 @@
-//! The SQLite store passes every function of the conformance kit, on a file database and
-//! on an in-memory one.
+//! The SQL stores pass every function of the conformance kit: SQLite on a file database
+//! and on an in-memory one, PostgreSQL in a throw-away schema per store.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod support;
 
-use crm_storage_sql::SqliteStore;
-use crm_storage_traits::conformance;
-use tempfile::TempDir;
+#[cfg(feature = "sqlite")]
+mod sqlite {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
-async fn in_memory() -> SqliteStore {
-    SqliteStore::open_in_memory().await.expect("open in memory")
-}
+    use crm_storage_sql::SqliteStore;
 
-async fn in_file(dir: &TempDir, counter: &AtomicUsize) -> SqliteStore {
-    let n = counter.fetch_add(1, Ordering::SeqCst);
-    SqliteStore::open(dir.path().join(format!("crm-{n}.db")))
-        .await
-        .expect("open a file database")
-}
-
-macro_rules! kit {
-    ($($name:ident),+ $(,)?) => {
-        mod memory_database {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    conformance::$name(in_memory).await;
-                }
-            )+
+    /// A factory of fresh file databases, each a new file in one temporary directory
+    /// (removed when the factory is dropped at the end of the test).
+    pub fn in_files() -> impl Fn() -> Pin<Box<dyn Future<Output = SqliteStore> + Send>> {
+        let dir = Arc::new(tempfile::tempdir().expect("a temporary directory"));
+        let counter = Arc::new(AtomicUsize::new(0));
+        move || {
+            let (dir, counter) = (dir.clone(), counter.clone());
+            Box::pin(async move {
+                let n = counter.fetch_add(1, Ordering::SeqCst);
+                SqliteStore::open(dir.path().join(format!("crm-{n}.db")))
+                    .await
+                    .expect("open a file database")
+            })
         }
-        mod file_database {
-            use super::*;
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let dir = tempfile::tempdir().unwrap();
-                    let counter = AtomicUsize::new(0);
-                    conformance::$name(|| in_file(&dir, &counter)).await;
-                }
-            )+
-        }
-    };
+    }
+
+    mod memory_database {
+        use super::*;
+        crm_storage_traits::conformance_tests!(async || {
+            SqliteStore::open_in_memory().await.expect("open in memory")
+        });
+    }
+
+    mod file_database {
+        crm_storage_traits::conformance_tests!(super::in_files());
+    }
 }
 
-kit!(
-    crud,
-    duplicates,
-    version_conflicts,
-    pagination_under_concurrent_inserts,
-    filters,
-    time_range_boundaries,
-    streaming_scans,
-    idempotent_batches,
-    atomic_batches,
-    invalid_input,
-    find_by_contact,
-    reassignment,
-    erasure_completeness,
-    unicode_and_max_length,
-    concurrent_writers,
-);
+#[cfg(feature = "postgres")]
+mod postgres_database {
+    crm_storage_traits::conformance_tests!(match super::support::factory() {
+        Some(factory) => factory,
+        None => return,
+    });
+}

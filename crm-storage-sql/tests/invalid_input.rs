@@ -6,6 +6,8 @@
 //! currency), so an invalid id or an unknown currency is stopped where the host decodes its
 //! input; the last test shows that boundary for records decoded from JSON.
 
+#![cfg(feature = "sqlite")]
+
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};

@@ -3,6 +3,8 @@
 //! (`migrations/0002_deferred_customer_keys.sql`) while a missing customer still refuses a
 //! whole batch and a single write.
 
+#![cfg(feature = "sqlite")]
+
 use chrono::{TimeZone, Utc};
 use crm_core::{
     Channel, Customer, Direction, Interaction, PartyKind, SurveyResponse, SurveyScore, Transaction,

@@ -11,26 +11,24 @@
 //! cargo run -p crm-storage-traits --example host_store
 //! ```
 //!
-//! In a host's test suite the kit runs from `#[tokio::test]` functions instead, one per
-//! kit function so that failures are reported one by one:
+//! In a host's test suite one macro call runs the kit instead, as one test per kit
+//! function so that failures are reported one by one (see the `tests` module below):
 //!
 //! ```text
-//! #[tokio::test(flavor = "multi_thread")]
-//! async fn crud() {
-//!     crm_storage_traits::conformance::crud(HostStore::fresh).await;
-//! }
+//! crm_storage_traits::conformance_tests!(HostStore::fresh);
 //! ```
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_trait::async_trait;
+use std::num::NonZeroU32;
+
 use crm_core::{Customer, CustomerId, Email, Phone, UserId};
 use crm_storage_traits::MemoryStore;
 use crm_storage_traits::{
     BatchAppend, BatchReport, CrmStore, CustomerRepository, Erasure, ErasureReport, Filter, Page,
     PageRequest, ReassignReport, Record, Repository, ScanPosition, StorageResult, TimeRange,
-    TimeScan, Versioned, conformance,
+    TimeScan, Versioned, async_trait, check_batch, conformance,
 };
 
 /// The host's store: its database handle plus an audit counter.
@@ -100,11 +98,7 @@ where
 {
     async fn append_batch(&self, batch: &[R]) -> StorageResult<BatchReport> {
         // Validate the whole batch first, then write it in one database transaction.
-        for (i, record) in batch.iter().enumerate() {
-            record
-                .check()
-                .map_err(|e| e.within(&format!("batch[{i}]")))?;
-        }
+        check_batch(batch)?;
         self.audit("append", R::ENTITY);
         self.db.append_batch(batch).await
     }
@@ -115,13 +109,14 @@ impl<R: Record> TimeScan<R> for HostStore
 where
     MemoryStore: TimeScan<R>,
 {
-    async fn scan_page(
+    // Callers use the provided `scan_page`, which checks the limit and calls this.
+    async fn fetch_scan_page(
         &self,
         range: TimeRange,
         after: Option<ScanPosition>,
-        limit: u32,
+        limit: NonZeroU32,
     ) -> StorageResult<Vec<R>> {
-        self.db.scan_page(range, after, limit).await
+        self.db.fetch_scan_page(range, after, limit).await
     }
 }
 
@@ -172,13 +167,11 @@ async fn main() {
     println!("HostStore passes the whole conformance kit");
 }
 
-// `cargo test` runs the example's tests too (`test = true` in Cargo.toml).
+// `cargo test` runs the example's tests too (`test = true` in Cargo.toml): one test per
+// kit function.
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn host_store_passes_the_kit() {
-        conformance::run_all(HostStore::fresh).await;
-    }
+    crm_storage_traits::conformance_tests!(HostStore::fresh);
 }

@@ -3,7 +3,32 @@
 //!
 //! Each function takes a factory that returns a fresh, empty store, exercises one part of
 //! the contract and panics (like a failing `assert!`) with a message naming the rule that
-//! was broken. Call each from a test of your store, or call [`run_all`]:
+//! was broken.
+//!
+//! # One call runs the whole kit
+//!
+//! In a store's test file, [`conformance_tests!`](crate::conformance_tests) expands to one
+//! `#[test]` per kit function, named after it (so a failure names the rule), each running
+//! the function against the factory:
+//!
+//! ```ignore
+//! // tests/conformance.rs of a store crate
+//! crm_storage_traits::conformance_tests!(async || MyStore::open_fresh().await.unwrap());
+//! ```
+//!
+//! A function added to the kit reaches every store through that one line. The factory
+//! expression is evaluated inside each generated test, so it may set up what the test needs
+//! (a temporary directory, a database schema) or `return` early to skip the test where a
+//! resource is missing. The generated tests need no async runtime from the caller: each
+//! runs on a two-thread tokio runtime of its own ([`block_on`]), so the caller needs no
+//! `tokio` dependency. Wrap the call in a module to run the kit twice in one file:
+//!
+//! ```ignore
+//! mod in_memory { crm_storage_traits::conformance_tests!(async || MyStore::in_memory().await); }
+//! mod on_disk { crm_storage_traits::conformance_tests!(super::file_factory()); }
+//! ```
+//!
+//! # Calling kit functions directly
 //!
 //! ```
 //! use crm_storage_traits::{conformance, MemoryStore};
@@ -13,9 +38,10 @@
 //! # });
 //! ```
 //!
-//! The kit needs no async runtime of its own; concurrent parts run their tasks with
-//! `futures::future::join_all` on the caller's runtime, so a store backed by a thread pool
-//! or a database sees truly concurrent requests.
+//! [`run_all`] runs every function in turn. The kit functions need no async runtime of
+//! their own; concurrent parts run their tasks with `futures::future::join_all` on the
+//! caller's runtime, so a store backed by a thread pool or a database sees truly
+//! concurrent requests.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -32,8 +58,25 @@ use rust_decimal::Decimal;
 
 use crate::{
     CrmStore, Erasure, Filter, PageRequest, Record, Repository, Status, StorageError, TimeRange,
-    Versioned,
+    TimeScan, Versioned,
 };
+
+/// What every kit function takes: a factory of fresh, empty stores, that is any
+/// `Fn() -> impl Future<Output = S>` (an `async fn`, an async closure, a closure returning
+/// a boxed future).
+pub trait Factory<S: CrmStore>: Fn() -> Self::Made {
+    /// The future the factory returns.
+    type Made: Future<Output = S>;
+}
+
+impl<S, F, Fut> Factory<S> for F
+where
+    S: CrmStore,
+    F: Fn() -> Fut,
+    Fut: Future<Output = S>,
+{
+    type Made = Fut;
+}
 
 /// A time on 2024-03-`day` at `hour`:00 UTC.
 fn at(day: u32, hour: u32) -> DateTime<Utc> {
@@ -142,23 +185,38 @@ fn is_invalid<T: std::fmt::Debug>(result: &Result<T, StorageError>, field_part: 
 
 /// Create, get, update and delete for every kind of record; versions start at 1 and grow
 /// by 1; a deleted record is gone.
-pub async fn crud<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn crud<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
+    crud_customer(&store).await;
+    crud_every_kind(&store).await;
+    crud_deletes(&store).await;
+}
+
+/// The stored record with this id (panics if it cannot be read).
+async fn stored<R: Record, S: Repository<R> + ?Sized>(store: &S, id: &R::Id) -> R {
+    store.get(id).await.expect("get a stored record").record
+}
+
+/// Creates `record`, which must come back at version 1 and read back unchanged.
+async fn create_and_read_back<R: Record, S: Repository<R> + ?Sized>(store: &S, record: &R) {
+    let created = store.create(record.clone()).await.expect("create a record");
+    assert_eq!(created.version, 1, "a new record is at version 1");
+    assert_eq!(
+        &stored::<R, S>(store, record.id()).await,
+        record,
+        "get returns exactly what was created"
+    );
+}
+
+/// Part of [`crud`]: a customer with every kind of field is created, read and updated.
+async fn crud_customer<S: CrmStore>(store: &S) {
     let mut ann = customer("CUST-1", "Ann Example");
     ann.email = Some(Email::parse("ann@example.com").unwrap());
     ann.tags.insert(Tag::new("vip").unwrap());
     ann.set_attribute("score", AttributeValue::from(Decimal::new(12345, 2)))
         .unwrap();
-    let created = store.create(ann.clone()).await.expect("create a customer");
-    assert_eq!(created.version, 1, "a new record is at version 1");
-    assert_eq!(created.record, ann);
+    create_and_read_back(store, &ann).await;
     let got: Versioned<Customer> = store.get(&ann.id).await.expect("get the customer");
-    assert_eq!(got.record, ann, "get returns exactly what was created");
     assert_eq!(got.version, 1);
 
     let mut changed = ann.clone();
@@ -174,120 +232,78 @@ where
             version: 2
         }
     );
+}
 
-    // Every other kind of record.
+/// Part of [`crud`]: every other kind of record is created, read back and updated; money
+/// and quantities keep their scale.
+async fn crud_every_kind<S: CrmStore>(store: &S) {
     let t = tx("TX-1", "CUST-1", at(2, 10), "59.90 EUR");
-    let s = survey("S-1", "CUST-1", at(2, 11), 9);
     let tk = ticket("T-1", "CUST-1", at(2, 12));
-    let d = deal("D-1", "CUST-1", "Renewal", "1200.00 EUR");
-    let i = interaction("I-1", "CUST-1", at(2, 13));
-    assert_eq!(store.create(t.clone()).await.unwrap().version, 1);
-    assert_eq!(store.create(s.clone()).await.unwrap().version, 1);
-    assert_eq!(store.create(tk.clone()).await.unwrap().version, 1);
-    assert_eq!(store.create(d.clone()).await.unwrap().version, 1);
-    assert_eq!(store.create(i.clone()).await.unwrap().version, 1);
-    assert_eq!(
-        Repository::<Transaction>::get(&store, &t.id)
-            .await
-            .unwrap()
-            .record,
-        t
-    );
-    assert_eq!(
-        Repository::<SurveyResponse>::get(&store, &s.id)
-            .await
-            .unwrap()
-            .record,
-        s
-    );
-    assert_eq!(
-        Repository::<Ticket>::get(&store, &tk.id)
-            .await
-            .unwrap()
-            .record,
-        tk
-    );
-    assert_eq!(
-        Repository::<Deal>::get(&store, &d.id).await.unwrap().record,
-        d
-    );
-    assert_eq!(
-        Repository::<Interaction>::get(&store, &i.id)
-            .await
-            .unwrap()
-            .record,
-        i
-    );
+    create_and_read_back(store, &t).await;
+    create_and_read_back(store, &survey("S-1", "CUST-1", at(2, 11), 9)).await;
+    create_and_read_back(store, &tk).await;
+    create_and_read_back(store, &deal("D-1", "CUST-1", "Renewal", "1200.00 EUR")).await;
+    create_and_read_back(store, &interaction("I-1", "CUST-1", at(2, 13))).await;
 
     let mut tk2 = tk.clone();
     tk2.status = TicketStatus::Open;
     tk2.first_response_at = Some(at(2, 14));
     assert_eq!(store.update(tk2.clone(), 1).await.unwrap().version, 2);
-    assert_eq!(
-        Repository::<Ticket>::get(&store, &tk.id)
-            .await
-            .unwrap()
-            .record,
-        tk2
-    );
+    assert_eq!(stored::<Ticket, S>(store, &tk.id).await, tk2);
     let mut t2 = t.clone();
     t2.amount = money("-19.990 BHD");
     t2.quantity = Decimal::new(25, 1);
     assert_eq!(store.update(t2.clone(), 1).await.unwrap().version, 2);
-    let back = Repository::<Transaction>::get(&store, &t.id)
-        .await
-        .unwrap()
-        .record;
+    let back = stored::<Transaction, S>(store, &t.id).await;
     assert_eq!(
         back, t2,
         "money and quantities come back exactly, scale included"
     );
     assert_eq!(back.amount.amount().to_string(), "-19.990");
+}
 
-    Repository::<Ticket>::delete(&store, &tk.id, 2)
+/// Part of [`crud`]: deleted records are gone; a customer others refer to stays.
+async fn crud_deletes<S: CrmStore>(store: &S) {
+    let tk: crm_core::TicketId = "T-1".parse().unwrap();
+    Repository::<Ticket>::delete(store, &tk, 2)
         .await
         .expect("delete a ticket");
     assert!(
         matches!(
-            Repository::<Ticket>::get(&store, &tk.id).await,
+            Repository::<Ticket>::get(store, &tk).await,
             Err(StorageError::NotFound { .. })
         ),
         "a deleted record is gone"
     );
     assert!(
         matches!(
-            Repository::<Ticket>::delete(&store, &tk.id, 2).await,
+            Repository::<Ticket>::delete(store, &tk, 2).await,
             Err(StorageError::NotFound { .. })
         ),
         "deleting a missing record is NotFound"
     );
     assert!(matches!(
-        Repository::<Deal>::get(&store, &"D-404".parse().unwrap()).await,
+        Repository::<Deal>::get(store, &"D-404".parse().unwrap()).await,
         Err(StorageError::NotFound { .. })
     ));
     // A customer others refer to cannot be deleted; without references it can.
     assert!(is_invalid(
-        &Repository::<Customer>::delete(&store, &ann.id, 2).await,
+        &Repository::<Customer>::delete(store, &"CUST-1".parse().unwrap(), 2).await,
         "customer"
     ));
     let bob = customer("CUST-2", "Bob");
     store.create(bob.clone()).await.unwrap();
-    Repository::<Customer>::delete(&store, &bob.id, 1)
+    Repository::<Customer>::delete(store, &bob.id, 1)
         .await
         .expect("delete a customer");
     assert!(matches!(
-        Repository::<Customer>::get(&store, &bob.id).await,
+        Repository::<Customer>::get(store, &bob.id).await,
         Err(StorageError::NotFound { .. })
     ));
 }
 
 /// Creating a record whose id exists is a `Duplicate` error and changes nothing.
-pub async fn duplicates<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn duplicates<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
     let ann = customer("CUST-1", "Ann");
     store.create(ann.clone()).await.unwrap();
@@ -316,13 +332,7 @@ where
         store.create(t2).await,
         Err(StorageError::Duplicate { .. })
     ));
-    assert_eq!(
-        Repository::<Transaction>::get(&store, &t.id)
-            .await
-            .unwrap()
-            .record,
-        t
-    );
+    assert_eq!(stored::<Transaction, S>(&store, &t.id).await, t);
     // Integer and text keys that print the same are the same key.
     let c42 = Customer::new(42.into(), PartyKind::Person, "Int", at(1, 9)).unwrap();
     store.create(c42).await.unwrap();
@@ -333,12 +343,7 @@ where
 }
 
 /// A stale expected version is a `Conflict { expected, actual }` and writes nothing.
-pub async fn version_conflicts<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn version_conflicts<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
     let ann = customer("CUST-1", "Ann");
     store.create(ann.clone()).await.unwrap();
@@ -388,12 +393,7 @@ where
 
 /// Paging through customers while others insert neither skips nor repeats a record that
 /// existed when paging began; pages respect their limit; bad limits are `Invalid`.
-pub async fn pagination_under_concurrent_inserts<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn pagination_under_concurrent_inserts<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
     let mut existing = BTreeSet::new();
     for i in 0..60 {
@@ -455,13 +455,52 @@ where
 
 /// Filters by customer, owner, tag, status, updated-since and time range, alone and
 /// combined; fields a kind of record lacks match nothing.
-pub async fn filters<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn filters<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
+    filter_customers(&store).await;
+    filter_tickets(&store).await;
+    filter_other_kinds(&store).await;
+}
+
+fn by_owner(id: &str) -> Filter {
+    Filter {
+        owner: Some(user(id)),
+        ..Filter::default()
+    }
+}
+
+fn by_tag(tag: &str) -> Filter {
+    Filter {
+        tag: Some(Tag::new(tag).unwrap()),
+        ..Filter::default()
+    }
+}
+
+fn by_status(status: Status) -> Filter {
+    Filter {
+        status: Some(status),
+        ..Filter::default()
+    }
+}
+
+fn of_customer(id: &str) -> Filter {
+    Filter {
+        customer: Some(id.parse().unwrap()),
+        ..Filter::default()
+    }
+}
+
+fn updated_since(time: DateTime<Utc>) -> Filter {
+    Filter {
+        updated_since: Some(time),
+        ..Filter::default()
+    }
+}
+
+const CHURNED: Status = Status::Lifecycle(LifecycleStage::Churned);
+
+/// Part of [`filters`]: customers by owner, tag, lifecycle stage, update and creation time.
+async fn filter_customers<S: CrmStore>(store: &S) {
     let vip = Tag::new("vip").unwrap();
     let mut a = customer("A", "Ann");
     a.owner = Some(user("alice"));
@@ -483,57 +522,45 @@ where
     for x in [&a, &b, &c] {
         store.create(x.clone()).await.unwrap();
     }
-    let f = |f: Filter| f;
-    let owner = f(Filter {
-        owner: Some(user("alice")),
-        ..Filter::default()
-    });
     assert_eq!(
-        ids::<Customer, S>(&store, &owner).await,
+        ids::<Customer, S>(store, &by_owner("alice")).await,
         ["A", "C"],
         "owner filter"
     );
-    let tag = f(Filter {
-        tag: Some(vip.clone()),
-        ..Filter::default()
-    });
     assert_eq!(
-        ids::<Customer, S>(&store, &tag).await,
+        ids::<Customer, S>(store, &by_tag("vip")).await,
         ["A", "C"],
         "tag filter matches whole tags only"
     );
-    let churned = f(Filter {
-        status: Some(Status::Lifecycle(LifecycleStage::Churned)),
-        ..Filter::default()
-    });
-    assert_eq!(ids::<Customer, S>(&store, &churned).await, ["B", "C"]);
-    let since = f(Filter {
-        updated_since: Some(at(4, 9)),
-        ..Filter::default()
-    });
     assert_eq!(
-        ids::<Customer, S>(&store, &since).await,
+        ids::<Customer, S>(store, &by_status(CHURNED)).await,
+        ["B", "C"]
+    );
+    assert_eq!(
+        ids::<Customer, S>(store, &updated_since(at(4, 9))).await,
         ["A", "C"],
         "updated_since is inclusive"
     );
-    let combined = f(Filter {
+    let combined = Filter {
         owner: Some(user("alice")),
-        status: Some(Status::Lifecycle(LifecycleStage::Churned)),
-        tag: Some(vip.clone()),
+        status: Some(CHURNED),
+        tag: Some(vip),
         ..Filter::default()
-    });
-    assert_eq!(ids::<Customer, S>(&store, &combined).await, ["C"]);
-    let created = f(Filter {
+    };
+    assert_eq!(ids::<Customer, S>(store, &combined).await, ["C"]);
+    let created = Filter {
         time: Some(TimeRange::new(at(4, 0), at(5, 0)).unwrap()),
         ..Filter::default()
-    });
-    assert_eq!(ids::<Customer, S>(&store, &created).await, ["C"]);
+    };
+    assert_eq!(ids::<Customer, S>(store, &created).await, ["C"]);
+}
 
-    // Tickets: status, assignee, customer, tag.
+/// Part of [`filters`]: tickets by status, assignee, customer, tag and update time.
+async fn filter_tickets<S: CrmStore>(store: &S) {
     let mut t1 = ticket("T-1", "A", at(2, 9));
     t1.status = TicketStatus::Open;
     t1.assignee = Some(user("alice"));
-    t1.tags.insert(vip.clone());
+    t1.tags.insert(Tag::new("vip").unwrap());
     let mut t2 = ticket("T-2", "B", at(2, 10));
     t2.status = TicketStatus::Solved;
     t2.solved_at = Some(at(3, 10));
@@ -542,32 +569,44 @@ where
     for t in [&t1, &t2, &t3] {
         store.create(t.clone()).await.unwrap();
     }
-    let open = f(Filter {
-        status: Some(Status::Ticket(TicketStatus::Open)),
-        ..Filter::default()
-    });
-    assert_eq!(ids::<Ticket, S>(&store, &open).await, ["T-1"]);
-    assert_eq!(ids::<Ticket, S>(&store, &owner).await, ["T-1", "T-2"]);
-    assert_eq!(ids::<Ticket, S>(&store, &tag).await, ["T-1"]);
-    let of_a = f(Filter {
-        customer: Some("A".parse().unwrap()),
-        ..Filter::default()
-    });
-    assert_eq!(ids::<Ticket, S>(&store, &of_a).await, ["T-1", "T-3"]);
-    let solved_since = f(Filter {
-        updated_since: Some(at(3, 0)),
-        ..Filter::default()
-    });
-    assert_eq!(ids::<Ticket, S>(&store, &solved_since).await, ["T-2"]);
-    // A lifecycle stage never matches a ticket; an owner never matches a transaction.
-    assert!(ids::<Ticket, S>(&store, &churned).await.is_empty());
+    let open = by_status(Status::Ticket(TicketStatus::Open));
+    assert_eq!(ids::<Ticket, S>(store, &open).await, ["T-1"]);
+    assert_eq!(
+        ids::<Ticket, S>(store, &by_owner("alice")).await,
+        ["T-1", "T-2"]
+    );
+    assert_eq!(ids::<Ticket, S>(store, &by_tag("vip")).await, ["T-1"]);
+    assert_eq!(
+        ids::<Ticket, S>(store, &of_customer("A")).await,
+        ["T-1", "T-3"]
+    );
+    assert_eq!(
+        ids::<Ticket, S>(store, &updated_since(at(3, 0))).await,
+        ["T-2"]
+    );
+    // A lifecycle stage never matches a ticket.
+    assert!(
+        ids::<Ticket, S>(store, &by_status(CHURNED))
+            .await
+            .is_empty()
+    );
+}
+
+/// Part of [`filters`]: an owner never matches a transaction; deals by stage.
+async fn filter_other_kinds<S: CrmStore>(store: &S) {
     store
         .create(tx("TX-1", "A", at(2, 9), "5 EUR"))
         .await
         .unwrap();
-    assert!(ids::<Transaction, S>(&store, &owner).await.is_empty());
-    assert_eq!(ids::<Transaction, S>(&store, &of_a).await, ["TX-1"]);
-    // Deals by stage.
+    assert!(
+        ids::<Transaction, S>(store, &by_owner("alice"))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        ids::<Transaction, S>(store, &of_customer("A")).await,
+        ["TX-1"]
+    );
     let mut d = deal("D-1", "A", "Deal", "10 EUR");
     d.stage = DealStage::Won;
     d.closed_at = Some(at(3, 0));
@@ -576,20 +615,12 @@ where
         .create(deal("D-2", "B", "Deal", "10 EUR"))
         .await
         .unwrap();
-    let won = f(Filter {
-        status: Some(Status::Deal(DealStage::Won)),
-        ..Filter::default()
-    });
-    assert_eq!(ids::<Deal, S>(&store, &won).await, ["D-1"]);
+    let won = by_status(Status::Deal(DealStage::Won));
+    assert_eq!(ids::<Deal, S>(store, &won).await, ["D-1"]);
 }
 
 /// Time ranges include their start and exclude their end, in listings and in scans.
-pub async fn time_range_boundaries<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn time_range_boundaries<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
     store.create(customer("A", "Ann")).await.unwrap();
     let start = at(10, 0);
@@ -620,30 +651,15 @@ where
         ["inside", "last", "start"],
         "start inclusive, end exclusive (to the nanosecond)"
     );
-    let scanned: Vec<String> = store
-        .scan_transactions(range, 2)
-        .map(|page| page.unwrap())
-        .collect::<Vec<_>>()
-        .await
-        .concat()
-        .iter()
-        .map(|t| t.id.to_string())
-        .collect();
     assert_eq!(
-        scanned,
+        scanned_ids::<Transaction, S>(&store, range, 2).await,
         ["start", "inside", "last"],
         "scans are in time order"
     );
-    let scanned: Vec<String> = store
-        .scan_survey_responses(range, 1)
-        .map(|page| page.unwrap())
-        .collect::<Vec<_>>()
-        .await
-        .concat()
-        .iter()
-        .map(|s| s.id.to_string())
-        .collect();
-    assert_eq!(scanned, ["start", "last"]);
+    assert_eq!(
+        scanned_ids::<SurveyResponse, S>(&store, range, 1).await,
+        ["start", "last"]
+    );
     let empty = TimeRange::new(start, start).unwrap();
     assert_eq!(
         store.scan_transactions(empty, 10).count().await,
@@ -655,12 +671,7 @@ where
 
 /// Streaming scans return every record in the range exactly once, in pages of at most the
 /// requested size, in (time, id) order.
-pub async fn streaming_scans<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn streaming_scans<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
     store.create(customer("A", "Ann")).await.unwrap();
     // Many records share a timestamp, so the id must break ties.
@@ -693,12 +704,7 @@ where
 }
 
 /// Importing the same batch twice adds nothing; repeated ids inside a batch count once.
-pub async fn idempotent_batches<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn idempotent_batches<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
     store.create(customer("A", "Ann")).await.unwrap();
     let batch: Vec<Transaction> = (0..40)
@@ -734,10 +740,7 @@ where
         "known and repeated ids are skipped"
     );
     assert_eq!(
-        Repository::<Transaction>::get(&store, &batch[0].id)
-            .await
-            .unwrap()
-            .record,
+        stored::<Transaction, S>(&store, &batch[0].id).await,
         batch[0],
         "a skipped record leaves the stored one untouched"
     );
@@ -759,12 +762,7 @@ where
 
 /// A batch with one bad record writes nothing, whether the record fails validation or the
 /// store's own checks (an unknown customer), and the error names the field.
-pub async fn atomic_batches<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn atomic_batches<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
     store.create(customer("A", "Ann")).await.unwrap();
     let mut batch: Vec<Transaction> = (0..600)
@@ -817,12 +815,7 @@ where
 }
 
 /// Bad input is rejected before anything is written, with an error naming the field.
-pub async fn invalid_input<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn invalid_input<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
     let mut bad = customer("A", "Ann");
     bad.name = Personal::new(String::new());
@@ -859,12 +852,7 @@ where
 }
 
 /// Customers are found by normalized e-mail and phone.
-pub async fn find_by_contact<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn find_by_contact<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
     let mut a = customer("A", "Ann");
     a.email = Some(Email::parse("Ann@Example.COM").unwrap());
@@ -896,12 +884,7 @@ where
 
 /// Reassignment moves every customer, open deal and open ticket of one owner, atomically,
 /// and leaves closed ones and other owners alone.
-pub async fn reassignment<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn reassignment<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
     let (alice, bob, carol) = (user("alice"), user("bob"), user("carol"));
     for (id, owner) in [("A", &alice), ("B", &alice), ("C", &carol)] {
@@ -969,55 +952,19 @@ where
     ));
 }
 
+/// The person [`erasure_completeness`] erases: name, e-mail and phone.
+const ZOE: (&str, &str, &str) = (
+    "Zoë Quintessa Ångström",
+    "zoe.quintessa@example.org",
+    "+4917112345678",
+);
+
 /// After erasing a customer no repository returns their name, e-mail or phone anywhere;
 /// kept aggregates keep their amounts and times under a pseudonym.
-pub async fn erasure_completeness<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn erasure_completeness<S: CrmStore>(make: impl Factory<S>) {
     for keep in [false, true] {
         let store = make().await;
-        let name = "Zoë Quintessa Ångström";
-        let mail = "zoe.quintessa@example.org";
-        let phone = "+4917112345678";
-        let mut zoe = customer("ZOE-1", name);
-        zoe.email = Some(Email::parse(mail).unwrap());
-        zoe.phone = Some(Phone::parse(phone, None).unwrap());
-        zoe.attributes
-            .insert("nickname".into(), AttributeValue::from(name));
-        store.create(zoe.clone()).await.unwrap();
-        let mut other = customer("OTHER", "Other Person");
-        other.account = Some(zoe.id.clone());
-        store.create(other).await.unwrap();
-        store
-            .create(tx("OTHER-TX", "OTHER", at(2, 0), "3.00 EUR"))
-            .await
-            .unwrap();
-        let txs: Vec<Transaction> = (0..3)
-            .map(|i| {
-                let mut t = tx(&format!("Z-TX-{i}"), "ZOE-1", at(2, i), "10.00 EUR");
-                t.external_id = Some(format!("ORDER-{mail}"));
-                t
-            })
-            .collect();
-        store.append_batch(&txs).await.unwrap();
-        let mut s = survey("Z-S", "ZOE-1", at(3, 0), 4);
-        s.comment = Some(Personal::new(format!("I am {name}, call {phone}")));
-        store.create(s).await.unwrap();
-        let mut i = interaction("Z-I", "ZOE-1", at(3, 1));
-        i.subject = Some(Personal::new(format!("Call from {name}")));
-        i.notes = Some(Personal::new(format!("mail {mail}")));
-        store.create(i).await.unwrap();
-        let mut t = ticket("Z-T", "ZOE-1", at(3, 2));
-        t.subject = Some(Personal::new(format!("{name} cannot log in")));
-        store.create(t).await.unwrap();
-        store
-            .create(deal("Z-D", "ZOE-1", &format!("Renewal {name}"), "500 EUR"))
-            .await
-            .unwrap();
-
+        let zoe = seed_person_to_erase(&store).await;
         let pseudonym: CustomerId = "ANON-7f3e".parse().unwrap();
         let how = if keep {
             Erasure::KeepAnonymizedAggregates {
@@ -1026,115 +973,181 @@ where
         } else {
             Erasure::DeleteEverything
         };
-        let report = store.erase_customer(&zoe.id, &how).await.unwrap();
-        let expected = if keep { (0, 3) } else { (3, 0) };
-        assert_eq!(
-            (report.transactions.deleted, report.transactions.anonymized),
-            expected,
-            "the report counts what was done"
-        );
-        let one = if keep { (0, 1) } else { (1, 0) };
-        for counts in [
-            report.interactions,
-            report.tickets,
-            report.deals,
-            report.survey_responses,
-        ] {
-            assert_eq!((counts.deleted, counts.anonymized), one);
-        }
-
-        // Nothing anywhere mentions the person.
-        let mut dump = String::new();
-        for v in all::<Customer, S>(&store).await {
-            dump += &serde_json::to_string(&v.record).unwrap();
-        }
-        for v in all::<Interaction, S>(&store).await {
-            dump += &serde_json::to_string(&v.record).unwrap();
-        }
-        for v in all::<Ticket, S>(&store).await {
-            dump += &serde_json::to_string(&v.record).unwrap();
-        }
-        for v in all::<Deal, S>(&store).await {
-            dump += &serde_json::to_string(&v.record).unwrap();
-        }
-        for v in all::<Transaction, S>(&store).await {
-            dump += &serde_json::to_string(&v.record).unwrap();
-        }
-        for v in all::<SurveyResponse, S>(&store).await {
-            dump += &serde_json::to_string(&v.record).unwrap();
-        }
-        for needle in [name, "Quintessa", mail, phone, "ZOE-1"] {
-            assert!(
-                !dump.contains(needle),
-                "after erasure no repository returns {needle:?}"
-            );
-        }
+        let report = store.erase_customer(&zoe, &how).await.unwrap();
+        check_erasure_report(&report, keep);
+        check_nothing_mentions_the_person(&store).await;
+        check_what_erasure_kept(&store, keep, &pseudonym).await;
         assert!(matches!(
-            Repository::<Customer>::get(&store, &zoe.id).await,
-            Err(StorageError::NotFound { .. })
-        ));
-        assert!(
-            store
-                .find_by_email(&Email::parse(mail).unwrap())
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        assert!(
-            store
-                .find_by_phone(&Phone::parse(phone, None).unwrap())
-                .await
-                .unwrap()
-                .is_empty()
-        );
-        let kept: Vec<Transaction> = store
-            .scan_transactions(TimeRange::all(), 100)
-            .map(|p| p.unwrap())
-            .collect::<Vec<_>>()
-            .await
-            .concat();
-        if keep {
-            let of_pseudonym: Vec<_> = kept.iter().filter(|t| t.customer == pseudonym).collect();
-            assert_eq!(of_pseudonym.len(), 3, "aggregates kept under the pseudonym");
-            let total = Money::sum(
-                money("0 EUR").currency(),
-                of_pseudonym.iter().map(|t| &t.amount),
-            )
-            .unwrap();
-            assert_eq!(total, money("30.00 EUR"), "amounts kept exactly");
-            assert!(
-                Repository::<Customer>::get(&store, &pseudonym)
-                    .await
-                    .is_ok()
-            );
-        } else {
-            assert_eq!(kept.len(), 1, "only other customers' records remain");
-        }
-        assert_eq!(
-            Repository::<Transaction>::get(&store, &"OTHER-TX".parse().unwrap())
-                .await
-                .unwrap()
-                .version,
-            1,
-            "other customers' records are untouched"
-        );
-        assert!(matches!(
-            store
-                .erase_customer(&zoe.id, &Erasure::DeleteEverything)
-                .await,
+            store.erase_customer(&zoe, &Erasure::DeleteEverything).await,
             Err(StorageError::NotFound { .. })
         ));
     }
 }
 
+/// Part of [`erasure_completeness`]: the person, with their details in every kind of
+/// record, and another customer who names them as account.
+async fn seed_person_to_erase<S: CrmStore>(store: &S) -> CustomerId {
+    let (name, mail, phone) = ZOE;
+    let mut zoe = customer("ZOE-1", name);
+    zoe.email = Some(Email::parse(mail).unwrap());
+    zoe.phone = Some(Phone::parse(phone, None).unwrap());
+    zoe.attributes
+        .insert("nickname".into(), AttributeValue::from(name));
+    store.create(zoe.clone()).await.unwrap();
+    let mut other = customer("OTHER", "Other Person");
+    other.account = Some(zoe.id.clone());
+    store.create(other).await.unwrap();
+    store
+        .create(tx("OTHER-TX", "OTHER", at(2, 0), "3.00 EUR"))
+        .await
+        .unwrap();
+    let txs: Vec<Transaction> = (0..3)
+        .map(|i| {
+            let mut t = tx(&format!("Z-TX-{i}"), "ZOE-1", at(2, i), "10.00 EUR");
+            t.external_id = Some(format!("ORDER-{mail}"));
+            t
+        })
+        .collect();
+    store.append_batch(&txs).await.unwrap();
+    let mut s = survey("Z-S", "ZOE-1", at(3, 0), 4);
+    s.comment = Some(Personal::new(format!("I am {name}, call {phone}")));
+    store.create(s).await.unwrap();
+    let mut i = interaction("Z-I", "ZOE-1", at(3, 1));
+    i.subject = Some(Personal::new(format!("Call from {name}")));
+    i.notes = Some(Personal::new(format!("mail {mail}")));
+    store.create(i).await.unwrap();
+    let mut t = ticket("Z-T", "ZOE-1", at(3, 2));
+    t.subject = Some(Personal::new(format!("{name} cannot log in")));
+    store.create(t).await.unwrap();
+    store
+        .create(deal("Z-D", "ZOE-1", &format!("Renewal {name}"), "500 EUR"))
+        .await
+        .unwrap();
+    zoe.id
+}
+
+/// Part of [`erasure_completeness`]: the report counts what was done.
+fn check_erasure_report(report: &crate::ErasureReport, keep: bool) {
+    let expected = if keep { (0, 3) } else { (3, 0) };
+    assert_eq!(
+        (report.transactions.deleted, report.transactions.anonymized),
+        expected,
+        "the report counts what was done"
+    );
+    let one = if keep { (0, 1) } else { (1, 0) };
+    for counts in [
+        report.interactions,
+        report.tickets,
+        report.deals,
+        report.survey_responses,
+    ] {
+        assert_eq!((counts.deleted, counts.anonymized), one);
+    }
+}
+
+/// Every record of kind `R`, as JSON text.
+async fn dump<R: Record, S: Repository<R> + ?Sized>(store: &S) -> String {
+    all::<R, S>(store)
+        .await
+        .iter()
+        .map(|v| serde_json::to_string(&v.record).unwrap())
+        .collect()
+}
+
+/// Part of [`erasure_completeness`]: nothing anywhere mentions the person.
+async fn check_nothing_mentions_the_person<S: CrmStore>(store: &S) {
+    let (name, mail, phone) = ZOE;
+    let dump = [
+        dump::<Customer, S>(store).await,
+        dump::<Interaction, S>(store).await,
+        dump::<Ticket, S>(store).await,
+        dump::<Deal, S>(store).await,
+        dump::<Transaction, S>(store).await,
+        dump::<SurveyResponse, S>(store).await,
+    ]
+    .concat();
+    for needle in [name, "Quintessa", mail, phone, "ZOE-1"] {
+        assert!(
+            !dump.contains(needle),
+            "after erasure no repository returns {needle:?}"
+        );
+    }
+    assert!(matches!(
+        Repository::<Customer>::get(store, &"ZOE-1".parse().unwrap()).await,
+        Err(StorageError::NotFound { .. })
+    ));
+    assert!(
+        store
+            .find_by_email(&Email::parse(mail).unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .find_by_phone(&Phone::parse(phone, None).unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Every record of kind `R` in `range`, scanned in pages of `page_size`.
+async fn scanned<R: Record, S: TimeScan<R> + ?Sized>(
+    store: &S,
+    range: TimeRange,
+    page_size: u32,
+) -> Vec<R> {
+    crate::scan::<R, S>(store, range, page_size)
+        .map(|p| p.expect("scan a page"))
+        .collect::<Vec<_>>()
+        .await
+        .concat()
+}
+
+/// The ids of every record of kind `R` in `range`, in scan order.
+async fn scanned_ids<R: Record, S: TimeScan<R> + ?Sized>(
+    store: &S,
+    range: TimeRange,
+    page_size: u32,
+) -> Vec<String> {
+    scanned::<R, S>(store, range, page_size)
+        .await
+        .iter()
+        .map(|r| r.id().to_string())
+        .collect()
+}
+
+/// Part of [`erasure_completeness`]: kept aggregates keep their amounts under the
+/// pseudonym; other customers' records are untouched.
+async fn check_what_erasure_kept<S: CrmStore>(store: &S, keep: bool, pseudonym: &CustomerId) {
+    let kept = scanned::<Transaction, S>(store, TimeRange::all(), 100).await;
+    if keep {
+        let of_pseudonym: Vec<_> = kept.iter().filter(|t| &t.customer == pseudonym).collect();
+        assert_eq!(of_pseudonym.len(), 3, "aggregates kept under the pseudonym");
+        let total = Money::sum(
+            money("0 EUR").currency(),
+            of_pseudonym.iter().map(|t| &t.amount),
+        )
+        .unwrap();
+        assert_eq!(total, money("30.00 EUR"), "amounts kept exactly");
+        assert!(Repository::<Customer>::get(store, pseudonym).await.is_ok());
+    } else {
+        assert_eq!(kept.len(), 1, "only other customers' records remain");
+    }
+    assert_eq!(
+        Repository::<Transaction>::get(store, &"OTHER-TX".parse().unwrap())
+            .await
+            .unwrap()
+            .version,
+        1,
+        "other customers' records are untouched"
+    );
+}
+
 /// Unicode text and the longest allowed values round-trip exactly; one character more is
 /// `Invalid` and writes nothing.
-pub async fn unicode_and_max_length<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn unicode_and_max_length<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
     // Keys are limited in bytes: 3 + 62 * 2 + 1 = 128.
     let long_id = format!("ID-{}x", "ß".repeat(62));
@@ -1161,13 +1174,7 @@ where
     i.notes = Some(Personal::new(notes));
     i.subject = Some(Personal::new("«Grüße» — \"quotes\" 'and' \\ back".into()));
     store.create(i.clone()).await.unwrap();
-    assert_eq!(
-        Repository::<Interaction>::get(&store, &i.id)
-            .await
-            .unwrap()
-            .record,
-        i
-    );
+    assert_eq!(stored::<Interaction, S>(&store, &i.id).await, i);
     let mut too_long = customer("LONG", "x");
     too_long.name = Personal::new("é".repeat(257));
     assert!(is_invalid(&store.create(too_long).await, "customer.name"));
@@ -1181,12 +1188,7 @@ where
 
 /// Many tasks updating the same customer at once: for each version exactly one update
 /// succeeds, and with retries no update is lost.
-pub async fn concurrent_writers<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
+pub async fn concurrent_writers<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
     let c = customer("A", "Ann");
     store.create(c.clone()).await.unwrap();
@@ -1248,26 +1250,308 @@ where
     );
 }
 
+/// Batches appended at once, with overlapping ids: every id is stored once, each batch's
+/// report adds up, a batch that fails writes none of its records, and the reports of the
+/// batches that succeeded together count every stored record exactly once.
+pub async fn concurrent_overlapping_batches<S: CrmStore>(make: impl Factory<S>) {
+    let store = make().await;
+    store.create(customer("A", "Ann")).await.unwrap();
+    const BATCHES: usize = 8;
+    const WIDTH: usize = 120;
+    // Batch k holds ids k*40 .. k*40+120: each overlaps the next two.
+    let batches: Vec<Vec<Transaction>> = (0..BATCHES)
+        .map(|k| {
+            (k * 40..k * 40 + WIDTH)
+                .map(|i| {
+                    tx(
+                        &format!("TX-{i:04}"),
+                        "A",
+                        at(2, 0) + Duration::minutes(i as i64),
+                        "1 EUR",
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    // Two more batches fail in the store (an unknown customer at the end), after their
+    // other records may already have been written.
+    let poisoned: Vec<Vec<Transaction>> = (0..2)
+        .map(|k| {
+            let mut b: Vec<Transaction> = (0..50)
+                .map(|i| tx(&format!("P{k}-{i:03}"), "A", at(3, 0), "1 EUR"))
+                .collect();
+            b.push(tx(&format!("P{k}-bad"), "NOBODY", at(3, 0), "1 EUR"));
+            b
+        })
+        .collect();
+    let (good, bad) = futures::join!(
+        join_all(batches.iter().map(|b| store.append_batch(b))),
+        join_all(poisoned.iter().map(|b| store.append_batch(b))),
+    );
+    let mut inserted = 0;
+    for (report, batch) in good.iter().zip(&batches) {
+        let report = report.as_ref().expect("a valid batch is stored");
+        assert_eq!(
+            report.inserted + report.skipped,
+            batch.len(),
+            "a report counts every record of its batch"
+        );
+        inserted += report.inserted;
+    }
+    for r in &bad {
+        assert!(is_invalid(r, "customer"), "a poisoned batch fails: {r:?}");
+    }
+    let stored = all::<Transaction, S>(&store).await;
+    let ids: BTreeSet<String> = stored.iter().map(|v| v.record.id.to_string()).collect();
+    assert_eq!(ids.len(), stored.len(), "no id is stored twice");
+    let expected = (BATCHES - 1) * 40 + WIDTH;
+    assert_eq!(
+        stored.len(),
+        expected,
+        "every id of the valid batches is stored"
+    );
+    assert_eq!(
+        inserted, expected,
+        "together the batches inserted each id once"
+    );
+    assert!(
+        ids.iter().all(|id| id.starts_with("TX-")),
+        "nothing of a failed batch is written"
+    );
+    assert!(stored.iter().all(|v| v.version == 1));
+}
+
+/// A reader scanning page by page while a writer appends: pages stay in (time, id) order
+/// without repeats, every record that existed before the scan is returned, and every
+/// record returned is exactly as written.
+pub async fn scan_while_appending<S: CrmStore>(make: impl Factory<S>) {
+    let store = make().await;
+    store.create(customer("A", "Ann")).await.unwrap();
+    let t0 = at(1, 0);
+    let before: Vec<Transaction> = (0..300)
+        .map(|i| {
+            tx(
+                &format!("OLD-{i:03}"),
+                "A",
+                t0 + Duration::minutes(2 * i),
+                "2.50 EUR",
+            )
+        })
+        .collect();
+    store.append_batch(&before).await.unwrap();
+    // Records in between and after the old ones, some at the same times.
+    let later: Vec<Vec<Transaction>> = (0..10)
+        .map(|k| {
+            (0..40)
+                .map(|i| {
+                    let minute = k * 40 + i;
+                    tx(
+                        &format!("NEW-{k}-{i:02}"),
+                        "A",
+                        t0 + Duration::minutes(minute * 2 - 1 + (i % 2)),
+                        "3.75 EUR",
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    let written: std::collections::BTreeMap<String, Transaction> = before
+        .iter()
+        .chain(later.iter().flatten())
+        .map(|t| (t.id.to_string(), t.clone()))
+        .collect();
+    let writer = async {
+        for batch in &later {
+            store
+                .append_batch(batch)
+                .await
+                .expect("append while scanning");
+        }
+    };
+    let reader = async {
+        let mut pages = Vec::new();
+        let mut scan = crate::scan::<Transaction, S>(&store, TimeRange::all(), 7);
+        while let Some(page) = scan.next().await {
+            pages.push(page.expect("scan a page"));
+        }
+        pages
+    };
+    let ((), pages) = futures::join!(writer, reader);
+    assert!(
+        pages.iter().all(|p| !p.is_empty() && p.len() <= 7),
+        "bounded pages"
+    );
+    let seen: Vec<&Transaction> = pages.iter().flatten().collect();
+    let keys: Vec<(DateTime<Utc>, String)> = seen
+        .iter()
+        .map(|t| (t.occurred_at, t.id.to_string()))
+        .collect();
+    assert!(
+        keys.windows(2).all(|w| w[0] < w[1]),
+        "pages are in strictly ascending (time, id) order: no repeats"
+    );
+    for t in &seen {
+        assert_eq!(
+            written.get(&t.id.to_string()),
+            Some(*t),
+            "a scanned record is exactly as written"
+        );
+    }
+    let seen_ids: BTreeSet<String> = keys.into_iter().map(|(_, id)| id).collect();
+    assert!(
+        before.iter().all(|t| seen_ids.contains(&t.id.to_string())),
+        "every record stored before the scan is returned"
+    );
+}
+
+/// Purchase summaries: the store's [`CrmStore::purchase_summaries`] returns exactly what
+/// the scan-based reference ([`summarize_purchases`](crate::summarize_purchases)) returns,
+/// and both are right: several purchases on one day, a refund, a second currency, a
+/// nanosecond before midnight, ranges that cut a customer's history or hold nothing.
+pub async fn purchase_summaries<S: CrmStore>(make: impl Factory<S>) {
+    let store = make().await;
+    for id in ["A", "B", "C"] {
+        store.create(customer(id, "Buyer")).await.unwrap();
+    }
+    let ns = Duration::nanoseconds(1);
+    let batch = vec![
+        tx("A-1", "A", at(2, 9), "10.00 EUR"),
+        tx("A-2", "A", at(3, 0) - ns, "5.50 EUR"),
+        tx("A-3", "A", at(3, 0), "-3.25 EUR"),
+        tx("A-4", "A", at(7, 12) + ns, "20 EUR"),
+        tx("A-5", "A", at(4, 8), "7 USD"),
+        tx("B-1", "B", at(5, 10) + ns, "-4.000 EUR"),
+        tx("C-1", "C", at(20, 10), "99 EUR"),
+    ];
+    store.append_batch(&batch).await.unwrap();
+    let row = |c: &str, first, last, n, days, net: &str, repeat: &str| crate::PurchaseSummary {
+        customer: c.parse().unwrap(),
+        currency: money(net).currency(),
+        first_purchase: first,
+        last_purchase: last,
+        transactions: n,
+        purchase_days: days,
+        net_total: money(net),
+        repeat_total: money(repeat),
+    };
+    let cases = [
+        (
+            TimeRange::new(at(1, 0), at(10, 0)).unwrap(),
+            vec![
+                row(
+                    "A",
+                    at(2, 9),
+                    at(7, 12) + ns,
+                    4,
+                    3,
+                    "32.25 EUR",
+                    "16.75 EUR",
+                ),
+                row("A", at(4, 8), at(4, 8), 1, 1, "7 USD", "0 USD"),
+                row("B", at(5, 10) + ns, at(5, 10) + ns, 1, 1, "-4 EUR", "0 EUR"),
+            ],
+        ),
+        (
+            // Cuts A's history: the first purchase day in the range is day 3.
+            TimeRange::new(at(3, 0), at(10, 0)).unwrap(),
+            vec![
+                row("A", at(3, 0), at(7, 12) + ns, 2, 2, "16.75 EUR", "20 EUR"),
+                row("A", at(4, 8), at(4, 8), 1, 1, "7 USD", "0 USD"),
+                row("B", at(5, 10) + ns, at(5, 10) + ns, 1, 1, "-4 EUR", "0 EUR"),
+            ],
+        ),
+        (TimeRange::new(at(10, 0), at(20, 0)).unwrap(), vec![]),
+        (TimeRange::new(at(2, 9), at(2, 9)).unwrap(), vec![]),
+    ];
+    for (range, expected) in cases {
+        let reference = crate::summarize_purchases(&store, range).await.unwrap();
+        assert_eq!(reference, expected, "the reference summaries for {range:?}");
+        let got = store.purchase_summaries(range).await.unwrap();
+        assert_eq!(
+            got, reference,
+            "the store's summaries equal the reference for {range:?}"
+        );
+    }
+    let all = store.purchase_summaries(TimeRange::all()).await.unwrap();
+    assert_eq!(
+        all,
+        crate::summarize_purchases(&store, TimeRange::all())
+            .await
+            .unwrap()
+    );
+    assert_eq!(all.len(), 4, "C's purchase counts in the whole range");
+}
+
 /// Runs every function of the kit in turn, each on a fresh store.
-pub async fn run_all<S, F, Fut>(make: F)
-where
-    S: CrmStore,
-    F: Fn() -> Fut,
-    Fut: Future<Output = S>,
-{
-    crud(&make).await;
-    duplicates(&make).await;
-    version_conflicts(&make).await;
-    pagination_under_concurrent_inserts(&make).await;
-    filters(&make).await;
-    time_range_boundaries(&make).await;
-    streaming_scans(&make).await;
-    idempotent_batches(&make).await;
-    atomic_batches(&make).await;
-    invalid_input(&make).await;
-    find_by_contact(&make).await;
-    reassignment(&make).await;
-    erasure_completeness(&make).await;
-    unicode_and_max_length(&make).await;
-    concurrent_writers(&make).await;
+pub async fn run_all<S: CrmStore>(make: impl Factory<S>) {
+    crate::conformance_tests!(@kit run_all (&make));
+}
+
+/// Runs a future to completion on a new two-thread tokio runtime: the runtime of the tests
+/// [`conformance_tests!`](crate::conformance_tests) generates, so that concurrent parts of
+/// the kit run in parallel and stores built on tokio (such as sqlx pools) work.
+///
+/// ```
+/// assert_eq!(crm_storage_traits::conformance::block_on(async { 1 + 1 }), 2);
+/// ```
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime for the conformance tests")
+        .block_on(future)
+}
+
+/// Generates one `#[test]` per function of the [conformance kit](crate::conformance), each
+/// running that function against the store factory `$make` (an expression evaluating to an
+/// `Fn() -> impl Future<Output = impl CrmStore>`, evaluated inside each test).
+///
+/// ```ignore
+/// crm_storage_traits::conformance_tests!(async || MemoryStore::new());
+/// ```
+///
+/// The tests run on their own tokio runtime ([`conformance::block_on`](crate::conformance::block_on)):
+/// the calling crate needs no tokio dependency.
+#[macro_export]
+macro_rules! conformance_tests {
+    (@kit $mode:ident $args:tt) => {
+        $crate::conformance_tests!(@$mode $args
+            crud,
+            duplicates,
+            version_conflicts,
+            pagination_under_concurrent_inserts,
+            filters,
+            time_range_boundaries,
+            streaming_scans,
+            idempotent_batches,
+            atomic_batches,
+            invalid_input,
+            find_by_contact,
+            reassignment,
+            erasure_completeness,
+            unicode_and_max_length,
+            concurrent_writers,
+            concurrent_overlapping_batches,
+            scan_while_appending,
+            purchase_summaries,
+        );
+    };
+    (@tests ($make:expr) $($name:ident,)+) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::conformance::block_on(async {
+                    let make = $make;
+                    $crate::conformance::$name(make).await;
+                });
+            }
+        )+
+    };
+    (@run_all ($make:expr) $($name:ident,)+) => {
+        $( $crate::conformance::$name($make).await; )+
+    };
+    ($make:expr $(,)?) => {
+        $crate::conformance_tests!(@kit tests ($make));
+    };
 }

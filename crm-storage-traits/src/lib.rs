@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 mod error;
+mod purchases;
 mod query;
 mod record;
 mod repository;
@@ -10,15 +11,19 @@ mod memory;
 #[cfg(feature = "conformance")]
 pub mod conformance;
 
+/// The attribute every implementation of the storage traits carries (re-exported, so an
+/// implementer needs no dependency of its own): `#[crm_storage_traits::async_trait]`.
+pub use async_trait::async_trait;
 pub use error::{StorageError, StorageResult};
 #[cfg(feature = "memory")]
 pub use memory::MemoryStore;
+pub use purchases::{PurchaseSummary, summarize_purchases};
 pub use query::{Cursor, Filter, MAX_PAGE_LIMIT, Page, PageRequest, ScanPosition, TimeRange};
 pub use record::{Record, Status, Versioned};
 pub use record::{check_time, time_text};
-pub use repository::check_reassign;
 pub use repository::{
     BatchAppend, BatchReport, CrmStore, CustomerRepository, DealRepository, Erasure, ErasureCounts,
     ErasureReport, InteractionRepository, ReassignReport, Repository, SurveyRepository,
     TicketRepository, TimeScan, TransactionRepository, scan,
 };
+pub use repository::{check_batch, check_reassign};

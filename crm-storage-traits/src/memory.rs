@@ -22,6 +22,7 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::num::NonZeroU32;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
@@ -35,7 +36,7 @@ use crate::query::{Cursor, Filter, Page, PageRequest, ScanPosition, TimeRange};
 use crate::record::{Record, Versioned};
 use crate::repository::{
     BatchAppend, BatchReport, CrmStore, CustomerRepository, Erasure, ErasureCounts, ErasureReport,
-    ReassignReport, Repository, TimeScan, check_reassign,
+    ReassignReport, Repository, TimeScan, check_batch, check_reassign,
 };
 
 type Table<R> = BTreeMap<String, Versioned<R>>;
@@ -259,15 +260,6 @@ impl<R: Stored> Repository<R> for MemoryStore {
     }
 }
 
-fn check_batch<R: Record>(batch: &[R]) -> StorageResult<()> {
-    for (i, record) in batch.iter().enumerate() {
-        record
-            .check()
-            .map_err(|e| e.within(&format!("batch[{i}]")))?;
-    }
-    Ok(())
-}
-
 #[async_trait]
 impl<R: Stored> BatchAppend<R> for MemoryStore {
     async fn append_batch(&self, batch: &[R]) -> StorageResult<BatchReport> {
@@ -301,15 +293,12 @@ impl<R: Stored> BatchAppend<R> for MemoryStore {
 
 #[async_trait]
 impl<R: Stored> TimeScan<R> for MemoryStore {
-    async fn scan_page(
+    async fn fetch_scan_page(
         &self,
         range: TimeRange,
         after: Option<ScanPosition>,
-        limit: u32,
+        limit: NonZeroU32,
     ) -> StorageResult<Vec<R>> {
-        if limit == 0 {
-            return Err(StorageError::invalid("scan.limit", "must be at least 1"));
-        }
         let tables = self.read()?;
         let mut hits: Vec<(chrono::DateTime<chrono::Utc>, &String, &Versioned<R>)> =
             R::table(&tables)
@@ -325,7 +314,7 @@ impl<R: Stored> TimeScan<R> for MemoryStore {
         hits.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         Ok(hits
             .into_iter()
-            .take(limit as usize)
+            .take(limit.get() as usize)
             .map(|(_, _, v)| v.record.clone())
             .collect())
     }

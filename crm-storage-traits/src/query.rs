@@ -155,6 +155,12 @@ impl Filter {
 
 /// An opaque position in a listing: pass a page's [`Page::next`] to get the page after it.
 ///
+/// [`list`](crate::Repository::list) returns records in ascending order of their id's text
+/// (byte-wise, as [`Display`](std::fmt::Display) writes it); the cursor of a page is the
+/// last id on it. Ids never change, so paging through while others insert neither skips
+/// nor repeats a record that existed when paging began (a record inserted meanwhile shows
+/// up if its id sorts after the cursor).
+///
 /// ```
 /// use crm_storage_traits::Cursor;
 /// let c = Cursor::after_id("CUST-9");

@@ -102,7 +102,24 @@ pub fn time_text(time: DateTime<Utc>) -> String {
 /// A kind of record a store keeps: the six domain records of `crm-core` implement it.
 ///
 /// The methods expose what filters, ordering and erasure need, so that stores can be
-/// written once for every kind.
+/// written once for every kind:
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::{Channel, Ticket, TicketCategory, TicketStatus};
+/// use crm_storage_traits::{Record, Status};
+///
+/// let mut t = Ticket::new(7.into(), 1.into(), TicketCategory::Question, Channel::Email, Utc::now());
+/// t.assignee = Some("alice".parse()?);
+/// assert_eq!(<Ticket as Record>::ENTITY, "ticket");
+/// assert_eq!(t.id().to_string(), "7");
+/// assert_eq!(t.status(), Some(Status::Ticket(TicketStatus::New)));
+/// assert!(t.is_open() && t.check().is_ok());
+/// // Kept after an erasure: personal fields go, the customer becomes the pseudonym.
+/// t.anonymize(&"ANON-1".parse()?);
+/// assert_eq!(t.customer().to_string(), "ANON-1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Record:
     Clone + PartialEq + Send + Sync + Serialize + DeserializeOwned + std::fmt::Debug + 'static
 {
@@ -179,15 +196,50 @@ fn check_times(entity: &str, times: &[(&str, Option<DateTime<Utc>>)]) -> Storage
     Ok(())
 }
 
+/// The parts of a [`Record`] implementation every kind shares: the id type and entity
+/// name, the id, customer and time fields, and `check` (the domain rules plus the store's
+/// time range on the listed time fields, `required` ones always set, `optional` ones
+/// `Option`s).
+macro_rules! record_basics {
+    (
+        $id:ty, $entity:literal,
+        customer: $customer:ident,
+        time: $time:ident,
+        required: [$($required:ident),*],
+        optional: [$($optional:ident),*] $(,)?
+    ) => {
+        type Id = $id;
+        const ENTITY: &'static str = $entity;
+        fn id(&self) -> &$id {
+            &self.id
+        }
+        fn customer(&self) -> &CustomerId {
+            &self.$customer
+        }
+        fn time(&self) -> DateTime<Utc> {
+            self.$time
+        }
+        fn check(&self) -> StorageResult<()> {
+            self.validate()?;
+            check_times(
+                Self::ENTITY,
+                &[
+                    $((stringify!($required), Some(self.$required)),)*
+                    $((stringify!($optional), self.$optional),)*
+                ],
+            )
+        }
+    };
+}
+
 impl Record for Customer {
-    type Id = CustomerId;
-    const ENTITY: &'static str = "customer";
-    fn id(&self) -> &CustomerId {
-        &self.id
-    }
-    fn customer(&self) -> &CustomerId {
-        &self.id
-    }
+    record_basics!(
+        CustomerId, "customer",
+        customer: id,
+        time: created_at,
+        required: [created_at, updated_at],
+        optional: [],
+    );
     fn owner(&self) -> Option<&UserId> {
         self.owner.as_ref()
     }
@@ -197,21 +249,8 @@ impl Record for Customer {
     fn tags(&self) -> Option<&BTreeSet<Tag>> {
         Some(&self.tags)
     }
-    fn time(&self) -> DateTime<Utc> {
-        self.created_at
-    }
     fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
-    }
-    fn check(&self) -> StorageResult<()> {
-        self.validate()?;
-        check_times(
-            Self::ENTITY,
-            &[
-                ("created_at", Some(self.created_at)),
-                ("updated_at", Some(self.updated_at)),
-            ],
-        )
     }
     fn anonymize(&mut self, _anonymous: &CustomerId) {
         // Customers are deleted on erasure, never kept.
@@ -222,23 +261,15 @@ impl Record for Customer {
 }
 
 impl Record for Interaction {
-    type Id = InteractionId;
-    const ENTITY: &'static str = "interaction";
-    fn id(&self) -> &InteractionId {
-        &self.id
-    }
-    fn customer(&self) -> &CustomerId {
-        &self.customer
-    }
+    record_basics!(
+        InteractionId, "interaction",
+        customer: customer,
+        time: occurred_at,
+        required: [occurred_at],
+        optional: [],
+    );
     fn owner(&self) -> Option<&UserId> {
         self.agent.as_ref()
-    }
-    fn time(&self) -> DateTime<Utc> {
-        self.occurred_at
-    }
-    fn check(&self) -> StorageResult<()> {
-        self.validate()?;
-        check_times(Self::ENTITY, &[("occurred_at", Some(self.occurred_at))])
     }
     fn anonymize(&mut self, anonymous: &CustomerId) {
         self.customer = anonymous.clone();
@@ -250,14 +281,13 @@ impl Record for Interaction {
 }
 
 impl Record for Ticket {
-    type Id = TicketId;
-    const ENTITY: &'static str = "ticket";
-    fn id(&self) -> &TicketId {
-        &self.id
-    }
-    fn customer(&self) -> &CustomerId {
-        &self.customer
-    }
+    record_basics!(
+        TicketId, "ticket",
+        customer: customer,
+        time: created_at,
+        required: [created_at],
+        optional: [first_response_at, solved_at, closed_at],
+    );
     fn owner(&self) -> Option<&UserId> {
         self.assignee.as_ref()
     }
@@ -267,26 +297,11 @@ impl Record for Ticket {
     fn tags(&self) -> Option<&BTreeSet<Tag>> {
         Some(&self.tags)
     }
-    fn time(&self) -> DateTime<Utc> {
-        self.created_at
-    }
     fn updated_at(&self) -> DateTime<Utc> {
         [self.first_response_at, self.solved_at, self.closed_at]
             .into_iter()
             .flatten()
             .fold(self.created_at, DateTime::max)
-    }
-    fn check(&self) -> StorageResult<()> {
-        self.validate()?;
-        check_times(
-            Self::ENTITY,
-            &[
-                ("created_at", Some(self.created_at)),
-                ("first_response_at", self.first_response_at),
-                ("solved_at", self.solved_at),
-                ("closed_at", self.closed_at),
-            ],
-        )
     }
     fn anonymize(&mut self, anonymous: &CustomerId) {
         self.customer = anonymous.clone();
@@ -301,37 +316,23 @@ impl Record for Ticket {
 }
 
 impl Record for Deal {
-    type Id = DealId;
-    const ENTITY: &'static str = "deal";
-    fn id(&self) -> &DealId {
-        &self.id
-    }
-    fn customer(&self) -> &CustomerId {
-        &self.customer
-    }
+    record_basics!(
+        DealId, "deal",
+        customer: customer,
+        time: created_at,
+        required: [created_at],
+        optional: [closed_at],
+    );
     fn owner(&self) -> Option<&UserId> {
         self.owner.as_ref()
     }
     fn status(&self) -> Option<Status> {
         Some(Status::Deal(self.stage))
     }
-    fn time(&self) -> DateTime<Utc> {
-        self.created_at
-    }
     fn updated_at(&self) -> DateTime<Utc> {
         self.closed_at
             .unwrap_or(self.created_at)
             .max(self.created_at)
-    }
-    fn check(&self) -> StorageResult<()> {
-        self.validate()?;
-        check_times(
-            Self::ENTITY,
-            &[
-                ("created_at", Some(self.created_at)),
-                ("closed_at", self.closed_at),
-            ],
-        )
     }
     fn anonymize(&mut self, anonymous: &CustomerId) {
         self.customer = anonymous.clone();
@@ -348,21 +349,13 @@ impl Record for Deal {
 }
 
 impl Record for Transaction {
-    type Id = TransactionId;
-    const ENTITY: &'static str = "transaction";
-    fn id(&self) -> &TransactionId {
-        &self.id
-    }
-    fn customer(&self) -> &CustomerId {
-        &self.customer
-    }
-    fn time(&self) -> DateTime<Utc> {
-        self.occurred_at
-    }
-    fn check(&self) -> StorageResult<()> {
-        self.validate()?;
-        check_times(Self::ENTITY, &[("occurred_at", Some(self.occurred_at))])
-    }
+    record_basics!(
+        TransactionId, "transaction",
+        customer: customer,
+        time: occurred_at,
+        required: [occurred_at],
+        optional: [],
+    );
     fn anonymize(&mut self, anonymous: &CustomerId) {
         self.customer = anonymous.clone();
         // An order or invoice number links back to the person in the host's other systems.
@@ -371,23 +364,15 @@ impl Record for Transaction {
 }
 
 impl Record for SurveyResponse {
-    type Id = SurveyResponseId;
-    const ENTITY: &'static str = "survey_response";
-    fn id(&self) -> &SurveyResponseId {
-        &self.id
-    }
-    fn customer(&self) -> &CustomerId {
-        &self.customer
-    }
+    record_basics!(
+        SurveyResponseId, "survey_response",
+        customer: customer,
+        time: responded_at,
+        required: [responded_at],
+        optional: [],
+    );
     fn tags(&self) -> Option<&BTreeSet<Tag>> {
         Some(&self.tags)
-    }
-    fn time(&self) -> DateTime<Utc> {
-        self.responded_at
-    }
-    fn check(&self) -> StorageResult<()> {
-        self.validate()?;
-        check_times(Self::ENTITY, &[("responded_at", Some(self.responded_at))])
     }
     fn anonymize(&mut self, anonymous: &CustomerId) {
         self.customer = anonymous.clone();

@@ -15,6 +15,8 @@
 //! fn pick(_: Arc<dyn CrmStore>, _: Arc<dyn CustomerRepository>, _: Arc<dyn TransactionRepository>) {}
 //! ```
 
+use std::num::NonZeroU32;
+
 use async_trait::async_trait;
 use crm_core::{
     Customer, CustomerId, Deal, Email, Interaction, Phone, SurveyResponse, Ticket, Transaction,
@@ -24,10 +26,35 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{StorageError, StorageResult};
+use crate::purchases::{PurchaseSummary, summarize_purchases};
 use crate::query::{Filter, Page, PageRequest, ScanPosition, TimeRange};
 use crate::record::{Record, Versioned};
 
 /// Create, read, update, delete and list records of one kind.
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::{Customer, PartyKind};
+/// use crm_storage_traits::{Filter, MemoryStore, PageRequest, Repository, StorageError};
+///
+/// # futures::executor::block_on(async {
+/// let store = MemoryStore::new();
+/// let ann = Customer::new(1.into(), PartyKind::Person, "Ann", Utc::now())?;
+/// assert_eq!(store.create(ann.clone()).await?.version, 1);
+/// // Changes name the version they are based on.
+/// let mut renamed = ann.clone();
+/// renamed.name = "Ann B.".to_string().into();
+/// assert_eq!(store.update(renamed, 1).await?.version, 2);
+/// let page = Repository::<Customer>::list(&store, &Filter::default(), &PageRequest::first(10)).await?;
+/// assert_eq!(page.items.len(), 1);
+/// Repository::<Customer>::delete(&store, &ann.id, 2).await?;
+/// assert!(matches!(
+///     Repository::<Customer>::get(&store, &ann.id).await,
+///     Err(StorageError::NotFound { .. })
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 #[async_trait]
 pub trait Repository<R: Record>: Send + Sync {
     /// Stores a new record at version 1. The record is checked first ([`Record::check`]);
@@ -49,7 +76,7 @@ pub trait Repository<R: Record>: Send + Sync {
     async fn delete(&self, id: &R::Id, expected_version: u64) -> StorageResult<()>;
 
     /// One page of the records passing `filter`, in ascending order of id text (see
-    /// [`query`](crate::query) for the order and cursor guarantees).
+    /// [`Cursor`](crate::Cursor) for the order and cursor guarantees).
     async fn list(&self, filter: &Filter, page: &PageRequest) -> StorageResult<Page<R>>;
 }
 
@@ -69,6 +96,25 @@ pub struct BatchReport {
 
 /// Idempotent, all-or-nothing batch imports keyed by the records' ids (the host's own
 /// keys).
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::{Customer, PartyKind, Transaction};
+/// use crm_storage_traits::{BatchAppend, MemoryStore, Repository};
+///
+/// # futures::executor::block_on(async {
+/// let store = MemoryStore::new();
+/// store.create(Customer::new(1.into(), PartyKind::Person, "Ann", Utc::now())?).await?;
+/// let batch: Vec<Transaction> = (0..3)
+///     .map(|i| Transaction::new(i.into(), 1.into(), Utc::now(), "5 EUR".parse().unwrap()))
+///     .collect();
+/// assert_eq!(store.append_batch(&batch).await?.inserted, 3);
+/// // Importing the same batch again adds nothing.
+/// let again = store.append_batch(&batch).await?;
+/// assert_eq!((again.inserted, again.skipped), (0, 3));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 #[async_trait]
 pub trait BatchAppend<R: Record>: Repository<R> {
     /// Adds every record whose id is not stored yet, at version 1, in one atomic step.
@@ -80,16 +126,80 @@ pub trait BatchAppend<R: Record>: Repository<R> {
     async fn append_batch(&self, batch: &[R]) -> StorageResult<BatchReport>;
 }
 
+/// Checks every record of a batch ([`Record::check`]) before anything is written; an error
+/// names the record's position (`batch[3].transaction.quantity`). Stores call it first in
+/// [`BatchAppend::append_batch`].
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::Transaction;
+/// use rust_decimal::Decimal;
+/// let mut bad = Transaction::new(1.into(), 1.into(), Utc::now(), "5 EUR".parse().unwrap());
+/// bad.quantity = Decimal::NEGATIVE_ONE;
+/// let err = crm_storage_traits::check_batch(&[bad]).unwrap_err();
+/// assert!(err.to_string().starts_with("batch[0].transaction.quantity"));
+/// ```
+pub fn check_batch<R: Record>(batch: &[R]) -> StorageResult<()> {
+    for (i, record) in batch.iter().enumerate() {
+        record
+            .check()
+            .map_err(|e| e.within(&format!("batch[{i}]")))?;
+    }
+    Ok(())
+}
+
 /// Time-ordered scans in bounded memory.
+///
+/// A store implements [`fetch_scan_page`](TimeScan::fetch_scan_page); callers use
+/// [`scan_page`](TimeScan::scan_page) (which checks the limit first) or the [`scan`]
+/// stream.
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use crm_core::{Customer, PartyKind, Transaction};
+/// use crm_storage_traits::{BatchAppend, MemoryStore, Record, Repository, ScanPosition, TimeRange, TimeScan};
+///
+/// # futures::executor::block_on(async {
+/// let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+/// let store = MemoryStore::new();
+/// store.create(Customer::new(1.into(), PartyKind::Person, "Ann", t0)?).await?;
+/// let batch: Vec<Transaction> = (0..5)
+///     .map(|i| Transaction::new(i.into(), 1.into(), t0 + Duration::days(i), "5 EUR".parse().unwrap()))
+///     .collect();
+/// store.append_batch(&batch).await?;
+/// let first: Vec<Transaction> = store.scan_page(TimeRange::all(), None, 2).await?;
+/// let last = first.last().unwrap();
+/// let after = ScanPosition { time: last.time(), id: last.id().to_string() };
+/// let next: Vec<Transaction> = store.scan_page(TimeRange::all(), Some(after), 2).await?;
+/// assert_eq!(next[0].id, batch[2].id);
+/// // A page of nothing is a mistake, not an empty answer.
+/// assert!(TimeScan::<Transaction>::scan_page(&store, TimeRange::all(), None, 0).await.is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 #[async_trait]
 pub trait TimeScan<R: Record>: Repository<R> {
     /// Up to `limit` records with [`time`](Record::time) in `range`, in ascending order of
-    /// (time, id text), strictly after `after`.
+    /// (time, id text), strictly after `after`. A limit of 0 is `Invalid` (field
+    /// `scan.limit`).
     async fn scan_page(
         &self,
         range: TimeRange,
         after: Option<ScanPosition>,
         limit: u32,
+    ) -> StorageResult<Vec<R>> {
+        let limit = NonZeroU32::new(limit)
+            .ok_or_else(|| StorageError::invalid("scan.limit", "must be at least 1"))?;
+        self.fetch_scan_page(range, after, limit).await
+    }
+
+    /// What [`scan_page`](TimeScan::scan_page) returns, once the limit is checked: the
+    /// method a store implements.
+    async fn fetch_scan_page(
+        &self,
+        range: TimeRange,
+        after: Option<ScanPosition>,
+        limit: NonZeroU32,
     ) -> StorageResult<Vec<R>>;
 }
 
@@ -157,6 +267,23 @@ where
 }
 
 /// Customers, with look-ups by normalized contact points.
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_core::{Customer, Email, PartyKind};
+/// use crm_storage_traits::{CustomerRepository, MemoryStore, Repository};
+///
+/// # futures::executor::block_on(async {
+/// let store = MemoryStore::new();
+/// let mut ann = Customer::new(1.into(), PartyKind::Person, "Ann", Utc::now())?;
+/// ann.email = Some(Email::parse("Ann@Example.com")?);
+/// store.create(ann).await?;
+/// // Addresses are normalized on parsing, so any spelling finds her.
+/// let found = store.find_by_email(&Email::parse("ann@EXAMPLE.com")?).await?;
+/// assert_eq!(found[0].record.name.expose(), "Ann");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 #[async_trait]
 pub trait CustomerRepository: Repository<Customer> {
     /// The customers with this (normalized) e-mail address, in ascending order of id text.
@@ -166,52 +293,153 @@ pub trait CustomerRepository: Repository<Customer> {
     async fn find_by_phone(&self, phone: &Phone) -> StorageResult<Vec<Versioned<Customer>>>;
 }
 
-/// Interactions, with idempotent batch import.
-pub trait InteractionRepository: Repository<Interaction> + BatchAppend<Interaction> {}
-impl<T> InteractionRepository for T where T: Repository<Interaction> + BatchAppend<Interaction> {}
+/// Declares a per-kind trait bundling the given repository traits, with a blanket
+/// implementation for every store implementing them, plus any provided methods.
+macro_rules! bundle {
+    (
+        $(#[$meta:meta])*
+        $name:ident: $first:ident<$kind:ty> $(+ $more:ident<$k:ty>)* { $($body:tt)* }
+    ) => {
+        $(#[$meta])*
+        pub trait $name: $first<$kind> $(+ $more<$k>)* { $($body)* }
+        impl<T> $name for T where T: $first<$kind> $(+ $more<$k>)* {}
+    };
+}
 
-/// Tickets.
-pub trait TicketRepository: Repository<Ticket> {}
-impl<T> TicketRepository for T where T: Repository<Ticket> {}
+bundle! {
+    /// Interactions, with idempotent batch import.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Channel, Customer, Direction, Interaction, PartyKind};
+    /// use crm_storage_traits::{InteractionRepository, MemoryStore, Repository};
+    ///
+    /// async fn log_calls(store: &dyn InteractionRepository, calls: &[Interaction]) -> usize {
+    ///     store.append_batch(calls).await.map(|r| r.inserted).unwrap_or(0)
+    /// }
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryStore::new();
+    /// store.create(Customer::new(1.into(), PartyKind::Person, "Ann", Utc::now())?).await?;
+    /// let call = Interaction::new(1.into(), 1.into(), Channel::Phone, Direction::Inbound, Utc::now());
+    /// assert_eq!(log_calls(&store, &[call.clone(), call]).await, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    InteractionRepository: Repository<Interaction> + BatchAppend<Interaction> {}
+}
 
-/// Deals.
-pub trait DealRepository: Repository<Deal> {}
-impl<T> DealRepository for T where T: Repository<Deal> {}
+bundle! {
+    /// Tickets.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Channel, Customer, PartyKind, Ticket, TicketCategory, TicketStatus};
+    /// use crm_storage_traits::{Filter, MemoryStore, Repository, Status, TicketRepository};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryStore::new();
+    /// store.create(Customer::new(1.into(), PartyKind::Person, "Ann", Utc::now())?).await?;
+    /// let tickets: &dyn TicketRepository = &store;
+    /// tickets.create(Ticket::new(1.into(), 1.into(), TicketCategory::Question, Channel::Email, Utc::now())).await?;
+    /// let new = Filter { status: Some(Status::Ticket(TicketStatus::New)), ..Filter::default() };
+    /// assert_eq!(tickets.list(&new, &Default::default()).await?.items.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    TicketRepository: Repository<Ticket> {}
+}
 
-/// Transactions, with idempotent batch import and streaming scans.
-pub trait TransactionRepository:
-    Repository<Transaction> + BatchAppend<Transaction> + TimeScan<Transaction>
-{
-    /// Streams the transactions in `range` page by page (see [`scan`]).
-    fn scan_transactions(
-        &self,
-        range: TimeRange,
-        page_size: u32,
-    ) -> BoxStream<'_, StorageResult<Vec<Transaction>>> {
-        scan::<Transaction, Self>(self, range, page_size)
+bundle! {
+    /// Deals.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Customer, Deal, DealStage, PartyKind};
+    /// use crm_storage_traits::{DealRepository, MemoryStore, Repository};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryStore::new();
+    /// store.create(Customer::new(1.into(), PartyKind::Person, "Ann", Utc::now())?).await?;
+    /// let deals: &dyn DealRepository = &store;
+    /// let deal = Deal::new(1.into(), 1.into(), "Renewal", "1200 EUR".parse()?, Utc::now())?;
+    /// let stored = deals.create(deal).await?;
+    /// let mut won = stored.record.clone();
+    /// won.stage = DealStage::Won;
+    /// won.closed_at = Some(Utc::now());
+    /// assert_eq!(deals.update(won, stored.version).await?.version, 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    DealRepository: Repository<Deal> {}
+}
+
+bundle! {
+    /// Transactions, with idempotent batch import and streaming scans.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Customer, PartyKind, Transaction};
+    /// use crm_storage_traits::{BatchAppend, MemoryStore, Repository, TimeRange, TransactionRepository};
+    /// use futures::TryStreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryStore::new();
+    /// store.create(Customer::new(1.into(), PartyKind::Person, "Ann", Utc::now())?).await?;
+    /// let txs: Vec<Transaction> = (0..10)
+    ///     .map(|i| Transaction::new(i.into(), 1.into(), Utc::now(), "2.50 EUR".parse().unwrap()))
+    ///     .collect();
+    /// store.append_batch(&txs).await?;
+    /// // Pages of at most 4 records, fetched one at a time.
+    /// let pages: Vec<Vec<Transaction>> = store.scan_transactions(TimeRange::all(), 4).try_collect().await?;
+    /// assert_eq!(pages.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 2]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    TransactionRepository:
+        Repository<Transaction> + BatchAppend<Transaction> + TimeScan<Transaction>
+    {
+        /// Streams the transactions in `range` page by page (see [`scan`]).
+        fn scan_transactions(
+            &self,
+            range: TimeRange,
+            page_size: u32,
+        ) -> BoxStream<'_, StorageResult<Vec<Transaction>>> {
+            scan::<Transaction, Self>(self, range, page_size)
+        }
     }
 }
-impl<T> TransactionRepository for T where
-    T: Repository<Transaction> + BatchAppend<Transaction> + TimeScan<Transaction>
-{
-}
 
-/// Survey responses, with idempotent batch import and streaming scans.
-pub trait SurveyRepository:
-    Repository<SurveyResponse> + BatchAppend<SurveyResponse> + TimeScan<SurveyResponse>
-{
-    /// Streams the survey responses in `range` page by page (see [`scan`]).
-    fn scan_survey_responses(
-        &self,
-        range: TimeRange,
-        page_size: u32,
-    ) -> BoxStream<'_, StorageResult<Vec<SurveyResponse>>> {
-        scan::<SurveyResponse, Self>(self, range, page_size)
+bundle! {
+    /// Survey responses, with idempotent batch import and streaming scans.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// use crm_core::{Customer, PartyKind, SurveyResponse, SurveyScore};
+    /// use crm_storage_traits::{BatchAppend, MemoryStore, Repository, SurveyRepository, TimeRange};
+    /// use futures::TryStreamExt;
+    ///
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryStore::new();
+    /// store.create(Customer::new(1.into(), PartyKind::Person, "Ann", Utc::now())?).await?;
+    /// let answer = SurveyResponse::new(1.into(), 1.into(), Utc::now(), SurveyScore::nps(9)?)?;
+    /// store.append_batch(&[answer]).await?;
+    /// let pages: Vec<Vec<SurveyResponse>> = store.scan_survey_responses(TimeRange::all(), 100).try_collect().await?;
+    /// assert_eq!(pages.concat()[0].score.value(), 9);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    SurveyRepository:
+        Repository<SurveyResponse> + BatchAppend<SurveyResponse> + TimeScan<SurveyResponse>
+    {
+        /// Streams the survey responses in `range` page by page (see [`scan`]).
+        fn scan_survey_responses(
+            &self,
+            range: TimeRange,
+            page_size: u32,
+        ) -> BoxStream<'_, StorageResult<Vec<SurveyResponse>>> {
+            scan::<SurveyResponse, Self>(self, range, page_size)
+        }
     }
-}
-impl<T> SurveyRepository for T where
-    T: Repository<SurveyResponse> + BatchAppend<SurveyResponse> + TimeScan<SurveyResponse>
-{
 }
 
 /// What a reassignment changed: records moved to the new owner (each got a new version).
@@ -279,6 +507,26 @@ pub struct ErasureReport {
 }
 
 /// Every repository, plus the operations that span them.
+///
+/// ```
+/// use std::sync::Arc;
+/// use chrono::Utc;
+/// use crm_core::{Customer, PartyKind};
+/// use crm_storage_traits::{CrmStore, Erasure, MemoryStore};
+///
+/// # futures::executor::block_on(async {
+/// // Chosen at run time: any store behind one trait object.
+/// let store: Arc<dyn CrmStore> = Arc::new(MemoryStore::new());
+/// let mut ann = Customer::new(1.into(), PartyKind::Person, "Ann", Utc::now())?;
+/// ann.owner = Some("alice".parse()?);
+/// store.create(ann.clone()).await?;
+/// let moved = store.reassign_owner(&"alice".parse()?, &"bob".parse()?).await?;
+/// assert_eq!(moved.customers, 1);
+/// let report = store.erase_customer(&ann.id, &Erasure::DeleteEverything).await?;
+/// assert_eq!(report.customer, Some(ann.id));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
 #[async_trait]
 pub trait CrmStore:
     CustomerRepository
@@ -301,9 +549,31 @@ pub trait CrmStore:
         customer: &CustomerId,
         how: &Erasure,
     ) -> StorageResult<ErasureReport>;
+
+    /// Per customer and currency, the transactions with [`time`](Record::time) in `range`
+    /// aggregated: first and last purchase, number of transactions and of distinct
+    /// purchase days (UTC), the exact net total and the total of the repeat purchases
+    /// (every day but the first purchase day). Refunds count as transactions and lower the
+    /// totals. Rows come in ascending order of customer id text, then currency code; a
+    /// customer without transactions in the range has none.
+    ///
+    /// The input of recency-frequency-monetary and lifetime-value analyses, computed where
+    /// the data is: the default implementation ([`summarize_purchases`]) reads the range
+    /// once through [`TimeScan`]; SQL stores override it with one `GROUP BY` query.
+    /// Overrides must return exactly what the default returns (the conformance kit checks
+    /// it).
+    async fn purchase_summaries(&self, range: TimeRange) -> StorageResult<Vec<PurchaseSummary>> {
+        summarize_purchases(self, range).await
+    }
 }
 
-/// Checks a reassignment's arguments (shared by the stores).
+/// Checks a reassignment's arguments (shared by the stores): reassigning to the same user
+/// is `Invalid` (field `reassign.to`).
+///
+/// ```
+/// let alice: crm_core::UserId = "alice".parse().unwrap();
+/// assert!(crm_storage_traits::check_reassign(&alice, &alice).is_err());
+/// ```
 pub fn check_reassign(from: &UserId, to: &UserId) -> StorageResult<()> {
     if from == to {
         return Err(StorageError::invalid(

@@ -1,40 +1,8 @@
 //! The in-memory store passes every function of the conformance kit.
 
 use crm_storage_traits::MemoryStore;
-use crm_storage_traits::conformance;
 
-async fn fresh() -> MemoryStore {
-    MemoryStore::new()
-}
-
-macro_rules! kit {
-    ($($name:ident),+ $(,)?) => {
-        $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                conformance::$name(fresh).await;
-            }
-        )+
-    };
-}
-
-kit!(
-    crud,
-    duplicates,
-    version_conflicts,
-    pagination_under_concurrent_inserts,
-    filters,
-    time_range_boundaries,
-    streaming_scans,
-    idempotent_batches,
-    atomic_batches,
-    invalid_input,
-    find_by_contact,
-    reassignment,
-    erasure_completeness,
-    unicode_and_max_length,
-    concurrent_writers,
-);
+crm_storage_traits::conformance_tests!(async || MemoryStore::new());
 
 /// The store is usable behind `Arc<dyn …>` from many tasks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

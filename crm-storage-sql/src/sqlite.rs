@@ -1,0 +1,133 @@
+//! [`SqliteStore`]: opening a SQLite database.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use crm_storage_traits::{StorageError, StorageResult};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::common::backend;
+
+/// The embedded SQLite schema migrations, applied by every `SqliteStore::open`.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// A SQLite database holding every kind of CRM record. Cheap to clone (a pool handle).
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pub(crate) pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and applies the migrations.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let store = crm_storage_sql::SqliteStore::open(dir.path().join("crm.db")).await?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn open(path: impl AsRef<Path>) -> StorageResult<SqliteStore> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            // A large batch touches many index pages: a page cache of up to 64 MiB per
+            // connection (allocated as needed) keeps them in memory until the commit
+            // instead of spilling them to the log and reading them back.
+            .pragma("cache_size", "-65536")
+            // Temporary data (statement journals of multi-row updates and deletes, sorts)
+            // stays in memory instead of temporary files.
+            .pragma("temp_store", "MEMORY");
+        Self::open_with(options, 4).await
+    }
+
+    /// Opens a private in-memory database (one connection, gone when the store is
+    /// dropped).
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let store = crm_storage_sql::SqliteStore::open_in_memory().await?;
+    /// # let _ = store;
+    /// # Ok::<(), crm_storage_traits::StorageError>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn open_in_memory() -> StorageResult<SqliteStore> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:").map_err(backend)?;
+        Self::open_with(options, 1).await
+    }
+
+    /// Opens a database with the caller's connection options (foreign keys, the busy
+    /// timeout and `secure_delete` are switched on whatever they say) and at most
+    /// `max_connections` connections. An in-memory database must use one connection.
+    ///
+    /// ```
+    /// use sqlx::sqlite::SqliteConnectOptions;
+    /// use std::str::FromStr;
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
+    /// let store = crm_storage_sql::SqliteStore::open_with(options, 1).await?;
+    /// # let _ = store;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn open_with(
+        options: SqliteConnectOptions,
+        max_connections: u32,
+    ) -> StorageResult<SqliteStore> {
+        if max_connections == 0 {
+            return Err(StorageError::invalid(
+                "max_connections",
+                "must be at least 1",
+            ));
+        }
+        let options = options
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(30))
+            .pragma("secure_delete", "ON");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .min_connections(1)
+            // An in-memory database lives as long as its connection: keep it.
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        MIGRATOR.run(&pool).await.map_err(StorageError::backend)?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The connection pool, for hosts that add their own tables beside the store's.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Copies the write-ahead log into the main file and truncates the log.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let dir = tempfile::tempdir()?;
+    /// let store = crm_storage_sql::SqliteStore::open(dir.path().join("crm.db")).await?;
+    /// store.checkpoint().await?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn checkpoint(&self) -> StorageResult<()> {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    /// Closes every connection (waiting for running operations).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
