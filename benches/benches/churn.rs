@@ -16,8 +16,9 @@
 //! - `simulated_spend_100k`: 100,000 repeat buyers (1..=10 repeat purchases) with mean
 //!   spends simulated (seed 2005) from Gamma-Gamma `p = 6.25, q = 3.74, γ = 15.44`.
 //!
-//! Each fit benchmark includes compressing the histories into weighted rows. Results and the
-//! side-by-side comparison with `lifetimes` are in `crates/crm-lifecycle/PERFORMANCE.md`.
+//! Each fit benchmark includes compressing the histories into weighted rows. The side-by-side
+//! comparison with `lifetimes` is in `benches/RESULTS.md`, where the time goes in
+//! `benches/PERFORMANCE.md`.
 //!
 //! Peer run (Python `lifetimes` 0.11.3, same data, same machine):
 //!

@@ -65,7 +65,7 @@ log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 has_stage() { [[ " $STAGES " == *" $1 "* ]]; }
 want() { [[ " $TOOLS " == *" $1 "* ]]; }
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [[ $COMMIT != unknown ]] && [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no -- crates benches Cargo.toml 2>/dev/null) ]]; then
+if [[ $COMMIT != unknown ]] && [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no -- 'crm-*' benches Cargo.toml Cargo.lock 2>/dev/null) ]]; then
     COMMIT="$COMMIT+uncommitted"
 fi
 # Appends one JSON line to a stage's result file, stamped with the time of the run.
