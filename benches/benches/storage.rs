@@ -6,8 +6,8 @@
 //! Run: `cargo bench -p crm-benches --bench storage`.
 //!
 //! The 1,000,000-row import measured side by side with the `sqlite3` shell's `.import` is
-//! the `import_speed` example of this crate (same generator, same first rows); the
-//! `crm-storage-sql` README records the numbers and the commands.
+//! the `import_speed` example of this crate (same generator, same first rows); its figures
+//! are in `benches/RESULTS.md`, how to repeat them in `benches/PERFORMANCE.md`.
 
 use std::time::{Duration, Instant};
 
