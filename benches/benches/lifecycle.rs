@@ -31,13 +31,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, NaiveTime, TimeDelta, TimeZone, Utc};
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use crm_core::{Channel, Ticket, TicketCategory, TicketPriority};
-use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
-use crm_lifecycle::instance::Instance;
-use crm_lifecycle::machine::{EventId, Machine};
-use crm_lifecycle::ticket;
-use crm_lifecycle::ticket::calendar::BusinessCalendar;
-use crm_lifecycle::ticket::sla::SlaPolicy;
-use crm_lifecycle::validation::validate;
+use crm_lifecycle::{
+    BusinessCalendar, EventId, Instance, Machine, MachineDefinition, SlaPolicy, TICKET_WORKFLOW,
+    TransitionDef, validate,
+};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -89,7 +86,7 @@ fn generated(n: usize, seed: u64) -> MachineDefinition {
 /// `n` tickets created over four weeks, each with a seeded workflow of up to eight legal
 /// events; the ticket's status, first response and agent agree with its workflow.
 fn tickets(n: usize, seed: u64) -> Vec<(Ticket, Instance)> {
-    let machine = ticket::machine();
+    let machine = TICKET_WORKFLOW.machine();
     let mut rng = StdRng::seed_from_u64(seed);
     let t0 = Utc.with_ymd_and_hms(2024, 3, 4, 8, 0, 0).unwrap();
     (0..n)
@@ -121,7 +118,7 @@ fn tickets(n: usize, seed: u64) -> Vec<(Ticket, Instance)> {
                     t.assignee = Some(agent.parse().expect("agent id"));
                 }
             }
-            t.status = ticket::status(flow.state()).expect("ticket state");
+            t.status = TICKET_WORKFLOW.state(flow.state()).expect("ticket state");
             (t, flow)
         })
         .collect()
@@ -153,7 +150,7 @@ fn cpu_time<T>(iters: u64, mut routine: impl FnMut() -> T) -> Duration {
 }
 
 fn transitions(c: &mut Criterion) {
-    let machine = ticket::machine();
+    let machine = TICKET_WORKFLOW.machine();
     let events = walk(&machine, "close", WALK, SEED);
     let names: Vec<&str> = events.iter().map(|e| machine.event_name(*e)).collect();
     let t0: DateTime<Utc> = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
@@ -269,7 +266,7 @@ fn on_cpu_time(c: &mut Criterion) {
     if on_cpu().is_none() {
         return;
     }
-    let machine = ticket::machine();
+    let machine = TICKET_WORKFLOW.machine();
     let events = walk(&machine, "close", WALK, SEED);
     let t0: DateTime<Utc> = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     let at = t0 + TimeDelta::hours(1);

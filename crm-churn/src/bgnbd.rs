@@ -10,8 +10,8 @@
 //!
 //! evaluated here on the log scale as `ln A + softplus(ln D)` with
 //! `D = a/(b+x−1) · ((α+T)/(α+t_x))^(r+x)`, so no term over- or underflows. The gradient is
-//! analytic; per-`x` sums (`Σ ln(r+k)`, `Σ 1/(r+k)`, the beta-function ratios) are tabulated
-//! once per evaluation, so each weighted row costs two logarithms and one exponential.
+//! analytic; per-`x` sums (`Σ ln(r+k)`, `Σ 1/(r+k)`, the beta-function ratios) are computed
+//! once per distinct `x` per evaluation, so each weighted row costs two logarithms and one exponential.
 //!
 //! ```
 //! use crm_churn::BgNbdParams;
@@ -26,9 +26,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::fit::{FitOptions, LogLikelihood, MleFit, maximize_likelihood, validate_all_positive};
+use super::fit::{
+    FitOptions, LogLikelihood, MleFit, ParameterBounds, maximize_likelihood_within,
+    too_few_customers, validate_all_positive,
+};
 use super::hyp2f1::ln_hyp2f1;
-use super::summary::{CustomerHistory, ModelError, TimeIndex, WeightedHistories};
+use super::summary::{CustomerHistory, ModelError, RisingSums, TimeIndex, WeightedHistories};
 
 /// BG/NBD parameters: `r`, `alpha` (gamma purchase rate), `a`, `b` (beta dropout).
 ///
@@ -237,7 +240,8 @@ impl BgNbdParams {
 }
 
 /// The maximum-likelihood fit of BG/NBD (`modified = false`) or MBG/NBD and its parameters
-/// `[r, α, a, b]`, starting from `r = 1`, `α = 1 / mean rate`, `a = b = 1`.
+/// `[r, α, a, b]`, starting from `r = 1`, `α = 1 / mean rate`, `a = b = 1`, within the
+/// default [`ParameterBounds`], with a warning for too few customers.
 pub(crate) fn fit_nbd(
     data: &WeightedHistories,
     options: &FitOptions,
@@ -246,7 +250,10 @@ pub(crate) fn fit_nbd(
     data.require_repeat_buyers()?;
     let start = [1.0, 1.0 / data.mean_rate().max(1e-12), 1.0, 1.0];
     let model = NbdLikelihood::new(data, modified);
-    let mle = maximize_likelihood(&model, &NAMES, &start, options)?;
+    let mut mle =
+        maximize_likelihood_within(&model, &NAMES, &start, options, &ParameterBounds::default())?;
+    mle.warnings
+        .extend(too_few_customers(data.total_weight(), NAMES.len()));
     let p = [mle.params[0], mle.params[1], mle.params[2], mle.params[3]];
     Ok((mle, p))
 }
@@ -332,6 +339,7 @@ fn softplus(u: f64) -> (f64, f64) {
 
 /// The parts of the BG/NBD row terms that depend on `x` only.
 struct PerX {
+    x: u32,
     c: f64,
     ln_c: f64,
     inv_bx: f64,
@@ -341,50 +349,36 @@ struct PerX {
     base_b: f64,
 }
 
-/// The per-`x` parts of the row terms for `x = 0..=max_x` at `p = [r, α, a, b]`: D's
-/// coefficient `a / (b + x − 1)` for BG (used for `x > 0` only) or `a / (b + x)` for MBG,
-/// its log and `1/(b + x [− 1])`, and the parts of ℓ and of its gradient that depend on `x`
-/// only (running sums over `k < x` of `ln(r+k)`, `1/(r+k)` and the beta-function ratios;
-/// MBG takes them over `k ≤ x`).
-fn per_x_terms(p: &[f64; 4], max_x: usize, modified: bool) -> Vec<PerX> {
+/// The per-`x` parts of the row terms for each distinct `x` in `xs` (ascending) at
+/// `p = [r, α, a, b]`: D's coefficient `a / (b + x − 1)` for BG (used for `x > 0` only) or
+/// `a / (b + x)` for MBG, its log and `1/(b + x [− 1])`, and the parts of ℓ and of its
+/// gradient that depend on `x` only (sums over `k < x` of `ln(r+k)`, `1/(r+k)` and the
+/// beta-function ratios; MBG takes the beta ratios over `k ≤ x`). The work grows with the
+/// number of distinct frequencies, not with the largest (see [`RisingSums`]).
+fn per_x_terms(p: &[f64; 4], xs: &[u32], modified: bool) -> Vec<PerX> {
     let [r, alpha, a, b] = *p;
-    // Per-x tables: index x holds the sum over k < x (BG) or k ≤ x (MBG, index shifted).
-    let n = max_x + 2;
-    let mut lnr = Vec::with_capacity(n);
-    let mut dr = Vec::with_capacity(n);
-    let mut lnbeta = Vec::with_capacity(n);
-    let mut da = Vec::with_capacity(n);
-    let mut db = Vec::with_capacity(n);
-    let (mut s_lnr, mut s_dr, mut s_lnb, mut s_da, mut s_db) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for k in 0..n {
-        lnr.push(s_lnr);
-        dr.push(s_dr);
-        lnbeta.push(s_lnb);
-        da.push(s_da);
-        db.push(s_db);
-        let kf = k as f64;
-        s_lnr += (r + kf).ln();
-        s_dr += 1.0 / (r + kf);
-        s_lnb += ((b + kf) / (a + b + kf)).ln();
-        s_da -= 1.0 / (a + b + kf);
-        s_db += 1.0 / (b + kf) - 1.0 / (a + b + kf);
-    }
-    let shift = usize::from(modified);
+    let shift = u32::from(modified);
+    // The gamma sums run over k < x and the beta sums over k < x + shift: two cursors.
+    let mut gamma = RisingSums::gamma(r);
+    let mut beta = RisingSums::gamma_beta(r, a, b);
     let ln_alpha = alpha.ln();
     let ln_a = a.ln();
-    (0..=max_x)
-        .map(|xi| {
-            let xf = xi as f64;
+    xs.iter()
+        .map(|&x| {
+            gamma.advance_to(x);
+            beta.advance_to(x + shift);
+            let xf = f64::from(x);
             let bx = if modified { b + xf } else { b + xf - 1.0 };
             let ln_c = ln_a - bx.ln();
             PerX {
+                x,
                 c: ln_c.exp(),
                 ln_c,
                 inv_bx: 1.0 / bx,
-                base: lnr[xi] + r * ln_alpha + lnbeta[xi + shift],
-                base_r: dr[xi] + ln_alpha,
-                base_a: da[xi + shift],
-                base_b: db[xi + shift],
+                base: gamma.ln_r + r * ln_alpha + beta.ln_beta,
+                base_r: gamma.d_r + ln_alpha,
+                base_a: beta.d_a,
+                base_b: beta.d_b,
             }
         })
         .collect()
@@ -403,15 +397,19 @@ fn pair_powers(
     index: &TimeIndex,
     modified: bool,
 ) -> Option<Vec<f64>> {
-    let max_x = per_x.len() - 1;
+    let max_x = per_x.last().map_or(0, |k| k.x);
     let ln_span = ln_at
         .first()
         .map_or(0.0, |v| v.abs())
         .max(ln_at.last().map_or(0.0, |v| v.abs()));
-    let first_d = usize::from(!modified).min(max_x);
-    let fits = (r + max_x as f64) * ln_span < 600.0
-        && per_x[first_d].ln_c.abs() < 80.0
-        && per_x[max_x].ln_c.abs() < 80.0;
+    // ln c is monotone in x: its extremes are at the smallest and largest x with a D term
+    // (BG: x > 0; MBG: every x). Without such rows no coefficient is used.
+    let mut with_d = per_x.iter().filter(|k| modified || k.x > 0);
+    let coefficients_fit = match (with_d.next(), per_x.last()) {
+        (Some(first), Some(last)) => first.ln_c.abs() < 80.0 && last.ln_c.abs() < 80.0,
+        _ => true,
+    };
+    let fits = (r + f64::from(max_x)) * ln_span < 600.0 && coefficients_fit;
     fits.then(|| {
         index
             .pairs
@@ -423,7 +421,7 @@ fn pair_powers(
 
 /// Log-likelihood (and gradient w.r.t. `r, α, a, b`) of BG/NBD or MBG/NBD.
 ///
-/// Per evaluation: per-`x` sums in tables, `ln(α+τ)` and `1/(α+τ)` once per distinct time
+/// Per evaluation: per-`x` sums once per distinct `x`, `ln(α+τ)` and `1/(α+τ)` once per distinct time
 /// `τ`, `(α+τ)^(r+x)` once per distinct `(x, τ)`; per row one logarithm (or, when a power
 /// could overflow, an exponential and a logarithm).
 fn nbd_log_likelihood(
@@ -437,7 +435,7 @@ fn nbd_log_likelihood(
     if !p.iter().all(|v| v.is_finite() && *v > 0.0) {
         return f64::NAN;
     }
-    let per_x = per_x_terms(p, data.max_x() as usize, modified);
+    let per_x = per_x_terms(p, &index.xs, modified);
     let ln_at: Vec<f64> = index.times.iter().map(|t| (alpha + t).ln()).collect();
     let inv_at: Vec<f64> = if grad.is_some() {
         index.times.iter().map(|t| 1.0 / (alpha + t)).collect()
@@ -447,17 +445,18 @@ fn nbd_log_likelihood(
     let powers = pair_powers(r, &per_x, &ln_at, index, modified);
     let want_grad = grad.is_some();
     let (mut ll, mut gr, mut gal, mut ga, mut gb) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for (((row, &jt), &jx), &(ptx, pt)) in data
+    for ((((row, &jt), &jx), &(ptx, pt)), &xi) in data
         .rows()
         .iter()
         .zip(&index.row_t)
         .zip(&index.row_tx)
         .zip(&index.row_pairs)
+        .zip(&index.row_x)
     {
         let (jt, jx) = (jt as usize, jx as usize);
         let h = &row.history;
         let w = row.weight;
-        let k = &per_x[h.x as usize];
+        let k = &per_x[xi as usize];
         let rx = r + f64::from(h.x);
         let lw = ln_at[jt];
         let has_d = modified || h.x > 0;

@@ -197,6 +197,152 @@ pub struct MleFit {
     pub log_param_covariance: Option<Vec<Vec<f64>>>,
     /// How the fit went.
     pub report: FitReport,
+    /// What the caller should know about this estimate even though the search converged
+    /// (empty for a well-determined fit).
+    #[serde(default)]
+    pub warnings: Vec<FitWarning>,
+}
+
+/// Which end of the search box a parameter is held at.
+///
+/// ```
+/// use crm_churn::BoundSide;
+/// assert_eq!(BoundSide::Upper.to_string(), "upper");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BoundSide {
+    /// [`ParameterBounds::lower`].
+    Lower,
+    /// [`ParameterBounds::upper`].
+    Upper,
+}
+
+impl fmt::Display for BoundSide {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Lower => "lower",
+            Self::Upper => "upper",
+        })
+    }
+}
+
+/// Something a converged fit should not keep quiet about: the estimate is returned, but a
+/// report should show these (and a strict caller may refuse the fit).
+///
+/// ```
+/// use crm_churn::{BoundSide, FitWarning};
+/// let w = FitWarning::ParameterAtBound { name: "b".into(), value: 1e6, bound: BoundSide::Upper };
+/// assert_eq!(w.to_string(), "parameter b is held at its upper bound 1000000: the data carry no information to place it");
+/// let json = serde_json::to_string(&w)?;
+/// assert_eq!(json, r#"{"kind":"parameter_at_bound","name":"b","value":1000000.0,"bound":"upper"}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum FitWarning {
+    /// The likelihood kept increasing towards a bound of the search box
+    /// ([`ParameterBounds`]): the parameter is held there. For the buy-till-you-die models
+    /// this is typically the no-dropout limit (BG/NBD `b` or `a`, Pareto/NBD `s` or `β`).
+    ParameterAtBound {
+        /// Parameter name.
+        name: String,
+        /// The value it is held at.
+        value: f64,
+        /// Which bound.
+        bound: BoundSide,
+    },
+    /// These parameters have no finite standard error: the Hessian of `−ℓ` is not positive
+    /// definite there, or the parameter is held at a bound.
+    StandardErrorNotFinite {
+        /// The parameters concerned, in model order.
+        names: Vec<String>,
+    },
+    /// Fewer customers than the model needs for a stable estimate
+    /// ([`MIN_CUSTOMERS_PER_PARAMETER`] per parameter).
+    TooFewCustomers {
+        /// Customers (total weight) in the data.
+        customers: f64,
+        /// The recommended minimum.
+        recommended: f64,
+    },
+}
+
+impl fmt::Display for FitWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ParameterAtBound { name, value, bound } => write!(
+                f,
+                "parameter {name} is held at its {bound} bound {value}: the data carry no information to place it"
+            ),
+            Self::StandardErrorNotFinite { names } => {
+                write!(f, "no finite standard error for {}", names.join(", "))
+            }
+            Self::TooFewCustomers {
+                customers,
+                recommended,
+            } => write!(
+                f,
+                "only {customers} customers; at least {recommended} are recommended for this model"
+            ),
+        }
+    }
+}
+
+/// Customers per model parameter below which a fit carries a
+/// [`FitWarning::TooFewCustomers`].
+pub const MIN_CUSTOMERS_PER_PARAMETER: f64 = 10.0;
+
+/// [`FitWarning::TooFewCustomers`] when `customers` is below
+/// [`MIN_CUSTOMERS_PER_PARAMETER`] per parameter.
+pub(crate) fn too_few_customers(customers: f64, parameters: usize) -> Option<FitWarning> {
+    let recommended = MIN_CUSTOMERS_PER_PARAMETER * parameters as f64;
+    (customers < recommended).then_some(FitWarning::TooFewCustomers {
+        customers,
+        recommended,
+    })
+}
+
+/// The box `[lower, upper]` that [`maximize_likelihood_within`] keeps every natural parameter
+/// in. The default, `[1e-6, 1e6]`, is the one the buy-till-you-die models use: far outside
+/// any rate or shape estimated from real data in days or weeks, and inside the range where
+/// their special functions stay accurate.
+///
+/// ```
+/// use crm_churn::ParameterBounds;
+/// let b = ParameterBounds::default();
+/// assert_eq!((b.lower, b.upper), (1e-6, 1e6));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ParameterBounds {
+    /// Smallest value (strictly positive).
+    pub lower: f64,
+    /// Largest value.
+    pub upper: f64,
+}
+
+impl Default for ParameterBounds {
+    fn default() -> Self {
+        Self {
+            lower: 1e-6,
+            upper: 1e6,
+        }
+    }
+}
+
+impl ParameterBounds {
+    /// The bound `value` lies beyond, if any.
+    fn crossed(&self, value: f64) -> Option<(BoundSide, f64)> {
+        if value.is_nan() {
+            None
+        } else if value < self.lower {
+            Some((BoundSide::Lower, self.lower))
+        } else if value > self.upper {
+            Some((BoundSide::Upper, self.upper))
+        } else {
+            None
+        }
+    }
 }
 
 /// Why a fit failed.
@@ -620,11 +766,19 @@ pub fn maximize_likelihood<L: LogLikelihood + ?Sized>(
             .map(|(i, p)| p * cov[i][i].sqrt())
             .collect()
     });
+    let warnings = if std_errors.is_none() {
+        vec![FitWarning::StandardErrorNotFinite {
+            names: names.iter().map(|n| n.to_string()).collect(),
+        }]
+    } else {
+        Vec::new()
+    };
     Ok(MleFit {
         names: names.iter().map(|n| n.to_string()).collect(),
         params,
         std_errors,
         log_param_covariance: covariance,
+        warnings,
         report: FitReport {
             converged: true,
             iterations,
@@ -634,6 +788,285 @@ pub fn maximize_likelihood<L: LogLikelihood + ?Sized>(
             used_nelder_mead,
         },
     })
+}
+
+/// A model with some parameters held fixed, seen as a model of the others.
+struct Held<'a, L: ?Sized> {
+    model: &'a L,
+    /// Per parameter of `model`: `Some(value)` when held.
+    held: &'a [Option<f64>],
+    /// Indices of the free parameters.
+    free: Vec<usize>,
+}
+
+impl<L: ?Sized> Held<'_, L> {
+    fn full(&self, p: &[f64]) -> Vec<f64> {
+        let mut free = p.iter();
+        self.held
+            .iter()
+            .map(|h| h.unwrap_or_else(|| *free.next().unwrap_or(&f64::NAN)))
+            .collect()
+    }
+}
+
+impl<L: LogLikelihood + ?Sized> LogLikelihood for Held<'_, L> {
+    fn dim(&self) -> usize {
+        self.free.len()
+    }
+    fn log_likelihood(&self, p: &[f64]) -> f64 {
+        self.model.log_likelihood(&self.full(p))
+    }
+    fn log_likelihood_and_gradient(&self, p: &[f64], grad: &mut [f64]) -> f64 {
+        let full = self.full(p);
+        let mut g = vec![0.0; full.len()];
+        let ll = self.model.log_likelihood_and_gradient(&full, &mut g);
+        for (out, &i) in grad.iter_mut().zip(&self.free) {
+            *out = g[i];
+        }
+        ll
+    }
+}
+
+/// [`maximize_likelihood`] with every parameter kept in `bounds`.
+///
+/// The unconstrained search runs first; when it converges inside the box, and no parameter
+/// moved alone to the bound its gradient points to keeps the likelihood as high, its result
+/// is returned unchanged. Otherwise — the likelihood increasing (or flat) towards a limit the
+/// data cannot resolve, such as no dropout at all — the parameters outside the box, or with a
+/// likelihood as high at the bound, are held at that bound and the others are fitted again,
+/// until every free parameter is inside the box and none has such a bound. The result then carries, per held parameter, a
+/// [`FitWarning::ParameterAtBound`], and a [`FitWarning::StandardErrorNotFinite`]: the
+/// standard error of a held parameter is `+∞` (its covariance row and column are zero but
+/// for an infinite variance), those of the free ones come from their own Hessian.
+///
+/// # Errors
+/// As [`maximize_likelihood`]; a failure whose last iterate is inside the box is returned
+/// as is.
+///
+/// ```
+/// use crm_churn::*;
+/// // ℓ(p) = ln p − p/1e9 has its maximum at p = 1e9, beyond the default box.
+/// struct Far;
+/// impl LogLikelihood for Far {
+///     fn dim(&self) -> usize { 1 }
+///     fn log_likelihood(&self, p: &[f64]) -> f64 { p[0].ln() - p[0] / 1e9 }
+/// }
+/// let fit = maximize_likelihood_within(&Far, &["p"], &[1.0], &FitOptions::default(), &ParameterBounds::default())?;
+/// assert_eq!(fit.params, [1e6]);
+/// assert!(matches!(fit.warnings[0], FitWarning::ParameterAtBound { bound: BoundSide::Upper, .. }));
+/// assert_eq!(fit.std_errors, Some(vec![f64::INFINITY]));
+/// # Ok::<(), FitError>(())
+/// ```
+pub fn maximize_likelihood_within<L: LogLikelihood + ?Sized>(
+    model: &L,
+    names: &[&str],
+    initial: &[f64],
+    options: &FitOptions,
+    bounds: &ParameterBounds,
+) -> Result<MleFit, FitError> {
+    let clamp = |v: f64| v.clamp(bounds.lower, bounds.upper);
+    let start: Vec<f64> = initial.iter().map(|&v| clamp(v)).collect();
+    let (mut iterations, mut evaluations) = (0, 0);
+    let mut held: Vec<Option<(BoundSide, f64)>> = vec![None; names.len()];
+    let mut last = match maximize_likelihood(model, names, &start, options) {
+        Ok(fit) => {
+            let inside = fit.params.iter().all(|&v| bounds.crossed(v).is_none());
+            if inside && !hold_flat(model, &fit, bounds, &mut held) {
+                return Ok(fit);
+            }
+            iterations += fit.report.iterations;
+            evaluations += fit.report.evaluations;
+            fit.params
+        }
+        Err(FitError::NotConverged {
+            last_params,
+            iterations: spent,
+            ..
+        }) if last_params.iter().any(|&v| bounds.crossed(v).is_some()) => {
+            iterations += spent;
+            last_params
+        }
+        Err(e) => return Err(e),
+    };
+    // Each round holds at least one more parameter, so there are at most `dim` rounds.
+    loop {
+        for (h, &v) in held.iter_mut().zip(&last) {
+            if h.is_none() {
+                *h = bounds.crossed(v);
+            }
+        }
+        let values: Vec<Option<f64>> = held.iter().map(|h| h.map(|(_, v)| v)).collect();
+        let free: Vec<usize> = (0..names.len()).filter(|&i| held[i].is_none()).collect();
+        let reduced = Held {
+            model,
+            held: &values,
+            free: free.clone(),
+        };
+        let free_names: Vec<&str> = free.iter().map(|&i| names[i]).collect();
+        let free_start: Vec<f64> = free.iter().map(|&i| clamp(last[i])).collect();
+        let fit = if free.is_empty() {
+            let ll = model.log_likelihood(&reduced.full(&[]));
+            if !ll.is_finite() {
+                return Err(FitError::NonFiniteLikelihood {
+                    params: reduced.full(&[]),
+                });
+            }
+            MleFit {
+                names: Vec::new(),
+                params: Vec::new(),
+                std_errors: Some(Vec::new()),
+                log_param_covariance: Some(Vec::new()),
+                report: FitReport {
+                    converged: true,
+                    iterations: 0,
+                    gradient_norm: 0.0,
+                    log_likelihood: ll,
+                    evaluations: 1,
+                    used_nelder_mead: false,
+                },
+                warnings: Vec::new(),
+            }
+        } else {
+            match maximize_likelihood(&reduced, &free_names, &free_start, options) {
+                Ok(fit) => fit,
+                Err(FitError::NotConverged {
+                    last_params,
+                    iterations: spent,
+                    ..
+                }) if last_params.iter().any(|&v| bounds.crossed(v).is_some()) => {
+                    iterations += spent;
+                    last = reduced.full(&last_params);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let full = reduced.full(&fit.params);
+        let crossed = fit.params.iter().any(|&v| bounds.crossed(v).is_some());
+        let mut more = vec![None; free.len()];
+        if crossed || hold_flat(&reduced, &fit, bounds, &mut more) {
+            for (k, &i) in free.iter().enumerate() {
+                held[i] = held[i].or(more[k]);
+            }
+            iterations += fit.report.iterations;
+            evaluations += fit.report.evaluations;
+            last = full;
+            continue;
+        }
+        return Ok(expand_held(
+            names,
+            &held,
+            &free,
+            &full,
+            fit,
+            iterations,
+            evaluations,
+        ));
+    }
+}
+
+/// Marks in `held` the parameters of a converged `fit` towards whose bound the likelihood does
+/// not fall: moved there alone, `ℓ` stays within `1e-9 · max(1, |ℓ|)` of the fit's or rises.
+/// In log-parameters the gradient of such a limit vanishes (`∂ℓ/∂ ln p = p ∂ℓ/∂p → 0` as
+/// `p → 0`), so the search stops short of it and calls that convergence. Each parameter is
+/// tried towards the bound its gradient points to. Returns whether any was marked.
+fn hold_flat<L: LogLikelihood + ?Sized>(
+    model: &L,
+    fit: &MleFit,
+    bounds: &ParameterBounds,
+    held: &mut [Option<(BoundSide, f64)>],
+) -> bool {
+    let p = &fit.params;
+    let ll = fit.report.log_likelihood;
+    let mut grad = vec![0.0; p.len()];
+    model.log_likelihood_and_gradient(p, &mut grad);
+    let slack = 1e-9 * ll.abs().max(1.0);
+    let mut any = false;
+    let mut work = p.clone();
+    for i in 0..p.len() {
+        // Towards the bound the gradient points to; both when it is zero or not a number.
+        let mut sides = Vec::with_capacity(2);
+        if grad[i] <= 0.0 || grad[i].is_nan() {
+            sides.push((BoundSide::Lower, bounds.lower));
+        }
+        if grad[i] >= 0.0 || grad[i].is_nan() {
+            sides.push((BoundSide::Upper, bounds.upper));
+        }
+        for (side, value) in sides {
+            work[i] = value;
+            let at = model.log_likelihood(&work);
+            if at.is_finite() && at >= ll - slack {
+                held[i] = Some((side, value));
+                any = true;
+                break;
+            }
+        }
+        work[i] = p[i];
+    }
+    any
+}
+
+/// The fit of the free parameters as a fit of all of them (see
+/// [`maximize_likelihood_within`]).
+fn expand_held(
+    names: &[&str],
+    held: &[Option<(BoundSide, f64)>],
+    free: &[usize],
+    params: &[f64],
+    fit: MleFit,
+    iterations: u64,
+    evaluations: u64,
+) -> MleFit {
+    let n = names.len();
+    let slot = |i: usize| free.iter().position(|&f| f == i);
+    let std_errors = fit.std_errors.as_ref().map(|se| {
+        (0..n)
+            .map(|i| slot(i).map_or(f64::INFINITY, |k| se[k]))
+            .collect()
+    });
+    let log_param_covariance = fit.log_param_covariance.as_ref().map(|cov| {
+        (0..n)
+            .map(|i| {
+                (0..n)
+                    .map(|j| match (slot(i), slot(j)) {
+                        (Some(a), Some(b)) => cov[a][b],
+                        _ if i == j => f64::INFINITY,
+                        _ => 0.0,
+                    })
+                    .collect()
+            })
+            .collect()
+    });
+    let mut warnings: Vec<FitWarning> = held
+        .iter()
+        .zip(names)
+        .filter_map(|(h, name)| {
+            h.map(|(bound, value)| FitWarning::ParameterAtBound {
+                name: name.to_string(),
+                value,
+                bound,
+            })
+        })
+        .collect();
+    let no_se: Vec<String> = names
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| held[i].is_some() || fit.std_errors.is_none())
+        .map(|(_, name)| name.to_string())
+        .collect();
+    warnings.push(FitWarning::StandardErrorNotFinite { names: no_se });
+    MleFit {
+        names: names.iter().map(|n| n.to_string()).collect(),
+        params: params.to_vec(),
+        std_errors,
+        log_param_covariance,
+        report: FitReport {
+            iterations: iterations + fit.report.iterations,
+            evaluations: evaluations + fit.report.evaluations,
+            ..fit.report
+        },
+        warnings,
+    }
 }
 
 /// Hessian of `-ℓ` with respect to `θ = ln p` at `params`, by central differences of the

@@ -25,7 +25,9 @@
 //! # Ok::<(), crm_churn::GammaGammaError>(())
 //! ```
 
-use crate::fit::{FitError, FitOptions, LogLikelihood, MleFit, maximize_likelihood};
+use crate::fit::{
+    FitError, FitOptions, LogLikelihood, MleFit, maximize_likelihood, too_few_customers,
+};
 use rand::Rng;
 use rand_distr::{Distribution, Gamma};
 use rust_decimal::Decimal;
@@ -73,8 +75,9 @@ pub enum GammaGammaError {
     /// No rows to fit.
     #[error("no repeat buyers to fit the spend model on")]
     Empty,
-    /// The maximum-likelihood fit failed (not converged, or a degenerate estimate).
-    #[error("Gamma-Gamma fit: {0}")]
+    /// The maximum-likelihood fit failed (not converged, or a degenerate estimate). The
+    /// message is the [`FitError`]'s alone: callers name the fit once, in their context.
+    #[error(transparent)]
     Fit(#[from] FitError),
     /// The expectation is infinite for these parameters (`p x + q <= 1`, or `q <= 1` for the
     /// population mean).
@@ -388,12 +391,13 @@ pub fn fit_gamma_gamma_with(
         .fold((0.0, 0.0), |(t, n), &(_, z, w)| (t + z * w, n + w));
     let mean = total / weight;
     let initial = [1.0, 2.0, mean];
-    let mle = maximize_likelihood(
+    let mut mle = maximize_likelihood(
         &GammaGammaLikelihood(data),
         &["p", "q", "gamma"],
         &initial,
         options,
     )?;
+    mle.warnings.extend(too_few_customers(weight, 3));
     let params = GammaGammaParams::new(mle.params[0], mle.params[1], mle.params[2])?;
     Ok(GammaGammaFit { params, mle })
 }

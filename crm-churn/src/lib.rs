@@ -20,8 +20,9 @@ pub use clv::{
 };
 pub use evaluation::{EvaluationError, LiftReport, lift_at, roc_auc, top_decile_lift};
 pub use fit::{
-    FitError, FitMethod, FitOptions, FitReport, LogLikelihood, MleFit, hessian_log_params,
-    invert_spd, maximize_likelihood, validate_positive,
+    BoundSide, FitError, FitMethod, FitOptions, FitReport, FitWarning, LogLikelihood,
+    MIN_CUSTOMERS_PER_PARAMETER, MleFit, ParameterBounds, hessian_log_params, invert_spd,
+    maximize_likelihood, maximize_likelihood_within, validate_positive,
 };
 pub use gamma_gamma::{
     GammaGammaError, GammaGammaFit, GammaGammaParams, SpendObservation, fit_gamma_gamma,
@@ -41,6 +42,6 @@ pub use simulate::{
     SimulatedCohort, SimulatedCustomer, simulate_bgnbd, simulate_mbgnbd, simulate_pareto_nbd,
 };
 pub use summary::{
-    CustomerHistory, CustomerSummary, HistoryError, ModelError, Summaries, SummaryError,
-    SummaryOptions, TimeUnit, WeightedHistories, WeightedHistory, summarize,
+    CustomerHistory, CustomerSummary, HistoryError, MAX_FREQUENCY, ModelError, Summaries,
+    SummaryError, SummaryOptions, TimeUnit, WeightedHistories, WeightedHistory, summarize,
 };

@@ -34,9 +34,14 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::bgnbd::{check_horizon, finite_prediction};
-use super::fit::{FitOptions, LogLikelihood, MleFit, maximize_likelihood, validate_all_positive};
+use super::fit::{
+    FitOptions, LogLikelihood, MleFit, ParameterBounds, maximize_likelihood_within,
+    too_few_customers, validate_all_positive,
+};
 use super::hyp2f1::{MAX_TERMS, ln_hyp2f1_with_derivatives_within, ln_hyp2f1_within};
-use super::summary::{CustomerHistory, ModelError, TimeIndex, WeightedHistories, time_key};
+use super::summary::{
+    CustomerHistory, ModelError, RisingSums, TimeIndex, WeightedHistories, time_key,
+};
 
 const NAMES: [&str; 4] = ["r", "alpha", "s", "beta"];
 
@@ -51,6 +56,11 @@ const NAMES: [&str; 4] = ["r", "alpha", "s", "beta"];
 /// assert!(PARETO_NBD_MAX_TERMS < HYP2F1_MAX_TERMS);
 /// ```
 pub const LIKELIHOOD_MAX_TERMS: usize = 50_000;
+
+/// The likelihood's ₂F₁ terms that do not converge within [`LIKELIHOOD_MAX_TERMS`] get the
+/// full [`MAX_TERMS`] when `max(α, β)` is at most this, the upper end of the fits' default
+/// [`ParameterBounds`](super::fit::ParameterBounds).
+const FULL_BUDGET_UP_TO: f64 = 1e6;
 
 /// Pareto/NBD parameters: purchase rate `λ ~ Gamma(r, α)` and dropout rate
 /// `μ ~ Gamma(s, β)`.
@@ -148,8 +158,19 @@ impl ParetoNbdParams {
         let (a1, b1, big, d) = self.g_arguments(x);
         let inv = 1.0 / (big + tau);
         let lb = (big + tau).ln();
+        let z = d * inv;
+        // The derivative series converge more slowly than the value's (their terms carry an
+        // extra factor k): close to z = 1, on the no-dropout ridge where β ≫ α, they may need
+        // more than the likelihood's budget; the full budget serves those few pairs inside
+        // the fits' search box (beyond it a search only passes through).
         let [lf, fa, fb, fc, fz] =
-            ln_hyp2f1_with_derivatives_within(a1, b1, a1 + 1.0, d * inv, LIKELIHOOD_MAX_TERMS)?;
+            ln_hyp2f1_with_derivatives_within(a1, b1, a1 + 1.0, z, LIKELIHOOD_MAX_TERMS).or_else(
+                || {
+                    (big <= FULL_BUDGET_UP_TO).then(|| {
+                        ln_hyp2f1_with_derivatives_within(a1, b1, a1 + 1.0, z, MAX_TERMS)
+                    })?
+                },
+            )?;
         // z = (big − small)/(big + τ): ∂z/∂big = (small + τ)/(big + τ)², ∂z/∂small = −1/(big + τ).
         let d_a1 = fa + fc - lb;
         let d_big = fz * (big - d + tau) * inv * inv - a1 * inv;
@@ -213,7 +234,15 @@ impl ParetoNbdParams {
             .sum::<f64>()
             / data.total_weight();
         let start = [1.0, 1.0 / data.mean_rate().max(1e-12), 1.0, mean_t.max(1.0)];
-        let mle = maximize_likelihood(&ParetoLikelihood::new(data), &NAMES, &start, options)?;
+        let mut mle = maximize_likelihood_within(
+            &ParetoLikelihood::new(data),
+            &NAMES,
+            &start,
+            options,
+            &ParameterBounds::default(),
+        )?;
+        mle.warnings
+            .extend(too_few_customers(data.total_weight(), NAMES.len()));
         let p = &mle.params;
         let params = Self::new(p[0], p[1], p[2], p[3])?;
         Ok(ParetoNbdFit { params, mle })
@@ -370,7 +399,12 @@ impl<'a> ParetoLikelihood<'a> {
                 g.push(v);
                 dg.push(d);
             } else {
-                let Some(v) = p.g_term(x, tau, LIKELIHOOD_MAX_TERMS) else {
+                // As for the gradient: the full budget for the few pairs close to z = 1.
+                let v = p.g_term(x, tau, LIKELIHOOD_MAX_TERMS).or_else(|| {
+                    (p.alpha.max(p.beta) <= FULL_BUDGET_UP_TO)
+                        .then(|| p.g_term(x, tau, MAX_TERMS))?
+                });
+                let Some(v) = v else {
                     return f64::NAN;
                 };
                 g.push(v);
@@ -390,28 +424,32 @@ impl<'a> ParetoLikelihood<'a> {
             (Vec::new(), Vec::new())
         };
         // Per x: ln Γ(r+x) − ln Γ(r), its r-derivative Σ_{k<x} 1/(r+k), ln(r+s+x), 1/(r+s+x).
-        let n = self.data.max_x() as usize + 1;
-        let mut per_x = Vec::with_capacity(n);
-        let (mut s_lnr, mut s_dr) = (0.0, 0.0);
-        for k in 0..n {
-            let a1 = r + s + k as f64;
-            per_x.push((s_lnr, s_dr, a1.ln(), 1.0 / a1));
-            s_lnr += (r + k as f64).ln();
-            s_dr += 1.0 / (r + k as f64);
-        }
+        // Once per distinct x (see `RisingSums`), never once per k ≤ max x.
+        let mut sums = RisingSums::gamma(r);
+        let per_x: Vec<(f64, f64, f64, f64)> = self
+            .index
+            .xs
+            .iter()
+            .map(|&x| {
+                sums.advance_to(x);
+                let a1 = r + s + f64::from(x);
+                (sums.ln_r, sums.d_r, a1.ln(), 1.0 / a1)
+            })
+            .collect();
         let (ln_alpha, ln_beta, ln_s) = (alpha.ln(), beta.ln(), s.ln());
         let base = r * ln_alpha + s * ln_beta;
         let mut ll = 0.0;
         let mut gsum = [0.0; 4];
-        for ((row, &(ptx, pt)), &jt) in self
+        for (((row, &(ptx, pt)), &jt), &xi) in self
             .data
             .rows()
             .iter()
             .zip(&self.index.row_pairs)
             .zip(&self.index.row_t)
+            .zip(&self.index.row_x)
         {
             let (ptx, pt, jt) = (ptx as usize, pt as usize, jt as usize);
-            let x = row.history.x as usize;
+            let x = xi as usize;
             let rx = r + f64::from(row.history.x);
             let (lnr, dr, ln_a1, inv_a1) = per_x[x];
             let (u, v) = (g[ptx], g[pt]);

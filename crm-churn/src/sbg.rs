@@ -95,8 +95,9 @@ pub enum SbgError {
         /// Survivors after the first period.
         after_first: u64,
     },
-    /// The maximum-likelihood fit failed (not converged, or a degenerate estimate).
-    #[error("sBG fit: {0}")]
+    /// The maximum-likelihood fit failed (not converged, or a degenerate estimate). The
+    /// message is the [`FitError`]'s alone: callers name the fit once, in their context.
+    #[error(transparent)]
     Fit(#[from] FitError),
     /// The series for a discounted lifetime did not reach its tolerance.
     #[error("the discounted lifetime series did not converge within {terms} terms")]

@@ -471,7 +471,34 @@ pub enum HistoryError {
     /// Nobody bought again, so the purchase process cannot be identified.
     #[error("no customer has a repeat purchase (all x = 0): the model cannot be identified")]
     NoRepeatBuyers,
+    /// The frequency exceeds [`MAX_FREQUENCY`]: more repeat purchase periods than any
+    /// real history holds (a corrupt count, or a saturated conversion such as `u32::MAX`).
+    #[error("row {row}: frequency x = {x} exceeds the largest usable frequency {max}")]
+    FrequencyTooLarge {
+        /// Row index.
+        row: usize,
+        /// Frequency.
+        x: u32,
+        /// The bound, [`MAX_FREQUENCY`].
+        max: u32,
+    },
 }
+
+/// The largest frequency `x` a [`CustomerHistory`] may carry: one million repeat purchase
+/// periods, more daily periods than 2,700 years hold. Larger counts come from corrupt data or
+/// saturated conversions, and the models' special functions (the hypergeometric series of
+/// Pareto/NBD in particular) lose their accuracy long before; [`CustomerHistory::validate`]
+/// refuses them with [`HistoryError::FrequencyTooLarge`].
+///
+/// ```
+/// use crm_churn::{CustomerHistory, HistoryError, MAX_FREQUENCY};
+/// assert!(CustomerHistory::new(MAX_FREQUENCY, 10.0, 10.0).is_ok());
+/// assert!(matches!(
+///     CustomerHistory::new(u32::MAX, 10.0, 10.0),
+///     Err(HistoryError::FrequencyTooLarge { row: 0, x: u32::MAX, .. })
+/// ));
+/// ```
+pub const MAX_FREQUENCY: u32 = 1_000_000;
 
 /// The sufficient statistics of one customer: `x` repeat purchases, the last at `t_x`, observed
 /// for `T` (= `t`) time units since the first purchase.
@@ -503,11 +530,12 @@ impl CustomerHistory {
         Ok(h)
     }
 
-    /// Checks finite non-negative times, `t_x ≤ T`, and `x > 0 ⇔ t_x > 0`, naming `row`.
+    /// Checks finite non-negative times, `t_x ≤ T`, `x > 0 ⇔ t_x > 0` and
+    /// `x ≤` [`MAX_FREQUENCY`], naming `row`.
     ///
     /// # Errors
     /// [`HistoryError::BadTime`], [`HistoryError::RecencyAfterEnd`],
-    /// [`HistoryError::FrequencyRecencyMismatch`].
+    /// [`HistoryError::FrequencyRecencyMismatch`], [`HistoryError::FrequencyTooLarge`].
     ///
     /// ```
     /// use crm_churn::{CustomerHistory, HistoryError};
@@ -515,6 +543,13 @@ impl CustomerHistory {
     /// assert!(matches!(h.validate(7), Err(HistoryError::BadTime { row: 7, .. })));
     /// ```
     pub fn validate(&self, row: usize) -> Result<(), HistoryError> {
+        if self.x > MAX_FREQUENCY {
+            return Err(HistoryError::FrequencyTooLarge {
+                row,
+                x: self.x,
+                max: MAX_FREQUENCY,
+            });
+        }
         for (field, value) in [("t_x", self.t_x), ("T", self.t)] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(HistoryError::BadTime {
@@ -775,6 +810,11 @@ pub(crate) struct TimeIndex {
     pub(crate) pairs: Vec<(u32, u32)>,
     /// Per row, the positions in [`pairs`](Self::pairs) of its `(x, t_x)` and `(x, T)`.
     pub(crate) row_pairs: Vec<(u32, u32)>,
+    /// Distinct frequencies, ascending: terms that depend on a row only through `x` are
+    /// evaluated once per entry (never once per `k ≤ max x`).
+    pub(crate) xs: Vec<u32>,
+    /// Per row, the index of its `x` in [`xs`](Self::xs).
+    pub(crate) row_x: Vec<u32>,
 }
 
 impl TimeIndex {
@@ -818,13 +858,114 @@ impl TimeIndex {
             .zip(row_t.iter().zip(&row_tx))
             .map(|(r, (&jt, &jx))| (pair_id((r.history.x, jx)), pair_id((r.history.x, jt))))
             .collect();
+        // The rows are sorted by x: distinct values come in ascending runs.
+        let mut xs: Vec<u32> = Vec::new();
+        let row_x = rows
+            .iter()
+            .map(|r| {
+                if xs.last() != Some(&r.history.x) {
+                    xs.push(r.history.x);
+                }
+                (xs.len() - 1) as u32
+            })
+            .collect();
         Self {
             times,
             row_t,
             row_tx,
             pairs,
             row_pairs,
+            xs,
+            row_x,
         }
+    }
+}
+
+/// Gaps between consecutive distinct frequencies up to this length are summed term by term;
+/// longer ones by differences of `ln Γ` and `ψ`, at a cost independent of the gap.
+const TERM_BY_TERM: u32 = 64;
+
+/// The sums over `k < n` that the likelihoods need per frequency, advanced over ascending `n`
+/// (the distinct frequencies of the data): `Σ ln(r+k)`, `Σ 1/(r+k)` and, for the beta dropout
+/// of BG/NBD, `Σ ln((b+k)/(a+b+k))`, `−Σ 1/(a+b+k)` and `Σ (1/(b+k) − 1/(a+b+k))`.
+///
+/// Short gaps add the terms one by one (exactly as a table of running sums would); long gaps
+/// use `Σ_{m≤k<n} ln(c+k) = ln Γ(c+n) − ln Γ(c+m)` and `Σ 1/(c+k) = ψ(c+n) − ψ(c+m)`, so the
+/// work per evaluation grows with the number of distinct frequencies, not with the largest.
+pub(crate) struct RisingSums {
+    r: f64,
+    a: f64,
+    b: f64,
+    beta: bool,
+    n: u32,
+    /// `Σ_{k<n} ln(r+k)`.
+    pub(crate) ln_r: f64,
+    /// `Σ_{k<n} 1/(r+k)`.
+    pub(crate) d_r: f64,
+    /// `Σ_{k<n} ln((b+k)/(a+b+k))`.
+    pub(crate) ln_beta: f64,
+    /// `−Σ_{k<n} 1/(a+b+k)`.
+    pub(crate) d_a: f64,
+    /// `Σ_{k<n} (1/(b+k) − 1/(a+b+k))`.
+    pub(crate) d_b: f64,
+}
+
+impl RisingSums {
+    /// Sums at `n = 0` for the gamma shape `r` only.
+    pub(crate) fn gamma(r: f64) -> Self {
+        Self::new(r, 1.0, 1.0, false)
+    }
+
+    /// Sums at `n = 0` for the gamma shape `r` and the beta shapes `a`, `b`.
+    pub(crate) fn gamma_beta(r: f64, a: f64, b: f64) -> Self {
+        Self::new(r, a, b, true)
+    }
+
+    fn new(r: f64, a: f64, b: f64, beta: bool) -> Self {
+        Self {
+            r,
+            a,
+            b,
+            beta,
+            n: 0,
+            ln_r: 0.0,
+            d_r: 0.0,
+            ln_beta: 0.0,
+            d_a: 0.0,
+            d_b: 0.0,
+        }
+    }
+
+    /// Moves the sums to `n` (not below the current `n`).
+    pub(crate) fn advance_to(&mut self, n: u32) {
+        debug_assert!(n >= self.n);
+        let (r, a, b) = (self.r, self.a, self.b);
+        if n - self.n <= TERM_BY_TERM {
+            for k in self.n..n {
+                let kf = f64::from(k);
+                self.ln_r += (r + kf).ln();
+                self.d_r += 1.0 / (r + kf);
+                if self.beta {
+                    self.ln_beta += ((b + kf) / (a + b + kf)).ln();
+                    self.d_a -= 1.0 / (a + b + kf);
+                    self.d_b += 1.0 / (b + kf) - 1.0 / (a + b + kf);
+                }
+            }
+        } else {
+            use statrs::function::gamma::{digamma, ln_gamma};
+            let (m, nf) = (f64::from(self.n), f64::from(n));
+            let ln_rise = |c: f64| ln_gamma(c + nf) - ln_gamma(c + m);
+            let inv_rise = |c: f64| digamma(c + nf) - digamma(c + m);
+            self.ln_r += ln_rise(r);
+            self.d_r += inv_rise(r);
+            if self.beta {
+                let inv_ab = inv_rise(a + b);
+                self.ln_beta += ln_rise(b) - ln_rise(a + b);
+                self.d_a -= inv_ab;
+                self.d_b += inv_rise(b) - inv_ab;
+            }
+        }
+        self.n = n;
     }
 }
 
@@ -859,6 +1000,50 @@ pub enum ModelError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Long gaps (by `ln Γ` and `ψ`) agree with the term-by-term sums to 1e-10 relative.
+    #[test]
+    fn rising_sums_jump_like_they_step() {
+        for (r, a, b) in [(0.243, 0.793, 2.426), (3.0, 0.1, 40.0)] {
+            let mut stepped = RisingSums::gamma_beta(r, a, b);
+            let mut jumped = RisingSums::gamma_beta(r, a, b);
+            for n in [1, 2, 40, 1_000, 5_000] {
+                for k in stepped.n..n {
+                    stepped.advance_to(k + 1);
+                }
+                jumped.advance_to(n);
+                let pairs = [
+                    (stepped.ln_r, jumped.ln_r),
+                    (stepped.d_r, jumped.d_r),
+                    (stepped.ln_beta, jumped.ln_beta),
+                    (stepped.d_a, jumped.d_a),
+                    (stepped.d_b, jumped.d_b),
+                ];
+                for (i, (s, j)) in pairs.into_iter().enumerate() {
+                    assert!(
+                        (s - j).abs() <= 1e-10 * s.abs().max(1e-3),
+                        "{n} {i}: {s} vs {j}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn time_index_numbers_distinct_frequencies() {
+        let data = WeightedHistories::from_histories([
+            CustomerHistory::new(7, 3.0, 9.0).unwrap(),
+            CustomerHistory::new(0, 0.0, 9.0).unwrap(),
+            CustomerHistory::new(7, 4.0, 9.0).unwrap(),
+            CustomerHistory::new(MAX_FREQUENCY, 5.0, 9.0).unwrap(),
+        ])
+        .unwrap();
+        let index = TimeIndex::new(&data);
+        assert_eq!(index.xs, vec![0, 7, MAX_FREQUENCY]);
+        for (row, &xi) in data.rows().iter().zip(&index.row_x) {
+            assert_eq!(index.xs[xi as usize], row.history.x);
+        }
+    }
 
     #[test]
     fn time_index_lists_distinct_times_in_order_and_finds_each_row() {

@@ -19,9 +19,51 @@ Every row is read and checked before the database is opened: a bad row anywhere 
 import with one message naming file, line and column, and nothing is written. Rows without
 an id get one derived from their content and their position among identical rows, so
 importing a file again adds nothing. An id already stored with different content is an
-error. Customers that transactions or responses refer to and the database lacks are created
-with their id as name: import a customers file first to keep names and contact data (a
-stored customer is never changed by an import).";
+error. Customers that any other file refers to and the database lacks are created with
+their id as name: import a customers file first to keep names and contact data (a stored
+customer is never changed by an import).
+
+Columns (a header line names them; optional columns in [ ]; interactions, tickets and deals
+take their columns in any order; a column not listed here is refused, so a misspelt column
+name is not ignored):
+  transactions  customer_id,timestamp,amount[,currency][,transaction_id]  (or --format cdnow)
+  customers     customer_id,name[,email][,phone][,owner][,created_at]
+  responses     response_id,customer_id,timestamp,score[,group][,tags]  (--survey, --scale-max)
+  interactions  interaction_id,customer_id,timestamp,channel,direction
+                [,duration_seconds][,agent][,outcome][,ticket_id][,deal_id]
+  tickets       ticket_id,customer_id,created_at,status,priority,category
+                [,channel][,assignee][,first_response_at][,solved_at][,closed_at][,tags]
+  deals         deal_id,customer_id,amount,stage,created_at
+                [,currency][,title][,owner][,expected_close][,closed_at][,close_reason]
+
+Times are YYYY-MM-DD (midnight UTC) or RFC 3339; tags are separated by `;`. Names:
+  channel    phone, email, sms, social, chat, messaging, meeting, web, other
+             (a ticket without one is `other`)
+  direction  inbound, outbound
+  status     new, open, pending, on_hold, solved, closed
+  priority   low, normal, high, urgent
+  category   question, incident, complaint, request, feedback
+  stage      qualification, needs_analysis, proposal, negotiation, won, lost
+Tickets and deals need their id (they are entities whose state changes); a deal without a
+`title` is titled with its id, amounts without `currency` are in --currency. Re-importing a
+ticket or deal whose stored record differs (a new status, say) is refused like any other id
+stored with different content.";
+
+const REPORT_HELP: &str = "\
+Give a database (--db) or files (any of --transactions, --customers, --responses,
+--interactions, --tickets, --deals; columns as in `crm import --help`). Files are read and
+checked as `crm import` reads them, into an in-memory store, so a report from files equals
+the report from a database they were imported into.
+
+Sections: Data set, Segments (RFM, ABC, value tiers; needs transactions), Service (ticket
+SLA, CSAT by SLA outcome; needs tickets), Deals (funnel, win rate, weighted pipeline; needs
+deals), Churn and value (BG/NBD, Gamma-Gamma, CLV, health; needs transactions), Lifecycle
+(needs customers), Satisfaction (NPS, CSAT, CES; needs survey responses), State machines.
+A section whose data is absent, or that cannot be computed from it, is left out with one
+line in the page and on the terminal saying why.
+
+The SLA clock runs on each ticket record's own timestamps (stored tickets keep no history
+of pauses); the funnel counts the stages each deal record shows it reached.";
 
 /// CRM analytics on the command line: a demo of the whole workspace, and every analysis on
 /// your own CSV files or a `crm` SQLite database.
@@ -39,10 +81,14 @@ pub enum Command {
     /// Generate a synthetic CRM data set, store it in SQLite, run every analysis and write an
     /// HTML report with charts plus a JSON summary.
     Demo(DemoArgs),
-    /// Import transactions, customers or survey responses into a database (idempotent,
-    /// all-or-nothing).
+    /// Import transactions, customers, survey responses, interactions, tickets or deals into
+    /// a database (idempotent, all-or-nothing).
     #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
+    /// Run every analysis your data supports and write the HTML report with charts plus a
+    /// JSON summary, from a database or from files.
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportArgs),
     /// RFM scores and named segments per customer.
     Rfm(RfmArgs),
     /// ABC (Pareto) classes per customer.
@@ -98,17 +144,87 @@ pub struct DemoArgs {
     /// Random seed; the same seed gives the same data set and the same report.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
-    /// SQLite database file to create. An existing file is refused unless `--force`; the
-    /// database is built in a temporary file beside it and renamed into place only once the
-    /// whole demo has succeeded, so a failed run leaves an existing file as it was.
-    #[arg(long, default_value = "crm-demo.db")]
-    pub db: PathBuf,
+    /// SQLite database file to create (default: `crm-demo.db` inside `--out`, part of the
+    /// demo's own output and replaced by each run). An existing file named with `--db` is
+    /// refused unless `--force`; the database is built in a temporary file beside it and
+    /// renamed into place only once the whole demo has succeeded, so a failed run leaves an
+    /// existing file as it was.
+    #[arg(long)]
+    pub db: Option<PathBuf>,
+    /// Directory for `report.html`, `summary.json` and (without `--db`) the demo database.
+    #[arg(long, default_value = "crm-report")]
+    pub out: PathBuf,
+    /// Replace an existing `--db` file, and write into an `--out` directory holding other files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl DemoArgs {
+    /// The database file the demo writes: `--db`, or `crm-demo.db` inside `--out`.
+    pub fn database(&self) -> PathBuf {
+        self.db
+            .clone()
+            .unwrap_or_else(|| self.out.join(DEMO_DATABASE))
+    }
+}
+
+/// The demo database's file name inside `--out` when no `--db` is given.
+pub const DEMO_DATABASE: &str = "crm-demo.db";
+
+/// `crm report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// Database written by `crm import` or `crm demo` (a SQLite file).
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["transactions", "customers", "responses", "interactions", "tickets", "deals"])]
+    pub db: Option<PathBuf>,
+    /// Transaction file (`--format`, `--currency` as for the other commands).
+    #[arg(long, value_name = "FILE")]
+    pub transactions: Option<PathBuf>,
+    /// Layout of the transaction file.
+    #[arg(long, value_enum, default_value_t = TransactionFormat::Csv)]
+    pub format: TransactionFormat,
+    /// Currency of amounts in files without a `currency` column.
+    #[arg(long, default_value = "USD")]
+    pub currency: String,
+    /// Customers file.
+    #[arg(long, value_name = "FILE")]
+    pub customers: Option<PathBuf>,
+    /// Survey responses file, as `[nps|csat|ces=]FILE` (NPS when no kind is given);
+    /// repeat for each survey kind.
+    #[arg(long, value_name = "[KIND=]FILE")]
+    pub responses: Vec<String>,
+    /// Highest point of the CSAT scale of CSAT response files (the scale starts at 1).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(2..=10))]
+    pub scale_max: u8,
+    /// Interactions file.
+    #[arg(long, value_name = "FILE")]
+    pub interactions: Option<PathBuf>,
+    /// Tickets file.
+    #[arg(long, value_name = "FILE")]
+    pub tickets: Option<PathBuf>,
+    /// Deals file.
+    #[arg(long, value_name = "FILE")]
+    pub deals: Option<PathBuf>,
+    /// Start of the period analysed (`YYYY-MM-DD` or RFC 3339): transactions,
+    /// interactions and answers by their time, tickets and deals by their creation.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// End of the period analysed (inclusive).
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Reference date of every analysis; default: the time of the latest transaction (as
+    /// `crm rfm` and `crm churn fit` take it), or now when there is none.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
     /// Directory for `report.html` and `summary.json`.
     #[arg(long, default_value = "crm-report")]
     pub out: PathBuf,
-    /// Replace an existing `--db` file.
+    /// Write into `--out` even if it holds files other than a previous report.
     #[arg(long)]
     pub force: bool,
+    /// Print the summary as JSON on standard output instead of the terminal table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What `crm import` reads.
@@ -121,6 +237,16 @@ pub enum ImportKind {
     /// Survey responses (`response_id,customer_id,timestamp,score[,group][,tags]`; the
     /// survey kind is taken from `--survey`; an empty `response_id` gets a content id).
     Responses,
+    /// Interactions (`interaction_id,customer_id,timestamp,channel,direction` and optional
+    /// `duration_seconds,agent,outcome,ticket_id,deal_id`; an empty `interaction_id` gets a
+    /// content id).
+    Interactions,
+    /// Tickets (`ticket_id,customer_id,created_at,status,priority,category` and optional
+    /// `channel,assignee,first_response_at,solved_at,closed_at,tags`).
+    Tickets,
+    /// Deals (`deal_id,customer_id,amount,stage,created_at` and optional
+    /// `currency,title,owner,expected_close,closed_at,close_reason`).
+    Deals,
 }
 
 /// The layout of a transaction file.

@@ -9,7 +9,10 @@
 //! - `2`: wrong command-line usage (unknown flag, missing argument, conflicting options);
 //! - `3`: a malformed input file (header, date, number, score out of scale, empty file);
 //! - `4`: `crm lifecycle validate` found problems in a state machine;
-//! - `141`: standard output was closed by its reader (`crm ... | head`); nothing is printed.
+//! - `141`: standard output was closed by its reader (`crm ... | head`); nothing is printed
+//!   (the status of a process ended by `SIGPIPE`, as a shell reports it, so a pipeline with
+//!   `set -o pipefail` still sees that the output was cut short). Any other failure to
+//!   write standard output (`> /dev/full`) is reported as an I/O error with status `1`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -25,6 +28,9 @@ pub const EXIT_INVALID_MACHINE: i32 = 4;
 /// Exit status when standard output was closed by its reader (as for a process killed by
 /// `SIGPIPE`).
 pub const EXIT_BROKEN_PIPE: i32 = 141;
+
+/// The characters of a found value shown in a message; longer values are cut.
+const SHOWN_CHARS: usize = 80;
 
 /// Where in an input file a problem lies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,7 +109,13 @@ impl fmt::Display for InputError {
         }
         write!(f, ": expected {}", self.expected)?;
         if let Some(found) = &self.found {
-            write!(f, ", found {found:?}")?;
+            match found.char_indices().nth(SHOWN_CHARS) {
+                // A hostile field (a megabyte id) is shown by its start and its length.
+                Some((cut, _)) => {
+                    write!(f, ", found {:?}... ({} bytes)", &found[..cut], found.len())?
+                }
+                None => write!(f, ", found {found:?}")?,
+            }
         }
         Ok(())
     }
@@ -172,6 +184,14 @@ impl CliError {
             | CliError::Storage { .. }
             | CliError::Analysis { .. } => EXIT_FAILURE,
         }
+    }
+
+    /// Whether this is a write to standard output whose reader closed the pipe (`crm ... |
+    /// head`): the process then ends quietly with [`EXIT_BROKEN_PIPE`].
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Write { path, source }
+            if source.kind() == std::io::ErrorKind::BrokenPipe
+                && path.as_os_str() == crate::output::STDOUT)
     }
 
     /// An analysis error from any displayable library error.

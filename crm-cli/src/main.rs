@@ -24,7 +24,9 @@ use crate::error::{EXIT_BROKEN_PIPE, EXIT_FAILURE};
 fn main() {
     // A bug must never show a Rust panic message or backtrace to the user: print one line
     // and exit with the failure status instead. Output cut short by the reader (`crm ... |
-    // head`) ends the process quietly, as a pipe's writer does.
+    // head`) ends the process quietly, as a pipe's writer does. Data output is written with
+    // `output::out!`/`outln!`, which return errors; the check on printing panics only
+    // covers a `println!` left elsewhere.
     std::panic::set_hook(Box::new(|info| {
         let message = info
             .payload()
@@ -32,8 +34,12 @@ fn main() {
             .map(|s| (*s).to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown cause".into());
-        if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
-            std::process::exit(EXIT_BROKEN_PIPE);
+        if message.starts_with("failed printing to std") {
+            if message.contains("Broken pipe") {
+                std::process::exit(EXIT_BROKEN_PIPE);
+            }
+            let _ = writeln!(std::io::stderr(), "crm: error: {message}");
+            std::process::exit(EXIT_FAILURE);
         }
         let _ = writeln!(
             std::io::stderr(),
@@ -49,6 +55,9 @@ fn main() {
         }
     };
     if let Err(e) = commands::run(cli) {
+        if e.is_broken_pipe() {
+            std::process::exit(EXIT_BROKEN_PIPE);
+        }
         let _ = writeln!(std::io::stderr(), "crm: error: {e}");
         std::process::exit(e.exit_code());
     }

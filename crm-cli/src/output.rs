@@ -1,9 +1,18 @@
-//! Writers for per-customer tables (CSV or JSON, by the extension of `--output`) and JSON
-//! summaries. A table is written to a temporary file beside the target and renamed into
-//! place, so a failed write leaves no half-written file.
+//! Writers for per-customer tables (CSV or JSON, by the extension of `--output`), JSON
+//! summaries and everything printed on standard output.
+//!
+//! Every output file goes through [`write_atomic`]: an output that is the same file as an
+//! input read by the command (by device and inode, so `./tx.csv`, a symbolic link or a hard
+//! link are caught) is refused before anything is written, and the bytes go to a temporary
+//! file beside the target that is renamed into place, so a failed write leaves no
+//! half-written file. Standard output is written with [`out!`](crate::output::out) and
+//! [`outln!`](crate::output::outln), whose errors (a full disk, a closed pipe) are returned
+//! instead of panicking.
 
+use std::fmt;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde::Serialize;
 
@@ -35,30 +44,125 @@ pub fn format_of(path: &Path) -> CliResult<OutputFormat> {
     }
 }
 
-/// Writes bytes to `path` atomically (temporary file, then rename).
+/// Refuses an output path that names the same file as an input already read.
+pub fn check_not_an_input(path: &Path) -> CliResult<()> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(()); // no such file yet: not an input
+    };
+    match crate::input::same_as_input(path, &meta) {
+        Some(input) if meta.is_file() => Err(CliError::Usage(format!(
+            "--output {}: the same file as the input {}; refusing to overwrite an input",
+            path.display(),
+            input.display()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Temporary files made by this process, numbered so that two outputs never share one.
+static TEMPORARIES: AtomicU32 = AtomicU32::new(0);
+
+/// Writes bytes to `path` atomically: refused when `path` is an input (see
+/// [`check_not_an_input`]); otherwise written to a new temporary file in the target's
+/// directory and renamed over it. A symbolic link is followed (its target is replaced, with
+/// its permissions kept); an existing target that is not a regular file (`/dev/null`, a
+/// FIFO) is written to directly.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult<()> {
+    check_not_an_input(path)?;
     let err = |source| CliError::Write {
         path: path.to_path_buf(),
         source,
     };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
+    let existing = std::fs::metadata(path).ok();
+    if let Some(meta) = &existing
+        && !meta.is_file()
+    {
+        if meta.is_dir() {
+            return Err(err(std::io::Error::other("is a directory")));
+        }
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
+            .map_err(err);
+    }
+    let target = match &existing {
+        Some(_) => std::fs::canonicalize(path).map_err(err)?,
+        None => path.to_path_buf(),
     };
-    let name = path
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "output".into());
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let result = std::fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| std::fs::rename(&tmp, path));
+    let (tmp, mut file) = loop {
+        let n = TEMPORARIES.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(file) => break (tmp, file),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(err(e)),
+        }
+    };
+    let result = file
+        .write_all(bytes)
+        .and_then(|()| match &existing {
+            Some(meta) => file.set_permissions(meta.permissions()),
+            None => Ok(()),
+        })
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            drop(file);
+            std::fs::rename(&tmp, &target)
+        });
     if let Err(e) = result {
         let _ = std::fs::remove_file(&tmp);
         return Err(err(e));
     }
     Ok(())
 }
+
+/// The name standard output goes by in error messages.
+pub const STDOUT: &str = "standard output";
+
+/// Writes formatted text to standard output and flushes it; a failure (a full disk, a
+/// reader that closed the pipe) is returned as [`CliError::Write`] on [`STDOUT`].
+pub fn write_stdout(args: fmt::Arguments<'_>) -> CliResult<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_fmt(args)
+        .and_then(|()| out.flush())
+        .map_err(|source| CliError::Write {
+            path: PathBuf::from(STDOUT),
+            source,
+        })
+}
+
+/// `print!` for data: writes to standard output and evaluates to a [`CliResult`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!($($arg)*))
+    };
+}
+
+/// `println!` for data: writes a line to standard output and evaluates to a
+/// [`CliResult`].
+macro_rules! outln {
+    () => {
+        $crate::output::write_stdout(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write_stdout(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+pub(crate) use {out, outln};
 
 /// Renders rows as CSV: the field names of `T` are the header, in declaration order.
 pub fn to_csv<T: Serialize>(rows: &[T], header_if_empty: &[&str]) -> CliResult<Vec<u8>> {
@@ -98,8 +202,7 @@ pub fn write_table<T: Serialize>(path: &Path, rows: &[T], columns: &[&str]) -> C
 pub fn print_json<T: Serialize>(value: &T) -> CliResult<()> {
     let text =
         serde_json::to_string_pretty(value).map_err(|e| CliError::analysis("json output", e))?;
-    println!("{text}");
-    Ok(())
+    outln!("{text}")
 }
 
 /// A float for JSON: non-finite values become `null` rather than an invalid document.
@@ -152,5 +255,27 @@ mod tests {
         write_atomic(&p, b"two").expect("write");
         assert_eq!(std::fs::read(&p).expect("read"), b"two");
         assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    }
+
+    #[test]
+    fn an_input_is_never_an_output() {
+        let dir = tempfile::tempdir().expect("dir");
+        let input = dir.path().join("in.csv");
+        std::fs::write(&input, b"customer_id,timestamp,amount\n").expect("write");
+        let _ = crate::input::open_input(&input).expect("opens");
+        let link = dir.path().join("link.csv");
+        std::fs::hard_link(&input, &link).expect("link");
+        for out in [input.clone(), dir.path().join(".").join("in.csv"), link] {
+            let e = write_atomic(&out, b"x").expect_err("an input");
+            assert!(
+                e.to_string().contains("refusing to overwrite an input"),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            std::fs::read(&input).expect("read"),
+            b"customer_id,timestamp,amount\n"
+        );
+        write_atomic(&dir.path().join("other.csv"), b"x").expect("not an input");
     }
 }

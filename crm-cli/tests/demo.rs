@@ -419,7 +419,9 @@ fn demo_refuses_an_existing_database_and_leaves_it_alone() {
     let o = crm(&[
         "demo",
         "--customers",
-        "50",
+        "300",
+        "--seed",
+        "11",
         "--db",
         db.to_str().unwrap(),
         "--out",
@@ -444,7 +446,9 @@ fn demo_force_replaces_an_existing_database() {
     let o = crm(&[
         "demo",
         "--customers",
-        "50",
+        "300",
+        "--seed",
+        "11",
         "--force",
         "--db",
         db.to_str().unwrap(),
@@ -453,7 +457,10 @@ fn demo_force_replaces_an_existing_database() {
     ]);
     assert!(o.status.success(), "demo failed: {}", stderr(&o));
     let bytes = std::fs::read(&db).unwrap();
-    assert!(bytes.starts_with(b"SQLite format 3\0"), "a SQLite database now");
+    assert!(
+        bytes.starts_with(b"SQLite format 3\0"),
+        "a SQLite database now"
+    );
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -478,7 +485,9 @@ fn a_failed_demo_leaves_the_existing_database_untouched() {
     let o = crm(&[
         "demo",
         "--customers",
-        "50",
+        "300",
+        "--seed",
+        "11",
         "--force",
         "--db",
         db.to_str().unwrap(),
@@ -487,11 +496,19 @@ fn a_failed_demo_leaves_the_existing_database_untouched() {
     ]);
     assert_eq!(o.status.code(), Some(1), "fails: {}", stderr(&o));
     assert!(stderr(&o).contains("not-a-directory"), "{}", stderr(&o));
-    assert_eq!(std::fs::read(&db).unwrap(), b"old", "the old file is intact");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        b"old",
+        "the old file is intact"
+    );
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names, ["not-a-directory", "own.db"], "no temporary file left");
+    assert_eq!(
+        names,
+        ["not-a-directory", "own.db"],
+        "no temporary file left"
+    );
 }

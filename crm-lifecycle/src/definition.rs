@@ -1,48 +1,14 @@
 //! Machine definitions as plain data, loadable from TOML and JSON.
-//!
-//! A [`MachineDefinition`] is what a host writes down: the machine's name, its states, the
-//! initial state, the terminal states and the transitions `(from, event, to)` with an optional
-//! guard name. Nothing is checked here; [`MachineDefinition::build`] validates the definition
-//! (see [`crate::validation`]) and compiles it into a runnable [`Machine`].
-//!
-//! The TOML form uses `[[transition]]` tables:
-//!
-//! ```
-//! use crm_lifecycle::definition::MachineDefinition;
-//!
-//! let toml = r#"
-//! name = "ticket"
-//! initial = "new"
-//! terminal = ["closed"]
-//!
-//! [[transition]]
-//! from = "new"
-//! event = "assign"
-//! to = "open"
-//!
-//! [[transition]]
-//! from = "open"
-//! event = "close"
-//! to = "closed"
-//! guard = "has_resolution"
-//! "#;
-//! let def = MachineDefinition::from_toml(toml)?;
-//! assert_eq!(def.transitions.len(), 2);
-//! let machine = def.build()?;
-//! assert_eq!(machine.state_count(), 3);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 
 use serde::{Deserialize, Serialize};
 
-use crate::machine::Machine;
-use crate::validation::{ValidationError, validate};
+use crate::finding::ValidationError;
 
 /// One transition: in state `from`, event `event` moves the machine to state `to`, provided
 /// the optional guard allows it.
 ///
 /// ```
-/// use crm_lifecycle::definition::TransitionDef;
+/// use crm_lifecycle::TransitionDef;
 /// let t = TransitionDef::new("pending", "customer_reply", "open");
 /// assert_eq!(t.guard, None);
 /// let g = t.with_guard("has_agent");
@@ -66,7 +32,7 @@ impl TransitionDef {
     /// A transition without a guard.
     ///
     /// ```
-    /// use crm_lifecycle::definition::TransitionDef;
+    /// use crm_lifecycle::TransitionDef;
     /// let t = TransitionDef::new("new", "assign", "open");
     /// assert_eq!((t.from.as_str(), t.event.as_str(), t.to.as_str()), ("new", "assign", "open"));
     /// ```
@@ -82,7 +48,7 @@ impl TransitionDef {
     /// The same transition, guarded by the named predicate.
     ///
     /// ```
-    /// use crm_lifecycle::definition::TransitionDef;
+    /// use crm_lifecycle::TransitionDef;
     /// let t = TransitionDef::new("open", "solve", "solved").with_guard("has_reply");
     /// assert_eq!(t.guard.as_deref(), Some("has_reply"));
     /// ```
@@ -94,6 +60,39 @@ impl TransitionDef {
 
 /// A state machine written down as data.
 ///
+/// A [`MachineDefinition`] is what a host writes down: the machine's name, its states, the
+/// initial state, the terminal states and the transitions `(from, event, to)` with an optional
+/// guard name. Nothing is checked here; [`MachineDefinition::build`] validates the definition
+/// (see [`validate`](crate::validate)) and compiles it into a runnable [`Machine`](crate::Machine).
+///
+/// The TOML form uses `[[transition]]` tables:
+///
+/// ```
+/// use crm_lifecycle::MachineDefinition;
+///
+/// let toml = r#"
+/// name = "ticket"
+/// initial = "new"
+/// terminal = ["closed"]
+///
+/// [[transition]]
+/// from = "new"
+/// event = "assign"
+/// to = "open"
+///
+/// [[transition]]
+/// from = "open"
+/// event = "close"
+/// to = "closed"
+/// guard = "has_resolution"
+/// "#;
+/// let def = MachineDefinition::from_toml(toml)?;
+/// assert_eq!(def.transitions.len(), 2);
+/// let machine = def.build()?;
+/// assert_eq!(machine.state_count(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// `states` may be left empty: the states are then the initial state, the terminal states and
 /// every state a transition names, in order of first mention. When `states` is given it is the
 /// complete list, and a transition naming any other state is a validation finding.
@@ -102,7 +101,7 @@ impl TransitionDef {
 /// (a solved ticket that can be reopened, a churned customer that can be won back).
 ///
 /// ```
-/// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+/// use crm_lifecycle::{MachineDefinition, TransitionDef};
 ///
 /// let def = MachineDefinition::new("door", "closed")
 ///     .with_terminal("broken")
@@ -152,7 +151,7 @@ impl MachineDefinition {
     /// An empty definition with a name and an initial state.
     ///
     /// ```
-    /// use crm_lifecycle::definition::MachineDefinition;
+    /// use crm_lifecycle::MachineDefinition;
     /// let def = MachineDefinition::new("empty", "start");
     /// assert_eq!(def.initial, "start");
     /// ```
@@ -170,7 +169,7 @@ impl MachineDefinition {
     /// Adds a declared state (switching the definition to an explicit state list).
     ///
     /// ```
-    /// use crm_lifecycle::definition::MachineDefinition;
+    /// use crm_lifecycle::MachineDefinition;
     /// let def = MachineDefinition::new("m", "a").with_state("a").with_state("b");
     /// assert_eq!(def.states, vec!["a", "b"]);
     /// ```
@@ -182,7 +181,7 @@ impl MachineDefinition {
     /// Adds a terminal state.
     ///
     /// ```
-    /// use crm_lifecycle::definition::MachineDefinition;
+    /// use crm_lifecycle::MachineDefinition;
     /// let def = MachineDefinition::new("m", "a").with_terminal("z");
     /// assert_eq!(def.terminal, vec!["z"]);
     /// ```
@@ -194,7 +193,7 @@ impl MachineDefinition {
     /// Declares a terminal state re-openable.
     ///
     /// ```
-    /// use crm_lifecycle::definition::MachineDefinition;
+    /// use crm_lifecycle::MachineDefinition;
     /// let def = MachineDefinition::new("m", "a").with_terminal("z").with_reopenable("z");
     /// assert_eq!(def.reopenable, vec!["z"]);
     /// ```
@@ -206,7 +205,7 @@ impl MachineDefinition {
     /// Adds a transition.
     ///
     /// ```
-    /// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+    /// use crm_lifecycle::{MachineDefinition, TransitionDef};
     /// let def = MachineDefinition::new("m", "a").with_transition(TransitionDef::new("a", "go", "b"));
     /// assert_eq!(def.transitions.len(), 1);
     /// ```
@@ -220,7 +219,7 @@ impl MachineDefinition {
     /// first mention and without repeats.
     ///
     /// ```
-    /// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+    /// use crm_lifecycle::{MachineDefinition, TransitionDef};
     /// let def = MachineDefinition::new("m", "a")
     ///     .with_transition(TransitionDef::new("a", "go", "b"))
     ///     .with_transition(TransitionDef::new("b", "back", "a"));
@@ -250,11 +249,11 @@ impl MachineDefinition {
     /// Parses a definition from TOML (not yet validated).
     ///
     /// ```
-    /// use crm_lifecycle::definition::MachineDefinition;
+    /// use crm_lifecycle::MachineDefinition;
     /// let def = MachineDefinition::from_toml("name = \"m\"\ninitial = \"a\"\nterminal = [\"a\"]\n")?;
     /// assert_eq!(def.name, "m");
     /// assert!(MachineDefinition::from_toml("name = 3").is_err());
-    /// # Ok::<(), crm_lifecycle::definition::LoadError>(())
+    /// # Ok::<(), crm_lifecycle::LoadError>(())
     /// ```
     pub fn from_toml(text: &str) -> Result<Self, LoadError> {
         Ok(toml::from_str(text)?)
@@ -263,12 +262,12 @@ impl MachineDefinition {
     /// Parses a definition from JSON (not yet validated).
     ///
     /// ```
-    /// use crm_lifecycle::definition::MachineDefinition;
+    /// use crm_lifecycle::MachineDefinition;
     /// let json = r#"{"name": "m", "initial": "a", "terminal": ["b"],
     ///               "transition": [{"from": "a", "event": "go", "to": "b"}]}"#;
     /// let def = MachineDefinition::from_json(json)?;
     /// assert_eq!(def.transitions[0].to, "b");
-    /// # Ok::<(), crm_lifecycle::definition::LoadError>(())
+    /// # Ok::<(), crm_lifecycle::LoadError>(())
     /// ```
     pub fn from_json(text: &str) -> Result<Self, LoadError> {
         Ok(serde_json::from_str(text)?)
@@ -277,14 +276,14 @@ impl MachineDefinition {
     /// Writes the definition as TOML, in the same `[[transition]]` form it loads from.
     ///
     /// ```
-    /// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+    /// use crm_lifecycle::{MachineDefinition, TransitionDef};
     /// let def = MachineDefinition::new("m", "a")
     ///     .with_terminal("b")
     ///     .with_transition(TransitionDef::new("a", "go", "b"));
     /// let text = def.to_toml();
     /// assert!(text.contains("[[transition]]"));
     /// assert_eq!(MachineDefinition::from_toml(&text)?, def);
-    /// # Ok::<(), crm_lifecycle::definition::LoadError>(())
+    /// # Ok::<(), crm_lifecycle::LoadError>(())
     /// ```
     pub fn to_toml(&self) -> String {
         // A struct of strings and arrays of tables always serializes.
@@ -294,36 +293,13 @@ impl MachineDefinition {
     /// Writes the definition as pretty-printed JSON.
     ///
     /// ```
-    /// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+    /// use crm_lifecycle::{MachineDefinition, TransitionDef};
     /// let def = MachineDefinition::new("m", "a").with_terminal("a");
     /// assert_eq!(MachineDefinition::from_json(&def.to_json())?, def);
-    /// # Ok::<(), crm_lifecycle::definition::LoadError>(())
+    /// # Ok::<(), crm_lifecycle::LoadError>(())
     /// ```
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
-    }
-
-    /// Validates the definition and compiles it into a runnable [`Machine`]; every finding is
-    /// reported at once in the [`ValidationError`].
-    ///
-    /// ```
-    /// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
-    /// let bad = MachineDefinition::new("m", "a")
-    ///     .with_terminal("z")
-    ///     .with_transition(TransitionDef::new("a", "go", "b")); // b is a trap
-    /// let err = bad.build().unwrap_err();
-    /// assert_eq!(err.findings.len(), 3); // z is unreachable; a and b are traps
-    /// ```
-    pub fn build(&self) -> Result<Machine, ValidationError> {
-        let findings = validate(self);
-        if findings.is_empty() {
-            Ok(Machine::compile(self))
-        } else {
-            Err(ValidationError {
-                machine: self.name.clone(),
-                findings,
-            })
-        }
     }
 }
 

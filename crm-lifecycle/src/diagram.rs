@@ -1,20 +1,4 @@
 //! Drawing machines: Graphviz DOT and Mermaid `stateDiagram-v2`.
-//!
-//! Both exports list the states in index order and the transitions in definition order, so
-//! the text is stable and diff-friendly. The initial state is marked by an arrow from a start
-//! point, terminal states by a double border (DOT) or an arrow to the end point (Mermaid), and
-//! guarded transitions carry their guard as `event [guard]`.
-//!
-//! ```
-//! use crm_lifecycle::ticket;
-//! let m = ticket::machine();
-//! let dot = m.to_dot();
-//! assert!(dot.starts_with("digraph \"ticket\" {"));
-//! assert!(dot.contains("\"solved\" -> \"open\" [label=\"reopen\"];"));
-//! let mermaid = m.to_mermaid();
-//! assert!(mermaid.starts_with("stateDiagram-v2\n"));
-//! assert!(mermaid.contains("[*] --> s0"));
-//! ```
 
 use std::fmt::Write;
 
@@ -57,9 +41,25 @@ fn edge_label(event: &str, guard: Option<&str>) -> String {
 impl Machine {
     /// The machine as a Graphviz DOT digraph.
     ///
+    /// Both exports list the states in index order and the transitions in definition order, so
+    /// the text is stable and diff-friendly. The initial state is marked by an arrow from a start
+    /// point, terminal states by a double border (DOT) or an arrow to the end point (Mermaid), and
+    /// guarded transitions carry their guard as `event [guard]`.
+    ///
     /// ```
-    /// use crm_lifecycle::deal;
-    /// let dot = deal::machine().to_dot();
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// let m = TICKET_WORKFLOW.machine();
+    /// let dot = m.to_dot();
+    /// assert!(dot.starts_with("digraph \"ticket\" {"));
+    /// assert!(dot.contains("\"solved\" -> \"open\" [label=\"reopen\"];"));
+    /// let mermaid = m.to_mermaid();
+    /// assert!(mermaid.starts_with("stateDiagram-v2\n"));
+    /// assert!(mermaid.contains("[*] --> s0"));
+    /// ```
+    ///
+    /// ```
+    /// use crm_lifecycle::DEAL_PIPELINE;
+    /// let dot = DEAL_PIPELINE.machine().to_dot();
     /// assert!(dot.contains("\"won\" [shape=doublecircle];"));
     /// assert!(dot.contains("__start -> \"qualification\";"));
     /// assert!(dot.trim_end().ends_with('}'));
@@ -97,8 +97,8 @@ impl Machine {
     /// names as descriptions, so any state name is safe.
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// let text = ticket::machine().to_mermaid();
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// let text = TICKET_WORKFLOW.machine().to_mermaid();
     /// assert!(text.contains("state \"on_hold\" as s3"));
     /// assert!(text.contains("s4 --> s1 : reopen"));
     /// assert!(text.contains("s5 --> [*]"));
@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn every_transition_is_drawn() {
-        let m = crate::ticket::machine();
+        let m = crate::TICKET_WORKFLOW.machine();
         let dot = m.to_dot();
         let mermaid = m.to_mermaid();
         let n = m.definition().transitions.len();

@@ -1,18 +1,4 @@
 //! Host-supplied guard predicates, looked up by name.
-//!
-//! A transition may name a guard (`guard = "has_agent"`). The machine only stores the name; at
-//! run time the host passes a [`Guards`] table mapping names to predicates over a context of
-//! its choosing (the ticket, the deal, a request). A guard that is not in the table is an
-//! error, never a silent pass.
-//!
-//! ```
-//! use crm_lifecycle::guard::Guards;
-//!
-//! struct Ticket { assignee: Option<String> }
-//! let guards = Guards::new().with("has_agent", |t: &Ticket| t.assignee.is_some());
-//! assert_eq!(guards.check("has_agent", &Ticket { assignee: None }), Some(false));
-//! assert_eq!(guards.check("unknown", &Ticket { assignee: None }), None);
-//! ```
 
 use std::fmt;
 
@@ -22,8 +8,22 @@ type Predicate<C> = Box<dyn Fn(&C) -> bool + Send + Sync>;
 
 /// A table of named predicates over a host context `C`.
 ///
+/// A transition may name a guard (`guard = "has_agent"`). The machine only stores the name; at
+/// run time the host passes a [`Guards`] table mapping names to predicates over a context of
+/// its choosing (the ticket, the deal, a request). A guard that is not in the table is an
+/// error, never a silent pass.
+///
 /// ```
-/// use crm_lifecycle::guard::Guards;
+/// use crm_lifecycle::Guards;
+///
+/// struct Ticket { assignee: Option<String> }
+/// let guards = Guards::new().with("has_agent", |t: &Ticket| t.assignee.is_some());
+/// assert_eq!(guards.check("has_agent", &Ticket { assignee: None }), Some(false));
+/// assert_eq!(guards.check("unknown", &Ticket { assignee: None }), None);
+/// ```
+///
+/// ```
+/// use crm_lifecycle::Guards;
 /// let guards: Guards<u32> = Guards::new().with("positive", |n: &u32| *n > 0);
 /// assert_eq!(guards.check("positive", &3), Some(true));
 /// assert_eq!(guards.len(), 1);
@@ -52,7 +52,7 @@ impl<C: ?Sized> Guards<C> {
     /// An empty table.
     ///
     /// ```
-    /// use crm_lifecycle::guard::Guards;
+    /// use crm_lifecycle::Guards;
     /// assert!(Guards::<()>::new().is_empty());
     /// ```
     pub fn new() -> Self {
@@ -62,7 +62,7 @@ impl<C: ?Sized> Guards<C> {
     /// The table with one more predicate (replacing any of the same name).
     ///
     /// ```
-    /// use crm_lifecycle::guard::Guards;
+    /// use crm_lifecycle::Guards;
     /// let g = Guards::new().with("always", |_: &()| true);
     /// assert_eq!(g.check("always", &()), Some(true));
     /// ```
@@ -78,7 +78,7 @@ impl<C: ?Sized> Guards<C> {
     /// Adds or replaces a predicate.
     ///
     /// ```
-    /// use crm_lifecycle::guard::Guards;
+    /// use crm_lifecycle::Guards;
     /// let mut g = Guards::new();
     /// g.insert("never", |_: &()| false);
     /// assert_eq!(g.check("never", &()), Some(false));
@@ -94,7 +94,7 @@ impl<C: ?Sized> Guards<C> {
     /// Evaluates the named guard: `None` when no predicate of that name is registered.
     ///
     /// ```
-    /// use crm_lifecycle::guard::Guards;
+    /// use crm_lifecycle::Guards;
     /// let g = Guards::new().with("even", |n: &i64| n % 2 == 0);
     /// assert_eq!(g.check("even", &4), Some(true));
     /// assert_eq!(g.check("odd", &4), None);
@@ -106,7 +106,7 @@ impl<C: ?Sized> Guards<C> {
     /// Whether a predicate of that name is registered.
     ///
     /// ```
-    /// use crm_lifecycle::guard::Guards;
+    /// use crm_lifecycle::Guards;
     /// assert!(Guards::new().with("a", |_: &()| true).contains("a"));
     /// ```
     pub fn contains(&self, name: &str) -> bool {
@@ -116,7 +116,7 @@ impl<C: ?Sized> Guards<C> {
     /// The number of registered predicates.
     ///
     /// ```
-    /// use crm_lifecycle::guard::Guards;
+    /// use crm_lifecycle::Guards;
     /// assert_eq!(Guards::<()>::new().len(), 0);
     /// ```
     pub fn len(&self) -> usize {
@@ -126,7 +126,7 @@ impl<C: ?Sized> Guards<C> {
     /// Whether no predicate is registered.
     ///
     /// ```
-    /// use crm_lifecycle::guard::Guards;
+    /// use crm_lifecycle::Guards;
     /// assert!(Guards::<str>::new().is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {

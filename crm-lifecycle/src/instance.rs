@@ -1,29 +1,4 @@
 //! Running machines: instances, events, history, time in state and replay.
-//!
-//! An [`Instance`] is plain serde data: the machine's name, the current state, the time the
-//! instance started and its [`HistoryEntry`] list. Firing an event looks the transition up in
-//! O(1), checks its guard (if any), appends `(from, to, event, time, actor)` to the history and
-//! returns the new state. A rejected event is a [`TransitionError`] naming the state and the
-//! event, and leaves the instance exactly as it was.
-//!
-//! State and event names inside an instance are reference-counted strings shared with the
-//! [`Machine`], so recording a transition allocates nothing but the history slot.
-//!
-//! ```
-//! use chrono::{TimeZone, Utc};
-//! use crm_lifecycle::instance::{Instance, TransitionError};
-//! use crm_lifecycle::ticket;
-//!
-//! let machine = ticket::machine();
-//! let t0 = Utc.with_ymd_and_hms(2024, 3, 4, 9, 0, 0).unwrap();
-//! let mut ticket = Instance::new(&machine, t0);
-//! assert_eq!(ticket.fire(&machine, "assign", t0, Some("agent-7"))?, "open");
-//! let err = ticket.fire(&machine, "close", t0, None).unwrap_err();
-//! assert_eq!(err.to_string(), "machine \"ticket\": no transition from state \"open\" on event \"close\"");
-//! assert_eq!(ticket.state(), "open");
-//! assert_eq!(ticket.history().len(), 1);
-//! # Ok::<(), TransitionError>(())
-//! ```
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -38,7 +13,7 @@ use crate::machine::{EventId, Machine, StateId};
 ///
 /// ```
 /// use chrono::{TimeZone, Utc};
-/// use crm_lifecycle::instance::HistoryEntry;
+/// use crm_lifecycle::HistoryEntry;
 /// let e = HistoryEntry::new("new", "open", "assign", Utc.timestamp_opt(0, 0).unwrap(), Some("ann"));
 /// assert_eq!(&*e.to, "open");
 /// assert_eq!(e.actor.as_deref(), Some("ann"));
@@ -63,7 +38,7 @@ impl HistoryEntry {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::instance::HistoryEntry;
+    /// use crm_lifecycle::HistoryEntry;
     /// let e = HistoryEntry::new("a", "b", "go", Utc::now(), None);
     /// assert_eq!(&*e.event, "go");
     /// ```
@@ -82,7 +57,7 @@ impl HistoryEntry {
 ///
 /// ```
 /// use chrono::{TimeDelta, TimeZone, Utc};
-/// use crm_lifecycle::instance::Stay;
+/// use crm_lifecycle::Stay;
 /// let s = Stay {
 ///     state: "open".into(),
 ///     entered: Utc.timestamp_opt(0, 0).unwrap(),
@@ -105,7 +80,7 @@ impl Stay {
     ///
     /// ```
     /// use chrono::{TimeDelta, TimeZone, Utc};
-    /// use crm_lifecycle::instance::Stay;
+    /// use crm_lifecycle::Stay;
     /// let s = Stay { state: "a".into(), entered: Utc.timestamp_opt(100, 0).unwrap(), left: None };
     /// assert_eq!(s.duration(Utc.timestamp_opt(160, 0).unwrap()), TimeDelta::seconds(60));
     /// assert_eq!(s.duration(Utc.timestamp_opt(0, 0).unwrap()), TimeDelta::zero());
@@ -118,7 +93,7 @@ impl Stay {
 /// Why an event was rejected; the instance is unchanged.
 ///
 /// ```
-/// use crm_lifecycle::instance::TransitionError;
+/// use crm_lifecycle::TransitionError;
 /// let e = TransitionError::NoTransition {
 ///     machine: "ticket".into(), state: "closed".into(), event: "reopen".into(),
 /// };
@@ -201,9 +176,9 @@ pub enum TransitionError {
 ///
 /// ```
 /// use chrono::Utc;
-/// use crm_lifecycle::instance::{HistoryEntry, Instance};
-/// use crm_lifecycle::ticket;
-/// let m = ticket::machine();
+/// use crm_lifecycle::{HistoryEntry, Instance};
+/// use crm_lifecycle::TICKET_WORKFLOW;
+/// let m = TICKET_WORKFLOW.machine();
 /// let t = Utc::now();
 /// let bad = [HistoryEntry::new("open", "solved", "solve", t, None)];
 /// let err = Instance::replay(&m, t, &bad).unwrap_err();
@@ -227,12 +202,37 @@ pub struct ReplayError {
 
 /// A running instance of a machine: current state plus history.
 ///
+/// An [`Instance`] is plain serde data: the machine's name, the current state, the time the
+/// instance started and its [`HistoryEntry`] list. Firing an event looks the transition up in
+/// O(1), checks its guard (if any), appends `(from, to, event, time, actor)` to the history and
+/// returns the new state. A rejected event is a [`TransitionError`] naming the state and the
+/// event, and leaves the instance exactly as it was.
+///
+/// State and event names inside an instance are reference-counted strings shared with the
+/// [`Machine`], so recording a transition allocates nothing but the history slot.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_lifecycle::{Instance, TransitionError};
+/// use crm_lifecycle::TICKET_WORKFLOW;
+///
+/// let machine = TICKET_WORKFLOW.machine();
+/// let t0 = Utc.with_ymd_and_hms(2024, 3, 4, 9, 0, 0).unwrap();
+/// let mut ticket = Instance::new(&machine, t0);
+/// assert_eq!(ticket.fire(&machine, "assign", t0, Some("agent-7"))?, "open");
+/// let err = ticket.fire(&machine, "close", t0, None).unwrap_err();
+/// assert_eq!(err.to_string(), "machine \"ticket\": no transition from state \"open\" on event \"close\"");
+/// assert_eq!(ticket.state(), "open");
+/// assert_eq!(ticket.history().len(), 1);
+/// # Ok::<(), TransitionError>(())
+/// ```
+///
 /// ```
 /// use chrono::{TimeDelta, TimeZone, Utc};
-/// use crm_lifecycle::instance::Instance;
-/// use crm_lifecycle::deal;
+/// use crm_lifecycle::Instance;
+/// use crm_lifecycle::DEAL_PIPELINE;
 ///
-/// let m = deal::machine();
+/// let m = DEAL_PIPELINE.machine();
 /// let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
 /// let mut d = Instance::new(&m, t0);
 /// d.fire(&m, "advance", t0 + TimeDelta::days(3), None)?;
@@ -274,9 +274,9 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::instance::Instance;
-    /// use crm_lifecycle::ticket;
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::Instance;
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// let m = TICKET_WORKFLOW.machine();
     /// assert_eq!(Instance::new(&m, Utc::now()).state(), "new");
     /// ```
     pub fn new(machine: &Machine, at: DateTime<Utc>) -> Self {
@@ -294,12 +294,12 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::instance::Instance;
-    /// use crm_lifecycle::customer;
-    /// let m = customer::machine();
+    /// use crm_lifecycle::Instance;
+    /// use crm_lifecycle::CUSTOMER_LIFECYCLE;
+    /// let m = CUSTOMER_LIFECYCLE.machine();
     /// assert_eq!(Instance::starting_in(&m, "active", Utc::now())?.state(), "active");
     /// assert!(Instance::starting_in(&m, "vip", Utc::now()).is_err());
-    /// # Ok::<(), crm_lifecycle::instance::TransitionError>(())
+    /// # Ok::<(), crm_lifecycle::TransitionError>(())
     /// ```
     pub fn starting_in(
         machine: &Machine,
@@ -326,8 +326,8 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::{instance::Instance, deal};
-    /// assert_eq!(Instance::new(&deal::machine(), Utc::now()).machine(), "deal");
+    /// use crm_lifecycle::{DEAL_PIPELINE, Instance};
+    /// assert_eq!(Instance::new(&DEAL_PIPELINE.machine(), Utc::now()).machine(), "deal");
     /// ```
     pub fn machine(&self) -> &str {
         &self.machine
@@ -337,8 +337,8 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::{instance::Instance, deal};
-    /// assert_eq!(Instance::new(&deal::machine(), Utc::now()).state(), "qualification");
+    /// use crm_lifecycle::{DEAL_PIPELINE, Instance};
+    /// assert_eq!(Instance::new(&DEAL_PIPELINE.machine(), Utc::now()).state(), "qualification");
     /// ```
     pub fn state(&self) -> &str {
         &self.state
@@ -349,10 +349,10 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::{instance::Instance, customer};
-    /// let m = customer::machine();
+    /// use crm_lifecycle::{CUSTOMER_LIFECYCLE, Instance};
+    /// let m = CUSTOMER_LIFECYCLE.machine();
     /// assert_eq!(Instance::starting_in(&m, "active", Utc::now())?.started_in(), "active");
-    /// # Ok::<(), crm_lifecycle::instance::TransitionError>(())
+    /// # Ok::<(), crm_lifecycle::TransitionError>(())
     /// ```
     pub fn started_in(&self) -> &str {
         &self.started_in
@@ -362,9 +362,9 @@ impl Instance {
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
-    /// use crm_lifecycle::{instance::Instance, deal};
+    /// use crm_lifecycle::{DEAL_PIPELINE, Instance};
     /// let t = Utc.timestamp_opt(0, 0).unwrap();
-    /// assert_eq!(Instance::new(&deal::machine(), t).started_at(), t);
+    /// assert_eq!(Instance::new(&DEAL_PIPELINE.machine(), t).started_at(), t);
     /// ```
     pub fn started_at(&self) -> DateTime<Utc> {
         self.started_at
@@ -374,8 +374,8 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::{instance::Instance, ticket};
-    /// assert!(Instance::new(&ticket::machine(), Utc::now()).history().is_empty());
+    /// use crm_lifecycle::{Instance, TICKET_WORKFLOW};
+    /// assert!(Instance::new(&TICKET_WORKFLOW.machine(), Utc::now()).history().is_empty());
     /// ```
     pub fn history(&self) -> &[HistoryEntry] {
         &self.history
@@ -385,13 +385,13 @@ impl Instance {
     ///
     /// ```
     /// use chrono::{TimeDelta, TimeZone, Utc};
-    /// use crm_lifecycle::{instance::Instance, ticket};
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::{Instance, TICKET_WORKFLOW};
+    /// let m = TICKET_WORKFLOW.machine();
     /// let t = Utc.timestamp_opt(0, 0).unwrap();
     /// let mut i = Instance::new(&m, t);
     /// i.fire(&m, "assign", t + TimeDelta::hours(1), None)?;
     /// assert_eq!(i.last_changed(), t + TimeDelta::hours(1));
-    /// # Ok::<(), crm_lifecycle::instance::TransitionError>(())
+    /// # Ok::<(), crm_lifecycle::TransitionError>(())
     /// ```
     pub fn last_changed(&self) -> DateTime<Utc> {
         self.history.last().map_or(self.started_at, |e| e.at)
@@ -401,8 +401,8 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::{instance::Instance, ticket};
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::{Instance, TICKET_WORKFLOW};
+    /// let m = TICKET_WORKFLOW.machine();
     /// assert!(!Instance::new(&m, Utc::now()).is_finished(&m));
     /// ```
     pub fn is_finished(&self, machine: &Machine) -> bool {
@@ -444,12 +444,12 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::{instance::Instance, ticket};
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::{Instance, TICKET_WORKFLOW};
+    /// let m = TICKET_WORKFLOW.machine();
     /// let mut t = Instance::new(&m, Utc::now());
     /// assert_eq!(t.fire(&m, "solve", Utc::now(), None)?, "solved");
     /// assert!(t.fire(&m, "nonsense", Utc::now(), None).is_err());
-    /// # Ok::<(), crm_lifecycle::instance::TransitionError>(())
+    /// # Ok::<(), crm_lifecycle::TransitionError>(())
     /// ```
     pub fn fire(
         &mut self,
@@ -465,9 +465,9 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
-    /// use crm_lifecycle::guard::Guards;
-    /// use crm_lifecycle::instance::{Instance, TransitionError};
+    /// use crm_lifecycle::{MachineDefinition, TransitionDef};
+    /// use crm_lifecycle::Guards;
+    /// use crm_lifecycle::{Instance, TransitionError};
     ///
     /// let m = MachineDefinition::new("m", "draft")
     ///     .with_terminal("sent")
@@ -501,12 +501,12 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::{instance::Instance, ticket};
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::{Instance, TICKET_WORKFLOW};
+    /// let m = TICKET_WORKFLOW.machine();
     /// let assign = m.event_id("assign").unwrap();
     /// let mut t = Instance::new(&m, Utc::now());
     /// assert_eq!(t.fire_id(&m, assign, Utc::now(), None)?, "open");
-    /// # Ok::<(), crm_lifecycle::instance::TransitionError>(())
+    /// # Ok::<(), crm_lifecycle::TransitionError>(())
     /// ```
     pub fn fire_id(
         &mut self,
@@ -578,8 +578,8 @@ impl Instance {
     ///
     /// ```
     /// use chrono::{TimeDelta, TimeZone, Utc};
-    /// use crm_lifecycle::{instance::Instance, ticket};
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::{Instance, TICKET_WORKFLOW};
+    /// let m = TICKET_WORKFLOW.machine();
     /// let t = Utc.timestamp_opt(0, 0).unwrap();
     /// let mut i = Instance::new(&m, t);
     /// i.fire(&m, "assign", t + TimeDelta::minutes(5), None)?;
@@ -587,7 +587,7 @@ impl Instance {
     /// assert_eq!(stays.len(), 2);
     /// assert_eq!((&*stays[0].state, stays[0].left), ("new", Some(t + TimeDelta::minutes(5))));
     /// assert_eq!(stays[1].left, None);
-    /// # Ok::<(), crm_lifecycle::instance::TransitionError>(())
+    /// # Ok::<(), crm_lifecycle::TransitionError>(())
     /// ```
     pub fn stays(&self) -> Vec<Stay> {
         let mut stays = Vec::with_capacity(self.history.len() + 1);
@@ -617,8 +617,8 @@ impl Instance {
     ///
     /// ```
     /// use chrono::{TimeDelta, TimeZone, Utc};
-    /// use crm_lifecycle::{instance::Instance, ticket};
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::{Instance, TICKET_WORKFLOW};
+    /// let m = TICKET_WORKFLOW.machine();
     /// let t = Utc.timestamp_opt(0, 0).unwrap();
     /// let mut i = Instance::new(&m, t);
     /// i.fire(&m, "assign", t + TimeDelta::hours(1), None)?;
@@ -627,7 +627,7 @@ impl Instance {
     /// let times = i.time_in_states(t + TimeDelta::hours(6));
     /// assert_eq!(times["open"], TimeDelta::hours(2));
     /// assert_eq!(times["pending"], TimeDelta::hours(3));
-    /// # Ok::<(), crm_lifecycle::instance::TransitionError>(())
+    /// # Ok::<(), crm_lifecycle::TransitionError>(())
     /// ```
     pub fn time_in_states(&self, now: DateTime<Utc>) -> BTreeMap<String, TimeDelta> {
         let mut totals: BTreeMap<String, TimeDelta> = BTreeMap::new();
@@ -644,16 +644,16 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::instance::{HistoryEntry, Instance};
-    /// use crm_lifecycle::ticket;
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::{HistoryEntry, Instance};
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// let m = TICKET_WORKFLOW.machine();
     /// let t = Utc::now();
     /// let history = [
     ///     HistoryEntry::new("new", "open", "assign", t, None),
     ///     HistoryEntry::new("open", "solved", "solve", t, Some("ann")),
     /// ];
     /// assert_eq!(Instance::replay(&m, t, &history)?.state(), "solved");
-    /// # Ok::<(), crm_lifecycle::instance::ReplayError>(())
+    /// # Ok::<(), crm_lifecycle::ReplayError>(())
     /// ```
     pub fn replay(
         machine: &Machine,
@@ -668,14 +668,14 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::instance::{HistoryEntry, Instance};
-    /// use crm_lifecycle::customer;
-    /// let m = customer::machine();
+    /// use crm_lifecycle::{HistoryEntry, Instance};
+    /// use crm_lifecycle::CUSTOMER_LIFECYCLE;
+    /// let m = CUSTOMER_LIFECYCLE.machine();
     /// let t = Utc::now();
     /// let history = [HistoryEntry::new("active", "at_risk", "lapse", t, None)];
     /// assert_eq!(Instance::replay_from(&m, "active", t, &history)?.state(), "at_risk");
     /// assert!(Instance::replay(&m, t, &history).is_err()); // starts in "lead"
-    /// # Ok::<(), crm_lifecycle::instance::ReplayError>(())
+    /// # Ok::<(), crm_lifecycle::ReplayError>(())
     /// ```
     pub fn replay_from(
         machine: &Machine,
@@ -745,8 +745,8 @@ impl Instance {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::{instance::Instance, ticket};
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::{Instance, TICKET_WORKFLOW};
+    /// let m = TICKET_WORKFLOW.machine();
     /// let mut t = Instance::new(&m, Utc::now());
     /// t.fire(&m, "assign", Utc::now(), None)?;
     /// assert!(t.verify(&m).is_ok());

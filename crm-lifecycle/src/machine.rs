@@ -1,53 +1,33 @@
 //! Compiled, validated machines with constant-time transition lookup.
-//!
-//! [`Machine`] is built from a [`MachineDefinition`] by [`MachineDefinition::build`] (which
-//! validates first). State and event names are interned to dense indices ([`StateId`],
-//! [`EventId`]); the transition relation is a flat `state × event` table when that table is
-//! small (at most 4 Mi cells) and a hash map keyed by `(state, event)` otherwise, so
-//! [`Machine::step`] is O(1) either way.
-//!
-//! A machine is immutable, holds no global state and is `Send + Sync`; share it with `Arc` or
-//! by reference. It serializes as its definition and deserializing validates again.
-//!
-//! ```
-//! use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
-//!
-//! let machine = MachineDefinition::new("switch", "off")
-//!     .with_terminal("broken")
-//!     .with_transition(TransitionDef::new("off", "toggle", "on"))
-//!     .with_transition(TransitionDef::new("on", "toggle", "off"))
-//!     .with_transition(TransitionDef::new("on", "overload", "broken"))
-//!     .build()?;
-//! let off = machine.state_id("off").unwrap();
-//! let toggle = machine.event_id("toggle").unwrap();
-//! let on = machine.step(off, toggle).unwrap();
-//! assert_eq!(machine.state_name(on), "on");
-//! assert_eq!(machine.next_state("off", "overload"), None);
-//! # Ok::<(), crm_lifecycle::validation::ValidationError>(())
-//! ```
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
+use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::visit::{Bfs, EdgeRef};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::definition::{LoadError, MachineDefinition};
-use crate::validation::ValidationError;
+use crate::finding::ValidationError;
+use crate::validation::validate;
 
 /// The dense index of a state in one [`Machine`].
 ///
 /// ```
-/// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+/// use crm_lifecycle::{MachineDefinition, TransitionDef};
 /// let m = MachineDefinition::new("m", "a").with_terminal("b")
 ///     .with_transition(TransitionDef::new("a", "go", "b")).build()?;
 /// assert_eq!(m.state_id("a").map(|s| s.index()), Some(0));
-/// # Ok::<(), crm_lifecycle::validation::ValidationError>(())
+/// # Ok::<(), crm_lifecycle::ValidationError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct StateId(u32);
 
 impl StateId {
+    pub(crate) const fn new(index: u32) -> Self {
+        Self(index)
+    }
+
     /// The index, `0..machine.state_count()`.
     pub fn index(self) -> usize {
         self.0 as usize
@@ -57,11 +37,11 @@ impl StateId {
 /// The dense index of an event name in one [`Machine`].
 ///
 /// ```
-/// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+/// use crm_lifecycle::{MachineDefinition, TransitionDef};
 /// let m = MachineDefinition::new("m", "a").with_terminal("b")
 ///     .with_transition(TransitionDef::new("a", "go", "b")).build()?;
 /// assert_eq!(m.event_id("go").map(|e| e.index()), Some(0));
-/// # Ok::<(), crm_lifecycle::validation::ValidationError>(())
+/// # Ok::<(), crm_lifecycle::ValidationError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct EventId(u32);
@@ -76,13 +56,13 @@ impl EventId {
 /// One compiled transition as seen from its source state.
 ///
 /// ```
-/// use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
+/// use crm_lifecycle::{MachineDefinition, TransitionDef};
 /// let m = MachineDefinition::new("m", "a").with_terminal("b")
 ///     .with_transition(TransitionDef::new("a", "go", "b").with_guard("ready")).build()?;
 /// let t = m.transition(m.state_id("a").unwrap(), m.event_id("go").unwrap()).unwrap();
 /// assert_eq!(m.state_name(t.to), "b");
 /// assert_eq!(t.guard, Some("ready"));
-/// # Ok::<(), crm_lifecycle::validation::ValidationError>(())
+/// # Ok::<(), crm_lifecycle::ValidationError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Transition<'m> {
@@ -110,8 +90,34 @@ enum Table {
 
 /// A validated state machine, ready to run.
 ///
+/// [`Machine`] is built from a [`MachineDefinition`] by [`MachineDefinition::build`] (which
+/// validates first). State and event names are interned to dense indices ([`StateId`],
+/// [`EventId`]); the transition relation is a flat `state × event` table when that table is
+/// small (at most 4 Mi cells) and a hash map keyed by `(state, event)` otherwise, so
+/// [`Machine::step`] is O(1) either way.
+///
+/// A machine is immutable, holds no global state and is `Send + Sync`; share it with `Arc` or
+/// by reference. It serializes as its definition and deserializing validates again.
+///
 /// ```
-/// use crm_lifecycle::definition::MachineDefinition;
+/// use crm_lifecycle::{MachineDefinition, TransitionDef};
+///
+/// let machine = MachineDefinition::new("switch", "off")
+///     .with_terminal("broken")
+///     .with_transition(TransitionDef::new("off", "toggle", "on"))
+///     .with_transition(TransitionDef::new("on", "toggle", "off"))
+///     .with_transition(TransitionDef::new("on", "overload", "broken"))
+///     .build()?;
+/// let off = machine.state_id("off").unwrap();
+/// let toggle = machine.event_id("toggle").unwrap();
+/// let on = machine.step(off, toggle).unwrap();
+/// assert_eq!(machine.state_name(on), "on");
+/// assert_eq!(machine.next_state("off", "overload"), None);
+/// # Ok::<(), crm_lifecycle::ValidationError>(())
+/// ```
+///
+/// ```
+/// use crm_lifecycle::MachineDefinition;
 /// let m = MachineDefinition::from_toml(r#"
 /// name = "m"
 /// initial = "a"
@@ -138,8 +144,10 @@ pub struct Machine {
     initial: u32,
     terminal: Vec<bool>,
     table: Table,
-    /// Outgoing `(event, target)` pairs per state, in definition order.
-    outgoing: Vec<Vec<(u32, u32)>>,
+    /// The transitions as a graph: node `i` is state `i`, each edge carries its event index.
+    /// Edges are added in reverse definition order, because a `petgraph` graph lists a
+    /// node's edges newest first: iterating a state's edges yields definition order.
+    graph: DiGraph<(), u32>,
     definition: MachineDefinition,
 }
 
@@ -174,6 +182,31 @@ fn intern(name: &str, index: &mut FxHashMap<Arc<str>, u32>, names: &mut Vec<Arc<
     names.push(Arc::clone(&arc));
     index.insert(arc, i);
     i
+}
+
+impl MachineDefinition {
+    /// Validates the definition and compiles it into a runnable [`Machine`]; every finding is
+    /// reported at once in the [`ValidationError`].
+    ///
+    /// ```
+    /// use crm_lifecycle::{MachineDefinition, TransitionDef};
+    /// let bad = MachineDefinition::new("m", "a")
+    ///     .with_terminal("z")
+    ///     .with_transition(TransitionDef::new("a", "go", "b")); // b is a trap
+    /// let err = bad.build().unwrap_err();
+    /// assert_eq!(err.findings.len(), 3); // z is unreachable; a and b are traps
+    /// ```
+    pub fn build(&self) -> Result<Machine, ValidationError> {
+        let findings = validate(self);
+        if findings.is_empty() {
+            Ok(Machine::compile(self))
+        } else {
+            Err(ValidationError {
+                machine: self.name.clone(),
+                findings,
+            })
+        }
+    }
 }
 
 impl Machine {
@@ -220,9 +253,12 @@ impl Machine {
                     .collect(),
             )
         };
-        let mut outgoing = vec![Vec::new(); states.len()];
-        for &(from, event, cell) in &compiled {
-            outgoing[from as usize].push((event, cell.to));
+        let mut graph = DiGraph::with_capacity(states.len(), compiled.len());
+        for _ in 0..states.len() {
+            graph.add_node(());
+        }
+        for &(from, event, cell) in compiled.iter().rev() {
+            graph.add_edge(node(from), node(cell.to), event);
         }
         let mut terminal = vec![false; states.len()];
         for t in &def.terminal {
@@ -238,7 +274,7 @@ impl Machine {
             event_index,
             terminal,
             table,
-            outgoing,
+            graph,
             definition: def.clone(),
         }
     }
@@ -246,11 +282,11 @@ impl Machine {
     /// Loads, validates and compiles a TOML definition.
     ///
     /// ```
-    /// use crm_lifecycle::machine::Machine;
+    /// use crm_lifecycle::Machine;
     /// let m = Machine::from_toml("name = \"m\"\ninitial = \"a\"\nterminal = [\"a\"]\n")?;
     /// assert_eq!(m.state_count(), 1);
     /// assert!(Machine::from_toml("name = \"m\"\ninitial = \"a\"\n").is_err()); // no terminal
-    /// # Ok::<(), crm_lifecycle::definition::LoadError>(())
+    /// # Ok::<(), crm_lifecycle::LoadError>(())
     /// ```
     pub fn from_toml(text: &str) -> Result<Self, LoadError> {
         Ok(MachineDefinition::from_toml(text)?.build()?)
@@ -259,10 +295,10 @@ impl Machine {
     /// Loads, validates and compiles a JSON definition.
     ///
     /// ```
-    /// use crm_lifecycle::machine::Machine;
+    /// use crm_lifecycle::Machine;
     /// let m = Machine::from_json(r#"{"name":"m","initial":"a","terminal":["a"]}"#)?;
     /// assert_eq!(m.initial(), "a");
-    /// # Ok::<(), crm_lifecycle::definition::LoadError>(())
+    /// # Ok::<(), crm_lifecycle::LoadError>(())
     /// ```
     pub fn from_json(text: &str) -> Result<Self, LoadError> {
         Ok(MachineDefinition::from_json(text)?.build()?)
@@ -271,8 +307,8 @@ impl Machine {
     /// The definition this machine was compiled from.
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// assert_eq!(ticket::machine().definition().name, "ticket");
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// assert_eq!(TICKET_WORKFLOW.machine().definition().name, "ticket");
     /// ```
     pub fn definition(&self) -> &MachineDefinition {
         &self.definition
@@ -281,8 +317,8 @@ impl Machine {
     /// The machine's name.
     ///
     /// ```
-    /// use crm_lifecycle::deal;
-    /// assert_eq!(deal::machine().name(), "deal");
+    /// use crm_lifecycle::DEAL_PIPELINE;
+    /// assert_eq!(DEAL_PIPELINE.machine().name(), "deal");
     /// ```
     pub fn name(&self) -> &str {
         &self.name
@@ -291,8 +327,8 @@ impl Machine {
     /// The number of states.
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// assert_eq!(ticket::machine().state_count(), 6);
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// assert_eq!(TICKET_WORKFLOW.machine().state_count(), 6);
     /// ```
     pub fn state_count(&self) -> usize {
         self.states.len()
@@ -301,8 +337,8 @@ impl Machine {
     /// The number of distinct event names.
     ///
     /// ```
-    /// use crm_lifecycle::deal;
-    /// assert!(deal::machine().event_count() >= 3);
+    /// use crm_lifecycle::DEAL_PIPELINE;
+    /// assert!(DEAL_PIPELINE.machine().event_count() >= 3);
     /// ```
     pub fn event_count(&self) -> usize {
         self.events.len()
@@ -311,8 +347,8 @@ impl Machine {
     /// The state names in index order.
     ///
     /// ```
-    /// use crm_lifecycle::deal;
-    /// let m = deal::machine();
+    /// use crm_lifecycle::DEAL_PIPELINE;
+    /// let m = DEAL_PIPELINE.machine();
     /// assert_eq!(m.states().next(), Some("qualification"));
     /// ```
     pub fn states(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
@@ -322,8 +358,8 @@ impl Machine {
     /// The event names in index order.
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// assert!(ticket::machine().events().any(|e| e == "reopen"));
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// assert!(TICKET_WORKFLOW.machine().events().any(|e| e == "reopen"));
     /// ```
     pub fn events(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         self.events.iter().map(|s| &**s)
@@ -332,8 +368,8 @@ impl Machine {
     /// The initial state's name.
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// assert_eq!(ticket::machine().initial(), "new");
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// assert_eq!(TICKET_WORKFLOW.machine().initial(), "new");
     /// ```
     pub fn initial(&self) -> &str {
         &self.states[self.initial as usize]
@@ -342,8 +378,8 @@ impl Machine {
     /// The initial state's id.
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// let m = TICKET_WORKFLOW.machine();
     /// assert_eq!(m.state_name(m.initial_id()), "new");
     /// ```
     pub fn initial_id(&self) -> StateId {
@@ -353,9 +389,9 @@ impl Machine {
     /// Whether the named state is terminal (`false` for unknown names).
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// assert!(ticket::machine().is_terminal("closed"));
-    /// assert!(!ticket::machine().is_terminal("open"));
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// assert!(TICKET_WORKFLOW.machine().is_terminal("closed"));
+    /// assert!(!TICKET_WORKFLOW.machine().is_terminal("open"));
     /// ```
     pub fn is_terminal(&self, state: &str) -> bool {
         self.state_id(state)
@@ -365,8 +401,8 @@ impl Machine {
     /// Whether the state with this id is terminal.
     ///
     /// ```
-    /// use crm_lifecycle::deal;
-    /// let m = deal::machine();
+    /// use crm_lifecycle::DEAL_PIPELINE;
+    /// let m = DEAL_PIPELINE.machine();
     /// assert!(m.is_terminal_id(m.state_id("won").unwrap()));
     /// ```
     pub fn is_terminal_id(&self, state: StateId) -> bool {
@@ -376,9 +412,9 @@ impl Machine {
     /// The id of a state name.
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// assert!(ticket::machine().state_id("pending").is_some());
-    /// assert!(ticket::machine().state_id("limbo").is_none());
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// assert!(TICKET_WORKFLOW.machine().state_id("pending").is_some());
+    /// assert!(TICKET_WORKFLOW.machine().state_id("limbo").is_none());
     /// ```
     pub fn state_id(&self, name: &str) -> Option<StateId> {
         self.state_index.get(name).map(|&i| StateId(i))
@@ -387,8 +423,8 @@ impl Machine {
     /// The id of an event name.
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// assert!(ticket::machine().event_id("solve").is_some());
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// assert!(TICKET_WORKFLOW.machine().event_id("solve").is_some());
     /// ```
     pub fn event_id(&self, name: &str) -> Option<EventId> {
         self.event_index.get(name).map(|&i| EventId(i))
@@ -397,8 +433,8 @@ impl Machine {
     /// The name of a state id (empty for an id of another, larger machine).
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// let m = TICKET_WORKFLOW.machine();
     /// assert_eq!(m.state_name(m.state_id("open").unwrap()), "open");
     /// ```
     pub fn state_name(&self, state: StateId) -> &str {
@@ -408,8 +444,8 @@ impl Machine {
     /// The name of an event id (empty for an id of another, larger machine).
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// let m = TICKET_WORKFLOW.machine();
     /// assert_eq!(m.event_name(m.event_id("close").unwrap()), "close");
     /// ```
     pub fn event_name(&self, event: EventId) -> &str {
@@ -435,8 +471,8 @@ impl Machine {
     /// The transition leaving `state` on `event`, if any: O(1).
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// let m = TICKET_WORKFLOW.machine();
     /// let t = m.transition(m.state_id("solved").unwrap(), m.event_id("reopen").unwrap());
     /// assert_eq!(t.map(|t| m.state_name(t.to)), Some("open"));
     /// ```
@@ -463,8 +499,8 @@ impl Machine {
     /// The target of the transition leaving `state` on `event`, ignoring guards: O(1).
     ///
     /// ```
-    /// use crm_lifecycle::deal;
-    /// let m = deal::machine();
+    /// use crm_lifecycle::DEAL_PIPELINE;
+    /// let m = DEAL_PIPELINE.machine();
     /// let q = m.state_id("qualification").unwrap();
     /// let lose = m.event_id("lose").unwrap();
     /// assert_eq!(m.step(q, lose).map(|s| m.state_name(s)), Some("lost"));
@@ -477,9 +513,9 @@ impl Machine {
     /// The target state by names, ignoring guards.
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// assert_eq!(ticket::machine().next_state("new", "assign"), Some("open"));
-    /// assert_eq!(ticket::machine().next_state("closed", "reopen"), None);
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// assert_eq!(TICKET_WORKFLOW.machine().next_state("new", "assign"), Some("open"));
+    /// assert_eq!(TICKET_WORKFLOW.machine().next_state("closed", "reopen"), None);
     /// ```
     pub fn next_state(&self, state: &str, event: &str) -> Option<&str> {
         let to = self.step(self.state_id(state)?, self.event_id(event)?)?;
@@ -489,28 +525,27 @@ impl Machine {
     /// The `(event, target)` pairs leaving a state, in definition order.
     ///
     /// ```
-    /// use crm_lifecycle::ticket;
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::TICKET_WORKFLOW;
+    /// let m = TICKET_WORKFLOW.machine();
     /// let out: Vec<_> = m.outgoing(m.state_id("solved").unwrap())
     ///     .map(|(e, s)| (m.event_name(e), m.state_name(s)))
     ///     .collect();
     /// assert!(out.contains(&("reopen", "open")));
     /// ```
     pub fn outgoing(&self, state: StateId) -> impl Iterator<Item = (EventId, StateId)> + '_ {
-        self.outgoing
-            .get(state.index())
-            .into_iter()
-            .flatten()
-            .map(|&(e, s)| (EventId(e), StateId(s)))
+        self.graph
+            .edges(node(state.0))
+            .map(|e| (EventId(*e.weight()), StateId(e.target().index() as u32)))
     }
 
     /// A shortest sequence of events leading from `from` to `to` (breadth-first search over
     /// the transitions, ignoring guards); `Some(vec![])` when `from == to`, `None` when `to`
-    /// cannot be reached.
+    /// cannot be reached. Among equally short paths it takes the one whose transitions come
+    /// first in definition order.
     ///
     /// ```
-    /// use crm_lifecycle::deal;
-    /// let m = deal::machine();
+    /// use crm_lifecycle::DEAL_PIPELINE;
+    /// let m = DEAL_PIPELINE.machine();
     /// let path = m.shortest_path(m.state_id("qualification").unwrap(), m.state_id("proposal").unwrap());
     /// assert_eq!(path.map(|p| p.len()), Some(2));
     /// assert_eq!(m.shortest_path(m.state_id("won").unwrap(), m.state_id("lost").unwrap()), None);
@@ -520,35 +555,36 @@ impl Machine {
         if from.index() >= n || to.index() >= n {
             return None;
         }
-        if from == to {
-            return Some(Vec::new());
-        }
-        let mut parent: Vec<Option<(u32, u32)>> = vec![None; n];
-        let mut seen = vec![false; n];
-        seen[from.index()] = true;
-        let mut queue = VecDeque::from([from.0]);
-        while let Some(s) = queue.pop_front() {
-            for &(event, next) in &self.outgoing[s as usize] {
-                if seen[next as usize] {
-                    continue;
+        // Each state's predecessor on the breadth-first tree: the state whose expansion
+        // discovered it, and that state's first transition to it.
+        let mut parent: Vec<Option<(NodeIndex, u32)>> = vec![None; n];
+        let (start, goal) = (node(from.0), node(to.0));
+        let mut bfs = Bfs::new(&self.graph, start);
+        while let Some(state) = bfs.next(&self.graph) {
+            if state == goal {
+                let mut path = Vec::new();
+                let mut cur = goal;
+                while let Some((prev, event)) = parent[cur.index()] {
+                    path.push(EventId(event));
+                    cur = prev;
                 }
-                seen[next as usize] = true;
-                parent[next as usize] = Some((s, event));
-                if next == to.0 {
-                    let mut path = Vec::new();
-                    let mut cur = next;
-                    while let Some((prev, event)) = parent[cur as usize] {
-                        path.push(EventId(event));
-                        cur = prev;
-                    }
-                    path.reverse();
-                    return Some(path);
+                path.reverse();
+                return Some(path);
+            }
+            for edge in self.graph.edges(state) {
+                let next = edge.target();
+                if next != start && parent[next.index()].is_none() {
+                    parent[next.index()] = Some((state, *edge.weight()));
                 }
-                queue.push_back(next);
             }
         }
         None
     }
+}
+
+/// The graph node of a state index.
+fn node(state: u32) -> NodeIndex {
+    NodeIndex::new(state as usize)
 }
 
 #[cfg(test)]
@@ -624,5 +660,39 @@ mod tests {
         let names: Vec<_> = path.iter().map(|&e| m.event_name(e)).collect();
         assert_eq!(names, vec!["go", "go"]);
         assert_eq!(m.shortest_path(c, a), None);
+        assert_eq!(m.shortest_path(a, a), Some(vec![]));
+        assert_eq!(m.shortest_path(a, StateId(9)), None);
+    }
+
+    /// Among equally short paths the one whose transitions come first in the definition
+    /// wins, at every step.
+    #[test]
+    fn shortest_path_prefers_definition_order() {
+        let m = MachineDefinition::new("m", "a")
+            .with_terminal("d")
+            .with_transition(TransitionDef::new("a", "via_c", "c"))
+            .with_transition(TransitionDef::new("a", "via_b", "b"))
+            .with_transition(TransitionDef::new("b", "end", "d"))
+            .with_transition(TransitionDef::new("c", "end", "d"))
+            .with_transition(TransitionDef::new("c", "also", "d"))
+            .build()
+            .unwrap();
+        let path = m
+            .shortest_path(m.state_id("a").unwrap(), m.state_id("d").unwrap())
+            .unwrap();
+        let names: Vec<_> = path.iter().map(|&e| m.event_name(e)).collect();
+        assert_eq!(names, vec!["via_c", "end"]);
+    }
+
+    #[test]
+    fn outgoing_lists_transitions_in_definition_order() {
+        let m = sample().build().unwrap();
+        let b = m.state_id("b").unwrap();
+        let out: Vec<(&str, &str)> = m
+            .outgoing(b)
+            .map(|(e, s)| (m.event_name(e), m.state_name(s)))
+            .collect();
+        assert_eq!(out, vec![("go", "c"), ("back", "a")]);
+        assert_eq!(m.outgoing(StateId(9)).count(), 0);
     }
 }

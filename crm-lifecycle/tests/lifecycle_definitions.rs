@@ -1,11 +1,11 @@
 //! Loading host-written machine definitions from files, validating them and drawing them.
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use crm_lifecycle::definition::MachineDefinition;
-use crm_lifecycle::guard::Guards;
-use crm_lifecycle::instance::{Instance, TransitionError};
-use crm_lifecycle::machine::Machine;
-use crm_lifecycle::validation::Finding;
+use crm_lifecycle::Finding;
+use crm_lifecycle::Guards;
+use crm_lifecycle::Machine;
+use crm_lifecycle::MachineDefinition;
+use crm_lifecycle::{Instance, TransitionError};
 
 const ESCALATION: &str = include_str!("fixtures/escalation.toml");
 const BROKEN: &str = include_str!("fixtures/broken.json");
@@ -76,7 +76,7 @@ fn toml_fixture_loads_runs_and_draws() {
 #[test]
 fn json_fixture_reports_every_finding() {
     let err = Machine::from_json(BROKEN).unwrap_err();
-    let crm_lifecycle::definition::LoadError::Invalid(err) = err else {
+    let crm_lifecycle::LoadError::Invalid(err) = err else {
         panic!("expected a validation error, got {err}");
     };
     assert_eq!(err.machine, "broken");
@@ -118,9 +118,9 @@ fn json_fixture_reports_every_finding() {
 #[test]
 fn builtin_definitions_round_trip_through_toml() {
     for m in [
-        crm_lifecycle::ticket::machine(),
-        crm_lifecycle::deal::machine(),
-        crm_lifecycle::customer::machine(),
+        crm_lifecycle::TICKET_WORKFLOW.machine(),
+        crm_lifecycle::DEAL_PIPELINE.machine(),
+        crm_lifecycle::CUSTOMER_LIFECYCLE.machine(),
     ] {
         let text = m.definition().to_toml();
         assert_eq!(Machine::from_toml(&text).unwrap(), m, "{text}");

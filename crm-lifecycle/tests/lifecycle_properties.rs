@@ -3,17 +3,36 @@
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveTime, TimeDelta, TimeZone, Utc};
-use crm_lifecycle::customer::classifier::{ActivityFacts, Classifier};
-use crm_lifecycle::definition::{MachineDefinition, TransitionDef};
-use crm_lifecycle::instance::Instance;
-use crm_lifecycle::machine::Machine;
-use crm_lifecycle::ticket::calendar::BusinessCalendar;
-use crm_lifecycle::validation::{Finding, validate};
-use crm_lifecycle::{customer, deal, ticket};
+use crm_lifecycle::{
+    ActivityFacts, BusinessCalendar, CUSTOMER_LIFECYCLE, Classifier, DEAL_PIPELINE, Finding,
+    Instance, LayerSlot, LayoutEdgeKind, Machine, MachineDefinition, TICKET_WORKFLOW,
+    TransitionDef, validate,
+};
 use proptest::prelude::*;
 
 fn builtins() -> Vec<Machine> {
-    vec![ticket::machine(), deal::machine(), customer::machine()]
+    vec![
+        TICKET_WORKFLOW.machine(),
+        DEAL_PIPELINE.machine(),
+        CUSTOMER_LIFECYCLE.machine(),
+    ]
+}
+
+/// A valid random machine: a chain `s0 → … → s(n-1)` to the terminal state plus the
+/// `extra` edges (forward, backward and self-loops; never from the terminal state).
+fn random_machine(n: usize, extra: &[(usize, usize)]) -> Machine {
+    let name = |i: usize| format!("s{i}");
+    let mut def = MachineDefinition::new("random", name(0)).with_terminal(name(n - 1));
+    for i in 0..n - 1 {
+        def.transitions
+            .push(TransitionDef::new(name(i), "next", name(i + 1)));
+    }
+    for (k, (a, b)) in extra.iter().enumerate() {
+        let (a, b) = (a % (n - 1), b % n);
+        def.transitions
+            .push(TransitionDef::new(name(a), format!("x{k}"), name(b)));
+    }
+    def.build().unwrap()
 }
 
 fn t0() -> DateTime<Utc> {
@@ -103,6 +122,113 @@ proptest! {
         let found: BTreeSet<String> = validate(&def).iter().map(ToString::to_string).collect();
         prop_assert_eq!(&found, &expected);
         prop_assert_eq!(def.build().is_ok(), expected.is_empty());
+    }
+
+    /// The layered layout of any valid machine: every state in exactly one place, forward
+    /// edges to later layers and back edges to earlier ones, one bend in every layer an
+    /// edge passes, and the crossings it reports are the crossings a quadratic count finds.
+    #[test]
+    fn layered_layout_is_consistent(
+        n in 2usize..24,
+        extra in prop::collection::vec((0usize..24, 0usize..24), 0..40),
+    ) {
+        let m = random_machine(n, &extra);
+        let layout = m.layered_layout();
+        // Every place named once, and the layers agree with the places and bends.
+        let mut states = 0;
+        let mut bends = vec![0; layout.edges().len()];
+        for (l, layer) in layout.layers().iter().enumerate() {
+            for (i, slot) in layer.iter().enumerate() {
+                match *slot {
+                    LayerSlot::State(s) => {
+                        states += 1;
+                        prop_assert_eq!(layout.place(s), Some((l, i)));
+                    }
+                    LayerSlot::Bend(k) => {
+                        bends[k] += 1;
+                        prop_assert!(layout.edges()[k].bends.contains(&(l, i)));
+                    }
+                }
+            }
+        }
+        prop_assert_eq!(states, m.state_count());
+        prop_assert_eq!(layout.place(m.initial_id()).map(|p| p.0), Some(0));
+        let mut transitions = 0;
+        for (k, e) in layout.edges().iter().enumerate() {
+            transitions += e.events.len();
+            let (a, b) = (layout.place(e.from).unwrap().0, layout.place(e.to).unwrap().0);
+            match e.kind {
+                LayoutEdgeKind::Forward => prop_assert!(a < b),
+                LayoutEdgeKind::Back => prop_assert!(a > b),
+                LayoutEdgeKind::SelfLoop => prop_assert_eq!(e.from, e.to),
+            }
+            prop_assert_eq!(bends[k], e.bends.len());
+            let passed: Vec<usize> = e.bends.iter().map(|b| b.0).collect();
+            let expected: Vec<usize> = if a <= b {
+                (a + 1..b).collect()
+            } else {
+                (b + 1..a).rev().collect()
+            };
+            prop_assert_eq!(passed, expected);
+        }
+        prop_assert_eq!(transitions, m.definition().transitions.len());
+        // Crossings, pair by pair: the pieces of every edge between neighbouring layers.
+        let mut pieces: Vec<(usize, usize, usize)> = Vec::new(); // (layer, upper, lower)
+        for e in layout.edges().iter().filter(|e| e.kind != LayoutEdgeKind::SelfLoop) {
+            let mut path = vec![layout.place(e.from).unwrap()];
+            path.extend(e.bends.iter().copied());
+            path.push(layout.place(e.to).unwrap());
+            if e.kind == LayoutEdgeKind::Back {
+                path.reverse();
+            }
+            for w in path.windows(2) {
+                pieces.push((w[0].0, w[0].1, w[1].1));
+            }
+        }
+        let mut crossings = 0;
+        for (i, p) in pieces.iter().enumerate() {
+            for q in &pieces[i + 1..] {
+                if p.0 == q.0 && ((p.1 < q.1 && p.2 > q.2) || (p.1 > q.1 && p.2 < q.2)) {
+                    crossings += 1;
+                }
+            }
+        }
+        prop_assert_eq!(layout.crossings(), crossings);
+    }
+
+    /// `shortest_path` finds a path of the length a relaxation over all transitions finds,
+    /// and following its events leads from the start to the goal.
+    #[test]
+    fn shortest_paths_are_shortest(
+        n in 2usize..16,
+        extra in prop::collection::vec((0usize..16, 0usize..16), 0..24),
+        from in 0usize..16,
+        to in 0usize..16,
+    ) {
+        let m = random_machine(n, &extra);
+        let (from, to) = (from % n, to % n);
+        let id = |i: usize| m.state_id(&format!("s{i}")).unwrap();
+        let mut distance = vec![usize::MAX; n];
+        distance[id(from).index()] = 0;
+        for _ in 0..n {
+            for t in &m.definition().transitions {
+                let (a, b) = (m.state_id(&t.from).unwrap().index(), m.state_id(&t.to).unwrap().index());
+                if distance[a] != usize::MAX {
+                    distance[b] = distance[b].min(distance[a] + 1);
+                }
+            }
+        }
+        match m.shortest_path(id(from), id(to)) {
+            Some(path) => {
+                prop_assert_eq!(path.len(), distance[id(to).index()]);
+                let mut here = id(from);
+                for event in path {
+                    here = m.step(here, event).unwrap();
+                }
+                prop_assert_eq!(here, id(to));
+            }
+            None => prop_assert_eq!(distance[id(to).index()], usize::MAX),
+        }
     }
 
     /// Validation never panics on arbitrary small definitions (names from a tiny alphabet
@@ -201,7 +327,7 @@ proptest! {
         p in prop::option::of(-0.2f64..1.2),
         qualified in any::<bool>(),
     ) {
-        let m = customer::machine();
+        let m = CUSTOMER_LIFECYCLE.machine();
         let stage = m.states().nth(start).unwrap().to_string();
         let now = t0() + TimeDelta::days(3_000);
         let mut instance = Instance::starting_in(&m, &stage, t0()).unwrap();
@@ -228,8 +354,8 @@ proptest! {
 mod aggregates {
     use super::*;
     use crm_core::{Channel, Deal, Ticket, TicketCategory, TicketPriority};
-    use crm_lifecycle::deal::funnel::{StageProbabilities, analyze};
-    use crm_lifecycle::ticket::sla::{BreachRate, SlaPolicy};
+    use crm_lifecycle::{BreachRate, SlaPolicy};
+    use crm_lifecycle::{StageProbabilities, analyze_funnel};
 
     /// A ticket workflow driven by random legal events (never `close`), with the ticket's
     /// status kept in step.
@@ -239,7 +365,7 @@ mod aggregates {
         priority: usize,
         agent: usize,
     ) -> (Ticket, Instance) {
-        let m = ticket::machine();
+        let m = TICKET_WORKFLOW.machine();
         let mut flow = Instance::new(&m, t0());
         let mut now = t0();
         for (choice, minutes) in choices {
@@ -315,7 +441,7 @@ mod aggregates {
                 1..30,
             ),
         ) {
-            let m = deal::machine();
+            let m = DEAL_PIPELINE.machine();
             let mut pairs = Vec::new();
             for (i, (choices, cents)) in deals.iter().enumerate() {
                 let mut h = Instance::new(&m, t0());
@@ -336,7 +462,7 @@ mod aggregates {
                 d.stage = h.state().parse().unwrap();
                 pairs.push((d, h));
             }
-            let report = analyze(pairs.iter().map(|(d, h)| (d, h)), &StageProbabilities::default()).unwrap();
+            let report = analyze_funnel(pairs.iter().map(|(d, h)| (d, h)), &StageProbabilities::default()).unwrap();
             prop_assert_eq!(report.open + report.won + report.lost, pairs.len());
             prop_assert_eq!(report.conversions[0].reached_from, pairs.len());
             for w in report.conversions.windows(2) {

@@ -209,7 +209,7 @@ pub struct AbcResult<K> {
 }
 
 /// Classes of `values` in input order (the order used is value descending, ties by key).
-pub(crate) fn classes<K: Ord>(
+pub(crate) fn classes<K: Ord + fmt::Display>(
     keys: &[K],
     values: &[Decimal],
     method: &AbcMethod,
@@ -221,7 +221,7 @@ pub(crate) fn classes<K: Ord>(
             .cmp(&values[i])
             .then_with(|| keys[i].cmp(&keys[j]))
     });
-    let mut next = Classifier::new(values.iter(), *method);
+    let mut next = Classifier::new(keys.iter().zip(values), *method)?;
     let mut out = vec![AbcClass::C; values.len()];
     for &i in &order {
         out[i] = next.class(values[i]);
@@ -243,18 +243,27 @@ struct Classifier {
 }
 
 impl Classifier {
-    fn new<'a>(values: impl ExactSizeIterator<Item = &'a Decimal>, method: AbcMethod) -> Self {
+    /// A classifier of `(key, value)` pairs.
+    ///
+    /// # Errors
+    /// [`SegmentationError::SumOverflow`] naming the customer whose positive value makes
+    /// the total overflow.
+    fn new<'a, K: fmt::Display + 'a>(
+        values: impl ExactSizeIterator<Item = (&'a K, &'a Decimal)>,
+        method: AbcMethod,
+    ) -> Result<Self, SegmentationError> {
         let n = Decimal::from(values.len() as u64);
-        let positive = values
-            .filter(|v| **v > Decimal::ZERO)
-            .fold(Decimal::ZERO, |s, v| s.saturating_add(*v));
-        Self {
+        let mut positive = Decimal::ZERO;
+        for (key, v) in values.filter(|(_, v)| **v > Decimal::ZERO) {
+            positive = checked_sum(positive, *v, "the total of positive values", key)?;
+        }
+        Ok(Self {
             method,
             positive,
             n,
             before: Decimal::ZERO,
             position: 0,
-        }
+        })
     }
 
     /// The class of the next value; zero and negative values are C.
@@ -266,7 +275,8 @@ impl Classifier {
         }
         let class = match self.method {
             AbcMethod::CumulativeShare { a, b } => {
-                // before / positive < a  <=>  before < a * positive (exact).
+                // before / positive < a  <=>  before < a * positive (exact). Shares are at
+                // most 1, so a * positive and b * positive never exceed the (checked) total.
                 if self.before < a.saturating_mul(self.positive) {
                     AbcClass::A
                 } else if self.before < b.saturating_mul(self.positive) {
@@ -286,6 +296,7 @@ impl Classifier {
                 }
             }
         };
+        // A partial sum of the positive values, bounded by their checked total.
         self.before = self.before.saturating_add(v);
         class
     }
@@ -307,7 +318,7 @@ impl Classifier {
 /// ```
 pub fn classify<K, I>(values: I, method: &AbcMethod) -> Result<AbcResult<K>, SegmentationError>
 where
-    K: Ord,
+    K: Ord + fmt::Display,
     I: IntoIterator<Item = (K, Decimal)>,
 {
     method.validate()?;
@@ -325,21 +336,25 @@ where
             .cmp(&x.value)
             .then_with(|| x.customer.cmp(&y.customer))
     });
-    let mut next = Classifier::new(entries.iter().map(|e| &e.value), *method);
+    let mut next = Classifier::new(entries.iter().map(|e| (&e.customer, &e.value)), *method)?;
     for e in &mut entries {
         e.class = next.class(e.value);
     }
     let n = entries.len();
-    let total = entries
-        .iter()
-        .fold(Decimal::ZERO, |s, e| s.saturating_add(e.value));
+    let mut total = Decimal::ZERO;
+    for e in &entries {
+        total = checked_sum(total, e.value, "the total value", &e.customer)?;
+    }
     let summary = [AbcClass::A, AbcClass::B, AbcClass::C]
         .into_iter()
         .map(|class| {
             let members = entries.iter().filter(|e| e.class == class);
             let customers = members.clone().count() as u64;
-            let value = members.fold(Decimal::ZERO, |s, e| s.saturating_add(e.value));
-            AbcClassSummary {
+            let mut value = Decimal::ZERO;
+            for e in members {
+                value = checked_sum(value, e.value, "a class's total value", &e.customer)?;
+            }
+            Ok(AbcClassSummary {
                 class,
                 customers,
                 customer_share: if n == 0 {
@@ -353,10 +368,24 @@ where
                 } else {
                     value.checked_div(total).and_then(|x| x.to_f64())
                 },
-            }
+            })
         })
-        .collect();
+        .collect::<Result<_, SegmentationError>>()?;
     Ok(AbcResult { entries, summary })
+}
+
+/// `sum + value`, or [`SegmentationError::SumOverflow`] naming `what` and the customer.
+pub(crate) fn checked_sum<K: fmt::Display + ?Sized>(
+    sum: Decimal,
+    value: Decimal,
+    what: &'static str,
+    customer: &K,
+) -> Result<Decimal, SegmentationError> {
+    sum.checked_add(value)
+        .ok_or_else(|| SegmentationError::SumOverflow {
+            what,
+            customer: Some(customer.to_string()),
+        })
 }
 
 /// One point of a Lorenz curve: the poorest `customer_share` of the customers hold
@@ -365,7 +394,7 @@ where
 /// ```
 /// use crm_segmentation::{LorenzPoint, lorenz};
 /// use rust_decimal::Decimal;
-/// let curve = lorenz(&[1, 3].map(Decimal::from), 10);
+/// let curve = lorenz(&[1, 3].map(Decimal::from), 10).unwrap();
 /// assert_eq!(curve.points[1], LorenzPoint { customer_share: 0.5, value_share: 0.25 });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -382,11 +411,11 @@ pub struct LorenzPoint {
 /// use crm_segmentation::lorenz;
 /// use rust_decimal::Decimal;
 /// // Equal values: the curve is the diagonal and the Gini coefficient 0.
-/// let equal = lorenz(&[Decimal::TEN; 4], 10);
+/// let equal = lorenz(&[Decimal::TEN; 4], 10).unwrap();
 /// assert_eq!(equal.gini, Some(0.0));
 /// assert!(equal.points.iter().all(|p| p.customer_share == p.value_share));
 /// // Only refunds: no positive value, no Gini coefficient.
-/// assert_eq!(lorenz(&[Decimal::NEGATIVE_ONE], 10).gini, None);
+/// assert_eq!(lorenz(&[Decimal::NEGATIVE_ONE], 10).unwrap().gini, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LorenzCurve {
@@ -398,6 +427,10 @@ pub struct LorenzCurve {
 
 /// The Lorenz curve and Gini coefficient of `values` (negative values count as zero).
 ///
+/// # Errors
+/// [`SegmentationError::SumOverflow`] when the total of the values does not fit a decimal
+/// (the shares would be wrong).
+///
 /// `gini = 2 * sum(i * x_i) / (n * sum(x)) - (n + 1) / n` with values sorted ascending and
 /// `i` counted from 1. The Pareto curve is the same curve read from the richest end.
 ///
@@ -405,22 +438,35 @@ pub struct LorenzCurve {
 /// use crm_segmentation::lorenz;
 /// use rust_decimal::Decimal;
 /// let v = [0, 0, 0, 1].map(Decimal::from);
-/// let curve = lorenz(&v, 100);
+/// let curve = lorenz(&v, 100)?;
 /// assert!((curve.gini.unwrap() - 0.75).abs() < 1e-12);
 /// assert_eq!(curve.points.len(), 5);
 /// assert_eq!(curve.points[3].value_share, 0.0);
+/// // Two values of 5e28 add up to more than a decimal holds.
+/// let huge = Decimal::from_i128_with_scale(5 * 10_i128.pow(28), 0);
+/// assert!(lorenz(&[huge, huge], 10).is_err());
+/// # Ok::<(), crm_segmentation::SegmentationError>(())
 /// ```
-pub fn lorenz(values: &[Decimal], max_points: usize) -> LorenzCurve {
+pub fn lorenz(values: &[Decimal], max_points: usize) -> Result<LorenzCurve, SegmentationError> {
     let mut v: Vec<Decimal> = values.iter().map(|x| (*x).max(Decimal::ZERO)).collect();
     v.sort_unstable();
     let n = v.len();
-    let total = v.iter().fold(Decimal::ZERO, |s, x| s.saturating_add(*x));
+    let mut total = Decimal::ZERO;
+    for x in &v {
+        total = total
+            .checked_add(*x)
+            .ok_or(SegmentationError::SumOverflow {
+                what: "the Lorenz curve's total value",
+                customer: None,
+            })?;
+    }
     let totalf = total.to_f64().unwrap_or(0.0);
     let mut cum = Vec::with_capacity(n + 1);
     cum.push(0.0f64);
     let mut run = Decimal::ZERO;
     let mut weighted = 0f64;
     for (i, x) in v.iter().enumerate() {
+        // A partial sum of non-negative values, bounded by their checked total.
         run = run.saturating_add(*x);
         cum.push(run.to_f64().unwrap_or(0.0));
         weighted += (i as f64 + 1.0) * x.to_f64().unwrap_or(0.0);
@@ -442,7 +488,7 @@ pub fn lorenz(values: &[Decimal], max_points: usize) -> LorenzCurve {
             value_share: if totalf > 0.0 { cum[i] / totalf } else { 0.0 },
         })
         .collect();
-    LorenzCurve { points, gini }
+    Ok(LorenzCurve { points, gini })
 }
 
 #[cfg(test)]
@@ -499,8 +545,8 @@ mod tests {
         assert!(r.entries.is_empty());
         let r = classify(vec![(1u8, d(3))], &AbcMethod::default()).unwrap();
         assert_eq!(r.entries[0].class, AbcClass::A);
-        assert_eq!(lorenz(&[], 10).gini, None);
-        assert_eq!(lorenz(&[d(4), d(4)], 10).gini, Some(0.0));
+        assert_eq!(lorenz(&[], 10).unwrap().gini, None);
+        assert_eq!(lorenz(&[d(4), d(4)], 10).unwrap().gini, Some(0.0));
     }
 
     #[test]
@@ -523,7 +569,7 @@ mod tests {
     #[test]
     fn gini_hand_values() {
         // 1, 2, 3, 4: 2 * (1 + 4 + 9 + 16) / (4 * 10) - 5/4 = 1.5 - 1.25 = 0.25.
-        let g = lorenz(&[d(3), d(1), d(4), d(2)], 3);
+        let g = lorenz(&[d(3), d(1), d(4), d(2)], 3).unwrap();
         assert!((g.gini.unwrap() - 0.25).abs() < 1e-12);
         assert_eq!(g.points.first().unwrap().customer_share, 0.0);
         assert_eq!(g.points.last().unwrap().value_share, 1.0);
@@ -562,7 +608,7 @@ mod tests {
                 let s: f64 = r.summary.iter().filter_map(|x| x.value_share).sum();
                 prop_assert!((s - 1.0).abs() < 1e-9);
             }
-            let g = lorenz(&vals, 50);
+            let g = lorenz(&vals, 50).unwrap();
             if let Some(g) = g.gini { prop_assert!((-1e-9..1.0).contains(&g)); }
         }
 

@@ -79,6 +79,19 @@ pub enum SegmentationError {
         /// The customer's position in the key-sorted table.
         position: usize,
     },
+    /// A sum of customers' values does not fit a `Decimal` (about 7.9e28): a total, share or
+    /// curve built on it would be wrong, so it is refused.
+    #[error(
+        "{what} overflows a decimal (about 7.9e28) when adding {}",
+        customer.as_deref().map_or_else(|| "a value".to_string(), |c| format!("customer {c}"))
+    )]
+    SumOverflow {
+        /// The sum at fault, e.g. "the total revenue".
+        what: &'static str,
+        /// The customer whose value made it overflow (the `Display` text of its key), when
+        /// the computation knows the keys.
+        customer: Option<String>,
+    },
     /// The number of score bins is outside 2..=10.
     #[error("bins: {bins} is outside 2..=10")]
     InvalidBinCount {

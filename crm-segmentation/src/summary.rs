@@ -1,9 +1,13 @@
 //! Per-group summaries (segments, tiers): customers, revenue, their shares and mean R/F/M.
 
+use std::fmt;
+
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserialize, Serialize};
 
+use crate::abc::checked_sum;
+use crate::error::SegmentationError;
 use crate::rfm::RfmTable;
 
 /// Summary of one group of customers.
@@ -18,7 +22,7 @@ use crate::rfm::RfmTable;
 /// let t = |d| Utc.with_ymd_and_hms(2024, 1, d, 0, 0, 0).unwrap();
 /// let rows = vec![(1_u8, t(1), Decimal::from(30)), (2, t(1), Decimal::from(10)), (3, t(20), Decimal::from(60))];
 /// let table = rfm(rows, &RfmConfig::default())?;
-/// let lost = table.segment_summary().into_iter().find(|g| g.name == "Lost").unwrap();
+/// let lost = table.segment_summary()?.into_iter().find(|g| g.name == "Lost").unwrap();
 /// assert_eq!((lost.customers, lost.revenue), (2, Decimal::from(40)));
 /// assert_eq!(lost.mean_monetary, Some(Decimal::from(20)));
 /// assert!((lost.revenue_share.unwrap() - 0.4).abs() < 1e-12);
@@ -52,11 +56,11 @@ pub struct GroupSummary {
 }
 
 /// Summaries of the groups `names`, where `group(i)` is the group index of customer row `i`.
-pub(crate) fn summarize<K>(
+pub(crate) fn summarize<K: fmt::Display>(
     table: &RfmTable<K>,
     names: &[String],
     group: impl Fn(usize) -> usize,
-) -> Vec<GroupSummary> {
+) -> Result<Vec<GroupSummary>, SegmentationError> {
     let g = names.len();
     let mut count = vec![0u64; g];
     let mut revenue = vec![Decimal::ZERO; g];
@@ -66,9 +70,10 @@ pub(crate) fn summarize<K>(
     for (i, c) in table.customers.iter().enumerate() {
         let j = group(i).min(g.saturating_sub(1));
         count[j] += 1;
-        revenue[j] = revenue[j].saturating_add(c.revenue);
-        monetary[j] = monetary[j].saturating_add(c.monetary);
-        total = total.saturating_add(c.revenue);
+        let key = &c.customer;
+        revenue[j] = checked_sum(revenue[j], c.revenue, "a group's revenue", key)?;
+        monetary[j] = checked_sum(monetary[j], c.monetary, "a group's monetary total", key)?;
+        total = checked_sum(total, c.revenue, "the total revenue", key)?;
         let s = &mut sums[j];
         s[0] += f64::from(c.recency_days);
         s[1] += c.frequency as f64;
@@ -77,7 +82,7 @@ pub(crate) fn summarize<K>(
         s[4] += f64::from(c.m);
     }
     let n = table.customers.len();
-    (0..g)
+    Ok((0..g)
         .map(|j| {
             let c = count[j];
             let mean = |x: f64| if c == 0 { 0.0 } else { x / c as f64 };
@@ -101,12 +106,16 @@ pub(crate) fn summarize<K>(
                 mean_m: mean(sums[j][4]),
             }
         })
-        .collect()
+        .collect())
 }
 
-impl<K> RfmTable<K> {
+impl<K: fmt::Display> RfmTable<K> {
     /// One summary per segment name (in [`RfmTable::segment_names`] order, empty segments
     /// included).
+    ///
+    /// # Errors
+    /// [`SegmentationError::SumOverflow`] naming the customer whose revenue makes a group's
+    /// or the table's total overflow a decimal.
     ///
     /// ```
     /// use chrono::{TimeZone, Utc};
@@ -114,13 +123,13 @@ impl<K> RfmTable<K> {
     /// use rust_decimal::Decimal;
     /// let t = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     /// let table = rfm(vec![(1_u8, t, Decimal::TEN), (2, t, Decimal::ONE)], &RfmConfig::default())?;
-    /// let s = table.segment_summary();
+    /// let s = table.segment_summary()?;
     /// assert_eq!(s.len(), table.segment_names.len());
     /// let total: f64 = s.iter().filter_map(|g| g.revenue_share).sum();
     /// assert!((total - 1.0).abs() < 1e-12);
     /// # Ok::<(), crm_segmentation::SegmentationError>(())
     /// ```
-    pub fn segment_summary(&self) -> Vec<GroupSummary> {
+    pub fn segment_summary(&self) -> Result<Vec<GroupSummary>, SegmentationError> {
         summarize(self, &self.segment_names, |i| {
             usize::from(self.customers[i].segment)
         })

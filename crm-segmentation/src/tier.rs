@@ -278,7 +278,7 @@ impl<K> TierAssignment<K> {
 /// assert_eq!(tiers.tier_name(&tiers.customers[1]), "regular");
 /// # Ok::<(), crm_segmentation::SegmentationError>(())
 /// ```
-pub fn assign_tiers<K: Ord + Clone>(
+pub fn assign_tiers<K: Ord + Clone + std::fmt::Display>(
     table: &RfmTable<K>,
     tiers: &TierTable,
 ) -> Result<TierAssignment<K>, SegmentationError> {
@@ -309,7 +309,7 @@ pub fn assign_tiers<K: Ord + Clone>(
             }
         })
         .collect();
-    let summary = summarize(table, &names, |i| usize::from(customers[i].tier));
+    let summary = summarize(table, &names, |i| usize::from(customers[i].tier))?;
     Ok(TierAssignment {
         tier_names: names,
         customers,

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use crate::cli::{ChurnCommand, ClvCommand, RetentionFitArgs};
 use crate::commands::models::{CustomerRow, CustomerTable, PurchaseModel, load_summaries};
 use crate::error::{CliError, CliResult};
-use crate::output::{finite, print_json, write_table};
+use crate::output::{finite, outln, print_json, write_table};
 
 fn churn_err(what: &'static str, e: impl std::fmt::Display) -> CliError {
     CliError::analysis(what, e)
@@ -108,7 +108,7 @@ pub fn retention_fit(args: &RetentionFitArgs) -> CliResult<()> {
         }
         print_json(&v)
     } else {
-        println!(
+        outln!(
             "sBG: alpha = {:.4}, beta = {:.4}, log-likelihood {:.4}{}",
             fit.params.alpha,
             fit.params.beta,
@@ -118,13 +118,17 @@ pub fn retention_fit(args: &RetentionFitArgs) -> CliResult<()> {
             } else {
                 " (not converged)"
             }
-        );
-        println!(
+        )?;
+        outln!(
             "{:>6} {:>10} {:>12} {:>10} {:>10}",
-            "period", "observed", "expected", "survival", "retention"
-        );
+            "period",
+            "observed",
+            "expected",
+            "survival",
+            "retention"
+        )?;
         for r in &rows {
-            println!(
+            outln!(
                 "{:>6} {:>10} {:>12.1} {:>10.4} {:>10}",
                 r.period,
                 r.observed.map(|o| o.to_string()).unwrap_or_default(),
@@ -133,12 +137,12 @@ pub fn retention_fit(args: &RetentionFitArgs) -> CliResult<()> {
                 r.retention_rate
                     .map(|x| format!("{x:.4}"))
                     .unwrap_or_default()
-            );
+            )?;
         }
-        println!(
+        outln!(
             "discounted expected residual lifetime at {}: {derl:.4} periods",
             args.discount_rate
-        );
+        )?;
         Ok(())
     }
 }
@@ -330,13 +334,13 @@ fn fit_summary(model: &PurchaseModel, table: &CustomerTable) -> Value {
     v
 }
 
-fn print_fit(v: &Value, names: &[&str]) {
+fn print_fit(v: &Value, names: &[&str]) -> CliResult<()> {
     let params = names
         .iter()
         .map(|k| format!("{k} = {:.4}", v["params"][*k].as_f64().unwrap_or(f64::NAN)))
         .collect::<Vec<_>>()
         .join(", ");
-    println!(
+    outln!(
         "{}: {params}; log-likelihood {:.4}; {} customers{}",
         v["model"].as_str().unwrap_or("model"),
         v["log_likelihood"].as_f64().unwrap_or(f64::NAN),
@@ -346,7 +350,8 @@ fn print_fit(v: &Value, names: &[&str]) {
         } else {
             " (not converged)"
         }
-    );
+    )?;
+    Ok(())
 }
 
 /// `crm churn fit` and `crm churn score`.
@@ -381,12 +386,12 @@ pub fn churn(command: &ChurnCommand) -> CliResult<()> {
     if args.out.json {
         print_json(&summary)
     } else {
-        print_fit(&summary, &model.param_names());
+        print_fit(&summary, &model.param_names())?;
         if let Some(b) = summary.get("risk_bands") {
-            println!(
+            outln!(
                 "mean P(alive) {:.4}; risk bands {b}",
                 summary["mean_p_alive"].as_f64().unwrap_or(f64::NAN)
-            );
+            )?;
         }
         Ok(())
     }
@@ -541,9 +546,9 @@ pub fn clv(command: &ClvCommand) -> CliResult<()> {
     if args.out.json {
         print_json(&summary)
     } else {
-        print_fit(&summary, &["p", "q", "v"]);
+        print_fit(&summary, &["p", "q", "v"])?;
         if let Some(total) = summary.get("total_clv") {
-            println!("total CLV {total} over {} periods", summary["horizon"]);
+            outln!("total CLV {total} over {} periods", summary["horizon"])?;
         }
         Ok(())
     }

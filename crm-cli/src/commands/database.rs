@@ -121,7 +121,7 @@ pub fn transaction_row(t: &Transaction) -> TransactionRow {
 }
 
 fn missing(db: &Path) -> CliResult<()> {
-    if db.exists() {
+    if is_url(db) || db.exists() {
         Ok(())
     } else {
         Err(CliError::storage(db, "no such database file"))
@@ -133,7 +133,7 @@ pub fn load_transactions(db: &Path) -> CliResult<Vec<TransactionRow>> {
     missing(db)?;
     runtime()?.block_on(async {
         let store = open(db).await?;
-        let all: Vec<Transaction> = scan_all(&store, db).await?;
+        let all: Vec<Transaction> = with_store!(&store, s => scan_all(s, db).await)?;
         Ok(all.iter().map(transaction_row).collect())
     })
 }
@@ -143,13 +143,93 @@ pub fn load_responses(db: &Path, survey: &str) -> CliResult<Vec<Scored>> {
     missing(db)?;
     runtime()?.block_on(async {
         let store = open(db).await?;
-        let all: Vec<SurveyResponse> = scan_all(&store, db).await?;
+        let all: Vec<SurveyResponse> = with_store!(&store, s => scan_all(s, db).await)?;
         Ok(scored_of(&all, survey))
     })
 }
 
+/// A database the command line reads or writes: a SQLite file or a PostgreSQL server.
+pub enum Store {
+    /// A SQLite file.
+    Sqlite(crm_storage_sql::SqliteStore),
+    /// A PostgreSQL database (the store's tables in the schema `crm`).
+    Postgres(crm_storage_sql::PostgresStore),
+}
+
+impl Store {
+    /// Closes the connections, waiting for pending writes.
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(s) => s.close().await,
+            Store::Postgres(s) => s.close().await,
+        }
+    }
+}
+
+/// Runs `$body` with `$s` bound to the concrete store behind a [`Store`], so code that is
+/// generic over the storage traits is compiled for each database.
+macro_rules! with_store {
+    ($store:expr, $s:ident => $body:expr) => {
+        match $store {
+            $crate::commands::database::Store::Sqlite($s) => $body,
+            $crate::commands::database::Store::Postgres($s) => $body,
+        }
+    };
+}
+pub(crate) use with_store;
+
+/// Whether `--db` names a PostgreSQL server (`postgres://…` or `postgresql://…`) rather than
+/// a SQLite file.
+pub fn is_url(db: &Path) -> bool {
+    let text = db.to_string_lossy();
+    text.starts_with("postgres://") || text.starts_with("postgresql://")
+}
+
+/// Splits a `schema=NAME` query parameter (the store's schema, default `crm`) off a
+/// PostgreSQL URL, keeping every other parameter for the driver.
+pub fn split_schema(url: &str) -> (String, Option<String>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut schema = None;
+    let rest: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.strip_prefix("schema=") {
+            Some(name) => {
+                schema = Some(name.to_string());
+                false
+            }
+            None => !pair.is_empty(),
+        })
+        .collect();
+    let url = if rest.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", rest.join("&"))
+    };
+    (url, schema)
+}
+
+/// Opens the database `--db` names: a PostgreSQL URL (`postgres://…`, with an optional
+/// `schema=NAME` parameter choosing the store's schema, default `crm`), or a SQLite file
+/// (created when missing).
+pub async fn open(db: &Path) -> CliResult<Store> {
+    if is_url(db) {
+        let (url, schema) = split_schema(&db.to_string_lossy());
+        let store = match schema {
+            Some(schema) => crm_storage_sql::PostgresStore::connect_in_schema(&url, &schema).await,
+            None => crm_storage_sql::PostgresStore::connect(&url).await,
+        };
+        store
+            .map(Store::Postgres)
+            .map_err(|e| CliError::storage(db, e))
+    } else {
+        open_sqlite(db).await.map(Store::Sqlite)
+    }
+}
+
 /// Opens (creating when missing) a SQLite database.
-pub async fn open(db: &Path) -> CliResult<crm_storage_sql::SqliteStore> {
+pub async fn open_sqlite(db: &Path) -> CliResult<crm_storage_sql::SqliteStore> {
     crm_storage_sql::SqliteStore::open(db)
         .await
         .map_err(|e| CliError::storage(db, e))
@@ -163,6 +243,27 @@ mod tests {
     use crate::demo::generate::{GeneratorConfig, generate};
     use crm_core::Customer;
     use crm_storage_traits::MemoryStore;
+
+    #[test]
+    fn the_schema_parameter_is_split_off_a_postgres_url() {
+        assert_eq!(
+            split_schema("postgres://u@h/db"),
+            ("postgres://u@h/db".to_string(), None)
+        );
+        assert_eq!(
+            split_schema("postgres://u@h/db?schema=crm_a"),
+            ("postgres://u@h/db".to_string(), Some("crm_a".to_string()))
+        );
+        assert_eq!(
+            split_schema("postgres://u@h/db?sslmode=require&schema=s&application_name=x"),
+            (
+                "postgres://u@h/db?sslmode=require&application_name=x".to_string(),
+                Some("s".to_string())
+            )
+        );
+        assert!(is_url(Path::new("postgresql://h/db")));
+        assert!(!is_url(Path::new("crm.db")));
+    }
 
     #[test]
     fn demo_records_round_trip_through_the_traits() {

@@ -28,9 +28,11 @@ use crm_storage_traits::{BatchAppend, BatchReport, Record, Repository, StorageEr
 use serde::Serialize;
 
 use crate::cli::{ImportArgs, ImportKind, SurveyKind};
-use crate::commands::database::{GROUP_TAG_PREFIX, append_atomic, open, runtime};
+use crate::commands::database::{append_atomic, open, runtime, with_store};
+use crate::commands::scored::GROUP_TAG_PREFIX;
 use crate::error::{CliError, CliResult, InputError};
 use crate::ids::ContentIds;
+use crate::input::activity;
 use crate::input::customers::{self, CustomerRow};
 use crate::input::responses::{self, ResponseRow};
 use crate::input::transactions::{self, TransactionRow};
@@ -50,7 +52,7 @@ pub struct Located<R> {
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
-    /// `transactions`, `customers` or `responses`.
+    /// `transactions`, `customers`, `responses`, `interactions`, `tickets` or `deals`.
     pub kind: &'static str,
     /// Rows read from the file.
     pub rows: usize,
@@ -81,7 +83,7 @@ fn id_error(
 }
 
 /// A record the store would refuse, located at its row.
-fn refused(path: &Path, line: u64, e: StorageError) -> CliError {
+pub fn refused(path: &Path, line: u64, e: StorageError) -> CliError {
     match e {
         StorageError::Invalid { field, reason } => InputError {
             line: Some(line),
@@ -262,21 +264,33 @@ pub fn customer_records(
         .collect()
 }
 
+/// A record's id refused at its row: `expected` says what the id should have been.
+fn id_refused<R: Record>(
+    path: &Path,
+    item: &Located<R>,
+    field: &str,
+    expected: String,
+) -> CliError {
+    InputError {
+        line: Some(item.line),
+        field: Some(field.to_string()),
+        found: Some(item.record.id().to_string()),
+        ..InputError::file(path, expected)
+    }
+    .into()
+}
+
 /// Refuses an id used twice in one file.
 pub fn check_unique<R: Record>(path: &Path, items: &[Located<R>], field: &str) -> CliResult<()> {
     let mut seen: HashMap<&R::Id, u64> = HashMap::new();
     for item in items {
         if let Some(first) = seen.insert(item.record.id(), item.line) {
-            return Err(InputError {
-                line: Some(item.line),
-                field: Some(field.to_string()),
-                found: Some(item.record.id().to_string()),
-                ..InputError::file(
-                    path,
-                    format!("an id not used before (first used on line {first})"),
-                )
-            }
-            .into());
+            return Err(id_refused(
+                path,
+                item,
+                field,
+                format!("an id not used before (first used on line {first})"),
+            ));
         }
     }
     Ok(())
@@ -297,20 +311,16 @@ where
     for item in items.iter().filter(|i| i.explicit_id) {
         match store.get(item.record.id()).await {
             Ok(stored) if stored.record != item.record => {
-                return Err(InputError {
-                    line: Some(item.line),
-                    field: Some(field.to_string()),
-                    found: Some(item.record.id().to_string()),
-                    ..InputError::file(
-                        path,
-                        format!(
-                            "an id that {} does not already hold for a different {}",
-                            db.display(),
-                            R::ENTITY.replace('_', " ")
-                        ),
-                    )
-                }
-                .into());
+                return Err(id_refused(
+                    path,
+                    item,
+                    field,
+                    format!(
+                        "an id that {} does not already hold for a different {}",
+                        db.display(),
+                        R::ENTITY.replace('_', " ")
+                    ),
+                ));
             }
             Ok(_) | Err(StorageError::NotFound { .. }) => {}
             Err(e) => return Err(CliError::storage(db, e)),
@@ -382,6 +392,36 @@ where
     }
 }
 
+/// Refuses ids used twice in the file, then writes the event records (`kind`:
+/// `transactions` or `responses`) into the database with [`import_events`].
+fn import_event_file<R>(
+    db: &Path,
+    path: &Path,
+    items: &[Located<R>],
+    id_field: &str,
+    kind: &'static str,
+) -> CliResult<ImportReport>
+where
+    R: Record,
+    crm_storage_sql::SqliteStore: BatchAppend<R> + BatchAppend<Customer>,
+    crm_storage_sql::PostgresStore: BatchAppend<R> + BatchAppend<Customer>,
+{
+    check_unique(path, items, id_field)?;
+    runtime()?.block_on(async {
+        let store = open(db).await?;
+        let (r, created) =
+            with_store!(&store, s => import_events(s, db, path, items, id_field).await)?;
+        store.close().await;
+        Ok(ImportReport {
+            kind,
+            rows: items.len(),
+            inserted: r.inserted,
+            skipped: r.skipped,
+            customers_created: created,
+        })
+    })
+}
+
 /// `crm import`.
 pub fn run(args: &ImportArgs) -> CliResult<()> {
     let path = args.file.as_path();
@@ -391,20 +431,7 @@ pub fn run(args: &ImportArgs) -> CliResult<()> {
         ImportKind::Transactions => {
             let rows = transactions::read(path, args.format, &args.currency)?;
             let items = transaction_records(path, &rows)?;
-            check_unique(path, &items, "transaction_id")?;
-            runtime()?.block_on(async {
-                let store = open(db).await?;
-                let (r, created) =
-                    import_events(&store, db, path, &items, "transaction_id").await?;
-                store.close().await;
-                Ok::<_, CliError>(ImportReport {
-                    kind: "transactions",
-                    rows: items.len(),
-                    inserted: r.inserted,
-                    skipped: r.skipped,
-                    customers_created: created,
-                })
-            })?
+            import_event_file(db, path, &items, "transaction_id", "transactions")?
         }
         ImportKind::Responses => {
             let (min, max, label) = match args.survey {
@@ -414,19 +441,20 @@ pub fn run(args: &ImportArgs) -> CliResult<()> {
             };
             let rows = responses::read(path, min, max, label)?;
             let items = response_records(path, &rows, args.survey, args.scale_max)?;
-            check_unique(path, &items, "response_id")?;
-            runtime()?.block_on(async {
-                let store = open(db).await?;
-                let (r, created) = import_events(&store, db, path, &items, "response_id").await?;
-                store.close().await;
-                Ok::<_, CliError>(ImportReport {
-                    kind: "responses",
-                    rows: items.len(),
-                    inserted: r.inserted,
-                    skipped: r.skipped,
-                    customers_created: created,
-                })
-            })?
+            import_event_file(db, path, &items, "response_id", "responses")?
+        }
+        ImportKind::Interactions => {
+            let items = activity::interactions(path)?;
+            import_event_file(db, path, &items, "interaction_id", "interactions")?
+        }
+        ImportKind::Tickets => {
+            let items = activity::tickets(path)?;
+            import_event_file(db, path, &items, "ticket_id", "tickets")?
+        }
+        ImportKind::Deals => {
+            let currency = transactions::default_currency_option(&args.currency)?;
+            let items = activity::deals(path, currency)?;
+            import_event_file(db, path, &items, "deal_id", "deals")?
         }
         ImportKind::Customers => {
             let rows = customers::read(path)?;
@@ -435,7 +463,7 @@ pub fn run(args: &ImportArgs) -> CliResult<()> {
             let records: Vec<Customer> = items.into_iter().map(|i| i.record).collect();
             runtime()?.block_on(async {
                 let store = open(db).await?;
-                let r = append_atomic(&store, db, &records).await?;
+                let r = with_store!(&store, s => append_atomic(s, db, &records).await)?;
                 store.close().await;
                 Ok::<_, CliError>(ImportReport {
                     kind: "customers",
@@ -472,7 +500,8 @@ pub fn run(args: &ImportArgs) -> CliResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::database::{scan_all, scored};
+    use crate::commands::database::scan_all;
+    use crate::commands::scored::scored;
     use crm_core::Currency;
     use crm_storage_traits::MemoryStore;
     use rust_decimal::Decimal;

@@ -3,12 +3,11 @@
 
 use std::path::Path;
 
-use crm_lifecycle::definition::{LoadError, MachineDefinition};
-use crm_lifecycle::machine::Machine;
-use crm_lifecycle::validation::validate;
+use crm_lifecycle::{LoadError, Machine, MachineDefinition, validate};
 
 use crate::cli::{BuiltinMachine, LifecycleCommand, MachineSource};
 use crate::error::{CliError, CliResult, InputError};
+use crate::output::{out, outln};
 
 /// Line and column (1-based) of a byte offset in a text.
 fn line_column(text: &str, offset: usize) -> (u64, usize) {
@@ -21,10 +20,7 @@ fn line_column(text: &str, offset: usize) -> (u64, usize) {
 /// Reads a machine definition (JSON when the file name ends in `.json`, TOML otherwise); a
 /// syntax error names the line and column.
 pub fn load_definition(path: &Path) -> CliResult<MachineDefinition> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::input::read_text(path)?;
     if text.trim().is_empty() {
         return Err(
             InputError::file(path, "a state machine definition (TOML or JSON)")
@@ -80,9 +76,9 @@ fn invalid(path: &Path, findings: Vec<String>) -> CliError {
 /// A built-in machine.
 pub fn builtin(which: BuiltinMachine) -> Machine {
     match which {
-        BuiltinMachine::Customer => crm_lifecycle::customer::machine(),
-        BuiltinMachine::Ticket => crm_lifecycle::ticket::machine(),
-        BuiltinMachine::Deal => crm_lifecycle::deal::machine(),
+        BuiltinMachine::Customer => crm_lifecycle::CUSTOMER_LIFECYCLE.machine(),
+        BuiltinMachine::Ticket => crm_lifecycle::TICKET_WORKFLOW.machine(),
+        BuiltinMachine::Deal => crm_lifecycle::DEAL_PIPELINE.machine(),
     }
 }
 
@@ -112,21 +108,21 @@ pub fn run(command: &LifecycleCommand) -> CliResult<()> {
                     findings.iter().map(ToString::to_string).collect(),
                 ));
             }
-            println!(
+            outln!(
                 "{}: valid state machine {:?} ({} states, {} transitions)",
                 file.display(),
                 def.name,
                 def.state_names().len(),
                 def.transitions.len()
-            );
+            )?;
             Ok(())
         }
         LifecycleCommand::Dot(source) => {
-            print!("{}", machine_of(source)?.to_dot());
+            out!("{}", machine_of(source)?.to_dot())?;
             Ok(())
         }
         LifecycleCommand::Mermaid(source) => {
-            print!("{}", machine_of(source)?.to_mermaid());
+            out!("{}", machine_of(source)?.to_mermaid())?;
             Ok(())
         }
     }

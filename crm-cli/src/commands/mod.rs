@@ -5,6 +5,7 @@ pub mod database;
 pub mod import;
 pub mod lifecycle;
 pub mod models;
+pub mod report;
 pub mod scored;
 pub mod segment;
 pub mod source;
@@ -27,5 +28,6 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Csat(args) => survey::csat(&args),
         Command::Ces(args) => survey::ces(&args),
         Command::Import(args) => import::run(&args),
+        Command::Report(args) => report::run(&args),
     }
 }

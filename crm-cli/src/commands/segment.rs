@@ -22,7 +22,7 @@ use crate::error::{CliError, CliResult};
 use crate::input::parse_cli_date;
 use crate::input::purchases::{Purchases, Row, read_purchases, unpack};
 use crate::input::transactions::{TransactionRow, default_currency_option};
-use crate::output::{OutputFormat, format_of, print_json, write_atomic, write_table};
+use crate::output::{OutputFormat, format_of, outln, print_json, write_atomic, write_table};
 
 /// Columns of the RFM table.
 pub const RFM_COLUMNS: [&str; 8] = [
@@ -269,7 +269,7 @@ fn rfm_job<K>(
     id: impl Fn(&K, &mut Vec<u8>) + Sync,
 ) -> CliResult<()>
 where
-    K: Copy + Hash + Ord + Send + Sync,
+    K: Copy + Hash + Ord + Send + Sync + std::fmt::Display,
 {
     let table = rfm_parallel(rows, config, 0).map_err(seg)?;
     if let Some(path) = &args.out.output {
@@ -290,8 +290,8 @@ where
 }
 
 /// Prints the summary of an RFM table (JSON or a text table).
-fn report_rfm<K: Ord>(table: &RfmTable<K>, json: bool) -> CliResult<()> {
-    let segments = table.segment_summary();
+fn report_rfm<K: Ord + std::fmt::Display>(table: &RfmTable<K>, json: bool) -> CliResult<()> {
+    let segments = table.segment_summary().map_err(seg)?;
     if json {
         print_json(&serde_json::json!({
             "as_of": table.as_of,
@@ -302,7 +302,7 @@ fn report_rfm<K: Ord>(table: &RfmTable<K>, json: bool) -> CliResult<()> {
             "segments": segments,
         }))
     } else {
-        println!(
+        outln!(
             "RFM as of {}: {} customers, {} transactions ({} after the as-of date excluded)",
             table
                 .as_of
@@ -311,9 +311,8 @@ fn report_rfm<K: Ord>(table: &RfmTable<K>, json: bool) -> CliResult<()> {
             table.customers.len(),
             table.report.used,
             table.report.excluded_after_as_of
-        );
-        print_segments(&segments);
-        Ok(())
+        )?;
+        print_segments(&segments)
     }
 }
 
@@ -325,21 +324,26 @@ fn percent(share: Option<f64>) -> String {
 }
 
 /// Prints a segment summary table.
-pub fn print_segments(segments: &[GroupSummary]) {
-    println!(
+pub fn print_segments(segments: &[GroupSummary]) -> CliResult<()> {
+    outln!(
         "{:<20} {:>9} {:>8} {:>14} {:>8}",
-        "segment", "customers", "share", "revenue", "share"
-    );
+        "segment",
+        "customers",
+        "share",
+        "revenue",
+        "share"
+    )?;
     for s in segments.iter().filter(|s| s.customers > 0) {
-        println!(
+        outln!(
             "{:<20} {:>9} {:>7.1}% {:>14} {:>7}",
             s.name,
             s.customers,
             100.0 * s.customer_share,
             s.revenue.round_dp(2),
             percent(s.revenue_share)
-        );
+        )?;
     }
+    Ok(())
 }
 
 /// Columns of the ABC table.
@@ -372,7 +376,7 @@ pub fn abc_of(
         .iter()
         .map(|c| (c.customer.clone(), c.revenue))
         .collect();
-    let curve = lorenz(&values.iter().map(|v| v.1).collect::<Vec<_>>(), 200);
+    let curve = lorenz(&values.iter().map(|v| v.1).collect::<Vec<_>>(), 200).map_err(seg)?;
     let result = classify(values, &method).map_err(seg)?;
     Ok((result, curve))
 }
@@ -427,7 +431,7 @@ pub fn run_abc(args: &AbcArgs) -> CliResult<()> {
             "classes": result.summary,
         }))
     } else {
-        println!(
+        outln!(
             "ABC ({} mode): {} customers, Gini {}",
             mode_name(args.mode),
             result.entries.len(),
@@ -435,16 +439,16 @@ pub fn run_abc(args: &AbcArgs) -> CliResult<()> {
                 .gini
                 .map(|g| format!("{g:.3}"))
                 .unwrap_or_else(|| "-".into())
-        );
+        )?;
         for s in &result.summary {
-            println!(
+            outln!(
                 "  {}: {:>7} customers ({:>5.1}%), value {} ({})",
                 s.class,
                 s.customers,
                 100.0 * s.customer_share,
                 s.value.round_dp(2),
                 percent(s.value_share)
-            );
+            )?;
         }
         Ok(())
     }

@@ -14,7 +14,7 @@ use crate::commands::database::load_responses;
 use crate::commands::scored::Scored;
 use crate::error::{CliError, CliResult, InputError};
 use crate::input::responses::{self, ResponseRow};
-use crate::output::{finite, print_json, write_table};
+use crate::output::{finite, outln, print_json, write_table};
 
 /// One line of a survey table: a group (or period, or `all`) with its headline statistics.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -313,8 +313,7 @@ fn report<A: Survey>(
     if args.out.json {
         print_json(&json_summary::<A>(&result, &config))
     } else {
-        print_text(label, &result);
-        Ok(())
+        print_text(label, &result)
     }
 }
 
@@ -380,9 +379,9 @@ fn fmt_opt(x: Option<f64>) -> String {
     x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into())
 }
 
-fn print_text(label: &str, result: &SurveyResult) {
+fn print_text(label: &str, result: &SurveyResult) -> CliResult<()> {
     let o = &result.overall;
-    println!(
+    outln!(
         "{label}: {} (interval {} .. {}), n = {}{}",
         fmt_opt(o.score),
         fmt_opt(o.ci_low),
@@ -393,14 +392,18 @@ fn print_text(label: &str, result: &SurveyResult) {
         } else {
             ""
         }
-    );
+    )?;
     if !result.rows.is_empty() {
-        println!(
+        outln!(
             "{:<24} {:>8} {:>8} {:>8} {:>8}  trend",
-            "group", "n", "score", "low", "high"
-        );
+            "group",
+            "n",
+            "score",
+            "low",
+            "high"
+        )?;
         for r in &result.rows {
-            println!(
+            outln!(
                 "{:<24} {:>8} {:>8} {:>8} {:>8}  {}",
                 r.group,
                 r.n,
@@ -408,21 +411,22 @@ fn print_text(label: &str, result: &SurveyResult) {
                 fmt_opt(r.ci_low),
                 fmt_opt(r.ci_high),
                 r.trend.as_deref().unwrap_or("")
-            );
+            )?;
         }
     }
     if !result.drivers.is_empty() {
-        println!("drivers (lift among negative answers):");
+        outln!("drivers (lift among negative answers):")?;
         for d in &result.drivers {
-            println!(
+            outln!(
                 "  {:<20} lift {:>5}  ({} of {} negative)",
                 d.tag,
                 d.lift.map(|l| format!("{l:.2}")).unwrap_or("-".into()),
                 d.negative,
                 d.responses
-            );
+            )?;
         }
     }
+    Ok(())
 }
 
 /// `crm nps`.

@@ -4,24 +4,17 @@
 //!
 //! 1. [`generate`]: a seeded synthetic data set (customers, buy-till-you-die purchases with
 //!    refunds, interactions, tickets with workflow histories, NPS/CSAT/CES answers, deals).
-//! 2. [`store::store_and_read_back`]: every record, converted to the `crm-core` types by
-//!    [`domain`], is written to a fresh SQLite file through the storage traits and read back
-//!    through them (cursor-paged listing for customers, tickets and deals; streaming time
-//!    scans for transactions, interactions and survey answers). `summary.json` records the
-//!    counts written and read back per kind under `data.database`.
-//! 3. The analyses, all on what was read back: [`segmentation`] (RFM segments, R × F heat
-//!    map, ABC Pareto curve, value tiers), [`operations`] (ticket SLA report with CSAT by SLA
-//!    outcome, deal funnel, customer lifecycle stages), [`churn`] (BG/NBD fit, P(alive), the
-//!    frequency/recency matrix, Gamma-Gamma spend, CLV, health scores and risk bands), and
-//!    [`satisfaction`] (NPS, CSAT and CES with intervals, monthly trends with bands, NPS by
-//!    RFM segment, detractor drivers), plus the built-in state diagrams in [`run`]. Each
-//!    section hands its results to a [`collector::Collector`].
-//! 4. `DIR/report.html` (self-contained: inline CSS and SVG, no scripts, no network) and
-//!    `DIR/summary.json` with every headline figure, then a summary table on the terminal.
+//! 2. [`store::store`]: every record, converted to the `crm-core` types by [`domain`], is
+//!    written through the storage traits to a fresh SQLite file built beside `--db`
+//!    ([`staged`]), which replaces `--db` only once the whole run has succeeded.
+//! 3. The report, exactly as `crm report --db` makes it: every record read back through the
+//!    traits, then every analysis of [`crate::report::build`] as of the end of the
+//!    generated observation window. `summary.json` records the counts written and read
+//!    back per kind under `data.database`.
 //!
-//! Ticket and deal workflow histories are not part of the stored records (a stored ticket
-//! holds its state and timestamps, not each event), so the SLA clock and the deal funnel
-//! replay the generator's histories against the ticket and deal records read back.
+//! The generated tickets and deals have full workflow histories, but only what a stored
+//! record holds reaches the report: the SLA clock and the deal funnel run on the records'
+//! own timestamps and stages, as they do on a user's data.
 //!
 //! # Run time
 //!
@@ -36,13 +29,8 @@
 //! done
 //! ```
 
-pub mod churn;
-pub mod collector;
 pub mod domain;
 pub mod generate;
-pub mod operations;
 pub mod run;
-pub mod satisfaction;
-pub mod segmentation;
 pub mod staged;
 pub mod store;

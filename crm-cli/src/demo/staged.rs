@@ -61,9 +61,7 @@ impl StagedFile {
         }
         let name = target
             .file_name()
-            .ok_or_else(|| {
-                CliError::Usage(format!("--db {}: not a file name", target.display()))
-            })?
+            .ok_or_else(|| CliError::Usage(format!("--db {}: not a file name", target.display())))?
             .to_string_lossy()
             .into_owned();
         let dir = match target.parent() {
@@ -146,10 +144,17 @@ mod tests {
         let staged = StagedFile::begin(&target, true).unwrap();
         assert_eq!(staged.path().parent(), target.parent(), "beside the target");
         std::fs::write(staged.path(), b"new").unwrap();
-        assert_eq!(std::fs::read(&target).unwrap(), b"old", "untouched until commit");
+        assert_eq!(
+            std::fs::read(&target).unwrap(),
+            b"old",
+            "untouched until commit"
+        );
         staged.commit().unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
-        assert!(!with_suffix(&target, "-wal").exists(), "stale side file removed");
+        assert!(
+            !with_suffix(&target, "-wal").exists(),
+            "stale side file removed"
+        );
         let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(left.len(), 1, "no temporary file left");
     }

@@ -5,10 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::{
-    csv_error, open_csv, read_header, require_customer_id, require_rows, timestamp_field,
-    wrong_header,
-};
+use super::{CsvInput, require_customer_id, require_rows, timestamp_field, wrong_header};
 use crate::error::CliResult;
 
 /// The header of a customers file.
@@ -35,8 +32,8 @@ pub struct CustomerRow {
 
 /// Reads a customers file.
 pub fn read(path: &Path) -> CliResult<Vec<CustomerRow>> {
-    let mut reader = open_csv(path)?;
-    let header = read_header(path, &mut reader, HEADER)?;
+    let mut input = CsvInput::open(path, HEADER)?;
+    let header = input.header()?;
     if header.len() < 2 || header[0] != "customer_id" || header[1] != "name" {
         return Err(wrong_header(path, &header, HEADER));
     }
@@ -54,10 +51,9 @@ pub fn read(path: &Path) -> CliResult<Vec<CustomerRow>> {
         }
     }
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, e, HEADER))?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        require_customer_id(path, line, &record[0])?;
+    let mut record = csv::StringRecord::new();
+    while let Some(line) = input.next(&mut record)? {
+        require_customer_id(path, line, 1, &record[0])?;
         let opt = |slot: usize| {
             cols[slot]
                 .map(|c: usize| record[c].to_string())

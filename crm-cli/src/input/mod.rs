@@ -2,6 +2,7 @@
 //! returns rows, or one [`InputError`] naming the file, line, column, field and what was
 //! expected.
 
+pub mod activity;
 pub mod customer_index;
 pub mod customers;
 #[cfg(test)]
@@ -11,10 +12,14 @@ pub mod responses;
 pub mod summary;
 pub mod transactions;
 
-use std::fs::File;
-use std::path::Path;
+use std::fs::{File, Metadata};
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use chrono::{DateTime, NaiveDate, Utc};
+
+use crm_core::{CustomerId, IdError, MAX_KEY_LEN};
 
 use crate::error::{CliError, CliResult, InputError};
 
@@ -67,14 +72,47 @@ pub(crate) fn timestamp_field(
         .ok_or_else(|| InputError::field(path, line, column, name, TIMESTAMP_EXPECTED, text).into())
 }
 
-/// Refuses an empty customer id (the first column).
-pub(crate) fn require_customer_id(path: &Path, line: u64, id: &str) -> CliResult<()> {
-    if id.is_empty() {
-        return Err(
-            InputError::field(path, line, 1, "customer_id", "a non-empty customer id", "").into(),
-        );
+/// Whether `id` passes the customer id rule of [`CustomerId::parse`] (non-empty, at most
+/// [`MAX_KEY_LEN`] bytes, no control character, no leading or trailing whitespace), decided
+/// without allocating: the fast transaction reader checks every id with it.
+#[inline]
+pub(crate) fn customer_id_ok(id: &str) -> bool {
+    let b = id.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    if b.len() > MAX_KEY_LEN {
+        return false;
     }
-    Ok(())
+    // ASCII controls, DEL, and the C1 controls U+0080..=U+009F (encoded `C2 80..=C2 9F`).
+    let mut c2 = false;
+    for &c in b {
+        if c < 0x20 || c == 0x7f || (c2 && (0x80..=0x9f).contains(&c)) {
+            return false;
+        }
+        c2 = c == 0xc2;
+    }
+    let plain = |c: u8| (b'!'..=b'~').contains(&c);
+    (plain(first) && plain(last)) || id.trim().len() == id.len()
+}
+
+/// Refuses a customer id that `crm import` would refuse (see [`customer_id_ok`]), naming
+/// the file, line, column and the rule it breaks.
+pub(crate) fn require_customer_id(
+    path: &Path,
+    line: u64,
+    column: usize,
+    id: &str,
+) -> CliResult<()> {
+    if customer_id_ok(id) {
+        return Ok(());
+    }
+    let expected = match CustomerId::parse(id) {
+        Ok(_) => return Ok(()),
+        Err(IdError::Empty { .. }) => "a non-empty customer id".to_string(),
+        Err(e) => format!("a valid customer_id ({e})"),
+    };
+    Err(InputError::field(path, line, column, "customer_id", expected, id).into())
 }
 
 /// Parses a date given on the command line (`--as-of`, `--calibration-end`, ...).
@@ -86,37 +124,346 @@ pub fn parse_cli_date(flag: &str, text: &str) -> CliResult<DateTime<Utc>> {
     })
 }
 
-/// A CSV reader over a file, with trimmed fields.
-pub(crate) fn open_csv(path: &Path) -> CliResult<csv::Reader<File>> {
-    let file = File::open(path).map_err(|source| CliError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(csv::ReaderBuilder::new()
-        .has_headers(true)
-        .trim(csv::Trim::All)
-        .flexible(false)
-        .from_reader(file))
+/// Whether a path names standard input (`-`).
+pub(crate) fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
 }
 
-/// Reads the header line, refusing an empty file.
-pub(crate) fn read_header(
-    path: &Path,
-    reader: &mut csv::Reader<File>,
-    expected: &str,
-) -> CliResult<Vec<String>> {
-    let header = reader
-        .headers()
-        .map_err(|e| csv_error(path, e, expected))?
-        .clone();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(
-            InputError::file(path, format!("a header line `{expected}`"))
-                .with_found("an empty file")
-                .into(),
-        );
+/// An input opened once: a regular file, or the bytes of anything else (standard input,
+/// a pipe, a FIFO, a device), read to the end once so that every reader sees the same bytes.
+#[derive(Debug)]
+pub(crate) enum Opened {
+    /// A regular file, read from its start.
+    File(File),
+    /// The whole content of an input that cannot be read twice.
+    Bytes(Cursor<Vec<u8>>),
+}
+
+impl Read for Opened {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Opened::File(f) => f.read(buf),
+            Opened::Bytes(b) => b.read(buf),
+        }
     }
-    Ok(header.iter().map(|h| h.trim().to_string()).collect())
+}
+
+/// The regular files read so far (device and inode), so that no output replaces one.
+static INPUTS: Mutex<Vec<Noted>> = Mutex::new(Vec::new());
+
+/// An input file as it was named, its canonical path and its id.
+#[derive(Debug)]
+struct Noted {
+    path: PathBuf,
+    canonical: PathBuf,
+    id: Option<FileId>,
+}
+
+/// What identifies a file whatever the path that names it (hard links included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+impl FileId {
+    /// The id of a file's metadata (`None` where the platform gives none).
+    #[cfg(unix)]
+    pub(crate) fn of(meta: &Metadata) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt;
+        Some(Self {
+            dev: meta.dev(),
+            ino: meta.ino(),
+        })
+    }
+
+    /// The id of a file's metadata (`None` where the platform gives none).
+    #[cfg(not(unix))]
+    pub(crate) fn of(_meta: &Metadata) -> Option<Self> {
+        None
+    }
+}
+
+/// Remembers a regular input file, by id and by canonical path.
+fn note_input(path: &Path, meta: &Metadata) {
+    if !meta.is_file() {
+        return;
+    }
+    let id = FileId::of(meta);
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Ok(mut inputs) = INPUTS.lock() {
+        inputs.push(Noted {
+            path: path.to_path_buf(),
+            canonical,
+            id,
+        });
+    }
+}
+
+/// The input file (as it was named) that `path`, an existing regular file with metadata
+/// `meta`, is the same file as: same device and inode, or the same canonical path.
+pub(crate) fn same_as_input(path: &Path, meta: &Metadata) -> Option<PathBuf> {
+    let id = FileId::of(meta);
+    let canonical = std::fs::canonicalize(path).ok();
+    let inputs = INPUTS.lock().ok()?;
+    inputs
+        .iter()
+        .find(|n| {
+            // The same file, provided the input still is that file (an input removed since
+            // may have left its inode to a new file).
+            let same_id = id.is_some()
+                && n.id == id
+                && std::fs::metadata(&n.path).ok().and_then(|m| FileId::of(&m)) == id;
+            same_id || canonical.as_deref() == Some(n.canonical.as_path())
+        })
+        .map(|n| n.path.clone())
+}
+
+/// Opens an input once: `-` is standard input; a regular file is opened; anything else
+/// (a pipe, a FIFO, `/dev/stdin`) is read to the end now.
+pub(crate) fn open_input(path: &Path) -> CliResult<Opened> {
+    let read_err = |source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    if is_stdin(path) {
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
+        return Ok(Opened::Bytes(Cursor::new(bytes)));
+    }
+    let mut file = File::open(path).map_err(read_err)?;
+    let meta = file.metadata().map_err(read_err)?;
+    if meta.is_dir() {
+        return Err(read_err(std::io::Error::other("is a directory")));
+    }
+    if meta.is_file() {
+        note_input(path, &meta);
+        return Ok(Opened::File(file));
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(read_err)?;
+    Ok(Opened::Bytes(Cursor::new(bytes)))
+}
+
+/// The text of an input read once (a file, a pipe or `-`): a leading UTF-8 byte-order mark
+/// is dropped, and bytes that are not UTF-8 are an input error naming the line and the
+/// byte offset.
+pub(crate) fn read_text(path: &Path) -> CliResult<String> {
+    let mut bytes = Vec::new();
+    open_input(path)?
+        .read_to_end(&mut bytes)
+        .map_err(|source| CliError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let bom = bytes.len() - body.len();
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok(text.to_string()),
+        Err(e) => {
+            let at = e.valid_up_to();
+            let line = line_of_offset(body, at);
+            Err(InputError::line(
+                path,
+                line,
+                format!("UTF-8 text (an invalid byte at offset {})", bom + at),
+            )
+            .with_found(format!("{:?}", &body[at..(at + 4).min(body.len())]))
+            .into())
+        }
+    }
+}
+
+/// The 1-based line of a byte offset, counting `\n`, `\r\n` and a bare `\r` each as one
+/// line end.
+pub(crate) fn line_of_offset(bytes: &[u8], offset: usize) -> u64 {
+    let mut lines = LineCount::default();
+    lines.count(&bytes[..offset.min(bytes.len())]);
+    lines.line
+}
+
+/// A running count of line ends in bytes read in order: `\n`, `\r\n` and a bare `\r`
+/// each end one line (as the `csv` crate splits records).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LineCount {
+    /// The 1-based line of the next byte.
+    pub line: u64,
+    /// Whether the last byte counted was `\r` (a `\n` right after it ends no new line).
+    after_cr: bool,
+}
+
+impl Default for LineCount {
+    fn default() -> Self {
+        Self {
+            line: 1,
+            after_cr: false,
+        }
+    }
+}
+
+impl LineCount {
+    /// Counts the line ends of the next bytes.
+    pub(crate) fn count(&mut self, bytes: &[u8]) {
+        let mut last = None;
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            let cr_before = match i.checked_sub(1) {
+                Some(p) => last == Some(p) && bytes[p] == b'\r',
+                None => self.after_cr,
+            };
+            if !(bytes[i] == b'\n' && cr_before) {
+                self.line += 1;
+            }
+            last = Some(i);
+        }
+        if let Some(&b) = bytes.last() {
+            self.after_cr = b == b'\r';
+        }
+    }
+}
+
+/// A reader that keeps the bytes passed on since the last record asked about, to give the
+/// line of each record (the `csv` crate counts only `\n`, and counts the `\n` of a `\r\n`
+/// only after the record that follows it has started).
+#[derive(Debug)]
+pub(crate) struct Tracked<R> {
+    inner: R,
+    /// Bytes passed on, from `kept_from`.
+    kept: Vec<u8>,
+    kept_from: usize,
+    /// The stream offset of `kept[kept_from]`.
+    offset: u64,
+    /// Line ends before `offset`.
+    lines: LineCount,
+}
+
+impl<R> Tracked<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            kept: Vec::new(),
+            kept_from: 0,
+            offset: 0,
+            lines: LineCount::default(),
+        }
+    }
+
+    /// The line of the record that the `csv` crate places at stream offset `at` (the end
+    /// of the previous record): the line of its first byte that ends no line. Records are
+    /// asked about in order.
+    fn line_at(&mut self, at: u64) -> u64 {
+        let skip = usize::try_from(at.saturating_sub(self.offset)).unwrap_or(usize::MAX);
+        let mut end = self.kept_from.saturating_add(skip).min(self.kept.len());
+        while end < self.kept.len() && matches!(self.kept[end], b'\n' | b'\r') {
+            end += 1;
+        }
+        self.lines.count(&self.kept[self.kept_from..end]);
+        self.offset += (end - self.kept_from) as u64;
+        self.kept_from = end;
+        if self.kept_from > (64 << 10) && self.kept_from * 2 > self.kept.len() {
+            self.kept.drain(..self.kept_from);
+            self.kept_from = 0;
+        }
+        self.lines.line
+    }
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.kept.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A CSV input with trimmed fields, read once, whose records know their line.
+pub(crate) struct CsvInput<'p> {
+    path: &'p Path,
+    reader: csv::Reader<Tracked<Opened>>,
+    /// The expected header, for error messages.
+    expected: &'static str,
+}
+
+impl<'p> CsvInput<'p> {
+    /// Opens `path` (see [`open_input`]); `expected` is the header error messages name.
+    pub(crate) fn open(path: &'p Path, expected: &'static str) -> CliResult<Self> {
+        Ok(Self::new(path, open_input(path)?, expected))
+    }
+
+    /// A CSV input over an input already opened.
+    pub(crate) fn new(path: &'p Path, input: Opened, expected: &'static str) -> Self {
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .flexible(false)
+            .from_reader(Tracked::new(input));
+        Self {
+            path,
+            reader,
+            expected,
+        }
+    }
+
+    /// Reads the header line, refusing an empty file.
+    pub(crate) fn header(&mut self) -> CliResult<Vec<String>> {
+        let header = match self.reader.headers() {
+            Ok(h) => h.clone(),
+            Err(e) => return Err(self.error(e)),
+        };
+        if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+            return Err(
+                InputError::file(self.path, format!("a header line `{}`", self.expected))
+                    .with_found("an empty file")
+                    .into(),
+            );
+        }
+        Ok(header.iter().map(|h| h.trim().to_string()).collect())
+    }
+
+    /// Reads the next record into `record`: its line, or `None` at the end.
+    pub(crate) fn next(&mut self, record: &mut csv::StringRecord) -> CliResult<Option<u64>> {
+        match self.reader.read_record(record) {
+            Ok(true) => {
+                let at = record.position().map_or(0, csv::Position::byte);
+                Ok(Some(self.reader.get_mut().line_at(at)))
+            }
+            Ok(false) => Ok(None),
+            Err(e) => Err(self.error(e)),
+        }
+    }
+
+    /// Maps a CSV-level error (wrong number of fields, invalid UTF-8, I/O) to a user error.
+    fn error(&mut self, err: csv::Error) -> CliError {
+        let (path, header) = (self.path, self.expected);
+        let line = err
+            .position()
+            .map(|p| self.reader.get_mut().line_at(p.byte()));
+        match err.into_kind() {
+            csv::ErrorKind::Io(source) => CliError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+            csv::ErrorKind::UnequalLengths {
+                expected_len, len, ..
+            } => InputError::line(
+                path,
+                line.unwrap_or(0),
+                format!("{expected_len} comma-separated fields as in the header `{header}`"),
+            )
+            .with_found(format!("{len} fields"))
+            .into(),
+            csv::ErrorKind::Utf8 { .. } => {
+                InputError::line(path, line.unwrap_or(0), "UTF-8 text").into()
+            }
+            other => InputError {
+                line,
+                ..InputError::file(path, format!("a CSV file ({other:?})"))
+            }
+            .into(),
+        }
+    }
 }
 
 /// A header that does not match.
@@ -124,40 +471,6 @@ pub(crate) fn wrong_header(path: &Path, header: &[String], expected: &str) -> Cl
     InputError::line(path, 1, format!("header `{expected}`"))
         .with_found(header.join(","))
         .into()
-}
-
-/// Maps a CSV-level error (wrong number of fields, invalid UTF-8, I/O) to a user error.
-pub(crate) fn csv_error(path: &Path, err: csv::Error, header: &str) -> CliError {
-    let line = err.position().map(|p| p.line());
-    match err.into_kind() {
-        csv::ErrorKind::Io(source) => CliError::Read {
-            path: path.to_path_buf(),
-            source,
-        },
-        csv::ErrorKind::UnequalLengths {
-            pos,
-            expected_len,
-            len,
-        } => {
-            let line = pos.map(|p| p.line()).or(line).unwrap_or(0);
-            InputError::line(
-                path,
-                line,
-                format!("{expected_len} comma-separated fields as in the header `{header}`"),
-            )
-            .with_found(format!("{len} fields"))
-            .into()
-        }
-        csv::ErrorKind::Utf8 { pos, .. } => {
-            let line = pos.map(|p| p.line()).or(line).unwrap_or(0);
-            InputError::line(path, line, "UTF-8 text").into()
-        }
-        other => InputError {
-            line,
-            ..InputError::file(path, format!("a CSV file ({other:?})"))
-        }
-        .into(),
-    }
 }
 
 /// Refuses a file with a header and no data rows.
@@ -196,5 +509,89 @@ mod tests {
         assert!(parse_timestamp("2024-13-01").is_none());
         assert!(parse_timestamp("01/03/2024").is_none());
         assert!(parse_timestamp("").is_none());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// The allocation-free id check is `CustomerId::parse`'s rule exactly.
+        #[test]
+        fn customer_id_check_is_the_import_rule(
+            id in "[a \t\u{0}\u{1f}\u{7f}\u{80}\u{85}\u{9f}\u{a0}\u{2028}\u{3000}é\u{c2}]{0,6}|[a-z]{126,130}",
+        ) {
+            proptest::prop_assert_eq!(customer_id_ok(&id), CustomerId::parse(&id).is_ok(), "{:?}", id);
+        }
+
+        /// Line counting agrees with splitting the text at `\r\n`, `\n` and `\r`, however
+        /// the bytes are cut into reads.
+        #[test]
+        fn lines_are_counted_across_reads(
+            text in "[a\r\n]{0,40}",
+            cut in 0usize..40,
+        ) {
+            let bytes = text.as_bytes();
+            let expected = 1 + text.replace("\r\n", "\n").replace('\r', "\n").matches('\n').count() as u64;
+            let cut = cut.min(bytes.len());
+            let mut count = LineCount::default();
+            count.count(&bytes[..cut]);
+            count.count(&bytes[cut..]);
+            proptest::prop_assert_eq!(count.line, expected);
+            proptest::prop_assert_eq!(line_of_offset(bytes, bytes.len()), expected);
+        }
+    }
+
+    #[test]
+    fn csv_records_know_their_line_for_every_line_end() {
+        for end in ["\n", "\r\n", "\r"] {
+            let text = ["h1,h2", "a,1", "", "b,2", "\"c", "d\",3", "e,4"].join(end) + end;
+            let f = temp_file(text.as_bytes());
+            let mut input = CsvInput::open(f.path(), "h1,h2").expect("opens");
+            assert_eq!(input.header().expect("header"), ["h1", "h2"]);
+            let mut record = csv::StringRecord::new();
+            let mut lines = Vec::new();
+            while let Some(line) = input.next(&mut record).expect("reads") {
+                lines.push((record[0].to_string(), line));
+            }
+            let names: Vec<(String, u64)> = [("a", 2), ("b", 4), ("c", 5), ("e", 7)]
+                .iter()
+                .map(|&(n, l)| (n.to_string(), l))
+                .collect();
+            let got: Vec<(String, u64)> = lines
+                .into_iter()
+                .map(|(n, l)| (n.chars().next().unwrap_or('?').to_string(), l))
+                .collect();
+            assert_eq!(got, names, "{end:?}");
+        }
+    }
+
+    #[test]
+    fn text_inputs_drop_a_bom_and_name_invalid_utf8() {
+        let f = temp_file(b"\xEF\xBB\xBF{}");
+        assert_eq!(read_text(f.path()).expect("reads"), "{}");
+        let f = temp_file(b"ab\r\ncd\xffe");
+        let e = read_text(f.path()).expect_err("not UTF-8");
+        assert_eq!(e.exit_code(), crate::error::EXIT_BAD_INPUT);
+        assert!(
+            e.to_string()
+                .contains("line 2: expected UTF-8 text (an invalid byte at offset 6)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn ids_are_checked_with_the_import_rule() {
+        let p = Path::new("f.csv");
+        assert!(require_customer_id(p, 2, 1, "CUST-1").is_ok());
+        let e = require_customer_id(p, 2, 1, "")
+            .expect_err("empty")
+            .to_string();
+        assert!(e.contains("line 2, column 1 (customer_id): expected a non-empty customer id"));
+        let e = require_customer_id(p, 3, 2, "a\u{1}")
+            .expect_err("control")
+            .to_string();
+        assert!(
+            e.contains("line 3, column 2 (customer_id): expected a valid customer_id (customer id: control character at byte 1)"),
+            "{e}"
+        );
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::{csv_error, open_csv, read_header, require_rows, timestamp_field, wrong_header};
+use super::{CsvInput, require_customer_id, require_rows, timestamp_field, wrong_header};
 use crate::error::{CliResult, InputError};
 
 /// The header of a responses file.
@@ -34,8 +34,8 @@ pub struct ResponseRow {
 /// Reads a responses file; every score must lie in `min..=max` (`scale` names the survey in
 /// the error message).
 pub fn read(path: &Path, min: u8, max: u8, scale: &str) -> CliResult<Vec<ResponseRow>> {
-    let mut reader = open_csv(path)?;
-    let header = read_header(path, &mut reader, HEADER)?;
+    let mut input = CsvInput::open(path, HEADER)?;
+    let header = input.header()?;
     let names: Vec<&str> = header.iter().map(String::as_str).collect();
     if names.len() < 4 || names[..4] != ["response_id", "customer_id", "timestamp", "score"] {
         return Err(wrong_header(path, &header, HEADER));
@@ -48,9 +48,9 @@ pub fn read(path: &Path, min: u8, max: u8, scale: &str) -> CliResult<Vec<Respons
         _ => return Err(wrong_header(path, &header, HEADER)),
     };
     let mut rows = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| csv_error(path, e, HEADER))?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+    let mut record = csv::StringRecord::new();
+    while let Some(line) = input.next(&mut record)? {
+        require_customer_id(path, line, 2, &record[1])?;
         let timestamp = timestamp_field(path, line, (3, "timestamp"), &record[2])?;
         let expected = format!("an integer {scale} score from {min} to {max}");
         let score = record[3]

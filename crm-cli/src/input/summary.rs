@@ -1,11 +1,20 @@
 //! Customer summary files: `frequency,recency,T` with an optional id column first and an
 //! optional `monetary_value` column last (the conventional names `x`, `t_x` and `zbar` are
 //! accepted too).
+//!
+//! A frequency is a whole number of repeat purchases from 0 to [`MAX_FREQUENCY`]; recency
+//! and `T` are finite, non-negative, and recency is at most `T`.
 
 use std::path::Path;
 
-use super::{csv_error, open_csv, read_header, require_rows, wrong_header};
+use super::{CsvInput, require_customer_id, require_rows, wrong_header};
 use crate::error::{CliResult, InputError};
+
+/// The largest frequency accepted: a million repeat purchase periods per customer. A
+/// period counts once however many purchases fall in it, so even with hours as the time
+/// unit this is over a century of purchases every hour; a larger count is a mistake in the
+/// file, and the models' work and memory grow with the largest frequency.
+pub const MAX_FREQUENCY: u32 = 1_000_000;
 
 /// The header of a summary file.
 pub const HEADER: &str = "[id,]frequency,recency,T[,monetary_value]";
@@ -33,8 +42,8 @@ fn is(name: &str, options: &[&str]) -> bool {
 
 /// Reads a summary file.
 pub fn read(path: &Path) -> CliResult<Vec<SummaryRow>> {
-    let mut reader = open_csv(path)?;
-    let header = read_header(path, &mut reader, HEADER)?;
+    let mut input = CsvInput::open(path, HEADER)?;
+    let header = input.header()?;
     let start = header
         .iter()
         .position(|h| is(h, &["frequency", "x"]))
@@ -51,9 +60,10 @@ pub fn read(path: &Path) -> CliResult<Vec<SummaryRow>> {
     }
     let has_money = header.len() == start + 4;
     let mut rows = Vec::new();
-    for (index, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| csv_error(path, e, HEADER))?;
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+    let mut record = csv::StringRecord::new();
+    let mut index = 0usize;
+    while let Some(line) = input.next(&mut record)? {
+        index += 1;
         let number = |col: usize| -> CliResult<f64> {
             let text = &record[col];
             text.parse::<f64>()
@@ -72,13 +82,13 @@ pub fn read(path: &Path) -> CliResult<Vec<SummaryRow>> {
                 })
         };
         let frequency = number(start)?;
-        if frequency.fract() != 0.0 {
+        if frequency.fract() != 0.0 || frequency > f64::from(MAX_FREQUENCY) {
             return Err(InputError::field(
                 path,
                 line,
                 start + 1,
                 &header[start],
-                "a whole number of repeat purchases",
+                format!("a whole number of repeat purchases from 0 to {MAX_FREQUENCY}"),
                 &record[start],
             )
             .into());
@@ -102,9 +112,10 @@ pub fn read(path: &Path) -> CliResult<Vec<SummaryRow>> {
             None
         };
         let id = if start == 1 {
+            require_customer_id(path, line, 1, &record[0])?;
             record[0].to_string()
         } else {
-            (index + 1).to_string()
+            index.to_string()
         };
         rows.push(SummaryRow {
             id,
@@ -148,6 +159,19 @@ mod tests {
             .expect_err("negative")
             .to_string();
         assert!(e.contains("column 1 (frequency)"), "{e}");
+        for bad in ["1e300", "1000001", "4294967296", "2.5"] {
+            let e = read_str(&format!("frequency,recency,T\n1,2,3\n{bad},2,3\n"))
+                .expect_err("frequency out of bounds")
+                .to_string();
+            assert!(
+                e.contains("line 3, column 1 (frequency): expected a whole number of repeat purchases from 0 to 1000000"),
+                "{e}"
+            );
+        }
+        assert_eq!(
+            read_str("frequency,recency,T\n1000000,2,3\n").expect("the bound")[0].frequency,
+            1_000_000.0
+        );
         let e = read_str("frequency,T,recency\n1,2,3\n")
             .expect_err("header")
             .to_string();

@@ -10,8 +10,7 @@ use crm_core::{Currency, parse_currency};
 use rust_decimal::Decimal;
 
 use super::{
-    csv_error, open_csv, read_header, require_customer_id, require_rows, timestamp_field,
-    wrong_header,
+    CsvInput, Opened, open_input, require_customer_id, require_rows, timestamp_field, wrong_header,
 };
 use crate::cli::TransactionFormat;
 use crate::error::{CliError, CliResult, InputError};
@@ -62,8 +61,17 @@ pub fn default_currency_option(text: &str) -> CliResult<Currency> {
 
 /// Reads a transaction CSV file.
 pub fn read_csv(path: &Path, default_currency: Currency) -> CliResult<Vec<TransactionRow>> {
-    let mut reader = open_csv(path)?;
-    let header = read_header(path, &mut reader, HEADER)?;
+    read_csv_from(path, open_input(path)?, default_currency)
+}
+
+/// Reads a transaction CSV file already opened (`path` names it in messages).
+pub(crate) fn read_csv_from(
+    path: &Path,
+    opened: Opened,
+    default_currency: Currency,
+) -> CliResult<Vec<TransactionRow>> {
+    let mut input = CsvInput::new(path, opened, HEADER);
+    let header = input.header()?;
     let names: Vec<&str> = header.iter().map(String::as_str).collect();
     if names.len() < 3 || names[..3] != ["customer_id", "timestamp", "amount"] {
         return Err(wrong_header(path, &header, HEADER));
@@ -78,13 +86,9 @@ pub fn read_csv(path: &Path, default_currency: Currency) -> CliResult<Vec<Transa
     };
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
-    while reader
-        .read_record(&mut record)
-        .map_err(|e| csv_error(path, e, HEADER))?
-    {
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
+    while let Some(line) = input.next(&mut record)? {
+        require_customer_id(path, line, 1, &record[0])?;
         let customer_id = record[0].to_string();
-        require_customer_id(path, line, &customer_id)?;
         let timestamp = timestamp_field(path, line, (2, "timestamp"), &record[1])?;
         let amount = Decimal::from_str(&record[2]).map_err(|_| {
             InputError::field(
@@ -133,93 +137,32 @@ pub const CDNOW_EXPECTED: &str = "customer_id date(YYYYMMDD) cds dollars";
 /// sample id after the customer id (`customer_id sample_id date cds dollars`), with or without
 /// a header line.
 pub fn read_cdnow(path: &Path, currency: Currency) -> CliResult<Vec<TransactionRow>> {
-    let file = std::fs::File::open(path).map_err(|source| CliError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let mut input = BufReader::new(open_input(path)?);
     let mut rows = Vec::new();
     let mut seen_content = false;
-    for (index, line) in BufReader::new(file).lines().enumerate() {
-        let line_no = index as u64 + 1;
-        let text = line.map_err(|e| match e.kind() {
-            std::io::ErrorKind::InvalidData => InputError::line(path, line_no, "UTF-8 text").into(),
-            _ => CliError::Read {
+    let mut chunk = Vec::new();
+    let mut line_no = 0u64;
+    loop {
+        // A chunk ends at `\n` (or the end of the file); a `\r` before that `\n` belongs
+        // to it, and any other `\r` in it ends a line of its own.
+        chunk.clear();
+        let n = input
+            .read_until(b'\n', &mut chunk)
+            .map_err(|source| CliError::Read {
                 path: path.to_path_buf(),
-                source: e,
-            },
-        })?;
-        let fields: Vec<&str> = text.split_whitespace().collect();
-        if fields.is_empty() {
-            continue;
+                source,
+            })?;
+        if n == 0 {
+            break;
         }
-        let first_content = !seen_content;
-        seen_content = true;
-        if first_content && fields.iter().all(|f| f.parse::<f64>().is_err()) {
-            continue; // a header line
+        let body = chunk.strip_suffix(b"\n").unwrap_or(&chunk);
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        for piece in body.split(|&b| b == b'\r') {
+            line_no += 1;
+            let text = std::str::from_utf8(piece)
+                .map_err(|_| CliError::from(InputError::line(path, line_no, "UTF-8 text")))?;
+            cdnow_line(path, line_no, text, currency, &mut seen_content, &mut rows)?;
         }
-        let (date_col, cds_col, dollars_col) = match fields.len() {
-            4 => (1, 2, 3),
-            5 => (2, 3, 4),
-            n => {
-                return Err(InputError::line(
-                    path,
-                    line_no,
-                    format!(
-                        "4 whitespace-separated fields `{CDNOW_EXPECTED}` (or 5 with a sample id)"
-                    ),
-                )
-                .with_found(format!("{n} fields"))
-                .into());
-            }
-        };
-        let date_text = fields[date_col];
-        let bad_date = || {
-            InputError::field(
-                path,
-                line_no,
-                date_col + 1,
-                "date",
-                "a date as YYYYMMDD",
-                date_text,
-            )
-        };
-        let date = NaiveDate::parse_from_str(date_text, "%Y%m%d")
-            .ok()
-            .filter(|_| date_text.len() == 8)
-            .ok_or_else(bad_date)?;
-        let cds = fields[cds_col].parse::<u64>().map_err(|_| {
-            InputError::field(
-                path,
-                line_no,
-                cds_col + 1,
-                "cds",
-                "a whole number of CDs",
-                fields[cds_col],
-            )
-        })?;
-        let amount = Decimal::from_str(fields[dollars_col]).map_err(|_| {
-            InputError::field(
-                path,
-                line_no,
-                dollars_col + 1,
-                "dollars",
-                "a decimal number such as 12.50",
-                fields[dollars_col],
-            )
-        })?;
-        let timestamp = date
-            .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc())
-            .ok_or_else(bad_date)?;
-        rows.push(TransactionRow {
-            customer_id: fields[0].to_string(),
-            timestamp,
-            amount,
-            currency,
-            transaction_id: None,
-            quantity: Some(Decimal::from(cds)),
-            line: line_no,
-        });
     }
     if rows.is_empty() {
         return Err(InputError::file(
@@ -234,6 +177,89 @@ pub fn read_cdnow(path: &Path, currency: Currency) -> CliResult<Vec<TransactionR
         .into());
     }
     Ok(rows)
+}
+
+/// Reads one line of the CDNOW layout into `rows` (a blank line or the header adds none).
+fn cdnow_line(
+    path: &Path,
+    line_no: u64,
+    text: &str,
+    currency: Currency,
+    seen_content: &mut bool,
+    rows: &mut Vec<TransactionRow>,
+) -> CliResult<()> {
+    let fields: Vec<&str> = text.split_whitespace().collect();
+    if fields.is_empty() {
+        return Ok(());
+    }
+    let first_content = !*seen_content;
+    *seen_content = true;
+    if first_content && fields.iter().all(|f| f.parse::<f64>().is_err()) {
+        return Ok(()); // a header line
+    }
+    require_customer_id(path, line_no, 1, fields[0])?;
+    let (date_col, cds_col, dollars_col) = match fields.len() {
+        4 => (1, 2, 3),
+        5 => (2, 3, 4),
+        n => {
+            return Err(InputError::line(
+                path,
+                line_no,
+                format!("4 whitespace-separated fields `{CDNOW_EXPECTED}` (or 5 with a sample id)"),
+            )
+            .with_found(format!("{n} fields"))
+            .into());
+        }
+    };
+    let date_text = fields[date_col];
+    let bad_date = || {
+        InputError::field(
+            path,
+            line_no,
+            date_col + 1,
+            "date",
+            "a date as YYYYMMDD",
+            date_text,
+        )
+    };
+    let date = NaiveDate::parse_from_str(date_text, "%Y%m%d")
+        .ok()
+        .filter(|_| date_text.len() == 8)
+        .ok_or_else(bad_date)?;
+    let cds = fields[cds_col].parse::<u64>().map_err(|_| {
+        InputError::field(
+            path,
+            line_no,
+            cds_col + 1,
+            "cds",
+            "a whole number of CDs",
+            fields[cds_col],
+        )
+    })?;
+    let amount = Decimal::from_str(fields[dollars_col]).map_err(|_| {
+        InputError::field(
+            path,
+            line_no,
+            dollars_col + 1,
+            "dollars",
+            "a decimal number such as 12.50",
+            fields[dollars_col],
+        )
+    })?;
+    let timestamp = date
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc())
+        .ok_or_else(bad_date)?;
+    rows.push(TransactionRow {
+        customer_id: fields[0].to_string(),
+        timestamp,
+        amount,
+        currency,
+        transaction_id: None,
+        quantity: Some(Decimal::from(cds)),
+        line: line_no,
+    });
+    Ok(())
 }
 
 #[cfg(test)]

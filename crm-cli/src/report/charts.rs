@@ -1,8 +1,17 @@
 //! SVG charts drawn with `plotters`' SVG backend. Each function returns one self-contained
 //! `<svg>` document as a string, ready to be inlined in the HTML report.
 
+mod diagram;
+
+use std::ops::Range;
+
+use plotters::chart::MeshStyle;
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+pub use diagram::state_diagram;
 
 use crate::error::{CliError, CliResult};
 
@@ -17,16 +26,23 @@ const GREEN: RGBColor = RGBColor(44, 160, 44);
 const RED: RGBColor = RGBColor(214, 39, 40);
 const GREY: RGBColor = RGBColor(120, 120, 120);
 const DARK: RGBColor = RGBColor(60, 60, 90);
+/// The colours of successive series.
+const SERIES: [RGBColor; 4] = [BLUE, ORANGE, GREEN, RED];
+
+/// Font sizes as `plotters` takes them; its SVG output writes `size / 1.24` px, so titles
+/// are about 14.5 px and ticks, axis names, legends and annotations about 11.3 px.
+const TITLE_FONT: u32 = 18;
+const TEXT_FONT: u32 = 14;
+
+type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 fn draw_err<E: std::fmt::Debug>(e: E) -> CliError {
     CliError::analysis("chart", format!("{e:?}"))
 }
 
 /// Runs a drawing closure on a fresh SVG canvas and returns the SVG text.
-fn svg(
-    size: (u32, u32),
-    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, plotters::coord::Shift>) -> CliResult<()>,
-) -> CliResult<String> {
+fn svg(size: (u32, u32), draw: impl FnOnce(&Area<'_>) -> CliResult<()>) -> CliResult<String> {
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
@@ -35,6 +51,54 @@ fn svg(
         root.present().map_err(draw_err)?;
     }
     Ok(text)
+}
+
+/// A titled chart over `x` × `y` with the usual margins, `y_label_area` pixels for the
+/// labels on its left and `right` pixels of margin on its right.
+fn chart<'a, 'b>(
+    root: &'a Area<'b>,
+    title: &str,
+    y_label_area: u32,
+    right: u32,
+    (x, y): (Range<f64>, Range<f64>),
+) -> CliResult<Chart<'a, 'b>> {
+    ChartBuilder::on(root)
+        .caption(title, ("sans-serif", TITLE_FONT))
+        .margin(10)
+        .margin_right(right)
+        .x_label_area_size(40)
+        .y_label_area_size(y_label_area)
+        .build_cartesian_2d(x, y)
+        .map_err(draw_err)
+}
+
+/// Mesh (axes, ticks and grid) with readable ticks; callers add their own settings.
+fn mesh<'m, 'a, 'b>(
+    chart: &'m mut Chart<'a, 'b>,
+) -> MeshStyle<'a, 'm, RangedCoordf64, RangedCoordf64, SVGBackend<'b>> {
+    let mut mesh = chart.configure_mesh();
+    mesh.label_style(("sans-serif", TEXT_FONT));
+    mesh
+}
+
+/// The series legend, on a white box with a black border.
+fn legend<'a, 'b: 'a>(chart: &mut Chart<'a, 'b>, position: SeriesLabelPosition) -> CliResult<()> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .label_font(("sans-serif", TEXT_FONT))
+        .position(position)
+        .draw()
+        .map_err(draw_err)
+}
+
+/// Text of the usual size and `color`, anchored horizontally at `h` and centred vertically.
+fn text_style(color: &RGBColor, h: HPos) -> TextStyle<'static> {
+    ("sans-serif", TEXT_FONT)
+        .into_font()
+        .color(color)
+        .pos(Pos::new(h, VPos::Center))
 }
 
 fn label_at(labels: &[String], x: f64) -> String {
@@ -59,7 +123,6 @@ pub fn bars(
     series: &[(&str, &[f64])],
     y_desc: &str,
 ) -> CliResult<String> {
-    let colors = [BLUE, ORANGE, GREEN, RED];
     let n = labels.len().max(1) as f64;
     let top = max_or_one(series.iter().flat_map(|(_, v)| v.iter().copied())) * 1.1;
     // Long category names read better on a horizontal chart (categories down the side,
@@ -70,71 +133,50 @@ pub fn bars(
     } else {
         HEIGHT
     };
-    svg((WIDTH, height), |root| {
-        let mut builder = ChartBuilder::on(root);
-        builder
-            .caption(title, ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(if horizontal { 130 } else { 60 });
-        let k = series.len().max(1) as f64;
-        let width = 0.8 / k;
+    let flipped: Vec<String> = labels.iter().rev().cloned().collect();
+    let down_the_side = |y: &f64| label_at(&flipped, *y);
+    let along_the_bottom = |x: &f64| label_at(labels, *x);
+    let width = 0.8 / series.len().max(1) as f64;
+    // The bar of value `v` at position `i` of series `s` of `m` values.
+    let bar = |s: usize, m: usize, i: usize, v: f64| {
         if horizontal {
-            let mut chart = builder
-                .build_cartesian_2d(0.0..top, 0.0..n)
-                .map_err(draw_err)?;
-            let flipped: Vec<String> = labels.iter().rev().cloned().collect();
-            chart
-                .configure_mesh()
-                .disable_y_mesh()
-                .y_labels(labels.len() * 2 + 1)
-                .y_label_formatter(&|y| label_at(&flipped, *y))
-                .x_desc(y_desc)
-                .draw()
-                .map_err(draw_err)?;
-            for (s, (name, values)) in series.iter().enumerate() {
-                let color = colors[s % colors.len()];
-                let m = values.len();
-                chart
-                    .draw_series(values.iter().enumerate().map(|(i, v)| {
-                        let y0 = (m - 1 - i) as f64 + 0.9 - (s as f64 + 1.0) * width;
-                        Rectangle::new([(0.0, y0), (v.max(0.0), y0 + width)], color.filled())
-                    }))
-                    .map_err(draw_err)?
-                    .label(*name)
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
-                    });
-            }
-            if series.len() > 1 {
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.8))
-                    .border_style(BLACK)
-                    .position(SeriesLabelPosition::LowerRight)
-                    .draw()
-                    .map_err(draw_err)?;
-            }
-            return Ok(());
+            let y0 = (m - 1 - i) as f64 + 0.9 - (s as f64 + 1.0) * width;
+            [(0.0, y0), (v.max(0.0), y0 + width)]
+        } else {
+            let x0 = i as f64 + 0.1 + s as f64 * width;
+            [(x0, 0.0), (x0 + width, v.max(0.0))]
         }
-        let mut chart = builder
-            .build_cartesian_2d(0.0..n, 0.0..top)
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .x_labels(labels.len() * 2 + 1)
-            .x_label_formatter(&|x| label_at(labels, *x))
-            .y_desc(y_desc)
-            .draw()
-            .map_err(draw_err)?;
+    };
+    svg((WIDTH, height), |root| {
+        let (label_area, ranges) = if horizontal {
+            (130, (0.0..top, 0.0..n))
+        } else {
+            (60, (0.0..n, 0.0..top))
+        };
+        let mut chart = chart(root, title, label_area, 10, ranges)?;
+        let mut mesh = mesh(&mut chart);
+        if horizontal {
+            mesh.disable_y_mesh()
+                .y_labels(labels.len() * 2 + 1)
+                .y_label_formatter(&down_the_side)
+                .x_desc(y_desc);
+        } else {
+            mesh.disable_x_mesh()
+                .x_labels(labels.len() * 2 + 1)
+                .x_label_formatter(&along_the_bottom)
+                .y_desc(y_desc);
+        }
+        mesh.draw().map_err(draw_err)?;
         for (s, (name, values)) in series.iter().enumerate() {
-            let color = colors[s % colors.len()];
+            let color = SERIES[s % SERIES.len()];
+            let m = values.len();
             chart
-                .draw_series(values.iter().enumerate().map(|(i, v)| {
-                    let x0 = i as f64 + 0.1 + s as f64 * width;
-                    Rectangle::new([(x0, 0.0), (x0 + width, v.max(0.0))], color.filled())
-                }))
+                .draw_series(
+                    values
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| Rectangle::new(bar(s, m, i, *v), color.filled())),
+                )
                 .map_err(draw_err)?
                 .label(*name)
                 .legend(move |(x, y)| {
@@ -142,13 +184,12 @@ pub fn bars(
                 });
         }
         if series.len() > 1 {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()
-                .map_err(draw_err)?;
+            let position = if horizontal {
+                SeriesLabelPosition::LowerRight
+            } else {
+                SeriesLabelPosition::UpperRight
+            };
+            legend(&mut chart, position)?;
         }
         Ok(())
     })
@@ -168,16 +209,8 @@ pub fn intervals(
     let flipped: Vec<String> = points.iter().rev().map(|p| p.0.clone()).collect();
     let y_of = |i: usize| (points.len() - 1 - i) as f64 + 0.5;
     svg((WIDTH, height), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 18))
-            .margin(10)
-            .margin_right(30)
-            .x_label_area_size(40)
-            .y_label_area_size(130)
-            .build_cartesian_2d(x_range.0..x_range.1, 0.0..n)
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
+        let mut chart = chart(root, title, 130, 30, (x_range.0..x_range.1, 0.0..n))?;
+        mesh(&mut chart)
             .disable_y_mesh()
             .y_labels(points.len() * 2 + 1)
             .y_label_formatter(&|y| label_at(&flipped, *y))
@@ -233,15 +266,8 @@ pub fn heatmap(
     let max = max_or_one(values.iter().flat_map(|r| r.iter().copied()));
     let annotate = x_labels.len() * y_labels.len() <= 144;
     svg((WIDTH, HEIGHT + 60), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..nx, 0.0..ny)
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
+        let mut chart = chart(root, title, 60, 10, (0.0..nx, 0.0..ny))?;
+        mesh(&mut chart)
             .disable_mesh()
             .x_labels(x_labels.len() * 2 + 1)
             .y_labels(y_labels.len() * 2 + 1)
@@ -263,10 +289,7 @@ pub fn heatmap(
                     .map_err(draw_err)?;
                 if annotate && v.is_finite() {
                     let color = if t > 0.5 { WHITE } else { BLACK };
-                    let style = ("sans-serif", 11)
-                        .into_font()
-                        .color(&color)
-                        .pos(Pos::new(HPos::Center, VPos::Center));
+                    let style = text_style(&color, HPos::Center);
                     chart
                         .draw_series(std::iter::once(Text::new(
                             fmt(*v),
@@ -290,7 +313,6 @@ pub fn lines(
     y_desc: &str,
     diagonal: bool,
 ) -> CliResult<String> {
-    let colors = [BLUE, ORANGE, GREEN, RED];
     let xs = || series.iter().flat_map(|(_, p)| p.iter().map(|q| q.0));
     let ys = || series.iter().flat_map(|(_, p)| p.iter().map(|q| q.1));
     let x_min = xs().fold(f64::INFINITY, f64::min).min(0.0);
@@ -298,15 +320,8 @@ pub fn lines(
     let y_min = ys().fold(f64::INFINITY, f64::min).min(0.0);
     let y_max = max_or_one(ys()) * 1.05;
     svg((WIDTH, HEIGHT), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x_min..x_max, y_min..y_max)
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
+        let mut chart = chart(root, title, 60, 10, (x_min..x_max, y_min..y_max))?;
+        mesh(&mut chart)
             .x_desc(x_desc)
             .y_desc(y_desc)
             .draw()
@@ -322,7 +337,7 @@ pub fn lines(
                 .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], GREY));
         }
         for (i, (name, points)) in series.iter().enumerate() {
-            let color = colors[i % colors.len()];
+            let color = SERIES[i % SERIES.len()];
             chart
                 .draw_series(LineSeries::new(
                     points.iter().copied(),
@@ -334,14 +349,7 @@ pub fn lines(
                     PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()
-            .map_err(draw_err)?;
-        Ok(())
+        legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
 }
 
@@ -363,15 +371,8 @@ pub fn histogram(
     }
     let top = max_or_one(counts.iter().map(|c| *c as f64)) * 1.1;
     svg((WIDTH, HEIGHT), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(lo..hi, 0.0..top)
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
+        let mut chart = chart(root, title, 60, 10, (lo..hi, 0.0..top))?;
+        mesh(&mut chart)
             .disable_x_mesh()
             .x_desc(x_desc)
             .y_desc("customers")
@@ -392,7 +393,9 @@ pub fn funnel(title: &str, stages: &[String], counts: &[f64]) -> CliResult<Strin
     let n = stages.len().max(1);
     let max = max_or_one(counts.iter().copied());
     svg((WIDTH, HEIGHT), |root| {
-        let area = root.titled(title, ("sans-serif", 18)).map_err(draw_err)?;
+        let area = root
+            .titled(title, ("sans-serif", TITLE_FONT))
+            .map_err(draw_err)?;
         let (w, h) = area.dim_in_pixel();
         let row = (h as f64 - 10.0) / n as f64;
         let label_w = 150.0;
@@ -410,26 +413,14 @@ pub fn funnel(title: &str, stages: &[String], counts: &[f64]) -> CliResult<Strin
                 BLUE.mix(0.85 - 0.1 * i as f64).filled(),
             ))
             .map_err(draw_err)?;
-            let style = ("sans-serif", 13)
-                .into_font()
-                .color(&BLACK)
-                .pos(Pos::new(HPos::Right, VPos::Center));
-            area.draw(&Text::new(
-                stage.clone(),
-                ((label_w - 8.0) as i32, (y0 + row * 0.4) as i32),
-                style,
-            ))
-            .map_err(draw_err)?;
-            let style = ("sans-serif", 13)
-                .into_font()
-                .color(&BLACK)
-                .pos(Pos::new(HPos::Center, VPos::Center));
-            area.draw(&Text::new(
-                format!("{count:.0}"),
-                ((label_w + bar_max / 2.0) as i32, (y0 + row * 0.4) as i32),
-                style,
-            ))
-            .map_err(draw_err)?;
+            let y = (y0 + row * 0.4) as i32;
+            for (text, x, h) in [
+                (stage.clone(), label_w - 8.0, HPos::Right),
+                (format!("{count:.0}"), label_w + bar_max / 2.0, HPos::Center),
+            ] {
+                area.draw(&Text::new(text, (x as i32, y), text_style(&BLACK, h)))
+                    .map_err(draw_err)?;
+            }
         }
         Ok(())
     })
@@ -463,15 +454,8 @@ pub fn trend_with_band(
     // At most about eight period labels, so they never overlap.
     let step = points.len().div_ceil(8).max(1);
     svg((WIDTH, HEIGHT), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..n, (lo - pad)..(hi + pad))
-            .map_err(draw_err)?;
-        chart
-            .configure_mesh()
+        let mut chart = chart(root, title, 60, 10, (0.0..n, (lo - pad)..(hi + pad)))?;
+        mesh(&mut chart)
             .disable_x_mesh()
             .x_labels(points.len() * 2 + 1)
             .x_label_formatter(&|x| {
@@ -512,183 +496,6 @@ pub fn trend_with_band(
                 BLUE.stroke_width(2),
             ))
             .map_err(draw_err)?;
-        Ok(())
-    })
-}
-
-/// A state machine drawn as a layered diagram: states in columns by distance from the
-/// initial state, transitions as arrows labelled with their event.
-pub fn state_diagram(
-    title: &str,
-    states: &[String],
-    initial: &str,
-    terminal: &[String],
-    transitions: &[(String, String, String)],
-) -> CliResult<String> {
-    // States on an ellipse in breadth-first order from the initial state (drawn at the
-    // left), so the main flow runs clockwise and no two edges lie on one line.
-    let index = |s: &str| states.iter().position(|x| x == s);
-    let n = states.len();
-    let mut order: Vec<usize> = Vec::with_capacity(n);
-    let mut seen = vec![false; n];
-    if let Some(start) = index(initial) {
-        seen[start] = true;
-        order.push(start);
-        let mut head = 0;
-        while head < order.len() {
-            let v = order[head];
-            head += 1;
-            for (from, _, to) in transitions {
-                if index(from) == Some(v)
-                    && let Some(w) = index(to)
-                    && !seen[w]
-                {
-                    seen[w] = true;
-                    order.push(w);
-                }
-            }
-        }
-    }
-    for (i, s) in seen.iter().enumerate() {
-        if !s {
-            order.push(i);
-        }
-    }
-    // Rank of each state along the flow, used to tell forward from backward edges.
-    let mut layer = vec![0usize; n];
-    for (rank, &v) in order.iter().enumerate() {
-        layer[v] = rank;
-    }
-    let width = WIDTH;
-    let height = HEIGHT + 80;
-    let (cx, cy) = (width as f64 / 2.0, height as f64 / 2.0 + 14.0);
-    let (rx, ry) = (width as f64 / 2.0 - 80.0, height as f64 / 2.0 - 60.0);
-    let mut pos = vec![(0i32, 0i32); n];
-    for (rank, &v) in order.iter().enumerate() {
-        let angle =
-            std::f64::consts::PI + 2.0 * std::f64::consts::PI * rank as f64 / n.max(1) as f64;
-        pos[v] = (
-            (cx + rx * angle.cos()) as i32,
-            (cy - ry * angle.sin()) as i32,
-        );
-    }
-    let half = |i: usize| -> (f64, f64) {
-        (
-            (states[i].chars().count() as f64 * 3.3 + 10.0).max(24.0),
-            15.0,
-        )
-    };
-    // Distance from a box's centre to its border along a unit direction.
-    let trim = |(hw, hh): (f64, f64), ux: f64, uy: f64| -> f64 {
-        let tx = if ux.abs() > 1e-9 {
-            hw / ux.abs()
-        } else {
-            f64::INFINITY
-        };
-        let ty = if uy.abs() > 1e-9 {
-            hh / uy.abs()
-        } else {
-            f64::INFINITY
-        };
-        tx.min(ty) + 3.0
-    };
-    // One arrow per ordered pair of states, labelled with every event.
-    let mut edges: Vec<((usize, usize), Vec<String>)> = Vec::new();
-    for (from, event, to) in transitions {
-        let (Some(a), Some(b)) = (index(from), index(to)) else {
-            continue;
-        };
-        match edges.iter_mut().find(|(k, _)| *k == (a, b)) {
-            Some((_, events)) => events.push(event.clone()),
-            None => edges.push(((a, b), vec![event.clone()])),
-        }
-    }
-    svg((width, height), |root| {
-        let area = root.titled(title, ("sans-serif", 18)).map_err(draw_err)?;
-        for ((a, b), events) in &edges {
-            let (a, b) = (*a, *b);
-            let label = events.join(", ");
-            let (p, q) = (pos[a], pos[b]);
-            if a == b {
-                area.draw(&Circle::new((p.0, p.1 - 24), 10, GREY.stroke_width(1)))
-                    .map_err(draw_err)?;
-                continue;
-            }
-            let (dx, dy) = ((q.0 - p.0) as f64, (q.1 - p.1) as f64);
-            let len = (dx * dx + dy * dy).sqrt().max(1.0);
-            let (ux, uy) = (dx / len, dy / len);
-            // Pairs of opposite edges are offset so both directions stay visible; edges
-            // against the breadth-first order are drawn darker.
-            let back = layer[b] < layer[a];
-            let off = if edges.iter().any(|(k, _)| *k == (b, a)) {
-                6.0
-            } else {
-                0.0
-            };
-            let (ox, oy) = (-uy * off, ux * off);
-            let (ts, te) = (trim(half(a), ux, uy), trim(half(b), ux, uy));
-            let start = (
-                (p.0 as f64 + ux * ts + ox) as i32,
-                (p.1 as f64 + uy * ts + oy) as i32,
-            );
-            let end = (
-                (q.0 as f64 - ux * te + ox) as i32,
-                (q.1 as f64 - uy * te + oy) as i32,
-            );
-            let color = if back { DARK } else { GREY };
-            area.draw(&PathElement::new(vec![start, end], color.stroke_width(1)))
-                .map_err(draw_err)?;
-            let (hx, hy) = (end.0 as f64, end.1 as f64);
-            let head = vec![
-                end,
-                (
-                    (hx - ux * 8.0 - uy * 4.0) as i32,
-                    (hy - uy * 8.0 + ux * 4.0) as i32,
-                ),
-                (
-                    (hx - ux * 8.0 + uy * 4.0) as i32,
-                    (hy - uy * 8.0 - ux * 4.0) as i32,
-                ),
-            ];
-            area.draw(&Polygon::new(head, color.filled()))
-                .map_err(draw_err)?;
-            // Label a third of the way along, on the edge's own side.
-            let at = (
-                (start.0 as f64 + (end.0 - start.0) as f64 * 0.4 + ox * 2.0) as i32,
-                (start.1 as f64 + (end.1 - start.1) as f64 * 0.4 + oy * 2.0) as i32,
-            );
-            let style = ("sans-serif", 10)
-                .into_font()
-                .color(&if back { DARK } else { GREY })
-                .pos(Pos::new(HPos::Center, VPos::Center));
-            area.draw(&Text::new(label, at, style)).map_err(draw_err)?;
-        }
-        for (i, s) in states.iter().enumerate() {
-            let fill = if s == initial {
-                GREEN.mix(0.35)
-            } else if terminal.contains(s) {
-                RED.mix(0.3)
-            } else {
-                BLUE.mix(0.2)
-            };
-            let (hw, hh) = half(i);
-            let corners = [
-                (pos[i].0 - hw as i32, pos[i].1 - hh as i32),
-                (pos[i].0 + hw as i32, pos[i].1 + hh as i32),
-            ];
-            area.draw(&Rectangle::new(corners, WHITE.filled()))
-                .map_err(draw_err)?;
-            area.draw(&Rectangle::new(corners, fill.filled()))
-                .map_err(draw_err)?;
-            area.draw(&Rectangle::new(corners, BLACK.stroke_width(1)))
-                .map_err(draw_err)?;
-            let style = ("sans-serif", 11)
-                .into_font()
-                .color(&BLACK)
-                .pos(Pos::new(HPos::Center, VPos::Center));
-            area.draw(&Text::new(s.clone(), pos[i], style))
-                .map_err(draw_err)?;
-        }
         Ok(())
     })
 }
@@ -756,24 +563,17 @@ mod tests {
             )
             .expect("trend"),
         );
-        let st: Vec<String> = ["new", "open", "closed"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        let tr = vec![
-            ("new".to_string(), "assign".to_string(), "open".to_string()),
-            (
-                "open".to_string(),
-                "close".to_string(),
-                "closed".to_string(),
-            ),
-            (
-                "closed".to_string(),
-                "reopen".to_string(),
-                "open".to_string(),
-            ),
-        ];
-        valid(&state_diagram("m", &st, "new", &["closed".to_string()], &tr).expect("diagram"));
+        let machine = crm_lifecycle::MachineDefinition::new("m", "new")
+            .with_terminal("closed")
+            .with_reopenable("closed")
+            .with_transition(crm_lifecycle::TransitionDef::new("new", "assign", "open"))
+            .with_transition(crm_lifecycle::TransitionDef::new("open", "close", "closed"))
+            .with_transition(crm_lifecycle::TransitionDef::new(
+                "closed", "reopen", "open",
+            ))
+            .build()
+            .expect("machine");
+        valid(&state_diagram("m", &machine).expect("diagram"));
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Demo section: the BG/NBD model fitted to the customer base, P(alive), the
+//! Report section: the BG/NBD model fitted to the customer base, P(alive), the
 //! frequency/recency matrix, Gamma-Gamma spend, CLV and the explainable health score (all
 //! from `crm_churn`).
 
@@ -14,10 +14,10 @@ use crate::commands::churn::{
     band_name, clv_customer, clv_of, fit_json, health_inputs, table_gamma_gamma,
 };
 use crate::commands::models::{CustomerTable, PurchaseModel, summaries_from_transactions};
-use crate::demo::collector::{Collector, f1};
 use crate::error::{CliError, CliResult};
 use crate::input::transactions::TransactionRow;
 use crate::report::charts;
+use crate::report::collector::{Collector, f1};
 use crate::report::html::{Chart, Section, Table};
 
 /// Service facts per customer that feed the health score.

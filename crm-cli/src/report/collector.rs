@@ -1,4 +1,4 @@
-//! What the demo's sections hand their results to: the report, the JSON summary and the
+//! What the report's sections hand their results to: the report, the JSON summary and the
 //! terminal table.
 
 use std::time::Instant;
@@ -20,6 +20,8 @@ pub struct Collector {
     pub timings: Vec<(String, f64)>,
     /// When the current step started.
     pub step_started: Option<Instant>,
+    /// Sections left out, with the reason (also in the page, the summary and the terminal).
+    pub left_out: Vec<(String, String)>,
 }
 
 impl Collector {
@@ -41,6 +43,26 @@ impl Collector {
         }
         self.summary.insert(key.to_string(), summary);
         self.report.sections.push(section);
+    }
+}
+
+impl Collector {
+    /// Leaves a section out: one line in the page saying why, and the reason under
+    /// `left_out` in the summary and on the terminal.
+    pub fn leave_out(&mut self, title: &str, key: &str, reason: &str) {
+        self.report.sections.push(Section {
+            title: title.to_string(),
+            text: format!("Left out: {reason}."),
+            ..Section::default()
+        });
+        let entry = self
+            .summary
+            .entry("left_out")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(m) = entry.as_object_mut() {
+            m.insert(key.to_string(), Value::String(reason.to_string()));
+        }
+        self.left_out.push((title.to_string(), reason.to_string()));
     }
 }
 

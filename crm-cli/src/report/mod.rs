@@ -1,5 +1,13 @@
-//! The demo report: `report.html` (one self-contained page with inline SVG charts) and
-//! `summary.json` (every headline figure).
+//! The report: every analysis the data supports ([`build`]), as `report.html` (one
+//! self-contained page with inline SVG charts) and `summary.json` (every headline figure).
+//! `crm report` runs it on the user's data and `crm demo` on the generated data.
 
+pub mod build;
 pub mod charts;
+pub mod churn;
+pub mod collector;
+pub mod dataset;
 pub mod html;
+pub mod operations;
+pub mod satisfaction;
+pub mod segmentation;

@@ -1,24 +1,28 @@
-//! Demo sections driven by `crm-lifecycle`'s machines: customer lifecycle stages, the ticket
-//! SLA report (with CSAT joined by SLA outcome) and the deal funnel.
+//! Report sections driven by `crm-lifecycle`'s machines: customer lifecycle stages, the
+//! ticket SLA report (with CSAT joined by SLA outcome) and the deal funnel.
+//!
+//! Both the SLA clock and the funnel run on workflow histories. A stored ticket or deal
+//! keeps its state and a few timestamps, not each event, so the history of each record is
+//! rebuilt from what it holds ([`ticket_flow`], [`deal_flow`]); figures that would need
+//! more than that (time spent pending or on hold, time in each deal stage, the stage a lost
+//! deal was lost from) are not reported.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
-use crm_core::{Deal, SurveyResponse, SurveyScore, Ticket};
-use crm_lifecycle::Instance;
+use crm_core::{Deal, DealStage, SurveyResponse, SurveyScore, Ticket, TicketStatus};
 use crm_lifecycle::{ActivityFacts, Classifier};
 use crm_lifecycle::{BreachRate, SlaPolicy, SlaReport, TicketSla};
+use crm_lifecycle::{Instance, Machine, OPEN_DEAL_STAGES};
 use crm_lifecycle::{StageProbabilities, analyze_funnel};
 use crm_satisfaction::{Csat, Difference, ServiceTicket, StatsConfig, join_service};
 use serde_json::json;
 
-use crate::demo::churn::ServiceFacts;
-use crate::demo::collector::{Collector, f1};
-use crate::demo::generate::{DealOutcome, DemoData, TicketStep};
-use crate::demo::store::Stored;
 use crate::error::{CliError, CliResult};
 use crate::input::transactions::TransactionRow;
 use crate::report::charts;
+use crate::report::churn::ServiceFacts;
+use crate::report::collector::{Collector, f1};
 use crate::report::html::{Chart, Section, Table};
 
 fn life(what: &'static str, e: impl std::fmt::Display) -> CliError {
@@ -68,7 +72,8 @@ pub fn activity(rows: &[TransactionRow]) -> HashMap<String, ActivityFacts> {
 /// Customer lifecycle stages: every customer starts as a lead and is moved by the classifier
 /// along legal transitions to the stage its activity (and churn probability) calls for.
 pub fn lifecycle_stages(
-    stored: &Stored,
+    customers: &[crm_core::Customer],
+    deals: &[Deal],
     rows: &[TransactionRow],
     churn_probability: &HashMap<String, f64>,
     now: DateTime<Utc>,
@@ -77,14 +82,11 @@ pub fn lifecycle_stages(
     let machine = crm_lifecycle::CUSTOMER_LIFECYCLE.machine();
     let classifier = Classifier::default();
     let facts = activity(rows);
-    let with_deal: std::collections::HashSet<String> = stored
-        .deals
-        .iter()
-        .map(|d| d.customer.to_string())
-        .collect();
+    let with_deal: std::collections::HashSet<String> =
+        deals.iter().map(|d| d.customer.to_string()).collect();
     let mut counts: BTreeMap<String, u64> = BTreeMap::new();
     let mut moves = 0u64;
-    for customer in &stored.customers {
+    for customer in customers {
         let id = customer.id.to_string();
         let mut f = facts.get(&id).cloned().unwrap_or_default();
         f.qualified = with_deal.contains(&id);
@@ -132,58 +134,63 @@ pub fn lifecycle_stages(
     Ok(counts)
 }
 
-fn ticket_event(step: TicketStep) -> &'static str {
-    match step {
-        TicketStep::Assign => "assign",
-        TicketStep::Pending => "wait_on_customer",
-        TicketStep::Resume => "customer_reply",
-        TicketStep::Solve => "solve",
-        TicketStep::Reopen => "reopen",
-        TicketStep::Close => "close",
+/// Fires `event` at `at`, or at the latest time already in the history if `at` is earlier
+/// (a record's timestamps may be equal or, in imported data, slightly out of step).
+fn fire(
+    machine: &Machine,
+    flow: &mut Instance,
+    last: &mut DateTime<Utc>,
+    event: &str,
+    at: DateTime<Utc>,
+) -> CliResult<()> {
+    let at = at.max(*last);
+    *last = at;
+    flow.fire(machine, event, at, None)
+        .map(|_| ())
+        .map_err(|e| life("workflow history", e))
+}
+
+/// The ticket workflow history a ticket record implies: created (state `new`), answered
+/// at `first_response_at` (`open`), and then its recorded status: solved at `solved_at`,
+/// closed at `closed_at`. A ticket pending or on hold enters that state at `now`, since the
+/// record does not say when it did: the SLA clock therefore runs through every pause.
+pub fn ticket_flow(machine: &Machine, t: &Ticket, now: DateTime<Utc>) -> CliResult<Instance> {
+    let mut flow = Instance::new(machine, t.created_at);
+    let mut last = t.created_at;
+    if t.status != TicketStatus::New {
+        let answered = t.first_response_at.unwrap_or(t.created_at);
+        if t.status == TicketStatus::Open || t.first_response_at.is_some() {
+            fire(machine, &mut flow, &mut last, "assign", answered)?;
+        }
     }
+    let solved = t.solved_at.or(t.closed_at).unwrap_or(now);
+    match t.status {
+        TicketStatus::New | TicketStatus::Open => {}
+        TicketStatus::Pending => fire(machine, &mut flow, &mut last, "wait_on_customer", now)?,
+        TicketStatus::OnHold => fire(machine, &mut flow, &mut last, "hold", now)?,
+        TicketStatus::Solved => fire(machine, &mut flow, &mut last, "solve", solved)?,
+        TicketStatus::Closed => {
+            fire(machine, &mut flow, &mut last, "solve", solved)?;
+            let closed = t.closed_at.unwrap_or(solved);
+            fire(machine, &mut flow, &mut last, "close", closed)?;
+        }
+    }
+    Ok(flow)
 }
 
-/// The record read back for each generated item, by id.
-fn read_back<'a, T>(
-    kind: &'static str,
-    ids: impl Iterator<Item = &'a str>,
-    records: &'a [T],
-    id: impl Fn(&T) -> String,
-) -> CliResult<Vec<&'a T>> {
-    let by_id: HashMap<String, &T> = records.iter().map(|r| (id(r), r)).collect();
-    ids.map(|i| {
-        by_id.get(i).copied().ok_or_else(|| {
-            life(
-                "database read-back",
-                format!("{kind} {i} was not read back"),
-            )
-        })
-    })
-    .collect()
-}
-
-/// Replays each ticket's workflow history and evaluates the SLA of its record.
-fn ticket_slas(
-    data: &DemoData,
-    records: &[&Ticket],
-    now: DateTime<Utc>,
-) -> CliResult<Vec<TicketSla>> {
+/// Evaluates the SLA of every ticket record on the history it implies.
+fn ticket_slas(records: &[&Ticket], now: DateTime<Utc>) -> CliResult<Vec<TicketSla>> {
     let machine = crm_lifecycle::TICKET_WORKFLOW.machine();
     let policy = SlaPolicy::default();
-    let mut slas: Vec<TicketSla> = Vec::with_capacity(data.tickets.len());
-    for (t, record) in data.tickets.iter().zip(records) {
-        let mut flow = Instance::new(&machine, t.created_at);
-        for (step, at) in &t.steps {
-            flow.fire(&machine, ticket_event(*step), *at, Some(&t.agent))
-                .map_err(|e| life("ticket workflow", e))?;
-        }
-        slas.push(
+    records
+        .iter()
+        .map(|t| {
+            let flow = ticket_flow(&machine, t, now)?;
             policy
-                .evaluate(record, &flow, now)
-                .map_err(|e| life("ticket SLA", e))?,
-        );
-    }
-    Ok(slas)
+                .evaluate(t, &flow, now)
+                .map_err(|e| life("ticket SLA", e))
+        })
+        .collect()
 }
 
 /// Service facts per customer: tickets still open, tickets whose SLA was breached, and
@@ -336,32 +343,25 @@ fn rate_table(caption: &str, map: &BTreeMap<String, BreachRate>) -> Table {
     }
 }
 
-/// Ticket SLA report, and CSAT joined with the tickets' SLA outcome.
-///
-/// The ticket records and the survey answers are the ones read back from the database;
-/// the workflow histories the SLA clock runs on come from the generator, since the stored
-/// ticket holds its state and timestamps, not every event.
+/// Ticket SLA report, and CSAT joined with the tickets' SLA outcome, from the ticket
+/// records and the survey answers.
 pub fn service(
-    data: &DemoData,
-    stored: &Stored,
+    tickets: &[Ticket],
+    responses: &[SurveyResponse],
     now: DateTime<Utc>,
     c: &mut Collector,
 ) -> CliResult<(SlaReport, HashMap<String, ServiceFacts>)> {
-    let records: Vec<&Ticket> = read_back(
-        "ticket",
-        data.tickets.iter().map(|t| t.id.as_str()),
-        &stored.tickets,
-        |t| t.id.to_string(),
-    )?;
-    let slas = ticket_slas(data, &records, now)?;
+    let records: Vec<&Ticket> = tickets.iter().collect();
+    let slas = ticket_slas(&records, now)?;
     let report = SlaReport::from_tickets(&slas);
-    let facts = service_facts(&records, &slas, &stored.responses);
-    let (csat_met, csat_breached, difference) = csat_by_sla(&records, &slas, &stored.responses)?;
+    let facts = service_facts(&records, &slas, responses);
+    let (csat_met, csat_breached, difference) = csat_by_sla(&records, &slas, responses)?;
     let section = Section {
         title: "Service".into(),
-        text: "Ticket SLA with the default policy (first response / resolution targets per priority; the clock \
-               pauses while a ticket is pending or on hold), evaluated on each ticket's workflow history; CSAT of \
-               tickets whose SLA was breached against those met, with a z-test."
+        text: "Ticket SLA with the default policy (first response / resolution targets per priority), \
+               evaluated on each ticket record's own timestamps (created, first response, solved, closed): \
+               the records keep no history of pauses, so time a ticket spent pending or on hold counts \
+               against its SLA. CSAT of tickets whose SLA was breached against those met, with a z-test."
             .into(),
         headlines: vec![
             ("tickets".into(), report.overall.tickets.to_string()),
@@ -390,36 +390,41 @@ pub fn service(
     Ok((report, facts))
 }
 
-fn deal_event(outcome: DealOutcome) -> &'static str {
-    match outcome {
-        DealOutcome::Won => "win",
-        _ => "lose",
+/// The deal pipeline history a deal record implies: opened in qualification at
+/// `created_at`; an open deal advanced to its recorded stage, a won deal through every open
+/// stage and won at `closed_at`, a lost deal lost at `closed_at` from qualification (the
+/// record does not say which stage it was lost from). Every advance is dated `created_at`,
+/// since the record keeps no stage times.
+pub fn deal_flow(machine: &Machine, d: &Deal) -> CliResult<Instance> {
+    let mut flow = Instance::new(machine, d.created_at);
+    let mut last = d.created_at;
+    let closed = d.closed_at.unwrap_or(d.created_at);
+    let advances = match d.stage {
+        DealStage::Lost => 0,
+        DealStage::Won => OPEN_DEAL_STAGES.len() - 1,
+        open => OPEN_DEAL_STAGES
+            .iter()
+            .position(|s| *s == open)
+            .unwrap_or(0),
+    };
+    for _ in 0..advances {
+        fire(machine, &mut flow, &mut last, "advance", d.created_at)?;
     }
+    match d.stage {
+        DealStage::Won => fire(machine, &mut flow, &mut last, "win", closed)?,
+        DealStage::Lost => fire(machine, &mut flow, &mut last, "lose", closed)?,
+        _ => {}
+    }
+    Ok(flow)
 }
 
-/// The deal funnel, on the deal records read back from the database and the generator's
-/// stage histories.
-pub fn funnel(data: &DemoData, stored: &Stored, c: &mut Collector) -> CliResult<()> {
+/// The deal funnel, from the deal records.
+pub fn funnel(deals: &[Deal], c: &mut Collector) -> CliResult<()> {
     let machine = crm_lifecycle::DEAL_PIPELINE.machine();
-    let records: Vec<&Deal> = read_back(
-        "deal",
-        data.deals.iter().map(|d| d.id.as_str()),
-        &stored.deals,
-        |d| d.id.to_string(),
-    )?;
-    let mut pairs: Vec<(&Deal, Instance)> = Vec::with_capacity(data.deals.len());
-    for (d, record) in data.deals.iter().zip(records) {
-        let mut flow = Instance::new(&machine, d.stages[0].1);
-        for (_, at) in d.stages.iter().skip(1) {
-            flow.fire(&machine, "advance", *at, Some(&d.owner))
-                .map_err(|e| life("deal pipeline", e))?;
-        }
-        if let (outcome @ (DealOutcome::Won | DealOutcome::Lost), Some(at)) = d.outcome {
-            flow.fire(&machine, deal_event(outcome), at, Some(&d.owner))
-                .map_err(|e| life("deal pipeline", e))?;
-        }
-        pairs.push((record, flow));
-    }
+    let pairs: Vec<(&Deal, Instance)> = deals
+        .iter()
+        .map(|d| Ok((d, deal_flow(&machine, d)?)))
+        .collect::<CliResult<_>>()?;
     let report = analyze_funnel(
         pairs.iter().map(|(d, i)| (*d, i)),
         &StageProbabilities::default(),
@@ -446,9 +451,11 @@ pub fn funnel(data: &DemoData, stored: &Stored, c: &mut Collector) -> CliResult<
     };
     let section = Section {
         title: "Deals".into(),
-        text: "Deals through the pipeline (qualification, needs analysis, proposal, negotiation, won or lost): \
-               deals reaching each stage, stage-to-stage conversion, time in stage, win rate and the weighted \
-               value of the open pipeline."
+        text: "Deals through the pipeline (qualification, needs analysis, proposal, negotiation, won or lost), \
+               from each deal record's stage: deals reaching each stage (an open deal has passed every stage \
+               before its own, a won deal every open stage; a deal record does not say which stage a lost deal \
+               was lost from, so it counts at qualification only), win rate and the weighted value of the open \
+               pipeline. Time in stage is not shown: deal records keep no stage times."
             .into(),
         headlines: vec![
             ("deals".into(), report.deals.to_string()),
@@ -470,22 +477,14 @@ pub fn funnel(data: &DemoData, stored: &Stored, c: &mut Collector) -> CliResult<
                     .map(|v| vec![v.from.to_string(), v.to.to_string(), v.reached_from.to_string(), v.reached_to.to_string(), pct(v.rate())])
                     .collect(),
             },
-            Table {
-                caption: "Time in stage (completed stays)".into(),
-                columns: vec!["stage".into(), "stays".into(), "mean".into(), "median".into()],
-                rows: report
-                    .time_in_stage
-                    .iter()
-                    .map(|t| vec![t.stage.to_string(), t.stays.to_string(), hours(t.mean_seconds), hours(t.median_seconds)])
-                    .collect(),
-            },
         ],
         ..Section::default()
     };
-    c.section(
-        section,
-        "deals",
-        serde_json::to_value(&report).unwrap_or_default(),
-    );
+    let mut summary = serde_json::to_value(&report).unwrap_or_default();
+    if let Some(m) = summary.as_object_mut() {
+        // Every stay but the last is dated at the deal's creation: not a measurement.
+        m.remove("time_in_stage");
+    }
+    c.section(section, "deals", summary);
     Ok(())
 }

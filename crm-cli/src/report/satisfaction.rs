@@ -1,4 +1,4 @@
-//! Demo section: NPS, CSAT and CES with intervals, monthly trends with bands, NPS by RFM
+//! Report section: NPS, CSAT and CES with intervals, monthly trends with bands, NPS by RFM
 //! segment and the tags that drive detractors (all from `crm-satisfaction`).
 
 use crm_satisfaction::{Ces, CesScale, Csat, Nps, StatsConfig};
@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 use crate::cli::Breakdown as By;
 use crate::commands::scored::{Scored, scored, scored_of, survey_score};
 use crate::commands::survey::{Survey, SurveyResult, SurveyRow, analyse, json_summary};
-use crate::demo::collector::{Collector, f1};
 use crate::error::CliResult;
 use crate::report::charts;
+use crate::report::collector::{Collector, f1};
 use crate::report::html::{Chart, Section, Table};
 
 /// Every survey analysis of the section.
@@ -28,7 +28,7 @@ struct Analyses {
 /// without one).
 fn nps_by_rfm_segment(
     responses: &[crm_core::SurveyResponse],
-    rfm: &RfmTable<String>,
+    rfm: Option<&RfmTable<String>>,
 ) -> Vec<Scored> {
     responses
         .iter()
@@ -37,8 +37,7 @@ fn nps_by_rfm_segment(
             let mut row = scored(r, score);
             let customer = r.customer.to_string();
             row.group = Some(
-                rfm.get(&customer)
-                    .map(|c| rfm.segment_name(c).to_string())
+                rfm.and_then(|t| t.get(&customer).map(|c| t.segment_name(c).to_string()))
                     .unwrap_or_else(|| "no purchase".into()),
             );
             Some(row)
@@ -49,7 +48,7 @@ fn nps_by_rfm_segment(
 /// NPS overall, by RFM segment and by month; CSAT and CES overall and by month.
 fn analyses(
     responses: &[crm_core::SurveyResponse],
-    rfm: &RfmTable<String>,
+    rfm: Option<&RfmTable<String>>,
     config: &StatsConfig,
 ) -> CliResult<Analyses> {
     let nps_rows = nps_by_rfm_segment(responses, rfm);
@@ -200,26 +199,41 @@ fn survey_json<A: Survey>(
     v
 }
 
-/// Runs the survey analyses on the responses read back and adds the section.
+/// Runs the survey analyses on the responses and adds the section (NPS by RFM segment
+/// puts every answer under `no purchase` when there is no RFM table). A survey kind
+/// without answers has no charts.
 pub fn section(
     responses: &[crm_core::SurveyResponse],
-    rfm: &RfmTable<String>,
+    rfm: Option<&RfmTable<String>>,
     c: &mut Collector,
 ) -> CliResult<()> {
     let config = StatsConfig::default();
     let a = analyses(responses, rfm, &config)?;
-    let charts_v = vec![
-        trend_chart("NPS by month", &a.nps_monthly, "NPS")?,
-        trend_chart("CSAT % by month", &a.csat_monthly, "CSAT %")?,
-        trend_chart("CES mean by month", &a.ces_monthly, "CES (1-7)")?,
-        segment_chart(&a.nps_by_segment)?,
-        drivers_chart(&a.nps)?,
-    ];
+    let mut charts_v = Vec::new();
+    if a.nps.overall.n > 0 {
+        charts_v.push(trend_chart("NPS by month", &a.nps_monthly, "NPS")?);
+    }
+    if a.csat.overall.n > 0 {
+        charts_v.push(trend_chart("CSAT % by month", &a.csat_monthly, "CSAT %")?);
+    }
+    if a.ces.overall.n > 0 {
+        charts_v.push(trend_chart(
+            "CES mean by month",
+            &a.ces_monthly,
+            "CES (1-7)",
+        )?);
+    }
+    if a.nps_by_segment.rows.iter().any(|r| r.n >= 20) {
+        charts_v.push(segment_chart(&a.nps_by_segment)?);
+    }
+    if !a.nps.drivers.is_empty() {
+        charts_v.push(drivers_chart(&a.nps)?);
+    }
     let section = Section {
         title: "Satisfaction".into(),
         text: "NPS (0-10; adjusted-Wald interval), CSAT (1-5, satisfied = 4-5; Wilson interval) and CES \
                (1-7, easy = 5-7; Student t interval of the mean), overall and by month with 95% bands, \
-               and the tags that drive detractors; computed from the responses read back from the database."
+               and the tags that drive detractors; computed from the survey responses."
             .into(),
         headlines: headlines(&a),
         charts: charts_v,

@@ -1,4 +1,4 @@
-//! Demo section: RFM segments, the recency × frequency heat map, ABC classes with the Pareto
+//! Report section: RFM segments, the recency × frequency heat map, ABC classes with the Pareto
 //! curve, and value tiers (all computed by `crm-segmentation`).
 
 use chrono::{DateTime, Utc};
@@ -8,10 +8,10 @@ use serde_json::json;
 
 use crate::cli::AbcMode;
 use crate::commands::segment::{abc_of, rfm_table};
-use crate::demo::collector::Collector;
 use crate::error::CliResult;
 use crate::input::transactions::TransactionRow;
 use crate::report::charts;
+use crate::report::collector::Collector;
 use crate::report::html::{Chart, Section, Table};
 
 fn pct(x: f64) -> String {
@@ -197,7 +197,9 @@ pub fn section(
     c: &mut Collector,
 ) -> CliResult<RfmTable<String>> {
     let table = rfm_table(rows, Some(as_of), 5)?;
-    let segments = table.segment_summary();
+    let segments = table
+        .segment_summary()
+        .map_err(|e| crate::error::CliError::analysis("RFM segments", e))?;
     let (abc, curve) = abc_of(&table, AbcMode::Share)?;
     let tiers = assign_tiers(&table, &TierTable::default())
         .map_err(|e| crate::error::CliError::analysis("value tiers", e))?;

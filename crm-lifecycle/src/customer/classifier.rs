@@ -1,41 +1,4 @@
 //! Assigning customers to lifecycle stages from activity facts.
-//!
-//! [`Classifier::classify`] maps [`ActivityFacts`] to the stage a customer *should* be in,
-//! with configurable [`LifecycleThresholds`]:
-//!
-//! 1. No purchase yet: `prospect` when qualified, else `lead`.
-//! 2. Days since the last purchase above `churned_gap_multiple ×` the customer's typical gap
-//!    between purchases, or a churn probability of at least `churned_probability`: `churned`.
-//! 3. Above `at_risk_gap_multiple ×` the gap, or a churn probability of at least
-//!    `at_risk_probability`: `at_risk`.
-//! 4. First purchase at most `new_customer_days` ago: `new`; otherwise `active`.
-//!
-//! [`Classifier::advance`] then moves a customer's lifecycle [`Instance`] there along the
-//! machine's legal transitions only (the shortest event path), taking the current stage into
-//! account: a churned customer who buys again becomes `won_back` (and `active` after
-//! `won_back_days`), a returning at-risk customer becomes `active` rather than `new`, and no
-//! customer goes back to `lead` or `prospect`. When the machine offers no path the customer
-//! stays where they are. The move is all-or-nothing.
-//!
-//! ```
-//! use chrono::{TimeDelta, TimeZone, Utc};
-//! use crm_lifecycle::customer::{self, classifier::{ActivityFacts, Classifier}};
-//! use crm_lifecycle::instance::Instance;
-//!
-//! let m = customer::machine();
-//! let now = Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap();
-//! let mut c = Instance::starting_in(&m, "active", now - TimeDelta::days(400))?;
-//! let facts = ActivityFacts {
-//!     first_purchase: Some(now - TimeDelta::days(400)),
-//!     last_purchase: Some(now - TimeDelta::days(75)),
-//!     typical_gap_days: Some(30.0),
-//!     ..ActivityFacts::default()
-//! };
-//! let step = Classifier::default().advance(&m, &mut c, &facts, now)?;
-//! assert_eq!(c.state(), "at_risk"); // 75 days > 2 × 30 days
-//! assert_eq!(step.events, vec!["lapse"]);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 
 use chrono::{DateTime, Utc};
 use crm_core::LifecycleStage;
@@ -47,7 +10,7 @@ use crate::machine::Machine;
 /// What is known about a customer's activity.
 ///
 /// ```
-/// use crm_lifecycle::customer::classifier::ActivityFacts;
+/// use crm_lifecycle::ActivityFacts;
 /// let lead = ActivityFacts::default();
 /// assert!(!lead.qualified && lead.first_purchase.is_none());
 /// ```
@@ -70,7 +33,7 @@ pub struct ActivityFacts {
 /// Thresholds of the classifier; every one is configurable.
 ///
 /// ```
-/// use crm_lifecycle::customer::classifier::LifecycleThresholds;
+/// use crm_lifecycle::LifecycleThresholds;
 /// let t = LifecycleThresholds { new_customer_days: 60.0, ..Default::default() };
 /// assert!(t.validate().is_ok());
 /// assert!(LifecycleThresholds { at_risk_probability: 1.5, ..t }.validate().is_err());
@@ -113,7 +76,7 @@ impl Default for LifecycleThresholds {
 /// Why a customer could not be classified or moved.
 ///
 /// ```
-/// use crm_lifecycle::customer::classifier::ClassifyError;
+/// use crm_lifecycle::ClassifyError;
 /// let e = ClassifyError::InvalidFact { field: "churn_probability", reason: "must lie in [0, 1]".into() };
 /// assert_eq!(e.to_string(), "activity facts: churn_probability must lie in [0, 1]");
 /// ```
@@ -155,7 +118,7 @@ impl LifecycleThresholds {
     /// the churn one.
     ///
     /// ```
-    /// use crm_lifecycle::customer::classifier::LifecycleThresholds;
+    /// use crm_lifecycle::LifecycleThresholds;
     /// let t = LifecycleThresholds { churned_gap_multiple: 1.0, ..Default::default() };
     /// assert!(t.validate().unwrap_err().to_string().contains("churned_gap_multiple"));
     /// ```
@@ -211,7 +174,7 @@ impl ActivityFacts {
     ///
     /// ```
     /// use chrono::{TimeDelta, Utc};
-    /// use crm_lifecycle::customer::classifier::ActivityFacts;
+    /// use crm_lifecycle::ActivityFacts;
     /// let now = Utc::now();
     /// let f = ActivityFacts { last_purchase: Some(now), ..Default::default() };
     /// assert!(f.validate(now).is_err()); // last purchase without a first purchase
@@ -252,7 +215,7 @@ impl ActivityFacts {
 ///
 /// ```
 /// use crm_core::LifecycleStage;
-/// use crm_lifecycle::customer::classifier::Advance;
+/// use crm_lifecycle::Advance;
 /// let a = Advance { from: LifecycleStage::Lead, to: LifecycleStage::Lead, target: LifecycleStage::Lead, events: vec![] };
 /// assert!(!a.moved());
 /// ```
@@ -273,7 +236,7 @@ impl Advance {
     ///
     /// ```
     /// use crm_core::LifecycleStage::*;
-    /// use crm_lifecycle::customer::classifier::Advance;
+    /// use crm_lifecycle::Advance;
     /// assert!(Advance { from: New, to: Active, target: Active, events: vec!["settle".into()] }.moved());
     /// ```
     pub fn moved(&self) -> bool {
@@ -283,10 +246,47 @@ impl Advance {
 
 /// The lifecycle classifier.
 ///
+/// [`Classifier::classify`] maps [`ActivityFacts`] to the stage a customer *should* be in,
+/// with configurable [`LifecycleThresholds`]:
+///
+/// 1. No purchase yet: `prospect` when qualified, else `lead`.
+/// 2. Days since the last purchase above `churned_gap_multiple ×` the customer's typical gap
+///    between purchases, or a churn probability of at least `churned_probability`: `churned`.
+/// 3. Above `at_risk_gap_multiple ×` the gap, or a churn probability of at least
+///    `at_risk_probability`: `at_risk`.
+/// 4. First purchase at most `new_customer_days` ago: `new`; otherwise `active`.
+///
+/// [`Classifier::advance`] then moves a customer's lifecycle [`Instance`] there along the
+/// machine's legal transitions only (the shortest event path), taking the current stage into
+/// account: a churned customer who buys again becomes `won_back` (and `active` after
+/// `won_back_days`), a returning at-risk customer becomes `active` rather than `new`, and no
+/// customer goes back to `lead` or `prospect`. When the machine offers no path the customer
+/// stays where they are. The move is all-or-nothing.
+///
+/// ```
+/// use chrono::{TimeDelta, TimeZone, Utc};
+/// use crm_lifecycle::{ActivityFacts, CUSTOMER_LIFECYCLE, Classifier};
+/// use crm_lifecycle::Instance;
+///
+/// let m = CUSTOMER_LIFECYCLE.machine();
+/// let now = Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap();
+/// let mut c = Instance::starting_in(&m, "active", now - TimeDelta::days(400))?;
+/// let facts = ActivityFacts {
+///     first_purchase: Some(now - TimeDelta::days(400)),
+///     last_purchase: Some(now - TimeDelta::days(75)),
+///     typical_gap_days: Some(30.0),
+///     ..ActivityFacts::default()
+/// };
+/// let step = Classifier::default().advance(&m, &mut c, &facts, now)?;
+/// assert_eq!(c.state(), "at_risk"); // 75 days > 2 × 30 days
+/// assert_eq!(step.events, vec!["lapse"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// ```
 /// use chrono::{TimeDelta, Utc};
 /// use crm_core::LifecycleStage;
-/// use crm_lifecycle::customer::classifier::{ActivityFacts, Classifier};
+/// use crm_lifecycle::{ActivityFacts, Classifier};
 /// let now = Utc::now();
 /// let facts = ActivityFacts {
 ///     first_purchase: Some(now - TimeDelta::days(10)),
@@ -294,7 +294,7 @@ impl Advance {
 ///     ..Default::default()
 /// };
 /// assert_eq!(Classifier::default().classify(&facts, now)?, LifecycleStage::New);
-/// # Ok::<(), crm_lifecycle::customer::classifier::ClassifyError>(())
+/// # Ok::<(), crm_lifecycle::ClassifyError>(())
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Classifier {
@@ -310,7 +310,7 @@ impl Classifier {
     /// A classifier with the given thresholds (checked).
     ///
     /// ```
-    /// use crm_lifecycle::customer::classifier::{Classifier, LifecycleThresholds};
+    /// use crm_lifecycle::{Classifier, LifecycleThresholds};
     /// assert!(Classifier::new(LifecycleThresholds::default()).is_ok());
     /// ```
     pub fn new(thresholds: LifecycleThresholds) -> Result<Self, ClassifyError> {
@@ -323,7 +323,7 @@ impl Classifier {
     /// ```
     /// use chrono::{TimeDelta, Utc};
     /// use crm_core::LifecycleStage;
-    /// use crm_lifecycle::customer::classifier::{ActivityFacts, Classifier};
+    /// use crm_lifecycle::{ActivityFacts, Classifier};
     /// let now = Utc::now();
     /// let facts = ActivityFacts {
     ///     first_purchase: Some(now - TimeDelta::days(300)),
@@ -332,7 +332,7 @@ impl Classifier {
     ///     ..Default::default()
     /// };
     /// assert_eq!(Classifier::default().classify(&facts, now)?, LifecycleStage::Churned);
-    /// # Ok::<(), crm_lifecycle::customer::classifier::ClassifyError>(())
+    /// # Ok::<(), crm_lifecycle::ClassifyError>(())
     /// ```
     pub fn classify(
         &self,
@@ -373,7 +373,7 @@ impl Classifier {
     /// ```
     /// use chrono::{TimeDelta, Utc};
     /// use crm_core::LifecycleStage::*;
-    /// use crm_lifecycle::customer::classifier::{ActivityFacts, Classifier};
+    /// use crm_lifecycle::{ActivityFacts, Classifier};
     /// let now = Utc::now();
     /// let back = ActivityFacts {
     ///     first_purchase: Some(now - TimeDelta::days(700)),
@@ -384,7 +384,7 @@ impl Classifier {
     /// assert_eq!(c.target(Churned, now - TimeDelta::days(200), &back, now)?, WonBack);
     /// assert_eq!(c.target(WonBack, now - TimeDelta::days(20), &back, now)?, WonBack);
     /// assert_eq!(c.target(WonBack, now - TimeDelta::days(120), &back, now)?, Active);
-    /// # Ok::<(), crm_lifecycle::customer::classifier::ClassifyError>(())
+    /// # Ok::<(), crm_lifecycle::ClassifyError>(())
     /// ```
     pub fn target(
         &self,
@@ -420,9 +420,9 @@ impl Classifier {
     ///
     /// ```
     /// use chrono::{TimeDelta, TimeZone, Utc};
-    /// use crm_lifecycle::customer::{self, classifier::{ActivityFacts, Classifier}};
-    /// use crm_lifecycle::instance::Instance;
-    /// let m = customer::machine();
+    /// use crm_lifecycle::{ActivityFacts, CUSTOMER_LIFECYCLE, Classifier};
+    /// use crm_lifecycle::Instance;
+    /// let m = CUSTOMER_LIFECYCLE.machine();
     /// let now = Utc.with_ymd_and_hms(2024, 6, 1, 0, 0, 0).unwrap();
     /// let mut c = Instance::new(&m, now - TimeDelta::days(90)); // a lead
     /// let facts = ActivityFacts {
@@ -449,9 +449,9 @@ impl Classifier {
     ///
     /// ```
     /// use chrono::Utc;
-    /// use crm_lifecycle::customer::{self, classifier::{ActivityFacts, Classifier}};
-    /// use crm_lifecycle::instance::Instance;
-    /// let m = customer::machine();
+    /// use crm_lifecycle::{ActivityFacts, CUSTOMER_LIFECYCLE, Classifier};
+    /// use crm_lifecycle::Instance;
+    /// let m = CUSTOMER_LIFECYCLE.machine();
     /// let mut c = Instance::new(&m, Utc::now());
     /// let facts = ActivityFacts { qualified: true, ..Default::default() };
     /// Classifier::default().advance_as(&m, &mut c, &facts, Utc::now(), Some("nightly-job"))?;
@@ -576,7 +576,7 @@ mod tests {
 
     #[test]
     fn moves_follow_legal_transitions() {
-        let m = crate::customer::machine();
+        let m = crate::CUSTOMER_LIFECYCLE.machine();
         let c = Classifier::default();
         let start = now() - TimeDelta::days(500);
         // lead straight to churned goes through new (purchase, churn)
@@ -625,7 +625,7 @@ mod tests {
     #[test]
     fn unreachable_target_stays_put() {
         // A host lifecycle without win-back: churned customers stay churned.
-        let mut def = crate::customer::definition();
+        let mut def = crate::CUSTOMER_LIFECYCLE.definition();
         def.transitions.retain(|t| t.event != "win_back");
         def.transitions.retain(|t| t.from != "won_back");
         def.reopenable.clear();
@@ -641,7 +641,7 @@ mod tests {
 
     #[test]
     fn bad_inputs_are_typed_errors_and_change_nothing() {
-        let m = crate::customer::machine();
+        let m = crate::CUSTOMER_LIFECYCLE.machine();
         let c = Classifier::default();
         let mut i = Instance::new(&m, now());
         let before = i.clone();

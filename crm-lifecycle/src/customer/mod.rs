@@ -1,120 +1,63 @@
 //! The customer lifecycle and its stage classifier.
-//!
-//! States are the [`LifecycleStage`] names: `lead → prospect → new → active → at_risk →
-//! churned`, with win-back (`churned → won_back → active`) and the legal shortcuts. `churned`
-//! is terminal but re-openable (a churned customer can be won back). The transitions, by
-//! state:
-//!
-//! | from | event → to |
-//! |---|---|
-//! | `lead` | `qualify` → prospect, `purchase` → new |
-//! | `prospect` | `purchase` → new |
-//! | `new` | `settle` → active, `lapse` → at_risk, `churn` → churned |
-//! | `active` | `lapse` → at_risk, `churn` → churned |
-//! | `at_risk` | `recover` → active, `churn` → churned |
-//! | `churned` | `win_back` → won_back |
-//! | `won_back` | `settle` → active, `lapse` → at_risk, `churn` → churned |
-//!
-//! [`classifier`] decides from activity facts which stage a customer belongs in and moves the
-//! customer there along legal transitions only.
-//!
-//! ```
-//! use crm_core::LifecycleStage;
-//! use crm_lifecycle::customer;
-//! let m = customer::machine();
-//! assert_eq!(m.next_state(LifecycleStage::Churned.as_str(), "win_back"), Some("won_back"));
-//! assert_eq!(customer::event_to(LifecycleStage::Active, LifecycleStage::Lead), None);
-//! ```
 
 pub mod classifier;
 
 use crm_core::LifecycleStage;
 
-use crate::definition::{MachineDefinition, TransitionDef};
-use crate::machine::Machine;
+use crate::builtin::BuiltinMachine;
 
-/// The name of the customer lifecycle machine.
-pub const MACHINE_NAME: &str = "customer_lifecycle";
-
-const TRANSITIONS: &[(LifecycleStage, &str, LifecycleStage)] = {
-    use LifecycleStage::*;
-    &[
-        (Lead, "qualify", Prospect),
-        (Lead, "purchase", New),
-        (Prospect, "purchase", New),
-        (New, "settle", Active),
-        (New, "lapse", AtRisk),
-        (New, "churn", Churned),
-        (Active, "lapse", AtRisk),
-        (Active, "churn", Churned),
-        (AtRisk, "recover", Active),
-        (AtRisk, "churn", Churned),
-        (Churned, "win_back", WonBack),
-        (WonBack, "settle", Active),
-        (WonBack, "lapse", AtRisk),
-        (WonBack, "churn", Churned),
-    ]
-};
-
-/// The customer lifecycle as data.
+/// The customer lifecycle, over the [`LifecycleStage`] names: `lead → prospect → new →
+/// active → at_risk → churned`, with win-back (`churned → won_back → active`) and the legal
+/// shortcuts. `churned` is terminal but re-openable (a churned customer can be won back).
+/// The transitions, by state:
 ///
-/// ```
-/// use crm_lifecycle::customer;
-/// let def = customer::definition();
-/// assert_eq!(def.reopenable, vec!["churned"]);
-/// ```
-pub fn definition() -> MachineDefinition {
-    let mut def = MachineDefinition::new(MACHINE_NAME, LifecycleStage::Lead.as_str())
-        .with_terminal(LifecycleStage::Churned.as_str())
-        .with_reopenable(LifecycleStage::Churned.as_str());
-    def.states = LifecycleStage::ALL
-        .iter()
-        .map(|s| s.as_str().to_string())
-        .collect();
-    def.transitions = TRANSITIONS
-        .iter()
-        .map(|(from, event, to)| TransitionDef::new(from.as_str(), *event, to.as_str()))
-        .collect();
-    def
-}
-
-/// The compiled customer lifecycle.
+/// | from | event → to |
+/// |---|---|
+/// | `lead` | `qualify` → prospect, `purchase` → new |
+/// | `prospect` | `purchase` → new |
+/// | `new` | `settle` → active, `lapse` → at_risk, `churn` → churned |
+/// | `active` | `lapse` → at_risk, `churn` → churned |
+/// | `at_risk` | `recover` → active, `churn` → churned |
+/// | `churned` | `win_back` → won_back |
+/// | `won_back` | `settle` → active, `lapse` → at_risk, `churn` → churned |
 ///
-/// ```
-/// use crm_lifecycle::customer;
-/// assert_eq!(customer::machine().next_state("at_risk", "recover"), Some("active"));
-/// ```
-pub fn machine() -> Machine {
-    definition()
-        .build()
-        .expect("the built-in customer lifecycle is valid (checked by its tests)")
-}
-
-/// The event that moves a customer from one stage to another, if the lifecycle allows it.
-///
-/// ```
-/// use crm_core::LifecycleStage::*;
-/// use crm_lifecycle::customer;
-/// assert_eq!(customer::event_to(Lead, New), Some("purchase"));
-/// assert_eq!(customer::event_to(Churned, Active), None); // only via won_back
-/// ```
-pub fn event_to(from: LifecycleStage, to: LifecycleStage) -> Option<&'static str> {
-    TRANSITIONS
-        .iter()
-        .find(|(f, _, t)| *f == from && *t == to)
-        .map(|(_, e, _)| *e)
-}
-
-/// The typed stage of a lifecycle state name.
+/// A [`Classifier`](crate::Classifier) decides from activity facts which stage a customer
+/// belongs in and moves the customer there along legal transitions only.
 ///
 /// ```
 /// use crm_core::LifecycleStage;
-/// use crm_lifecycle::customer;
-/// assert_eq!(customer::stage("at_risk"), Some(LifecycleStage::AtRisk));
+/// use crm_lifecycle::CUSTOMER_LIFECYCLE;
+/// let m = CUSTOMER_LIFECYCLE.machine();
+/// assert_eq!(m.next_state(LifecycleStage::Churned.as_str(), "win_back"), Some("won_back"));
+/// assert_eq!(CUSTOMER_LIFECYCLE.event_to(LifecycleStage::Active, LifecycleStage::Lead), None);
 /// ```
-pub fn stage(state: &str) -> Option<LifecycleStage> {
-    state.parse().ok()
-}
+pub const CUSTOMER_LIFECYCLE: BuiltinMachine<LifecycleStage> = {
+    use LifecycleStage::*;
+    BuiltinMachine {
+        name: "customer_lifecycle",
+        states: LifecycleStage::ALL,
+        initial: Lead,
+        terminal: &[Churned],
+        reopenable: &[Churned],
+        transitions: &[
+            (Lead, "qualify", Prospect),
+            (Lead, "purchase", New),
+            (Prospect, "purchase", New),
+            (New, "settle", Active),
+            (New, "lapse", AtRisk),
+            (New, "churn", Churned),
+            (Active, "lapse", AtRisk),
+            (Active, "churn", Churned),
+            (AtRisk, "recover", Active),
+            (AtRisk, "churn", Churned),
+            (Churned, "win_back", WonBack),
+            (WonBack, "settle", Active),
+            (WonBack, "lapse", AtRisk),
+            (WonBack, "churn", Churned),
+        ],
+        as_str: LifecycleStage::as_str,
+    }
+};
 
 #[cfg(test)]
 mod tests {
@@ -124,12 +67,13 @@ mod tests {
 
     #[test]
     fn lifecycle_is_valid() {
-        assert_eq!(validate(&definition()), vec![]);
+        assert_eq!(validate(&CUSTOMER_LIFECYCLE.definition()), vec![]);
     }
 
     #[test]
     fn rules() {
-        let m = machine();
+        let m = CUSTOMER_LIFECYCLE.machine();
+        let event_to = |from, to| CUSTOMER_LIFECYCLE.event_to(from, to);
         assert_eq!(m.initial(), "lead");
         // win-back goes through won_back, never straight to active
         assert_eq!(event_to(Churned, WonBack), Some("win_back"));
@@ -144,7 +88,7 @@ mod tests {
         for s in [New, Active, AtRisk, WonBack] {
             assert_eq!(event_to(s, Churned), Some("churn"));
         }
-        for (from, event, to) in TRANSITIONS {
+        for (from, event, to) in CUSTOMER_LIFECYCLE.transitions() {
             assert_eq!(m.next_state(from.as_str(), event), Some(to.as_str()));
         }
     }

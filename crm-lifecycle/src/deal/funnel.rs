@@ -1,38 +1,5 @@
 //! Funnel analytics over deal histories: stage-to-stage conversion, time in stage, win rate
 //! and weighted pipeline value.
-//!
-//! Input is a set of `(Deal, Instance)` pairs, where the instance is the deal's history on
-//! the [`deal pipeline`](crate::deal::machine). Definitions:
-//!
-//! * A deal has **reached** a funnel stage when it entered that stage or any later one
-//!   (`won` counts as beyond `negotiation`; `lost` reaches nothing further). The conversion
-//!   from stage *k* to stage *k + 1* is `reached(k + 1) / reached(k)`, and the last step is
-//!   `negotiation → won`.
-//! * **Time in stage** is measured over completed stays only (the deal entered and left the
-//!   stage); a deal still sitting in a stage does not count yet.
-//! * **Win rate** is `won / (won + lost)` over closed deals.
-//! * **Weighted pipeline value** is `Σ amount × probability(stage)` over open deals, exact in
-//!   `Decimal`, one total per currency.
-//!
-//! ```
-//! use chrono::{TimeDelta, TimeZone, Utc};
-//! use crm_core::{Deal, DealStage, Money};
-//! use crm_lifecycle::{deal::{self, funnel::{analyze, StageProbabilities}}, instance::Instance};
-//!
-//! let m = deal::machine();
-//! let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
-//! let mut d = Deal::new("D-1".parse()?, "C-1".parse()?, "Renewal", "1000 EUR".parse()?, t0)?;
-//! let mut h = Instance::new(&m, t0);
-//! h.fire(&m, "advance", t0 + TimeDelta::days(2), None)?;
-//! h.fire(&m, "advance", t0 + TimeDelta::days(5), None)?;
-//! d.stage = DealStage::Proposal;
-//!
-//! let report = analyze([(&d, &h)], &StageProbabilities::default())?;
-//! assert_eq!(report.weighted_pipeline, vec!["500 EUR".parse::<Money>()?]); // 1000 × 50 %
-//! assert_eq!(report.conversions[0].rate(), Some(1.0)); // qualification → needs analysis
-//! assert_eq!(report.time_in_stage[0].mean_seconds, Some(2.0 * 86_400.0));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 
 use std::collections::BTreeMap;
 
@@ -41,7 +8,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use statrs::statistics::{Data, Median};
 
-use super::{MACHINE_NAME, OPEN_STAGES};
+use super::{DEAL_PIPELINE, OPEN_DEAL_STAGES};
 use crate::instance::Instance;
 
 /// Win probability per open stage (`won` is 1 and `lost` is 0).
@@ -51,7 +18,7 @@ use crate::instance::Instance;
 ///
 /// ```
 /// use crm_core::DealStage;
-/// use crm_lifecycle::deal::funnel::StageProbabilities;
+/// use crm_lifecycle::StageProbabilities;
 /// use rust_decimal::Decimal;
 /// let p = StageProbabilities::default();
 /// assert_eq!(p.probability(DealStage::Proposal), Decimal::new(5, 1));
@@ -86,7 +53,7 @@ impl StageProbabilities {
     ///
     /// ```
     /// use crm_core::DealStage;
-    /// use crm_lifecycle::deal::funnel::StageProbabilities;
+    /// use crm_lifecycle::StageProbabilities;
     /// assert!(StageProbabilities::default().probability(DealStage::Lost).is_zero());
     /// ```
     pub fn probability(&self, stage: DealStage) -> Decimal {
@@ -103,14 +70,14 @@ impl StageProbabilities {
     /// Checks that every probability lies in `[0, 1]`.
     ///
     /// ```
-    /// use crm_lifecycle::deal::funnel::StageProbabilities;
+    /// use crm_lifecycle::StageProbabilities;
     /// use rust_decimal::Decimal;
     /// let bad = StageProbabilities { proposal: Decimal::new(15, 1), ..Default::default() };
     /// assert!(bad.validate().is_err());
     /// assert!(StageProbabilities::default().validate().is_ok());
     /// ```
     pub fn validate(&self) -> Result<(), FunnelError> {
-        for stage in OPEN_STAGES {
+        for stage in OPEN_DEAL_STAGES {
             let p = self.probability(stage);
             if p < Decimal::ZERO || p > Decimal::ONE {
                 return Err(FunnelError::InvalidProbability {
@@ -126,7 +93,7 @@ impl StageProbabilities {
 /// Why the funnel could not be computed.
 ///
 /// ```
-/// use crm_lifecycle::deal::funnel::FunnelError;
+/// use crm_lifecycle::FunnelError;
 /// let e = FunnelError::StageMismatch { deal: "D-1".into(), stage: "won".into(), state: "proposal".into() };
 /// assert_eq!(e.to_string(), "deal D-1: stage is \"won\" but its history ends in \"proposal\"");
 /// ```
@@ -179,7 +146,7 @@ pub enum FunnelError {
 ///
 /// ```
 /// use crm_core::DealStage;
-/// use crm_lifecycle::deal::funnel::StageConversion;
+/// use crm_lifecycle::StageConversion;
 /// let c = StageConversion { from: DealStage::Proposal, to: DealStage::Negotiation, reached_from: 8, reached_to: 6 };
 /// assert_eq!(c.rate(), Some(0.75));
 /// ```
@@ -200,7 +167,7 @@ impl StageConversion {
     ///
     /// ```
     /// use crm_core::DealStage;
-    /// use crm_lifecycle::deal::funnel::StageConversion;
+    /// use crm_lifecycle::StageConversion;
     /// let c = StageConversion { from: DealStage::Negotiation, to: DealStage::Won, reached_from: 0, reached_to: 0 };
     /// assert_eq!(c.rate(), None);
     /// ```
@@ -213,7 +180,7 @@ impl StageConversion {
 ///
 /// ```
 /// use crm_core::DealStage;
-/// use crm_lifecycle::deal::funnel::StageTime;
+/// use crm_lifecycle::StageTime;
 /// let t = StageTime { stage: DealStage::Proposal, stays: 0, mean_seconds: None, median_seconds: None };
 /// assert_eq!(t.stays, 0);
 /// ```
@@ -231,7 +198,7 @@ pub struct StageTime {
 
 /// The funnel over a set of deals.
 ///
-/// See the [module documentation](self) for an example.
+/// See [`analyze_funnel`] for the definitions and an example.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunnelReport {
     /// Deals analysed.
@@ -257,9 +224,9 @@ pub struct FunnelReport {
 /// The funnel position of a stage: 0..=3 for the open stages, 4 for won, `None` for lost.
 fn rank(stage: DealStage) -> Option<usize> {
     match stage {
-        DealStage::Won => Some(OPEN_STAGES.len()),
+        DealStage::Won => Some(OPEN_DEAL_STAGES.len()),
         DealStage::Lost => None,
-        open => OPEN_STAGES.iter().position(|s| *s == open),
+        open => OPEN_DEAL_STAGES.iter().position(|s| *s == open),
     }
 }
 
@@ -281,21 +248,52 @@ fn add_money(
 
 /// Computes the funnel over `(deal, history)` pairs.
 ///
-/// See the [module documentation](self) for the definitions and an example.
-pub fn analyze<'a>(
+/// Input is a set of `(Deal, Instance)` pairs, where the instance is the deal's history on
+/// the [deal pipeline](crate::DEAL_PIPELINE). Definitions:
+///
+/// * A deal has **reached** a funnel stage when it entered that stage or any later one
+///   (`won` counts as beyond `negotiation`; `lost` reaches nothing further). The conversion
+///   from stage *k* to stage *k + 1* is `reached(k + 1) / reached(k)`, and the last step is
+///   `negotiation → won`.
+/// * **Time in stage** is measured over completed stays only (the deal entered and left the
+///   stage); a deal still sitting in a stage does not count yet.
+/// * **Win rate** is `won / (won + lost)` over closed deals.
+/// * **Weighted pipeline value** is `Σ amount × probability(stage)` over open deals, exact in
+///   `Decimal`, one total per currency.
+///
+/// ```
+/// use chrono::{TimeDelta, TimeZone, Utc};
+/// use crm_core::{Deal, DealStage, Money};
+/// use crm_lifecycle::{DEAL_PIPELINE, Instance, StageProbabilities, analyze_funnel};
+///
+/// let m = DEAL_PIPELINE.machine();
+/// let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+/// let mut d = Deal::new("D-1".parse()?, "C-1".parse()?, "Renewal", "1000 EUR".parse()?, t0)?;
+/// let mut h = Instance::new(&m, t0);
+/// h.fire(&m, "advance", t0 + TimeDelta::days(2), None)?;
+/// h.fire(&m, "advance", t0 + TimeDelta::days(5), None)?;
+/// d.stage = DealStage::Proposal;
+///
+/// let report = analyze_funnel([(&d, &h)], &StageProbabilities::default())?;
+/// assert_eq!(report.weighted_pipeline, vec!["500 EUR".parse::<Money>()?]); // 1000 × 50 %
+/// assert_eq!(report.conversions[0].rate(), Some(1.0)); // qualification → needs analysis
+/// assert_eq!(report.time_in_stage[0].mean_seconds, Some(2.0 * 86_400.0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn analyze_funnel<'a>(
     deals: impl IntoIterator<Item = (&'a Deal, &'a Instance)>,
     probabilities: &StageProbabilities,
 ) -> Result<FunnelReport, FunnelError> {
     probabilities.validate()?;
-    let steps = OPEN_STAGES.len() + 1;
+    let steps = OPEN_DEAL_STAGES.len() + 1;
     let mut reached = vec![0usize; steps];
-    let mut stays: Vec<Vec<f64>> = vec![Vec::new(); OPEN_STAGES.len()];
+    let mut stays: Vec<Vec<f64>> = vec![Vec::new(); OPEN_DEAL_STAGES.len()];
     let (mut count, mut won, mut lost) = (0, 0, 0);
     let mut open_totals = BTreeMap::new();
     let mut weighted_totals = BTreeMap::new();
     for (deal, history) in deals {
         let id = || deal.id.to_string();
-        if history.machine() != MACHINE_NAME {
+        if history.machine() != DEAL_PIPELINE.name() {
             return Err(FunnelError::WrongMachine {
                 deal: id(),
                 machine: history.machine().to_string(),
@@ -311,15 +309,18 @@ pub fn analyze<'a>(
         count += 1;
         let mut furthest: Option<usize> = None;
         for stay in history.stays() {
-            let stage = super::stage(&stay.state).ok_or_else(|| FunnelError::UnknownStage {
-                deal: id(),
-                state: stay.state.to_string(),
-            })?;
+            let stage =
+                DEAL_PIPELINE
+                    .state(&stay.state)
+                    .ok_or_else(|| FunnelError::UnknownStage {
+                        deal: id(),
+                        state: stay.state.to_string(),
+                    })?;
             if let Some(r) = rank(stage) {
                 furthest = furthest.max(Some(r));
             }
             if let (Some(left), Some(pos)) =
-                (stay.left, OPEN_STAGES.iter().position(|s| *s == stage))
+                (stay.left, OPEN_DEAL_STAGES.iter().position(|s| *s == stage))
             {
                 stays[pos].push((left - stay.entered).num_seconds() as f64);
             }
@@ -342,15 +343,18 @@ pub fn analyze<'a>(
             }
         }
     }
-    let conversions = (0..OPEN_STAGES.len())
+    let conversions = (0..OPEN_DEAL_STAGES.len())
         .map(|k| StageConversion {
-            from: OPEN_STAGES[k],
-            to: OPEN_STAGES.get(k + 1).copied().unwrap_or(DealStage::Won),
+            from: OPEN_DEAL_STAGES[k],
+            to: OPEN_DEAL_STAGES
+                .get(k + 1)
+                .copied()
+                .unwrap_or(DealStage::Won),
             reached_from: reached[k],
             reached_to: reached[k + 1],
         })
         .collect();
-    let time_in_stage = OPEN_STAGES
+    let time_in_stage = OPEN_DEAL_STAGES
         .iter()
         .zip(stays)
         .map(|(stage, values)| {
@@ -390,7 +394,7 @@ mod tests {
 
     /// A deal with an amount and a path of (event, day) steps.
     fn deal(id: &str, amount: &str, path: &[(&str, i64)]) -> (Deal, Instance) {
-        let m = crate::deal::machine();
+        let m = crate::DEAL_PIPELINE.machine();
         let mut h = Instance::new(&m, t0());
         for (event, day) in path {
             h.fire(&m, event, t0() + TimeDelta::days(*day), None)
@@ -447,7 +451,7 @@ mod tests {
                 ],
             ),
         ];
-        let report = analyze(
+        let report = analyze_funnel(
             deals.iter().map(|(d, h)| (d, h)),
             &StageProbabilities::default(),
         )
@@ -493,7 +497,7 @@ mod tests {
             qualification: dec!(0),
             ..Default::default()
         };
-        let report = analyze(deals.iter().map(|(d, h)| (d, h)), &custom).unwrap();
+        let report = analyze_funnel(deals.iter().map(|(d, h)| (d, h)), &custom).unwrap();
         assert_eq!(report.weighted_pipeline[0].amount(), dec!(250));
     }
 
@@ -504,7 +508,7 @@ mod tests {
             deal("D-2", "100 EUR", &[("advance", 1)]),
             deal("D-3", "50 USD", &[("advance", 1), ("advance", 2)]),
         ];
-        let report = analyze(
+        let report = analyze_funnel(
             deals.iter().map(|(d, h)| (d, h)),
             &StageProbabilities::default(),
         )
@@ -523,7 +527,7 @@ mod tests {
     fn inconsistent_inputs_are_typed_errors() {
         let (mut d, h) = deal("D-7", "10 EUR", &[("advance", 1)]);
         d.stage = DealStage::Won;
-        let err = analyze([(&d, &h)], &StageProbabilities::default()).unwrap_err();
+        let err = analyze_funnel([(&d, &h)], &StageProbabilities::default()).unwrap_err();
         assert_eq!(
             err,
             FunnelError::StageMismatch {
@@ -532,16 +536,16 @@ mod tests {
                 state: "needs_analysis".into()
             }
         );
-        let ticket = crate::ticket::machine();
+        let ticket = crate::TICKET_WORKFLOW.machine();
         let other = Instance::new(&ticket, t0());
-        let err = analyze([(&d, &other)], &StageProbabilities::default()).unwrap_err();
+        let err = analyze_funnel([(&d, &other)], &StageProbabilities::default()).unwrap_err();
         assert!(matches!(err, FunnelError::WrongMachine { .. }));
         let bad = StageProbabilities {
             negotiation: dec!(-0.1),
             ..Default::default()
         };
         assert!(matches!(
-            analyze([(&d, &h)], &bad),
+            analyze_funnel([(&d, &h)], &bad),
             Err(FunnelError::InvalidProbability { .. })
         ));
     }

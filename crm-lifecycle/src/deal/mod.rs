@@ -1,116 +1,61 @@
 //! The deal pipeline (sales process) and its funnel analytics.
-//!
-//! States are the [`DealStage`] names: `qualification → needs_analysis → proposal →
-//! negotiation → won / lost`. `won` and `lost` are terminal. The transitions, by state:
-//!
-//! | from | event → to |
-//! |---|---|
-//! | `qualification` | `advance` → needs_analysis, `lose` → lost |
-//! | `needs_analysis` | `advance` → proposal, `lose` → lost |
-//! | `proposal` | `advance` → negotiation, `win` → won (signed without negotiating), `lose` → lost |
-//! | `negotiation` | `win` → won, `lose` → lost |
-//!
-//! Funnel analytics over many deal histories live in [`funnel`].
-//!
-//! ```
-//! use crm_core::DealStage;
-//! use crm_lifecycle::deal;
-//! let m = deal::machine();
-//! assert_eq!(m.next_state(DealStage::Proposal.as_str(), "win"), Some("won"));
-//! assert_eq!(deal::event_to(DealStage::Negotiation, DealStage::Lost), Some("lose"));
-//! ```
 
 pub mod funnel;
 
 use crm_core::DealStage;
 
-use crate::definition::{MachineDefinition, TransitionDef};
-use crate::machine::Machine;
+use crate::builtin::BuiltinMachine;
 
-/// The name of the deal pipeline machine.
-pub const MACHINE_NAME: &str = "deal";
-
-/// The open stages in pipeline order (the funnel's steps, before `won`).
-pub const OPEN_STAGES: [DealStage; 4] = [
+/// The open deal stages in pipeline order (the funnel's steps, before `won`).
+pub const OPEN_DEAL_STAGES: [DealStage; 4] = [
     DealStage::Qualification,
     DealStage::NeedsAnalysis,
     DealStage::Proposal,
     DealStage::Negotiation,
 ];
 
-const TRANSITIONS: &[(DealStage, &str, DealStage)] = {
-    use DealStage::*;
-    &[
-        (Qualification, "advance", NeedsAnalysis),
-        (Qualification, "lose", Lost),
-        (NeedsAnalysis, "advance", Proposal),
-        (NeedsAnalysis, "lose", Lost),
-        (Proposal, "advance", Negotiation),
-        (Proposal, "win", Won),
-        (Proposal, "lose", Lost),
-        (Negotiation, "win", Won),
-        (Negotiation, "lose", Lost),
-    ]
-};
-
-/// The deal pipeline as data.
+/// The deal pipeline (sales process), over the [`DealStage`] names: `qualification →
+/// needs_analysis → proposal → negotiation → won / lost`. `won` and `lost` are terminal. The
+/// transitions, by state:
 ///
-/// ```
-/// use crm_lifecycle::deal;
-/// assert_eq!(deal::definition().terminal, vec!["won", "lost"]);
-/// ```
-pub fn definition() -> MachineDefinition {
-    let mut def = MachineDefinition::new(MACHINE_NAME, DealStage::Qualification.as_str())
-        .with_terminal(DealStage::Won.as_str())
-        .with_terminal(DealStage::Lost.as_str());
-    def.states = DealStage::ALL
-        .iter()
-        .map(|s| s.as_str().to_string())
-        .collect();
-    def.transitions = TRANSITIONS
-        .iter()
-        .map(|(from, event, to)| TransitionDef::new(from.as_str(), *event, to.as_str()))
-        .collect();
-    def
-}
-
-/// The compiled deal pipeline.
+/// | from | event → to |
+/// |---|---|
+/// | `qualification` | `advance` → needs_analysis, `lose` → lost |
+/// | `needs_analysis` | `advance` → proposal, `lose` → lost |
+/// | `proposal` | `advance` → negotiation, `win` → won (signed without negotiating), `lose` → lost |
+/// | `negotiation` | `win` → won, `lose` → lost |
 ///
-/// ```
-/// use crm_lifecycle::deal;
-/// assert_eq!(deal::machine().next_state("qualification", "advance"), Some("needs_analysis"));
-/// ```
-pub fn machine() -> Machine {
-    definition()
-        .build()
-        .expect("the built-in deal pipeline is valid (checked by its tests)")
-}
-
-/// The event that moves a deal from one stage to another, if the pipeline allows it.
-///
-/// ```
-/// use crm_core::DealStage::*;
-/// use crm_lifecycle::deal;
-/// assert_eq!(deal::event_to(Qualification, NeedsAnalysis), Some("advance"));
-/// assert_eq!(deal::event_to(Won, Lost), None);
-/// ```
-pub fn event_to(from: DealStage, to: DealStage) -> Option<&'static str> {
-    TRANSITIONS
-        .iter()
-        .find(|(f, _, t)| *f == from && *t == to)
-        .map(|(_, e, _)| *e)
-}
-
-/// The typed stage of a pipeline state name.
+/// Funnel analytics over many deal histories: [`analyze_funnel`](crate::analyze_funnel).
 ///
 /// ```
 /// use crm_core::DealStage;
-/// use crm_lifecycle::deal;
-/// assert_eq!(deal::stage("needs_analysis"), Some(DealStage::NeedsAnalysis));
+/// use crm_lifecycle::DEAL_PIPELINE;
+/// let m = DEAL_PIPELINE.machine();
+/// assert_eq!(m.next_state(DealStage::Proposal.as_str(), "win"), Some("won"));
+/// assert_eq!(DEAL_PIPELINE.event_to(DealStage::Negotiation, DealStage::Lost), Some("lose"));
 /// ```
-pub fn stage(state: &str) -> Option<DealStage> {
-    state.parse().ok()
-}
+pub const DEAL_PIPELINE: BuiltinMachine<DealStage> = {
+    use DealStage::*;
+    BuiltinMachine {
+        name: "deal",
+        states: DealStage::ALL,
+        initial: Qualification,
+        terminal: &[Won, Lost],
+        reopenable: &[],
+        transitions: &[
+            (Qualification, "advance", NeedsAnalysis),
+            (Qualification, "lose", Lost),
+            (NeedsAnalysis, "advance", Proposal),
+            (NeedsAnalysis, "lose", Lost),
+            (Proposal, "advance", Negotiation),
+            (Proposal, "win", Won),
+            (Proposal, "lose", Lost),
+            (Negotiation, "win", Won),
+            (Negotiation, "lose", Lost),
+        ],
+        as_str: DealStage::as_str,
+    }
+};
 
 #[cfg(test)]
 mod tests {
@@ -120,18 +65,19 @@ mod tests {
 
     #[test]
     fn pipeline_is_valid() {
-        assert_eq!(validate(&definition()), vec![]);
+        assert_eq!(validate(&DEAL_PIPELINE.definition()), vec![]);
     }
 
     #[test]
     fn rules() {
-        let m = machine();
+        let m = DEAL_PIPELINE.machine();
+        let event_to = |from, to| DEAL_PIPELINE.event_to(from, to);
         assert_eq!(m.initial(), "qualification");
         for s in DealStage::ALL {
             assert_eq!(m.is_terminal(s.as_str()), s.is_closed(), "{s}");
         }
         // every open stage can be lost; no closed stage can be left
-        for s in OPEN_STAGES {
+        for s in OPEN_DEAL_STAGES {
             assert_eq!(event_to(s, Lost), Some("lose"));
         }
         for event in m.events() {
@@ -141,7 +87,7 @@ mod tests {
         // no skipping from qualification straight to won, no going backwards
         assert_eq!(event_to(Qualification, Won), None);
         assert_eq!(event_to(Proposal, NeedsAnalysis), None);
-        for (from, event, to) in TRANSITIONS {
+        for (from, event, to) in DEAL_PIPELINE.transitions() {
             assert_eq!(m.next_state(from.as_str(), event), Some(to.as_str()));
         }
     }

@@ -1,24 +1,4 @@
 //! Business-hours calendars: a weekly schedule in a time zone, minus holidays.
-//!
-//! [`BusinessCalendar::working_time`] measures how much of an interval of UTC time falls in
-//! working hours. Opening hours are local wall-clock times in the calendar's IANA time zone
-//! (`chrono-tz`), so daylight-saving changes are honoured; a window starting in a
-//! spring-forward gap starts when the clock reappears. Holidays are local dates.
-//!
-//! ```
-//! use chrono::{NaiveTime, TimeDelta, TimeZone, Weekday};
-//! use chrono_tz::Europe::Berlin;
-//! use crm_lifecycle::ticket::calendar::BusinessCalendar;
-//!
-//! let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
-//! let five = NaiveTime::from_hms_opt(17, 0, 0).unwrap();
-//! let cal = BusinessCalendar::weekdays(Berlin, nine, five)?;
-//! // Friday 16:00 to Monday 10:00, Berlin time: 1 h on Friday and 1 h on Monday.
-//! let fri = Berlin.with_ymd_and_hms(2024, 3, 8, 16, 0, 0).unwrap().to_utc();
-//! let mon = Berlin.with_ymd_and_hms(2024, 3, 11, 10, 0, 0).unwrap().to_utc();
-//! assert_eq!(cal.working_time(fri, mon), TimeDelta::hours(2));
-//! # Ok::<(), crm_lifecycle::ticket::calendar::CalendarError>(())
-//! ```
 
 use std::collections::BTreeSet;
 
@@ -32,7 +12,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// ```
 /// use chrono::{NaiveTime, Weekday};
-/// use crm_lifecycle::ticket::calendar::OpeningHours;
+/// use crm_lifecycle::OpeningHours;
 /// let h = OpeningHours {
 ///     weekday: Weekday::Sat,
 ///     start: NaiveTime::from_hms_opt(10, 0, 0).unwrap(),
@@ -55,7 +35,7 @@ pub struct OpeningHours {
 /// ```
 /// use chrono::{NaiveTime, Weekday};
 /// use chrono_tz::UTC;
-/// use crm_lifecycle::ticket::calendar::{BusinessCalendar, CalendarError};
+/// use crm_lifecycle::{BusinessCalendar, CalendarError};
 /// let t = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
 /// let err = BusinessCalendar::weekdays(UTC, t, t).unwrap_err();
 /// assert!(matches!(err, CalendarError::EmptyWindow { .. }));
@@ -112,12 +92,32 @@ impl TryFrom<CalendarSpec> for BusinessCalendar {
 
 /// A weekly schedule of opening hours in a time zone, with holidays.
 ///
+/// [`BusinessCalendar::working_time`] measures how much of an interval of UTC time falls in
+/// working hours. Opening hours are local wall-clock times in the calendar's IANA time zone
+/// (`chrono-tz`), so daylight-saving changes are honoured; a window starting in a
+/// spring-forward gap starts when the clock reappears. Holidays are local dates.
+///
+/// ```
+/// use chrono::{NaiveTime, TimeDelta, TimeZone, Weekday};
+/// use chrono_tz::Europe::Berlin;
+/// use crm_lifecycle::BusinessCalendar;
+///
+/// let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap();
+/// let five = NaiveTime::from_hms_opt(17, 0, 0).unwrap();
+/// let cal = BusinessCalendar::weekdays(Berlin, nine, five)?;
+/// // Friday 16:00 to Monday 10:00, Berlin time: 1 h on Friday and 1 h on Monday.
+/// let fri = Berlin.with_ymd_and_hms(2024, 3, 8, 16, 0, 0).unwrap().to_utc();
+/// let mon = Berlin.with_ymd_and_hms(2024, 3, 11, 10, 0, 0).unwrap().to_utc();
+/// assert_eq!(cal.working_time(fri, mon), TimeDelta::hours(2));
+/// # Ok::<(), crm_lifecycle::CalendarError>(())
+/// ```
+///
 /// Serialized as `{"time_zone": "Europe/Berlin", "weekly": [...], "holidays": [...]}`;
 /// deserializing checks the schedule like [`BusinessCalendar::new`].
 ///
 /// ```
 /// use chrono::NaiveTime;
-/// use crm_lifecycle::ticket::calendar::BusinessCalendar;
+/// use crm_lifecycle::BusinessCalendar;
 /// let cal = BusinessCalendar::weekdays(
 ///     chrono_tz::America::New_York,
 ///     NaiveTime::from_hms_opt(8, 0, 0).unwrap(),
@@ -127,7 +127,7 @@ impl TryFrom<CalendarSpec> for BusinessCalendar {
 /// assert!(json.contains("America/New_York"));
 /// let back: BusinessCalendar = serde_json::from_str(&json).unwrap();
 /// assert_eq!(back, cal);
-/// # Ok::<(), crm_lifecycle::ticket::calendar::CalendarError>(())
+/// # Ok::<(), crm_lifecycle::CalendarError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "CalendarSpec")]
@@ -143,7 +143,7 @@ impl BusinessCalendar {
     ///
     /// ```
     /// use chrono::{NaiveDate, NaiveTime, Weekday};
-    /// use crm_lifecycle::ticket::calendar::{BusinessCalendar, OpeningHours};
+    /// use crm_lifecycle::{BusinessCalendar, OpeningHours};
     /// let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
     /// let cal = BusinessCalendar::new(
     ///     chrono_tz::Asia::Tokyo,
@@ -154,7 +154,7 @@ impl BusinessCalendar {
     ///     [NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()].into(),
     /// )?;
     /// assert_eq!(cal.weekly().len(), 2);
-    /// # Ok::<(), crm_lifecycle::ticket::calendar::CalendarError>(())
+    /// # Ok::<(), crm_lifecycle::CalendarError>(())
     /// ```
     pub fn new(
         time_zone: Tz,
@@ -196,14 +196,14 @@ impl BusinessCalendar {
     ///
     /// ```
     /// use chrono::NaiveTime;
-    /// use crm_lifecycle::ticket::calendar::BusinessCalendar;
+    /// use crm_lifecycle::BusinessCalendar;
     /// let cal = BusinessCalendar::weekdays(
     ///     chrono_tz::UTC,
     ///     NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
     ///     NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
     /// )?;
     /// assert_eq!(cal.weekly().len(), 5);
-    /// # Ok::<(), crm_lifecycle::ticket::calendar::CalendarError>(())
+    /// # Ok::<(), crm_lifecycle::CalendarError>(())
     /// ```
     pub fn weekdays(
         time_zone: Tz,
@@ -231,12 +231,12 @@ impl BusinessCalendar {
     ///
     /// ```
     /// use chrono::{NaiveDate, NaiveTime};
-    /// use crm_lifecycle::ticket::calendar::BusinessCalendar;
+    /// use crm_lifecycle::BusinessCalendar;
     /// let cal = BusinessCalendar::weekdays(chrono_tz::UTC,
     ///     NaiveTime::from_hms_opt(9, 0, 0).unwrap(), NaiveTime::from_hms_opt(17, 0, 0).unwrap())?
     ///     .with_holidays([NaiveDate::from_ymd_opt(2024, 12, 25).unwrap()]);
     /// assert_eq!(cal.holidays().len(), 1);
-    /// # Ok::<(), crm_lifecycle::ticket::calendar::CalendarError>(())
+    /// # Ok::<(), crm_lifecycle::CalendarError>(())
     /// ```
     pub fn with_holidays(mut self, holidays: impl IntoIterator<Item = NaiveDate>) -> Self {
         self.holidays.extend(holidays);
@@ -247,11 +247,11 @@ impl BusinessCalendar {
     ///
     /// ```
     /// use chrono::NaiveTime;
-    /// use crm_lifecycle::ticket::calendar::BusinessCalendar;
+    /// use crm_lifecycle::BusinessCalendar;
     /// let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
     /// let cal = BusinessCalendar::weekdays(chrono_tz::Europe::Paris, t(9), t(17))?;
     /// assert_eq!(cal.time_zone(), chrono_tz::Europe::Paris);
-    /// # Ok::<(), crm_lifecycle::ticket::calendar::CalendarError>(())
+    /// # Ok::<(), crm_lifecycle::CalendarError>(())
     /// ```
     pub fn time_zone(&self) -> Tz {
         self.time_zone
@@ -261,11 +261,11 @@ impl BusinessCalendar {
     ///
     /// ```
     /// use chrono::{NaiveTime, Weekday};
-    /// use crm_lifecycle::ticket::calendar::BusinessCalendar;
+    /// use crm_lifecycle::BusinessCalendar;
     /// let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
     /// let cal = BusinessCalendar::weekdays(chrono_tz::UTC, t(9), t(17))?;
     /// assert_eq!(cal.weekly()[0].weekday, Weekday::Mon);
-    /// # Ok::<(), crm_lifecycle::ticket::calendar::CalendarError>(())
+    /// # Ok::<(), crm_lifecycle::CalendarError>(())
     /// ```
     pub fn weekly(&self) -> &[OpeningHours] {
         &self.weekly
@@ -275,10 +275,10 @@ impl BusinessCalendar {
     ///
     /// ```
     /// use chrono::NaiveTime;
-    /// use crm_lifecycle::ticket::calendar::BusinessCalendar;
+    /// use crm_lifecycle::BusinessCalendar;
     /// let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
     /// assert!(BusinessCalendar::weekdays(chrono_tz::UTC, t(9), t(17))?.holidays().is_empty());
-    /// # Ok::<(), crm_lifecycle::ticket::calendar::CalendarError>(())
+    /// # Ok::<(), crm_lifecycle::CalendarError>(())
     /// ```
     pub fn holidays(&self) -> &BTreeSet<NaiveDate> {
         &self.holidays
@@ -305,14 +305,14 @@ impl BusinessCalendar {
     ///
     /// ```
     /// use chrono::{NaiveDate, NaiveTime, TimeDelta, TimeZone, Utc};
-    /// use crm_lifecycle::ticket::calendar::BusinessCalendar;
+    /// use crm_lifecycle::BusinessCalendar;
     /// let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
     /// let cal = BusinessCalendar::weekdays(chrono_tz::UTC, t(9), t(17))?
     ///     .with_holidays([NaiveDate::from_ymd_opt(2024, 3, 6).unwrap()]); // a Wednesday
     /// let mon = Utc.with_ymd_and_hms(2024, 3, 4, 0, 0, 0).unwrap();
     /// // One calendar week: 5 days × 8 h minus the holiday.
     /// assert_eq!(cal.working_time(mon, mon + TimeDelta::days(7)), TimeDelta::hours(32));
-    /// # Ok::<(), crm_lifecycle::ticket::calendar::CalendarError>(())
+    /// # Ok::<(), crm_lifecycle::CalendarError>(())
     /// ```
     pub fn working_time(&self, start: DateTime<Utc>, end: DateTime<Utc>) -> TimeDelta {
         if end <= start {

@@ -1,42 +1,5 @@
 //! Service-level agreements for tickets: targets per priority, a pausable clock, optional
 //! business hours, per-ticket status and per-batch breach rates.
-//!
-//! The SLA clock of a ticket starts at `created_at` and runs while the ticket's workflow
-//! ([`crate::ticket::machine`]) is in `new` or `open`. It is **paused** while the ticket is in
-//! one of the policy's paused states (by default `pending` and `on_hold`) and **stopped**
-//! while it is `solved` or `closed`; a reopened ticket's clock runs again. With a
-//! [`BusinessCalendar`] only working hours count.
-//!
-//! * First response: the clock from creation until `first_response_at` (or until now).
-//! * Resolution: the clock from creation until now; the ticket is resolved when its workflow
-//!   is in `solved` or `closed`, and the clock has stopped then.
-//!
-//! A measure is breached when its elapsed clock exceeds the target; the remaining time is the
-//! target minus the elapsed clock (negative when overdue).
-//!
-//! ```
-//! use chrono::{TimeDelta, TimeZone, Utc};
-//! use crm_core::{Channel, Ticket, TicketCategory, TicketPriority};
-//! use crm_lifecycle::instance::Instance;
-//! use crm_lifecycle::ticket::{self, sla::SlaPolicy};
-//!
-//! let m = ticket::machine();
-//! let t0 = Utc.with_ymd_and_hms(2024, 3, 4, 9, 0, 0).unwrap();
-//! let mut t = Ticket::new("T-1".parse()?, "C-1".parse()?, TicketCategory::Incident, Channel::Email, t0);
-//! t.priority = TicketPriority::Urgent; // 1 h first response, 4 h resolution by default
-//! t.first_response_at = Some(t0 + TimeDelta::minutes(20));
-//! let mut flow = Instance::new(&m, t0);
-//! flow.fire(&m, "assign", t0 + TimeDelta::minutes(20), None)?;
-//! flow.fire(&m, "wait_on_customer", t0 + TimeDelta::hours(1), None)?; // clock paused
-//! flow.fire(&m, "customer_reply", t0 + TimeDelta::hours(6), None)?;
-//! t.status = crm_core::TicketStatus::Open;
-//!
-//! let sla = SlaPolicy::default().evaluate(&t, &flow, t0 + TimeDelta::hours(7))?;
-//! assert!(!sla.first_response.breached);
-//! assert_eq!(sla.resolution.elapsed(), TimeDelta::hours(2)); // 1 h before + 1 h after pending
-//! assert_eq!(sla.resolution.remaining(), TimeDelta::hours(2));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
 
 use std::collections::BTreeMap;
 
@@ -52,7 +15,7 @@ use crate::instance::Instance;
 ///
 /// ```
 /// use chrono::TimeDelta;
-/// use crm_lifecycle::ticket::sla::SlaTarget;
+/// use crm_lifecycle::SlaTarget;
 /// let t = SlaTarget::hours(1, 4);
 /// assert_eq!(t.first_response(), TimeDelta::hours(1));
 /// assert_eq!(t.resolution(), TimeDelta::hours(4));
@@ -69,7 +32,7 @@ impl SlaTarget {
     /// Targets given in whole hours.
     ///
     /// ```
-    /// use crm_lifecycle::ticket::sla::SlaTarget;
+    /// use crm_lifecycle::SlaTarget;
     /// assert_eq!(SlaTarget::hours(8, 72).resolution_minutes, 72 * 60);
     /// ```
     pub fn hours(first_response: u32, resolution: u32) -> Self {
@@ -83,7 +46,7 @@ impl SlaTarget {
     ///
     /// ```
     /// use chrono::TimeDelta;
-    /// use crm_lifecycle::ticket::sla::SlaTarget;
+    /// use crm_lifecycle::SlaTarget;
     /// let t = SlaTarget { first_response_minutes: 30, resolution_minutes: 240 };
     /// assert_eq!(t.first_response(), TimeDelta::minutes(30));
     /// ```
@@ -95,7 +58,7 @@ impl SlaTarget {
     ///
     /// ```
     /// use chrono::TimeDelta;
-    /// use crm_lifecycle::ticket::sla::SlaTarget;
+    /// use crm_lifecycle::SlaTarget;
     /// assert_eq!(SlaTarget::hours(1, 4).resolution(), TimeDelta::hours(4));
     /// ```
     pub fn resolution(&self) -> TimeDelta {
@@ -106,7 +69,7 @@ impl SlaTarget {
 /// Why a ticket could not be measured.
 ///
 /// ```
-/// use crm_lifecycle::ticket::sla::SlaError;
+/// use crm_lifecycle::SlaError;
 /// let e = SlaError::WrongMachine { ticket: "T-1".into(), machine: "deal".into() };
 /// assert!(e.to_string().contains("T-1"));
 /// ```
@@ -143,13 +106,50 @@ pub enum SlaError {
 
 /// SLA targets per priority, the paused states and an optional business-hours calendar.
 ///
+/// The SLA clock of a ticket starts at `created_at` and runs while the ticket's workflow
+/// ([`TICKET_WORKFLOW`](crate::TICKET_WORKFLOW)) is in `new` or `open`. It is **paused** while the ticket is in
+/// one of the policy's paused states (by default `pending` and `on_hold`) and **stopped**
+/// while it is `solved` or `closed`; a reopened ticket's clock runs again. With a
+/// [`BusinessCalendar`] only working hours count.
+///
+/// * First response: the clock from creation until `first_response_at` (or until now).
+/// * Resolution: the clock from creation until now; the ticket is resolved when its workflow
+///   is in `solved` or `closed`, and the clock has stopped then.
+///
+/// A measure is breached when its elapsed clock exceeds the target; the remaining time is the
+/// target minus the elapsed clock (negative when overdue).
+///
+/// ```
+/// use chrono::{TimeDelta, TimeZone, Utc};
+/// use crm_core::{Channel, Ticket, TicketCategory, TicketPriority};
+/// use crm_lifecycle::Instance;
+/// use crm_lifecycle::{SlaPolicy, TICKET_WORKFLOW};
+///
+/// let m = TICKET_WORKFLOW.machine();
+/// let t0 = Utc.with_ymd_and_hms(2024, 3, 4, 9, 0, 0).unwrap();
+/// let mut t = Ticket::new("T-1".parse()?, "C-1".parse()?, TicketCategory::Incident, Channel::Email, t0);
+/// t.priority = TicketPriority::Urgent; // 1 h first response, 4 h resolution by default
+/// t.first_response_at = Some(t0 + TimeDelta::minutes(20));
+/// let mut flow = Instance::new(&m, t0);
+/// flow.fire(&m, "assign", t0 + TimeDelta::minutes(20), None)?;
+/// flow.fire(&m, "wait_on_customer", t0 + TimeDelta::hours(1), None)?; // clock paused
+/// flow.fire(&m, "customer_reply", t0 + TimeDelta::hours(6), None)?;
+/// t.status = crm_core::TicketStatus::Open;
+///
+/// let sla = SlaPolicy::default().evaluate(&t, &flow, t0 + TimeDelta::hours(7))?;
+/// assert!(!sla.first_response.breached);
+/// assert_eq!(sla.resolution.elapsed(), TimeDelta::hours(2)); // 1 h before + 1 h after pending
+/// assert_eq!(sla.resolution.remaining(), TimeDelta::hours(2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// The defaults follow common help-desk practice: urgent 1 h / 4 h, high 4 h / 24 h,
 /// normal 8 h / 72 h, low 24 h / 168 h (first response / resolution), clock paused in
 /// `pending` and `on_hold`, counted around the clock.
 ///
 /// ```
 /// use crm_core::TicketPriority;
-/// use crm_lifecycle::ticket::sla::{SlaPolicy, SlaTarget};
+/// use crm_lifecycle::{SlaPolicy, SlaTarget};
 /// let p = SlaPolicy::default();
 /// assert_eq!(p.target(TicketPriority::Urgent), SlaTarget::hours(1, 4));
 /// let json = serde_json::to_string(&p).unwrap();
@@ -189,7 +189,7 @@ impl Default for SlaPolicy {
 ///
 /// ```
 /// use chrono::TimeDelta;
-/// use crm_lifecycle::ticket::sla::SlaMeasure;
+/// use crm_lifecycle::SlaMeasure;
 /// let m = SlaMeasure { target_seconds: 3600, elapsed_seconds: 4500, achieved: false, breached: true };
 /// assert_eq!(m.remaining(), TimeDelta::seconds(-900));
 /// assert_eq!(m.overdue(), TimeDelta::seconds(900));
@@ -220,7 +220,7 @@ impl SlaMeasure {
     ///
     /// ```
     /// use chrono::TimeDelta;
-    /// use crm_lifecycle::ticket::sla::SlaMeasure;
+    /// use crm_lifecycle::SlaMeasure;
     /// let m = SlaMeasure { target_seconds: 60, elapsed_seconds: 0, achieved: false, breached: false };
     /// assert_eq!(m.target(), TimeDelta::minutes(1));
     /// ```
@@ -232,7 +232,7 @@ impl SlaMeasure {
     ///
     /// ```
     /// use chrono::TimeDelta;
-    /// use crm_lifecycle::ticket::sla::SlaMeasure;
+    /// use crm_lifecycle::SlaMeasure;
     /// let m = SlaMeasure { target_seconds: 60, elapsed_seconds: 30, achieved: false, breached: false };
     /// assert_eq!(m.elapsed(), TimeDelta::seconds(30));
     /// ```
@@ -244,7 +244,7 @@ impl SlaMeasure {
     ///
     /// ```
     /// use chrono::TimeDelta;
-    /// use crm_lifecycle::ticket::sla::SlaMeasure;
+    /// use crm_lifecycle::SlaMeasure;
     /// let m = SlaMeasure { target_seconds: 60, elapsed_seconds: 45, achieved: false, breached: false };
     /// assert_eq!(m.remaining(), TimeDelta::seconds(15));
     /// ```
@@ -256,7 +256,7 @@ impl SlaMeasure {
     ///
     /// ```
     /// use chrono::TimeDelta;
-    /// use crm_lifecycle::ticket::sla::SlaMeasure;
+    /// use crm_lifecycle::SlaMeasure;
     /// let m = SlaMeasure { target_seconds: 60, elapsed_seconds: 45, achieved: true, breached: false };
     /// assert_eq!(m.overdue(), TimeDelta::zero());
     /// ```
@@ -270,8 +270,8 @@ impl SlaMeasure {
 /// ```
 /// use chrono::{TimeDelta, TimeZone, Utc};
 /// use crm_core::{Channel, Ticket, TicketCategory};
-/// use crm_lifecycle::{instance::Instance, ticket::{self, sla::SlaPolicy}};
-/// let m = ticket::machine();
+/// use crm_lifecycle::{Instance, SlaPolicy, TICKET_WORKFLOW};
+/// let m = TICKET_WORKFLOW.machine();
 /// let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
 /// let t = Ticket::new("T-2".parse()?, "C-1".parse()?, TicketCategory::Question, Channel::Chat, t0);
 /// let sla = SlaPolicy::default().evaluate(&t, &Instance::new(&m, t0), t0 + TimeDelta::hours(9))?;
@@ -299,7 +299,7 @@ impl TicketSla {
     /// Whether either measure is breached.
     ///
     /// ```
-    /// # use crm_lifecycle::ticket::sla::*;
+    /// # use crm_lifecycle::*;
     /// # use crm_core::*;
     /// let ok = SlaMeasure { target_seconds: 10, elapsed_seconds: 5, achieved: true, breached: false };
     /// let bad = SlaMeasure { breached: true, ..ok };
@@ -315,7 +315,7 @@ impl TicketSla {
 /// Tickets and breached tickets in one group.
 ///
 /// ```
-/// use crm_lifecycle::ticket::sla::BreachRate;
+/// use crm_lifecycle::BreachRate;
 /// let r = BreachRate { tickets: 4, breached: 1 };
 /// assert_eq!(r.rate(), Some(0.25));
 /// assert_eq!(BreachRate::default().rate(), None);
@@ -332,7 +332,7 @@ impl BreachRate {
     /// `breached / tickets`, `None` for an empty group.
     ///
     /// ```
-    /// use crm_lifecycle::ticket::sla::BreachRate;
+    /// use crm_lifecycle::BreachRate;
     /// assert_eq!(BreachRate { tickets: 2, breached: 2 }.rate(), Some(1.0));
     /// ```
     pub fn rate(&self) -> Option<f64> {
@@ -346,12 +346,12 @@ impl BreachRate {
 }
 
 /// Key used in [`SlaReport::by_agent`] for tickets without an assignee.
-pub const UNASSIGNED: &str = "(unassigned)";
+pub const UNASSIGNED_AGENT: &str = "(unassigned)";
 
 /// SLA figures over a batch of tickets.
 ///
 /// ```
-/// use crm_lifecycle::ticket::sla::SlaReport;
+/// use crm_lifecycle::SlaReport;
 /// let r = SlaReport::from_tickets(&[]);
 /// assert_eq!(r.overall.tickets, 0);
 /// assert_eq!(r.median_first_response_seconds, None);
@@ -362,7 +362,7 @@ pub struct SlaReport {
     pub overall: BreachRate,
     /// By priority name.
     pub by_priority: BTreeMap<String, BreachRate>,
-    /// By assigned agent ([`UNASSIGNED`] for none).
+    /// By assigned agent ([`UNASSIGNED_AGENT`] for none).
     pub by_agent: BTreeMap<String, BreachRate>,
     /// By category name.
     pub by_category: BTreeMap<String, BreachRate>,
@@ -380,7 +380,7 @@ impl SlaReport {
     /// Aggregates per-ticket results.
     ///
     /// ```
-    /// # use crm_lifecycle::ticket::sla::*;
+    /// # use crm_lifecycle::*;
     /// # use crm_core::*;
     /// let m = |e, b| SlaMeasure { target_seconds: 100, elapsed_seconds: e, achieved: true, breached: b };
     /// let t = |id: &str, fr, res| TicketSla { ticket: id.parse().unwrap(), priority: TicketPriority::High,
@@ -410,7 +410,7 @@ impl SlaReport {
             let agent = t
                 .agent
                 .as_ref()
-                .map_or_else(|| UNASSIGNED.to_string(), ToString::to_string);
+                .map_or_else(|| UNASSIGNED_AGENT.to_string(), ToString::to_string);
             report.by_agent.entry(agent).or_default().add(breached);
             if t.first_response.achieved {
                 first.push(t.first_response.elapsed_seconds as f64);
@@ -430,7 +430,7 @@ impl SlaPolicy {
     ///
     /// ```
     /// use crm_core::TicketPriority;
-    /// use crm_lifecycle::ticket::sla::{SlaPolicy, SlaTarget};
+    /// use crm_lifecycle::{SlaPolicy, SlaTarget};
     /// assert_eq!(SlaPolicy::default().target(TicketPriority::Low), SlaTarget::hours(24, 168));
     /// ```
     pub fn target(&self, priority: TicketPriority) -> SlaTarget {
@@ -446,11 +446,11 @@ impl SlaPolicy {
     ///
     /// ```
     /// use chrono::NaiveTime;
-    /// use crm_lifecycle::ticket::{calendar::BusinessCalendar, sla::SlaPolicy};
+    /// use crm_lifecycle::{BusinessCalendar, SlaPolicy};
     /// let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
     /// let p = SlaPolicy::default().with_calendar(BusinessCalendar::weekdays(chrono_tz::UTC, t(9), t(17))?);
     /// assert!(p.calendar.is_some());
-    /// # Ok::<(), crm_lifecycle::ticket::calendar::CalendarError>(())
+    /// # Ok::<(), crm_lifecycle::CalendarError>(())
     /// ```
     pub fn with_calendar(mut self, calendar: BusinessCalendar) -> Self {
         self.calendar = Some(calendar);
@@ -469,8 +469,8 @@ impl SlaPolicy {
     ///
     /// ```
     /// use chrono::{TimeDelta, TimeZone, Utc};
-    /// use crm_lifecycle::{instance::Instance, ticket::{self, sla::SlaPolicy}};
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::{Instance, SlaPolicy, TICKET_WORKFLOW};
+    /// let m = TICKET_WORKFLOW.machine();
     /// let t0 = Utc.timestamp_opt(0, 0).unwrap();
     /// let mut flow = Instance::new(&m, t0);
     /// flow.fire(&m, "hold", t0 + TimeDelta::minutes(10), None)?;
@@ -495,7 +495,7 @@ impl SlaPolicy {
         start: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<TimeDelta, SlaError> {
-        if workflow.machine() != super::MACHINE_NAME {
+        if workflow.machine() != super::TICKET_WORKFLOW.name() {
             return Err(SlaError::WrongMachine {
                 ticket: ticket.to_string(),
                 machine: workflow.machine().to_string(),
@@ -503,9 +503,11 @@ impl SlaPolicy {
         }
         let mut total = TimeDelta::zero();
         for stay in workflow.stays() {
-            let status = super::status(&stay.state).ok_or_else(|| SlaError::UnknownState {
-                ticket: ticket.to_string(),
-                state: stay.state.to_string(),
+            let status = super::TICKET_WORKFLOW.state(&stay.state).ok_or_else(|| {
+                SlaError::UnknownState {
+                    ticket: ticket.to_string(),
+                    state: stay.state.to_string(),
+                }
             })?;
             let running = !self.paused.contains(&status)
                 && !matches!(status, TicketStatus::Solved | TicketStatus::Closed);
@@ -523,7 +525,7 @@ impl SlaPolicy {
 
     /// The SLA status of one ticket at `now`, from the ticket and its workflow instance.
     ///
-    /// See the [module documentation](self) for an example.
+    /// See [`SlaPolicy`] for the clock rules and an example.
     pub fn evaluate(
         &self,
         ticket: &Ticket,
@@ -531,7 +533,9 @@ impl SlaPolicy {
         now: DateTime<Utc>,
     ) -> Result<TicketSla, SlaError> {
         let id = ticket.id.to_string();
-        if workflow.state() != ticket.status.as_str() && workflow.machine() == super::MACHINE_NAME {
+        if workflow.state() != ticket.status.as_str()
+            && workflow.machine() == super::TICKET_WORKFLOW.name()
+        {
             return Err(SlaError::StatusMismatch {
                 ticket: id,
                 status: ticket.status.as_str().to_string(),
@@ -564,8 +568,8 @@ impl SlaPolicy {
     /// ```
     /// use chrono::{TimeDelta, TimeZone, Utc};
     /// use crm_core::{Channel, Ticket, TicketCategory};
-    /// use crm_lifecycle::{instance::Instance, ticket::{self, sla::SlaPolicy}};
-    /// let m = ticket::machine();
+    /// use crm_lifecycle::{Instance, SlaPolicy, TICKET_WORKFLOW};
+    /// let m = TICKET_WORKFLOW.machine();
     /// let t0 = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
     /// let t = Ticket::new("T-3".parse()?, "C-1".parse()?, TicketCategory::Request, Channel::Web, t0);
     /// let flow = Instance::new(&m, t0);
@@ -619,12 +623,30 @@ mod tests {
         Utc.with_ymd_and_hms(2024, 3, d, h, mi, 0).unwrap()
     }
 
+    /// March 2024, Berlin time.
+    fn b(d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Berlin
+            .with_ymd_and_hms(2024, 3, d, h, mi, 0)
+            .unwrap()
+            .to_utc()
+    }
+
+    /// Mon-Fri 09:00-17:00, Berlin.
+    fn berlin_office_hours() -> BusinessCalendar {
+        BusinessCalendar::weekdays(
+            Berlin,
+            NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
+            NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
+        )
+        .unwrap()
+    }
+
     /// Hand-computed: created 09:00, open 09:30, pending 10:00-13:00, open 13:00-14:00,
     /// on hold 14:00-16:00, open 16:00-17:00, solved 17:00. Running: 09:00-10:00,
     /// 13:00-14:00, 16:00-17:00 = 3 h.
     #[test]
     fn clock_pauses_in_pending_and_on_hold() {
-        let m = crate::ticket::machine();
+        let m = crate::TICKET_WORKFLOW.machine();
         let flow = run(
             &m,
             utc(4, 9, 0),
@@ -663,7 +685,7 @@ mod tests {
     /// solved again 13:30: 1 h + 1.5 h = 2.5 h, while the gap in `solved` does not count.
     #[test]
     fn reopen_resumes_the_clock() {
-        let m = crate::ticket::machine();
+        let m = crate::TICKET_WORKFLOW.machine();
         let flow = run(
             &m,
             utc(4, 8, 0),
@@ -692,13 +714,7 @@ mod tests {
     /// Resolution: Fri 2 h + Mon 09:00-10:00 (1 h) + Mon 11:00-12:00 (1 h) = 4 h.
     #[test]
     fn business_hours_skip_the_weekend() {
-        let b = |d, h, mi| {
-            Berlin
-                .with_ymd_and_hms(2024, 3, d, h, mi, 0)
-                .unwrap()
-                .to_utc()
-        };
-        let m = crate::ticket::machine();
+        let m = crate::TICKET_WORKFLOW.machine();
         let flow = run(
             &m,
             b(8, 15, 0),
@@ -712,12 +728,7 @@ mod tests {
         let mut t = ticket("T-3", TicketPriority::High, b(8, 15, 0));
         t.status = TicketStatus::Solved;
         t.first_response_at = Some(b(11, 9, 30));
-        let cal = BusinessCalendar::weekdays(
-            Berlin,
-            NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-            NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
-        )
-        .unwrap();
+        let cal = berlin_office_hours();
         let policy = SlaPolicy::default().with_calendar(cal.clone());
         let sla = policy.evaluate(&t, &flow, b(12, 10, 0)).unwrap();
         assert_eq!(sla.first_response.elapsed(), TimeDelta::minutes(150));
@@ -748,13 +759,7 @@ mod tests {
     /// With the pauses but in wall-clock time: Thu 14:00-Fri 10:00 (20 h) + 4 h + 2 h = 26 h.
     #[test]
     fn pauses_across_a_business_hours_weekend() {
-        let b = |d, h, mi| {
-            Berlin
-                .with_ymd_and_hms(2024, 3, d, h, mi, 0)
-                .unwrap()
-                .to_utc()
-        };
-        let m = crate::ticket::machine();
+        let m = crate::TICKET_WORKFLOW.machine();
         let flow = run(
             &m,
             b(7, 14, 0),
@@ -770,12 +775,7 @@ mod tests {
         let mut t = ticket("T-5", TicketPriority::High, b(7, 14, 0));
         t.status = TicketStatus::Solved;
         t.first_response_at = Some(b(7, 14, 30));
-        let cal = BusinessCalendar::weekdays(
-            Berlin,
-            NaiveTime::from_hms_opt(9, 0, 0).unwrap(),
-            NaiveTime::from_hms_opt(17, 0, 0).unwrap(),
-        )
-        .unwrap();
+        let cal = berlin_office_hours();
         let policy = SlaPolicy {
             high: SlaTarget::hours(4, 16),
             ..SlaPolicy::default()
@@ -808,7 +808,7 @@ mod tests {
 
     #[test]
     fn batch_report_groups_and_medians() {
-        let m = crate::ticket::machine();
+        let m = crate::TICKET_WORKFLOW.machine();
         let start = utc(4, 9, 0);
         let now = utc(4, 21, 0);
         let mut items = Vec::new();
@@ -870,7 +870,7 @@ mod tests {
             }
         );
         assert_eq!(
-            report.by_agent[UNASSIGNED],
+            report.by_agent[UNASSIGNED_AGENT],
             BreachRate {
                 tickets: 1,
                 breached: 1
@@ -885,7 +885,7 @@ mod tests {
 
     #[test]
     fn inconsistent_inputs_are_typed_errors() {
-        let m = crate::ticket::machine();
+        let m = crate::TICKET_WORKFLOW.machine();
         let t0 = utc(4, 9, 0);
         let mut t = ticket("T-9", TicketPriority::Low, t0);
         t.status = TicketStatus::Open;
@@ -896,7 +896,7 @@ mod tests {
             err.to_string(),
             "ticket T-9: status is \"open\" but the workflow is in \"new\""
         );
-        let deal = crate::deal::machine();
+        let deal = crate::DEAL_PIPELINE.machine();
         let err = SlaPolicy::default()
             .evaluate(&t, &Instance::new(&deal, t0), t0)
             .unwrap_err();

@@ -10,7 +10,7 @@ use crm_core::{Currency, parse_currency};
 use rust_decimal::Decimal;
 
 use super::keys::{Halt, Keys, Row};
-use crate::input::parse_timestamp;
+use crate::input::{customer_id_ok, parse_timestamp};
 
 /// The columns of a transaction file's header.
 #[derive(Debug, Clone, Copy)]
@@ -164,7 +164,8 @@ impl<K: Keys> PieceReader<K> {
         };
         let (id, timestamp, amount_text) = (field(0), field(1), field(2));
         let currency = if self.layout.currency { field(3) } else { "" };
-        if id.is_empty() {
+        // An id `crm import` would refuse is reported by the general reader.
+        if !customer_id_ok(id) {
             return Err(Halt::Other);
         }
         let timestamp = self.timestamp(timestamp).ok_or(Halt::Other)?;

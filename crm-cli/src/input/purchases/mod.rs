@@ -11,7 +11,8 @@
 //! (blank ones skipped) and its fields the parts between commas, exactly as the `csv` crate
 //! reads them. Any file the fast path does not take, and every file with an error, is read
 //! by [`read_csv`], so rows and error messages (line,
-//! column, field) are those of that reader.
+//! column, field) are those of that reader. An input that is not a regular file (standard
+//! input, a pipe) is read once into memory, and both readers read those bytes.
 
 mod fields;
 mod keys;
@@ -26,9 +27,12 @@ use crm_core::Money;
 
 use self::keys::{Halt, MediumKeys, ShortKeys};
 pub use self::keys::{Row, unpack};
-use self::split::{CHUNK, Plan, concat, scan_with};
+use self::split::{CHUNK, Plan, Source, concat, scan_with};
 use super::customer_index::{CustomerIds, CustomerIndex};
-use super::transactions::{TransactionRow, read_csv};
+#[cfg(test)]
+use super::transactions::read_csv;
+use super::transactions::{TransactionRow, read_csv_from};
+use super::{Opened, open_input};
 use crate::error::{CliError, CliResult};
 
 /// The purchases of a transaction file, in the order of its rows, keyed by integers that
@@ -86,10 +90,15 @@ pub fn read_purchases(
         pieces: None,
         chunk: CHUNK,
     };
-    if let Some(purchases) = scan(path, default_currency, plan) {
+    let opened = open_input(path)?;
+    let source = match &opened {
+        Opened::File(_) => Source::File(path),
+        Opened::Bytes(bytes) => Source::Bytes(bytes.get_ref()),
+    };
+    if let Some(purchases) = scan(source, default_currency, plan) {
         return Ok(purchases);
     }
-    let rows = read_csv(path, default_currency)?;
+    let rows = read_csv_from(path, opened, default_currency)?;
     Purchases::from_rows(&rows).ok_or_else(|| {
         CliError::Usage(format!(
             "{}: more than {} distinct customer ids",
@@ -101,16 +110,20 @@ pub fn read_purchases(
 
 /// The fast path: the purchases of a well-formed file without quotes, or `None` for any
 /// other file (or a read failure), which the caller then reads with [`read_csv`].
-pub(crate) fn scan(path: &Path, default_currency: Currency, plan: Plan) -> Option<Purchases> {
-    let purchases = match scan_with::<ShortKeys>(path, default_currency, plan) {
+pub(crate) fn scan(
+    source: Source<'_>,
+    default_currency: Currency,
+    plan: Plan,
+) -> Option<Purchases> {
+    let purchases = match scan_with::<ShortKeys>(source, default_currency, plan) {
         Ok((_, pieces)) => Purchases::Short(concat(pieces)),
         Err(Halt::Other) => return None,
-        Err(Halt::Wider) => match scan_with::<MediumKeys>(path, default_currency, plan) {
+        Err(Halt::Wider) => match scan_with::<MediumKeys>(source, default_currency, plan) {
             Ok((_, pieces)) => Purchases::Medium(concat(pieces)),
             Err(Halt::Other) => return None,
             Err(Halt::Wider) => {
                 let (indexes, pieces) =
-                    scan_with::<CustomerIndex>(path, default_currency, plan).ok()?;
+                    scan_with::<CustomerIndex>(source, default_currency, plan).ok()?;
                 let (customers, maps) = CustomerIndex::merge_sorted(indexes)?;
                 let pieces = pieces
                     .into_iter()
@@ -189,13 +202,14 @@ mod tests {
         let f = temp(content);
         let reference = read_csv(f.path(), Currency::USD);
         let expected = reference.as_ref().map(|rows| old(rows));
-        for plan in PLANS {
+        let sources = [Source::File(f.path()), Source::Bytes(content)];
+        for (plan, source) in PLANS.into_iter().flat_map(|p| sources.map(|s| (p, s))) {
             let fast = [
-                scan_with::<ShortKeys>(f.path(), Currency::USD, plan)
+                scan_with::<ShortKeys>(source, Currency::USD, plan)
                     .map(|(_, p)| expand(&Purchases::Short(concat(p)))),
-                scan_with::<MediumKeys>(f.path(), Currency::USD, plan)
+                scan_with::<MediumKeys>(source, Currency::USD, plan)
                     .map(|(_, p)| expand(&Purchases::Medium(concat(p)))),
-                scan(f.path(), Currency::USD, plan)
+                scan(source, Currency::USD, plan)
                     .map(|p| expand(&p))
                     .ok_or(Halt::Other),
             ];
@@ -229,6 +243,10 @@ mod tests {
             1 => Just("a\"b".to_string()),
             1 => Just("x y".to_string()),
             1 => Just("é".to_string()),
+            1 => Just("a\u{1}b".to_string()),
+            1 => Just("a\u{85}".to_string()),
+            1 => Just("a\u{7f}".to_string()),
+            1 => Just("k".repeat(129)),
         ]
     }
 

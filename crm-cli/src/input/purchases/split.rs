@@ -28,6 +28,16 @@ pub(crate) struct Plan {
     pub chunk: usize,
 }
 
+/// What the fast path reads: a regular file (opened again by each thread), or the bytes of
+/// an input read once into memory.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Source<'a> {
+    /// A regular file.
+    File(&'a Path),
+    /// The whole content of an input.
+    Bytes(&'a [u8]),
+}
+
 /// The rows of pieces, in order, in one vector: the first piece's (which has room for
 /// every row of the file) with the others copied after it, each freed once copied.
 pub(super) fn concat<K: Copy>(pieces: Vec<(usize, Vec<Row<K>>)>) -> Vec<Row<K>> {
@@ -50,13 +60,27 @@ type Scanned<K> = (Vec<K>, Vec<(usize, Vec<Row<<K as Keys>::Key>>)>);
 
 /// Reads the file with keys from `K`, on the threads of `plan`.
 pub(super) fn scan_with<K: Keys>(
-    path: &Path,
+    source: Source<'_>,
     default_currency: Currency,
     plan: Plan,
 ) -> Result<Scanned<K>, Halt> {
-    let mut file = File::open(path).map_err(|_| Halt::Other)?;
-    let size = file.metadata().map_err(|_| Halt::Other)?.len();
-    let (layout, data_start) = header(&mut file, size, plan.chunk).ok_or(Halt::Other)?;
+    let mut file = match source {
+        Source::File(path) => Some(File::open(path).map_err(|_| Halt::Other)?),
+        Source::Bytes(_) => None,
+    };
+    let size = match (&file, source) {
+        (Some(file), _) => file.metadata().map_err(|_| Halt::Other)?.len(),
+        (None, Source::Bytes(bytes)) => bytes.len() as u64,
+        (None, Source::File(_)) => return Err(Halt::Other),
+    };
+    let (layout, data_start) = match (&mut file, source) {
+        (Some(file), _) => header(file, size, plan.chunk),
+        (None, Source::Bytes(bytes)) => {
+            header(&mut &bytes[..bytes.len().min(plan.chunk)], size, plan.chunk)
+        }
+        (None, Source::File(_)) => None,
+    }
+    .ok_or(Halt::Other)?;
     let threads = match plan.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -65,7 +89,14 @@ pub(super) fn scan_with<K: Keys>(
         .pieces
         .unwrap_or(if size < SMALL { 1 } else { threads })
         .max(1);
-    let bounds = piece_bounds(&mut file, data_start, size, pieces).ok_or(Halt::Other)?;
+    let bounds = match (&mut file, source) {
+        (Some(file), _) => piece_bounds(file, data_start, size, pieces),
+        (None, Source::Bytes(bytes)) => {
+            piece_bounds(&mut std::io::Cursor::new(bytes), data_start, size, pieces)
+        }
+        (None, Source::File(_)) => None,
+    }
+    .ok_or(Halt::Other)?;
     let ranges: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
     let threads = threads.min(ranges.len()).max(1);
     // A data row has at least 15 bytes (`a,YYYY-MM-DD,1` and a line end).
@@ -74,7 +105,7 @@ pub(super) fn scan_with<K: Keys>(
     let stop = AtomicBool::new(false);
     let work = || {
         let out = read_pieces::<K>(
-            path,
+            source,
             &ranges,
             (&next, &stop),
             layout,
@@ -121,7 +152,7 @@ pub(super) fn scan_with<K: Keys>(
 /// The header's layout and the offset where the data rows start. `None` for a file that
 /// starts with a byte-order mark, or whose header is not UTF-8, has a quote, is longer than
 /// a chunk or is not a transaction header.
-fn header(file: &mut File, size: u64, chunk: usize) -> Option<(Layout, u64)> {
+fn header(file: &mut impl Read, size: u64, chunk: usize) -> Option<(Layout, u64)> {
     let mut head = Vec::new();
     file.by_ref()
         .take(size.min(chunk as u64))
@@ -140,7 +171,12 @@ fn header(file: &mut File, size: u64, chunk: usize) -> Option<(Layout, u64)> {
 }
 
 /// Offsets that cut `start..size` into about `pieces` ranges, each cut just after a `\n`.
-fn piece_bounds(file: &mut File, start: u64, size: u64, pieces: usize) -> Option<Vec<u64>> {
+fn piece_bounds(
+    file: &mut (impl Read + Seek),
+    start: u64,
+    size: u64,
+    pieces: usize,
+) -> Option<Vec<u64>> {
     let mut bounds = vec![start];
     let mut window = vec![0u8; 1 << 16];
     for i in 1..pieces as u64 {
@@ -165,14 +201,17 @@ fn piece_bounds(file: &mut File, start: u64, size: u64, pieces: usize) -> Option
 /// One thread's work: pieces taken in turn until none is left, their rows numbered by the
 /// thread's own index of ids. `None` as soon as any piece is not for the fast path.
 fn read_pieces<K: Keys>(
-    path: &Path,
+    source: Source<'_>,
     ranges: &[(u64, u64)],
     (next, stop): (&AtomicUsize, &AtomicBool),
     layout: Layout,
     default_currency: Currency,
     (chunk, most_rows): (usize, usize),
 ) -> Result<ThreadRows<K>, Halt> {
-    let mut file = File::open(path).map_err(|_| Halt::Other)?;
+    let mut file = match source {
+        Source::File(path) => Some(File::open(path).map_err(|_| Halt::Other)?),
+        Source::Bytes(_) => None,
+    };
     let mut reader = PieceReader {
         keys: K::default(),
         layout,
@@ -180,7 +219,11 @@ fn read_pieces<K: Keys>(
         last_currency: None,
         dates: vec![None; DATE_SLOTS],
     };
-    let mut buffer = vec![0u8; chunk.max(1)];
+    let mut buffer = if file.is_some() {
+        vec![0u8; chunk.max(1)]
+    } else {
+        Vec::new()
+    };
     let mut out = Vec::new();
     loop {
         let piece = next.fetch_add(1, Ordering::Relaxed);
@@ -201,7 +244,20 @@ fn read_pieces<K: Keys>(
         if rows.try_reserve_exact(room).is_err() {
             rows.reserve(usize::try_from((end - start) / 32).unwrap_or(0));
         }
-        reader.read_range(&mut file, (start, end), &mut buffer, &mut rows, stop)?;
+        match (&mut file, source) {
+            (Some(file), _) => {
+                reader.read_range(file, (start, end), &mut buffer, &mut rows, stop)?;
+            }
+            (None, Source::Bytes(bytes)) => {
+                let piece = usize::try_from(start)
+                    .ok()
+                    .zip(usize::try_from(end).ok())
+                    .and_then(|(s, e)| bytes.get(s..e))
+                    .ok_or(Halt::Other)?;
+                reader.read_lines(piece, &mut rows)?;
+            }
+            (None, Source::File(_)) => return Err(Halt::Other),
+        }
         out.push((piece, rows));
     }
 }
@@ -275,7 +331,8 @@ mod tests {
             pieces: Some(16),
             chunk: 256,
         };
-        let (_, pieces) = scan_with::<ShortKeys>(f.path(), Currency::USD, plan).expect("fast path");
+        let (_, pieces) =
+            scan_with::<ShortKeys>(Source::File(f.path()), Currency::USD, plan).expect("fast path");
         let rows = expand_packed(&concat(pieces), |k| k.to_be_bytes().to_vec());
         assert_eq!(
             rows,

@@ -1,0 +1,550 @@
+//! Hostile and careless input: oversized summary values, outputs that would replace their
+//! input, pipes and standard input, line ends of every kind, failing standard output,
+//! customer ids `crm import` refuses, and JSON with a byte-order mark or invalid UTF-8.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use common::{arg, crm, stderr, stdout};
+
+const TX_HEADER: &str = "customer_id,timestamp,amount\n";
+
+/// Writes `content` to `dir/name` and returns the path as an argument.
+fn write(dir: &Path, name: &str, content: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, content).expect("write the input");
+    arg(&path)
+}
+
+/// Runs `crm` with `input` on standard input.
+fn crm_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the crm binary runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let bytes = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&bytes);
+    });
+    let out = child.wait_with_output().expect("crm ends");
+    writer.join().expect("writer");
+    out
+}
+
+/// Asserts the exit status and that standard error contains `message`.
+fn assert_fails(o: &Output, code: i32, message: &str) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{e}");
+    assert!(e.contains(message), "{e:?} should contain {message:?}");
+    assert!(
+        !e.contains("panicked") && !e.contains("internal error"),
+        "{e}"
+    );
+}
+
+/// A transaction file with a few customers.
+fn transactions() -> String {
+    let mut text = String::from(TX_HEADER);
+    for i in 0..40 {
+        text.push_str(&format!("c{},2024-01-{:02},{}.25\n", i % 7, 1 + i % 28, i));
+    }
+    text
+}
+
+// 1. Summary values that would make the models allocate without bound.
+
+#[test]
+fn huge_or_fractional_frequencies_are_input_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let head = "customer_id,frequency,recency,T\na,2,30,39\nb,0,0,39\nc,1,10,39\n";
+    for (bad, found) in [
+        ("z,1e300,38,39", "1e300"),
+        ("z,100000000,38,39", "100000000"),
+        ("z,1000001,38,39", "1000001"),
+        ("z,4294967296,38,39", "4294967296"),
+        ("z,1.5,38,39", "1.5"),
+    ] {
+        let f = write(dir.path(), "s.csv", format!("{head}{bad}\n").as_bytes());
+        let o = crm(&["churn", "fit", "--summary", &f]);
+        assert_fails(&o, 3, "line 5, column 2 (frequency)");
+        assert_fails(
+            &o,
+            3,
+            "a whole number of repeat purchases from 0 to 1000000",
+        );
+        assert_fails(&o, 3, &format!("found \"{found}\""));
+    }
+    for (bad, column) in [
+        ("z,1,inf,39", "column 3 (recency)"),
+        ("z,1,NaN,39", "column 3 (recency)"),
+        ("z,1,-1,39", "column 3 (recency)"),
+        ("z,1,3,-39", "column 4 (T)"),
+        (
+            "z,1,40,39",
+            "column 3 (recency): expected a recency no larger than T",
+        ),
+    ] {
+        let f = write(dir.path(), "s.csv", format!("{head}{bad}\n").as_bytes());
+        assert_fails(&crm(&["churn", "fit", "--summary", &f]), 3, column);
+    }
+    // The bound itself is accepted.
+    let f = write(
+        dir.path(),
+        "s.csv",
+        format!("{head}z,1000000,38,39\n").as_bytes(),
+    );
+    let o = crm(&["churn", "fit", "--summary", &f]);
+    assert_ne!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("memory allocation"), "{}", stderr(&o));
+}
+
+// 2. An output that is an input; outputs written whole or not at all.
+
+#[test]
+fn an_output_that_is_an_input_is_refused_and_the_input_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = transactions();
+    let tx = write(dir.path(), "tx.csv", text.as_bytes());
+    std::fs::hard_link(dir.path().join("tx.csv"), dir.path().join("link.csv")).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.path().join("tx.csv"), dir.path().join("sym.csv")).unwrap();
+    let dotted = arg(&dir.path().join(".").join("tx.csv"));
+    let mut outputs = vec![tx.clone(), dotted, arg(&dir.path().join("link.csv"))];
+    if cfg!(unix) {
+        outputs.push(arg(&dir.path().join("sym.csv")));
+    }
+    for out in &outputs {
+        for command in [&["rfm"][..], &["abc"][..], &["churn", "fit"][..]] {
+            let mut args = command.to_vec();
+            args.extend(["--transactions", &tx, "--output", out]);
+            let o = crm(&args);
+            assert_fails(&o, 2, "refusing to overwrite an input");
+            assert_eq!(std::fs::read_to_string(&tx).unwrap(), text, "{args:?}");
+        }
+    }
+    let s = write(
+        dir.path(),
+        "s.csv",
+        b"frequency,recency,T\n2,30,39\n0,0,39\n1,10,39\n",
+    );
+    let o = crm(&["churn", "fit", "--summary", &s, "--output", &s]);
+    assert_fails(&o, 2, "refusing to overwrite an input");
+    let r = write(
+        dir.path(),
+        "r.csv",
+        b"response_id,customer_id,timestamp,score\nr1,c1,2024-01-01,9\nr2,c2,2024-01-02,3\n",
+    );
+    let o = crm(&["nps", "--responses", &r, "--output", &r]);
+    assert_fails(&o, 2, "refusing to overwrite an input");
+    let names: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(names.len(), 4 + usize::from(cfg!(unix)), "{names:?}");
+}
+
+#[test]
+fn a_failed_output_leaves_no_temporary_file_and_a_good_one_replaces_the_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let tx = write(dir.path(), "tx.csv", transactions().as_bytes());
+    // The target is a directory: the write fails, nothing is left behind.
+    std::fs::create_dir(dir.path().join("out.csv")).unwrap();
+    let out = arg(&dir.path().join("out.csv"));
+    let o = crm(&["rfm", "--transactions", &tx, "--output", &out]);
+    assert_fails(&o, 1, "cannot write");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    // An existing output is replaced whole, through a symbolic link to it as well.
+    std::fs::write(dir.path().join("old.csv"), b"old").unwrap();
+    let old = arg(&dir.path().join("old.csv"));
+    let o = crm(&["rfm", "--transactions", &tx, "--output", &old]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let written = std::fs::read_to_string(&old).unwrap();
+    assert!(written.starts_with("customer_id,"), "{written}");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(dir.path().join("old.csv"), dir.path().join("via.csv")).unwrap();
+        std::fs::write(dir.path().join("old.csv"), b"old").unwrap();
+        let via = arg(&dir.path().join("via.csv"));
+        let o = crm(&["abc", "--transactions", &tx, "--output", &via]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let meta = std::fs::symlink_metadata(dir.path().join("via.csv")).unwrap();
+        assert!(meta.file_type().is_symlink(), "the link stays a link");
+        assert!(
+            std::fs::read_to_string(&old)
+                .unwrap()
+                .starts_with("customer_id,")
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(left.iter().all(|n| !n.contains(".tmp")), "{left:?}");
+}
+
+// 3. Inputs read once: FIFOs, `-` and `/dev/stdin`.
+
+/// Runs `crm` reading `content` through a FIFO named `name` in `dir`, fed by a thread.
+#[cfg(unix)]
+fn through_fifo(dir: &Path, name: &str, content: &[u8], args: &[&str]) -> Output {
+    let fifo = dir.join(name);
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let bytes = content.to_vec();
+    let target = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&target)
+            .expect("open the FIFO");
+        let _ = f.write_all(&bytes);
+    });
+    let fifo_arg = arg(&fifo);
+    let args: Vec<&str> = args
+        .iter()
+        .map(|a| if *a == "FIFO" { fifo_arg.as_str() } else { a })
+        .collect();
+    let o = crm(&args);
+    writer.join().expect("writer");
+    std::fs::remove_file(&fifo).unwrap();
+    o
+}
+
+/// Inputs for each reading command: (command, flag, file content).
+fn readers() -> Vec<(Vec<&'static str>, &'static str, String)> {
+    let summary = "customer_id,frequency,recency,T\na,2,30,39\nb,0,0,39\nc,1,10,39\n";
+    let responses = "response_id,customer_id,timestamp,score\nr1,c1,2024-01-01,9\nr2,c2,2024-01-02,3\nr3,c3,2024-01-03,10\n";
+    vec![
+        (vec!["rfm"], "--transactions", transactions()),
+        (vec!["abc"], "--transactions", transactions()),
+        (vec!["churn", "fit"], "--transactions", transactions()),
+        (vec!["churn", "fit"], "--summary", summary.to_string()),
+        (vec!["nps"], "--responses", responses.to_string()),
+    ]
+}
+
+#[cfg(unix)]
+#[test]
+fn every_input_can_be_a_fifo_or_standard_input() {
+    let dir = tempfile::tempdir().unwrap();
+    for (command, flag, content) in readers() {
+        let file = write(dir.path(), "in.csv", content.as_bytes());
+        let mut args = command.clone();
+        args.extend([flag, &file, "--json"]);
+        let from_file = crm(&args);
+        assert!(
+            from_file.status.success(),
+            "{args:?}: {}",
+            stderr(&from_file)
+        );
+        let expected = stdout(&from_file);
+        for source in ["FIFO", "-", "/dev/stdin"] {
+            let mut args = command.clone();
+            args.extend([flag, source, "--json"]);
+            let o = if source == "FIFO" {
+                through_fifo(dir.path(), "in.fifo", content.as_bytes(), &args)
+            } else {
+                crm_stdin(&args, content.as_bytes())
+            };
+            assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+            assert_eq!(stdout(&o), expected, "{args:?}");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_large_piped_file_reads_as_the_same_file_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(TX_HEADER);
+    for i in 0..200_000u64 {
+        text.push_str(&format!(
+            "customer-{:06},2024-{:02}-{:02},{}.{:02}\n",
+            (i * 7919) % 30_011,
+            1 + i % 12,
+            1 + i % 28,
+            i % 500,
+            i % 100
+        ));
+    }
+    let tx = write(dir.path(), "tx.csv", text.as_bytes());
+    let a = arg(&dir.path().join("a.csv"));
+    let b = arg(&dir.path().join("b.csv"));
+    let o = crm(&["rfm", "--transactions", &tx, "--output", &a]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = crm_stdin(
+        &["rfm", "--transactions", "-", "--output", &b],
+        text.as_bytes(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    // An error in piped input names its line, as for a file.
+    let bad = text.replacen("customer-000000,", "customer-000000,x", 1);
+    let o = crm_stdin(&["rfm", "--transactions", "-"], bad.as_bytes());
+    assert_fails(&o, 3, "-, line 2, column 2 (timestamp)");
+}
+
+// 4. Line numbers with LF, CRLF and bare CR line ends.
+
+#[test]
+fn errors_name_the_right_line_for_every_line_end() {
+    let dir = tempfile::tempdir().unwrap();
+    for (end, name) in [("\n", "lf"), ("\r\n", "crlf"), ("\r", "cr")] {
+        let rows = [
+            "customer_id,timestamp,amount",
+            "a,2024-01-01,1",
+            "",
+            "b,2024-01-02,2",
+            "c,2024-01-03,x",
+        ];
+        let text = rows.join(end) + end;
+        let f = write(dir.path(), &format!("{name}.csv"), text.as_bytes());
+        // `rfm` reads with the fast reader first, `abc` and `churn` with the csv reader.
+        for command in [&["rfm"][..], &["abc"][..], &["churn", "fit"][..]] {
+            let mut args = command.to_vec();
+            args.extend(["--transactions", &f]);
+            assert_fails(&crm(&args), 3, "line 5, column 3 (amount)");
+        }
+        // Wrong number of fields.
+        let text = rows[..4].join(end) + end + "c,2024-01-03" + end;
+        let f = write(dir.path(), &format!("{name}2.csv"), text.as_bytes());
+        assert_fails(
+            &crm(&["rfm", "--transactions", &f]),
+            3,
+            "line 5: expected 3 comma-separated fields",
+        );
+        let summary = ["frequency,recency,T", "1,2,3", "1,9,3"].join(end) + end;
+        let f = write(dir.path(), &format!("{name}3.csv"), summary.as_bytes());
+        assert_fails(
+            &crm(&["churn", "fit", "--summary", &f]),
+            3,
+            "line 3, column 2 (recency)",
+        );
+        let responses = [
+            "response_id,customer_id,timestamp,score",
+            "r1,c1,2024-01-01,9",
+            "r2,c2,2024-01-02,11",
+        ]
+        .join(end)
+            + end;
+        let f = write(dir.path(), &format!("{name}4.csv"), responses.as_bytes());
+        assert_fails(
+            &crm(&["nps", "--responses", &f]),
+            3,
+            "line 3, column 4 (score)",
+        );
+        let cdnow = ["00001 19970101 1 11.77", "", "00002 19971301 2 20.00"].join(end) + end;
+        let f = write(dir.path(), &format!("{name}5.txt"), cdnow.as_bytes());
+        assert_fails(
+            &crm(&["abc", "--transactions", &f, "--format", "cdnow"]),
+            3,
+            "line 3, column 2 (date)",
+        );
+    }
+}
+
+// 5. Standard output that fails.
+
+#[cfg(unix)]
+#[test]
+fn a_full_standard_output_is_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let tx = write(dir.path(), "tx.csv", transactions().as_bytes());
+    let runs: [&[&str]; 5] = [
+        &["lifecycle", "dot", "--builtin", "customer"],
+        &["lifecycle", "mermaid", "--builtin", "ticket"],
+        &["rfm", "--transactions", &tx],
+        &["abc", "--transactions", &tx, "--json"],
+        &["churn", "fit", "--transactions", &tx],
+    ];
+    for args in runs {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let o = Command::new(env!("CARGO_BIN_EXE_crm"))
+            .args(args)
+            .stdout(full)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("crm runs");
+        assert_fails(&o, 1, "cannot write standard output");
+    }
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_with_the_sigpipe_status() {
+    for args in [
+        &["lifecycle", "dot", "--builtin", "customer"][..],
+        &["lifecycle", "mermaid", "--builtin", "deal"][..],
+    ] {
+        // The reader goes away before anything is written (and before the child starts,
+        // so that no other process started meanwhile holds it open).
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let o = Command::new(env!("CARGO_BIN_EXE_crm"))
+            .args(args)
+            .stdout(writer)
+            .stderr(Stdio::piped())
+            .output()
+            .expect("crm runs");
+        assert_eq!(o.status.code(), Some(141), "{}", stderr(&o));
+        assert_eq!(stderr(&o), "", "nothing is printed");
+    }
+}
+
+// 6. One customer id rule for every reader.
+
+/// Ids `crm import` refuses, with what the message says.
+fn bad_ids() -> Vec<(String, &'static str)> {
+    vec![
+        ("a\u{0}b".to_string(), "control character at byte 1"),
+        ("a\u{1}b".to_string(), "control character at byte 1"),
+        ("ab\u{7f}".to_string(), "control character at byte 2"),
+        ("a\u{85}b".to_string(), "control character at byte 1"),
+        (
+            "x".repeat(1 << 20),
+            "1048576 bytes is longer than the maximum of 128",
+        ),
+        (
+            "x".repeat(129),
+            "129 bytes is longer than the maximum of 128",
+        ),
+        ("\"a\nb\"".to_string(), "control character at byte 1"),
+        (String::new(), "a non-empty customer id"),
+    ]
+}
+
+#[test]
+fn every_reader_refuses_the_ids_import_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = arg(&dir.path().join("crm.db"));
+    for (id, message) in bad_ids() {
+        let cases: Vec<(Vec<&str>, &str, String, usize)> = vec![
+            (
+                vec!["rfm"],
+                "--transactions",
+                format!("{TX_HEADER}ok,2024-01-01,1\n{id},2024-01-02,2\n"),
+                1,
+            ),
+            (
+                vec!["abc"],
+                "--transactions",
+                format!("{TX_HEADER}ok,2024-01-01,1\n{id},2024-01-02,2\n"),
+                1,
+            ),
+            (
+                vec!["churn", "fit"],
+                "--summary",
+                format!("customer_id,frequency,recency,T\nok,1,2,3\n{id},1,2,3\n"),
+                1,
+            ),
+            (
+                vec!["nps"],
+                "--responses",
+                format!(
+                    "response_id,customer_id,timestamp,score\nr1,ok,2024-01-01,9\nr2,{id},2024-01-02,3\n"
+                ),
+                2,
+            ),
+            (
+                vec!["import", "--db", &db, "transactions"],
+                "",
+                format!("{TX_HEADER}ok,2024-01-01,1\n{id},2024-01-02,2\n"),
+                1,
+            ),
+        ];
+        for (command, flag, content, column) in cases {
+            let f = write(dir.path(), "in.csv", content.as_bytes());
+            let mut args = command.clone();
+            if !flag.is_empty() {
+                args.push(flag);
+            }
+            args.push(&f);
+            let o = crm(&args);
+            let want = format!("line 3, column {column} (customer_id): expected ");
+            assert_fails(&o, 3, &want);
+            assert_fails(&o, 3, message);
+            assert!(stderr(&o).len() < 2_000, "a long id is cut in messages");
+        }
+    }
+    // CDNOW ids are checked too.
+    let f = write(
+        dir.path(),
+        "c.txt",
+        "00001 19970101 1 11.77\n0\u{1}2 19970102 1 1.00\n".as_bytes(),
+    );
+    assert_fails(
+        &crm(&["rfm", "--transactions", &f, "--format", "cdnow"]),
+        3,
+        "line 2, column 1 (customer_id): expected a valid customer_id",
+    );
+}
+
+#[test]
+fn ids_import_accepts_are_read_by_every_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = ["é", "a b", "x".repeat(128).leak() as &str, "José-1", "42"];
+    let mut text = String::from(TX_HEADER);
+    for (i, id) in ids.iter().enumerate() {
+        text.push_str(&format!("{id},2024-01-{:02},{}\n", i + 1, i + 1));
+    }
+    let f = write(dir.path(), "tx.csv", text.as_bytes());
+    for command in ["rfm", "abc"] {
+        let o = crm(&[command, "--transactions", &f, "--json"]);
+        assert!(o.status.success(), "{command}: {}", stderr(&o));
+        assert_eq!(common::json_of(&o)["customers"], 5, "{command}");
+    }
+}
+
+// 7. JSON: a byte-order mark is accepted, invalid UTF-8 is an input error.
+
+const MACHINE: &str = r#"{"name": "m", "initial": "a", "terminal": ["b"],
+  "transition": [{"from": "a", "event": "go", "to": "b"}]}"#;
+
+#[test]
+fn json_with_a_byte_order_mark_or_invalid_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = write(dir.path(), "plain.json", MACHINE.as_bytes());
+    let o = crm(&["lifecycle", "validate", &plain]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice(MACHINE.as_bytes());
+    let with_bom = write(dir.path(), "bom.json", &bom);
+    let o = crm(&["lifecycle", "validate", &with_bom]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = crm(&["lifecycle", "dot", &with_bom]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut bad = MACHINE.as_bytes().to_vec();
+    bad[11] = 0xff;
+    let bad = write(dir.path(), "bad.json", &bad);
+    let o = crm(&["lifecycle", "validate", &bad]);
+    assert_fails(
+        &o,
+        3,
+        "bad.json, line 1: expected UTF-8 text (an invalid byte at offset 11)",
+    );
+    let mut bad2 = b"\xEF\xBB\xBF".to_vec();
+    bad2.extend_from_slice(b"{\n\"name\": \"\xC3\x28\"}");
+    let bad2 = write(dir.path(), "bad2.json", &bad2);
+    assert_fails(
+        &crm(&["lifecycle", "validate", &bad2]),
+        3,
+        "line 2: expected UTF-8 text (an invalid byte at offset 14)",
+    );
+    // `-` is standard input (read as TOML, the format of a name without `.json`).
+    let toml = std::fs::read(common::fixture("machines/ticket.toml")).unwrap();
+    let o = crm_stdin(&["lifecycle", "validate", "-"], &toml);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
