@@ -57,11 +57,6 @@ const NAMES: [&str; 4] = ["r", "alpha", "s", "beta"];
 /// ```
 pub const LIKELIHOOD_MAX_TERMS: usize = 50_000;
 
-/// The likelihood's ₂F₁ terms that do not converge within [`LIKELIHOOD_MAX_TERMS`] get the
-/// full [`MAX_TERMS`] when `max(α, β)` is at most this, the upper end of the fits' default
-/// [`ParameterBounds`](super::fit::ParameterBounds).
-const FULL_BUDGET_UP_TO: f64 = 1e6;
-
 /// Pareto/NBD parameters: purchase rate `λ ~ Gamma(r, α)` and dropout rate
 /// `μ ~ Gamma(s, β)`.
 ///
@@ -159,18 +154,8 @@ impl ParetoNbdParams {
         let inv = 1.0 / (big + tau);
         let lb = (big + tau).ln();
         let z = d * inv;
-        // The derivative series converge more slowly than the value's (their terms carry an
-        // extra factor k): close to z = 1, on the no-dropout ridge where β ≫ α, they may need
-        // more than the likelihood's budget; the full budget serves those few pairs inside
-        // the fits' search box (beyond it a search only passes through).
         let [lf, fa, fb, fc, fz] =
-            ln_hyp2f1_with_derivatives_within(a1, b1, a1 + 1.0, z, LIKELIHOOD_MAX_TERMS).or_else(
-                || {
-                    (big <= FULL_BUDGET_UP_TO).then(|| {
-                        ln_hyp2f1_with_derivatives_within(a1, b1, a1 + 1.0, z, MAX_TERMS)
-                    })?
-                },
-            )?;
+            ln_hyp2f1_with_derivatives_within(a1, b1, a1 + 1.0, z, LIKELIHOOD_MAX_TERMS)?;
         // z = (big − small)/(big + τ): ∂z/∂big = (small + τ)/(big + τ)², ∂z/∂small = −1/(big + τ).
         let d_a1 = fa + fc - lb;
         let d_big = fz * (big - d + tau) * inv * inv - a1 * inv;
@@ -399,11 +384,7 @@ impl<'a> ParetoLikelihood<'a> {
                 g.push(v);
                 dg.push(d);
             } else {
-                // As for the gradient: the full budget for the few pairs close to z = 1.
-                let v = p.g_term(x, tau, LIKELIHOOD_MAX_TERMS).or_else(|| {
-                    (p.alpha.max(p.beta) <= FULL_BUDGET_UP_TO)
-                        .then(|| p.g_term(x, tau, MAX_TERMS))?
-                });
+                let v = p.g_term(x, tau, LIKELIHOOD_MAX_TERMS);
                 let Some(v) = v else {
                     return f64::NAN;
                 };

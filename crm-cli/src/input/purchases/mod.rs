@@ -10,7 +10,7 @@
 //! pieces read on every core. Such a file's records are its lines split at `\n` and `\r`
 //! (blank ones skipped) and its fields the parts between commas, exactly as the `csv` crate
 //! reads them. Any file the fast path does not take, and every file with an error, is read
-//! by [`read_csv`], so rows and error messages (line,
+//! by [`read_csv`](super::transactions::read_csv), so rows and error messages (line,
 //! column, field) are those of that reader. An input that is not a regular file (standard
 //! input, a pipe) is read once into memory, and both readers read those bytes.
 
@@ -53,7 +53,7 @@ pub enum Purchases {
 }
 
 impl Purchases {
-    /// The purchases of rows read by [`read_csv`]; `None` past `u32::MAX` customers.
+    /// The purchases of rows read by [`read_csv`](super::transactions::read_csv); `None` past `u32::MAX` customers.
     pub fn from_rows(rows: &[TransactionRow]) -> Option<Self> {
         let mut index = CustomerIndex::default();
         let keys = rows
@@ -79,7 +79,7 @@ impl Purchases {
 
 /// Reads a transaction CSV file (header `customer_id,timestamp,amount[,currency]
 /// [,transaction_id]`) on up to `threads` threads (0: one per core). The same rows, in
-/// the same order, and the same errors as [`read_csv`].
+/// the same order, and the same errors as [`read_csv`](super::transactions::read_csv).
 pub fn read_purchases(
     path: &Path,
     default_currency: Currency,
@@ -109,7 +109,7 @@ pub fn read_purchases(
 }
 
 /// The fast path: the purchases of a well-formed file without quotes, or `None` for any
-/// other file (or a read failure), which the caller then reads with [`read_csv`].
+/// other file (or a read failure), which the caller then reads with [`read_csv`](super::transactions::read_csv).
 pub(crate) fn scan(
     source: Source<'_>,
     default_currency: Currency,
