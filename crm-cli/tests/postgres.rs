@@ -42,28 +42,22 @@ fn imports_and_analyses_on_postgres_equal_those_on_files() {
     let db = format!("{url}?schema={schema}");
     let cdnow = fixture("CDNOW_sample.txt");
     let cdnow = cdnow.to_str().unwrap();
-    let first = json(&[
-        "import",
-        "--db",
-        &db,
-        "transactions",
-        cdnow,
-        "--format",
-        "cdnow",
-        "--json",
-    ]);
+    let import = || {
+        json(&[
+            "import",
+            "--db",
+            &db,
+            "transactions",
+            cdnow,
+            "--format",
+            "cdnow",
+            "--json",
+        ])
+    };
+    let first = import();
     assert_eq!(first["inserted"], 6919);
     assert_eq!(first["customers_created"], 2357);
-    let again = json(&[
-        "import",
-        "--db",
-        &db,
-        "transactions",
-        cdnow,
-        "--format",
-        "cdnow",
-        "--json",
-    ]);
+    let again = import();
     assert_eq!(
         (again["inserted"].clone(), again["skipped"].clone()),
         (0.into(), 6919.into())
