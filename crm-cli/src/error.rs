@@ -17,6 +17,9 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+/// The name standard output goes by in error messages.
+pub const STDOUT: &str = "standard output";
+
 /// Exit status for a failure while running.
 pub const EXIT_FAILURE: i32 = 1;
 /// Exit status for wrong command-line usage.
@@ -191,7 +194,7 @@ impl CliError {
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, CliError::Write { path, source }
             if source.kind() == std::io::ErrorKind::BrokenPipe
-                && path.as_os_str() == crate::output::STDOUT)
+                && path.as_os_str() == STDOUT)
     }
 
     /// An analysis error from any displayable library error.

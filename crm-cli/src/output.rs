@@ -129,8 +129,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult<()> {
     Ok(())
 }
 
-/// The name standard output goes by in error messages.
-pub const STDOUT: &str = "standard output";
+pub use crate::error::STDOUT;
 
 /// Writes formatted text to standard output and flushes it; a failure (a full disk, a
 /// reader that closed the pipe) is returned as [`CliError::Write`] on [`STDOUT`].

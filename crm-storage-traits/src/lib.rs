@@ -17,7 +17,7 @@ pub use async_trait::async_trait;
 pub use error::{StorageError, StorageResult};
 #[cfg(feature = "memory")]
 pub use memory::MemoryStore;
-pub use purchases::{PurchaseSummary, summarize_purchases};
+pub use purchases::PurchaseSummary;
 pub use query::{Cursor, Filter, MAX_PAGE_LIMIT, Page, PageRequest, ScanPosition, TimeRange};
 pub use record::{Record, Status, Versioned};
 pub use record::{check_time, time_text};
@@ -26,4 +26,4 @@ pub use repository::{
     ErasureReport, InteractionRepository, ReassignReport, Repository, SurveyRepository,
     TicketRepository, TimeScan, TransactionRepository, scan,
 };
-pub use repository::{check_batch, check_reassign};
+pub use repository::{check_batch, check_reassign, summarize_purchases};

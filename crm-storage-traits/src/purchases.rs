@@ -5,14 +5,13 @@
 //! default implementation ([`summarize_purchases`]) scans the transactions, so every store
 //! has it, and SQL stores compute the same rows with one `GROUP BY` in the database.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::{Currency, CustomerId, Money, Transaction};
-use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{StorageError, StorageResult};
-use crate::query::TimeRange;
-use crate::repository::{TimeScan, scan};
 
 /// One customer's transactions in one currency within a time range, aggregated.
 ///
@@ -115,38 +114,24 @@ impl Running {
     }
 }
 
-/// The purchase summaries of every customer with transactions in `range`, in ascending
-/// order of customer id text, then currency code: the reference implementation behind
-/// [`CrmStore::purchase_summaries`](crate::CrmStore::purchase_summaries), which reads the
-/// transactions once through the store's time scan (in pages of 1,000) and keeps one
-/// running total per customer and currency.
-///
-/// ```
-/// use crm_storage_traits::{MemoryStore, TimeRange, summarize_purchases};
-/// # futures::executor::block_on(async {
-/// let store = MemoryStore::new();
-/// assert!(summarize_purchases(&store, TimeRange::all()).await?.is_empty());
-/// # Ok::<(), crm_storage_traits::StorageError>(())
-/// # }).unwrap();
-/// ```
-pub async fn summarize_purchases<S>(
-    store: &S,
-    range: TimeRange,
-) -> StorageResult<Vec<PurchaseSummary>>
-where
-    S: TimeScan<Transaction> + ?Sized,
-{
-    let mut running: std::collections::BTreeMap<(String, &'static str), Running> =
-        std::collections::BTreeMap::new();
-    let mut pages = scan::<Transaction, S>(store, range, 1_000);
-    while let Some(page) = pages.next().await {
-        for t in page? {
-            let key = (t.customer.to_string(), t.amount.currency().code());
-            running
-                .entry(key)
-                .or_insert_with(|| Running::start(&t))
-                .add(&t)?;
-        }
+/// Running summaries per customer and currency, fed transactions in time order.
+#[derive(Default)]
+pub(crate) struct PurchaseFold {
+    running: BTreeMap<(String, &'static str), Running>,
+}
+
+impl PurchaseFold {
+    /// Adds a transaction no earlier than every one added before.
+    pub(crate) fn add(&mut self, t: &Transaction) -> StorageResult<()> {
+        let key = (t.customer.to_string(), t.amount.currency().code());
+        self.running
+            .entry(key)
+            .or_insert_with(|| Running::start(t))
+            .add(t)
     }
-    Ok(running.into_values().map(|r| r.summary).collect())
+
+    /// The summaries, in ascending order of customer id text, then currency code.
+    pub(crate) fn finish(self) -> Vec<PurchaseSummary> {
+        self.running.into_values().map(|r| r.summary).collect()
+    }
 }

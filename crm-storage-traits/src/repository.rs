@@ -26,7 +26,7 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{StorageError, StorageResult};
-use crate::purchases::{PurchaseSummary, summarize_purchases};
+use crate::purchases::{PurchaseFold, PurchaseSummary};
 use crate::query::{Filter, Page, PageRequest, ScanPosition, TimeRange};
 use crate::record::{Record, Versioned};
 
@@ -582,4 +582,35 @@ pub fn check_reassign(from: &UserId, to: &UserId) -> StorageResult<()> {
         ));
     }
     Ok(())
+}
+
+/// The purchase summaries of every customer with transactions in `range`, in ascending
+/// order of customer id text, then currency code: the reference implementation behind
+/// [`CrmStore::purchase_summaries`](crate::CrmStore::purchase_summaries), which reads the
+/// transactions once through the store's time scan (in pages of 1,000) and keeps one
+/// running total per customer and currency.
+///
+/// ```
+/// use crm_storage_traits::{MemoryStore, TimeRange, summarize_purchases};
+/// # futures::executor::block_on(async {
+/// let store = MemoryStore::new();
+/// assert!(summarize_purchases(&store, TimeRange::all()).await?.is_empty());
+/// # Ok::<(), crm_storage_traits::StorageError>(())
+/// # }).unwrap();
+/// ```
+pub async fn summarize_purchases<S>(
+    store: &S,
+    range: TimeRange,
+) -> StorageResult<Vec<PurchaseSummary>>
+where
+    S: TimeScan<Transaction> + ?Sized,
+{
+    let mut fold = PurchaseFold::default();
+    let mut pages = scan::<Transaction, S>(store, range, 1_000);
+    while let Some(page) = pages.next().await {
+        for t in page? {
+            fold.add(&t)?;
+        }
+    }
+    Ok(fold.finish())
 }

@@ -38,16 +38,7 @@ use crate::input::responses::{self, ResponseRow};
 use crate::input::transactions::{self, TransactionRow};
 use crate::output::print_json;
 
-/// A record converted from a file row, with where it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Located<R> {
-    /// The record.
-    pub record: R,
-    /// The 1-based line of the row.
-    pub line: u64,
-    /// Whether the id came from the file (rather than from the row's content).
-    pub explicit_id: bool,
-}
+pub use crate::input::located::{Located, refused};
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -80,19 +71,6 @@ fn id_error(
         ..InputError::file(path, format!("a valid {field} ({e})"))
     }
     .into()
-}
-
-/// A record the store would refuse, located at its row.
-pub fn refused(path: &Path, line: u64, e: StorageError) -> CliError {
-    match e {
-        StorageError::Invalid { field, reason } => InputError {
-            line: Some(line),
-            field: Some(field),
-            ..InputError::file(path, format!("a value the store accepts ({reason})"))
-        }
-        .into(),
-        other => InputError::line(path, line, format!("a valid record ({other})")).into(),
-    }
 }
 
 fn customer_id(path: &Path, line: u64, text: &str) -> CliResult<CustomerId> {

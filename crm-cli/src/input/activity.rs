@@ -25,9 +25,9 @@ use crm_storage_traits::Record;
 use rust_decimal::Decimal;
 
 use super::{CsvInput, TIMESTAMP_EXPECTED, parse_timestamp, require_rows, wrong_header};
-use crate::commands::import::{Located, refused};
 use crate::error::{CliError, CliResult, InputError};
 use crate::ids::ContentIds;
+use crate::input::located::{Located, refused};
 
 /// The header of an interactions file.
 pub const INTERACTIONS_HEADER: &str = "interaction_id,customer_id,timestamp,channel,direction\

@@ -5,6 +5,7 @@
 pub mod activity;
 pub mod customer_index;
 pub mod customers;
+pub mod located;
 #[cfg(test)]
 mod properties;
 pub mod purchases;
