@@ -512,3 +512,36 @@ fn a_failed_demo_leaves_the_existing_database_untouched() {
         "no temporary file left"
     );
 }
+
+#[test]
+fn without_db_the_demo_keeps_its_database_in_out_and_replaces_it_on_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let run = || {
+        crm(&[
+            "demo",
+            "--customers",
+            "300",
+            "--seed",
+            "11",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let first = run();
+    assert!(first.status.success(), "demo failed: {}", stderr(&first));
+    let db = out.join("crm-demo.db");
+    assert!(db.is_file(), "the database is part of the demo's output");
+    let second = run();
+    assert!(
+        second.status.success(),
+        "a second run replaces its own database: {}",
+        stderr(&second)
+    );
+    assert!(db.is_file());
+    // Anything else in --out is still protected.
+    std::fs::write(out.join("notes.txt"), b"mine").unwrap();
+    let third = run();
+    assert_eq!(third.status.code(), Some(2), "{}", stderr(&third));
+    assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"mine");
+}
