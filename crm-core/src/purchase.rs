@@ -209,6 +209,58 @@ impl Purchase for Transaction {
     }
 }
 
+/// One customer's transactions in one currency within a time range, aggregated.
+///
+/// Every transaction counts, refunds (negative amounts) included: they lower the totals
+/// and count as transactions on their day. A customer who paid in several currencies has
+/// one summary per currency (amounts in different currencies are never added).
+///
+/// Stores compute them (`CrmStore::purchase_summaries` in `crm-storage-traits`, one
+/// `GROUP BY` in the SQL stores); RFM in `crm-segmentation` and the customer histories of
+/// `crm-churn` read them, so an analysis reads one row per customer instead of one per
+/// transaction.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_core::{Currency, Money, PurchaseSummary};
+///
+/// let day = |d, h| Utc.with_ymd_and_hms(2024, 5, d, h, 0, 0).unwrap();
+/// // Ann paid 10 and 5 EUR on 2 May and 20 EUR on 9 May.
+/// let ann = PurchaseSummary {
+///     customer: 1.into(),
+///     currency: Currency::EUR,
+///     first_purchase: day(2, 9),
+///     last_purchase: day(9, 9),
+///     transactions: 3,
+///     purchase_days: 2,
+///     net_total: "35 EUR".parse()?,
+///     repeat_total: "20 EUR".parse()?,
+/// };
+/// assert_eq!(ann.net_total, Money::new(35.into(), Currency::EUR));
+/// # Ok::<(), crm_core::MoneyError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct PurchaseSummary {
+    /// The customer.
+    pub customer: CustomerId,
+    /// The currency of the transactions summarized here.
+    pub currency: Currency,
+    /// The time of the customer's first transaction in the range.
+    pub first_purchase: DateTime<Utc>,
+    /// The time of the customer's last transaction in the range.
+    pub last_purchase: DateTime<Utc>,
+    /// How many transactions.
+    pub transactions: u64,
+    /// On how many distinct days (UTC dates) they happened.
+    pub purchase_days: u64,
+    /// The sum of the amounts, exact.
+    pub net_total: Money,
+    /// The sum of the amounts of every day but the first purchase day (the repeat
+    /// purchases), exact.
+    pub repeat_total: Money,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

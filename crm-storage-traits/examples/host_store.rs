@@ -26,9 +26,9 @@ use std::num::NonZeroU32;
 use crm_core::{Customer, CustomerId, Email, Phone, UserId};
 use crm_storage_traits::MemoryStore;
 use crm_storage_traits::{
-    BatchAppend, BatchReport, CrmStore, CustomerRepository, Erasure, ErasureReport, Filter, Page,
-    PageRequest, ReassignReport, Record, Repository, ScanPosition, StorageResult, TimeRange,
-    TimeScan, Versioned, async_trait, check_batch, conformance,
+    BatchAppend, BatchReport, BulkImport, CrmStore, CustomerRepository, Erasure, ErasureReport,
+    Filter, ImportSession, Page, PageRequest, ReassignReport, Record, Repository, ScanPosition,
+    StorageResult, TimeRange, TimeScan, Versioned, async_trait, check_batch, conformance,
 };
 
 /// The host's store: its database handle plus an audit counter.
@@ -147,6 +147,19 @@ impl CrmStore for HostStore {
     ) -> StorageResult<ErasureReport> {
         self.audit("erase", "customer");
         self.db.erase_customer(customer, how).await
+    }
+}
+
+// Imports of any length in one transaction: a real host begins a database transaction
+// here and returns a session that feeds it (see `crm-storage-sql`).
+#[async_trait]
+impl<R: Record> BulkImport<R> for HostStore
+where
+    MemoryStore: BulkImport<R>,
+{
+    async fn begin_import(&self) -> StorageResult<Box<dyn ImportSession<R> + '_>> {
+        self.audit("import", R::ENTITY);
+        self.db.begin_import().await
     }
 }
 

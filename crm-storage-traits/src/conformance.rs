@@ -57,8 +57,8 @@ use futures::future::join_all;
 use rust_decimal::Decimal;
 
 use crate::{
-    CrmStore, Erasure, Filter, PageRequest, Record, Repository, Status, StorageError, TimeRange,
-    TimeScan, Versioned,
+    BatchReport, BulkImport, ChunkReport, CrmStore, Erasure, Filter, PageRequest, Record,
+    Repository, Status, StorageError, TimeRange, TimeScan, Versioned,
 };
 
 /// What every kit function takes: a factory of fresh, empty stores, that is any
@@ -1483,8 +1483,160 @@ pub async fn purchase_summaries<S: CrmStore>(make: impl Factory<S>) {
 }
 
 /// Runs every function of the kit in turn, each on a fresh store.
-pub async fn run_all<S: CrmStore>(make: impl Factory<S>) {
+pub async fn run_all<S>(make: impl Factory<S>)
+where
+    S: CrmStore + BulkImport<Transaction> + BulkImport<Customer>,
+{
     crate::conformance_tests!(@kit run_all (&make));
+}
+
+/// Import sessions ([`BulkImport`]): the chunks of a session all go in at the commit; a
+/// rollback, a dropped session or a failed chunk writes nothing; a stored id is skipped and
+/// reported as a conflict when its content differs.
+pub async fn import_sessions<S>(make: impl Factory<S>)
+where
+    S: CrmStore + BulkImport<Transaction> + BulkImport<Customer>,
+{
+    let store = make().await;
+    store.create(customer("A", "Ann")).await.unwrap();
+    store
+        .create(tx("TX-0", "A", at(2, 0), "1 EUR"))
+        .await
+        .unwrap();
+    let count = || async {
+        TimeScan::<Transaction>::scan_page(&store, TimeRange::all(), None, 10_000)
+            .await
+            .unwrap()
+            .len()
+    };
+
+    // Several chunks, committed together.
+    let mut session = BulkImport::<Transaction>::begin_import(&store)
+        .await
+        .unwrap();
+    let added = session
+        .add_customers(&[customer("A", "Ann"), customer("B", "Bob")])
+        .await;
+    assert_eq!(
+        added.unwrap(),
+        BatchReport {
+            inserted: 1,
+            skipped: 1
+        },
+        "add_customers adds only the customers not stored"
+    );
+    let chunk: Vec<Transaction> = (0..1500)
+        .map(|i| {
+            let who = if i % 2 == 0 { "A" } else { "B" };
+            tx(
+                &format!("TX-{:05}", i + 1),
+                who,
+                at(3, 0) + Duration::minutes(i),
+                "2 EUR",
+            )
+        })
+        .collect();
+    let r = session.append(&chunk).await.unwrap();
+    assert_eq!(
+        (r.inserted, r.skipped),
+        (1500, 0),
+        "a fresh chunk is inserted whole"
+    );
+    let second = vec![
+        tx("TX-0", "A", at(2, 0), "1 EUR"), // stored before, same content
+        tx("TX-00002", "B", at(9, 0), "99 EUR"), // inserted earlier in the session, other content
+        tx("TX-20000", "A", at(4, 0), "3 EUR"), // new
+        tx("TX-00001", "A", at(3, 0), "2 EUR"), // inserted earlier, same content
+    ];
+    let r = session.append(&second).await.unwrap();
+    assert_eq!(
+        r,
+        ChunkReport {
+            inserted: 1,
+            skipped: 3,
+            conflicts: vec![1]
+        },
+        "stored ids are skipped and different content is reported"
+    );
+    // (Whether other connections see an open session's rows is the store's own test: a
+    // store with one connection serves nothing else while a session holds it.)
+    session.commit().await.unwrap();
+    assert_eq!(count().await, 1502, "the commit makes every chunk visible");
+    let kept = Repository::<Transaction>::get(&store, &"TX-00002".parse().unwrap()).await;
+    assert_eq!(
+        kept.unwrap().record.amount,
+        money("2 EUR"),
+        "a conflict leaves the first record"
+    );
+    assert!(
+        Repository::<Customer>::get(&store, &"B".parse().unwrap())
+            .await
+            .is_ok()
+    );
+
+    // Rollback, drop and a failed chunk write nothing.
+    let fresh_chunk = |prefix: &str, who: &str| -> Vec<Transaction> {
+        (0..300)
+            .map(|i| tx(&format!("{prefix}-{i:04}"), who, at(5, 0), "1 EUR"))
+            .collect()
+    };
+    let mut session = BulkImport::<Transaction>::begin_import(&store)
+        .await
+        .unwrap();
+    session.add_customers(&[customer("C", "Cy")]).await.unwrap();
+    session.append(&fresh_chunk("RB", "C")).await.unwrap();
+    session.rollback().await.unwrap();
+    let mut session = BulkImport::<Transaction>::begin_import(&store)
+        .await
+        .unwrap();
+    session.append(&fresh_chunk("DR", "A")).await.unwrap();
+    drop(session);
+    let mut session = BulkImport::<Transaction>::begin_import(&store)
+        .await
+        .unwrap();
+    session.append(&fresh_chunk("OK", "A")).await.unwrap();
+    let mut bad = fresh_chunk("BAD", "A");
+    bad[7].quantity = Decimal::new(-1, 0);
+    let r = session.append(&bad).await;
+    assert!(
+        is_invalid(&r, "batch[7]"),
+        "an invalid record names its place: {r:?}"
+    );
+    assert!(
+        session.commit().await.is_err(),
+        "a session with a failed chunk cannot commit"
+    );
+    let mut session = BulkImport::<Transaction>::begin_import(&store)
+        .await
+        .unwrap();
+    session.append(&fresh_chunk("OK2", "A")).await.unwrap();
+    let orphan = session.append(&fresh_chunk("ORPHAN", "NOBODY")).await;
+    let committed = match orphan {
+        Ok(_) => session.commit().await,
+        Err(e) => Err(e),
+    };
+    assert!(
+        committed.is_err(),
+        "a record of an unknown customer fails the import"
+    );
+    assert_eq!(
+        count().await,
+        1502,
+        "rolled back, dropped and failed sessions write nothing"
+    );
+    assert!(
+        matches!(
+            Repository::<Customer>::get(&store, &"C".parse().unwrap()).await,
+            Err(StorageError::NotFound { .. })
+        ),
+        "a rolled-back session's customers are not stored"
+    );
+    // The store takes writes again after all of that.
+    store
+        .create(tx("TX-LAST", "A", at(6, 0), "1 EUR"))
+        .await
+        .unwrap();
+    assert_eq!(count().await, 1503);
 }
 
 /// Runs a future to completion on a new two-thread tokio runtime: the runtime of the tests
@@ -1505,7 +1657,9 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 
 /// Generates one `#[test]` per function of the [conformance kit](crate::conformance), each
 /// running that function against the store factory `$make` (an expression evaluating to an
-/// `Fn() -> impl Future<Output = impl CrmStore>`, evaluated inside each test).
+/// `Fn() -> impl Future<Output = impl CrmStore>`, evaluated inside each test). The store
+/// also takes import sessions ([`BulkImport`](crate::BulkImport)) of customers and
+/// transactions.
 ///
 /// ```ignore
 /// crm_storage_traits::conformance_tests!(async || MemoryStore::new());
@@ -1535,6 +1689,7 @@ macro_rules! conformance_tests {
             concurrent_overlapping_batches,
             scan_while_appending,
             purchase_summaries,
+            import_sessions,
         );
     };
     (@tests ($make:expr) $($name:ident,)+) => {

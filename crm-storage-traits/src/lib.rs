@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 mod error;
+mod import;
 mod purchases;
 mod query;
 mod record;
@@ -14,10 +15,11 @@ pub mod conformance;
 /// The attribute every implementation of the storage traits carries (re-exported, so an
 /// implementer needs no dependency of its own): `#[crm_storage_traits::async_trait]`.
 pub use async_trait::async_trait;
+pub use crm_core::PurchaseSummary;
 pub use error::{StorageError, StorageResult};
+pub use import::{BulkImport, ChunkReport, ImportSession};
 #[cfg(feature = "memory")]
 pub use memory::MemoryStore;
-pub use purchases::PurchaseSummary;
 pub use query::{Cursor, Filter, MAX_PAGE_LIMIT, Page, PageRequest, ScanPosition, TimeRange};
 pub use record::{Record, Status, Versioned};
 pub use record::{check_time, time_text};

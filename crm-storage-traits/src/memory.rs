@@ -32,6 +32,7 @@ use crm_core::{
 };
 
 use crate::error::{StorageError, StorageResult};
+use crate::import::{BulkImport, ChunkReport, ImportSession};
 use crate::query::{Cursor, Filter, Page, PageRequest, ScanPosition, TimeRange};
 use crate::record::{Record, Versioned};
 use crate::repository::{
@@ -288,6 +289,124 @@ impl<R: Stored> BatchAppend<R> for MemoryStore {
             );
         }
         Ok(report)
+    }
+}
+
+/// An import into a [`MemoryStore`]: the chunks wait in the session and go in under one
+/// lock at the commit.
+struct MemoryImport<'a, R> {
+    store: &'a MemoryStore,
+    customers: BTreeMap<String, Customer>,
+    records: BTreeMap<String, R>,
+    failed: bool,
+}
+
+#[async_trait]
+impl<R: Stored> ImportSession<R> for MemoryImport<'_, R> {
+    async fn add_customers(&mut self, customers: &[Customer]) -> StorageResult<BatchReport> {
+        let checked = check_batch(customers);
+        self.failed |= checked.is_err();
+        checked?;
+        let tables = self.store.read()?;
+        let mut report = BatchReport::default();
+        for c in customers {
+            let key = c.id.to_string();
+            if tables.customers.contains_key(&key) || self.customers.contains_key(&key) {
+                report.skipped += 1;
+            } else {
+                self.customers.insert(key, c.clone());
+                report.inserted += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    async fn append(&mut self, chunk: &[R]) -> StorageResult<ChunkReport> {
+        let result = self.append_chunk(chunk);
+        self.failed |= result.is_err();
+        result
+    }
+
+    async fn commit(self: Box<Self>) -> StorageResult<()> {
+        if self.failed {
+            return Err(StorageError::invalid(
+                "import",
+                "a chunk failed: the import can only be rolled back",
+            ));
+        }
+        let mut tables = self.store.write()?;
+        for (key, c) in self.customers {
+            tables.customers.entry(key).or_insert(Versioned {
+                record: c,
+                version: 1,
+            });
+        }
+        for (i, record) in self.records.values().enumerate() {
+            check_customer_exists(&tables, record).map_err(|e| e.within(&format!("batch[{i}]")))?;
+        }
+        // Checked above, so everything goes in or, on an error, nothing.
+        let table = R::table_mut(&mut tables);
+        for (key, record) in self.records {
+            table.entry(key).or_insert(Versioned { record, version: 1 });
+        }
+        Ok(())
+    }
+
+    async fn rollback(self: Box<Self>) -> StorageResult<()> {
+        Ok(())
+    }
+}
+
+impl<R: Stored> MemoryImport<'_, R> {
+    fn append_chunk(&mut self, chunk: &[R]) -> StorageResult<ChunkReport> {
+        check_batch(chunk)?;
+        let tables = self.store.read()?;
+        let mut report = ChunkReport::default();
+        let mut fresh: BTreeMap<String, &R> = BTreeMap::new();
+        for (i, record) in chunk.iter().enumerate() {
+            let key = record.id().to_string();
+            let stored = R::table(&tables)
+                .get(&key)
+                .map(|v| &v.record)
+                .or_else(|| self.records.get(&key))
+                .or_else(|| fresh.get(&key).copied());
+            if let Some(stored) = stored {
+                report.skipped += 1;
+                if stored != record {
+                    report.conflicts.push(i);
+                }
+                continue;
+            }
+            if R::ENTITY != Customer::ENTITY {
+                let customer = record.customer().to_string();
+                if !tables.customers.contains_key(&customer)
+                    && !self.customers.contains_key(&customer)
+                {
+                    return Err(StorageError::invalid(
+                        format!("batch[{i}].{}.customer", R::ENTITY),
+                        "no such customer",
+                    ));
+                }
+            }
+            fresh.insert(key, record);
+        }
+        report.inserted = fresh.len();
+        let fresh: Vec<(String, R)> = fresh.into_iter().map(|(k, r)| (k, r.clone())).collect();
+        drop(tables);
+        self.records.extend(fresh);
+        Ok(report)
+    }
+}
+
+#[async_trait]
+impl<R: Stored> BulkImport<R> for MemoryStore {
+    async fn begin_import(&self) -> StorageResult<Box<dyn ImportSession<R> + '_>> {
+        Ok(Box::new(MemoryImport {
+            store: self,
+            customers: BTreeMap::new(),
+            records: BTreeMap::new(),
+            failed: false,
+        }))
     }
 }
 

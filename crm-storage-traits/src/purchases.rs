@@ -7,60 +7,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
-use crm_core::{Currency, CustomerId, Money, Transaction};
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
+use crm_core::{Money, PurchaseSummary, Transaction};
 
 use crate::error::{StorageError, StorageResult};
-
-/// One customer's transactions in one currency within a time range, aggregated.
-///
-/// Every transaction counts, refunds (negative amounts) included: they lower the totals
-/// and count as transactions on their day. A customer who paid in several currencies has
-/// one summary per currency (amounts in different currencies are never added).
-///
-/// ```
-/// use chrono::{TimeZone, Utc};
-/// use crm_core::{Customer, PartyKind, Transaction};
-/// use crm_storage_traits::{CrmStore, MemoryStore, Repository, TimeRange};
-///
-/// # futures::executor::block_on(async {
-/// let day = |d, h| Utc.with_ymd_and_hms(2024, 5, d, h, 0, 0).unwrap();
-/// let store = MemoryStore::new();
-/// store.create(Customer::new(1.into(), PartyKind::Person, "Ann", day(1, 0))?).await?;
-/// for (id, time, amount) in [(1, day(2, 9), "10 EUR"), (2, day(2, 17), "5 EUR"), (3, day(9, 9), "20 EUR")] {
-///     store.create(Transaction::new(id.into(), 1.into(), time, amount.parse()?)).await?;
-/// }
-/// let rows = store.purchase_summaries(TimeRange::all()).await?;
-/// let ann = &rows[0];
-/// assert_eq!((ann.transactions, ann.purchase_days), (3, 2));
-/// assert_eq!(ann.net_total.to_string(), "35.00 EUR");
-/// // Repeat purchases: everything after the first purchase day.
-/// assert_eq!(ann.repeat_total.to_string(), "20.00 EUR");
-/// assert_eq!((ann.first_purchase, ann.last_purchase), (day(2, 9), day(9, 9)));
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # }).unwrap();
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PurchaseSummary {
-    /// The customer.
-    pub customer: CustomerId,
-    /// The currency of the transactions summarized here.
-    pub currency: Currency,
-    /// The time of the customer's first transaction in the range.
-    pub first_purchase: DateTime<Utc>,
-    /// The time of the customer's last transaction in the range.
-    pub last_purchase: DateTime<Utc>,
-    /// How many transactions.
-    pub transactions: u64,
-    /// On how many distinct days (UTC dates) they happened.
-    pub purchase_days: u64,
-    /// The sum of the amounts, exact.
-    pub net_total: Money,
-    /// The sum of the amounts of every day but the first purchase day (the repeat
-    /// purchases), exact.
-    pub repeat_total: Money,
-}
 
 /// Running totals of one summary, fed in time order.
 struct Running {

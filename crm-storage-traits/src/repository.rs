@@ -26,9 +26,10 @@ use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{StorageError, StorageResult};
-use crate::purchases::{PurchaseFold, PurchaseSummary};
+use crate::purchases::PurchaseFold;
 use crate::query::{Filter, Page, PageRequest, ScanPosition, TimeRange};
 use crate::record::{Record, Versioned};
+use crm_core::PurchaseSummary;
 
 /// Create, read, update, delete and list records of one kind.
 ///
@@ -562,6 +563,29 @@ pub trait CrmStore:
     /// once through [`TimeScan`]; SQL stores override it with one `GROUP BY` query.
     /// Overrides must return exactly what the default returns (the conformance kit checks
     /// it).
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_core::{Customer, PartyKind, Transaction};
+    /// use crm_storage_traits::{CrmStore, MemoryStore, Repository, TimeRange};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let day = |d, h| Utc.with_ymd_and_hms(2024, 5, d, h, 0, 0).unwrap();
+    /// let store = MemoryStore::new();
+    /// store.create(Customer::new(1.into(), PartyKind::Person, "Ann", day(1, 0))?).await?;
+    /// for (id, time, amount) in [(1, day(2, 9), "10 EUR"), (2, day(2, 17), "5 EUR"), (3, day(9, 9), "20 EUR")] {
+    ///     store.create(Transaction::new(id.into(), 1.into(), time, amount.parse()?)).await?;
+    /// }
+    /// let rows = store.purchase_summaries(TimeRange::all()).await?;
+    /// let ann = &rows[0];
+    /// assert_eq!((ann.transactions, ann.purchase_days), (3, 2));
+    /// assert_eq!(ann.net_total.to_string(), "35.00 EUR");
+    /// // Repeat purchases: everything after the first purchase day.
+    /// assert_eq!(ann.repeat_total.to_string(), "20.00 EUR");
+    /// assert_eq!((ann.first_purchase, ann.last_purchase), (day(2, 9), day(9, 9)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     async fn purchase_summaries(&self, range: TimeRange) -> StorageResult<Vec<PurchaseSummary>> {
         summarize_purchases(self, range).await
     }
