@@ -9,6 +9,8 @@
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod common;
 #[cfg(feature = "sqlite")]
+mod import;
+#[cfg(feature = "sqlite")]
 pub mod mapping;
 #[cfg(feature = "postgres")]
 mod postgres;

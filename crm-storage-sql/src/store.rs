@@ -1,9 +1,13 @@
 //! The repository traits implemented on SQLite.
 
+use std::collections::HashSet;
 use std::num::NonZeroU32;
 
 use chrono::{DateTime, Utc};
-use crm_core::{Customer, CustomerId, Email, Money, PartyKind, Phone, UserId, parse_currency};
+use crm_core::{
+    Currency, Customer, CustomerId, Email, Money, PartyKind, Phone, UserId, minor_digits,
+    parse_currency,
+};
 use crm_storage_traits::time_text;
 use crm_storage_traits::{
     BatchAppend, BatchReport, CrmStore, Cursor, CustomerRepository, Erasure, ErasureCounts,
@@ -17,25 +21,39 @@ use sqlx::{AssertSqlSafe, Row, Sqlite, SqliteConnection};
 
 use crate::SqliteStore;
 use crate::common::{
-    backend, is_foreign_key, is_unique, no_customer, refused, version_param, write_error,
+    backend, corrupt, is_foreign_key, is_unique, no_customer, parse, refused, version_param,
+    write_error,
 };
-use crate::mapping::{SqlRecord, TAG_SEPARATOR, Value};
+use crate::mapping::{SqlRecord, TAG_SEPARATOR, Value, day_number, from_minor_units};
 
 /// SQLite's limit on bound parameters per statement (since 3.32).
 const MAX_PARAMS: usize = 32_766;
 /// At most this many rows per multi-row INSERT.
 const MAX_ROWS_PER_INSERT: usize = 1_000;
 
-fn query(sql: String) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
+/// A statement built by the store (table and column names are its own constants).
+pub(crate) fn query(sql: String) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
     sqlx::query(AssertSqlSafe(sql))
 }
 
-fn bind_all(
+/// Binds one value as the next parameter.
+pub(crate) fn bind_value(
+    q: sqlx::query::Query<'static, Sqlite, SqliteArguments>,
+    value: Value,
+) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
+    match value {
+        Value::Text(t) => q.bind(t),
+        Value::Integer(n) => q.bind(n),
+    }
+}
+
+/// Binds the values, in order, as the next parameters.
+pub(crate) fn bind_all(
     mut q: sqlx::query::Query<'static, Sqlite, SqliteArguments>,
     values: Vec<Value>,
 ) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
     for v in values {
-        q = q.bind(v);
+        q = bind_value(q, v);
     }
     q
 }
@@ -47,7 +65,7 @@ fn bind_all(
 /// caller rolls the whole transaction back instead. Together with customer keys checked at
 /// commit, that spares SQLite the statement journal it would otherwise keep for every
 /// multi-row INSERT (a copy of each page the statement touches, to undo it alone).
-fn insert_sql<R: SqlRecord>(rows: usize, on_conflict_skip: bool) -> String {
+pub(crate) fn insert_sql<R: SqlRecord>(rows: usize, on_conflict_skip: bool) -> String {
     let columns = R::COLUMNS.join(", ");
     let one = format!("(1{})", ", ?".repeat(R::COLUMNS.len()));
     let verb = if on_conflict_skip {
@@ -107,7 +125,7 @@ async fn update_in<R: SqlRecord>(
     let id = record.id().to_string();
     let mut values = record.values()?;
     values.remove(0);
-    values.push(Some(id.clone()));
+    values.push(Value::text(id.clone()));
     let q = bind_all(query(update_sql::<R>()), values).bind(version_param(expected)?);
     let done = q.execute(&mut *conn).await.map_err(write_error::<R>(""))?;
     if done.rows_affected() == 0 {
@@ -126,13 +144,13 @@ fn filter_sql<R: SqlRecord>(filter: &Filter) -> (Vec<String>, Vec<Value>) {
     let mut params: Vec<Value> = Vec::new();
     if let Some(c) = &filter.customer {
         clauses.push(format!("{} = ?", R::CUSTOMER_COL));
-        params.push(Some(c.to_string()));
+        params.push(Value::text(c.to_string()));
     }
     if let Some(o) = &filter.owner {
         match R::OWNER_COL {
             Some(col) => {
                 clauses.push(format!("{col} = ?"));
-                params.push(Some(o.to_string()));
+                params.push(Value::text(o.to_string()));
             }
             None => clauses.push("1 = 0".into()),
         }
@@ -142,7 +160,7 @@ fn filter_sql<R: SqlRecord>(filter: &Filter) -> (Vec<String>, Vec<Value>) {
             Some(col) => {
                 // instr() is SQLite's; PostgreSQL spells it strpos().
                 clauses.push(format!("instr({col}, ?) > 0"));
-                params.push(Some(format!(
+                params.push(Value::text(format!(
                     "{TAG_SEPARATOR}{}{TAG_SEPARATOR}",
                     t.as_str()
                 )));
@@ -154,19 +172,19 @@ fn filter_sql<R: SqlRecord>(filter: &Filter) -> (Vec<String>, Vec<Value>) {
         match R::STATUS_COL {
             Some(col) => {
                 clauses.push(format!("{col} = ?"));
-                params.push(Some(s.code()));
+                params.push(Value::text(s.code()));
             }
             None => clauses.push("1 = 0".into()),
         }
     }
     if let Some(t) = filter.updated_since {
         clauses.push(format!("{} >= ?", R::UPDATED_COL));
-        params.push(Some(bound_text(t)));
+        params.push(Value::text(bound_text(t)));
     }
     if let Some(r) = filter.time {
         clauses.push("at >= ? AND at < ?".into());
-        params.push(Some(bound_text(r.start())));
-        params.push(Some(bound_text(r.end())));
+        params.push(Value::text(bound_text(r.start())));
+        params.push(Value::text(bound_text(r.end())));
     }
     (clauses, params)
 }
@@ -204,7 +222,7 @@ pub(crate) async fn append_in<R: SqlRecord>(
         let mut q = query(sql);
         for record in chunk {
             for v in record.values()? {
-                q = q.bind(v);
+                q = bind_value(q, v);
             }
         }
         let done = q
@@ -367,7 +385,7 @@ impl<R: SqlRecord> Repository<R> for SqliteStore {
         let (mut clauses, mut params) = filter_sql::<R>(filter);
         if let Some(after) = &page.after {
             clauses.push("id > ?".into());
-            params.push(Some(after.as_str().to_string()));
+            params.push(Value::text(after.as_str()));
         }
         let where_sql = if clauses.is_empty() {
             String::new()
@@ -441,12 +459,15 @@ impl<R: SqlRecord> TimeScan<R> for SqliteStore {
         let start = bound_text(range.start());
         let mut q_params = Vec::with_capacity(5);
         match after {
-            None => q_params.extend([Some(start), Some(bound_text(range.end()))]),
+            None => q_params.extend([Value::text(start), Value::text(bound_text(range.end()))]),
             Some(a) => {
                 let t = time_text(a.time);
-                q_params.extend([Some(start.max(t.clone())), Some(bound_text(range.end()))]);
+                q_params.extend([
+                    Value::text(start.max(t.clone())),
+                    Value::text(bound_text(range.end())),
+                ]);
                 sql.push_str(" AND (at > ? OR (at = ? AND id > ?))");
-                q_params.extend([Some(t.clone()), Some(t), Some(a.id)]);
+                q_params.extend([Value::text(t.clone()), Value::text(t), Value::text(a.id)]);
             }
         }
         sql.push_str(&format!(" ORDER BY at, id LIMIT {limit}"));
@@ -612,60 +633,267 @@ impl CrmStore for SqliteStore {
         Ok(report)
     }
 
-    /// One `GROUP BY` over the transactions in the range. SQLite would add the amount
-    /// texts as floating-point numbers, so each group returns its amounts (all, and those
-    /// after the first purchase day) as text and the exact sums are taken here.
+    /// One `GROUP BY` over the `transactions_customer` index (customer, currency, day,
+    /// time and the amount as integer minor units), summing integers; see
+    /// [`SqliteStore::purchase_summaries_in`].
     async fn purchase_summaries(&self, range: TimeRange) -> StorageResult<Vec<PurchaseSummary>> {
-        let rows = sqlx::query(
-            "SELECT customer_id, currency, min(at), max(at), count(*), \
-                    count(DISTINCT substr(at, 1, 10)), group_concat(amount, ' '), \
-                    group_concat(CASE WHEN substr(at, 1, 10) > first_day THEN amount END, ' ') \
-             FROM (SELECT customer_id, currency, at, amount, \
-                          min(substr(at, 1, 10)) OVER (PARTITION BY customer_id, currency) \
-                              AS first_day \
-                   FROM transactions WHERE at >= ? AND at < ?) \
-             GROUP BY customer_id, currency ORDER BY customer_id, currency",
-        )
-        .bind(bound_text(range.start()))
-        .bind(bound_text(range.end()))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        rows.iter().map(summary_row).collect()
+        self.purchase_summaries_in(range).await
     }
 }
 
-/// Reads one row of the purchase summary query.
-fn summary_row(row: &SqliteRow) -> StorageResult<PurchaseSummary> {
-    let text = |i: usize| -> StorageResult<String> { row.try_get(i).map_err(backend) };
-    let count = |i: usize| -> StorageResult<u64> {
-        row.try_get::<i64, _>(i).map(|n| n as u64).map_err(backend)
+/// The per-customer purchase aggregates of the transactions in a range, one row per
+/// customer and currency, in customer then currency order, read from the covering index
+/// `transactions_customer` alone. Column 6 is the first purchase day's sum when there are
+/// several days (found with one seek into the same index).
+fn summary_sql(whole: bool) -> String {
+    let (range, first_range) = if whole {
+        ("", "")
+    } else {
+        ("WHERE at >= ?1 AND at < ?2", "AND f.at >= ?1 AND f.at < ?2")
     };
-    let currency = parse_currency(&text(1)?).map_err(StorageError::backend)?;
-    let time = |i: usize| -> StorageResult<DateTime<Utc>> {
-        text(i)?.parse().map_err(StorageError::backend)
+    format!(
+        "SELECT customer_id, currency, min(at), max(at), count(*), count(DISTINCT day), \
+                CASE WHEN count(DISTINCT day) > 1 THEN \
+                    (SELECT sum(f.amount_minor) \
+                     FROM transactions AS f INDEXED BY transactions_customer \
+                     WHERE f.customer_id = t.customer_id AND f.currency = t.currency \
+                       AND f.day = CAST(julianday(substr(min(t.at), 1, 10)) - 2440587.5 \
+                                        AS INTEGER) {first_range}) \
+                END, \
+                sum(amount_minor) \
+         FROM transactions AS t INDEXED BY transactions_customer {range} \
+         GROUP BY customer_id, currency ORDER BY customer_id, currency"
+    )
+}
+
+/// The customers and currencies with a transaction in the range whose amount has no
+/// integer minor units (from the partial index `transactions_inexact`).
+fn inexact_sql(whole: bool) -> String {
+    let range = if whole {
+        ""
+    } else {
+        "AND at >= ?1 AND at < ?2"
     };
-    let total = |i: usize| -> StorageResult<Money> {
-        let amounts: Option<String> = row.try_get(i).map_err(backend)?;
-        let mut sum = Money::zero(currency);
-        for amount in amounts.iter().flat_map(|a| a.split(' ')) {
-            let amount: Decimal = amount.parse().map_err(StorageError::backend)?;
-            sum = sum
-                .checked_add(&Money::new(amount, currency))
-                .map_err(|_| {
-                    StorageError::invalid("purchases.total", "the sum overflows a decimal number")
-                })?;
+    format!(
+        "SELECT DISTINCT customer_id, currency \
+         FROM transactions INDEXED BY transactions_inexact \
+         WHERE amount_minor IS NULL {range}"
+    )
+}
+
+/// True when SQLite refused a statement because an integer sum overflowed.
+fn is_integer_overflow(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.message().contains("integer overflow"))
+}
+
+/// A summary row: complete, or to be summed exactly from the amount texts.
+enum SummaryRow {
+    Done(PurchaseSummary),
+    Exact(CustomerId, Currency),
+}
+
+impl SqliteStore {
+    /// [`CrmStore::purchase_summaries`] on SQLite: exactly what the default fold over the
+    /// transactions returns, computed by one `GROUP BY` that sums the integer
+    /// `amount_minor` column.
+    ///
+    /// A customer and currency with an amount that is not an integer of the currency's
+    /// minor unit (more decimal places, or too large for `amount_minor`) is summed exactly
+    /// from its amount texts instead, and so is every group when a 64-bit integer sum
+    /// overflows.
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_core::{Customer, PartyKind, Transaction};
+    /// use crm_storage_traits::{CrmStore, Repository, TimeRange};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let store = crm_storage_sql::SqliteStore::open_in_memory().await?;
+    /// let day = |d, h| Utc.with_ymd_and_hms(2024, 5, d, h, 0, 0).unwrap();
+    /// store.create(Customer::new(1.into(), PartyKind::Person, "Ann", day(1, 0))?).await?;
+    /// for (id, time, amount) in [(1, day(2, 9), "10 EUR"), (2, day(2, 17), "5 EUR"), (3, day(9, 9), "20.005 EUR")] {
+    ///     store.create(Transaction::new(id.into(), 1.into(), time, amount.parse()?)).await?;
+    /// }
+    /// let ann = &store.purchase_summaries_in(TimeRange::all()).await?[0];
+    /// assert_eq!((ann.transactions, ann.purchase_days), (3, 2));
+    /// assert_eq!(ann.net_total.to_string(), "35.005 EUR");
+    /// assert_eq!(ann.repeat_total.to_string(), "20.005 EUR");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn purchase_summaries_in(
+        &self,
+        range: TimeRange,
+    ) -> StorageResult<Vec<PurchaseSummary>> {
+        use chrono::Datelike;
+        let whole = range.start() <= TimeRange::all().start() && range.end().year() > 9999;
+        let bind = |sql: String| {
+            let q = query(sql);
+            if whole {
+                q
+            } else {
+                q.bind(bound_text(range.start()))
+                    .bind(bound_text(range.end()))
+            }
+        };
+        // One read transaction: both queries and the exact sums see the same snapshot.
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let inexact: HashSet<(String, String)> = bind(inexact_sql(whole))
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(backend)?;
+        let rows = match bind(summary_sql(whole)).fetch_all(&mut *tx).await {
+            Ok(rows) => rows,
+            Err(e) if is_integer_overflow(&e) => {
+                drop(tx);
+                return crm_storage_traits::summarize_purchases(self, range).await;
+            }
+            Err(e) => return Err(backend(e)),
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(match summary_row(row, &inexact)? {
+                SummaryRow::Done(s) => s,
+                SummaryRow::Exact(customer, currency) => {
+                    exact_summary(&mut tx, customer, currency, range).await?
+                }
+            });
         }
-        Ok(sum)
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+}
+
+/// One customer's summary in one currency, summed from the amount texts in time order as
+/// the default fold does.
+async fn exact_summary(
+    conn: &mut SqliteConnection,
+    customer: CustomerId,
+    currency: Currency,
+    range: TimeRange,
+) -> StorageResult<PurchaseSummary> {
+    let rows = query(
+        "SELECT at, amount FROM transactions \
+             WHERE customer_id = ? AND currency = ? AND at >= ? AND at < ? ORDER BY at, id"
+            .to_string(),
+    )
+    .bind(customer.to_string())
+    .bind(currency.code().to_string())
+    .bind(bound_text(range.start()))
+    .bind(bound_text(range.end()))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?;
+    let overflow =
+        || StorageError::invalid("purchases.total", "the sum overflows a decimal number");
+    let zero = Money::zero(currency);
+    let mut summary: Option<(PurchaseSummary, i64, i64)> = None;
+    for row in &rows {
+        let at: DateTime<Utc> = parse("at", &row.try_get::<String, _>(0).map_err(backend)?)?;
+        let amount: Decimal = parse("amount", &row.try_get::<String, _>(1).map_err(backend)?)?;
+        let amount = Money::new(amount, currency);
+        let day = day_number(at);
+        let (s, first_day, last_day) = summary.get_or_insert_with(|| {
+            (
+                PurchaseSummary {
+                    customer: customer.clone(),
+                    currency,
+                    first_purchase: at,
+                    last_purchase: at,
+                    transactions: 0,
+                    purchase_days: 1,
+                    net_total: zero,
+                    repeat_total: zero,
+                },
+                day,
+                day,
+            )
+        });
+        if day != *last_day {
+            s.purchase_days += 1;
+            *last_day = day;
+        }
+        s.transactions += 1;
+        s.last_purchase = at;
+        s.net_total = s.net_total.checked_add(&amount).map_err(|_| overflow())?;
+        if day != *first_day {
+            s.repeat_total = s
+                .repeat_total
+                .checked_add(&amount)
+                .map_err(|_| overflow())?;
+        }
+    }
+    summary
+        .map(|(s, _, _)| s)
+        .ok_or_else(|| corrupt("amount", "a summarized group has no transactions"))
+}
+
+/// Reads a stored time (`2024-05-02T10:30:00.000000000Z`), the fixed-width text taken
+/// apart directly; any other text goes through the general parser.
+fn stored_time(text: &str) -> StorageResult<DateTime<Utc>> {
+    fn fixed(t: &[u8]) -> Option<DateTime<Utc>> {
+        let n = |range: std::ops::Range<usize>| -> Option<u32> {
+            t.get(range)?.iter().try_fold(0u32, |acc, &b| {
+                b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
+            })
+        };
+        if t.len() != 30 || t[4] != b'-' || t[10] != b'T' || t[19] != b'.' || t[29] != b'Z' {
+            return None;
+        }
+        let date = chrono::NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)?;
+        let time =
+            chrono::NaiveTime::from_hms_nano_opt(n(11..13)?, n(14..16)?, n(17..19)?, n(20..29)?)?;
+        Some(date.and_time(time).and_utc())
+    }
+    match fixed(text.as_bytes()) {
+        Some(t) => Ok(t),
+        None => parse("at", text),
+    }
+}
+
+/// Reads one row of the purchase summary query; a customer and currency listed in
+/// `inexact` is left to the exact path.
+fn summary_row(row: &SqliteRow, inexact: &HashSet<(String, String)>) -> StorageResult<SummaryRow> {
+    let text = |i: usize| -> StorageResult<String> { row.try_get(i).map_err(backend) };
+    let int = |i: usize| -> StorageResult<Option<i64>> { row.try_get(i).map_err(backend) };
+    let count = |i: usize| -> StorageResult<u64> {
+        let n = int(i)?.ok_or_else(|| corrupt("count", "is NULL"))?;
+        u64::try_from(n).map_err(|e| corrupt("count", e))
     };
-    Ok(PurchaseSummary {
-        customer: text(0)?.parse().map_err(StorageError::backend)?,
+    let customer_text = text(0)?;
+    let currency_text = text(1)?;
+    let customer: CustomerId = parse("customer_id", &customer_text)?;
+    let currency = parse_currency(&currency_text).map_err(|e| corrupt("currency", e))?;
+    if !inexact.is_empty() && inexact.contains(&(customer_text, currency_text)) {
+        return Ok(SummaryRow::Exact(customer, currency));
+    }
+    let purchase_days = count(5)?;
+    let net = int(7)?.ok_or_else(|| corrupt("amount_minor", "a sum is NULL"))?;
+    let repeat = match int(6)? {
+        Some(first_day) if purchase_days > 1 => i128::from(net) - i128::from(first_day),
+        _ => 0,
+    };
+    let scale = minor_digits(currency);
+    let money = |minor: i128| -> StorageResult<Money> {
+        if minor == 0 {
+            return Ok(Money::zero(currency));
+        }
+        from_minor_units(minor, scale)
+            .map(|d| Money::new(d, currency))
+            .ok_or_else(|| corrupt("amount_minor", "out of range"))
+    };
+    Ok(SummaryRow::Done(PurchaseSummary {
+        customer,
         currency,
-        first_purchase: time(2)?,
-        last_purchase: time(3)?,
+        first_purchase: stored_time(&text(2)?)?,
+        last_purchase: stored_time(&text(3)?)?,
         transactions: count(4)?,
-        purchase_days: count(5)?,
-        net_total: total(6)?,
-        repeat_total: total(7)?,
-    })
+        purchase_days,
+        net_total: money(i128::from(net))?,
+        repeat_total: money(repeat)?,
+    }))
 }

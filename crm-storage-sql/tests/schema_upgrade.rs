@@ -1,20 +1,27 @@
-//! A database created by the first schema is upgraded on open: its rows and indexes are
-//! kept, and the customer keys of the batch-appended tables become checked at commit
-//! (`migrations/0002_deferred_customer_keys.sql`) while a missing customer still refuses a
-//! whole batch and a single write.
+//! Databases written by earlier schemas are upgraded on open, keeping every row:
+//!
+//! * the first schema gains customer keys checked at commit
+//!   (`migrations/sqlite/0002_deferred_customer_keys.sql`) while a missing customer still
+//!   refuses a whole batch and a single write;
+//! * the second gains the typed columns (`migrations/sqlite/0003_typed_columns.sql`), filled
+//!   from the stored rows with exactly the values the store writes for new rows.
 
 #![cfg(feature = "sqlite")]
 
-use chrono::{TimeZone, Utc};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use crm_core::{
-    Channel, Customer, Direction, Interaction, PartyKind, SurveyResponse, SurveyScore, Transaction,
+    Channel, CsatScale, Currency, Customer, Deal, DealStage, Direction, Interaction,
+    LifecycleStage, PartyKind, SurveyResponse, SurveyScore, Tag, Ticket, TicketCategory,
+    TicketStatus, Transaction,
 };
-use crm_storage_sql::mapping::SqlRecord;
+use crm_storage_sql::mapping::{SqlRecord, Value};
 use crm_storage_sql::{MIGRATOR, SqliteStore};
-use crm_storage_traits::{BatchAppend, Repository, StorageError};
+use crm_storage_traits::{BatchAppend, CrmStore, Repository, StorageError, TimeRange};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
 
-fn t0() -> chrono::DateTime<Utc> {
+fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap()
 }
 
@@ -27,19 +34,106 @@ fn tx(id: &str, customer: &str) -> Transaction {
     )
 }
 
-/// Writes `record` as a first-schema row, column by column as the store maps it.
-async fn insert_raw<R: SqlRecord>(pool: &SqlitePool, record: &R) {
+/// The columns each table had before the typed columns were added.
+fn legacy_columns(table: &str) -> &'static [&'static str] {
+    match table {
+        "customers" => &[
+            "id",
+            "owner",
+            "status",
+            "tags",
+            "at",
+            "updated_at",
+            "email",
+            "phone",
+            "account_id",
+            "parent_id",
+            "body",
+        ],
+        "interactions" => &["id", "customer_id", "owner", "at", "body"],
+        "tickets" => &[
+            "id",
+            "customer_id",
+            "owner",
+            "status",
+            "tags",
+            "at",
+            "updated_at",
+            "body",
+        ],
+        "deals" => &[
+            "id",
+            "customer_id",
+            "owner",
+            "status",
+            "at",
+            "updated_at",
+            "body",
+        ],
+        "transactions" => &[
+            "id",
+            "customer_id",
+            "at",
+            "amount",
+            "currency",
+            "quantity",
+            "external_id",
+            "product",
+            "category",
+            "channel",
+        ],
+        "survey_responses" => &["id", "customer_id", "tags", "at", "body"],
+        other => panic!("no table {other}"),
+    }
+}
+
+/// Inserts `record` as the store maps it, keeping only `columns` (all of them, or the
+/// columns of an earlier schema).
+async fn insert_columns<R: SqlRecord>(pool: &SqlitePool, record: &R, columns: &[&str]) {
+    let mut names = Vec::new();
+    let mut q_values = Vec::new();
+    for (name, value) in R::COLUMNS.iter().zip(record.values().unwrap()) {
+        if columns.contains(name) {
+            names.push(*name);
+            q_values.push(value);
+        }
+    }
+    assert_eq!(names.len(), columns.len(), "{} maps every column", R::TABLE);
     let sql = format!(
         "INSERT INTO {} (version, {}) VALUES (1{})",
         R::TABLE,
-        R::COLUMNS.join(", "),
-        ", ?".repeat(R::COLUMNS.len())
+        names.join(", "),
+        ", ?".repeat(names.len())
     );
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-    for v in record.values().unwrap() {
-        q = q.bind(v);
+    for v in q_values {
+        q = match v {
+            Value::Text(t) => q.bind(t),
+            Value::Integer(n) => q.bind(n),
+        };
     }
     q.execute(pool).await.unwrap();
+}
+
+/// Writes `record` as an earlier schema's row.
+async fn insert_legacy<R: SqlRecord>(pool: &SqlitePool, record: &R) {
+    insert_columns(pool, record, legacy_columns(R::TABLE)).await;
+}
+
+/// Writes `record` as the store writes it now.
+async fn insert_current<R: SqlRecord>(pool: &SqlitePool, record: &R) {
+    insert_columns(pool, record, R::COLUMNS).await;
+}
+
+async fn pool_at(path: &std::path::Path, version: i64) -> SqlitePool {
+    let options = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .foreign_keys(true)
+        .synchronous(sqlx::sqlite::SqliteSynchronous::Off);
+    let pool = SqlitePool::connect_with(options).await.unwrap();
+    MIGRATOR.run_to(version, &pool).await.unwrap();
+    pool
 }
 
 async fn table_sql(store: &SqliteStore, table: &str) -> String {
@@ -65,6 +159,38 @@ async fn indexes(store: &SqliteStore, table: &str) -> Vec<String> {
     .collect()
 }
 
+/// Every row of a table, each column as an SQL literal (`quote()`: text quoted, integers
+/// bare, NULL), so that a value of the wrong type differs too.
+async fn dump(pool: &SqlitePool, table: &str) -> Vec<Vec<String>> {
+    let columns: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+    )))
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let list: Vec<String> = columns
+        .iter()
+        .map(|(c,)| format!("coalesce(quote({c}), 'NULL')"))
+        .collect();
+    let sql = format!(
+        "SELECT {} FROM {table} ORDER BY id",
+        list.join(" || char(31) || ")
+    );
+    let rows: Vec<(String,)> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(pool)
+        .await
+        .unwrap();
+    let names: Vec<String> = columns.into_iter().map(|(c,)| c).collect();
+    rows.into_iter()
+        .map(|(r,)| {
+            r.split('\u{1f}')
+                .zip(&names)
+                .map(|(v, c)| format!("{c}={v}"))
+                .collect()
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_schema_is_upgraded_with_its_rows() {
     let dir = tempfile::tempdir().unwrap();
@@ -85,16 +211,11 @@ async fn first_schema_is_upgraded_with_its_rows() {
     )
     .unwrap();
     {
-        let options = SqliteConnectOptions::new()
-            .filename(&db)
-            .create_if_missing(true)
-            .foreign_keys(true);
-        let pool = SqlitePool::connect_with(options).await.unwrap();
-        MIGRATOR.run_to(1, &pool).await.unwrap();
-        insert_raw(&pool, &ann).await;
-        insert_raw(&pool, &tx("TX-1", "A")).await;
-        insert_raw(&pool, &call).await;
-        insert_raw(&pool, &answer).await;
+        let pool = pool_at(&db, 1).await;
+        insert_legacy(&pool, &ann).await;
+        insert_legacy(&pool, &tx("TX-1", "A")).await;
+        insert_legacy(&pool, &call).await;
+        insert_legacy(&pool, &answer).await;
         pool.close().await;
     }
 
@@ -109,7 +230,11 @@ async fn first_schema_is_upgraded_with_its_rows() {
     }
     assert_eq!(
         indexes(&store, "transactions").await,
-        ["transactions_customer", "transactions_time"]
+        [
+            "transactions_customer",
+            "transactions_inexact",
+            "transactions_time"
+        ]
     );
     assert_eq!(
         indexes(&store, "interactions").await,
@@ -171,4 +296,307 @@ async fn first_schema_is_upgraded_with_its_rows() {
         Repository::<Customer>::delete(&store, &"A".parse().unwrap(), version).await,
         Err(StorageError::Invalid { .. })
     ));
+}
+
+/// Every ISO 4217 currency (the codes `Currency::from_code` knows).
+fn currencies() -> Vec<Currency> {
+    let letters = b'A'..=b'Z';
+    let mut out = Vec::new();
+    for a in letters.clone() {
+        for b in letters.clone() {
+            for c in letters.clone() {
+                let code = String::from_utf8(vec![a, b, c]).unwrap();
+                out.extend(Currency::from_code(&code));
+            }
+        }
+    }
+    out
+}
+
+/// Records of every kind, with every optional analysis field both set and unset, times
+/// with 0, 3, 6 and 9 decimals, and amounts at the edges of the integer representation.
+struct Fixture {
+    customers: Vec<Customer>,
+    interactions: Vec<Interaction>,
+    tickets: Vec<Ticket>,
+    deals: Vec<Deal>,
+    transactions: Vec<Transaction>,
+    surveys: Vec<SurveyResponse>,
+}
+
+fn fixture() -> Fixture {
+    let times = [
+        t0(),
+        t0() + Duration::milliseconds(5),
+        t0() + Duration::microseconds(7),
+        t0() + Duration::nanoseconds(1_500),
+        Utc.with_ymd_and_hms(1969, 12, 31, 23, 59, 59).unwrap() + Duration::nanoseconds(1),
+        Utc.with_ymd_and_hms(0, 1, 1, 0, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap()
+            + Duration::nanoseconds(999_999_999),
+    ];
+    let mut ann = Customer::new("A".parse().unwrap(), PartyKind::Person, "Ann", t0()).unwrap();
+    ann.owner = Some("u1".parse().unwrap());
+    ann.tags.insert(Tag::new("vip").unwrap());
+    let mut org = Customer::new(
+        "B".parse().unwrap(),
+        PartyKind::Organization,
+        "Org",
+        times[3],
+    )
+    .unwrap();
+    org.source = Some(Channel::Web);
+    org.lifecycle_stage = Some(LifecycleStage::Active);
+    let customers = vec![ann, org];
+
+    let mut interactions = Vec::new();
+    let durations = [
+        None,
+        Some(StdDuration::new(75, 5)),
+        Some(StdDuration::new(9_223_372_036, 854_775_807)),
+        Some(StdDuration::new(9_223_372_036, 854_775_808)),
+        Some(StdDuration::MAX),
+    ];
+    for (i, d) in durations.into_iter().enumerate() {
+        let mut call = Interaction::new(
+            format!("I-{i}").parse().unwrap(),
+            "A".parse().unwrap(),
+            Channel::Phone,
+            if i % 2 == 0 {
+                Direction::Inbound
+            } else {
+                Direction::Outbound
+            },
+            times[i % times.len()],
+        );
+        call.duration = d;
+        if i == 1 {
+            call.ticket = Some("T-1".parse().unwrap());
+            call.deal = Some("D-1".parse().unwrap());
+            call.agent = Some("u1".parse().unwrap());
+        }
+        interactions.push(call);
+    }
+
+    let mut tickets = Vec::new();
+    for (i, t) in times.iter().enumerate() {
+        let mut ticket = Ticket::new(
+            format!("T-{i}").parse().unwrap(),
+            "B".parse().unwrap(),
+            TicketCategory::Question,
+            Channel::Email,
+            *t,
+        );
+        if i % 2 == 1 {
+            ticket.first_response_at = Some(times[(i + 1) % times.len()]);
+            ticket.solved_at = Some(times[(i + 2) % times.len()]);
+            ticket.status = TicketStatus::Solved;
+        }
+        if i % 3 == 1 {
+            ticket.closed_at = Some(times[(i + 3) % times.len()]);
+        }
+        tickets.push(ticket);
+    }
+
+    let amounts = [
+        "12.5",
+        "1.230000",
+        "100.000",
+        "0.00",
+        "-3.25",
+        "0",
+        "-0.00",
+        "0.125",
+        "0.0000000000000000000000000001",
+        "7",
+        "92233720368547758.07",
+        "-92233720368547758.07",
+        "92233720368547758.08",
+        "-92233720368547758.08",
+        "9223372036854775807",
+        "79228162514264337593543950335",
+    ];
+    let mut transactions = Vec::new();
+    let mut deals = Vec::new();
+    let mut n = 0;
+    for currency in currencies() {
+        for amount in &amounts {
+            let money = crm_core::Money::new(amount.parse().unwrap(), currency);
+            let at = times[n % times.len()];
+            transactions.push(Transaction::new(
+                format!("TX-{n}").parse().unwrap(),
+                if n % 2 == 0 { "A" } else { "B" }.parse().unwrap(),
+                at,
+                money,
+            ));
+            if n % 5 == 0 {
+                let mut deal = Deal::new(
+                    format!("D-{n}").parse().unwrap(),
+                    "A".parse().unwrap(),
+                    "Deal",
+                    crm_core::Money::new(money.amount().abs(), currency),
+                    at,
+                )
+                .unwrap();
+                if n % 10 == 0 {
+                    deal.stage = DealStage::Won;
+                    deal.closed_at = Some(at);
+                }
+                deals.push(deal);
+            }
+            n += 1;
+        }
+    }
+
+    let scores = [
+        SurveyScore::nps(0).unwrap(),
+        SurveyScore::nps(10).unwrap(),
+        SurveyScore::ces(2).unwrap(),
+        SurveyScore::csat(4, CsatScale::new(1, 5).unwrap()).unwrap(),
+        SurveyScore::csat(3, CsatScale::new(0, 3).unwrap()).unwrap(),
+    ];
+    let mut surveys = Vec::new();
+    for (i, score) in scores.into_iter().enumerate() {
+        let mut s = SurveyResponse::new(
+            format!("S-{i}").parse().unwrap(),
+            "B".parse().unwrap(),
+            times[i],
+            score,
+        )
+        .unwrap();
+        if i == 2 {
+            s.ticket = Some("T-1".parse().unwrap());
+            s.interaction = Some("I-1".parse().unwrap());
+        }
+        surveys.push(s);
+    }
+    Fixture {
+        customers,
+        interactions,
+        tickets,
+        deals,
+        transactions,
+        surveys,
+    }
+}
+
+const TABLES: [&str; 6] = [
+    "customers",
+    "interactions",
+    "tickets",
+    "deals",
+    "transactions",
+    "survey_responses",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_schema_gains_typed_columns_equal_to_new_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture();
+
+    // The same records, written at the second schema and then upgraded ...
+    let old = dir.path().join("v2.db");
+    {
+        let pool = pool_at(&old, 2).await;
+        for r in &f.customers {
+            insert_legacy(&pool, r).await;
+        }
+        for r in &f.interactions {
+            insert_legacy(&pool, r).await;
+        }
+        for r in &f.tickets {
+            insert_legacy(&pool, r).await;
+        }
+        for r in &f.deals {
+            insert_legacy(&pool, r).await;
+        }
+        for r in &f.transactions {
+            insert_legacy(&pool, r).await;
+        }
+        for r in &f.surveys {
+            insert_legacy(&pool, r).await;
+        }
+        pool.close().await;
+    }
+    let upgraded = SqliteStore::open(&old).await.unwrap();
+
+    // ... and written by the current mapping into a new database.
+    let new = dir.path().join("v3.db");
+    let fresh = SqliteStore::open(&new).await.unwrap();
+    let pool = fresh.pool();
+    for r in &f.customers {
+        insert_current(pool, r).await;
+    }
+    for r in &f.interactions {
+        insert_current(pool, r).await;
+    }
+    for r in &f.tickets {
+        insert_current(pool, r).await;
+    }
+    for r in &f.deals {
+        insert_current(pool, r).await;
+    }
+    for r in &f.transactions {
+        insert_current(pool, r).await;
+    }
+    for r in &f.surveys {
+        insert_current(pool, r).await;
+    }
+
+    for table in TABLES {
+        let got = dump(upgraded.pool(), table).await;
+        let want = dump(fresh.pool(), table).await;
+        assert!(!want.is_empty(), "the fixture has {table}");
+        assert_eq!(got.len(), want.len(), "every row of {table} is kept");
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g, w, "an upgraded row of {table} equals a new write");
+        }
+    }
+
+    // The new columns are filled (not merely NULL on both sides).
+    let (filled,): (i64,) = sqlx::query_as(
+        "SELECT count(*) FROM transactions \
+         WHERE amount_minor IS NOT NULL AND amount_scale IS NOT NULL AND day IS NOT NULL",
+    )
+    .fetch_one(upgraded.pool())
+    .await
+    .unwrap();
+    assert!(filled > 0);
+    let (jpy,): (i64,) = sqlx::query_as(
+        "SELECT amount_minor FROM transactions WHERE currency = 'JPY' AND amount = '7'",
+    )
+    .fetch_one(upgraded.pool())
+    .await
+    .unwrap();
+    assert_eq!(jpy, 7, "JPY has no minor digits");
+    let (kwd,): (i64,) = sqlx::query_as(
+        "SELECT amount_minor FROM transactions WHERE currency = 'KWD' AND amount = '7'",
+    )
+    .fetch_one(upgraded.pool())
+    .await
+    .unwrap();
+    assert_eq!(kwd, 7000, "KWD has three minor digits");
+
+    // Records read back unchanged, and the summaries agree with the reference fold.
+    for t in &f.transactions {
+        assert_eq!(
+            &Repository::<Transaction>::get(&upgraded, &t.id)
+                .await
+                .unwrap()
+                .record,
+            t
+        );
+    }
+    for d in &f.deals {
+        assert_eq!(
+            &Repository::<Deal>::get(&upgraded, &d.id)
+                .await
+                .unwrap()
+                .record,
+            d
+        );
+    }
+    let reference = crm_storage_traits::summarize_purchases(&upgraded, TimeRange::all()).await;
+    let got = upgraded.purchase_summaries(TimeRange::all()).await;
+    assert_eq!(format!("{got:?}"), format!("{reference:?}"));
 }

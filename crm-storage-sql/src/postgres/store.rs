@@ -90,7 +90,7 @@ fn decode_versioned<R: PgRecord>(row: &PgRow) -> StorageResult<Versioned<R>> {
 
 impl PostgresStore {
     /// The schema-qualified table of a kind of record.
-    fn table<R: PgRecord>(&self) -> String {
+    pub(super) fn table<R: PgRecord>(&self) -> String {
         format!("\"{}\".{}", self.schema, R::TABLE)
     }
 
@@ -270,8 +270,9 @@ impl PostgresStore {
     }
 
     /// Streams the batch into a temporary staging table with `COPY … FROM STDIN`, in the
-    /// caller's transaction.
-    async fn copy_to_staging<R: PgRecord>(
+    /// caller's transaction. The table is made on first use in the transaction and emptied
+    /// on every later one; it is dropped at the commit.
+    pub(super) async fn copy_to_staging<R: PgRecord>(
         &self,
         conn: &mut PgConnection,
         staging: &str,
@@ -279,7 +280,7 @@ impl PostgresStore {
     ) -> StorageResult<()> {
         let columns = R::COLUMNS.join(", ");
         sqlx::query(AssertSqlSafe(format!(
-            "CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS \
+            "CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS \
              SELECT 0::bigint AS ord, {columns} FROM {} WITH NO DATA",
             self.table::<R>()
         )))
@@ -287,6 +288,11 @@ impl PostgresStore {
         .execute(&mut *conn)
         .await
         .map_err(backend)?;
+        sqlx::query(AssertSqlSafe(format!("TRUNCATE {staging}")))
+            .persistent(false)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
         let mut copy = conn
             .copy_in_raw(&format!("COPY {staging} (ord, {columns}) FROM STDIN"))
             .await
@@ -316,6 +322,30 @@ impl PostgresStore {
         }
         copy.finish().await.map_err(backend)?;
         Ok(())
+    }
+
+    /// Inserts the staged records whose id is not stored, the first of each id (in staging
+    /// order) winning; returns how many went in. Rows go in in id order, so two imports
+    /// inserting overlapping ids wait for each other instead of deadlocking.
+    pub(super) async fn insert_staged<R: PgRecord>(
+        &self,
+        conn: &mut PgConnection,
+        staging: &str,
+    ) -> StorageResult<usize> {
+        let columns = R::COLUMNS.join(", ");
+        let done = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO {} (version, {columns}) \
+             SELECT 1, {columns} FROM \
+             (SELECT DISTINCT ON (id) * FROM {staging} ORDER BY id, ord) AS fresh \
+             ORDER BY id \
+             ON CONFLICT (id) DO NOTHING",
+            self.table::<R>()
+        )))
+        .persistent(false)
+        .execute(&mut *conn)
+        .await
+        .map_err(write_error::<R>("batch."))?;
+        Ok(done.rows_affected() as usize)
     }
 }
 
@@ -439,23 +469,8 @@ impl<R: PgRecord> BatchAppend<R> for PostgresStore {
         let mut tx = self.pool.begin().await.map_err(backend)?;
         let staging = format!("crm_staging_{}", R::TABLE);
         self.copy_to_staging(&mut tx, &staging, batch).await?;
-        // The first record of each id wins; rows go in in id order, so two batches
-        // inserting overlapping ids wait for each other instead of deadlocking.
-        let columns = R::COLUMNS.join(", ");
-        let done = sqlx::query(AssertSqlSafe(format!(
-            "INSERT INTO {} (version, {columns}) \
-             SELECT 1, {columns} FROM \
-             (SELECT DISTINCT ON (id) * FROM {staging} ORDER BY id, ord) AS fresh \
-             ORDER BY id \
-             ON CONFLICT (id) DO NOTHING",
-            self.table::<R>()
-        )))
-        .persistent(false)
-        .execute(&mut *tx)
-        .await
-        .map_err(write_error::<R>("batch."))?;
+        let inserted = self.insert_staged::<R>(&mut tx, &staging).await?;
         tx.commit().await.map_err(backend)?;
-        let inserted = done.rows_affected() as usize;
         Ok(BatchReport {
             inserted,
             skipped: batch.len() - inserted,
