@@ -45,3 +45,4 @@ pub use summary::{
     CustomerHistory, CustomerSummary, HistoryError, MAX_FREQUENCY, ModelError, Summaries,
     SummaryError, SummaryOptions, TimeUnit, WeightedHistories, WeightedHistory, summarize,
 };
+pub use summary::{SummaryInputs, SummaryRange, summarize_aggregates};

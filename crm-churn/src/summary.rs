@@ -11,15 +11,18 @@
 //! falls after the calibration end are excluded and counted.
 //!
 //! The input is any [`Purchase`]: `(customer, time, amount)` tuples or stored
-//! [`Transaction`](crm_core::Transaction)s, as for RFM in `crm-segmentation`.
+//! [`Transaction`](crm_core::Transaction)s, as for RFM in `crm-segmentation`; or, with
+//! [`summarize_aggregates`], per-customer purchase summaries of the calibration, holdout and
+//! later ranges ([`PurchaseSummary`], as a store aggregates them), which give the same
+//! summaries without reading every transaction.
 
 use std::collections::hash_map::Entry;
 use std::hash::Hash;
 
 use chrono::{DateTime, Utc};
-use crm_core::{Amount, Currency, Purchase};
+use crm_core::{Amount, Currency, CustomerId, Purchase, PurchaseSummary};
 use rust_decimal::Decimal;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -202,7 +205,8 @@ pub struct CustomerSummary<K> {
 /// [`summarize`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summaries<K> {
-    /// One row per customer, in order of first appearance in the input.
+    /// One row per customer, in order of first appearance in the input ([`summarize`]) or
+    /// sorted by key ([`summarize_aggregates`]).
     pub customers: Vec<CustomerSummary<K>>,
     /// Customers whose first purchase is after the calibration end (excluded), including
     /// those whose every purchase is after the holdout end.
@@ -246,12 +250,82 @@ pub enum SummaryError {
         .expected.code()
     )]
     MixedCurrency {
-        /// The row at fault, counted from 0 in input order.
+        /// The row at fault, counted from 0 in input order ([`summarize_aggregates`]
+        /// counts purchase summaries: those of calibration, then those of the holdout).
         row: usize,
         /// The currency of the earlier rows.
         expected: Currency,
         /// The currency of this row.
         found: Currency,
+    },
+    /// Purchases merged per week from purchase summaries, which count distinct days.
+    #[error(
+        "purchase summaries count distinct days, so purchases cannot be merged per {period:?} period; summarize the transactions instead, or merge per day"
+    )]
+    UnsupportedPeriod {
+        /// The period asked for.
+        period: TimeUnit,
+    },
+    /// A purchase summary that no set of transactions could produce (no transactions,
+    /// more purchase days than transactions or than the dates it spans, a first purchase
+    /// after the last, totals in another currency than the summary's, a repeat total on a
+    /// single purchase day).
+    #[error("{range} summary {index} (customer {customer}): {reason}")]
+    InconsistentSummary {
+        /// The input it came from.
+        range: SummaryRange,
+        /// Its position there, from 0.
+        index: usize,
+        /// Its customer.
+        customer: CustomerId,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A purchase summary with purchases outside its range: after the calibration end in
+    /// calibration, outside the calibration end (exclusive) to the holdout end (inclusive)
+    /// in the holdout (anything, without a holdout), not after the last end for the later
+    /// purchases.
+    #[error(
+        "{range} summary {index} (customer {customer}): purchases from {first} to {last} fall outside the {range} range"
+    )]
+    SummaryOutsideRange {
+        /// The input it came from.
+        range: SummaryRange,
+        /// Its position there, from 0.
+        index: usize,
+        /// Its customer.
+        customer: CustomerId,
+        /// Its first purchase.
+        first: DateTime<Utc>,
+        /// Its last purchase.
+        last: DateTime<Utc>,
+    },
+    /// Two purchase summaries of one customer in one range whose purchase dates overlap: a
+    /// day in both would count twice.
+    #[error(
+        "{range} summaries {first} and {second} (customer {customer}): their purchase dates overlap, so their purchase days cannot be added"
+    )]
+    OverlappingSummaries {
+        /// The input they came from.
+        range: SummaryRange,
+        /// Their customer.
+        customer: CustomerId,
+        /// The position of the earlier one, from 0.
+        first: usize,
+        /// The position of the later one, from 0.
+        second: usize,
+    },
+    /// A total or count of purchase summaries beyond its type.
+    #[error("{range} summary {index} (customer {customer}): {what} overflows")]
+    SummaryOverflow {
+        /// The input it came from.
+        range: SummaryRange,
+        /// The position there of the summary at fault, from 0.
+        index: usize,
+        /// Its customer.
+        customer: CustomerId,
+        /// What overflows.
+        what: String,
     },
 }
 
@@ -410,6 +484,407 @@ where
         ignored_transactions: ignored,
         holdout_duration,
     })
+}
+
+/// The three ranges of purchase summaries that [`summarize_aggregates`] reads, each one row
+/// per customer and currency ([`PurchaseSummary`], as a store computes them with one
+/// `GROUP BY`).
+///
+/// ```
+/// use crm_churn::SummaryInputs;
+/// let none = SummaryInputs::default();
+/// assert!(none.calibration.is_empty() && none.holdout.is_empty() && none.later.is_empty());
+/// ```
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SummaryInputs<'a> {
+    /// Purchases up to and including [`SummaryOptions::calibration_end`] (a store's
+    /// half-open range ending one nanosecond after it).
+    pub calibration: &'a [PurchaseSummary],
+    /// Purchases after the calibration end up to and including
+    /// [`SummaryOptions::holdout_end`]; empty without a holdout.
+    pub holdout: &'a [PurchaseSummary],
+    /// Purchases after the holdout end (after the calibration end without a holdout): only
+    /// counted, as [`Summaries::ignored_transactions`] and, for customers not seen in
+    /// calibration, in [`Summaries::excluded_after_calibration`]. Leave it empty when those
+    /// counts are not needed.
+    pub later: &'a [PurchaseSummary],
+}
+
+/// Which of the [`SummaryInputs`] a purchase summary came from.
+///
+/// ```
+/// use crm_churn::SummaryRange;
+/// assert_eq!(SummaryRange::Holdout.to_string(), "holdout");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SummaryRange {
+    /// [`SummaryInputs::calibration`].
+    Calibration,
+    /// [`SummaryInputs::holdout`].
+    Holdout,
+    /// [`SummaryInputs::later`].
+    Later,
+}
+
+impl std::fmt::Display for SummaryRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Calibration => "calibration",
+            Self::Holdout => "holdout",
+            Self::Later => "later",
+        })
+    }
+}
+
+/// The customer summaries of [`summarize`] computed from per-customer purchase summaries
+/// instead of transactions: for the transactions the summaries describe, the result equals
+/// `summarize` on them with the same options, except that the customers come sorted by key
+/// (not in order of first appearance, which summaries do not tell).
+///
+/// Each customer's calibration summary gives `x` = purchase days − 1, `t_x` and `T` from
+/// the UTC dates of its first and last purchase and of the calibration end (in
+/// [`SummaryOptions::unit`]), and the monetary value `repeat_total / x` (zero when `x = 0`);
+/// its holdout summary gives [`CustomerSummary::holdout_frequency`] (its purchase days).
+/// Customers seen in the holdout or later but not in calibration are counted as excluded,
+/// and the transactions of the later summaries as ignored.
+///
+/// Purchases merge per day only: a summary counts distinct days, so
+/// [`SummaryOptions::period`] must be [`TimeUnit::Day`] (times may be in any unit). A
+/// customer may have several summaries in one range (pieces of disjoint time ranges in one
+/// currency) when their purchase dates do not overlap: they add up exactly.
+///
+/// # Errors
+///
+/// [`SummaryError::HoldoutBeforeCalibration`], as `summarize`;
+/// [`SummaryError::UnsupportedPeriod`] for weekly periods;
+/// [`SummaryError::MixedCurrency`] for a calibration or holdout summary in another currency
+/// than the first one, its `row` counting the calibration summaries from 0 and then the
+/// holdout summaries (not transactions, as `summarize` does); and for a summary no
+/// transactions could produce ([`SummaryError::InconsistentSummary`]), one with purchases
+/// outside its range ([`SummaryError::SummaryOutsideRange`]), summaries of one customer in
+/// one range whose dates overlap ([`SummaryError::OverlappingSummaries`]), and totals or
+/// counts beyond their types ([`SummaryError::SummaryOverflow`]).
+///
+/// ```
+/// use chrono::{DateTime, Utc};
+/// use crm_churn::{SummaryInputs, SummaryOptions, TimeUnit, summarize, summarize_aggregates};
+/// use crm_core::{Currency, CustomerId, Money, PurchaseSummary};
+///
+/// let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+/// let eur = |s: &str| s.parse::<Money>().unwrap();
+/// let transactions: Vec<(CustomerId, DateTime<Utc>, Money)> = vec![
+///     (1.into(), t("2024-01-01T09:00:00Z"), eur("10 EUR")),
+///     (1.into(), t("2024-01-01T17:00:00Z"), eur("5 EUR")),
+///     (1.into(), t("2024-01-11T10:00:00Z"), eur("20 EUR")),
+///     (1.into(), t("2024-02-03T10:00:00Z"), eur("8 EUR")), // holdout
+///     (2.into(), t("2024-02-05T10:00:00Z"), eur("7 EUR")), // holdout: excluded
+///     (2.into(), t("2024-03-05T10:00:00Z"), eur("7 EUR")), // later: ignored
+/// ];
+/// let summary = |customer: i64, first, last, transactions, purchase_days, net, repeat| PurchaseSummary {
+///     customer: customer.into(),
+///     currency: Currency::EUR,
+///     first_purchase: t(first),
+///     last_purchase: t(last),
+///     transactions,
+///     purchase_days,
+///     net_total: eur(net),
+///     repeat_total: eur(repeat),
+/// };
+/// let calibration = [summary(1, "2024-01-01T09:00:00Z", "2024-01-11T10:00:00Z", 3, 2, "35 EUR", "20 EUR")];
+/// let holdout = [
+///     summary(1, "2024-02-03T10:00:00Z", "2024-02-03T10:00:00Z", 1, 1, "8 EUR", "0 EUR"),
+///     summary(2, "2024-02-05T10:00:00Z", "2024-02-05T10:00:00Z", 1, 1, "7 EUR", "0 EUR"),
+/// ];
+/// let later = [summary(2, "2024-03-05T10:00:00Z", "2024-03-05T10:00:00Z", 1, 1, "7 EUR", "0 EUR")];
+/// let options = SummaryOptions::new(t("2024-01-31T23:59:59Z"))
+///     .with_holdout(t("2024-02-29T23:59:59Z"))
+///     .with_unit(TimeUnit::Week);
+/// let inputs = SummaryInputs { calibration: &calibration, holdout: &holdout, later: &later };
+/// let s = summarize_aggregates(&inputs, &options)?;
+/// assert_eq!(s, summarize(transactions, &options)?);
+/// assert_eq!((s.customers[0].history.x, s.customers[0].holdout_frequency), (1, Some(1)));
+/// assert_eq!((s.excluded_after_calibration, s.ignored_transactions), (1, 1));
+/// # Ok::<(), crm_churn::SummaryError>(())
+/// ```
+pub fn summarize_aggregates(
+    inputs: &SummaryInputs<'_>,
+    options: &SummaryOptions,
+) -> Result<Summaries<CustomerId>, SummaryError> {
+    if let Some(holdout_end) = options.holdout_end
+        && holdout_end < options.calibration_end
+    {
+        return Err(SummaryError::HoldoutBeforeCalibration {
+            calibration_end: options.calibration_end,
+            holdout_end,
+        });
+    }
+    if options.period != TimeUnit::Day {
+        return Err(SummaryError::UnsupportedPeriod {
+            period: options.period,
+        });
+    }
+    let end_instant = options.holdout_end.unwrap_or(options.calibration_end);
+    let mut currency: Option<Currency> = None;
+    let mut calibration: FxHashMap<CustomerId, Aggregate> = FxHashMap::default();
+    let mut holdout: FxHashMap<CustomerId, Aggregate> = FxHashMap::default();
+    let mut elsewhere: FxHashSet<CustomerId> = FxHashSet::default();
+    let ranges = [
+        (SummaryRange::Calibration, inputs.calibration, 0),
+        (
+            SummaryRange::Holdout,
+            inputs.holdout,
+            inputs.calibration.len(),
+        ),
+    ];
+    for (range, summaries, base) in ranges {
+        let into = match range {
+            SummaryRange::Calibration => &mut calibration,
+            _ => &mut holdout,
+        };
+        for (index, s) in summaries.iter().enumerate() {
+            let piece = Aggregate::of(range, index, s)?;
+            let inside = match range {
+                SummaryRange::Calibration => s.last_purchase <= options.calibration_end,
+                _ => options.holdout_end.is_some_and(|h| {
+                    s.first_purchase > options.calibration_end && s.last_purchase <= h
+                }),
+            };
+            if !inside {
+                return Err(outside(range, index, s));
+            }
+            match currency {
+                Some(expected) if expected != s.currency => {
+                    return Err(SummaryError::MixedCurrency {
+                        row: base + index,
+                        expected,
+                        found: s.currency,
+                    });
+                }
+                _ => currency = Some(s.currency),
+            }
+            match into.entry(s.customer.clone()) {
+                Entry::Occupied(mut e) => e.get_mut().absorb(piece, range, &s.customer)?,
+                Entry::Vacant(e) => {
+                    e.insert(piece);
+                }
+            }
+            if range == SummaryRange::Holdout {
+                elsewhere.insert(s.customer.clone());
+            }
+        }
+    }
+    let mut ignored = 0usize;
+    for (index, s) in inputs.later.iter().enumerate() {
+        Aggregate::of(SummaryRange::Later, index, s)?;
+        if s.first_purchase <= end_instant {
+            return Err(outside(SummaryRange::Later, index, s));
+        }
+        ignored = usize::try_from(s.transactions)
+            .ok()
+            .and_then(|n| ignored.checked_add(n))
+            .ok_or_else(|| SummaryError::SummaryOverflow {
+                range: SummaryRange::Later,
+                index,
+                customer: s.customer.clone(),
+                what: "the number of ignored transactions".to_string(),
+            })?;
+        elsewhere.insert(s.customer.clone());
+    }
+    let excluded = elsewhere
+        .iter()
+        .filter(|c| !calibration.contains_key(*c))
+        .count();
+
+    let day = |t| TimeUnit::Day.period(t);
+    let cal_end = day(options.calibration_end);
+    let to_unit = options.period.days() as f64 / options.unit.days() as f64;
+    let holdout_duration = options
+        .holdout_end
+        .map(|o| (day(o) - cal_end) as f64 * to_unit);
+    let mut rows: Vec<(CustomerId, Aggregate)> = calibration.into_iter().collect();
+    rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut customers = Vec::with_capacity(rows.len());
+    for (key, c) in rows {
+        let overflow = |what: &str| SummaryError::SummaryOverflow {
+            range: SummaryRange::Calibration,
+            index: c.pieces[0].index,
+            customer: key.clone(),
+            what: what.to_string(),
+        };
+        let x = u32::try_from(c.days - 1).map_err(|_| overflow("the number of purchase days"))?;
+        let monetary = if x == 0 {
+            Decimal::ZERO
+        } else {
+            c.repeat
+                .checked_div(Decimal::from(x))
+                .ok_or_else(|| overflow("the mean repeat purchase"))?
+        };
+        let holdout_frequency = match options.holdout_end {
+            None => None,
+            Some(_) => Some(match holdout.get(&key) {
+                None => 0,
+                Some(h) => u32::try_from(h.days)
+                    .map_err(|_| overflow("the number of holdout purchase days"))?,
+            }),
+        };
+        customers.push(CustomerSummary {
+            history: CustomerHistory {
+                x,
+                t_x: (c.last_day - c.first_day) as f64 * to_unit,
+                t: (cal_end - c.first_day) as f64 * to_unit,
+            },
+            customer: key,
+            monetary,
+            holdout_frequency,
+        });
+    }
+    Ok(Summaries {
+        customers,
+        excluded_after_calibration: excluded,
+        ignored_transactions: ignored,
+        holdout_duration,
+    })
+}
+
+/// One customer's purchase summaries of one range, added: the span of its purchase days,
+/// their number, the net and repeat totals, and the summaries it was made of.
+#[derive(Debug, Clone)]
+struct Aggregate {
+    first_day: i64,
+    last_day: i64,
+    days: u64,
+    net: Decimal,
+    repeat: Decimal,
+    pieces: Vec<Piece>,
+}
+
+/// The position and the purchase days of one summary.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    index: usize,
+    first_day: i64,
+    last_day: i64,
+}
+
+impl Aggregate {
+    /// Summary `index` of `range` on its own, after checking that transactions could
+    /// produce it.
+    fn of(range: SummaryRange, index: usize, s: &PurchaseSummary) -> Result<Self, SummaryError> {
+        let first_day = TimeUnit::Day.period(s.first_purchase);
+        let last_day = TimeUnit::Day.period(s.last_purchase);
+        let fail = |reason: &str| {
+            Err(SummaryError::InconsistentSummary {
+                range,
+                index,
+                customer: s.customer.clone(),
+                reason: reason.to_string(),
+            })
+        };
+        if s.transactions == 0 {
+            return fail("no transactions");
+        }
+        if s.purchase_days == 0 {
+            return fail("no purchase days");
+        }
+        if s.purchase_days > s.transactions {
+            return fail("more purchase days than transactions");
+        }
+        if s.first_purchase > s.last_purchase {
+            return fail("the first purchase is after the last");
+        }
+        if s.transactions == 1 && s.first_purchase != s.last_purchase {
+            return fail("one transaction, but its first and last purchase times differ");
+        }
+        let span = last_day - first_day + 1;
+        if i64::try_from(s.purchase_days).unwrap_or(i64::MAX) > span {
+            return fail("more purchase days than dates from the first purchase to the last");
+        }
+        if s.purchase_days == 1 && span > 1 {
+            return fail(
+                "one purchase day, but the first and last purchase are on different dates",
+            );
+        }
+        if s.net_total.currency() != s.currency || s.repeat_total.currency() != s.currency {
+            return fail("a total is in another currency than the summary");
+        }
+        if s.purchase_days == 1 && !s.repeat_total.is_zero() {
+            return fail("one purchase day, but a repeat total other than zero");
+        }
+        Ok(Self {
+            first_day,
+            last_day,
+            days: s.purchase_days,
+            net: s.net_total.amount(),
+            repeat: s.repeat_total.amount(),
+            pieces: vec![Piece {
+                index,
+                first_day,
+                last_day,
+            }],
+        })
+    }
+
+    /// Adds another summary of the same customer and range; its dates must not overlap
+    /// those of the summaries already added.
+    fn absorb(
+        &mut self,
+        other: Aggregate,
+        range: SummaryRange,
+        customer: &CustomerId,
+    ) -> Result<(), SummaryError> {
+        for new in &other.pieces {
+            if let Some(old) = self
+                .pieces
+                .iter()
+                .find(|p| p.first_day <= new.last_day && new.first_day <= p.last_day)
+            {
+                return Err(SummaryError::OverlappingSummaries {
+                    range,
+                    customer: customer.clone(),
+                    first: old.index,
+                    second: new.index,
+                });
+            }
+        }
+        let overflow = |what: &str| SummaryError::SummaryOverflow {
+            range,
+            index: other.pieces[0].index,
+            customer: customer.clone(),
+            what: what.to_string(),
+        };
+        // The repeat purchases are all but the first day's: that day is the earlier
+        // aggregate's, and every purchase of the later one is a repeat purchase.
+        let repeat = if other.first_day < self.first_day {
+            other.repeat.checked_add(self.net)
+        } else {
+            self.repeat.checked_add(other.net)
+        }
+        .ok_or_else(|| overflow("the repeat total"))?;
+        self.net = self
+            .net
+            .checked_add(other.net)
+            .ok_or_else(|| overflow("the net total"))?;
+        self.repeat = repeat;
+        self.days = self
+            .days
+            .checked_add(other.days)
+            .ok_or_else(|| overflow("the number of purchase days"))?;
+        self.first_day = self.first_day.min(other.first_day);
+        self.last_day = self.last_day.max(other.last_day);
+        self.pieces.extend(other.pieces);
+        Ok(())
+    }
+}
+
+fn outside(range: SummaryRange, index: usize, s: &PurchaseSummary) -> SummaryError {
+    SummaryError::SummaryOutsideRange {
+        range,
+        index,
+        customer: s.customer.clone(),
+        first: s.first_purchase,
+        last: s.last_purchase,
+    }
 }
 
 /// Why a customer history cannot be used by a model.

@@ -33,6 +33,21 @@ impl Acc {
         a
     }
 
+    /// The state of `count` purchases from day `first` to day `last` totalling `minor`
+    /// (an aggregate computed elsewhere, such as a stored purchase summary).
+    #[inline]
+    pub(crate) fn from_parts(first: i32, last: i32, count: NonZeroU64, minor: i128) -> Self {
+        let mut a = Acc {
+            sum_lo: 0,
+            sum_hi: 0,
+            count,
+            first,
+            last,
+        };
+        a.set_sum(minor);
+        a
+    }
+
     /// The number of purchases (at least one).
     #[inline]
     pub(crate) fn count(&self) -> u64 {

@@ -1,6 +1,7 @@
 //! Typed errors of the segmentation crate.
 
-use crm_core::{Currency, Money};
+use chrono::{DateTime, Utc};
+use crm_core::{Currency, CustomerId, Money};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -129,5 +130,59 @@ pub enum SegmentationError {
     IncompatibleMerge {
         /// The setting that differs.
         field: &'static str,
+    },
+    /// A purchase summary that no set of transactions could produce (no transactions,
+    /// more purchase days than transactions or than the dates it spans, a first purchase
+    /// after the last, totals in another currency than the summary's).
+    #[error("purchase summary {index} (customer {customer}): {reason}")]
+    InconsistentSummary {
+        /// The summary's position in the input, from 0.
+        index: u64,
+        /// Its customer.
+        customer: CustomerId,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A purchase summary with purchases both before and after the as-of time: its totals
+    /// cannot be split at the as-of time.
+    #[error(
+        "purchase summary {index} (customer {customer}): its purchases run from {first} to {last}, across the as-of time {as_of}; summarize the purchases up to the as-of time instead"
+    )]
+    SummaryAcrossAsOf {
+        /// The summary's position in the input, from 0.
+        index: u64,
+        /// Its customer.
+        customer: CustomerId,
+        /// Its first purchase.
+        first: DateTime<Utc>,
+        /// Its last purchase.
+        last: DateTime<Utc>,
+        /// The as-of time.
+        as_of: DateTime<Utc>,
+    },
+    /// Two purchase summaries of one customer that cannot be added exactly: in one
+    /// currency with overlapping purchase times (they would count transactions twice), or,
+    /// when frequency counts distinct days, with overlapping purchase dates (a day in both
+    /// would count twice).
+    #[error("purchase summaries {first} and {second} (customer {customer}): {reason}")]
+    OverlappingSummaries {
+        /// The customer.
+        customer: CustomerId,
+        /// The position of the earlier summary in the input, from 0.
+        first: u64,
+        /// The position of the later summary in the input, from 0.
+        second: u64,
+        /// Why they cannot be added.
+        reason: String,
+    },
+    /// The number of transactions of the purchase summaries does not fit a 64-bit count.
+    #[error(
+        "purchase summary {index} (customer {customer}): the number of transactions overflows a 64-bit count"
+    )]
+    CountOverflow {
+        /// The position of the summary at fault in the input, from 0.
+        index: u64,
+        /// Its customer.
+        customer: CustomerId,
     },
 }

@@ -47,6 +47,9 @@ use crm_core::{Amount, Purchase};
 
 mod finish;
 mod partitioned;
+mod summaries;
+
+pub use summaries::rfm_from_summaries;
 
 /// What "frequency" counts.
 ///
@@ -896,7 +899,7 @@ impl<K: Hash + Eq + Clone + Ord> RfmAccumulator<K> {
             &config,
             totals,
             vec![finish::one_run(tables)],
-            days,
+            finish::DayCounts::Pairs(days),
             finish::OneThread,
         )
     }
@@ -1099,7 +1102,13 @@ where
     }
     let (totals, tables, days) = gather_parts(parts)?;
     let runs = finish::key_order_runs(tables, threads, finish::PARALLEL_SORT_FROM);
-    finish::finish(config, totals, runs, days, finish::SideBySide)
+    finish::finish(
+        config,
+        totals,
+        runs,
+        finish::DayCounts::Pairs(days),
+        finish::SideBySide,
+    )
 }
 
 fn error_row(e: &SegmentationError) -> u64 {

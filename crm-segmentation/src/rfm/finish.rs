@@ -12,7 +12,7 @@ use std::hash::Hash;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
-use rustc_hash::FxHashSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{
     Acc, CustomerRfm, CustomerStates, FrequencyMeasure, MonetaryMeasure, PassTotals, RfmConfig,
@@ -23,6 +23,15 @@ use crate::score::{
     Breakpoints, ScoreMethod, integer_quantile_scores, quantile_cuts_owned, score_against,
 };
 use crate::segment::cell;
+
+/// Where the distinct purchase days of each customer come from, when frequency counts them.
+pub(super) enum DayCounts<K> {
+    /// The distinct (customer, day) pairs seen by the parts of a pass (none when frequency
+    /// counts transactions).
+    Pairs(Vec<FxHashSet<(K, i32)>>),
+    /// Each customer's number of distinct purchase days, counted beforehand.
+    PerCustomer(FxHashMap<K, u64>),
+}
 
 /// Customers' states in key order, as consecutive sorted runs.
 pub(super) type Runs<K> = Vec<Vec<(K, Acc)>>;
@@ -87,7 +96,7 @@ pub(super) fn finish<K: Hash + Eq + Clone + Ord>(
     config: &RfmConfig,
     totals: PassTotals,
     runs: Runs<K>,
-    days: Vec<FxHashSet<(K, i32)>>,
+    days: DayCounts<K>,
     schedule: impl Schedule<K>,
 ) -> Result<RfmTable<K>, SegmentationError> {
     let measures = Measures::new(config, &totals, &runs, days)?;
@@ -137,22 +146,29 @@ impl Measures {
         config: &RfmConfig,
         totals: &PassTotals,
         runs: &Runs<K>,
-        days: Vec<FxHashSet<(K, i32)>>,
+        days: DayCounts<K>,
     ) -> Result<Self, SegmentationError> {
         let as_of = config.as_of.or(totals.latest);
         let n = runs.iter().map(Vec::len).sum();
         let entries = || runs.iter().flatten();
         let distinct_days = match config.frequency {
             FrequencyMeasure::Transactions => None,
-            FrequencyMeasure::DistinctDays => {
-                let mut f = vec![0u64; n];
-                for (key, _) in days.iter().flatten() {
-                    if let Some(i) = position(runs, key) {
-                        f[i] += 1;
+            FrequencyMeasure::DistinctDays => match days {
+                DayCounts::Pairs(days) => {
+                    let mut f = vec![0u64; n];
+                    for (key, _) in days.iter().flatten() {
+                        if let Some(i) = position(runs, key) {
+                            f[i] += 1;
+                        }
                     }
+                    Some(f)
                 }
-                Some(f)
-            }
+                DayCounts::PerCustomer(counts) => Some(
+                    entries()
+                        .map(|(key, _)| counts.get(key).copied().unwrap_or(0))
+                        .collect(),
+                ),
+            },
         };
         // The mean per transaction is scored as a decimal; the net total as the exact
         // integer sum, which orders the same way.

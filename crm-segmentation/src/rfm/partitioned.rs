@@ -23,7 +23,7 @@
 
 use std::hash::Hash;
 
-use super::finish::{SideBySide, finish, key_order_runs};
+use super::finish::{DayCounts, SideBySide, finish, key_order_runs};
 use super::{
     BATCH, CustomerStates, POW10, PassTotals, RfmAccumulator, RfmConfig, RfmTable, fork_join,
     hash_key,
@@ -129,7 +129,13 @@ where
     totals.rows = purchases.len() as u64;
 
     let runs = key_order_runs(tables, threads, parallel_sort_from);
-    Some(finish(config, totals, runs, Vec::new(), SideBySide))
+    Some(finish(
+        config,
+        totals,
+        runs,
+        DayCounts::Pairs(Vec::new()),
+        SideBySide,
+    ))
 }
 
 /// Phase 1: every thread scatters a contiguous share of `chunk` into its own buffers.
