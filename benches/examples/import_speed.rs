@@ -18,7 +18,8 @@ use std::path::Path;
 use std::time::Instant;
 
 use crm_benches::stored::{base, runtime, transactions};
-use crm_storage_sql::mapping::SqlRecord;
+use crm_core::Transaction;
+use crm_storage_sql::mapping::{SqlRecord, Value};
 use crm_storage_traits::BatchAppend;
 
 const TRANSACTIONS: usize = 1_000_000;
@@ -33,6 +34,25 @@ fn csv_field(value: &str) -> String {
     }
 }
 
+/// The columns of the store's `transactions` table in their order in the file (columns
+/// added by later migrations come last).
+const TABLE_ORDER: [&str; 14] = [
+    "id",
+    "version",
+    "customer_id",
+    "at",
+    "amount",
+    "currency",
+    "quantity",
+    "external_id",
+    "product",
+    "category",
+    "channel",
+    "amount_minor",
+    "amount_scale",
+    "day",
+];
+
 /// Writes `dir/base.db` and `dir/transactions.csv` for the run of the `sqlite3` shell.
 fn export(dir: &Path, rt: &tokio::runtime::Runtime) {
     std::fs::create_dir_all(dir).unwrap();
@@ -45,14 +65,26 @@ fn export(dir: &Path, rt: &tokio::runtime::Runtime) {
     let file = std::fs::File::create(dir.join("transactions.csv")).unwrap();
     let mut out = std::io::BufWriter::new(file);
     for t in transactions(TRANSACTIONS, CUSTOMERS, SEED) {
-        // The exact values the store binds, in table column order (version 1 first).
-        let mut fields: Vec<String> = t
-            .values()
-            .unwrap()
-            .into_iter()
-            .map(|v| csv_field(&v.unwrap_or_default()))
+        // The exact values the store binds, in the table's column order (the version is 1).
+        let values: Vec<(&str, String)> = Transaction::COLUMNS
+            .iter()
+            .copied()
+            .zip(t.values().unwrap().into_iter().map(|v| match v {
+                Value::Text(text) => text.unwrap_or_default(),
+                Value::Integer(n) => n.map(|n| n.to_string()).unwrap_or_default(),
+            }))
             .collect();
-        fields.insert(1, "1".to_string());
+        let fields: Vec<String> = TABLE_ORDER
+            .iter()
+            .map(|name| match *name {
+                "version" => "1".to_string(),
+                name => values
+                    .iter()
+                    .find(|(c, _)| *c == name)
+                    .map(|(_, v)| csv_field(v))
+                    .unwrap_or_default(),
+            })
+            .collect();
         writeln!(out, "{}", fields.join(",")).unwrap();
     }
     out.flush().unwrap();

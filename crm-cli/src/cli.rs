@@ -15,11 +15,12 @@ Exit status:
   141  standard output was closed by its reader (as in `crm ... | head`)";
 
 const IMPORT_HELP: &str = "\
-Every row is read and checked before the database is opened: a bad row anywhere stops the
-import with one message naming file, line and column, and nothing is written. Rows without
-an id get one derived from their content and their position among identical rows, so
-importing a file again adds nothing. An id already stored with different content is an
-error. Customers that any other file refers to and the database lacks are created with
+The file goes into one database transaction, a chunk of rows at a time (a transaction file,
+or `-` for standard input, is read as a stream, with a progress bar on a terminal): a bad
+row anywhere stops the import with one message naming file, line and column, and nothing
+is written. Rows without an id get one derived from their content and their position among
+identical rows, so importing a file again adds nothing. An id already stored, or used
+earlier in the file, with different content is an error. Customers that any other file refers to and the database lacks are created with
 their id as name: import a customers file first to keep names and contact data (a stored
 customer is never changed by an import).
 

@@ -3,17 +3,24 @@
 //! file twice therefore yields the same ids (so a re-import adds nothing), while two
 //! identical purchases in one file stay two purchases.
 
-use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
 
+use hashbrown::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// The namespace of ids derived from imported content.
 const NAMESPACE: Uuid = Uuid::from_u128(0x6c1f_5a8e_2d3b_4f0a_9b7e_1c2d_3e4f_5a6b);
 
 /// Assigns ids to rows in file order; `content` gives the canonical text of a row.
+///
+/// It keeps a 64-bit fingerprint of each distinct content seen (not the content), and a
+/// count only for contents seen more than once. Two different contents with the same
+/// fingerprint (odds of about 1 in 10^6 among ten million rows) only shift the later
+/// one's position number: its id stays its own, and the same file gives the same ids.
 #[derive(Debug, Default)]
 pub struct ContentIds {
-    seen: HashMap<String, u64>,
+    seen: HashSet<u64>,
+    repeats: HashMap<u64, u64>,
 }
 
 impl ContentIds {
@@ -30,9 +37,17 @@ impl ContentIds {
             content.push('\u{1f}');
             content.push_str(f);
         }
-        let occurrence = self.seen.entry(content.clone()).or_insert(0);
-        let n = *occurrence;
-        *occurrence += 1;
+        // A hasher with fixed keys, so that the fingerprints are the same on every run.
+        let mut hasher = DefaultHasher::new();
+        content.hash(&mut hasher);
+        let fingerprint = hasher.finish();
+        let n = if self.seen.insert(fingerprint) {
+            0
+        } else {
+            let count = self.repeats.entry(fingerprint).or_insert(1);
+            *count += 1;
+            *count - 1
+        };
         content.push('\u{1e}');
         content.push_str(&n.to_string());
         Uuid::new_v5(&NAMESPACE, content.as_bytes()).to_string()

@@ -29,6 +29,32 @@ pub fn spinner(message: &str) -> ProgressBar {
     pb
 }
 
+/// A bar for reading an input of bytes: a spinner with the bytes read and the rate, or,
+/// once [`set_bytes_length`] gives the input's length, a bar with the time left. Its
+/// message is for the rows read.
+pub fn bytes_bar(prefix: &str) -> ProgressBar {
+    let pb = ProgressBar::no_length();
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner:.green} {prefix}: {msg} ({bytes}, {bytes_per_sec}) {elapsed_precise}",
+    ) {
+        pb.set_style(style);
+    }
+    pb.set_prefix(prefix.to_string());
+    pb.enable_steady_tick(Duration::from_millis(200));
+    pb
+}
+
+/// Gives a [`bytes_bar`] the input's length in bytes.
+pub fn set_bytes_length(pb: &ProgressBar, len: u64) {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner:.green} {prefix}: {msg} [{bar:30.cyan/blue}] {bytes}/{total_bytes} \
+         {bytes_per_sec} ETA {eta}",
+    ) {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_length(len);
+}
+
 /// Renders rows of (section, figure, value) as a boxed table.
 pub fn summary_table(rows: &[(String, String, String)]) -> String {
     let w = |f: fn(&(String, String, String)) -> &String, head: &str| {

@@ -268,3 +268,91 @@ fn responses_without_ids_are_imported_once() {
     );
     assert_eq!(v, json(&["nps", "--responses", &f, "--json"]));
 }
+
+/// A transaction CSV of `rows` rows of 500 customers, with `bad` (1-based data row) holding
+/// an amount that is not a number.
+fn long_file(dir: &std::path::Path, rows: usize, bad: Option<usize>) -> String {
+    use std::fmt::Write;
+    let mut text = String::from("customer_id,timestamp,amount\n");
+    for i in 1..=rows {
+        let amount = if Some(i) == bad {
+            "ten".to_string()
+        } else {
+            format!("{}.{:02}", i % 97, i % 100)
+        };
+        let _ = writeln!(
+            text,
+            "L{:03},2024-{:02}-{:02}T{:02}:{:02}:00Z,{amount}",
+            i % 500,
+            1 + i % 12,
+            1 + i % 28,
+            i % 24,
+            i % 60
+        );
+    }
+    let path = dir.join(format!("long-{rows}-{bad:?}.csv"));
+    std::fs::write(&path, text).unwrap();
+    arg(&path)
+}
+
+#[test]
+fn a_bad_row_after_many_chunks_rolls_back_every_chunk() {
+    let (dir, db) = database();
+    let cdnow = fixture_arg("CDNOW_sample.txt");
+    import(&db, &["transactions", &cdnow, "--format", "cdnow"]);
+    let before = json(&["rfm", "--db", &db, "--json"]);
+    // Three chunks of the import session go in before the bad row is read.
+    let bad = long_file(dir.path(), 65_000, Some(61_234));
+    let o = crm(&["import", "--db", &db, "transactions", &bad]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("line 61235, column 3 (amount)"), "{e}");
+    assert_eq!(
+        json(&["rfm", "--db", &db, "--json"]),
+        before,
+        "nothing of the failed import is stored, customers included"
+    );
+    // The same file without the bad row goes in whole, and once.
+    let good = long_file(dir.path(), 65_000, None);
+    let r = import(&db, &["transactions", &good]);
+    assert_eq!(
+        (r["inserted"].as_u64(), r["customers_created"].as_u64()),
+        (Some(65_000), Some(500))
+    );
+    let after = json(&["rfm", "--db", &db, "--json"]);
+    assert_eq!(after["transactions"], 6919 + 65_000);
+    let again = import(&db, &["transactions", &good]);
+    assert_eq!(
+        (again["inserted"].as_u64(), again["skipped"].as_u64()),
+        (Some(0), Some(65_000))
+    );
+}
+
+#[test]
+fn standard_input_is_imported_as_a_stream() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let (dir, db) = database();
+    let file = long_file(dir.path(), 30_000, None);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .args(["import", "--db", &db, "transactions", "-", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(&file).unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&bytes).unwrap());
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        (r["rows"].as_u64(), r["inserted"].as_u64()),
+        (Some(30_000), Some(30_000))
+    );
+    // The same rows from the file are the same records.
+    let again = import(&db, &["transactions", &file]);
+    assert_eq!(again["skipped"], 30_000);
+}

@@ -5,9 +5,12 @@
 
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
+
 use crm_core::{SurveyResponse, Transaction};
 use crm_storage_traits::{
-    BatchAppend, BatchReport, Filter, PageRequest, Record, Repository, TimeRange, TimeScan,
+    BatchAppend, BatchReport, CrmStore, Filter, PageRequest, PurchaseSummary, Record, Repository,
+    TimeRange, TimeScan,
 };
 use futures::StreamExt;
 use indicatif::ProgressBar;
@@ -136,6 +139,48 @@ pub fn load_transactions(db: &Path) -> CliResult<Vec<TransactionRow>> {
         let all: Vec<Transaction> = with_store!(&store, s => scan_all(s, db).await)?;
         Ok(all.iter().map(transaction_row).collect())
     })
+}
+
+/// Per-customer purchase summaries of a database, one list per time range, each computed
+/// by the store (one `GROUP BY` in SQL) instead of reading every transaction.
+pub fn load_purchase_summaries(
+    db: &Path,
+    ranges: &[TimeRange],
+) -> CliResult<Vec<Vec<PurchaseSummary>>> {
+    missing(db)?;
+    runtime()?.block_on(async {
+        let store = open(db).await?;
+        let mut out = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            let rows = with_store!(&store, s => s.purchase_summaries(*range).await)
+                .map_err(|e| CliError::storage(db, format!("summarizing purchases: {e}")))?;
+            out.push(rows);
+        }
+        store.close().await;
+        Ok(out)
+    })
+}
+
+/// The time ranges before and after each of the instants `cuts` (ascending; an instant
+/// belongs to the range before it): `[start, c1]`, `(c1, c2]`, …, `(cn, end)`.
+pub fn ranges_cut_at(cuts: &[DateTime<Utc>]) -> CliResult<Vec<TimeRange>> {
+    let all = TimeRange::all();
+    let mut bounds = vec![all.start()];
+    for &c in cuts {
+        let after = c
+            .checked_add_signed(chrono::TimeDelta::nanoseconds(1))
+            .unwrap_or(all.end())
+            .min(all.end());
+        let before = *bounds.last().unwrap_or(&after);
+        bounds.push(after.max(before));
+    }
+    bounds.push(all.end());
+    bounds
+        .windows(2)
+        .map(|w| {
+            TimeRange::new(w[0], w[1]).map_err(|e| CliError::Usage(format!("a time range: {e}")))
+        })
+        .collect()
 }
 
 /// Survey responses of one kind (`NPS`, `CSAT`, `CES`) from a database.

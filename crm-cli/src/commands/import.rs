@@ -1,22 +1,23 @@
-//! `crm import`: transactions, customers or survey responses from a file into a database,
-//! through the storage traits.
+//! `crm import`: transactions, customers, survey responses, interactions, tickets or deals
+//! from a file into a database, through the storage traits' import sessions.
 //!
 //! An import is idempotent and all-or-nothing:
-//! - every row is read, converted to a `crm-core` record and checked before the database is
-//!   opened, so a bad row anywhere stops the import with one message naming its file, line
-//!   and column (or field), and nothing is written;
+//! - the file goes into one database transaction (an import session) a chunk of rows at a
+//!   time, each row converted to a `crm-core` record and checked as it comes; a bad row
+//!   anywhere stops the import with one message naming its file, line and column (or field),
+//!   and the session is rolled back, so nothing is written. A transaction file is read as a
+//!   stream (memory does not grow with its length); the other kinds are read whole first;
 //! - a row with an id keeps it; a transaction or response without one gets a deterministic
 //!   id from its content and its position among identical rows ([`ContentIds`]), so a
 //!   re-import adds nothing while two identical purchases stay two purchases;
-//! - an id already stored with the same content is skipped; a transaction or response id
-//!   stored with *different* content (say a CSAT file reusing the ids of an NPS file) is an
-//!   error before anything is written; a stored customer is left as it is;
-//! - customers that transactions or responses refer to but the database lacks are created
-//!   as minimal records (the id as name, the first event's time as creation time); the
-//!   records then go in one atomic batch, and if that batch fails the customers this import
-//!   created are removed again.
+//! - an id already stored with the same content is skipped; an id stored (or used earlier in
+//!   the file) with *different* content (say a CSAT file reusing the ids of an NPS file) is an
+//!   error naming its line, and nothing is written; a stored customer is left as it is;
+//! - customers that records refer to but the database lacks are created, in the same
+//!   transaction, as minimal records (the id as name, the time of their first record in the
+//!   first chunk that names them as creation time).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -24,18 +25,19 @@ use crm_core::{
     CsatScale, Customer, CustomerId, Email, Money, PartyKind, Phone, SurveyResponse,
     SurveyResponseId, SurveyScore, Tag, Transaction, TransactionId, UserId,
 };
-use crm_storage_traits::{BatchAppend, BatchReport, Record, Repository, StorageError};
+use crm_storage_traits::{BatchReport, BulkImport, ImportSession, Record, StorageError};
 use serde::Serialize;
 
 use crate::cli::{ImportArgs, ImportKind, SurveyKind};
-use crate::commands::database::{append_atomic, open, runtime, with_store};
+use crate::commands::database::{is_url, open, runtime, with_store};
 use crate::commands::scored::GROUP_TAG_PREFIX;
 use crate::error::{CliError, CliResult, InputError};
 use crate::ids::ContentIds;
 use crate::input::activity;
 use crate::input::customers::{self, CustomerRow};
+use crate::input::open_stream;
 use crate::input::responses::{self, ResponseRow};
-use crate::input::transactions::{self, TransactionRow};
+use crate::input::transactions::{self, TransactionRow, TransactionStream};
 use crate::output::print_json;
 
 pub use crate::input::located::{Located, refused};
@@ -87,7 +89,16 @@ pub fn transaction_records(
     path: &Path,
     rows: &[TransactionRow],
 ) -> CliResult<Vec<Located<Transaction>>> {
-    let mut ids = ContentIds::new();
+    transaction_records_with(&mut ContentIds::new(), path, rows)
+}
+
+/// Transaction records of the next rows of a file whose earlier rows got their content ids
+/// from `ids`.
+pub fn transaction_records_with(
+    ids: &mut ContentIds,
+    path: &Path,
+    rows: &[TransactionRow],
+) -> CliResult<Vec<Located<Transaction>>> {
     rows.iter()
         .map(|r| {
             let customer = customer_id(path, r.line, &r.customer_id)?;
@@ -274,104 +285,204 @@ pub fn check_unique<R: Record>(path: &Path, items: &[Located<R>], field: &str) -
     Ok(())
 }
 
-/// Refuses records whose file id is stored already with different content.
-async fn check_stored<R, S>(
-    store: &S,
-    db: &Path,
-    path: &Path,
-    items: &[Located<R>],
-    field: &str,
-) -> CliResult<()>
-where
-    R: Record,
-    S: Repository<R> + ?Sized,
-{
-    for item in items.iter().filter(|i| i.explicit_id) {
-        match store.get(item.record.id()).await {
-            Ok(stored) if stored.record != item.record => {
-                return Err(id_refused(
-                    path,
-                    item,
-                    field,
-                    format!(
-                        "an id that {} does not already hold for a different {}",
-                        db.display(),
-                        R::ENTITY.replace('_', " ")
-                    ),
-                ));
-            }
-            Ok(_) | Err(StorageError::NotFound { .. }) => {}
-            Err(e) => return Err(CliError::storage(db, e)),
-        }
+/// Rows per chunk of an import session.
+pub const CHUNK_ROWS: usize = 20_000;
+
+/// A storage error of an import, located at its row when it names a record of a chunk
+/// (`batch[i]…`).
+fn chunk_error<R: Record>(path: &Path, db: &Path, lines: &[u64], e: StorageError) -> CliError {
+    if let StorageError::Invalid { field, .. } = &e
+        && let Some(rest) = field.strip_prefix("batch[")
+        && let Some(i) = rest.split(']').next().and_then(|i| i.parse::<usize>().ok())
+        && let Some(&line) = lines.get(i)
+    {
+        return refused(path, line, e);
     }
-    Ok(())
+    CliError::storage(db, format!("importing {}s: {e}", R::ENTITY))
 }
 
-/// The customers that records refer to and the store lacks, as minimal records dated at the
-/// first record of each.
-async fn missing_customers<R, S>(
-    store: &S,
-    db: &Path,
-    items: &[Located<R>],
-) -> CliResult<Vec<Customer>>
-where
-    R: Record,
-    S: Repository<Customer> + ?Sized,
-{
+/// The customers that records of a chunk refer to and that this import has not met yet, as
+/// minimal records dated at their first record in the chunk.
+fn new_customers<R: Record>(
+    known: &mut HashSet<CustomerId>,
+    records: &[R],
+) -> CliResult<Vec<Customer>> {
     let mut first: BTreeMap<&CustomerId, DateTime<Utc>> = BTreeMap::new();
-    for item in items {
-        let t = item.record.time();
+    for r in records {
+        if known.contains(r.customer()) {
+            continue;
+        }
+        let t = r.time();
         first
-            .entry(item.record.customer())
+            .entry(r.customer())
             .and_modify(|f| *f = (*f).min(t))
             .or_insert(t);
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(first.len());
     for (id, at) in first {
-        match store.get(id).await {
-            Ok(_) => {}
-            Err(StorageError::NotFound { .. }) => out.push(
-                Customer::new(id.clone(), PartyKind::Person, &id.to_string(), at)
-                    .map_err(|e| CliError::analysis("customer record", e))?,
-            ),
-            Err(e) => return Err(CliError::storage(db, e)),
-        }
+        out.push(
+            Customer::new(id.clone(), PartyKind::Person, &id.to_string(), at)
+                .map_err(|e| CliError::analysis("customer record", e))?,
+        );
+        known.insert(id.clone());
     }
     Ok(out)
 }
 
-/// Writes event records (transactions or responses) with the customers they need: the
-/// customers first, then the records in one atomic batch; if the records fail, the customers
-/// this call created are removed again.
+/// What an import session did so far.
+#[derive(Debug, Default)]
+struct Fed {
+    rows: usize,
+    report: BatchReport,
+    customers_created: usize,
+}
+
+/// Feeds chunks from `next` (an empty chunk ends the file) into `session`.
+async fn feed<R: Record>(
+    session: &mut (dyn ImportSession<R> + '_),
+    db: &Path,
+    path: &Path,
+    id_field: &str,
+    next: &mut dyn FnMut() -> CliResult<Vec<Located<R>>>,
+    progress: &mut dyn FnMut(usize),
+) -> CliResult<Fed> {
+    let mut known: HashSet<CustomerId> = HashSet::new();
+    let mut fed = Fed::default();
+    loop {
+        let items = next()?;
+        if items.is_empty() {
+            return Ok(fed);
+        }
+        let (records, lines): (Vec<R>, Vec<u64>) =
+            items.into_iter().map(|i| (i.record, i.line)).unzip();
+        if R::ENTITY != Customer::ENTITY {
+            let customers = new_customers(&mut known, &records)?;
+            if !customers.is_empty() {
+                let added = session
+                    .add_customers(&customers)
+                    .await
+                    .map_err(|e| CliError::storage(db, format!("importing customers: {e}")))?;
+                fed.customers_created += added.inserted;
+            }
+        }
+        let r = session
+            .append(&records)
+            .await
+            .map_err(|e| chunk_error::<R>(path, db, &lines, e))?;
+        // A stored customer is left as it is (a file without creation times dates its
+        // customers at the import, so a re-import differs); any other record must match.
+        if let Some(&i) = r.conflicts.first()
+            && R::ENTITY != Customer::ENTITY
+        {
+            return Err(InputError {
+                line: Some(lines[i]),
+                field: Some(id_field.to_string()),
+                found: Some(records[i].id().to_string()),
+                ..InputError::file(
+                    path,
+                    format!(
+                        "an id that {} does not already hold, and the file did not use before, \
+                         for a different {}",
+                        db.display(),
+                        R::ENTITY.replace('_', " ")
+                    ),
+                )
+            }
+            .into());
+        }
+        fed.rows += records.len();
+        fed.report.inserted += r.inserted;
+        fed.report.skipped += r.skipped;
+        if R::ENTITY == Customer::ENTITY {
+            fed.customers_created += r.inserted;
+        }
+        progress(records.len());
+    }
+}
+
+/// Imports the chunks `next` gives (an empty chunk ends the file) in one import session:
+/// all of them, with the customers they need, or on any error nothing.
+pub async fn import_chunks<R, S>(
+    store: &S,
+    db: &Path,
+    path: &Path,
+    id_field: &str,
+    next: &mut dyn FnMut() -> CliResult<Vec<Located<R>>>,
+    progress: &mut dyn FnMut(usize),
+) -> CliResult<ImportCounts>
+where
+    R: Record,
+    S: BulkImport<R> + ?Sized,
+{
+    let mut session = store
+        .begin_import()
+        .await
+        .map_err(|e| CliError::storage(db, format!("starting the import: {e}")))?;
+    match feed(&mut *session, db, path, id_field, next, progress).await {
+        Ok(fed) => {
+            session
+                .commit()
+                .await
+                .map_err(|e| CliError::storage(db, format!("importing {}s: {e}", R::ENTITY)))?;
+            Ok(ImportCounts {
+                rows: fed.rows,
+                inserted: fed.report.inserted,
+                skipped: fed.report.skipped,
+                customers_created: fed.customers_created,
+            })
+        }
+        Err(e) => {
+            // The import failed already; report that failure (a rollback that fails
+            // leaves nothing either: the transaction ends with the connection).
+            let _ = session.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+/// The counts of an import.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    /// Rows read.
+    pub rows: usize,
+    /// Records added.
+    pub inserted: usize,
+    /// Records already stored.
+    pub skipped: usize,
+    /// Customers created (for a customer import, the customers added).
+    pub customers_created: usize,
+}
+
+/// Writes records read whole (with the customers they need) in one import session.
 pub async fn import_events<R, S>(
     store: &S,
     db: &Path,
     path: &Path,
     items: &[Located<R>],
     id_field: &str,
-) -> CliResult<(BatchReport, usize)>
+) -> CliResult<ImportCounts>
 where
     R: Record,
-    S: BatchAppend<R> + BatchAppend<Customer> + ?Sized,
+    S: BulkImport<R> + ?Sized,
 {
-    check_stored::<R, S>(store, db, path, items, id_field).await?;
-    let customers = missing_customers::<R, S>(store, db, items).await?;
-    let created = append_atomic(store, db, &customers).await?.inserted;
-    let records: Vec<R> = items.iter().map(|i| i.record.clone()).collect();
-    match append_atomic(store, db, &records).await {
-        Ok(report) => Ok((report, created)),
-        Err(e) => {
-            for c in &customers {
-                // Best effort: the import already failed; report that failure.
-                let _ = Repository::<Customer>::delete(store, &c.id, 1).await;
-            }
-            Err(e)
-        }
+    let mut chunks = items.chunks(CHUNK_ROWS);
+    let mut next = || Ok(chunks.next().map(<[_]>::to_vec).unwrap_or_default());
+    import_chunks(store, db, path, id_field, &mut next, &mut |_| {}).await
+}
+
+/// The report of an import of `kind`.
+fn report(kind: &'static str, c: ImportCounts) -> ImportReport {
+    ImportReport {
+        kind,
+        rows: c.rows,
+        inserted: c.inserted,
+        skipped: c.skipped,
+        customers_created: c.customers_created,
     }
 }
 
-/// Refuses ids used twice in the file, then writes the event records (`kind`:
-/// `transactions` or `responses`) into the database with [`import_events`].
+/// Refuses ids used twice in the file, then imports the records (`kind`: `responses`,
+/// `interactions`, … ) with [`import_events`].
 fn import_event_file<R>(
     db: &Path,
     path: &Path,
@@ -381,36 +492,59 @@ fn import_event_file<R>(
 ) -> CliResult<ImportReport>
 where
     R: Record,
-    crm_storage_sql::SqliteStore: BatchAppend<R> + BatchAppend<Customer>,
-    crm_storage_sql::PostgresStore: BatchAppend<R> + BatchAppend<Customer>,
+    crm_storage_sql::SqliteStore: BulkImport<R>,
+    crm_storage_sql::PostgresStore: BulkImport<R>,
 {
     check_unique(path, items, id_field)?;
     runtime()?.block_on(async {
         let store = open(db).await?;
-        let (r, created) =
-            with_store!(&store, s => import_events(s, db, path, items, id_field).await)?;
+        let counts = with_store!(&store, s => import_events(s, db, path, items, id_field).await);
         store.close().await;
-        Ok(ImportReport {
-            kind,
-            rows: items.len(),
-            inserted: r.inserted,
-            skipped: r.skipped,
-            customers_created: created,
-        })
+        Ok(report(kind, counts?))
     })
 }
 
-/// `crm import`.
-pub fn run(args: &ImportArgs) -> CliResult<()> {
-    let path = args.file.as_path();
-    let db = args.db.as_path();
-    // Everything is read and checked before the database is opened.
-    let report = match args.kind {
-        ImportKind::Transactions => {
-            let rows = transactions::read(path, args.format, &args.currency)?;
-            let items = transaction_records(path, &rows)?;
-            import_event_file(db, path, &items, "transaction_id", "transactions")?
-        }
+/// Streams a transaction file into the database in chunks, with a progress bar on a
+/// terminal.
+fn import_transactions(args: &ImportArgs) -> CliResult<ImportReport> {
+    let (path, db) = (args.file.as_path(), args.db.as_path());
+    let currency = transactions::default_currency_option(&args.currency)?;
+    let bar = crate::progress::bytes_bar("importing transactions");
+    let (opened, len) = open_stream(path, {
+        let bar = bar.clone();
+        move |n| bar.inc(n)
+    })?;
+    if let Some(len) = len {
+        crate::progress::set_bytes_length(&bar, len);
+    }
+    // The header is read and checked before the database is opened.
+    let mut stream = TransactionStream::open(path, opened, args.format, currency)?;
+    let mut ids = ContentIds::new();
+    let mut next = || {
+        let rows = stream.next_chunk(CHUNK_ROWS)?;
+        transaction_records_with(&mut ids, path, &rows)
+    };
+    let mut rows = 0usize;
+    let mut progress = |n: usize| {
+        rows += n;
+        bar.set_message(format!("{rows} rows"));
+    };
+    let result = runtime()?.block_on(async {
+        let store = open(db).await?;
+        let counts = with_store!(&store, s => import_chunks(
+            s, db, path, "transaction_id", &mut next, &mut progress
+        ).await);
+        store.close().await;
+        counts
+    });
+    bar.finish_and_clear();
+    Ok(report("transactions", result?))
+}
+
+/// Imports the file of `args` into the database of `args`.
+fn import_kind(args: &ImportArgs, path: &Path, db: &Path) -> CliResult<ImportReport> {
+    Ok(match args.kind {
+        ImportKind::Transactions => import_transactions(args)?,
         ImportKind::Responses => {
             let (min, max, label) = match args.survey {
                 SurveyKind::Nps => (0, 10, "NPS"),
@@ -437,22 +571,27 @@ pub fn run(args: &ImportArgs) -> CliResult<()> {
         ImportKind::Customers => {
             let rows = customers::read(path)?;
             let items = customer_records(path, &rows, Utc::now())?;
-            check_unique(path, &items, "customer_id")?;
-            let records: Vec<Customer> = items.into_iter().map(|i| i.record).collect();
-            runtime()?.block_on(async {
-                let store = open(db).await?;
-                let r = with_store!(&store, s => append_atomic(s, db, &records).await)?;
-                store.close().await;
-                Ok::<_, CliError>(ImportReport {
-                    kind: "customers",
-                    rows: records.len(),
-                    inserted: r.inserted,
-                    skipped: r.skipped,
-                    customers_created: r.inserted,
-                })
-            })?
+            import_event_file(db, path, &items, "customer_id", "customers")?
         }
-    };
+    })
+}
+
+/// `crm import`.
+pub fn run(args: &ImportArgs) -> CliResult<()> {
+    let path = args.file.as_path();
+    let db = args.db.as_path();
+    // A SQLite file that this import creates is removed again if the import fails: a
+    // failed import leaves no trace.
+    let fresh_file = !is_url(db) && !db.exists();
+    let result = import_kind(args, path, db);
+    if result.is_err() && fresh_file {
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let mut name = db.as_os_str().to_owned();
+            name.push(suffix);
+            let _ = std::fs::remove_file(name);
+        }
+    }
+    let report = result?;
     if args.json {
         print_json(&report)
     } else {
@@ -482,6 +621,7 @@ mod tests {
     use crate::commands::scored::scored;
     use crm_core::Currency;
     use crm_storage_traits::MemoryStore;
+    use crm_storage_traits::Repository;
     use rust_decimal::Decimal;
 
     fn tx(customer: &str, day: u32, cents: i64, id: Option<&str>) -> TransactionRow {
@@ -509,15 +649,15 @@ mod tests {
         let db = Path::new("memory");
         runtime().unwrap().block_on(async {
             let store = MemoryStore::new();
-            let (r, created) = import_events(&store, db, path, &items, "transaction_id")
+            let c = import_events(&store, db, path, &items, "transaction_id")
                 .await
                 .unwrap();
-            assert_eq!((r.inserted, r.skipped, created), (3, 0, 2));
+            assert_eq!((c.inserted, c.skipped, c.customers_created), (3, 0, 2));
             let again = transaction_records(path, &rows).unwrap();
-            let (r, created) = import_events(&store, db, path, &again, "transaction_id")
+            let c = import_events(&store, db, path, &again, "transaction_id")
                 .await
                 .unwrap();
-            assert_eq!((r.inserted, r.skipped, created), (0, 3, 0));
+            assert_eq!((c.inserted, c.skipped, c.customers_created), (0, 3, 0));
             let stored: Vec<Transaction> = scan_all(&store, db).await.unwrap();
             assert_eq!(stored.len(), 3);
         });

@@ -7,14 +7,18 @@ use chrono::{DateTime, Utc};
 use crm_churn::ExpectedPurchases;
 use crm_churn::{BgNbdFit, BgNbdParams};
 use crm_churn::{
-    CustomerHistory, ModelError, SummaryOptions, TimeUnit, WeightedHistories, summarize,
+    CustomerHistory, ModelError, SummaryInputs, SummaryOptions, TimeUnit, WeightedHistories,
+    summarize, summarize_aggregates,
 };
 use crm_churn::{FitOptions, MleFit};
 use crm_churn::{MbgNbdFit, MbgNbdParams};
 use crm_churn::{ParetoNbdFit, ParetoNbdParams};
+use crm_core::PurchaseSummary;
+use crm_storage_traits::TimeRange;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::cli::{ChurnModelKind, SummaryOptions as SummaryArgs, SummarySource, TimeUnitArg};
+use crate::commands::database::{load_purchase_summaries, ranges_cut_at};
 use crate::commands::source::load_transactions;
 use crate::error::{CliError, CliResult, InputError};
 use crate::input::parse_cli_date;
@@ -96,6 +100,71 @@ pub fn summaries_from_transactions(
     })
 }
 
+/// Summarises a database's transactions from the per-customer purchase summaries the
+/// database computes (one query per period: calibration, holdout, after), the same as
+/// [`summaries_from_transactions`] on every transaction.
+pub fn summaries_from_db(
+    db: &Path,
+    calibration_end: Option<DateTime<Utc>>,
+    holdout_end: Option<DateTime<Utc>>,
+    time_unit: TimeUnitArg,
+) -> CliResult<CustomerTable> {
+    let (parts, end) = match calibration_end {
+        Some(end) => {
+            let mut cuts = vec![end];
+            cuts.extend(holdout_end);
+            let parts = load_purchase_summaries(db, &ranges_cut_at(&cuts)?)?;
+            (parts, end)
+        }
+        None => {
+            // The calibration ends at the last transaction: every purchase is in it.
+            let parts = load_purchase_summaries(db, &[TimeRange::all()])?;
+            let end = parts
+                .iter()
+                .flatten()
+                .map(|s| s.last_purchase)
+                .max()
+                .ok_or_else(|| CliError::analysis("customer summary", "no transactions"))?;
+            (parts, end)
+        }
+    };
+    let empty: &[PurchaseSummary] = &[];
+    let part = |i: usize| parts.get(i).map_or(empty, Vec::as_slice);
+    let inputs = match (calibration_end, holdout_end) {
+        (Some(_), Some(_)) => SummaryInputs {
+            calibration: part(0),
+            holdout: part(1),
+            later: part(2),
+        },
+        _ => SummaryInputs {
+            calibration: part(0),
+            holdout: empty,
+            later: part(1),
+        },
+    };
+    let mut options = SummaryOptions::new(end).with_unit(unit(time_unit));
+    if let Some(h) = holdout_end {
+        options = options.with_holdout(h);
+    }
+    let s = summarize_aggregates(&inputs, &options)
+        .map_err(|e| CliError::analysis("customer summary", e))?;
+    Ok(CustomerTable {
+        rows: s
+            .customers
+            .into_iter()
+            .map(|c| CustomerRow {
+                id: c.customer.to_string(),
+                monetary: c.monetary.to_f64(),
+                history: c.history,
+                holdout_frequency: c.holdout_frequency,
+            })
+            .collect(),
+        excluded_after_calibration: s.excluded_after_calibration,
+        calibration_end: Some(end),
+        holdout_duration: s.holdout_duration,
+    })
+}
+
 /// Reads a summary file; a row the models cannot use names its line.
 pub fn summaries_from_file(path: &Path) -> CliResult<CustomerTable> {
     let rows = summary::read(path)?;
@@ -127,6 +196,19 @@ pub fn summaries_from_file(path: &Path) -> CliResult<CustomerTable> {
 pub fn load_summaries(source: &SummarySource, args: &SummaryArgs) -> CliResult<CustomerTable> {
     if let Some(path) = &source.summary {
         return summaries_from_file(path);
+    }
+    if let (None, Some(db)) = (&source.transactions, &source.db) {
+        let cal = args
+            .calibration_end
+            .as_deref()
+            .map(|d| parse_cli_date("calibration-end", d))
+            .transpose()?;
+        let hold = args
+            .holdout_end
+            .as_deref()
+            .map(|d| parse_cli_date("holdout-end", d))
+            .transpose()?;
+        return summaries_from_db(db, cal, hold, args.time_unit);
     }
     let tx = load_transactions(
         &crate::cli::TransactionSource {

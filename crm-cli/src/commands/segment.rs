@@ -3,20 +3,24 @@
 
 use std::hash::Hash;
 use std::io::Write;
-#[cfg(test)]
-use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use crm_core::Money;
 use crm_segmentation::{
-    AbcMethod, CustomerRfm, GroupSummary, RfmConfig, RfmTable, rfm, rfm_parallel,
+    AbcMethod, CustomerRfm, GroupSummary, RfmConfig, RfmTable, rfm, rfm_from_summaries,
+    rfm_parallel,
 };
 use crm_segmentation::{AbcResult, LorenzCurve, classify, lorenz};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
 
-use crate::cli::{AbcArgs, AbcMode, RfmArgs, TransactionFormat};
+use std::path::Path;
+
+use crate::cli::{
+    AbcArgs, AbcMode, RfmArgs, TransactionFormat, TransactionOptions, TransactionSource,
+};
+use crate::commands::database::{load_purchase_summaries, ranges_cut_at};
 use crate::commands::source::load_transactions;
 use crate::error::{CliError, CliResult};
 use crate::input::parse_cli_date;
@@ -91,6 +95,37 @@ pub fn rfm_table(
     )
     .map(|table| table.map_keys(str::to_owned))
     .map_err(seg)
+}
+
+/// The RFM table of `--transactions FILE` (every row read) or `--db` (per-customer
+/// summaries computed by the database).
+fn input_rfm_table(
+    source: &TransactionSource,
+    options: &TransactionOptions,
+    as_of: Option<DateTime<Utc>>,
+    bins: u8,
+) -> CliResult<RfmTable<String>> {
+    match (&source.transactions, &source.db) {
+        (None, Some(db)) => rfm_table_of_db(db, as_of, bins),
+        _ => rfm_table(&load_transactions(source, options)?, as_of, bins),
+    }
+}
+
+/// The RFM table of a database, from its per-customer purchase summaries: those up to the
+/// as-of time, and those after it (counted as excluded).
+pub fn rfm_table_of_db(
+    db: &Path,
+    as_of: Option<DateTime<Utc>>,
+    bins: u8,
+) -> CliResult<RfmTable<String>> {
+    let ranges = ranges_cut_at(as_of.as_slice())?;
+    let parts = load_purchase_summaries(db, &ranges)?;
+    let table =
+        rfm_from_summaries(parts.iter().flatten(), &rfm_config(as_of, bins)).map_err(seg)?;
+    let mut table = table.map_keys(|k| k.to_string());
+    // Ids as text sort as the file path's tables do.
+    table.customers.sort_by(|a, b| a.customer.cmp(&b.customer));
+    Ok(table)
 }
 
 /// The per-customer rows of an RFM table.
@@ -239,8 +274,7 @@ pub fn run_rfm(args: &RfmArgs) -> CliResult<()> {
             }
         }
         _ => {
-            let rows = load_transactions(&args.input.source, &args.input.options)?;
-            let table = rfm_table(&rows, as_of, args.bins)?;
+            let table = input_rfm_table(&args.input.source, &args.input.options, as_of, args.bins)?;
             if let Some(path) = &args.out.output {
                 write_table(path, &rfm_rows(&table), &RFM_COLUMNS)?;
             }
@@ -417,8 +451,7 @@ fn mode_name(mode: AbcMode) -> &'static str {
 
 /// `crm abc`.
 pub fn run_abc(args: &AbcArgs) -> CliResult<()> {
-    let rows = load_transactions(&args.input.source, &args.input.options)?;
-    let table = rfm_table(&rows, None, 5)?;
+    let table = input_rfm_table(&args.input.source, &args.input.options, None, 5)?;
     let (result, curve) = abc_of(&table, args.mode)?;
     if let Some(path) = &args.out.output {
         write_table(path, &abc_rows(&result), &ABC_COLUMNS)?;

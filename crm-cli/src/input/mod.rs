@@ -132,12 +132,23 @@ pub(crate) fn is_stdin(path: &Path) -> bool {
 
 /// An input opened once: a regular file, or the bytes of anything else (standard input,
 /// a pipe, a FIFO, a device), read to the end once so that every reader sees the same bytes.
-#[derive(Debug)]
 pub(crate) enum Opened {
     /// A regular file, read from its start.
     File(File),
     /// The whole content of an input that cannot be read twice.
     Bytes(Cursor<Vec<u8>>),
+    /// An input read as it comes, once, by one reader ([`open_stream`]).
+    Stream(Box<dyn Read + Send>),
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Opened::File(file) => f.debug_tuple("File").field(file).finish(),
+            Opened::Bytes(b) => f.debug_tuple("Bytes").field(&b.get_ref().len()).finish(),
+            Opened::Stream(_) => f.write_str("Stream"),
+        }
+    }
 }
 
 impl Read for Opened {
@@ -145,6 +156,7 @@ impl Read for Opened {
         match self {
             Opened::File(f) => f.read(buf),
             Opened::Bytes(b) => b.read(buf),
+            Opened::Stream(s) => s.read(buf),
         }
     }
 }
@@ -247,6 +259,54 @@ pub(crate) fn open_input(path: &Path) -> CliResult<Opened> {
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(read_err)?;
     Ok(Opened::Bytes(Cursor::new(bytes)))
+}
+
+/// Opens an input that one reader reads once, front to back, without a copy in memory
+/// (standard input and pipes are read as they come), with its length when it is a regular
+/// file. `progress` is told every byte read.
+pub(crate) fn open_stream(
+    path: &Path,
+    progress: impl Fn(u64) + Send + 'static,
+) -> CliResult<(Opened, Option<u64>)> {
+    let read_err = |source| CliError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    let (inner, len): (Box<dyn Read + Send>, Option<u64>) = if is_stdin(path) {
+        (Box::new(std::io::stdin()), None)
+    } else {
+        let file = File::open(path).map_err(read_err)?;
+        let meta = file.metadata().map_err(read_err)?;
+        if meta.is_dir() {
+            return Err(read_err(std::io::Error::other("is a directory")));
+        }
+        let len = meta.is_file().then_some(meta.len());
+        if meta.is_file() {
+            note_input(path, &meta);
+        }
+        (Box::new(file), len)
+    };
+    Ok((
+        Opened::Stream(Box::new(Counted {
+            inner,
+            tell: progress,
+        })),
+        len,
+    ))
+}
+
+/// A reader that tells how many bytes each read returned.
+struct Counted<R, F> {
+    inner: R,
+    tell: F,
+}
+
+impl<R: Read, F: Fn(u64)> Read for Counted<R, F> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.tell)(n as u64);
+        Ok(n)
+    }
 }
 
 /// The text of an input read once (a file, a pipe or `-`): a leading UTF-8 byte-order mark

@@ -70,64 +70,7 @@ pub(crate) fn read_csv_from(
     opened: Opened,
     default_currency: Currency,
 ) -> CliResult<Vec<TransactionRow>> {
-    let mut input = CsvInput::new(path, opened, HEADER);
-    let header = input.header()?;
-    let names: Vec<&str> = header.iter().map(String::as_str).collect();
-    if names.len() < 3 || names[..3] != ["customer_id", "timestamp", "amount"] {
-        return Err(wrong_header(path, &header, HEADER));
-    }
-    let rest = &names[3..];
-    let (currency_col, id_col) = match rest {
-        [] => (None, None),
-        ["currency"] => (Some(3), None),
-        ["transaction_id"] => (None, Some(3)),
-        ["currency", "transaction_id"] => (Some(3), Some(4)),
-        _ => return Err(wrong_header(path, &header, HEADER)),
-    };
-    let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    while let Some(line) = input.next(&mut record)? {
-        require_customer_id(path, line, 1, &record[0])?;
-        let customer_id = record[0].to_string();
-        let timestamp = timestamp_field(path, line, (2, "timestamp"), &record[1])?;
-        let amount = Decimal::from_str(&record[2]).map_err(|_| {
-            InputError::field(
-                path,
-                line,
-                3,
-                "amount",
-                "a decimal number such as 12.50",
-                &record[2],
-            )
-        })?;
-        let currency = match currency_col {
-            Some(c) if !record[c].is_empty() => parse_currency(&record[c]).map_err(|_| {
-                InputError::field(
-                    path,
-                    line,
-                    c + 1,
-                    "currency",
-                    "an ISO 4217 currency code such as EUR",
-                    &record[c],
-                )
-            })?,
-            _ => default_currency,
-        };
-        let transaction_id = id_col
-            .map(|c| record[c].to_string())
-            .filter(|s| !s.is_empty());
-        rows.push(TransactionRow {
-            customer_id,
-            timestamp,
-            amount,
-            currency,
-            transaction_id,
-            quantity: None,
-            line,
-        });
-    }
-    require_rows(path, &rows, HEADER)?;
-    Ok(rows)
+    TransactionStream::csv(path, opened, default_currency)?.read_all()
 }
 
 /// What a CDNOW line looks like, for error messages.
@@ -137,46 +80,236 @@ pub const CDNOW_EXPECTED: &str = "customer_id date(YYYYMMDD) cds dollars";
 /// sample id after the customer id (`customer_id sample_id date cds dollars`), with or without
 /// a header line.
 pub fn read_cdnow(path: &Path, currency: Currency) -> CliResult<Vec<TransactionRow>> {
-    let mut input = BufReader::new(open_input(path)?);
-    let mut rows = Vec::new();
-    let mut seen_content = false;
-    let mut chunk = Vec::new();
-    let mut line_no = 0u64;
-    loop {
-        // A chunk ends at `\n` (or the end of the file); a `\r` before that `\n` belongs
-        // to it, and any other `\r` in it ends a line of its own.
-        chunk.clear();
-        let n = input
-            .read_until(b'\n', &mut chunk)
-            .map_err(|source| CliError::Read {
-                path: path.to_path_buf(),
-                source,
-            })?;
-        if n == 0 {
-            break;
-        }
-        let body = chunk.strip_suffix(b"\n").unwrap_or(&chunk);
-        let body = body.strip_suffix(b"\r").unwrap_or(body);
-        for piece in body.split(|&b| b == b'\r') {
-            line_no += 1;
-            let text = std::str::from_utf8(piece)
-                .map_err(|_| CliError::from(InputError::line(path, line_no, "UTF-8 text")))?;
-            cdnow_line(path, line_no, text, currency, &mut seen_content, &mut rows)?;
+    TransactionStream::cdnow(path, open_input(path)?, currency).read_all()
+}
+
+/// The columns of a transaction CSV file besides the first three.
+struct CsvColumns {
+    currency: Option<usize>,
+    id: Option<usize>,
+}
+
+/// The layout being read.
+enum Layout<'p> {
+    Csv {
+        input: CsvInput<'p>,
+        columns: CsvColumns,
+        record: csv::StringRecord,
+    },
+    Cdnow {
+        input: BufReader<Opened>,
+        seen_content: bool,
+        line_no: u64,
+        chunk: Vec<u8>,
+    },
+}
+
+/// A transaction file read a chunk of rows at a time, so that a caller's memory does not
+/// grow with the file (see [`TransactionStream::next_chunk`]).
+pub struct TransactionStream<'p> {
+    path: &'p Path,
+    layout: Layout<'p>,
+    currency: Currency,
+    rows: u64,
+    done: bool,
+}
+
+impl<'p> TransactionStream<'p> {
+    /// A stream over an opened input in the given layout; a CSV header is read and checked
+    /// here.
+    pub(crate) fn open(
+        path: &'p Path,
+        opened: Opened,
+        format: TransactionFormat,
+        default_currency: Currency,
+    ) -> CliResult<Self> {
+        match format {
+            TransactionFormat::Csv => Self::csv(path, opened, default_currency),
+            TransactionFormat::Cdnow => Ok(Self::cdnow(path, opened, default_currency)),
         }
     }
-    if rows.is_empty() {
-        return Err(InputError::file(
+
+    fn csv(path: &'p Path, opened: Opened, currency: Currency) -> CliResult<Self> {
+        let mut input = CsvInput::new(path, opened, HEADER);
+        let header = input.header()?;
+        let names: Vec<&str> = header.iter().map(String::as_str).collect();
+        if names.len() < 3 || names[..3] != ["customer_id", "timestamp", "amount"] {
+            return Err(wrong_header(path, &header, HEADER));
+        }
+        let (currency_col, id_col) = match &names[3..] {
+            [] => (None, None),
+            ["currency"] => (Some(3), None),
+            ["transaction_id"] => (None, Some(3)),
+            ["currency", "transaction_id"] => (Some(3), Some(4)),
+            _ => return Err(wrong_header(path, &header, HEADER)),
+        };
+        Ok(Self {
             path,
-            format!("at least one purchase line `{CDNOW_EXPECTED}`"),
-        )
-        .with_found(if seen_content {
-            "no purchase lines"
-        } else {
-            "an empty file"
+            layout: Layout::Csv {
+                input,
+                columns: CsvColumns {
+                    currency: currency_col,
+                    id: id_col,
+                },
+                record: csv::StringRecord::new(),
+            },
+            currency,
+            rows: 0,
+            done: false,
         })
-        .into());
     }
-    Ok(rows)
+
+    fn cdnow(path: &'p Path, opened: Opened, currency: Currency) -> Self {
+        Self {
+            path,
+            layout: Layout::Cdnow {
+                input: BufReader::with_capacity(1 << 16, opened),
+                seen_content: false,
+                line_no: 0,
+                chunk: Vec::new(),
+            },
+            currency,
+            rows: 0,
+            done: false,
+        }
+    }
+
+    /// Every remaining row.
+    pub(crate) fn read_all(mut self) -> CliResult<Vec<TransactionRow>> {
+        let mut rows = Vec::new();
+        loop {
+            let chunk = self.next_chunk(1 << 16)?;
+            if chunk.is_empty() {
+                return Ok(rows);
+            }
+            rows.extend(chunk);
+        }
+    }
+
+    /// The next rows, at most `max` (at least one unless the file has ended: an empty
+    /// chunk means the end). A file without any row is an error at its end, as is the
+    /// first bad row.
+    pub fn next_chunk(&mut self, max: usize) -> CliResult<Vec<TransactionRow>> {
+        let mut rows = Vec::new();
+        if self.done {
+            return Ok(rows);
+        }
+        let (path, currency) = (self.path, self.currency);
+        match &mut self.layout {
+            Layout::Csv {
+                input,
+                columns,
+                record,
+            } => {
+                while rows.len() < max {
+                    match input.next(record)? {
+                        Some(line) => rows.push(csv_row(path, line, record, columns, currency)?),
+                        None => {
+                            self.done = true;
+                            break;
+                        }
+                    }
+                }
+                if self.done && self.rows == 0 {
+                    require_rows(path, &rows, HEADER)?;
+                }
+            }
+            Layout::Cdnow {
+                input,
+                seen_content,
+                line_no,
+                chunk,
+            } => {
+                while rows.len() < max {
+                    // A chunk ends at `\n` (or the end of the file); a `\r` before that
+                    // `\n` belongs to it, and any other `\r` in it ends a line of its own.
+                    chunk.clear();
+                    let n = input
+                        .read_until(b'\n', chunk)
+                        .map_err(|source| CliError::Read {
+                            path: path.to_path_buf(),
+                            source,
+                        })?;
+                    if n == 0 {
+                        self.done = true;
+                        break;
+                    }
+                    let body = chunk.strip_suffix(b"\n").unwrap_or(chunk);
+                    let body = body.strip_suffix(b"\r").unwrap_or(body);
+                    for piece in body.split(|&b| b == b'\r') {
+                        *line_no += 1;
+                        let text = std::str::from_utf8(piece).map_err(|_| {
+                            CliError::from(InputError::line(path, *line_no, "UTF-8 text"))
+                        })?;
+                        cdnow_line(path, *line_no, text, currency, seen_content, &mut rows)?;
+                    }
+                }
+                if self.done && self.rows == 0 && rows.is_empty() {
+                    return Err(InputError::file(
+                        path,
+                        format!("at least one purchase line `{CDNOW_EXPECTED}`"),
+                    )
+                    .with_found(if *seen_content {
+                        "no purchase lines"
+                    } else {
+                        "an empty file"
+                    })
+                    .into());
+                }
+            }
+        }
+        self.rows += rows.len() as u64;
+        Ok(rows)
+    }
+}
+
+/// One row of a transaction CSV file.
+fn csv_row(
+    path: &Path,
+    line: u64,
+    record: &csv::StringRecord,
+    columns: &CsvColumns,
+    default_currency: Currency,
+) -> CliResult<TransactionRow> {
+    require_customer_id(path, line, 1, &record[0])?;
+    let customer_id = record[0].to_string();
+    let timestamp = timestamp_field(path, line, (2, "timestamp"), &record[1])?;
+    let amount = Decimal::from_str(&record[2]).map_err(|_| {
+        InputError::field(
+            path,
+            line,
+            3,
+            "amount",
+            "a decimal number such as 12.50",
+            &record[2],
+        )
+    })?;
+    let currency = match columns.currency {
+        Some(c) if !record[c].is_empty() => parse_currency(&record[c]).map_err(|_| {
+            InputError::field(
+                path,
+                line,
+                c + 1,
+                "currency",
+                "an ISO 4217 currency code such as EUR",
+                &record[c],
+            )
+        })?,
+        _ => default_currency,
+    };
+    let transaction_id = columns
+        .id
+        .map(|c| record[c].to_string())
+        .filter(|s| !s.is_empty());
+    Ok(TransactionRow {
+        customer_id,
+        timestamp,
+        amount,
+        currency,
+        transaction_id,
+        quantity: None,
+        line,
+    })
 }
 
 /// Reads one line of the CDNOW layout into `rows` (a blank line or the header adds none).

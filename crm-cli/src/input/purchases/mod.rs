@@ -92,10 +92,12 @@ pub fn read_purchases(
     };
     let opened = open_input(path)?;
     let source = match &opened {
-        Opened::File(_) => Source::File(path),
-        Opened::Bytes(bytes) => Source::Bytes(bytes.get_ref()),
+        Opened::File(_) => Some(Source::File(path)),
+        Opened::Bytes(bytes) => Some(Source::Bytes(bytes.get_ref())),
+        // Never made by `open_input`: a stream is read by the general reader below.
+        Opened::Stream(_) => None,
     };
-    if let Some(purchases) = scan(source, default_currency, plan) {
+    if let Some(purchases) = source.and_then(|s| scan(s, default_currency, plan)) {
         return Ok(purchases);
     }
     let rows = read_csv_from(path, opened, default_currency)?;
