@@ -32,7 +32,7 @@ pub use money::{Currency, Money, MoneyError};
 pub use money::{minor_digits, parse_currency};
 pub use personal::Personal;
 pub use personal::REDACTED;
-pub use purchase::{Amount, Purchase, PurchaseSummary};
+pub use purchase::{Amount, Purchase, PurchaseSummary, PurchaseTotals};
 pub use survey::{CES_MAX, CES_MIN, CsatScaleFields, NPS_MAX, NPS_MIN, SurveyScoreFields};
 pub use survey::{CsatScale, SurveyResponse, SurveyScore};
 pub use tag::MAX_TAG_CHARS;

@@ -143,6 +143,12 @@ pub enum SegmentationError {
         /// What is wrong.
         reason: String,
     },
+    /// RFM from purchase totals with frequency in distinct purchase days, which totals do
+    /// not hold.
+    #[error(
+        "frequency in distinct purchase days needs purchase summaries (totals hold no days): count transactions, or use the summaries"
+    )]
+    FrequencyNeedsDays,
     /// A purchase summary with purchases both before and after the as-of time: its totals
     /// cannot be split at the as-of time.
     #[error(

@@ -16,7 +16,7 @@ pub use error::{Dimension, SegmentationError};
 pub use migration::{ABSENT, SegmentMigration, SegmentMove, migration};
 pub use rfm::{
     CurrencyConversion, CustomerRfm, FrequencyMeasure, MonetaryMeasure, RfmAccumulator, RfmConfig,
-    RfmReport, RfmTable, rfm, rfm_from_summaries, rfm_parallel,
+    RfmReport, RfmTable, rfm, rfm_from_summaries, rfm_from_totals, rfm_parallel,
 };
 pub use score::{Breakpoints, ScoreMethod};
 pub use score::{MAX_BINS, MIN_BINS, quantile_scores, validate_bins};

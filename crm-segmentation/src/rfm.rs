@@ -49,7 +49,7 @@ mod finish;
 mod partitioned;
 mod summaries;
 
-pub use summaries::rfm_from_summaries;
+pub use summaries::{rfm_from_summaries, rfm_from_totals};
 
 /// What "frequency" counts.
 ///

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use crm_core::{Currency, CustomerId, Money, PurchaseSummary};
 use crm_segmentation::{
     Breakpoints, CurrencyConversion, FrequencyMeasure, MonetaryMeasure, RfmConfig, ScoreMethod,
-    SegmentationError, rfm, rfm_from_summaries,
+    SegmentationError, rfm, rfm_from_summaries, rfm_from_totals,
 };
 use proptest::prelude::*;
 use rust_decimal::Decimal;
@@ -158,7 +158,19 @@ proptest! {
         let expected = rfm(txs.clone(), &config).unwrap();
         let got = rfm_from_summaries(&summaries, &config).unwrap();
         prop_assert_eq!(got.report.rows, txs.len() as u64);
-        prop_assert_eq!(got, expected);
+        prop_assert_eq!(&got, &expected);
+        // The totals of the summaries give the same table when frequency counts
+        // transactions, and a typed refusal when it counts days.
+        let totals: Vec<_> = summaries.iter().map(PurchaseSummary::totals).collect();
+        match config.frequency {
+            FrequencyMeasure::Transactions => {
+                prop_assert_eq!(rfm_from_totals(&totals, &config).unwrap(), expected);
+            }
+            FrequencyMeasure::DistinctDays => prop_assert!(matches!(
+                rfm_from_totals(&totals, &config),
+                Err(SegmentationError::FrequencyNeedsDays)
+            )),
+        }
     }
 
     /// Transactions after the as-of time, summarized apart, are left out and counted as
@@ -262,8 +274,11 @@ proptest! {
             ..config
         };
         let _ = rfm_from_summaries(&summaries, &config);
-        let converting = RfmConfig { conversion: Some(usd_to_eur()), ..config };
+        let converting = RfmConfig { conversion: Some(usd_to_eur()), ..config.clone() };
         let _ = rfm_from_summaries(&summaries, &converting);
+        let totals: Vec<_> = summaries.iter().map(PurchaseSummary::totals).collect();
+        let _ = rfm_from_totals(&totals, &config);
+        let _ = rfm_from_totals(&totals, &converting);
     }
 }
 

@@ -1,5 +1,14 @@
 //! Import sessions on SQLite: one write transaction (the database's write lock is held
 //! from the start), fed chunk by chunk with the multi-row INSERTs of a batch.
+//!
+//! A large import (at least [`SqliteStore::defer_indexes_after`] rows, and more than the
+//! table held)
+//! drops the table's secondary indexes inside its transaction and builds them again just
+//! before the commit: inserting rows in file order into indexes on other columns touches
+//! index pages at random, while building an index sorts once. The unique indexes stay, so
+//! duplicates are still skipped as they come. DDL is transactional in SQLite: a rollback,
+//! a failed commit or a crash leaves the indexes as they were, and readers keep seeing the
+//! committed snapshot with its indexes meanwhile.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -19,14 +28,67 @@ use crate::store::append_in;
 /// Ids per lookup of stored records (well under SQLite's parameter limit).
 const IDS_PER_LOOKUP: usize = 900;
 
+/// The page cache while deferred indexes are built: 4 MiB (`PRAGMA cache_size` takes
+/// negative sizes in KiB).
+const BUILD_CACHE_KIB: i64 = -4_096;
+
+/// The default of [`SqliteStore::defer_indexes_after`].
+pub(crate) const DEFER_INDEXES_AFTER: u64 = 100_000;
+
 /// An import in progress on a [`SqliteStore`].
 struct SqliteImport<R> {
     tx: sqlx::Transaction<'static, Sqlite>,
     failed: bool,
+    /// Rows appended so far.
+    appended: u64,
+    /// The store's [`SqliteStore::defer_indexes_after`].
+    defer_after: u64,
+    /// Whether the indexes were considered for deferral.
+    considered: bool,
+    /// The `CREATE INDEX` statements of the secondary indexes dropped for the session.
+    deferred: Vec<String>,
     kind: PhantomData<fn() -> R>,
 }
 
 impl<R: SqlRecord> SqliteImport<R> {
+    /// Once the session is large (and larger than what the table held), drops the table's
+    /// non-unique indexes, keeping their definitions to build them again at the commit.
+    async fn maybe_defer_indexes(&mut self) -> StorageResult<()> {
+        if self.considered || self.appended < self.defer_after {
+            return Ok(());
+        }
+        self.considered = true;
+        let table = R::TABLE;
+        // The largest row id bounds the rows stored (deleted rows leave gaps).
+        let held: Option<i64> =
+            sqlx::query_scalar(AssertSqlSafe(format!("SELECT max(rowid) FROM {table}")))
+                .fetch_one(&mut *self.tx)
+                .await
+                .map_err(backend)?;
+        let before = held.unwrap_or(0).saturating_sub(self.appended as i64);
+        if before > self.appended as i64 {
+            return Ok(());
+        }
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT s.name, s.sql FROM sqlite_schema AS s \
+             JOIN pragma_index_list(?1) AS l ON l.name = s.name \
+             WHERE s.type = 'index' AND s.tbl_name = ?1 AND s.sql IS NOT NULL AND l.\"unique\" = 0 \
+             ORDER BY s.name",
+        )
+        .bind(table)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(backend)?;
+        for (name, sql) in indexes {
+            sqlx::query(AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(backend)?;
+            self.deferred.push(sql);
+        }
+        Ok(())
+    }
+
     /// Positions of the chunk's records whose id is stored with other content (after the
     /// chunk's own inserts, so a record repeated in the chunk with other content counts).
     async fn conflicts(&mut self, chunk: &[R]) -> StorageResult<Vec<usize>> {
@@ -54,9 +116,53 @@ impl<R: SqlRecord> SqliteImport<R> {
             .collect())
     }
 
+    /// Builds the indexes dropped for the session. Their sorts spill to temporary files,
+    /// not memory, whatever the connection's `temp_store`: a table of any size is indexed
+    /// in the memory of the page cache.
+    async fn build_deferred_indexes(&mut self) -> StorageResult<()> {
+        if self.deferred.is_empty() {
+            return Ok(());
+        }
+        let pragma = |name: &'static str| sqlx::query_scalar::<_, i64>(name);
+        let temp_store = pragma("PRAGMA temp_store")
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(backend)?;
+        let cache_size = pragma("PRAGMA cache_size")
+            .fetch_one(&mut *self.tx)
+            .await
+            .map_err(backend)?;
+        let run = |sql: String| sqlx::query(AssertSqlSafe(sql));
+        // A sort holds up to the page cache's size in memory before it spills, beside the
+        // cache itself: a smaller cache for the build keeps the two under the cache's size.
+        run(format!(
+            "PRAGMA temp_store = FILE; PRAGMA cache_size = {BUILD_CACHE_KIB}"
+        ))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(backend)?;
+        let mut built = Ok(());
+        for sql in std::mem::take(&mut self.deferred) {
+            built = run(sql).execute(&mut *self.tx).await.map(|_| ());
+            if built.is_err() {
+                break;
+            }
+        }
+        run(format!(
+            "PRAGMA temp_store = {}; PRAGMA cache_size = {cache_size}",
+            temp_store.clamp(0, 2)
+        ))
+        .execute(&mut *self.tx)
+        .await
+        .map_err(backend)?;
+        built.map_err(backend)
+    }
+
     async fn append_chunk(&mut self, chunk: &[R]) -> StorageResult<ChunkReport> {
         check_batch(chunk)?;
         let inserted = append_in(&mut self.tx, chunk).await?;
+        self.appended += chunk.len() as u64;
+        self.maybe_defer_indexes().await?;
         let conflicts = if inserted < chunk.len() {
             self.conflicts(chunk).await?
         } else {
@@ -91,7 +197,7 @@ impl<R: SqlRecord> ImportSession<R> for SqliteImport<R> {
         result
     }
 
-    async fn commit(self: Box<Self>) -> StorageResult<()> {
+    async fn commit(mut self: Box<Self>) -> StorageResult<()> {
         if self.failed {
             let _ = self.tx.rollback().await;
             return Err(StorageError::invalid(
@@ -99,6 +205,7 @@ impl<R: SqlRecord> ImportSession<R> for SqliteImport<R> {
                 "a chunk failed: the import can only be rolled back",
             ));
         }
+        self.build_deferred_indexes().await?;
         // Customer keys of the appended kinds are checked here (see migrations/0002); a
         // failed commit leaves the transaction open, and dropping it rolls it back.
         self.tx.commit().await.map_err(write_error::<R>("batch."))
@@ -122,6 +229,10 @@ impl<R: SqlRecord> BulkImport<R> for SqliteStore {
         Ok(Box::new(SqliteImport::<R> {
             tx,
             failed: false,
+            appended: 0,
+            defer_after: self.defer_indexes_after,
+            considered: false,
+            deferred: Vec::new(),
             kind: PhantomData,
         }))
     }

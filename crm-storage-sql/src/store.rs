@@ -11,8 +11,8 @@ use crm_core::{
 use crm_storage_traits::time_text;
 use crm_storage_traits::{
     BatchAppend, BatchReport, CrmStore, Cursor, CustomerRepository, Erasure, ErasureCounts,
-    ErasureReport, Filter, Page, PageRequest, PurchaseSummary, ReassignReport, Record, Repository,
-    ScanPosition, StorageError, StorageResult, TimeRange, TimeScan, Versioned,
+    ErasureReport, Filter, Page, PageRequest, PurchaseSummary, PurchaseTotals, ReassignReport,
+    Record, Repository, ScanPosition, StorageError, StorageResult, TimeRange, TimeScan, Versioned,
 };
 use crm_storage_traits::{async_trait, check_batch, check_reassign};
 use rust_decimal::Decimal;
@@ -639,6 +639,12 @@ impl CrmStore for SqliteStore {
     async fn purchase_summaries(&self, range: TimeRange) -> StorageResult<Vec<PurchaseSummary>> {
         self.purchase_summaries_in(range).await
     }
+
+    /// One `GROUP BY` over the same covering index, without distinct days; see
+    /// [`SqliteStore::purchase_totals_in`].
+    async fn purchase_totals(&self, range: TimeRange) -> StorageResult<Vec<PurchaseTotals>> {
+        self.purchase_totals_in(range).await
+    }
 }
 
 /// The per-customer purchase aggregates of the transactions in a range, one row per
@@ -666,6 +672,23 @@ fn summary_sql(whole: bool) -> String {
     )
 }
 
+/// The per-customer totals of the transactions in a range, one row per customer and
+/// currency, in customer then currency order, read from the covering index
+/// `transactions_customer` alone: customer, currency, first and last time, count and the
+/// sum of `amount_minor`.
+fn totals_sql(whole: bool) -> String {
+    let range = if whole {
+        ""
+    } else {
+        "WHERE at >= ?1 AND at < ?2"
+    };
+    format!(
+        "SELECT customer_id, currency, min(at), max(at), count(*), sum(amount_minor) \
+         FROM transactions INDEXED BY transactions_customer {range} \
+         GROUP BY customer_id, currency ORDER BY customer_id, currency"
+    )
+}
+
 /// The customers and currencies with a transaction in the range whose amount has no
 /// integer minor units (from the partial index `transactions_inexact`).
 fn inexact_sql(whole: bool) -> String {
@@ -688,8 +711,14 @@ fn is_integer_overflow(e: &sqlx::Error) -> bool {
 }
 
 /// A summary row: complete, or to be summed exactly from the amount texts.
-enum SummaryRow {
-    Done(PurchaseSummary),
+/// Reads one row of an aggregate query, given the groups with amounts in text only.
+type RowReader<T> = fn(&SqliteRow, &Inexact) -> StorageResult<SummaryRow<T>>;
+
+/// The customers and currencies (as stored text) with an amount in text only.
+type Inexact = HashSet<(String, String)>;
+
+enum SummaryRow<T> {
+    Done(T),
     Exact(CustomerId, Currency),
 }
 
@@ -725,6 +754,63 @@ impl SqliteStore {
         &self,
         range: TimeRange,
     ) -> StorageResult<Vec<PurchaseSummary>> {
+        match self
+            .aggregates_in(range, summary_sql, summary_row, |s| s)
+            .await?
+        {
+            Some(rows) => Ok(rows),
+            None => crm_storage_traits::summarize_purchases(self, range).await,
+        }
+    }
+
+    /// [`CrmStore::purchase_totals`] on SQLite: the [`purchase_summaries_in`] without the
+    /// distinct days and first-day sums, by the plainer `GROUP BY` over the same covering
+    /// index (first and last time, count, integer sum), with the same exact fallbacks.
+    ///
+    /// [`purchase_summaries_in`]: SqliteStore::purchase_summaries_in
+    ///
+    /// ```
+    /// use chrono::{TimeZone, Utc};
+    /// use crm_core::{Customer, PartyKind, Transaction};
+    /// use crm_storage_traits::{CrmStore, Repository, TimeRange};
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// let store = crm_storage_sql::SqliteStore::open_in_memory().await?;
+    /// let day = |d, h| Utc.with_ymd_and_hms(2024, 5, d, h, 0, 0).unwrap();
+    /// store.create(Customer::new(1.into(), PartyKind::Person, "Ann", day(1, 0))?).await?;
+    /// for (id, time, amount) in [(1, day(2, 9), "10 EUR"), (2, day(9, 9), "20.005 EUR")] {
+    ///     store.create(Transaction::new(id.into(), 1.into(), time, amount.parse()?)).await?;
+    /// }
+    /// let ann = &store.purchase_totals_in(TimeRange::all()).await?[0];
+    /// assert_eq!((ann.transactions, ann.last_purchase), (2, day(9, 9)));
+    /// assert_eq!(ann.net_total.to_string(), "30.005 EUR");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn purchase_totals_in(&self, range: TimeRange) -> StorageResult<Vec<PurchaseTotals>> {
+        match self
+            .aggregates_in(range, totals_sql, totals_row, |s| s.totals())
+            .await?
+        {
+            Some(rows) => Ok(rows),
+            None => Ok(crm_storage_traits::summarize_purchases(self, range)
+                .await?
+                .iter()
+                .map(PurchaseSummary::totals)
+                .collect()),
+        }
+    }
+
+    /// The per-customer aggregates of `sql` (given whether the range is the whole time
+    /// line) read by `row`, with the groups holding amounts in text summed exactly (their
+    /// summaries taken to `T` by `exact`), all in one read transaction. `None` when an
+    /// integer sum overflowed (the caller falls back to the exact fold).
+    async fn aggregates_in<T>(
+        &self,
+        range: TimeRange,
+        sql: fn(bool) -> String,
+        row: RowReader<T>,
+        exact: fn(PurchaseSummary) -> T,
+    ) -> StorageResult<Option<Vec<T>>> {
         use chrono::Datelike;
         let whole = range.start() <= TimeRange::all().start() && range.end().year() > 9999;
         let bind = |sql: String| {
@@ -738,7 +824,7 @@ impl SqliteStore {
         };
         // One read transaction: both queries and the exact sums see the same snapshot.
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        let inexact: HashSet<(String, String)> = bind(inexact_sql(whole))
+        let inexact: Inexact = bind(inexact_sql(whole))
             .fetch_all(&mut *tx)
             .await
             .map_err(backend)?
@@ -746,25 +832,103 @@ impl SqliteStore {
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect::<Result<_, sqlx::Error>>()
             .map_err(backend)?;
-        let rows = match bind(summary_sql(whole)).fetch_all(&mut *tx).await {
-            Ok(rows) => rows,
-            Err(e) if is_integer_overflow(&e) => {
-                drop(tx);
-                return crm_storage_traits::summarize_purchases(self, range).await;
-            }
-            Err(e) => return Err(backend(e)),
-        };
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            out.push(match summary_row(row, &inexact)? {
-                SummaryRow::Done(s) => s,
+        let mut out = Vec::new();
+        let mut inexact_groups = Vec::new();
+        let read = for_each_row(bind(sql(whole)).fetch(&mut *tx), |r| {
+            match row(&r, &inexact)? {
+                SummaryRow::Done(s) => out.push(s),
                 SummaryRow::Exact(customer, currency) => {
-                    exact_summary(&mut tx, customer, currency, range).await?
+                    inexact_groups.push((out.len(), customer, currency));
                 }
-            });
+            }
+            Ok(())
+        })
+        .await;
+        match read {
+            Ok(()) => {}
+            Err(RowsError::Sql(e)) if is_integer_overflow(&e) => return Ok(None),
+            Err(e) => return Err(e.into()),
         }
+        // The groups with amounts in text, summed exactly, in their places in the order.
+        let mut done = Vec::with_capacity(out.len() + inexact_groups.len());
+        let mut rest = out.into_iter();
+        let mut taken = 0;
+        for (at, customer, currency) in inexact_groups {
+            done.extend(rest.by_ref().take(at - taken));
+            taken = at;
+            done.push(exact(
+                exact_summary(&mut tx, customer, currency, range).await?,
+            ));
+        }
+        done.extend(rest);
         tx.commit().await.map_err(backend)?;
-        Ok(out)
+        Ok(Some(done))
+    }
+}
+
+/// Reads one row of [`totals_sql`]; a group with an amount in text only is to be summed
+/// exactly.
+fn totals_row(row: &SqliteRow, inexact: &Inexact) -> StorageResult<SummaryRow<PurchaseTotals>> {
+    let customer_text: String = row.try_get(0).map_err(backend)?;
+    let currency_text: String = row.try_get(1).map_err(backend)?;
+    let customer: CustomerId = parse("customer_id", &customer_text)?;
+    let currency = parse_currency(&currency_text).map_err(|e| corrupt("currency", e))?;
+    if !inexact.is_empty() && inexact.contains(&(customer_text, currency_text)) {
+        return Ok(SummaryRow::Exact(customer, currency));
+    }
+    let count: i64 = row.try_get(4).map_err(backend)?;
+    let net: Option<i64> = row.try_get(5).map_err(backend)?;
+    let net = net.ok_or_else(|| corrupt("amount_minor", "a sum is NULL"))?;
+    let net_total = if net == 0 {
+        Money::zero(currency)
+    } else {
+        from_minor_units(i128::from(net), minor_digits(currency))
+            .map(|d| Money::new(d, currency))
+            .ok_or_else(|| corrupt("amount_minor", "out of range"))?
+    };
+    Ok(SummaryRow::Done(PurchaseTotals {
+        customer,
+        currency,
+        first_purchase: stored_time(&row.try_get::<String, _>(2).map_err(backend)?)?,
+        last_purchase: stored_time(&row.try_get::<String, _>(3).map_err(backend)?)?,
+        transactions: u64::try_from(count).map_err(|e| corrupt("count", e))?,
+        net_total,
+    }))
+}
+
+/// Why reading a query's rows stopped: the database's error, or the caller's.
+enum RowsError {
+    Sql(sqlx::Error),
+    Storage(StorageError),
+}
+
+impl From<RowsError> for StorageError {
+    fn from(e: RowsError) -> StorageError {
+        match e {
+            RowsError::Sql(e) => backend(e),
+            RowsError::Storage(e) => e,
+        }
+    }
+}
+
+/// Hands each row of a query to `f` as the rows arrive, taking them in batches.
+///
+/// sqlx's SQLite driver steps the statement on a worker thread that passes rows over one
+/// at a time; a reader that waited for each row would be woken once per row (a thread
+/// switch costing more than the row). Instead, whatever rows are ready are taken without
+/// registering for a wake-up, and when none are, the reader sleeps a millisecond while the
+/// worker fills the row buffer (see [`SqliteStore::open_with`]).
+async fn for_each_row<'a>(
+    mut rows: futures::stream::BoxStream<'a, Result<SqliteRow, sqlx::Error>>,
+    mut f: impl FnMut(SqliteRow) -> StorageResult<()>,
+) -> Result<(), RowsError> {
+    use futures::{FutureExt, StreamExt};
+    loop {
+        match rows.next().now_or_never() {
+            Some(Some(row)) => f(row.map_err(RowsError::Sql)?).map_err(RowsError::Storage)?,
+            Some(None) => return Ok(()),
+            None => tokio::time::sleep(std::time::Duration::from_millis(1)).await,
+        }
     }
 }
 
@@ -857,7 +1021,7 @@ fn stored_time(text: &str) -> StorageResult<DateTime<Utc>> {
 
 /// Reads one row of the purchase summary query; a customer and currency listed in
 /// `inexact` is left to the exact path.
-fn summary_row(row: &SqliteRow, inexact: &HashSet<(String, String)>) -> StorageResult<SummaryRow> {
+fn summary_row(row: &SqliteRow, inexact: &Inexact) -> StorageResult<SummaryRow<PurchaseSummary>> {
     let text = |i: usize| -> StorageResult<String> { row.try_get(i).map_err(backend) };
     let int = |i: usize| -> StorageResult<Option<i64>> { row.try_get(i).map_err(backend) };
     let count = |i: usize| -> StorageResult<u64> {

@@ -1,5 +1,5 @@
-//! SQLite's `purchase_summaries` sums integer minor units, and equals the default fold
-//! over the transactions whatever the amounts: whole minor units, amounts with more
+//! SQLite's `purchase_summaries` and `purchase_totals` sum integer minor units, and equal
+//! the default fold over the transactions whatever the amounts: whole minor units, amounts with more
 //! decimal places, amounts too large for 64-bit integers, sums that overflow them, and
 //! several currencies of different minor digits, over ranges that cut days apart.
 
@@ -72,6 +72,12 @@ async fn assert_same(store: &SqliteStore, range: TimeRange) -> Vec<PurchaseSumma
             g.customer
         );
         assert_eq!(g.repeat_total.to_string(), r.repeat_total.to_string());
+    }
+    let totals = store.purchase_totals(range).await.unwrap();
+    assert_eq!(totals.len(), reference.len(), "totals for {range:?}");
+    for (t, r) in totals.iter().zip(&reference) {
+        assert_eq!(*t, r.totals(), "totals for {range:?}");
+        assert_eq!(t.net_total.to_string(), r.net_total.to_string());
     }
     got
 }

@@ -1406,7 +1406,8 @@ pub async fn scan_while_appending<S: CrmStore>(make: impl Factory<S>) {
 
 /// Purchase summaries: the store's [`CrmStore::purchase_summaries`] returns exactly what
 /// the scan-based reference ([`summarize_purchases`](crate::summarize_purchases)) returns,
-/// and both are right: several purchases on one day, a refund, a second currency, a
+/// and both are right, and its [`CrmStore::purchase_totals`] are their totals: several
+/// purchases on one day, a refund, a second currency, a
 /// nanosecond before midnight, ranges that cut a customer's history or hold nothing.
 pub async fn purchase_summaries<S: CrmStore>(make: impl Factory<S>) {
     let store = make().await;
@@ -1471,6 +1472,15 @@ pub async fn purchase_summaries<S: CrmStore>(make: impl Factory<S>) {
             got, reference,
             "the store's summaries equal the reference for {range:?}"
         );
+        let totals: Vec<_> = reference
+            .iter()
+            .map(crate::PurchaseSummary::totals)
+            .collect();
+        assert_eq!(
+            store.purchase_totals(range).await.unwrap(),
+            totals,
+            "the store's totals equal the reference's for {range:?}"
+        );
     }
     let all = store.purchase_summaries(TimeRange::all()).await.unwrap();
     assert_eq!(
@@ -1480,6 +1490,11 @@ pub async fn purchase_summaries<S: CrmStore>(make: impl Factory<S>) {
             .unwrap()
     );
     assert_eq!(all.len(), 4, "C's purchase counts in the whole range");
+    let totals: Vec<_> = all.iter().map(crate::PurchaseSummary::totals).collect();
+    assert_eq!(
+        store.purchase_totals(TimeRange::all()).await.unwrap(),
+        totals
+    );
 }
 
 /// Runs every function of the kit in turn, each on a fresh store.

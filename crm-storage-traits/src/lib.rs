@@ -15,7 +15,7 @@ pub mod conformance;
 /// The attribute every implementation of the storage traits carries (re-exported, so an
 /// implementer needs no dependency of its own): `#[crm_storage_traits::async_trait]`.
 pub use async_trait::async_trait;
-pub use crm_core::PurchaseSummary;
+pub use crm_core::{PurchaseSummary, PurchaseTotals};
 pub use error::{StorageError, StorageResult};
 pub use import::{BulkImport, ChunkReport, ImportSession};
 #[cfg(feature = "memory")]

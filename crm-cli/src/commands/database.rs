@@ -9,10 +9,11 @@ use chrono::{DateTime, Utc};
 
 use crm_core::{SurveyResponse, Transaction};
 use crm_storage_traits::{
-    BatchAppend, BatchReport, CrmStore, Filter, PageRequest, PurchaseSummary, Record, Repository,
-    TimeRange, TimeScan,
+    BatchAppend, BatchReport, CrmStore, Filter, PageRequest, PurchaseSummary, PurchaseTotals,
+    Record, Repository, StorageResult, TimeRange, TimeScan,
 };
 use futures::StreamExt;
+use futures::future::BoxFuture;
 use indicatif::ProgressBar;
 
 use crate::commands::scored::{Scored, scored_of};
@@ -147,13 +148,38 @@ pub fn load_purchase_summaries(
     db: &Path,
     ranges: &[TimeRange],
 ) -> CliResult<Vec<Vec<PurchaseSummary>>> {
+    load_per_range(db, ranges, "summarizing purchases", |store, range| {
+        Box::pin(async move { with_store!(store, s => s.purchase_summaries(range).await) })
+    })
+}
+
+/// Per-customer purchase totals of a database (no distinct days: the store's plainest
+/// `GROUP BY`), one list per time range.
+pub fn load_purchase_totals(
+    db: &Path,
+    ranges: &[TimeRange],
+) -> CliResult<Vec<Vec<PurchaseTotals>>> {
+    load_per_range(db, ranges, "totalling purchases", |store, range| {
+        Box::pin(async move { with_store!(store, s => s.purchase_totals(range).await) })
+    })
+}
+
+/// What `load` reads from the database for each of the time ranges, in order; `what` names
+/// the work in errors.
+fn load_per_range<T>(
+    db: &Path,
+    ranges: &[TimeRange],
+    what: &str,
+    load: impl for<'a> Fn(&'a Store, TimeRange) -> BoxFuture<'a, StorageResult<Vec<T>>>,
+) -> CliResult<Vec<Vec<T>>> {
     missing(db)?;
     runtime()?.block_on(async {
         let store = open(db).await?;
         let mut out = Vec::with_capacity(ranges.len());
         for range in ranges {
-            let rows = with_store!(&store, s => s.purchase_summaries(*range).await)
-                .map_err(|e| CliError::storage(db, format!("summarizing purchases: {e}")))?;
+            let rows = load(&store, *range)
+                .await
+                .map_err(|e| CliError::storage(db, format!("{what}: {e}")))?;
             out.push(rows);
         }
         store.close().await;

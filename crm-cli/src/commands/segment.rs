@@ -7,8 +7,7 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 use crm_core::Money;
 use crm_segmentation::{
-    AbcMethod, CustomerRfm, GroupSummary, RfmConfig, RfmTable, rfm, rfm_from_summaries,
-    rfm_parallel,
+    AbcMethod, CustomerRfm, GroupSummary, RfmConfig, RfmTable, rfm, rfm_from_totals, rfm_parallel,
 };
 use crm_segmentation::{AbcResult, LorenzCurve, classify, lorenz};
 use rust_decimal::Decimal;
@@ -20,7 +19,7 @@ use std::path::Path;
 use crate::cli::{
     AbcArgs, AbcMode, RfmArgs, TransactionFormat, TransactionOptions, TransactionSource,
 };
-use crate::commands::database::{load_purchase_summaries, ranges_cut_at};
+use crate::commands::database::{load_purchase_totals, ranges_cut_at};
 use crate::commands::source::load_transactions;
 use crate::error::{CliError, CliResult};
 use crate::input::parse_cli_date;
@@ -111,7 +110,7 @@ fn input_rfm_table(
     }
 }
 
-/// The RFM table of a database, from its per-customer purchase summaries: those up to the
+/// The RFM table of a database, from its per-customer purchase totals: those up to the
 /// as-of time, and those after it (counted as excluded).
 pub fn rfm_table_of_db(
     db: &Path,
@@ -119,9 +118,8 @@ pub fn rfm_table_of_db(
     bins: u8,
 ) -> CliResult<RfmTable<String>> {
     let ranges = ranges_cut_at(as_of.as_slice())?;
-    let parts = load_purchase_summaries(db, &ranges)?;
-    let table =
-        rfm_from_summaries(parts.iter().flatten(), &rfm_config(as_of, bins)).map_err(seg)?;
+    let parts = load_purchase_totals(db, &ranges)?;
+    let table = rfm_from_totals(parts.iter().flatten(), &rfm_config(as_of, bins)).map_err(seg)?;
     let mut table = table.map_keys(|k| k.to_string());
     // Ids as text sort as the file path's tables do.
     table.customers.sort_by(|a, b| a.customer.cmp(&b.customer));

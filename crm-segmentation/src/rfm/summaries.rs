@@ -6,7 +6,7 @@
 use std::num::NonZeroU64;
 
 use chrono::{DateTime, Datelike, Utc};
-use crm_core::{Currency, CustomerId, PurchaseSummary};
+use crm_core::{Currency, CustomerId, Money, PurchaseSummary, PurchaseTotals};
 use rustc_hash::FxHashMap;
 
 use super::finish::{self, DayCounts};
@@ -98,64 +98,162 @@ pub fn rfm_from_summaries<'a, I>(
 where
     I: IntoIterator<Item = &'a PurchaseSummary>,
 {
+    rfm_of(summaries, config)
+}
+
+/// The RFM table of per-customer purchase totals ([`PurchaseTotals`]: a summary without
+/// distinct days, what a store's plainest `GROUP BY` returns), for frequency in
+/// transactions: equal to [`rfm_from_summaries`] over the summaries these are the totals
+/// of, with the same checks and errors.
+///
+/// # Errors
+///
+/// Those of [`rfm_from_summaries`], and
+/// [`FrequencyNeedsDays`](SegmentationError::FrequencyNeedsDays) when the configuration
+/// counts frequency in distinct purchase days, which totals do not hold.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use crm_core::{Currency, PurchaseTotals};
+/// use crm_segmentation::{FrequencyMeasure, RfmConfig, rfm_from_totals};
+///
+/// let day = |d| Utc.with_ymd_and_hms(2024, 5, d, 9, 0, 0).unwrap();
+/// let totals = [PurchaseTotals {
+///     customer: 1.into(),
+///     currency: Currency::EUR,
+///     first_purchase: day(2),
+///     last_purchase: day(9),
+///     transactions: 3,
+///     net_total: "35 EUR".parse()?,
+/// }];
+/// let table = rfm_from_totals(&totals, &RfmConfig::default())?;
+/// assert_eq!((table.customers[0].frequency, table.report.rows), (3, 3));
+/// let by_days = RfmConfig { frequency: FrequencyMeasure::DistinctDays, ..RfmConfig::default() };
+/// assert!(rfm_from_totals(&totals, &by_days).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn rfm_from_totals<'a, I>(
+    totals: I,
+    config: &RfmConfig,
+) -> Result<RfmTable<CustomerId>, SegmentationError>
+where
+    I: IntoIterator<Item = &'a PurchaseTotals>,
+{
+    if config.frequency == FrequencyMeasure::DistinctDays {
+        return Err(SegmentationError::FrequencyNeedsDays);
+    }
+    rfm_of(totals, config)
+}
+
+/// What RFM reads of a summary or of totals.
+trait Aggregate {
+    fn customer(&self) -> &CustomerId;
+    fn currency(&self) -> Currency;
+    fn first_purchase(&self) -> DateTime<Utc>;
+    fn last_purchase(&self) -> DateTime<Utc>;
+    fn transactions(&self) -> u64;
+    fn net_total(&self) -> &Money;
+    /// The distinct purchase days, when known.
+    fn purchase_days(&self) -> Option<u64>;
+}
+
+macro_rules! aggregate {
+    ($t:ty, |$s:ident| $days:expr) => {
+        impl Aggregate for $t {
+            fn customer(&self) -> &CustomerId {
+                &self.customer
+            }
+            fn currency(&self) -> Currency {
+                self.currency
+            }
+            fn first_purchase(&self) -> DateTime<Utc> {
+                self.first_purchase
+            }
+            fn last_purchase(&self) -> DateTime<Utc> {
+                self.last_purchase
+            }
+            fn transactions(&self) -> u64 {
+                self.transactions
+            }
+            fn net_total(&self) -> &Money {
+                &self.net_total
+            }
+            fn purchase_days(&self) -> Option<u64> {
+                let $s = self;
+                $days
+            }
+        }
+    };
+}
+aggregate!(PurchaseSummary, |s| Some(s.purchase_days));
+aggregate!(PurchaseTotals, |_s| None);
+
+fn rfm_of<'a, S, I>(
+    summaries: I,
+    config: &RfmConfig,
+) -> Result<RfmTable<CustomerId>, SegmentationError>
+where
+    S: Aggregate + 'a,
+    I: IntoIterator<Item = &'a S>,
+{
     let mut acc = RfmAccumulator::<CustomerId>::new(config)?;
     let mut seen: FxHashMap<CustomerId, Seen> = FxHashMap::default();
     let distinct_days = config.frequency == FrequencyMeasure::DistinctDays;
     for (index, s) in summaries.into_iter().enumerate() {
         let index = index as u64;
         let piece = Piece::of(index, s)?;
-        acc.rows = acc.rows.checked_add(s.transactions).ok_or_else(|| {
+        acc.rows = acc.rows.checked_add(s.transactions()).ok_or_else(|| {
             SegmentationError::CountOverflow {
                 index,
-                customer: s.customer.clone(),
+                customer: s.customer().clone(),
             }
         })?;
         if let Some(as_of) = config.as_of {
-            if s.first_purchase > as_of {
-                acc.excluded += s.transactions;
+            if s.first_purchase() > as_of {
+                acc.excluded += s.transactions();
                 continue;
             }
-            if s.last_purchase > as_of {
+            if s.last_purchase() > as_of {
                 return Err(SegmentationError::SummaryAcrossAsOf {
                     index,
-                    customer: s.customer.clone(),
-                    first: s.first_purchase,
-                    last: s.last_purchase,
+                    customer: s.customer().clone(),
+                    first: s.first_purchase(),
+                    last: s.last_purchase(),
                     as_of,
                 });
             }
         }
-        let (value, new_currency) = acc.value_of(index, &s.net_total)?;
-        if let Some(earlier) = seen.get(&s.customer) {
+        let (value, new_currency) = acc.value_of(index, s.net_total())?;
+        if let Some(earlier) = seen.get(s.customer()) {
             for p in earlier.pieces() {
-                p.check_addable(&piece, &s.customer, distinct_days)?;
+                p.check_addable(&piece, s.customer(), distinct_days)?;
             }
         }
         let minor = acc.minor_units(index, value)?;
-        let count = NonZeroU64::new(s.transactions)
+        let count = NonZeroU64::new(s.transactions())
             .ok_or_else(|| inconsistent(index, s, "no transactions"))?;
         acc.customers
             .absorb(
-                s.customer.clone(),
+                s.customer().clone(),
                 Acc::from_parts(piece.first_day, piece.last_day, count, minor),
             )
             .ok_or(SegmentationError::AmountOverflow { row: index })?;
         if let Some(c) = new_currency {
             acc.currency = Some((c, index));
         }
-        if acc.latest.is_none_or(|l| s.last_purchase > l) {
-            acc.latest = Some(s.last_purchase);
+        if acc.latest.is_none_or(|l| s.last_purchase() > l) {
+            acc.latest = Some(s.last_purchase());
         }
-        match seen.get_mut(&s.customer) {
+        match seen.get_mut(s.customer()) {
             Some(earlier) => {
-                earlier.days = earlier.days.saturating_add(s.purchase_days);
+                earlier.days = earlier.days.saturating_add(s.purchase_days().unwrap_or(0));
                 earlier.more.push(piece);
             }
             None => {
                 seen.insert(
-                    s.customer.clone(),
+                    s.customer().clone(),
                     Seen {
-                        days: s.purchase_days,
+                        days: s.purchase_days().unwrap_or(0),
                         first: piece,
                         more: Vec::new(),
                     },
@@ -206,42 +304,43 @@ struct Piece {
 
 impl Piece {
     /// The span of summary `index`, after checking that transactions could produce it.
-    fn of(index: u64, s: &PurchaseSummary) -> Result<Self, SegmentationError> {
-        let first_day = s.first_purchase.date_naive().num_days_from_ce();
-        let last_day = s.last_purchase.date_naive().num_days_from_ce();
+    fn of(index: u64, s: &impl Aggregate) -> Result<Self, SegmentationError> {
+        let first_day = s.first_purchase().date_naive().num_days_from_ce();
+        let last_day = s.last_purchase().date_naive().num_days_from_ce();
         let fail = |reason: &str| Err(inconsistent(index, s, reason));
-        if s.transactions == 0 {
+        if s.transactions() == 0 {
             return fail("no transactions");
         }
-        if s.purchase_days == 0 {
+        let days = s.purchase_days();
+        if days == Some(0) {
             return fail("no purchase days");
         }
-        if s.purchase_days > s.transactions {
+        if days.is_some_and(|d| d > s.transactions()) {
             return fail("more purchase days than transactions");
         }
-        if s.first_purchase > s.last_purchase {
+        if s.first_purchase() > s.last_purchase() {
             return fail("the first purchase is after the last");
         }
-        if s.transactions == 1 && s.first_purchase != s.last_purchase {
+        if s.transactions() == 1 && s.first_purchase() != s.last_purchase() {
             return fail("one transaction, but its first and last purchase times differ");
         }
         let span = i64::from(last_day) - i64::from(first_day) + 1;
-        if i64::try_from(s.purchase_days).unwrap_or(i64::MAX) > span {
+        if days.is_some_and(|d| i64::try_from(d).unwrap_or(i64::MAX) > span) {
             return fail("more purchase days than dates from the first purchase to the last");
         }
-        if s.purchase_days == 1 && span > 1 {
+        if days == Some(1) && span > 1 {
             return fail(
                 "one purchase day, but the first and last purchase are on different dates",
             );
         }
-        if s.net_total.currency() != s.currency {
+        if s.net_total().currency() != s.currency() {
             return fail("the net total is in another currency than the summary");
         }
         Ok(Self {
             index,
-            currency: s.currency,
-            first: s.first_purchase,
-            last: s.last_purchase,
+            currency: s.currency(),
+            first: s.first_purchase(),
+            last: s.last_purchase(),
             first_day,
             last_day,
         })
@@ -278,10 +377,10 @@ impl Piece {
     }
 }
 
-fn inconsistent(index: u64, s: &PurchaseSummary, reason: &str) -> SegmentationError {
+fn inconsistent(index: u64, s: &impl Aggregate, reason: &str) -> SegmentationError {
     SegmentationError::InconsistentSummary {
         index,
-        customer: s.customer.clone(),
+        customer: s.customer().clone(),
         reason: reason.to_string(),
     }
 }

@@ -7,9 +7,9 @@ use crm_core::{Customer, CustomerId, Deal, Email, Interaction, Phone, SurveyResp
 use crm_core::{Money, Transaction, UserId, parse_currency};
 use crm_storage_traits::{
     BatchAppend, BatchReport, CrmStore, Cursor, CustomerRepository, Erasure, ErasureCounts,
-    ErasureReport, Filter, Page, PageRequest, PurchaseSummary, ReassignReport, Record, Repository,
-    ScanPosition, StorageError, StorageResult, TimeRange, TimeScan, Versioned, async_trait,
-    check_batch, check_reassign,
+    ErasureReport, Filter, Page, PageRequest, PurchaseSummary, PurchaseTotals, ReassignReport,
+    Record, Repository, ScanPosition, StorageError, StorageResult, TimeRange, TimeScan, Versioned,
+    async_trait, check_batch, check_reassign,
 };
 use sqlx::postgres::{PgArguments, PgConnection, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, Row};
@@ -685,6 +685,87 @@ impl CrmStore for PostgresStore {
         let rows = sql.query().fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter().map(summary_row).collect()
     }
+
+    /// One plain `GROUP BY` over the transactions in the range (first and last time,
+    /// count, sum), in a read-only snapshot; the first and last purchase of the rare
+    /// groups with sub-microsecond times are looked up with two indexed queries each.
+    async fn purchase_totals(&self, range: TimeRange) -> StorageResult<Vec<PurchaseTotals>> {
+        use futures::TryStreamExt;
+        let table = self.table::<Transaction>();
+        let mut sql = Sql::default();
+        let in_range = Self::range_sql::<Transaction>(range, &mut sql);
+        sql.text = format!(
+            "SELECT customer_id, currency, min(occurred_at), max(occurred_at), count(*), \
+                    sum(amount), bool_or(occurred_nanos <> 0) \
+             FROM {table} WHERE {in_range} \
+             GROUP BY customer_id, currency \
+             ORDER BY customer_id, currency COLLATE \"C\""
+        );
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let mut out = Vec::new();
+        let mut with_nanos = Vec::new();
+        {
+            let mut rows = sql.query().fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await.map_err(backend)? {
+                let (totals, nanos) = totals_row(&row)?;
+                if nanos {
+                    with_nanos.push(out.len());
+                }
+                out.push(totals);
+            }
+        }
+        for i in with_nanos {
+            let t = &mut out[i];
+            for (order, end) in [
+                ("ASC", &mut t.first_purchase),
+                ("DESC", &mut t.last_purchase),
+            ] {
+                let mut sql = Sql::default();
+                let in_range = Self::range_sql::<Transaction>(range, &mut sql);
+                let customer = sql.param(PgValue::Text(Some(t.customer.to_string())));
+                let currency = sql.param(PgValue::Text(Some(t.currency.code().to_string())));
+                sql.text = format!(
+                    "SELECT occurred_at, occurred_nanos FROM {table} \
+                     WHERE customer_id = {customer} AND currency = {currency} AND {in_range} \
+                     ORDER BY occurred_at {order}, occurred_nanos {order} LIMIT 1"
+                );
+                let row = sql.query().fetch_one(&mut *tx).await.map_err(backend)?;
+                *end = nanos_time(&row, 0)?;
+            }
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(out)
+    }
+}
+
+/// The time in columns `at` (microseconds) and `at + 1` (the nanoseconds below them).
+fn nanos_time(row: &PgRow, at: usize) -> StorageResult<DateTime<Utc>> {
+    let t: DateTime<Utc> = row.try_get(at).map_err(backend)?;
+    let nanos: i16 = row.try_get(at + 1).map_err(backend)?;
+    Ok(t + chrono::Duration::nanoseconds(i64::from(nanos)))
+}
+
+/// Reads one row of the purchase totals query, and whether any of its times has
+/// nanoseconds below the microsecond (then its first and last time are to be looked up).
+fn totals_row(row: &PgRow) -> StorageResult<(PurchaseTotals, bool)> {
+    let e = backend;
+    let customer: String = row.try_get(0).map_err(e)?;
+    let currency: String = row.try_get(1).map_err(e)?;
+    let currency = parse_currency(&currency).map_err(StorageError::backend)?;
+    let count: i64 = row.try_get(4).map_err(e)?;
+    let totals = PurchaseTotals {
+        customer: customer.parse().map_err(StorageError::backend)?,
+        currency,
+        first_purchase: row.try_get(2).map_err(e)?,
+        last_purchase: row.try_get(3).map_err(e)?,
+        transactions: u64::try_from(count).map_err(StorageError::backend)?,
+        net_total: Money::new(row.try_get(5).map_err(e)?, currency),
+    };
+    Ok((totals, row.try_get(6).map_err(e)?))
 }
 
 /// Reads one row of the purchase summary query.
@@ -693,11 +774,7 @@ fn summary_row(row: &PgRow) -> StorageResult<PurchaseSummary> {
     let customer: String = row.try_get(0).map_err(e)?;
     let currency: String = row.try_get(1).map_err(e)?;
     let currency = parse_currency(&currency).map_err(StorageError::backend)?;
-    let time = |at: usize| -> StorageResult<DateTime<Utc>> {
-        let t: DateTime<Utc> = row.try_get(at).map_err(e)?;
-        let nanos: i16 = row.try_get(at + 1).map_err(e)?;
-        Ok(t + chrono::Duration::nanoseconds(i64::from(nanos)))
-    };
+    let time = |at: usize| nanos_time(row, at);
     let count =
         |i: usize| -> StorageResult<u64> { row.try_get::<i64, _>(i).map(|n| n as u64).map_err(e) };
     let money =
