@@ -116,31 +116,22 @@ impl<R: SqlRecord> SqliteImport<R> {
             .collect())
     }
 
-    /// Builds the indexes dropped for the session. Their sorts spill to temporary files,
-    /// not memory, whatever the connection's `temp_store`: a table of any size is indexed
-    /// in the memory of the page cache.
+    /// Builds the indexes dropped for the session, with a small page cache: a sort holds
+    /// up to the cache's size in memory before it spills to temporary files (on disk with
+    /// [`SqliteStore::open`]'s `temp_store`), beside the cache itself.
     async fn build_deferred_indexes(&mut self) -> StorageResult<()> {
         if self.deferred.is_empty() {
             return Ok(());
         }
-        let pragma = |name: &'static str| sqlx::query_scalar::<_, i64>(name);
-        let temp_store = pragma("PRAGMA temp_store")
-            .fetch_one(&mut *self.tx)
-            .await
-            .map_err(backend)?;
-        let cache_size = pragma("PRAGMA cache_size")
+        let cache_size: i64 = sqlx::query_scalar("PRAGMA cache_size")
             .fetch_one(&mut *self.tx)
             .await
             .map_err(backend)?;
         let run = |sql: String| sqlx::query(AssertSqlSafe(sql));
-        // A sort holds up to the page cache's size in memory before it spills, beside the
-        // cache itself: a smaller cache for the build keeps the two under the cache's size.
-        run(format!(
-            "PRAGMA temp_store = FILE; PRAGMA cache_size = {BUILD_CACHE_KIB}"
-        ))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(backend)?;
+        run(format!("PRAGMA cache_size = {BUILD_CACHE_KIB}"))
+            .execute(&mut *self.tx)
+            .await
+            .map_err(backend)?;
         let mut built = Ok(());
         for sql in std::mem::take(&mut self.deferred) {
             built = run(sql).execute(&mut *self.tx).await.map(|_| ());
@@ -148,13 +139,10 @@ impl<R: SqlRecord> SqliteImport<R> {
                 break;
             }
         }
-        run(format!(
-            "PRAGMA temp_store = {}; PRAGMA cache_size = {cache_size}",
-            temp_store.clamp(0, 2)
-        ))
-        .execute(&mut *self.tx)
-        .await
-        .map_err(backend)?;
+        run(format!("PRAGMA cache_size = {cache_size}"))
+            .execute(&mut *self.tx)
+            .await
+            .map_err(backend)?;
         built.map_err(backend)
     }
 

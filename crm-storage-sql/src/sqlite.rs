@@ -43,9 +43,10 @@ impl SqliteStore {
             // connection (allocated as needed) keeps them in memory until the commit
             // instead of spilling them to the log and reading them back.
             .pragma("cache_size", "-65536")
-            // Temporary data (statement journals of multi-row updates and deletes, sorts)
-            // stays in memory instead of temporary files.
-            .pragma("temp_store", "MEMORY");
+            // Temporary data (statement journals, sorts larger than the page cache) goes
+            // to temporary files, so building an index on a table of any size takes the
+            // memory of the page cache, not of the table.
+            .pragma("temp_store", "FILE");
         Self::open_with(options, 4).await
     }
 
