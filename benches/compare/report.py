@@ -1,13 +1,19 @@
 """Writes benches/RESULTS.md from the per-stage results of run.sh.
 
-Usage: report.py RESULTS_DIR VERSIONS.json OUT.md COMMAND
+Usage: report.py RESULTS_DIR VERSIONS.json OUT.md COMMAND [COMMIT]
 The environment variable RUN_NOTE, when set, is printed as the conditions of the run.
+
+A section with no results in RESULTS_DIR keeps its text from the OUT.md being replaced
+(each section says when and on which commit it ran), with its lines of the targets; the
+sections of OUT.md that this script does not write (analyses added by hand after the
+targets) are kept after them.
 """
 
 import datetime
 import json
 import os
 import platform
+import re
 import sys
 
 
@@ -89,6 +95,256 @@ def comparison(lines, rows, base="crm", note_fp=True):
 
 def verdict(ok, text):
     return ("met: " if ok else "**MISSED**: ") + text
+
+
+NOT_MEASURED = "Not measured."
+# The lines of the targets that belong to each section (by how they start once their verdict
+# is taken off), so a kept section keeps its targets.
+TARGETS_OF = {
+    "RFM table with scores": ("RFM compute only", "RFM whole job"),
+    "NPS over a column of scores": ("NPS:",),
+    "Churn models vs lifetimes": ("BG/NBD fit", "Pareto/NBD fit", "P(alive)"),
+    "Bulk import into SQLite": ("SQLite import:",),
+    "Databases": ("Databases:",),
+}
+VERDICTS = ("met: ", "**MISSED**: ", "**NOT SHOWN**: ", "**NOT MEASURED**: ", "**FAILED**: ",
+            "shown: ")
+
+
+def sections(lines):
+    """The lines before the first `## ` heading, and (heading, body lines) of each section."""
+    head, parts = [], []
+    for line in lines:
+        if line.startswith("## "):
+            parts.append((line[3:].strip(), []))
+        elif parts:
+            parts[-1][1].append(line)
+        else:
+            head.append(line)
+    return head, parts
+
+
+def measured(body):
+    return any(line.strip() and line.strip() != NOT_MEASURED for line in body)
+
+
+def old_targets(body, heading):
+    """The target lines of a kept section from the old targets' list."""
+    starts = TARGETS_OF.get(heading, ())
+    kept = []
+    for line in body:
+        if not line.startswith("- "):
+            continue
+        text = line[2:]
+        for v in VERDICTS:
+            if text.startswith(v) and text[len(v):].startswith(starts):
+                kept.append(text)
+                break
+    return kept
+
+
+def mb(kib):
+    return kib * 1024 / 1e6
+
+
+def size(n):
+    """Bytes in decimal units."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.{2 if n < 10 * scale else 1 if n < 100 * scale else 0}f} {unit}"
+    return f"{n} bytes"
+
+
+def databases(L, rows, versions, targets):
+    """The Databases section: `crm import` and `crm rfm --db` on SQLite and PostgreSQL
+    against the sqlite3 shell and psql."""
+    latest = {}
+    for r in rows:
+        latest[(r["task"], r.get("tool"), r.get("store"))] = r
+    inp = latest.get(("db-input", "both", None))
+    if not inp:
+        L += [NOT_MEASURED, ""]
+        return
+    get = lambda task, tool, store: latest.get((task, tool, store))
+    size_ = latest.get(("db-size", "both", None))
+    checks = {st: latest.get(("db-check", "both", st)) for st in ("sqlite", "postgres")}
+    customers = inp["customers"]
+    L += [f"{inp['rows']:,} transactions of {customers:,} customers (`bench-gen transactions "
+          f"--rows {inp['rows']} --customers {customers}`, a CSV file of "
+          f"{size(inp['csv_bytes'])} with the columns `customer_id,timestamp,amount`), "
+          "the same file for every side. Whole processes timed with `/usr/bin/time` (wall "
+          "time and peak resident memory of the command and its children), the two sides in "
+          "interleaved rounds (imports: "
+          f"{inp['import_runs']}, queries: {inp['query_runs']}); each time is the **median** of "
+          "the runs shown, the peak memory the largest (MB = 10^6 bytes). *Ratio* is the "
+          "project's time over the peer's: below 1 the project is faster. For PostgreSQL "
+          "the server does most of the work on both sides; its memory is not counted, only "
+          "the client's (`crm` or `psql`).",
+          ""]
+
+    def cell(r):
+        if not r:
+            return ": not measured", "-"
+        if "median_s" not in r:
+            lines = r.get("failed", "").strip().splitlines() or ["?"]
+            if lines[-1].startswith("did not finish"):
+                return f": {lines[-1]}", "-"
+            return f": failed ({lines[-1][:200]})", "-"
+        note = f" ({r['failed_runs']} failed)" if r.get("failed_runs") else ""
+        runs = len(r["runs_s"])
+        memory = "-" if r.get("peak_rss_kib") is None else f"{mb(r['peak_rss_kib']):.0f} MB"
+        return f"{secs(r['median_s'])} ({runs} run{'s' if runs > 1 else ''}{note})", memory
+
+    def ratio(c, p):
+        if c and p and c.get("median_s") and p.get("median_s"):
+            return c["median_s"] / p["median_s"]
+        return None
+
+    L += ["| store | task | this project | its peak memory | peer | peer's time | peer's peak "
+          "memory | ratio | target | met? |", "|---|---|---|---:|---|---:|---:|---:|---|---|"]
+    sq = " " + versions["sqlite3"] if "sqlite3" in versions else ""
+    pq = " " + versions["psql"] if "psql" in versions else ""
+    plans = [
+        ("SQLite", "sqlite", "import the CSV into a new file", "db-import", "crm", "`crm import`",
+         "sqlite3", f"sqlite3{sq} `.import --csv`", 3.0, 200),
+        ("SQLite", "sqlite", "per-customer summary and RFM", "db-rfm", "crm",
+         "`crm rfm --db --json`", "sqlite3", f"sqlite3{sq} `GROUP BY` to /dev/null", 1.2, None),
+        ("SQLite", "sqlite", "the same, the table written to a CSV file", "db-rfm-output", "crm",
+         "`crm rfm --db --output FILE.csv`", "sqlite3", "the same `GROUP BY`", None, None),
+        ("PostgreSQL", "postgres", "import the CSV into a fresh schema", "db-import", "crm",
+         "`crm import`", "psql", f"psql{pq} `\\copy`", 3.0, 200),
+        ("PostgreSQL", "postgres", "per-customer summary and RFM", "db-rfm", "crm",
+         "`crm rfm --db --json`", "psql", f"psql{pq} `GROUP BY` to /dev/null", 1.2, None),
+        ("PostgreSQL", "postgres", "the same, the table written to a CSV file", "db-rfm-output",
+         "crm", "`crm rfm --db --output FILE.csv`", "psql", "the same `GROUP BY`", None, None),
+    ]
+    for name, store, task_text, task, tool, crm_text, peer, peer_text, limit, mem_limit in plans:
+        if store == "postgres" and not inp.get("postgres", 1):
+            if task != "db-rfm-output":
+                targets.append(f"**NOT MEASURED**: Databases: {name} {task_text} (the server "
+                               "did not answer)")
+            continue
+        c = get(task, tool, store)
+        p = get("db-rfm" if task == "db-rfm-output" else task, peer, store)
+        if not c and not p and task == "db-rfm-output":
+            continue
+        ct, cm = cell(c)
+        pt, pm = cell(p)
+        pt = pt.lstrip(": ")
+        r = ratio(c, p)
+        r_text = f"{r:.2f}" if r is not None else "-"
+        goal, met = "-", "-"
+        if limit is not None:
+            goal = f"time <= {limit:g}x the peer's"
+            if mem_limit:
+                goal += f"; peak memory < {mem_limit} MB"
+            ok = r is not None and r <= limit
+            mem_ok = (c is not None and c.get("peak_rss_kib") is not None
+                      and mb(c["peak_rss_kib"]) < mem_limit) if mem_limit else True
+            # A side stopped at its time limit took at least that long.
+            stopped = re.search(r"did not finish within (\d+) s", (c or {}).get("failed", ""))
+            if r is None and stopped and p and p.get("median_s") and "median_s" not in c:
+                bound = int(stopped.group(1)) / p["median_s"]
+                met = "**MISSED**" if bound > limit else "not shown"
+                r_text = f"> {bound:.1f}"
+                targets.append(
+                    verdict(False, f"Databases: {name} {crm_text}: did not finish within "
+                            f"{stopped.group(1)} s, more than {bound:.1f}x the time of {peer_text} "
+                            f"(target <= {limit:g}x)") if bound > limit else
+                    f"**NOT SHOWN**: Databases: {name} {crm_text}: stopped after "
+                    f"{stopped.group(1)} s, only {bound:.1f}x the time of {peer_text} "
+                    f"(target <= {limit:g}x)")
+            elif r is None and c and "failed" in c:
+                met = "**FAILED**"
+                targets.append(f"**FAILED**: Databases: {name} {crm_text}: "
+                               f"{c['failed'].strip().splitlines()[-1][:200]}")
+            elif r is None:
+                met = "not measured"
+                targets.append(f"**NOT MEASURED**: Databases: {name} {crm_text} against {peer}")
+            else:
+                met = "met" if ok and mem_ok else "**MISSED**"
+                targets.append(verdict(ok, f"Databases: {name} {crm_text}: {r:.2f}x the time "
+                                       f"of {peer_text} (target <= {limit:g}x)"))
+                if mem_limit:
+                    targets.append(verdict(mem_ok, f"Databases: {name} {crm_text} peak memory "
+                                           f"{mb(c['peak_rss_kib']):.0f} MB (target < "
+                                           f"{mem_limit} MB)"))
+        ct = ct if ct.startswith(":") else " " + ct
+        L.append(f"| {name} | {task_text} | {crm_text}{ct} | {cm} | {peer_text} | {pt} | {pm} | "
+                 f"{r_text} | {goal} | {met} |")
+        if task == "db-import" and store == "sqlite" and size_ and size_.get("crm_db_bytes"):
+            file_bytes = size_["crm_db_bytes"] + size_.get("crm_wal_bytes", 0)
+            fr = file_bytes / size_["csv_bytes"]
+            shell = (f"; the shell's database: {size(size_['shell_db_bytes'])}"
+                     if size_.get("shell_db_bytes") else "")
+            L.append(f"| SQLite | size of the file written | {size(file_bytes)} "
+                     f"(write-ahead log included: {size(size_.get('crm_wal_bytes', 0))}) "
+                     f"| - | the CSV file | {size(size_['csv_bytes'])}{shell} | - | "
+                     f"{fr:.2f} | <= 3x the CSV's size | {'met' if fr <= 3 else '**MISSED**'} |")
+            targets.append(verdict(fr <= 3, f"Databases: SQLite file {fr:.2f}x the CSV's size "
+                                   "(target <= 3x)"))
+        elif task == "db-import" and store == "sqlite":
+            targets.append("**NOT MEASURED**: Databases: SQLite file size (no finished import)")
+        if task == "db-rfm" and c and c.get("peak_rss_kib"):
+            targets.append(f"shown: Databases: {name} `crm rfm --db` peak memory "
+                           f"{mb(c['peak_rss_kib']):.0f} MB for {customers:,} customers "
+                           f"({c['peak_rss_kib'] * 1024 / customers:.0f} bytes a customer; target: "
+                           "proportional to customers, judged across sizes; one size "
+                           "measured here)")
+    L.append("")
+
+    notes = []
+    for store, name in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
+        ch = checks.get(store)
+        if not ch:
+            continue
+        same = ("not compared" if "-" in (ch["crm"], ch["peer"]) else
+                "same" if ch["crm"] == ch["peer"] else "DIFFER")
+        line = (f"- {name}: rows and total amount in cents afterwards: the project's store "
+                f"`{ch['crm']}`, the peer's table `{ch['peer']}` ({same}); "
+                f"{ch['groups']} customers in the store")
+        summary = ch.get("rfm_summary")
+        n = None
+        if isinstance(summary, dict):
+            n = summary.get("customers")
+        if n is not None:
+            line += f", {n} in the summary `crm rfm --db --json` printed"
+        if ch.get("rfm_output_lines"):
+            line += f", {ch['rfm_output_lines'] - 1:,} rows in the table `--output` wrote"
+        if ch.get("store_bytes"):
+            line += (f"; the store's tables take {size(ch['store_bytes'])}, the plain "
+                     f"table {size(ch['plain_bytes'])}")
+        notes.append(line + ".")
+        if ch.get("query"):
+            notes.append(f"- {name} peer query: `{ch['query']}`.")
+    if notes:
+        L += notes + [""]
+    L += ["The commands (from `benches/compare/data/db/`; `CSV` is the generated file, `URL` "
+          "the server, `postgres://postgres@127.0.0.1:5432/test` unless `DB_PG` says otherwise):",
+          "",
+          "- SQLite import: `crm import --db crm.db transactions CSV --json` into a new file "
+          "against `sqlite3 shell.db '.import --csv CSV transactions'` into a new database, where "
+          "`.import` makes the table from the CSV's header (its three columns, TEXT, no index); "
+          "both files removed before each round, untimed.",
+          "- SQLite RFM: `crm rfm --db crm.db --json` (the summary on standard output; the "
+          "table with `--output rfm-sqlite.csv` in its own row) against `sqlite3 crm.db "
+          "'QUERY' >/dev/null` on the same file, QUERY the peer query above (the store's "
+          "typed amount column when its schema has one).",
+          "- PostgreSQL import: `crm import --db 'URL?schema=crm_bench' transactions CSV --json` "
+          "into a schema dropped before each round, against `psql URL -c \"\\copy "
+          "public.bench_plain_tx FROM 'CSV' WITH (FORMAT csv, HEADER)\"` into a table "
+          "`(customer_id text, timestamp timestamptz, amount numeric)` with no index or key, "
+          "dropped and created again before each round, untimed.",
+          "- PostgreSQL RFM: `crm rfm --db 'URL?schema=crm_bench' --json` (and `--output`) against "
+          "`psql URL -X -q -A -t -o /dev/null -c 'QUERY'` (unaligned rows, as the sqlite3 "
+          "shell prints them).",
+          "",
+          "Repeat, from the repository root: `STAGES=\"setup db report\" "
+          f"DB_ROWS={inp['rows']} DB_CUSTOMERS={customers} DB_IMPORT_RUNS={inp['import_runs']} "
+          f"DB_RUNS={inp['query_runs']} benches/compare/run.sh`.", ""]
+    prov = provenance([r for r in rows if r["task"] != "db-input"])
+    if prov:
+        L += [prov, ""]
 
 
 def main():
@@ -297,6 +553,9 @@ def main():
     else:
         L += ["Not measured.", ""]
 
+    L += ["## Databases", ""]
+    databases(L, load(results, "db"), versions, targets)
+
     scale = load(results, "scale")
     L += ["## Scaling", ""]
     if scale:
@@ -319,14 +578,56 @@ def main():
     else:
         L += ["Not measured.", ""]
 
-    L += ["## Targets", ""]
-    expected = ["RFM", "NPS", "BG/NBD", "Pareto/NBD", "P(alive)", "SQLite"]
+    # A section without results keeps its text (and its targets) from the file replaced; the
+    # sections written by hand after the targets stay after them.
+    old_head, old = [], []
+    if os.path.exists(out):
+        with open(out) as f:
+            old_head, old = sections(f.read().split("\n"))
+    old_by = dict(old)
+    head, new = sections(L)
+    written = {h for h, _ in new} | {"Targets"}
+    kept = []
+    for i, (heading, body) in enumerate(new):
+        if not measured(body) and measured(old_by.get(heading, [])):
+            new[i] = (heading, old_by[heading])
+            kept.append(heading)
+            targets += old_targets(old_by.get("Targets", []), heading)
+    # The peers' versions of the file replaced stay for those not installed in this run.
+    for line in old_head:
+        if line.startswith("- Peers: ") and kept:
+            known = dict(p.rsplit(" ", 1) for p in line[len("- Peers: "):].rstrip(".").split(", ")
+                         if " " in p)
+            merged = {**known, **versions}
+            head = [("- Peers: " + ", ".join(f"{k} {v}" for k, v in merged.items()) + ".")
+                    if h.startswith("- Peers: ") else h for h in head]
+    if kept:
+        head.insert(len(head) - 1, "- Kept from the previous version of this file (no results "
+                    "in this run; each says when and on which commit it was measured): "
+                    + ", ".join(kept) + ".")
+    # The targets in the order of their sections.
+    order = list(TARGETS_OF.values())
+
+    def place(t):
+        text = next((t[len(v):] for v in VERDICTS if t.startswith(v)), t)
+        return next((i for i, starts in enumerate(order) if text.startswith(starts)), len(order))
+
+    targets.sort(key=place)
+    expected = ["RFM", "NPS", "BG/NBD", "Pareto/NBD", "P(alive)", "SQLite import"]
     for e in expected:
-        if not any(e in t for t in targets):
+        if not any(e in t for t in targets if not t.split(": ", 1)[-1].startswith("Databases:")):
             targets.append(f"**NOT MEASURED**: {e}")
-    L += [f"- {t}" for t in targets] + [""]
+    if not any(t.split(": ", 1)[-1].startswith("Databases:") for t in targets):
+        targets.append("**NOT MEASURED**: Databases: import and RFM on SQLite and PostgreSQL")
+    L = head[:]
+    for heading, body in new:
+        L += [f"## {heading}", *body]
+    L += ["## Targets", ""] + [f"- {t}" for t in targets] + [""]
+    for heading, body in old:
+        if heading not in written:
+            L += [f"## {heading}", *body]
     with open(out, "w") as f:
-        f.write("\n".join(L))
+        f.write("\n".join(L).rstrip("\n") + "\n")
 
 
 if __name__ == "__main__":
