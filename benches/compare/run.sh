@@ -125,7 +125,7 @@ except ImportError:
     pass
 v["sqlite3"] = subprocess.run(["sqlite3", "--version"], capture_output=True, text=True).stdout.split()[0]
 try:
-    v["psql"] = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.split()[-1]
+    v["psql"] = subprocess.run(["psql", "--version"], capture_output=True, text=True).stdout.split()[2]
     server = subprocess.run(["psql", pg, "-X", "-At", "-c", "SHOW server_version"],
                             capture_output=True, text=True, timeout=30)
     if server.returncode == 0:
