@@ -112,6 +112,59 @@ pub enum Command {
     /// State machines: validate a definition, or draw it as Graphviz DOT or Mermaid.
     #[command(subcommand)]
     Lifecycle(LifecycleCommand),
+    /// Erase a customer (right to erasure): delete them and every record about them, or
+    /// keep their records anonymized under a pseudonym; prints what was erased.
+    Erase(EraseArgs),
+    /// Hand a departing owner's customers, open deals and open tickets to another owner.
+    Reassign(ReassignArgs),
+    /// Print the shell completion script of `crm` (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+}
+
+/// `crm erase`.
+#[derive(Debug, Clone, Args)]
+pub struct EraseArgs {
+    /// The database: a SQLite file or a `postgres://` URL.
+    #[arg(long, value_name = "PATH")]
+    pub db: PathBuf,
+    /// The id of the customer to erase.
+    #[arg(long, value_name = "ID")]
+    pub customer: String,
+    /// Keep the customer's transactions, scores, interactions, tickets and deals with every
+    /// personal field removed, under a pseudonym, so aggregates stay correct.
+    #[arg(long)]
+    pub keep_anonymized: bool,
+    /// The customer id the kept records move to (default: a new random UUID).
+    #[arg(long, value_name = "ID", requires = "keep_anonymized")]
+    pub pseudonym: Option<String>,
+    /// Print the erasure report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `crm reassign`.
+#[derive(Debug, Clone, Args)]
+pub struct ReassignArgs {
+    /// The database: a SQLite file or a `postgres://` URL.
+    #[arg(long, value_name = "PATH")]
+    pub db: PathBuf,
+    /// The departing owner (user id).
+    #[arg(long, value_name = "OWNER")]
+    pub from: String,
+    /// The new owner (user id).
+    #[arg(long, value_name = "OWNER")]
+    pub to: String,
+    /// Print what was reassigned as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `crm completions`.
+#[derive(Debug, Clone, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// The longest projection or CLV horizon, in periods.

@@ -124,7 +124,8 @@ pub fn transaction_row(t: &Transaction) -> TransactionRow {
     }
 }
 
-fn missing(db: &Path) -> CliResult<()> {
+/// Refuses a SQLite path that does not exist (a PostgreSQL URL is checked on connecting).
+pub fn missing(db: &Path) -> CliResult<()> {
     if is_url(db) || db.exists() {
         Ok(())
     } else {

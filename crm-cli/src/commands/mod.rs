@@ -9,6 +9,7 @@ pub mod report;
 pub mod scored;
 pub mod segment;
 pub mod source;
+pub mod stewardship;
 pub mod survey;
 
 use crate::cli::{Cli, Command, RetentionCommand};
@@ -29,5 +30,8 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Ces(args) => survey::ces(&args),
         Command::Import(args) => import::run(&args),
         Command::Report(args) => report::run(&args),
+        Command::Erase(args) => stewardship::erase(&args),
+        Command::Reassign(args) => stewardship::reassign(&args),
+        Command::Completions(args) => stewardship::completions(&args),
     }
 }
