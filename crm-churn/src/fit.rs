@@ -591,6 +591,9 @@ fn run_nelder_mead<L: LogLikelihood + ?Sized>(
     start: &[f64],
     options: &FitOptions,
 ) -> u64 {
+    if start.is_empty() {
+        return 0;
+    }
     let mut simplex = vec![start.to_vec()];
     for i in 0..start.len() {
         let mut v = start.to_vec();
@@ -697,7 +700,15 @@ pub fn maximize_likelihood<L: LogLikelihood + ?Sized>(
         }),
     };
     let theta0: Vec<f64> = initial.iter().map(|v| v.ln()).collect();
+    // The likelihood alone first, so that the best point starts at the initial one even
+    // where the gradient's evaluation is not finite: every restart below then has a point.
+    problem.eval(&theta0, false);
     problem.eval(&theta0, true);
+    if problem.cache.borrow().best_theta.is_empty() {
+        return Err(FitError::NonFiniteLikelihood {
+            params: initial.to_vec(),
+        });
+    }
 
     let mut iterations = 0;
     let mut used_nelder_mead = false;

@@ -161,6 +161,49 @@ fn mixed_currencies_are_an_error_unless_ignored() {
     );
 }
 
+/// Two customers found by the property test below on which a fit started its derivative-free
+/// search from an empty point and panicked: every fit now returns parameters or a typed error.
+#[test]
+fn a_fit_that_never_finds_a_finite_point_is_an_error_not_a_panic() {
+    let rows = [
+        (8, 0.8045861641882321, 29.63912731189122),
+        (1, 0.6401907503430508, 33.68784334986537),
+    ];
+    let histories: Vec<CustomerHistory> = rows
+        .iter()
+        .map(|&(x, frac, t): &(u32, f64, f64)| {
+            CustomerHistory::new(x, (frac * t).max(1e-3).min(t), t).unwrap()
+        })
+        .collect();
+    let data = WeightedHistories::from_histories(histories).unwrap();
+    let o = FitOptions::default();
+    let positive = |p: &[f64]| p.iter().all(|v| v.is_finite() && *v > 0.0);
+    if let Ok(f) = BgNbdParams::fit(&data, &o) {
+        assert!(positive(&[
+            f.params.r,
+            f.params.alpha,
+            f.params.a,
+            f.params.b
+        ]));
+    }
+    if let Ok(f) = MbgNbdParams::fit(&data, &o) {
+        assert!(positive(&[
+            f.params.r,
+            f.params.alpha,
+            f.params.a,
+            f.params.b
+        ]));
+    }
+    if let Ok(f) = ParetoNbdParams::fit(&data, &o) {
+        assert!(positive(&[
+            f.params.r,
+            f.params.alpha,
+            f.params.s,
+            f.params.beta
+        ]));
+    }
+}
+
 fn day(d: i64) -> DateTime<Utc> {
     Utc.timestamp_opt(1_700_000_000 + d * 3_600, 0).unwrap()
 }
