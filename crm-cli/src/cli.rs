@@ -94,6 +94,9 @@ pub enum Command {
     Rfm(RfmArgs),
     /// ABC (Pareto) classes per customer.
     Abc(AbcArgs),
+    /// Value tiers per customer (high-value, potential, regular) from RFM scores, ABC
+    /// class and tenure.
+    Tiers(TiersArgs),
     /// Churn models: BG/NBD, MBG/NBD and Pareto/NBD.
     #[command(subcommand)]
     Churn(ChurnCommand),
@@ -434,6 +437,20 @@ pub struct AbcArgs {
     /// Classification rule.
     #[arg(long, value_enum, default_value_t = AbcMode::Share)]
     pub mode: AbcMode,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
+}
+
+/// `crm tiers`.
+#[derive(Debug, Clone, Args)]
+pub struct TiersArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub input: TransactionInput,
+    /// As-of date (`YYYY-MM-DD` or RFC 3339); default: the date of the latest transaction.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub out: OutputArgs,

@@ -1,4 +1,4 @@
-//! `crm rfm` and `crm abc` on the hand-checkable transactions fixture.
+//! `crm rfm`, `crm abc` and `crm tiers` on the hand-checkable transactions fixture.
 //!
 //! As of 2024-04-01 the five customers are:
 //!
@@ -173,4 +173,80 @@ fn abc_csv_in_both_modes() {
         assert_eq!(rows[0][..3], ["carol", "300.00", "0.5357142857142858"]);
         assert_eq!(rows[4][..3], ["bob", "0.00", "1.0"]);
     }
+}
+
+/// Value tiers as of 2024-04-01: tenure counts the days from each first purchase (alice's
+/// on 2024-01-05: 87 days), the ABC class is `crm abc`'s, and the same tiers come from a
+/// database the file was imported into.
+#[test]
+fn tiers_from_the_file_and_from_a_database() {
+    let args = ["tiers", "--transactions", &tx(), "--as-of", "2024-04-01"];
+    let (text, table) = with_output(&args, "tiers.csv");
+    assert_eq!(
+        table,
+        "customer_id,tier,abc_class,tenure_days\n\
+         alice,high-value,A,87\nbob,regular,C,51\ncarol,high-value,A,2\n\
+         dave,regular,C,90\nerin,potential,B,7\n"
+    );
+    assert!(text.starts_with("value tiers: 5 customers"), "{text}");
+    let (_, abc) = with_output(&["abc", "--transactions", &tx()], "abc.csv");
+    for line in abc.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let class = format!(",{},", f[3]);
+        let row = table.lines().find(|l| l.starts_with(&format!("{},", f[0])));
+        assert!(row.is_some_and(|r| r.contains(&class)), "{line} in {table}");
+    }
+    let v = json(&[&args[..], &["--json"]].concat());
+    assert_eq!(v["customers"], 5);
+    let counts: Vec<(String, u64)> = v["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["name"].as_str().unwrap().to_string(),
+                g["customers"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("high-value".to_string(), 2),
+            ("potential".to_string(), 1),
+            ("regular".to_string(), 2)
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::arg(&dir.path().join("crm.db"));
+    let o = common::crm(&["import", "--db", &db, "transactions", &tx()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let (_, from_db) = with_output(
+        &["tiers", "--db", &db, "--as-of", "2024-04-01"],
+        "tiers.csv",
+    );
+    assert_eq!(from_db, table);
+}
+
+#[test]
+fn tiers_refuse_bad_input() {
+    common::fails(
+        &["tiers", "--transactions", &tx(), "--as-of", "soon"],
+        2,
+        "--as-of",
+    );
+    common::fails(
+        &["tiers", "--transactions", &fixture_arg("absent.csv")],
+        1,
+        "absent.csv",
+    );
+    common::fails(
+        &[
+            "tiers",
+            "--transactions",
+            &fixture_arg("bad/bad_amount.csv"),
+        ],
+        3,
+        "line 4, column 3 (amount)",
+    );
 }

@@ -20,6 +20,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
     match cli.command {
         Command::Rfm(args) => segment::run_rfm(&args),
         Command::Abc(args) => segment::run_abc(&args),
+        Command::Tiers(args) => segment::run_tiers(&args),
         Command::Demo(args) => crate::demo::run::run(&args),
         Command::Lifecycle(command) => lifecycle::run(&command),
         Command::Retention(RetentionCommand::Fit(args)) => churn::retention_fit(&args),

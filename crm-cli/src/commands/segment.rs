@@ -9,7 +9,8 @@ use crm_core::Money;
 use crm_segmentation::{
     AbcMethod, CustomerRfm, GroupSummary, RfmConfig, RfmTable, rfm, rfm_from_totals, rfm_parallel,
 };
-use crm_segmentation::{AbcResult, LorenzCurve, classify, lorenz};
+use crm_segmentation::{AbcResult, LorenzCurve, TierAssignment, TierTable, assign_tiers};
+use crm_segmentation::{classify, lorenz};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
@@ -17,7 +18,7 @@ use serde::Serialize;
 use std::path::Path;
 
 use crate::cli::{
-    AbcArgs, AbcMode, RfmArgs, TransactionFormat, TransactionOptions, TransactionSource,
+    AbcArgs, AbcMode, RfmArgs, TiersArgs, TransactionFormat, TransactionOptions, TransactionSource,
 };
 use crate::commands::database::{load_purchase_totals, ranges_cut_at};
 use crate::commands::source::load_transactions;
@@ -483,6 +484,68 @@ pub fn run_abc(args: &AbcArgs) -> CliResult<()> {
         }
         Ok(())
     }
+}
+
+/// Columns of the value tier table.
+pub const TIER_COLUMNS: [&str; 4] = ["customer_id", "tier", "abc_class", "tenure_days"];
+
+/// One row of the value tier table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierRow {
+    /// The customer.
+    pub customer_id: String,
+    /// The tier's name.
+    pub tier: String,
+    /// The customer's ABC class (A, B or C).
+    pub abc_class: String,
+    /// Days from the first purchase to the as-of date.
+    pub tenure_days: u32,
+}
+
+/// The per-customer rows of a tier assignment.
+pub fn tier_rows(tiers: &TierAssignment<String>) -> Vec<TierRow> {
+    tiers
+        .customers
+        .iter()
+        .map(|c| TierRow {
+            customer_id: c.customer.clone(),
+            tier: tiers.tier_name(c).to_string(),
+            abc_class: c.abc.to_string(),
+            tenure_days: c.tenure_days,
+        })
+        .collect()
+}
+
+/// `crm tiers`: the default tier table over the RFM table of the input.
+pub fn run_tiers(args: &TiersArgs) -> CliResult<()> {
+    let as_of = args
+        .as_of
+        .as_deref()
+        .map(|d| parse_cli_date("as-of", d))
+        .transpose()?;
+    let table = input_rfm_table(&args.input.source, &args.input.options, as_of, 5)?;
+    let tiers = assign_tiers(&table, &TierTable::default()).map_err(seg)?;
+    if let Some(path) = &args.out.output {
+        write_table(path, &tier_rows(&tiers), &TIER_COLUMNS)?;
+    }
+    if args.out.json {
+        return print_json(&serde_json::json!({
+            "customers": tiers.customers.len(),
+            "tiers": tiers.summary,
+        }));
+    }
+    outln!("value tiers: {} customers", tiers.customers.len())?;
+    for g in &tiers.summary {
+        outln!(
+            "  {:<12} {:>7} customers ({:>5.1}%), revenue {} ({})",
+            g.name,
+            g.customers,
+            100.0 * g.customer_share,
+            g.revenue.round_dp(2),
+            percent(g.revenue_share)
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
