@@ -97,6 +97,9 @@ pub enum Command {
     /// Value tiers per customer (high-value, potential, regular) from RFM scores, ABC
     /// class and tenure.
     Tiers(TiersArgs),
+    /// Segment migration: which RFM segment each customer was in at one date and at a later
+    /// one, with the matrix of counts.
+    Migration(MigrationArgs),
     /// Churn models: BG/NBD, MBG/NBD and Pareto/NBD.
     #[command(subcommand)]
     Churn(ChurnCommand),
@@ -451,6 +454,23 @@ pub struct TiersArgs {
     /// As-of date (`YYYY-MM-DD` or RFC 3339); default: the date of the latest transaction.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
+}
+
+/// `crm migration`.
+#[derive(Debug, Clone, Args)]
+pub struct MigrationArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub input: TransactionInput,
+    /// The earlier as-of date (`YYYY-MM-DD` or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub from: String,
+    /// The later as-of date.
+    #[arg(long, value_name = "DATE")]
+    pub to: String,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub out: OutputArgs,

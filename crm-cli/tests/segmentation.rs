@@ -1,4 +1,5 @@
-//! `crm rfm`, `crm abc` and `crm tiers` on the hand-checkable transactions fixture.
+//! `crm rfm`, `crm abc`, `crm tiers` and `crm migration` on the hand-checkable transactions
+//! fixture.
 //!
 //! As of 2024-04-01 the five customers are:
 //!
@@ -248,5 +249,111 @@ fn tiers_refuse_bad_input() {
         ],
         3,
         "line 4, column 3 (amount)",
+    );
+}
+
+/// The segments of `crm rfm --as-of DATE --output` at each date, by customer (`(absent)`
+/// for a customer without purchases before the date).
+fn segments_at(date: &str) -> std::collections::BTreeMap<String, String> {
+    let (_, table) = with_output(
+        &["rfm", "--transactions", &tx(), "--as-of", date],
+        "rfm.csv",
+    );
+    let mut out: std::collections::BTreeMap<String, String> =
+        ["alice", "bob", "carol", "dave", "erin"]
+            .iter()
+            .map(|c| (c.to_string(), "(absent)".to_string()))
+            .collect();
+    for line in table.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        out.insert(f[0].to_string(), f[7].to_string());
+    }
+    out
+}
+
+/// Segment migration between 2024-02-01 (alice and dave had bought) and 2024-04-01: each
+/// customer's segments are those `crm rfm --as-of` gives at the two dates, from the file
+/// and from a database alike.
+#[test]
+fn migration_between_two_dates() {
+    let args = [
+        "migration",
+        "--transactions",
+        &tx(),
+        "--from",
+        "2024-02-01",
+        "--to",
+        "2024-04-01",
+    ];
+    let (text, table) = with_output(&args, "migration.csv");
+    let (before, after) = (segments_at("2024-02-01"), segments_at("2024-04-01"));
+    assert_eq!(before.values().filter(|s| *s == "(absent)").count(), 3);
+    let mut lines = table.lines();
+    assert_eq!(lines.next(), Some("customer_id,from_segment,to_segment"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 5);
+    for r in &rows {
+        assert_eq!(before[r[0]], r[1], "{r:?}");
+        assert_eq!(after[r[0]], r[2], "{r:?}");
+    }
+    let changed = rows.iter().filter(|r| r[1] != r[2]).count();
+    assert!(
+        text.starts_with(&format!(
+            "segment migration from 2024-02-01 to 2024-04-01: 5 customers, {changed} changed segment"
+        )),
+        "{text}"
+    );
+    let v = json(&[&args[..], &["--json"]].concat());
+    assert_eq!(v["customers"], 5);
+    assert_eq!(v["changed"], changed);
+    let total: u64 = v["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 5);
+    let dir = tempfile::tempdir().unwrap();
+    let db = common::arg(&dir.path().join("crm.db"));
+    let o = common::crm(&["import", "--db", &db, "transactions", &tx()]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let (_, from_db) = with_output(
+        &[
+            "migration",
+            "--db",
+            &db,
+            "--from",
+            "2024-02-01",
+            "--to",
+            "2024-04-01",
+        ],
+        "migration.csv",
+    );
+    assert_eq!(from_db, table);
+}
+
+#[test]
+fn migration_refuses_bad_dates() {
+    let run = |from: &str, to: &str| {
+        [
+            "migration".to_string(),
+            "--transactions".to_string(),
+            tx(),
+            "--from".to_string(),
+            from.to_string(),
+            "--to".to_string(),
+            to.to_string(),
+        ]
+    };
+    let args = run("2024-04-01", "2024-02-01");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    common::fails(&args, 2, "must be before --to");
+    let args = run("yesterday", "2024-02-01");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    common::fails(&args, 2, "--from");
+    common::fails(
+        &["migration", "--transactions", &tx(), "--from", "2024-01-01"],
+        2,
+        "--to",
     );
 }

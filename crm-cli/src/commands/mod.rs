@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Rfm(args) => segment::run_rfm(&args),
         Command::Abc(args) => segment::run_abc(&args),
         Command::Tiers(args) => segment::run_tiers(&args),
+        Command::Migration(args) => segment::run_migration(&args),
         Command::Demo(args) => crate::demo::run::run(&args),
         Command::Lifecycle(command) => lifecycle::run(&command),
         Command::Retention(RetentionCommand::Fit(args)) => churn::retention_fit(&args),

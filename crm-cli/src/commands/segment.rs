@@ -10,7 +10,7 @@ use crm_segmentation::{
     AbcMethod, CustomerRfm, GroupSummary, RfmConfig, RfmTable, rfm, rfm_from_totals, rfm_parallel,
 };
 use crm_segmentation::{AbcResult, LorenzCurve, TierAssignment, TierTable, assign_tiers};
-use crm_segmentation::{classify, lorenz};
+use crm_segmentation::{SegmentMigration, classify, lorenz, migration};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::Serialize;
@@ -18,7 +18,8 @@ use serde::Serialize;
 use std::path::Path;
 
 use crate::cli::{
-    AbcArgs, AbcMode, RfmArgs, TiersArgs, TransactionFormat, TransactionOptions, TransactionSource,
+    AbcArgs, AbcMode, MigrationArgs, RfmArgs, TiersArgs, TransactionFormat, TransactionOptions,
+    TransactionSource,
 };
 use crate::commands::database::{load_purchase_totals, ranges_cut_at};
 use crate::commands::source::load_transactions;
@@ -544,6 +545,93 @@ pub fn run_tiers(args: &TiersArgs) -> CliResult<()> {
             g.revenue.round_dp(2),
             percent(g.revenue_share)
         )?;
+    }
+    Ok(())
+}
+
+/// Columns of the segment migration table.
+pub const MIGRATION_COLUMNS: [&str; 3] = ["customer_id", "from_segment", "to_segment"];
+
+/// One customer's segments at the two dates of a migration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MigrationRow {
+    /// The customer.
+    pub customer_id: String,
+    /// The segment at the earlier date (`absent` before the first purchase).
+    pub from_segment: String,
+    /// The segment at the later date.
+    pub to_segment: String,
+}
+
+/// `crm migration`: the RFM tables as of `--from` and `--to` (the input read once) and who
+/// moved between which segments.
+pub fn run_migration(args: &MigrationArgs) -> CliResult<()> {
+    let from = parse_cli_date("from", &args.from)?;
+    let to = parse_cli_date("to", &args.to)?;
+    if from >= to {
+        return Err(CliError::Usage(format!(
+            "--from ({}) must be before --to ({})",
+            args.from, args.to
+        )));
+    }
+    let (before, after) = match (&args.input.source.transactions, &args.input.source.db) {
+        (None, Some(db)) => (
+            rfm_table_of_db(db, Some(from), 5)?,
+            rfm_table_of_db(db, Some(to), 5)?,
+        ),
+        _ => {
+            let rows = load_transactions(&args.input.source, &args.input.options)?;
+            (
+                rfm_table(&rows, Some(from), 5)?,
+                rfm_table(&rows, Some(to), 5)?,
+            )
+        }
+    };
+    let m: SegmentMigration<String> = migration(&before, &after);
+    if let Some(path) = &args.out.output {
+        let rows: Vec<MigrationRow> = m
+            .moves
+            .iter()
+            .map(|r| MigrationRow {
+                customer_id: r.customer.clone(),
+                from_segment: m.from_name(r).to_string(),
+                to_segment: m.to_name(r).to_string(),
+            })
+            .collect();
+        write_table(path, &rows, &MIGRATION_COLUMNS)?;
+    }
+    // The non-empty cells of the matrix, largest first.
+    let mut cells: Vec<(&str, &str, u64)> = Vec::new();
+    for (i, row) in m.counts.iter().enumerate() {
+        for (j, &n) in row.iter().enumerate() {
+            if n > 0 {
+                cells.push((m.from[i].as_str(), m.to[j].as_str(), n));
+            }
+        }
+    }
+    cells.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)).then(a.1.cmp(b.1)));
+    let changed = m.changed().count();
+    if args.out.json {
+        return print_json(&serde_json::json!({
+            "from": from,
+            "to": to,
+            "customers": m.moves.len(),
+            "changed": changed,
+            "cells": cells
+                .iter()
+                .map(|(f, t, n)| serde_json::json!({"from": f, "to": t, "customers": n}))
+                .collect::<Vec<_>>(),
+        }));
+    }
+    outln!(
+        "segment migration from {} to {}: {} customers, {} changed segment",
+        args.from,
+        args.to,
+        m.moves.len(),
+        changed
+    )?;
+    for (f, t, n) in cells.iter().filter(|(f, t, _)| f != t) {
+        outln!("  {f} -> {t}: {n}")?;
     }
     Ok(())
 }
