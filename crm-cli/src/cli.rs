@@ -100,6 +100,9 @@ pub enum Command {
     /// Segment migration: which RFM segment each customer was in at one date and at a later
     /// one, with the matrix of counts.
     Migration(MigrationArgs),
+    /// The deal funnel: deals reaching each pipeline stage, conversion between stages, win
+    /// rate and open pipeline, overall or per owner.
+    Funnel(FunnelArgs),
     /// Churn models: BG/NBD, MBG/NBD and Pareto/NBD.
     #[command(subcommand)]
     Churn(ChurnCommand),
@@ -474,6 +477,31 @@ pub struct MigrationArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub out: OutputArgs,
+}
+
+/// `crm funnel`.
+#[derive(Debug, Clone, Args)]
+pub struct FunnelArgs {
+    /// Deal file (columns as in `crm import --help`).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "db",
+        conflicts_with = "db"
+    )]
+    pub deals: Option<PathBuf>,
+    /// The database: a SQLite file or a `postgres://` URL.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Currency of amounts in a deal file without a `currency` column.
+    #[arg(long, default_value = "USD")]
+    pub currency: String,
+    /// One funnel per owner (deals without an owner under `(none)`) besides the overall one.
+    #[arg(long)]
+    pub by_owner: bool,
+    /// Print the funnel as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// A purchase-count churn model.

@@ -5,6 +5,7 @@ pub mod database;
 pub mod import;
 pub mod lifecycle;
 pub mod models;
+pub mod pipeline;
 pub mod report;
 pub mod scored;
 pub mod segment;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Abc(args) => segment::run_abc(&args),
         Command::Tiers(args) => segment::run_tiers(&args),
         Command::Migration(args) => segment::run_migration(&args),
+        Command::Funnel(args) => pipeline::funnel(&args),
         Command::Demo(args) => crate::demo::run::run(&args),
         Command::Lifecycle(command) => lifecycle::run(&command),
         Command::Retention(RetentionCommand::Fit(args)) => churn::retention_fit(&args),

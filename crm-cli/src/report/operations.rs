@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use crm_core::{Deal, DealStage, SurveyResponse, SurveyScore, Ticket, TicketStatus};
 use crm_lifecycle::{ActivityFacts, Classifier};
 use crm_lifecycle::{BreachRate, SlaPolicy, SlaReport, TicketSla};
+use crm_lifecycle::{FunnelReport, StageProbabilities, analyze_funnel};
 use crm_lifecycle::{Instance, Machine, OPEN_DEAL_STAGES};
-use crm_lifecycle::{StageProbabilities, analyze_funnel};
 use crm_satisfaction::{Csat, Difference, ServiceTicket, StatsConfig, join_service};
 use serde_json::json;
 
@@ -418,18 +418,24 @@ pub fn deal_flow(machine: &Machine, d: &Deal) -> CliResult<Instance> {
     Ok(flow)
 }
 
-/// The deal funnel, from the deal records.
-pub fn funnel(deals: &[Deal], c: &mut Collector) -> CliResult<()> {
+/// The funnel of deal records: each deal's path through the pipeline read from its record,
+/// with the default stage probabilities.
+pub fn deal_funnel<'a>(deals: impl IntoIterator<Item = &'a Deal>) -> CliResult<FunnelReport> {
     let machine = crm_lifecycle::DEAL_PIPELINE.machine();
     let pairs: Vec<(&Deal, Instance)> = deals
-        .iter()
+        .into_iter()
         .map(|d| Ok((d, deal_flow(&machine, d)?)))
         .collect::<CliResult<_>>()?;
-    let report = analyze_funnel(
+    analyze_funnel(
         pairs.iter().map(|(d, i)| (*d, i)),
         &StageProbabilities::default(),
     )
-    .map_err(|e| life("deal funnel", e))?;
+    .map_err(|e| life("deal funnel", e))
+}
+
+/// The deal funnel, from the deal records.
+pub fn funnel(deals: &[Deal], c: &mut Collector) -> CliResult<()> {
+    let report = deal_funnel(deals)?;
     let mut stages: Vec<String> = Vec::new();
     let mut reached: Vec<f64> = Vec::new();
     for (i, conv) in report.conversions.iter().enumerate() {
