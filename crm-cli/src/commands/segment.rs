@@ -252,13 +252,16 @@ fn push_digits(buffer: &mut Vec<u8>, mut n: u64) {
     buffer.extend_from_slice(&digits[i..]);
 }
 
+/// The `--as-of` date, when given.
+fn as_of_option(text: &Option<String>) -> CliResult<Option<DateTime<Utc>>> {
+    text.as_deref()
+        .map(|d| parse_cli_date("as-of", d))
+        .transpose()
+}
+
 /// `crm rfm`.
 pub fn run_rfm(args: &RfmArgs) -> CliResult<()> {
-    let as_of = args
-        .as_of
-        .as_deref()
-        .map(|d| parse_cli_date("as-of", d))
-        .transpose()?;
+    let as_of = as_of_option(&args.as_of)?;
     match (&args.input.source.transactions, args.input.options.format) {
         (Some(path), TransactionFormat::Csv) => {
             let currency = default_currency_option(&args.input.options.currency)?;
@@ -519,11 +522,7 @@ pub fn tier_rows(tiers: &TierAssignment<String>) -> Vec<TierRow> {
 
 /// `crm tiers`: the default tier table over the RFM table of the input.
 pub fn run_tiers(args: &TiersArgs) -> CliResult<()> {
-    let as_of = args
-        .as_of
-        .as_deref()
-        .map(|d| parse_cli_date("as-of", d))
-        .transpose()?;
+    let as_of = as_of_option(&args.as_of)?;
     let table = input_rfm_table(&args.input.source, &args.input.options, as_of, 5)?;
     let tiers = assign_tiers(&table, &TierTable::default()).map_err(seg)?;
     if let Some(path) = &args.out.output {
