@@ -188,10 +188,7 @@ impl<R: SqlRecord> ImportSession<R> for SqliteImport<R> {
     async fn commit(mut self: Box<Self>) -> StorageResult<()> {
         if self.failed {
             let _ = self.tx.rollback().await;
-            return Err(StorageError::invalid(
-                "import",
-                "a chunk failed: the import can only be rolled back",
-            ));
+            return Err(StorageError::import_failed());
         }
         self.build_deferred_indexes().await?;
         // Customer keys of the appended kinds are checked here (see migrations/0002); a

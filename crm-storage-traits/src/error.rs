@@ -76,6 +76,23 @@ impl StorageError {
         }
     }
 
+    /// The error of [`ImportSession::commit`](crate::ImportSession::commit) after a chunk
+    /// failed: the session can only be rolled back (every store says it the same way).
+    ///
+    /// ```
+    /// use crm_storage_traits::StorageError;
+    /// assert_eq!(
+    ///     StorageError::import_failed().to_string(),
+    ///     "import: a chunk failed: the import can only be rolled back"
+    /// );
+    /// ```
+    pub fn import_failed() -> StorageError {
+        StorageError::invalid(
+            "import",
+            "a chunk failed: the import can only be rolled back",
+        )
+    }
+
     /// A [`StorageError::Backend`] error wrapping `source`.
     ///
     /// ```

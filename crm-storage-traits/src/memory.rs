@@ -329,10 +329,7 @@ impl<R: Stored> ImportSession<R> for MemoryImport<'_, R> {
 
     async fn commit(self: Box<Self>) -> StorageResult<()> {
         if self.failed {
-            return Err(StorageError::invalid(
-                "import",
-                "a chunk failed: the import can only be rolled back",
-            ));
+            return Err(StorageError::import_failed());
         }
         let mut tables = self.store.write()?;
         for (key, c) in self.customers {

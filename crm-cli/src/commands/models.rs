@@ -21,7 +21,7 @@ use crate::cli::{ChurnModelKind, SummaryOptions as SummaryArgs, SummarySource, T
 use crate::commands::database::{load_purchase_summaries, ranges_cut_at};
 use crate::commands::source::load_transactions;
 use crate::error::{CliError, CliResult, InputError};
-use crate::input::parse_cli_date;
+use crate::input::parse_cli_date_opt;
 use crate::input::summary;
 use crate::input::transactions::TransactionRow;
 
@@ -197,17 +197,9 @@ pub fn load_summaries(source: &SummarySource, args: &SummaryArgs) -> CliResult<C
     if let Some(path) = &source.summary {
         return summaries_from_file(path);
     }
+    let cal = parse_cli_date_opt("calibration-end", &args.calibration_end)?;
+    let hold = parse_cli_date_opt("holdout-end", &args.holdout_end)?;
     if let (None, Some(db)) = (&source.transactions, &source.db) {
-        let cal = args
-            .calibration_end
-            .as_deref()
-            .map(|d| parse_cli_date("calibration-end", d))
-            .transpose()?;
-        let hold = args
-            .holdout_end
-            .as_deref()
-            .map(|d| parse_cli_date("holdout-end", d))
-            .transpose()?;
         return summaries_from_db(db, cal, hold, args.time_unit);
     }
     let tx = load_transactions(
@@ -217,16 +209,6 @@ pub fn load_summaries(source: &SummarySource, args: &SummaryArgs) -> CliResult<C
         },
         &args.options,
     )?;
-    let cal = args
-        .calibration_end
-        .as_deref()
-        .map(|d| parse_cli_date("calibration-end", d))
-        .transpose()?;
-    let hold = args
-        .holdout_end
-        .as_deref()
-        .map(|d| parse_cli_date("holdout-end", d))
-        .transpose()?;
     summaries_from_transactions(&tx, cal, hold, args.time_unit)
 }
 

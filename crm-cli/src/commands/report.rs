@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use crm_core::Customer;
 use crm_storage_traits::MemoryStore;
 
@@ -19,7 +19,7 @@ use crate::commands::import::{
     check_unique, customer_records, import_events, response_records, transaction_records,
 };
 use crate::error::{CliError, CliResult};
-use crate::input::{activity, customers, parse_cli_date, responses, transactions};
+use crate::input::{activity, customers, parse_cli_date_opt, responses, transactions};
 use crate::report::build::{Options, build, check_out_dir, collector, finish};
 use crate::report::dataset::Dataset;
 
@@ -161,16 +161,12 @@ pub fn load_files(args: &ReportArgs) -> CliResult<Dataset> {
     })
 }
 
-fn date(flag: &str, text: &Option<String>) -> CliResult<Option<DateTime<Utc>>> {
-    text.as_deref().map(|d| parse_cli_date(flag, d)).transpose()
-}
-
 /// `crm report`.
 pub fn run(args: &ReportArgs) -> CliResult<()> {
     let started = Instant::now();
-    let from = date("from", &args.from)?;
-    let to = date("to", &args.to)?;
-    let as_of = date("as-of", &args.as_of)?;
+    let from = parse_cli_date_opt("from", &args.from)?;
+    let to = parse_cli_date_opt("to", &args.to)?;
+    let as_of = parse_cli_date_opt("as-of", &args.as_of)?;
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {

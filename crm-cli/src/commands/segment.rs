@@ -24,9 +24,9 @@ use crate::cli::{
 use crate::commands::database::{load_purchase_totals, ranges_cut_at};
 use crate::commands::source::load_transactions;
 use crate::error::{CliError, CliResult};
-use crate::input::parse_cli_date;
 use crate::input::purchases::{Purchases, Row, read_purchases, unpack};
 use crate::input::transactions::{TransactionRow, default_currency_option};
+use crate::input::{parse_cli_date, parse_cli_date_opt};
 use crate::output::{OutputFormat, format_of, outln, print_json, write_atomic, write_table};
 
 /// Columns of the RFM table.
@@ -252,16 +252,9 @@ fn push_digits(buffer: &mut Vec<u8>, mut n: u64) {
     buffer.extend_from_slice(&digits[i..]);
 }
 
-/// The `--as-of` date, when given.
-fn as_of_option(text: &Option<String>) -> CliResult<Option<DateTime<Utc>>> {
-    text.as_deref()
-        .map(|d| parse_cli_date("as-of", d))
-        .transpose()
-}
-
 /// `crm rfm`.
 pub fn run_rfm(args: &RfmArgs) -> CliResult<()> {
-    let as_of = as_of_option(&args.as_of)?;
+    let as_of = parse_cli_date_opt("as-of", &args.as_of)?;
     match (&args.input.source.transactions, args.input.options.format) {
         (Some(path), TransactionFormat::Csv) => {
             let currency = default_currency_option(&args.input.options.currency)?;
@@ -522,7 +515,7 @@ pub fn tier_rows(tiers: &TierAssignment<String>) -> Vec<TierRow> {
 
 /// `crm tiers`: the default tier table over the RFM table of the input.
 pub fn run_tiers(args: &TiersArgs) -> CliResult<()> {
-    let as_of = as_of_option(&args.as_of)?;
+    let as_of = parse_cli_date_opt("as-of", &args.as_of)?;
     let table = input_rfm_table(&args.input.source, &args.input.options, as_of, 5)?;
     let tiers = assign_tiers(&table, &TierTable::default()).map_err(seg)?;
     if let Some(path) = &args.out.output {

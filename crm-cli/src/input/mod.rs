@@ -125,6 +125,11 @@ pub fn parse_cli_date(flag: &str, text: &str) -> CliResult<DateTime<Utc>> {
     })
 }
 
+/// A date option's value parsed as [`parse_cli_date`] does, when the option was given.
+pub fn parse_cli_date_opt(flag: &str, text: &Option<String>) -> CliResult<Option<DateTime<Utc>>> {
+    text.as_deref().map(|d| parse_cli_date(flag, d)).transpose()
+}
+
 /// Whether a path names standard input (`-`).
 pub(crate) fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"

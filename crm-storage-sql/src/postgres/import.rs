@@ -96,10 +96,7 @@ where
     async fn commit(self: Box<Self>) -> StorageResult<()> {
         if self.failed {
             let _ = self.tx.rollback().await;
-            return Err(StorageError::invalid(
-                "import",
-                "a chunk failed: the import can only be rolled back",
-            ));
+            return Err(StorageError::import_failed());
         }
         self.tx.commit().await.map_err(write_error::<R>("batch."))
     }
