@@ -96,6 +96,20 @@ impl SqliteStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(30))
             .pragma("secure_delete", "ON");
+        // One connection first creates the file and switches it to the journal mode, alone:
+        // the pool opens its connections concurrently, and two of them switching a new file
+        // to write-ahead logging at once fail with "database is locked".
+        if !options.get_filename().as_os_str().is_empty()
+            && options.get_filename() != std::path::Path::new(":memory:")
+        {
+            use sqlx::Connection;
+            sqlx::SqliteConnection::connect_with(&options)
+                .await
+                .map_err(backend)?
+                .close()
+                .await
+                .map_err(backend)?;
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
             .min_connections(1)
