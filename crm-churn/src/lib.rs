@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod bgbb;
 mod bgnbd;
 mod clv;
 mod evaluation;
@@ -13,6 +14,10 @@ mod sbg;
 mod simulate;
 mod summary;
 
+pub use bgbb::{
+    BgBbError, BgBbFit, BgBbHistories, BgBbHistory, BgBbParams,
+    MAX_OPPORTUNITIES as BGBB_MAX_OPPORTUNITIES, WeightedBgBbHistory,
+};
 pub use bgnbd::{BgNbdFit, BgNbdParams};
 pub use clv::{
     ClvConfig, ClvCustomer, ClvError, CustomerValue, ExpectedPurchases, customer_lifetime_value,
@@ -39,7 +44,8 @@ pub use sbg::{
     CohortSurvival, SbgError, SbgFit, SbgParams, fit_sbg, fit_sbg_with, simulate_cohort,
 };
 pub use simulate::{
-    SimulatedCohort, SimulatedCustomer, simulate_bgnbd, simulate_mbgnbd, simulate_pareto_nbd,
+    SimulatedBgBbCohort, SimulatedBgBbCustomer, SimulatedCohort, SimulatedCustomer, simulate_bgbb,
+    simulate_bgnbd, simulate_mbgnbd, simulate_pareto_nbd,
 };
 pub use summary::{
     CustomerHistory, CustomerSummary, HistoryError, MAX_FREQUENCY, ModelError, Summaries,

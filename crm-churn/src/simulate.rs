@@ -1,15 +1,18 @@
-//! Seeded simulators of the BG/NBD, MBG/NBD and Pareto/NBD purchase processes, used to check
-//! parameter recovery and the predictions by Monte Carlo.
+//! Seeded simulators of the BG/NBD, MBG/NBD, Pareto/NBD and BG/BB purchase processes, used to
+//! check parameter recovery and the predictions by Monte Carlo.
 //!
 //! Each customer makes a first purchase at time 0 and is observed for their age `T` (given per
 //! customer); the simulator also runs every customer on for a holdout of `horizon` time units
 //! and reports whether they were still active at `T` and how many purchases they made in
-//! `(T, T + horizon]`. Times are continuous. The same seed gives the same cohort.
+//! `(T, T + horizon]`. Times are continuous, except for BG/BB ([`simulate_bgbb`]), whose
+//! customers are observed for a whole number of transaction opportunities. The same seed gives
+//! the same cohort.
 
 use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 use serde::{Deserialize, Serialize};
 
+use super::bgbb::{BgBbError, BgBbHistories, BgBbHistory, BgBbParams, MAX_OPPORTUNITIES};
 use super::bgnbd::BgNbdParams;
 use super::mbgnbd::MbgNbdParams;
 use super::pareto_nbd::ParetoNbdParams;
@@ -268,4 +271,173 @@ pub fn simulate_pareto_nbd<R: Rng + ?Sized>(
         })
         .collect();
     Ok(SimulatedCohort { customers, horizon })
+}
+
+/// One simulated BG/BB customer: the history a real customer base would show, and the truth
+/// behind it.
+///
+/// ```
+/// use crm_churn::{BgBbParams, simulate_bgbb};
+/// use rand::SeedableRng;
+/// let m = BgBbParams::new(1.2, 0.75, 0.65, 2.8)?;
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+/// let cohort = simulate_bgbb(&m, &[6; 500], 5, &mut rng)?;
+/// // Nobody who was dead at opportunity 7 transacts in the holdout.
+/// assert!(cohort.customers.iter().filter(|c| !c.alive_at_next_opportunity).all(|c| c.holdout_purchases == 0));
+/// assert!(cohort.customers.iter().all(|c| c.holdout_purchases <= 5));
+/// # Ok::<(), crm_churn::BgBbError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulatedBgBbCustomer {
+    /// Calibration history `(x, t_x, n)`.
+    pub history: BgBbHistory,
+    /// Whether the customer is still alive at opportunity `n + 1` (survived its start): the
+    /// event whose probability [`BgBbParams::p_alive`] gives.
+    pub alive_at_next_opportunity: bool,
+    /// Transactions at opportunities `n + 1 ..= n + horizon`.
+    pub holdout_purchases: u32,
+}
+
+/// A simulated BG/BB cohort; the same seed gives the same cohort.
+///
+/// ```
+/// use crm_churn::{BgBbParams, simulate_bgbb};
+/// use rand::SeedableRng;
+/// let m = BgBbParams::new(1.2, 0.75, 0.65, 2.8)?;
+/// let run = |seed| simulate_bgbb(&m, &[3, 6, 9], 2, &mut rand::rngs::StdRng::seed_from_u64(seed));
+/// assert_eq!(run(1)?, run(1)?);
+/// assert_eq!(run(1)?.horizon, 2);
+/// # Ok::<(), crm_churn::BgBbError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulatedBgBbCohort {
+    /// The customers, in the order of the opportunities given.
+    pub customers: Vec<SimulatedBgBbCustomer>,
+    /// Holdout length in opportunities.
+    pub horizon: u32,
+}
+
+impl SimulatedBgBbCohort {
+    /// The calibration histories, one per customer, in the order of the opportunities given.
+    ///
+    /// ```
+    /// use crm_churn::{BgBbParams, simulate_bgbb};
+    /// use rand::SeedableRng;
+    /// let m = BgBbParams::new(1.2, 0.75, 0.65, 2.8)?;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    /// let h = simulate_bgbb(&m, &[1, 2, 3], 0, &mut rng)?.histories();
+    /// assert_eq!(h.iter().map(|h| h.n).collect::<Vec<_>>(), [1, 2, 3]);
+    /// # Ok::<(), crm_churn::BgBbError>(())
+    /// ```
+    pub fn histories(&self) -> Vec<BgBbHistory> {
+        self.customers.iter().map(|c| c.history).collect()
+    }
+
+    /// The histories compressed for fitting.
+    ///
+    /// # Errors
+    /// [`BgBbError::Empty`] for an empty cohort.
+    ///
+    /// ```
+    /// use crm_churn::{BgBbError, BgBbParams, simulate_bgbb};
+    /// use rand::SeedableRng;
+    /// let m = BgBbParams::new(1.2, 0.75, 0.65, 2.8)?;
+    /// let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+    /// let data = simulate_bgbb(&m, &[6; 1000], 0, &mut rng)?.weighted()?;
+    /// assert_eq!(data.total_weight(), 1000.0);
+    /// assert!(data.rows().len() <= 22); // (0, 0) and the 21 pairs 1 ≤ x ≤ t_x ≤ 6
+    /// assert_eq!(simulate_bgbb(&m, &[], 0, &mut rng)?.weighted(), Err(BgBbError::Empty));
+    /// # Ok::<(), BgBbError>(())
+    /// ```
+    pub fn weighted(&self) -> Result<BgBbHistories, BgBbError> {
+        BgBbHistories::from_histories(self.customers.iter().map(|c| c.history))
+    }
+}
+
+/// Simulates BG/BB customers observed for `opportunities[i]` transaction opportunities each,
+/// with a holdout of `horizon` more: each draws a transaction probability `p ~ Beta(α, β)` and
+/// a dropout probability `θ ~ Beta(γ, δ)`; at the start of every opportunity a living
+/// customer dies with probability `θ`, and a customer still alive then transacts with
+/// probability `p`.
+///
+/// # Errors
+/// Invalid parameters; [`BgBbError::TooManyOpportunities`] (naming the entry) or
+/// [`BgBbError::HorizonTooLong`] beyond
+/// [`BGBB_MAX_OPPORTUNITIES`](crate::BGBB_MAX_OPPORTUNITIES).
+///
+/// ```
+/// use crm_churn::{BgBbParams, simulate_bgbb};
+/// use rand::SeedableRng;
+/// let m = BgBbParams::new(1.2, 0.75, 0.65, 2.8)?;
+/// let mut rng = rand::rngs::StdRng::seed_from_u64(1);
+/// let c = simulate_bgbb(&m, &[6, 6], 0, &mut rng)?;
+/// assert_eq!(c.customers.len(), 2);
+/// assert!(c.customers.iter().all(|c| c.history.validate(0).is_ok()));
+/// # Ok::<(), crm_churn::BgBbError>(())
+/// ```
+pub fn simulate_bgbb<R: Rng + ?Sized>(
+    params: &BgBbParams,
+    opportunities: &[u32],
+    horizon: u32,
+    rng: &mut R,
+) -> Result<SimulatedBgBbCohort, BgBbError> {
+    params.validate()?;
+    if horizon > MAX_OPPORTUNITIES {
+        return Err(BgBbError::HorizonTooLong {
+            periods: horizon,
+            max: MAX_OPPORTUNITIES,
+        });
+    }
+    if let Some((row, &n)) = opportunities
+        .iter()
+        .enumerate()
+        .find(|&(_, &n)| n > MAX_OPPORTUNITIES)
+    {
+        return Err(BgBbError::TooManyOpportunities {
+            row,
+            n,
+            max: MAX_OPPORTUNITIES,
+        });
+    }
+    let unsupported = |e: rand_distr::BetaError| {
+        BgBbError::Unsupported(format!("cannot sample from the mixing distribution: {e}"))
+    };
+    let purchase = Beta::new(params.alpha, params.beta).map_err(unsupported)?;
+    let dropout = Beta::new(params.gamma, params.delta).map_err(unsupported)?;
+    let customers = opportunities
+        .iter()
+        .map(|&n| {
+            let p: f64 = purchase.sample(rng);
+            let theta: f64 = dropout.sample(rng);
+            let (mut x, mut t_x, mut hold) = (0u32, 0u32, 0u32);
+            let mut alive_next = false;
+            // Opportunity n + 1 is always drawn, for its survival; its transaction only
+            // counts within the holdout.
+            for t in 1..=n + horizon.max(1) {
+                if rng.random::<f64>() < theta {
+                    break;
+                }
+                if t == n + 1 {
+                    alive_next = true;
+                }
+                if t > n + horizon {
+                    break;
+                }
+                if rng.random::<f64>() < p {
+                    if t <= n {
+                        x += 1;
+                        t_x = t;
+                    } else {
+                        hold += 1;
+                    }
+                }
+            }
+            SimulatedBgBbCustomer {
+                history: BgBbHistory { x, t_x, n },
+                alive_at_next_opportunity: alive_next,
+                holdout_purchases: hold,
+            }
+        })
+        .collect();
+    Ok(SimulatedBgBbCohort { customers, horizon })
 }
