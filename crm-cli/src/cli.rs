@@ -126,8 +126,23 @@ pub enum Command {
     Erase(EraseArgs),
     /// Hand a departing owner's customers, open deals and open tickets to another owner.
     Reassign(ReassignArgs),
+    /// Upgrade a database written by an earlier version of `crm` to this version's schema,
+    /// in place, keeping every row (analyses read a database without changing it, so they
+    /// refuse one that needs this).
+    Upgrade(UpgradeArgs),
     /// Print the shell completion script of `crm` (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
+}
+
+/// `crm upgrade`.
+#[derive(Debug, Clone, Args)]
+pub struct UpgradeArgs {
+    /// The database: a SQLite file or a `postgres://` URL.
+    #[arg(long, value_name = "PATH")]
+    pub db: PathBuf,
+    /// Print what was done as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `crm erase`.
@@ -369,7 +384,8 @@ pub struct TransactionSource {
     /// Transaction file.
     #[arg(long, value_name = "FILE", group = "transaction_source")]
     pub transactions: Option<PathBuf>,
-    /// SQLite database written by `crm import` or `crm demo`.
+    /// Database written by `crm import` or `crm demo`: a SQLite file or a `postgres://`
+    /// URL (read only).
     #[arg(long, value_name = "PATH", group = "transaction_source")]
     pub db: Option<PathBuf>,
 }
@@ -538,7 +554,8 @@ pub struct SummarySource {
     /// Transaction file, summarised with `--calibration-end`.
     #[arg(long, value_name = "FILE", group = "summary_source")]
     pub transactions: Option<PathBuf>,
-    /// SQLite database, summarised with `--calibration-end`.
+    /// Database (a SQLite file or a `postgres://` URL), summarised with
+    /// `--calibration-end`.
     #[arg(long, value_name = "PATH", group = "summary_source")]
     pub db: Option<PathBuf>,
 }
@@ -676,7 +693,7 @@ pub struct ResponseSource {
     /// Responses CSV: `response_id,customer_id,timestamp,score[,group][,tags]`.
     #[arg(long, value_name = "FILE", group = "response_source")]
     pub responses: Option<PathBuf>,
-    /// SQLite database.
+    /// Database: a SQLite file or a `postgres://` URL (read only).
     #[arg(long, value_name = "PATH", group = "response_source")]
     pub db: Option<PathBuf>,
 }

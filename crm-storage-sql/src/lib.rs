@@ -14,6 +14,8 @@ mod import;
 pub mod mapping;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod schema;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(feature = "sqlite")]
@@ -21,5 +23,7 @@ mod store;
 
 #[cfg(feature = "postgres")]
 pub use postgres::{POSTGRES_MIGRATOR, PostgresStore};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub use schema::SchemaError;
 #[cfg(feature = "sqlite")]
 pub use sqlite::{MIGRATOR, SqliteStore};

@@ -10,6 +10,7 @@ use sqlx::sqlite::{
 };
 
 use crate::common::backend;
+use crate::schema::SchemaError;
 
 /// The embedded SQLite schema migrations, applied by every `SqliteStore::open`.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -48,6 +49,58 @@ impl SqliteStore {
             // memory of the page cache, not of the table.
             .pragma("temp_store", "FILE");
         Self::open_with(options, 4).await
+    }
+
+    /// Opens the existing database file at `path` for reading only: nothing is created,
+    /// migrated or written (a file the user cannot write is fine). The file must hold the
+    /// store's schema at this version, else the error (inside
+    /// [`StorageError::Backend`]) is a [`SchemaError`](crate::SchemaError): another
+    /// application's database or an empty file is not a store, and a file written by an
+    /// earlier version must first be opened with [`SqliteStore::open`], which upgrades it.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use crm_storage_sql::{SchemaError, SqliteStore};
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("crm.db");
+    /// SqliteStore::open(&path).await?.close().await;
+    /// let store = SqliteStore::open_read_only(&path).await?;
+    /// # store.close().await;
+    ///
+    /// std::fs::write(dir.path().join("empty.db"), b"")?;
+    /// let e = SqliteStore::open_read_only(dir.path().join("empty.db")).await.unwrap_err();
+    /// assert_eq!(SchemaError::of(&e), Some(&SchemaError::NotAStore));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn open_read_only(path: impl AsRef<Path>) -> StorageResult<SqliteStore> {
+        // Opened for reading and writing when the file allows it, with every write refused
+        // (`query_only`): the last connection to close then removes the write-ahead log's
+        // files as a writer does, where a read-only connection would leave them behind.
+        // SQLite falls back to reading only when the file cannot be written.
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(false)
+            .pragma("query_only", "ON")
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "FILE")
+            .row_buffer_size(4096)
+            .busy_timeout(Duration::from_secs(30));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        let checked = check_schema(&pool).await;
+        if let Err(e) = checked {
+            pool.close().await;
+            return Err(e);
+        }
+        Ok(SqliteStore {
+            pool,
+            defer_indexes_after: crate::import::DEFER_INDEXES_AFTER,
+        })
     }
 
     /// Opens a private in-memory database (one connection, gone when the store is
@@ -172,4 +225,27 @@ impl SqliteStore {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Checks that the database holds the store's schema at this version, reading only.
+async fn check_schema(pool: &SqlitePool) -> StorageResult<()> {
+    let has_table: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = '_sqlx_migrations')",
+    )
+    .fetch_one(pool)
+    .await
+    .map_err(backend)?;
+    let applied: Option<Vec<i64>> = if has_table {
+        Some(
+            sqlx::query_scalar(
+                "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+            )
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?,
+        )
+    } else {
+        None
+    };
+    SchemaError::check(applied.as_deref(), &MIGRATOR).map_err(StorageError::backend)
 }

@@ -8,9 +8,10 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 
 use crm_core::{SurveyResponse, Transaction};
+use crm_storage_sql::{PostgresStore, SchemaError, SqliteStore};
 use crm_storage_traits::{
     BatchAppend, BatchReport, CrmStore, Filter, PageRequest, PurchaseSummary, PurchaseTotals,
-    Record, Repository, StorageResult, TimeRange, TimeScan,
+    Record, Repository, StorageError, StorageResult, TimeRange, TimeScan,
 };
 use futures::StreamExt;
 use futures::future::BoxFuture;
@@ -133,12 +134,22 @@ pub fn missing(db: &Path) -> CliResult<()> {
     }
 }
 
-/// Every transaction in a database.
-pub fn load_transactions(db: &Path) -> CliResult<Vec<TransactionRow>> {
+/// Opens the database `db` for reading, runs `work` on it and closes it whatever `work`
+/// returned (so SQLite removes the write-ahead log's files as it does after a writer).
+pub fn reading<T>(db: &Path, work: impl AsyncFnOnce(&Store) -> CliResult<T>) -> CliResult<T> {
     missing(db)?;
     runtime()?.block_on(async {
-        let store = open(db).await?;
-        let all: Vec<Transaction> = with_store!(&store, s => scan_all(s, db).await)?;
+        let store = open_for_reading(db).await?;
+        let result = work(&store).await;
+        store.close().await;
+        result
+    })
+}
+
+/// Every transaction in a database.
+pub fn load_transactions(db: &Path) -> CliResult<Vec<TransactionRow>> {
+    reading(db, async |store| {
+        let all: Vec<Transaction> = with_store!(store, s => scan_all(s, db).await)?;
         Ok(all.iter().map(transaction_row).collect())
     })
 }
@@ -173,17 +184,14 @@ fn load_per_range<T>(
     what: &str,
     load: impl for<'a> Fn(&'a Store, TimeRange) -> BoxFuture<'a, StorageResult<Vec<T>>>,
 ) -> CliResult<Vec<Vec<T>>> {
-    missing(db)?;
-    runtime()?.block_on(async {
-        let store = open(db).await?;
+    reading(db, async |store| {
         let mut out = Vec::with_capacity(ranges.len());
         for range in ranges {
-            let rows = load(&store, *range)
+            let rows = load(store, *range)
                 .await
                 .map_err(|e| CliError::storage(db, format!("{what}: {e}")))?;
             out.push(rows);
         }
-        store.close().await;
         Ok(out)
     })
 }
@@ -212,10 +220,8 @@ pub fn ranges_cut_at(cuts: &[DateTime<Utc>]) -> CliResult<Vec<TimeRange>> {
 
 /// Survey responses of one kind (`NPS`, `CSAT`, `CES`) from a database.
 pub fn load_responses(db: &Path, survey: &str) -> CliResult<Vec<Scored>> {
-    missing(db)?;
-    runtime()?.block_on(async {
-        let store = open(db).await?;
-        let all: Vec<SurveyResponse> = with_store!(&store, s => scan_all(s, db).await)?;
+    reading(db, async |store| {
+        let all: Vec<SurveyResponse> = with_store!(store, s => scan_all(s, db).await)?;
         Ok(scored_of(&all, survey))
     })
 }
@@ -223,9 +229,9 @@ pub fn load_responses(db: &Path, survey: &str) -> CliResult<Vec<Scored>> {
 /// A database the command line reads or writes: a SQLite file or a PostgreSQL server.
 pub enum Store {
     /// A SQLite file.
-    Sqlite(crm_storage_sql::SqliteStore),
+    Sqlite(SqliteStore),
     /// A PostgreSQL database (the store's tables in the schema `crm`).
-    Postgres(crm_storage_sql::PostgresStore),
+    Postgres(PostgresStore),
 }
 
 impl Store {
@@ -282,10 +288,10 @@ pub fn split_schema(url: &str) -> (String, Option<String>) {
     (url, schema)
 }
 
-/// Opens the database `--db` names: a PostgreSQL URL (`postgres://…`, with an optional
-/// `schema=NAME` parameter choosing the store's schema, default `crm`), or a SQLite file
-/// (created when missing).
-pub async fn open(db: &Path) -> CliResult<Store> {
+/// Opens the database `--db` names for writing: a PostgreSQL URL (`postgres://…`, with an
+/// optional `schema=NAME` parameter choosing the store's schema, default `crm`), or a SQLite
+/// file (created when missing); either is upgraded to this version's schema.
+pub async fn open_for_writing(db: &Path) -> CliResult<Store> {
     if is_url(db) {
         let (url, schema) = split_schema(&db.to_string_lossy());
         let store = match schema {
@@ -300,9 +306,48 @@ pub async fn open(db: &Path) -> CliResult<Store> {
     }
 }
 
+/// Opens the database `--db` names for an analysis: read-only, never created or migrated;
+/// a database that is not a store at this version is refused with what to do about it.
+pub async fn open_for_reading(db: &Path) -> CliResult<Store> {
+    open_read_only(db).await.map_err(|e| open_error(db, &e))
+}
+
+/// Opens the database `--db` names read-only, with the store's own error.
+pub async fn open_read_only(db: &Path) -> StorageResult<Store> {
+    if is_url(db) {
+        let (url, schema) = split_schema(&db.to_string_lossy());
+        let schema = schema.as_deref().unwrap_or(PostgresStore::DEFAULT_SCHEMA);
+        PostgresStore::connect_read_only(&url, schema)
+            .await
+            .map(Store::Postgres)
+    } else {
+        SqliteStore::open_read_only(db).await.map(Store::Sqlite)
+    }
+}
+
+/// The error of a refused read-only open, saying what to do.
+pub fn open_error(db: &Path, e: &StorageError) -> CliError {
+    let shown = db.display();
+    match SchemaError::of(e) {
+        Some(SchemaError::NotAStore) => CliError::storage(
+            db,
+            format!(
+                "not a CRM database (it holds none of the store's tables): create one with \
+                 `crm import --db {shown}` or `crm demo`, or name a database crm wrote"
+            ),
+        ),
+        Some(outdated @ SchemaError::Outdated { .. }) => CliError::storage(
+            db,
+            format!("{outdated}: run `crm upgrade --db {shown}` to upgrade it in place"),
+        ),
+        Some(other) => CliError::storage(db, format!("{other}: use a later version of crm")),
+        None => CliError::storage(db, e),
+    }
+}
+
 /// Opens (creating when missing) a SQLite database.
-pub async fn open_sqlite(db: &Path) -> CliResult<crm_storage_sql::SqliteStore> {
-    crm_storage_sql::SqliteStore::open(db)
+pub async fn open_sqlite(db: &Path) -> CliResult<SqliteStore> {
+    SqliteStore::open(db)
         .await
         .map_err(|e| CliError::storage(db, e))
 }

@@ -29,7 +29,7 @@ use crm_storage_traits::{BatchReport, BulkImport, ImportSession, Record, Storage
 use serde::Serialize;
 
 use crate::cli::{ImportArgs, ImportKind, SurveyKind};
-use crate::commands::database::{is_url, open, runtime, with_store};
+use crate::commands::database::{is_url, open_for_writing, runtime, with_store};
 use crate::commands::scored::GROUP_TAG_PREFIX;
 use crate::error::{CliError, CliResult, InputError};
 use crate::ids::ContentIds;
@@ -497,7 +497,7 @@ where
 {
     check_unique(path, items, id_field)?;
     runtime()?.block_on(async {
-        let store = open(db).await?;
+        let store = open_for_writing(db).await?;
         let counts = with_store!(&store, s => import_events(s, db, path, items, id_field).await);
         store.close().await;
         Ok(report(kind, counts?))
@@ -530,7 +530,7 @@ fn import_transactions(args: &ImportArgs) -> CliResult<ImportReport> {
         bar.set_message(format!("{rows} rows"));
     };
     let result = runtime()?.block_on(async {
-        let store = open(db).await?;
+        let store = open_for_writing(db).await?;
         let counts = with_store!(&store, s => import_chunks(
             s, db, path, "transaction_id", &mut next, &mut progress
         ).await);

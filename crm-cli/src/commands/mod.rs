@@ -36,6 +36,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Report(args) => report::run(&args),
         Command::Erase(args) => stewardship::erase(&args),
         Command::Reassign(args) => stewardship::reassign(&args),
+        Command::Upgrade(args) => stewardship::upgrade(&args),
         Command::Completions(args) => stewardship::completions(&args),
     }
 }

@@ -6,7 +6,7 @@ use crm_core::Deal;
 use crm_lifecycle::FunnelReport;
 
 use crate::cli::FunnelArgs;
-use crate::commands::database::{list_all, missing, open, runtime, with_store};
+use crate::commands::database::{list_all, reading, with_store};
 use crate::commands::import::check_unique;
 use crate::error::{CliError, CliResult};
 use crate::input::{activity, transactions};
@@ -25,15 +25,10 @@ fn load_deals(args: &FunnelArgs) -> CliResult<Vec<Deal>> {
             check_unique(path, &items, "deal_id")?;
             Ok(items.into_iter().map(|i| i.record).collect())
         }
-        (None, Some(db)) => {
-            missing(db)?;
-            runtime()?.block_on(async {
-                let store = open(db).await?;
-                let deals = with_store!(&store, s => list_all::<Deal, _>(s, db).await);
-                store.close().await;
-                deals
-            })
-        }
+        (None, Some(db)) => reading(
+            db,
+            async |store| with_store!(store, s => list_all::<Deal, _>(s, db).await),
+        ),
         (None, None) => Err(CliError::Usage("give --deals FILE or --db PATH".into())),
     }
 }

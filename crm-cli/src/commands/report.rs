@@ -14,7 +14,7 @@ use crm_core::Customer;
 use crm_storage_traits::MemoryStore;
 
 use crate::cli::{ReportArgs, SurveyKind};
-use crate::commands::database::{append_atomic, is_url, open, runtime, with_store};
+use crate::commands::database::{append_atomic, reading, runtime, with_store};
 use crate::commands::import::{
     check_unique, customer_records, import_events, response_records, transaction_records,
 };
@@ -25,15 +25,10 @@ use crate::report::dataset::Dataset;
 
 /// Reads every record of a database, opened as every other command opens it.
 pub fn load_database(db: &Path) -> CliResult<Dataset> {
-    if !is_url(db) && !db.exists() {
-        return Err(CliError::storage(db, "no such database file"));
-    }
-    runtime()?.block_on(async {
-        let store = open(db).await?;
-        let data = with_store!(&store, s => Dataset::load(s, db).await)?;
-        store.close().await;
-        Ok(data)
-    })
+    reading(
+        db,
+        async |store| with_store!(store, s => Dataset::load(s, db).await),
+    )
 }
 
 /// A `--responses` value: `[nps|csat|ces=]FILE`.

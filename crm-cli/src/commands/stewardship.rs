@@ -8,10 +8,13 @@ use clap::CommandFactory;
 use crm_core::{CustomerId, UserId};
 use crm_storage_traits::{CrmStore, Erasure, ErasureCounts, ErasureReport, ReassignReport};
 
-use crate::cli::{Cli, CompletionsArgs, EraseArgs, ReassignArgs};
-use crate::commands::database::{Store, missing, open, runtime, with_store};
+use crate::cli::{Cli, CompletionsArgs, EraseArgs, ReassignArgs, UpgradeArgs};
+use crate::commands::database::{
+    Store, is_url, missing, open_error, open_for_writing, open_read_only, runtime, with_store,
+};
 use crate::error::{CliError, CliResult};
 use crate::output::{out, outln, print_json};
+use crm_storage_sql::SchemaError;
 
 /// Parses an id given on the command line, naming the flag when it is refused.
 fn id<T: std::str::FromStr>(flag: &str, text: &str) -> CliResult<T>
@@ -30,7 +33,7 @@ fn on_store<T>(
 ) -> CliResult<T> {
     missing(db)?;
     runtime()?.block_on(async {
-        let store = open(db).await?;
+        let store = open_for_writing(db).await?;
         let result = work(&store).await;
         store.close().await;
         result.map_err(|e| CliError::storage(db, format!("{what}: {e}")))
@@ -110,6 +113,61 @@ pub fn reassign(args: &ReassignArgs) -> CliResult<()> {
         report.deals,
         report.tickets
     )
+}
+
+/// What `crm upgrade` did.
+#[derive(Debug, serde::Serialize)]
+struct Upgrade {
+    /// The schema migrations the database had.
+    before: usize,
+    /// The schema migrations it has now.
+    after: usize,
+}
+
+/// `crm upgrade`: a database that reads as a store is left alone, one written by an earlier
+/// version is opened for writing (which applies the missing migrations in one step each),
+/// and anything else is refused untouched.
+pub fn upgrade(args: &UpgradeArgs) -> CliResult<()> {
+    let db = &args.db;
+    missing(db)?;
+    let current = if is_url(db) {
+        crm_storage_sql::POSTGRES_MIGRATOR.iter().count()
+    } else {
+        crm_storage_sql::MIGRATOR.iter().count()
+    };
+    let done = runtime()?.block_on(async {
+        let before = match open_read_only(db).await {
+            Ok(store) => {
+                store.close().await;
+                current
+            }
+            Err(e) => match SchemaError::of(&e) {
+                Some(SchemaError::Outdated { applied, .. }) => {
+                    let applied = *applied;
+                    open_for_writing(db).await?.close().await;
+                    applied
+                }
+                _ => return Err(open_error(db, &e)),
+            },
+        };
+        Ok(Upgrade {
+            before,
+            after: current,
+        })
+    })?;
+    if args.json {
+        return print_json(&done);
+    }
+    if done.before == done.after {
+        outln!("{}: already at the current schema", db.display())
+    } else {
+        outln!(
+            "{}: upgraded in place from schema {} to {}",
+            db.display(),
+            done.before,
+            done.after
+        )
+    }
 }
 
 /// `crm completions`.

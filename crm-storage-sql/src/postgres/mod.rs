@@ -4,12 +4,15 @@ mod import;
 mod mapping;
 mod store;
 
+use std::str::FromStr;
 use std::sync::Arc;
 
 use crm_storage_traits::{StorageError, StorageResult};
 use sqlx::Executor;
 use sqlx::migrate::Migrator;
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use crate::schema::SchemaError;
 
 /// The embedded PostgreSQL schema migrations, applied by every `PostgresStore::connect` and
 /// `PostgresStore::open` inside the store's schema.
@@ -89,6 +92,61 @@ impl PostgresStore {
         let migrated = migrator.run(&migrations).await;
         migrations.close().await;
         migrated.map_err(StorageError::backend)?;
+        Ok(PostgresStore {
+            pool,
+            schema: schema.into(),
+        })
+    }
+
+    /// Connects to the database at `url` for reading only, in the schema `schema`
+    /// ([`PostgresStore::DEFAULT_SCHEMA`] for the default): nothing is created or migrated,
+    /// and the server refuses writes on the store's connections
+    /// (`default_transaction_read_only`). The schema must hold the store's tables at this
+    /// version, else the error (inside [`StorageError::Backend`]) is a
+    /// [`SchemaError`](crate::SchemaError); [`PostgresStore::connect`] upgrades a schema
+    /// written by an earlier version.
+    pub async fn connect_read_only(url: &str, schema: &str) -> StorageResult<PostgresStore> {
+        check_schema(schema)?;
+        let options = PgConnectOptions::from_str(url)
+            .map_err(StorageError::backend)?
+            .options([("default_transaction_read_only", "on")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .connect_with(options)
+            .await
+            .map_err(StorageError::backend)?;
+        let store = Self::open_read_only(pool.clone(), schema).await;
+        if store.is_err() {
+            pool.close().await;
+        }
+        store
+    }
+
+    /// Opens the store in the schema `schema` of the host's pool without creating or
+    /// migrating anything: the schema must hold the store's tables at this version (see
+    /// [`PostgresStore::connect_read_only`]).
+    pub async fn open_read_only(pool: PgPool, schema: &str) -> StorageResult<PostgresStore> {
+        check_schema(schema)?;
+        let table = format!("\"{schema}\"._sqlx_migrations");
+        let exists: bool = sqlx::query_scalar("SELECT to_regclass($1) IS NOT NULL")
+            .bind(&table)
+            .fetch_one(&pool)
+            .await
+            .map_err(StorageError::backend)?;
+        let applied: Option<Vec<i64>> = if exists {
+            Some(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT version FROM {table} WHERE success ORDER BY version"
+                )))
+                .fetch_all(&pool)
+                .await
+                .map_err(StorageError::backend)?,
+            )
+        } else {
+            None
+        };
+        SchemaError::check(applied.as_deref(), &POSTGRES_MIGRATOR)
+            .map_err(StorageError::backend)?;
         Ok(PostgresStore {
             pool,
             schema: schema.into(),
