@@ -548,3 +548,55 @@ fn json_with_a_byte_order_mark_or_invalid_utf8() {
     let o = crm_stdin(&["lifecycle", "validate", "-"], &toml);
     assert!(o.status.success(), "{}", stderr(&o));
 }
+
+#[test]
+fn amounts_a_decimal_cannot_hold_exactly_are_refused_with_their_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let f = write(
+        dir.path(),
+        "fine.csv",
+        format!("{TX_HEADER}a,2024-01-01,10\nb,2024-01-02,1.12345678901234567890123456789\n")
+            .as_bytes(),
+    );
+    let db = arg(&dir.path().join("crm.db"));
+    for args in [
+        vec!["rfm", "--transactions", &f],
+        vec!["abc", "--transactions", &f],
+        vec!["import", "transactions", &f, "--db", &db],
+    ] {
+        let o = crm(&args);
+        assert_fails(&o, 3, "fine.csv, line 3, column 3 (amount)");
+        assert!(stderr(&o).contains("rounded"), "{}", stderr(&o));
+    }
+    assert!(!dir.path().join("crm.db").exists() || {
+        let o = crm(&["rfm", "--db", &db, "--json"]);
+        stdout(&o).contains("\"customers\": 0")
+    });
+}
+
+#[test]
+fn an_overflowing_sum_is_an_error_naming_the_customer_by_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let f = write(
+        dir.path(),
+        "big.csv",
+        format!(
+            "{TX_HEADER}first-customer,2024-01-01,50000000000000000000000000000\n\
+             second-customer,2024-01-02,50000000000000000000000000000\n"
+        )
+        .as_bytes(),
+    );
+    for command in ["rfm", "abc"] {
+        let o = crm(&[command, "--transactions", &f]);
+        assert_fails(&o, 1, "overflows a decimal");
+        // RFM knows whose value overflowed; the Lorenz curve of ABC sums bare values.
+        let named = stderr(&o).contains("customer first-customer")
+            || stderr(&o).contains("customer second-customer");
+        assert!(
+            named || (command == "abc" && stderr(&o).contains("when adding a value")),
+            "{command}: {}",
+            stderr(&o)
+        );
+        assert!(!stdout(&o).contains('%'), "no share may be printed");
+    }
+}

@@ -302,6 +302,26 @@ where
     K: Copy + Hash + Ord + Send + Sync + std::fmt::Display,
 {
     let table = rfm_parallel(rows, config, 0).map_err(seg)?;
+    // A sum that overflows names its customer by the key's text: name them by their id.
+    if let Err(crm_segmentation::SegmentationError::SumOverflow {
+        what,
+        customer: Some(key),
+    }) = table.segment_summary()
+    {
+        let customer = table
+            .customers
+            .iter()
+            .find(|c| c.customer.to_string() == key)
+            .map(|c| {
+                let mut buffer = Vec::new();
+                id(&c.customer, &mut buffer);
+                String::from_utf8_lossy(&buffer).into_owned()
+            });
+        return Err(seg(crm_segmentation::SegmentationError::SumOverflow {
+            what,
+            customer,
+        }));
+    }
     if let Some(path) = &args.out.output {
         match format_of(path)? {
             OutputFormat::Csv => write_atomic(path, &rfm_csv(&table, id)?)?,

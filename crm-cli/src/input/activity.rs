@@ -24,7 +24,9 @@ use crm_core::{
 use crm_storage_traits::Record;
 use rust_decimal::Decimal;
 
-use super::{CsvInput, TIMESTAMP_EXPECTED, parse_timestamp, require_rows, wrong_header};
+use super::{
+    CsvInput, TIMESTAMP_EXPECTED, amount_expected, parse_timestamp, require_rows, wrong_header,
+};
 use crate::error::{CliError, CliResult, InputError};
 use crate::ids::ContentIds;
 use crate::input::located::{Located, refused};
@@ -384,8 +386,12 @@ pub fn deals(path: &Path, default_currency: Currency) -> CliResult<Vec<Located<D
             let id = row.parsed("deal_id", text, DealId::parse, "a valid deal id")?;
             let customer = row.customer()?;
             let amount_text = row.required("amount", "a decimal number such as 1200.00")?;
-            let amount = Decimal::from_str(amount_text).map_err(|_| {
-                row.error("amount", "a decimal number such as 1200.00", amount_text)
+            let amount = Decimal::from_str_exact(amount_text).map_err(|_| {
+                row.error(
+                    "amount",
+                    amount_expected("1200.00", amount_text),
+                    amount_text,
+                )
             })?;
             let currency = match row.get("currency") {
                 Some(code) => parse_currency(code)

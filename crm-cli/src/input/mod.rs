@@ -6,6 +6,20 @@ pub mod activity;
 pub mod customer_index;
 pub mod customers;
 pub mod located;
+/// What an amount field should hold, for the error about `found`: a number a decimal can
+/// hold only by rounding (more than 28 digits after the point, or more than 28 digits in
+/// all) is named as such, since rounding it would change the amount.
+pub fn amount_expected(example: &str, found: &str) -> String {
+    if rust_decimal::Decimal::from_str_exact(found.trim()).is_err()
+        && found.trim().parse::<rust_decimal::Decimal>().is_ok()
+    {
+        "a decimal number of at most 28 significant digits (this one would have to be rounded)"
+            .to_string()
+    } else {
+        format!("a decimal number such as {example}")
+    }
+}
+
 #[cfg(test)]
 mod properties;
 pub mod purchases;

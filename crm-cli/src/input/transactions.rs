@@ -3,14 +3,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::{Currency, parse_currency};
 use rust_decimal::Decimal;
 
 use super::{
-    CsvInput, Opened, open_input, require_customer_id, require_rows, timestamp_field, wrong_header,
+    CsvInput, Opened, amount_expected, open_input, require_customer_id, require_rows,
+    timestamp_field, wrong_header,
 };
 use crate::cli::TransactionFormat;
 use crate::error::{CliError, CliResult, InputError};
@@ -274,13 +274,13 @@ fn csv_row(
     require_customer_id(path, line, 1, &record[0])?;
     let customer_id = record[0].to_string();
     let timestamp = timestamp_field(path, line, (2, "timestamp"), &record[1])?;
-    let amount = Decimal::from_str(&record[2]).map_err(|_| {
+    let amount = Decimal::from_str_exact(&record[2]).map_err(|_| {
         InputError::field(
             path,
             line,
             3,
             "amount",
-            "a decimal number such as 12.50",
+            amount_expected("12.50", &record[2]),
             &record[2],
         )
     })?;
@@ -369,13 +369,13 @@ fn cdnow_line(
             fields[cds_col],
         )
     })?;
-    let amount = Decimal::from_str(fields[dollars_col]).map_err(|_| {
+    let amount = Decimal::from_str_exact(fields[dollars_col]).map_err(|_| {
         InputError::field(
             path,
             line_no,
             dollars_col + 1,
             "dollars",
-            "a decimal number such as 12.50",
+            amount_expected("12.50", fields[dollars_col]),
             fields[dollars_col],
         )
     })?;

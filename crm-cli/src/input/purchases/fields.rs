@@ -2,7 +2,6 @@
 //! them, and fields read as [`read_csv`](crate::input::transactions::read_csv) reads them,
 //! with dates and currencies remembered.
 
-use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use crm_core::Money;
@@ -69,9 +68,9 @@ fn trim(field: &str) -> &str {
     }
 }
 
-/// The decimal number of an amount field, as `Decimal::from_str` reads it. Unsigned
+/// The decimal number of an amount field, as `Decimal::from_str_exact` reads it (more digits after the point than a decimal holds are refused, never rounded). Unsigned
 /// numbers of up to 18 digits with an optional fraction (`123`, `45.60`) are read here
-/// digit by digit; anything else goes to `Decimal::from_str`.
+/// digit by digit; anything else goes to `Decimal::from_str_exact`.
 #[inline]
 fn amount(text: &str) -> Option<Decimal> {
     let b = text.as_bytes();
@@ -85,11 +84,11 @@ fn amount(text: &str) -> Option<Decimal> {
                 scale += u32::from(point);
             }
             b'.' if !point && digits > 0 => point = true,
-            _ => return Decimal::from_str(text).ok(),
+            _ => return Decimal::from_str_exact(text).ok(),
         }
     }
     if digits == 0 || (point && scale == 0) {
-        return Decimal::from_str(text).ok();
+        return Decimal::from_str_exact(text).ok();
     }
     Some(Decimal::new(mantissa, scale))
 }
@@ -226,12 +225,12 @@ mod tests {
             prop_assert_eq!(trim(&text), text.trim());
         }
 
-        /// Amounts read digit by digit are the decimals `Decimal::from_str` reads, to the
+        /// Amounts read digit by digit are the decimals `Decimal::from_str_exact` reads, to the
         /// digit (mantissa, scale and sign).
         #[test]
         fn amounts_as_decimal_from_str(text in "[0-9]{0,20}(\\.[0-9]{0,20})?|[-+ 0-9._e]{0,8}") {
             let fast = super::amount(&text).map(|d| d.serialize());
-            let reference = Decimal::from_str(&text).ok().map(|d| d.serialize());
+            let reference = Decimal::from_str_exact(&text).ok().map(|d| d.serialize());
             prop_assert_eq!(fast, reference);
         }
     }
