@@ -568,10 +568,12 @@ fn amounts_a_decimal_cannot_hold_exactly_are_refused_with_their_line() {
         assert_fails(&o, 3, "fine.csv, line 3, column 3 (amount)");
         assert!(stderr(&o).contains("rounded"), "{}", stderr(&o));
     }
-    assert!(!dir.path().join("crm.db").exists() || {
-        let o = crm(&["rfm", "--db", &db, "--json"]);
-        stdout(&o).contains("\"customers\": 0")
-    });
+    assert!(
+        !dir.path().join("crm.db").exists() || {
+            let o = crm(&["rfm", "--db", &db, "--json"]);
+            stdout(&o).contains("\"customers\": 0")
+        }
+    );
 }
 
 #[test]
@@ -599,4 +601,17 @@ fn an_overflowing_sum_is_an_error_naming_the_customer_by_id() {
         );
         assert!(!stdout(&o).contains('%'), "no share may be printed");
     }
+}
+
+#[cfg(unix)]
+#[test]
+fn databases_crm_creates_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let f = write(dir.path(), "tx.csv", transactions().as_bytes());
+    let db = dir.path().join("crm.db");
+    let o = crm(&["import", "transactions", &f, "--db", &arg(&db)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mode = std::fs::metadata(&db).expect("db").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
 }

@@ -26,6 +26,11 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and applies the migrations.
     ///
+    /// A file it creates is readable and writable by its owner only (mode `0600` on Unix;
+    /// SQLite gives the write-ahead log's files the database file's mode): it holds
+    /// personal data. A host that wants other permissions creates the file first, or opens
+    /// it with [`SqliteStore::open_with`].
+    ///
     /// ```
     /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
     /// let dir = tempfile::tempdir()?;
@@ -35,6 +40,7 @@ impl SqliteStore {
     /// # }).unwrap();
     /// ```
     pub async fn open(path: impl AsRef<Path>) -> StorageResult<SqliteStore> {
+        create_private(path.as_ref())?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -224,6 +230,19 @@ impl SqliteStore {
     /// Closes every connection (waiting for running operations).
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Creates the file at `path`, empty and readable by its owner only, unless it exists.
+fn create_private(path: &Path) -> StorageResult<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StorageError::backend(e)),
     }
 }
 
