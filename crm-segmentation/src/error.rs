@@ -181,6 +181,20 @@ pub enum SegmentationError {
         /// Why they cannot be added.
         reason: String,
     },
+    /// A cohort range whose start is after its as-of time.
+    #[error("cohort range: the start {start} is after the as-of time {as_of}")]
+    InvalidDateRange {
+        /// The start given.
+        start: DateTime<Utc>,
+        /// The as-of time given.
+        as_of: DateTime<Utc>,
+    },
+    /// A cohort period name other than `week`, `month` or `quarter`.
+    #[error("cohort period {name:?}: expected week, month or quarter")]
+    UnknownPeriod {
+        /// The name given.
+        name: String,
+    },
     /// The number of transactions of the purchase summaries does not fit a 64-bit count.
     #[error(
         "purchase summary {index} (customer {customer}): the number of transactions overflows a 64-bit count"

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 mod abc;
+mod cohort;
 mod customer_state;
 mod error;
 mod migration;
@@ -11,6 +12,10 @@ mod tier;
 
 pub use abc::{AbcClass, AbcMethod};
 pub use abc::{AbcClassSummary, AbcEntry, AbcResult, LorenzCurve, LorenzPoint, classify, lorenz};
+pub use cohort::{
+    Cohort, CohortAccumulator, CohortCell, CohortConfig, CohortPeriod, CohortReport, CohortRow,
+    CohortTable, cohorts,
+};
 pub use crm_core::{Amount, Purchase};
 pub use error::{Dimension, SegmentationError};
 pub use migration::{ABSENT, SegmentMigration, SegmentMove, migration};
