@@ -71,12 +71,19 @@ pub enum SbgError {
         /// Survivors in `period`.
         current: u64,
     },
-    /// The discount rate is not finite and positive (the undiscounted lifetime can be
-    /// infinite when `alpha <= 1`).
-    #[error("discount rate must be finite and positive, got {value}")]
+    /// The discount rate is not a finite number at least 0.
+    #[error("discount rate must be a finite number at least 0, got {value}")]
     InvalidDiscountRate {
         /// The value given.
         value: f64,
+    },
+    /// Without discounting, the expected lifetime is infinite when `alpha <= 1`.
+    #[error(
+        "with a discount rate of 0 the expected lifetime is infinite (alpha = {alpha} is at most 1); give a discount rate above 0"
+    )]
+    UnboundedLifetime {
+        /// The fitted alpha.
+        alpha: f64,
     },
     /// Nobody in the cohort churned, so the likelihood has no maximum (α → 0).
     #[error("no customer of the cohort churned in {periods} periods; the sBG fit needs churn")]
@@ -283,14 +290,23 @@ impl SbgParams {
         renewals: u32,
     ) -> Result<f64, SbgError> {
         self.validate()?;
-        if !(discount_rate.is_finite() && discount_rate > 0.0) {
+        if !(discount_rate.is_finite() && discount_rate >= 0.0) {
             return Err(SbgError::InvalidDiscountRate {
                 value: discount_rate,
             });
         }
-        let z = 1.0 / (1.0 + discount_rate);
         let n = f64::from(renewals) + 1.0;
         let (a, b) = (self.alpha, self.beta);
+        if discount_rate == 0.0 {
+            // ₂F₁(1, β+n; α+β+n; 1) = (α+β+n-1)/(α-1) by Gauss's theorem when α > 1, and
+            // the series diverges otherwise.
+            return if a > 1.0 {
+                Ok((b + n - 1.0) / (a - 1.0))
+            } else {
+                Err(SbgError::UnboundedLifetime { alpha: a })
+            };
+        }
+        let z = 1.0 / (1.0 + discount_rate);
         // Series of ₂F₁(1, β+n; α+β+n; z): term_{k+1} / term_k = z (β+n+k)/(α+β+n+k) < z, so
         // the tail after a term is at most term · z / (1 - z) = term / d.
         let mut term = 1.0;
@@ -699,7 +715,11 @@ mod tests {
             Err(SbgError::TooFewPeriods { len: 1 })
         );
         let p = SbgParams::new(1.0, 1.0).unwrap();
-        for d in [0.0, -0.1, f64::NAN] {
+        assert!(matches!(
+            p.discounted_expected_residual_lifetime(0.0, 0),
+            Err(SbgError::UnboundedLifetime { .. })
+        ));
+        for d in [-0.1, f64::NAN, f64::INFINITY] {
             assert!(matches!(
                 p.discounted_expected_residual_lifetime(d, 0),
                 Err(SbgError::InvalidDiscountRate { .. })
@@ -708,5 +728,36 @@ mod tests {
         assert!(serde_json::from_str::<CohortSurvival>("[3, 4]").is_err());
         let c: CohortSurvival = serde_json::from_str("[4, 3]").unwrap();
         assert_eq!(c.survivors(), &[4, 3]);
+    }
+
+    #[test]
+    fn undiscounted_residual_lifetime_is_the_limit_of_small_discount_rates() {
+        // The geometric limit: (1 - θ)/θ renewals ahead with churn θ = 0.2.
+        let geometric = SbgParams::new(2e6, 8e6).unwrap();
+        let derl = geometric
+            .discounted_expected_residual_lifetime(0.0, 0)
+            .unwrap();
+        assert!((derl - 4.0).abs() < 1e-4, "{derl}");
+        // Heterogeneous: the series at d → 0 approaches Gauss's closed form.
+        let p = SbgParams::new(3.5, 2.0).unwrap();
+        for renewals in [0, 3] {
+            let exact = p
+                .discounted_expected_residual_lifetime(0.0, renewals)
+                .unwrap();
+            let near = p
+                .discounted_expected_residual_lifetime(1e-7, renewals)
+                .unwrap();
+            assert!((exact - near).abs() < 1e-4 * exact, "{exact} vs {near}");
+            // A direct sum of the survival ratios S(n+k)/S(n-1) for k ≥ 0 (renewal n).
+            let (a, b) = (3.5f64, 2.0f64);
+            let n = f64::from(renewals) + 1.0;
+            let (mut ratio, mut sum) = (1.0f64, 0.0f64);
+            for k in 0..2_000_000 {
+                let k = f64::from(k);
+                ratio *= (b + n - 1.0 + k) / (a + b + n - 1.0 + k);
+                sum += ratio;
+            }
+            assert!((sum - exact).abs() < 1e-3 * exact, "{sum} vs {exact}");
+        }
     }
 }

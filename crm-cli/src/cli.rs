@@ -202,9 +202,15 @@ fn non_negative(text: &str) -> Result<f64, String> {
     }
 }
 
-/// Parses a CLV horizon: a finite number >= 0 of at most [`MAX_PERIODS`] periods.
+/// Parses a CLV horizon: a finite number > 0 of at most [`MAX_PERIODS`] periods (a value
+/// over no time is no horizon: 0 is refused, not taken as one period).
 fn clv_horizon(text: &str) -> Result<f64, String> {
     let x = non_negative(text)?;
+    if x == 0.0 {
+        return Err(format!(
+            "expected a number of periods above 0, found {text:?}"
+        ));
+    }
     if x > MAX_PERIODS as f64 {
         return Err(format!(
             "expected at most {MAX_PERIODS} periods, found {text:?}"
@@ -643,7 +649,7 @@ pub struct ClvScoreArgs {
     /// Purchase model combined with the spend model.
     #[arg(long, value_enum, default_value_t = ChurnModelKind::Bgnbd)]
     pub model: ChurnModelKind,
-    /// Horizon in time units (rounded up to whole periods, at most 10000).
+    /// Horizon in time units (above 0, rounded up to whole periods, at most 10000).
     #[arg(long, default_value_t = 52.0, allow_negative_numbers = true, value_parser = clv_horizon)]
     pub horizon: f64,
     /// Discount rate per time unit (a finite number >= 0).

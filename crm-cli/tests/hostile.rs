@@ -615,3 +615,66 @@ fn databases_crm_creates_are_readable_by_their_owner_only() {
     let mode = std::fs::metadata(&db).expect("db").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+#[test]
+fn empty_and_control_names_in_a_machine_are_findings_and_never_reach_a_diagram() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let f = write(
+        dir.path(),
+        "m.json",
+        br#"{"name":"","initial":"","terminal":["b\u001b[31m"],"transition":[{"from":"","event":"","to":"b\u001b[31m","guard":" "}]}"#,
+    );
+    let o = crm(&["lifecycle", "validate", &f]);
+    assert_fails(&o, 4, "machine name \"\" is empty");
+    for finding in [
+        "state name \"\" is empty",
+        "holds a control character",
+        "event name \"\" is empty",
+        "guard name \" \" is only white space",
+    ] {
+        assert!(stderr(&o).contains(finding), "{}", stderr(&o));
+    }
+    for command in ["dot", "mermaid"] {
+        let o = crm(&["lifecycle", command, &f]);
+        assert_ne!(o.status.code(), Some(0), "{command}");
+        assert!(
+            !o.stdout.contains(&0x1b) && !o.stderr.contains(&0x1b),
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn a_discount_rate_of_zero_is_taken_and_a_horizon_of_zero_refused() {
+    // A nearly geometric cohort (churn 0.2): 4 periods ahead without discounting.
+    let o = crm(&[
+        "retention",
+        "fit",
+        "--survivors",
+        "1000,800,640,512,410,328,262",
+        "--discount-rate",
+        "0",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let derl = v["discounted_expected_residual_lifetime"]
+        .as_f64()
+        .expect("a number");
+    assert!((derl - 4.0).abs() < 0.05, "{derl}");
+    // A heterogeneous cohort with alpha <= 1: unbounded, said so, not a failure.
+    let o = crm(&[
+        "retention",
+        "fit",
+        "--survivors",
+        "1000,631,468,382,326,289,262,241",
+        "--discount-rate",
+        "0",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("unbounded"), "{}", stdout(&o));
+
+    let summary = common::fixture_arg("cdnow_customers_summary.csv");
+    let o = crm(&["clv", "score", "--summary", &summary, "--horizon", "0"]);
+    assert_fails(&o, 2, "above 0");
+}

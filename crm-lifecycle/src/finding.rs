@@ -78,6 +78,16 @@ pub enum Finding {
     },
     /// The machine declares no terminal state at all.
     NoTerminalState,
+    /// A name (of the machine, a state, an event or a guard) is empty, only white space,
+    /// or holds a control character (which would reach diagrams and terminals raw).
+    InvalidName {
+        /// What the name names: `machine`, `state`, `event` or `guard`.
+        role: String,
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 impl fmt::Display for Finding {
@@ -100,7 +110,7 @@ impl fmt::Display for Finding {
                 to,
             } => write!(
                 f,
-                "transition {from:?} --{event}--> {to:?} names undeclared state {state:?}"
+                "transition {from:?} --{event:?}--> {to:?} names undeclared state {state:?}"
             ),
             Self::NonDeterministic {
                 state,
@@ -127,6 +137,9 @@ impl fmt::Display for Finding {
                 write!(f, "no terminal state is reachable from state {state:?}")
             }
             Self::NoTerminalState => write!(f, "the machine declares no terminal state"),
+            Self::InvalidName { role, name, reason } => {
+                write!(f, "{role} name {name:?} {reason}")
+            }
         }
     }
 }

@@ -51,6 +51,7 @@ use crate::finding::Finding;
 /// ```
 pub fn validate(def: &MachineDefinition) -> Vec<Finding> {
     let mut findings = Vec::new();
+    invalid_names(def, &mut findings);
     // Declarations.
     let resolved = Resolved::new(def, &mut findings);
     let initial = resolved.id(&def.initial);
@@ -80,6 +81,48 @@ pub fn validate(def: &MachineDefinition) -> Vec<Finding> {
         traps(&graph, &terminal, &resolved.names, &mut findings);
     }
     findings
+}
+
+/// Reports every distinct name of the definition that is empty, blank or holds a control
+/// character, once per role, in order of first appearance.
+fn invalid_names(def: &MachineDefinition, findings: &mut Vec<Finding>) {
+    let states = def
+        .states
+        .iter()
+        .chain(std::iter::once(&def.initial))
+        .chain(&def.terminal)
+        .chain(&def.reopenable)
+        .chain(def.transitions.iter().flat_map(|t| [&t.from, &t.to]));
+    let events = def.transitions.iter().map(|t| &t.event);
+    let guards = def.transitions.iter().filter_map(|t| t.guard.as_ref());
+    let roles: [(&str, Box<dyn Iterator<Item = &String> + '_>); 4] = [
+        ("machine", Box::new(std::iter::once(&def.name))),
+        ("state", Box::new(states)),
+        ("event", Box::new(events)),
+        ("guard", Box::new(guards)),
+    ];
+    for (role, names) in roles {
+        let mut seen = rustc_hash::FxHashSet::default();
+        for name in names {
+            if !seen.insert(name.as_str()) {
+                continue;
+            }
+            let reason = if name.is_empty() {
+                "is empty"
+            } else if name.trim().is_empty() {
+                "is only white space"
+            } else if name.chars().any(char::is_control) {
+                "holds a control character"
+            } else {
+                continue;
+            };
+            findings.push(Finding::InvalidName {
+                role: role.to_string(),
+                name: name.clone(),
+                reason: reason.to_string(),
+            });
+        }
+    }
 }
 
 /// Marks an undeclared state in a resolved transition.
@@ -405,6 +448,46 @@ mod tests {
             .with_transition(t("b", "go", "c"))
             .with_transition(t("b", "back", "a"));
         assert_eq!(validate(&def), vec![]);
+    }
+
+    #[test]
+    fn empty_blank_and_control_names_are_findings_once_each() {
+        let mut guarded = t("", "", "b\u{1b}[31m");
+        guarded.guard = Some(" ".into());
+        let def = MachineDefinition::new("", "")
+            .with_terminal("b\u{1b}[31m")
+            .with_transition(guarded);
+        let names: Vec<(String, String, String)> = validate(&def)
+            .into_iter()
+            .filter_map(|f| match f {
+                Finding::InvalidName { role, name, reason } => Some((role, name, reason)),
+                _ => None,
+            })
+            .collect();
+        let row = |r: &str, n: &str, why: &str| (r.to_string(), n.to_string(), why.to_string());
+        assert_eq!(
+            names,
+            vec![
+                row("machine", "", "is empty"),
+                row("state", "", "is empty"),
+                row("state", "b\u{1b}[31m", "holds a control character"),
+                row("event", "", "is empty"),
+                row("guard", " ", "is only white space"),
+            ]
+        );
+        // Shown escaped, never raw.
+        let text = Finding::InvalidName {
+            role: "state".into(),
+            name: "b\u{1b}".into(),
+            reason: "holds a control character".into(),
+        }
+        .to_string();
+        assert!(!text.contains('\u{1b}'), "{text}");
+        // Names with spaces and non-ASCII letters are fine.
+        let ok = MachineDefinition::new("客户 lifecycle", "新 客户")
+            .with_terminal("won over")
+            .with_transition(t("新 客户", "sign up", "won over"));
+        assert_eq!(validate(&ok), vec![]);
     }
 
     #[test]

@@ -89,17 +89,23 @@ pub fn retention_fit(args: &RetentionFitArgs) -> CliResult<()> {
     if let Some(path) = &args.out.output {
         write_table(path, &rows, &[])?;
     }
-    let derl = fit
+    // Without discounting the lifetime has no bound when alpha <= 1: reported as such
+    // (`null` in JSON) beside the fit, not as a failure of the whole command.
+    let derl = match fit
         .params
         .discounted_expected_residual_lifetime(args.discount_rate, 0)
-        .map_err(|e| churn_err("sBG lifetime", e))?;
+    {
+        Ok(v) => Some(v),
+        Err(crm_churn::SbgError::UnboundedLifetime { .. }) => None,
+        Err(e) => return Err(churn_err("sBG lifetime", e)),
+    };
     if args.out.json {
         let mut v = fit_json("sbg", &["alpha", "beta"], &fit.mle, size);
         if let Some(m) = v.as_object_mut() {
             m.insert("discount_rate".into(), json!(args.discount_rate));
             m.insert(
                 "discounted_expected_residual_lifetime".into(),
-                json!(finite(derl)),
+                json!(derl.and_then(finite)),
             );
             m.insert(
                 "projection".into(),
@@ -139,10 +145,16 @@ pub fn retention_fit(args: &RetentionFitArgs) -> CliResult<()> {
                     .unwrap_or_default()
             )?;
         }
-        outln!(
-            "discounted expected residual lifetime at {}: {derl:.4} periods",
-            args.discount_rate
-        )?;
+        match derl {
+            Some(derl) => outln!(
+                "discounted expected residual lifetime at {}: {derl:.4} periods",
+                args.discount_rate
+            )?,
+            None => outln!(
+                "expected residual lifetime without discounting: unbounded (alpha = {:.4} is at most 1)",
+                fit.params.alpha
+            )?,
+        }
         Ok(())
     }
 }
@@ -509,7 +521,7 @@ pub fn clv(command: &ClvCommand) -> CliResult<()> {
     if let ClvCommand::Score(s) = command {
         let model = PurchaseModel::fit(s.model, &table)?;
         let config = ClvConfig {
-            horizon_periods: s.horizon.ceil().max(1.0) as u32,
+            horizon_periods: s.horizon.ceil() as u32,
             period_length: 1.0,
             discount_rate: s.discount_rate,
         };

@@ -2,7 +2,6 @@
 //! them, and fields read as [`read_csv`](crate::input::transactions::read_csv) reads them,
 //! with dates and currencies remembered.
 
-
 use chrono::{DateTime, Utc};
 use crm_core::Money;
 use crm_core::{Currency, parse_currency};
