@@ -100,6 +100,9 @@ pub enum Command {
     /// Segment migration: which RFM segment each customer was in at one date and at a later
     /// one, with the matrix of counts.
     Migration(MigrationArgs),
+    /// Cohort retention: customers grouped by the week, month or quarter of their first
+    /// purchase, and for each period since: active customers, retention, revenue.
+    Cohorts(CohortsArgs),
     /// The deal funnel: deals reaching each pipeline stage, conversion between stages, win
     /// rate and open pipeline, overall or per owner.
     Funnel(FunnelArgs),
@@ -499,6 +502,40 @@ pub struct MigrationArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub out: OutputArgs,
+}
+
+/// `crm cohorts`.
+#[derive(Debug, Clone, Args)]
+pub struct CohortsArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub input: TransactionInput,
+    /// The period customers are grouped by and retention is counted in.
+    #[arg(long, value_enum, default_value_t = CohortPeriodArg::Month)]
+    pub period: CohortPeriodArg,
+    /// Leave out purchases before this date (`YYYY-MM-DD` or RFC 3339).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Leave out purchases after this date; default: the latest transaction.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Periods shown in the text table (every period is in `--output` and `--json`).
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub periods: u32,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
+}
+
+/// The cohort period on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CohortPeriodArg {
+    /// ISO weeks (Monday to Sunday, UTC).
+    Week,
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
 }
 
 /// `crm funnel`.

@@ -1,6 +1,7 @@
 //! One module per command; each turns parsed arguments into reads, library calls and writes.
 
 pub mod churn;
+pub mod cohorts;
 pub mod database;
 pub mod import;
 pub mod lifecycle;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Tiers(args) => segment::run_tiers(&args),
         Command::Migration(args) => segment::run_migration(&args),
         Command::Funnel(args) => pipeline::funnel(&args),
+        Command::Cohorts(args) => cohorts::run(&args),
         Command::Demo(args) => crate::demo::run::run(&args),
         Command::Lifecycle(command) => lifecycle::run(&command),
         Command::Retention(RetentionCommand::Fit(args)) => churn::retention_fit(&args),
