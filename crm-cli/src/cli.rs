@@ -574,6 +574,22 @@ pub enum ChurnModelKind {
     /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987); parameters r, alpha, s, beta.
     #[value(name = "pareto-nbd")]
     ParetoNbd,
+    /// BG/BB (Fader, Hardie & Shang 2010), for one opportunity to buy per period (yearly
+    /// donations, annual events); parameters alpha, beta, gamma, delta. `crm churn` only:
+    /// `--summary` with `frequency,recency,periods[,weights]`, or transactions with
+    /// `--period`.
+    Bgbb,
+}
+
+/// The calendar period that is one opportunity to buy (BG/BB from transactions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OpportunityArg {
+    /// Calendar years.
+    Year,
+    /// Calendar quarters.
+    Quarter,
+    /// Calendar months.
+    Month,
 }
 
 /// The time unit of customer summaries.
@@ -591,7 +607,8 @@ pub enum TimeUnitArg {
 #[group(id = "summary_source", required = true, multiple = false)]
 pub struct SummarySource {
     /// Customer summary CSV with columns `frequency,recency,T` (optional id column first,
-    /// optional `monetary_value` column last).
+    /// optional `monetary_value` column last); for `--model bgbb`,
+    /// `frequency,recency,periods[,weights]`.
     #[arg(long, value_name = "FILE", group = "summary_source")]
     pub summary: Option<PathBuf>,
     /// Transaction file, summarised with `--calibration-end`.
@@ -652,6 +669,11 @@ pub struct ChurnFitArgs {
     /// The model.
     #[arg(long, value_enum, default_value_t = ChurnModelKind::Bgnbd)]
     pub model: ChurnModelKind,
+    /// With `--model bgbb` and transactions: the calendar period that is one opportunity
+    /// to buy; the first purchase's period is the acquisition, and every later period up
+    /// to the calibration end's is an opportunity.
+    #[arg(long, value_enum, value_name = "PERIOD")]
+    pub period: Option<OpportunityArg>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub fit: FitArgs,

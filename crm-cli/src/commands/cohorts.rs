@@ -22,7 +22,11 @@ fn period(arg: CohortPeriodArg) -> CohortPeriod {
 
 /// A date option as an instant: a bare date (`YYYY-MM-DD`) means its first instant for a
 /// lower bound and its last for an upper bound, so both bounds include the day named.
-fn bound(flag: &str, text: &Option<String>, upper: bool) -> CliResult<Option<DateTime<Utc>>> {
+pub(crate) fn bound(
+    flag: &str,
+    text: &Option<String>,
+    upper: bool,
+) -> CliResult<Option<DateTime<Utc>>> {
     let Some(text) = text else {
         return Ok(None);
     };

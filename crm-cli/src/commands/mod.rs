@@ -1,5 +1,6 @@
 //! One module per command; each turns parsed arguments into reads, library calls and writes.
 
+pub mod bgbb;
 pub mod churn;
 pub mod cohorts;
 pub mod database;

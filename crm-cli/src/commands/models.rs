@@ -243,6 +243,13 @@ impl PurchaseModel {
             ChurnModelKind::ParetoNbd => {
                 Self::Pareto(ParetoNbdParams::fit(&data, &options).map_err(model_err)?)
             }
+            ChurnModelKind::Bgbb => {
+                return Err(CliError::Usage(
+                    "--model bgbb counts opportunities, not time: it is fitted and scored by \
+                     `crm churn fit|score --model bgbb`, not combined with a spend model"
+                        .into(),
+                ));
+            }
         })
     }
 
