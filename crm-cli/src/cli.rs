@@ -103,6 +103,9 @@ pub enum Command {
     /// Cohort retention: customers grouped by the week, month or quarter of their first
     /// purchase, and for each period since: active customers, retention, revenue.
     Cohorts(CohortsArgs),
+    /// Service levels of tickets: first-response and resolution targets met or breached,
+    /// overall, by priority, by agent and by category, with the median times.
+    Sla(SlaArgs),
     /// The deal funnel: deals reaching each pipeline stage, conversion between stages, win
     /// rate and open pipeline, overall or per owner.
     Funnel(FunnelArgs),
@@ -536,6 +539,29 @@ pub enum CohortPeriodArg {
     Month,
     /// Calendar quarters.
     Quarter,
+}
+
+/// `crm sla`.
+#[derive(Debug, Clone, Args)]
+pub struct SlaArgs {
+    /// Ticket file (columns as in `crm import --help`).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "db",
+        conflicts_with = "db"
+    )]
+    pub tickets: Option<PathBuf>,
+    /// The database: a SQLite file or a `postgres://` URL (read only).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// The time open tickets are measured to (`YYYY-MM-DD` or RFC 3339); default: the
+    /// latest time in the tickets.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
 }
 
 /// `crm funnel`.

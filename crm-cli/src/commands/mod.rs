@@ -26,6 +26,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Tiers(args) => segment::run_tiers(&args),
         Command::Migration(args) => segment::run_migration(&args),
         Command::Funnel(args) => pipeline::funnel(&args),
+        Command::Sla(args) => pipeline::sla(&args),
         Command::Cohorts(args) => cohorts::run(&args),
         Command::Demo(args) => crate::demo::run::run(&args),
         Command::Lifecycle(command) => lifecycle::run(&command),

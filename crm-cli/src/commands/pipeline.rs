@@ -1,17 +1,21 @@
-//! `crm funnel`: the deal pipeline of a deal file or a database, overall and per owner.
+//! `crm funnel`: the deal pipeline of a deal file or a database, overall and per owner;
+//! `crm sla`: the service levels of a ticket file or a database.
 
 use std::collections::BTreeMap;
 
-use crm_core::Deal;
-use crm_lifecycle::FunnelReport;
+use chrono::{DateTime, Utc};
+use crm_core::{Deal, Ticket};
+use crm_lifecycle::{BreachRate, FunnelReport, SlaReport, TicketSla};
+use serde::Serialize;
 
-use crate::cli::FunnelArgs;
+use crate::cli::{FunnelArgs, SlaArgs};
 use crate::commands::database::{list_all, reading, with_store};
 use crate::commands::import::check_unique;
 use crate::error::{CliError, CliResult};
+use crate::input::parse_cli_date_opt;
 use crate::input::{activity, transactions};
-use crate::output::{outln, print_json};
-use crate::report::operations::deal_funnel;
+use crate::output::{outln, print_json, write_table};
+use crate::report::operations::{deal_funnel, ticket_slas};
 
 /// The owner key of deals without an owner.
 const NO_OWNER: &str = "(none)";
@@ -114,6 +118,163 @@ pub fn funnel(args: &FunnelArgs) -> CliResult<()> {
     print_funnel("deal funnel", &overall)?;
     for (owner, report) in &owners {
         print_funnel(&format!("owner {owner}"), report)?;
+    }
+    Ok(())
+}
+
+/// The tickets of the file or the database the arguments name.
+fn load_tickets(args: &SlaArgs) -> CliResult<Vec<Ticket>> {
+    match (&args.tickets, &args.db) {
+        (Some(path), _) => {
+            let items = activity::tickets(path)?;
+            check_unique(path, &items, "ticket_id")?;
+            Ok(items.into_iter().map(|i| i.record).collect())
+        }
+        (None, Some(db)) => reading(
+            db,
+            async |store| with_store!(store, s => list_all::<Ticket, _>(s, db).await),
+        ),
+        (None, None) => Err(CliError::Usage("give --tickets FILE or --db PATH".into())),
+    }
+}
+
+/// The latest time a ticket record shows.
+fn latest(tickets: &[Ticket]) -> Option<DateTime<Utc>> {
+    tickets
+        .iter()
+        .flat_map(|t| {
+            [
+                Some(t.created_at),
+                t.first_response_at,
+                t.solved_at,
+                t.closed_at,
+            ]
+        })
+        .flatten()
+        .max()
+}
+
+/// Columns of `crm sla --output`.
+const SLA_COLUMNS: [&str; 11] = [
+    "ticket_id",
+    "priority",
+    "category",
+    "agent",
+    "first_response_target_seconds",
+    "first_response_seconds",
+    "first_response_breached",
+    "resolution_target_seconds",
+    "resolution_seconds",
+    "resolution_breached",
+    "breached",
+];
+
+/// One ticket's service levels.
+#[derive(Debug, Serialize)]
+struct SlaRow {
+    ticket_id: String,
+    priority: String,
+    category: String,
+    agent: String,
+    first_response_target_seconds: i64,
+    first_response_seconds: i64,
+    first_response_breached: bool,
+    resolution_target_seconds: i64,
+    resolution_seconds: i64,
+    resolution_breached: bool,
+    breached: bool,
+}
+
+fn sla_row(s: &TicketSla) -> SlaRow {
+    SlaRow {
+        ticket_id: s.ticket.to_string(),
+        priority: s.priority.to_string(),
+        category: s.category.to_string(),
+        agent: s
+            .agent
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        first_response_target_seconds: s.first_response.target_seconds,
+        first_response_seconds: s.first_response.elapsed_seconds,
+        first_response_breached: s.first_response.breached,
+        resolution_target_seconds: s.resolution.target_seconds,
+        resolution_seconds: s.resolution.elapsed_seconds,
+        resolution_breached: s.resolution.breached,
+        breached: s.breached(),
+    }
+}
+
+/// `crm sla`.
+pub fn sla(args: &SlaArgs) -> CliResult<()> {
+    let tickets = load_tickets(args)?;
+    let as_of = parse_cli_date_opt("as-of", &args.as_of)?
+        .or_else(|| latest(&tickets))
+        .unwrap_or_else(Utc::now);
+    let records: Vec<&Ticket> = tickets.iter().collect();
+    let slas = ticket_slas(&records, as_of)?;
+    let report = SlaReport::from_tickets(&slas);
+    if let Some(path) = &args.out.output {
+        let rows: Vec<SlaRow> = slas.iter().map(sla_row).collect();
+        write_table(path, &rows, &SLA_COLUMNS)?;
+    }
+    if args.out.json {
+        return print_json(&serde_json::json!({
+            "as_of": as_of,
+            "tickets": slas.len(),
+            "sla": report,
+        }));
+    }
+    print_sla(&report, as_of)
+}
+
+/// The share of tickets not breached (met, or still within their targets) as a percentage
+/// with one decimal, or `-` without tickets.
+fn attained(rate: &BreachRate) -> String {
+    rate.rate()
+        .map(|breached| format!("{:.1}%", (1.0 - breached) * 100.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+/// A duration in seconds as hours with one decimal.
+fn hours(seconds: Option<f64>) -> String {
+    seconds
+        .map(|s| format!("{:.1} h", s / 3600.0))
+        .unwrap_or_else(|| "-".into())
+}
+
+fn print_sla(report: &SlaReport, as_of: DateTime<Utc>) -> CliResult<()> {
+    use thousands::Separable;
+    outln!(
+        "SLA as of {}: {} tickets, {} within both targets ({} breached); median first response {}, median resolution {}",
+        as_of.format("%Y-%m-%d %H:%M UTC"),
+        report.overall.tickets.separate_with_commas(),
+        attained(&report.overall),
+        report.overall.breached.separate_with_commas(),
+        hours(report.median_first_response_seconds),
+        hours(report.median_resolution_seconds)
+    )?;
+    for (title, groups) in [
+        ("priority", &report.by_priority),
+        ("agent", &report.by_agent),
+        ("category", &report.by_category),
+    ] {
+        outln!(
+            "{:<24} {:>9} {:>9} {:>9}",
+            title,
+            "tickets",
+            "breached",
+            "within"
+        )?;
+        for (name, rate) in groups {
+            outln!(
+                "  {:<22} {:>9} {:>9} {:>9}",
+                name,
+                rate.tickets.separate_with_commas(),
+                rate.breached.separate_with_commas(),
+                attained(rate)
+            )?;
+        }
     }
     Ok(())
 }

@@ -179,7 +179,7 @@ pub fn ticket_flow(machine: &Machine, t: &Ticket, now: DateTime<Utc>) -> CliResu
 }
 
 /// Evaluates the SLA of every ticket record on the history it implies.
-fn ticket_slas(records: &[&Ticket], now: DateTime<Utc>) -> CliResult<Vec<TicketSla>> {
+pub(crate) fn ticket_slas(records: &[&Ticket], now: DateTime<Utc>) -> CliResult<Vec<TicketSla>> {
     let machine = crm_lifecycle::TICKET_WORKFLOW.machine();
     let policy = SlaPolicy::default();
     records
