@@ -845,7 +845,11 @@ impl<L: LogLikelihood + ?Sized> LogLikelihood for Held<'_, L> {
 /// is returned unchanged. Otherwise — the likelihood increasing (or flat) towards a limit the
 /// data cannot resolve, such as no dropout at all — the parameters outside the box, or with a
 /// likelihood as high at the bound, are held at that bound and the others are fitted again,
-/// until every free parameter is inside the box and none has such a bound. The result then carries, per held parameter, a
+/// until every free parameter is inside the box and none has such a bound. Besides one
+/// parameter at a time, the parameters far from 1 (beyond a factor 100) are moved to their
+/// bounds together, for limits reached only along a ridge (`α, β → ∞` with `α/β` fixed). A
+/// search that stops short of convergence is treated the same way before it is reported
+/// as [`FitError::NotConverged`]. The result then carries, per held parameter, a
 /// [`FitWarning::ParameterAtBound`], and a [`FitWarning::StandardErrorNotFinite`]: the
 /// standard error of a held parameter is `+∞` (its covariance row and column are zero but
 /// for an infinite variance), those of the free ones come from their own Hessian.
@@ -882,7 +886,7 @@ pub fn maximize_likelihood_within<L: LogLikelihood + ?Sized>(
     let mut last = match maximize_likelihood(model, names, &start, options) {
         Ok(fit) => {
             let inside = fit.params.iter().all(|&v| bounds.crossed(v).is_none());
-            if inside && !hold_flat(model, &fit, bounds, &mut held) {
+            if inside && !hold_flat(model, &fit.params, bounds, &mut held) {
                 return Ok(fit);
             }
             iterations += fit.report.iterations;
@@ -893,7 +897,9 @@ pub fn maximize_likelihood_within<L: LogLikelihood + ?Sized>(
             last_params,
             iterations: spent,
             ..
-        }) if last_params.iter().any(|&v| bounds.crossed(v).is_some()) => {
+        }) if last_params.iter().any(|&v| bounds.crossed(v).is_some())
+            || hold_flat(model, &last_params, bounds, &mut held) =>
+        {
             iterations += spent;
             last_params
         }
@@ -943,8 +949,22 @@ pub fn maximize_likelihood_within<L: LogLikelihood + ?Sized>(
                 Err(FitError::NotConverged {
                     last_params,
                     iterations: spent,
-                    ..
-                }) if last_params.iter().any(|&v| bounds.crossed(v).is_some()) => {
+                    log_likelihood,
+                    gradient_norm,
+                }) => {
+                    let mut more = vec![None; free.len()];
+                    let crossed = last_params.iter().any(|&v| bounds.crossed(v).is_some());
+                    if !crossed && !hold_flat(&reduced, &last_params, bounds, &mut more) {
+                        return Err(FitError::NotConverged {
+                            iterations: iterations + spent,
+                            log_likelihood,
+                            last_params: reduced.full(&last_params),
+                            gradient_norm,
+                        });
+                    }
+                    for (k, &i) in free.iter().enumerate() {
+                        held[i] = held[i].or(more[k]);
+                    }
                     iterations += spent;
                     last = reduced.full(&last_params);
                     continue;
@@ -955,7 +975,7 @@ pub fn maximize_likelihood_within<L: LogLikelihood + ?Sized>(
         let full = reduced.full(&fit.params);
         let crossed = fit.params.iter().any(|&v| bounds.crossed(v).is_some());
         let mut more = vec![None; free.len()];
-        if crossed || hold_flat(&reduced, &fit, bounds, &mut more) {
+        if crossed || hold_flat(&reduced, &fit.params, bounds, &mut more) {
             for (k, &i) in free.iter().enumerate() {
                 held[i] = held[i].or(more[k]);
             }
@@ -983,17 +1003,19 @@ pub fn maximize_likelihood_within<L: LogLikelihood + ?Sized>(
 /// tried towards the bound its gradient points to. Returns whether any was marked.
 fn hold_flat<L: LogLikelihood + ?Sized>(
     model: &L,
-    fit: &MleFit,
+    p: &[f64],
     bounds: &ParameterBounds,
     held: &mut [Option<(BoundSide, f64)>],
 ) -> bool {
-    let p = &fit.params;
-    let ll = fit.report.log_likelihood;
+    let ll = model.log_likelihood(p);
+    if !ll.is_finite() || p.iter().any(|&v| bounds.crossed(v).is_some()) {
+        return false;
+    }
     let mut grad = vec![0.0; p.len()];
     model.log_likelihood_and_gradient(p, &mut grad);
     let slack = 1e-9 * ll.abs().max(1.0);
     let mut any = false;
-    let mut work = p.clone();
+    let mut work = p.to_vec();
     for i in 0..p.len() {
         // Towards the bound the gradient points to; both when it is zero or not a number.
         let mut sides = Vec::with_capacity(2);
@@ -1013,6 +1035,68 @@ fn hold_flat<L: LogLikelihood + ?Sized>(
             }
         }
         work[i] = p[i];
+    }
+    any || hold_ridge(model, p, ll - slack, bounds, held)
+}
+
+/// Parameters further than this factor from 1 are "far" for [`hold_ridge`].
+const FAR: f64 = 100.0;
+
+/// The joint move of [`hold_flat`]: a likelihood that only flattens along a ridge, such as
+/// `α, β → ∞` together (every customer the same churn rate) or BG/NBD's `a → 0, b → ∞`,
+/// falls when one parameter moves alone. Every parameter further than [`FAR`] from 1 moves
+/// towards its side's bound by the same factor, until the first reaches it; when `ℓ` there
+/// is at least `floor`, those reaching the bound are marked. Returns whether any was.
+fn hold_ridge<L: LogLikelihood + ?Sized>(
+    model: &L,
+    p: &[f64],
+    floor: f64,
+    bounds: &ParameterBounds,
+    held: &mut [Option<(BoundSide, f64)>],
+) -> bool {
+    let (lo, hi) = (bounds.lower.ln(), bounds.upper.ln());
+    // Per far parameter: its side and its distance to that bound, in ln p.
+    let far: Vec<(usize, BoundSide, f64)> = p
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &v)| {
+            let t = v.ln();
+            if t > FAR.ln() {
+                Some((i, BoundSide::Upper, hi - t))
+            } else if t < -FAR.ln() {
+                Some((i, BoundSide::Lower, t - lo))
+            } else {
+                None
+            }
+        })
+        .collect();
+    let Some(step) = far.iter().map(|f| f.2).reduce(f64::min) else {
+        return false;
+    };
+    if far.len() < 2 || step <= 0.0 {
+        return false;
+    }
+    let mut work = p.to_vec();
+    for &(i, side, _) in &far {
+        work[i] = match side {
+            BoundSide::Upper => (p[i].ln() + step).exp().min(bounds.upper),
+            BoundSide::Lower => (p[i].ln() - step).exp().max(bounds.lower),
+        };
+    }
+    let at = model.log_likelihood(&work);
+    if !(at.is_finite() && at >= floor) {
+        return false;
+    }
+    let mut any = false;
+    for &(i, side, distance) in &far {
+        if distance <= step * (1.0 + 1e-12) {
+            let value = match side {
+                BoundSide::Upper => bounds.upper,
+                BoundSide::Lower => bounds.lower,
+            };
+            held[i] = Some((side, value));
+            any = true;
+        }
     }
     any
 }

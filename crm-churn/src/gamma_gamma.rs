@@ -26,7 +26,8 @@
 //! ```
 
 use crate::fit::{
-    FitError, FitOptions, LogLikelihood, MleFit, maximize_likelihood, too_few_customers,
+    FitError, FitOptions, LogLikelihood, MleFit, ParameterBounds, maximize_likelihood_within,
+    too_few_customers,
 };
 use rand::Rng;
 use rand_distr::{Distribution, Gamma};
@@ -49,7 +50,7 @@ use statrs::function::gamma::{digamma, ln_gamma};
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GammaGammaError {
     /// A model parameter is not finite and positive.
-    #[error("Gamma-Gamma parameter `{name}` must be finite and positive, got {value}")]
+    #[error("parameter `{name}` must be finite and positive, got {value}")]
     InvalidParameter {
         /// `p`, `q` or `gamma`.
         name: &'static str,
@@ -357,6 +358,11 @@ impl LogLikelihood for GammaGammaLikelihood {
 
 /// Fits `p`, `q` and `γ` by maximum likelihood to repeat buyers (analytic gradient, L-BFGS
 /// over log-parameters, standard errors from the Hessian). Identical rows are merged first.
+/// The search stays within the default [`ParameterBounds`] (so `γ`, in the unit of spend,
+/// should stay below 10⁶ of that unit); a parameter the data drive there — every customer
+/// with the same mean spend, say — is held at the bound and named in the fit's
+/// [`FitWarning`](crate::FitWarning)s (see
+/// [`maximize_likelihood_within`](crate::maximize_likelihood_within)).
 ///
 /// Errors: no rows, a row with `frequency == 0`, a non-positive or non-finite mean spend
 /// (each naming the row), or a failed fit.
@@ -391,11 +397,12 @@ pub fn fit_gamma_gamma_with(
         .fold((0.0, 0.0), |(t, n), &(_, z, w)| (t + z * w, n + w));
     let mean = total / weight;
     let initial = [1.0, 2.0, mean];
-    let mut mle = maximize_likelihood(
+    let mut mle = maximize_likelihood_within(
         &GammaGammaLikelihood(data),
         &["p", "q", "gamma"],
         &initial,
         options,
+        &ParameterBounds::default(),
     )?;
     mle.warnings.extend(too_few_customers(weight, 3));
     let params = GammaGammaParams::new(mle.params[0], mle.params[1], mle.params[2])?;

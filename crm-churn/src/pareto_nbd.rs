@@ -32,6 +32,7 @@
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use statrs::function::gamma::ln_gamma;
 
 use super::bgnbd::{check_horizon, finite_prediction};
 use super::fit::{
@@ -352,6 +353,86 @@ fn growth(s: f64, q: f64) -> f64 {
     }
 }
 
+/// `ln I` with `I = ∫_{t_x}^T (α+τ)^−(r+x) (β+τ)^−(s+1) dτ`, the dropout integral of the
+/// likelihood (`s I = s/(r+s+x) A₀`); `−∞` when `t_x = T`, `None` when it cannot be
+/// evaluated.
+///
+/// The ₂F₁ form first. When its series does not finish — `β` far above `α + τ`, where its
+/// argument `(β−α)/(β+τ)` approaches 1 — and `β > α`, the integral is split in
+/// `u = α + τ` at `u* = (β−α) / (4(s+1))`: below `u*` by the binomial series of
+/// `(u + β − α)^−(s+1)` in `u / (β−α)`, whose terms then fall by at least a factor 4 and
+/// alternate, integrated term by term; above `u*` by ₂F₁ again, whose argument is now at
+/// most `1 / (1 + 1/(4(s+1)))`. So the likelihood stays finite on the way to the
+/// no-dropout limit `β → ∞`.
+fn ln_dropout_integral(p: &ParetoNbdParams, h: &CustomerHistory) -> Option<f64> {
+    if h.t_x >= h.t {
+        return Some(f64::NEG_INFINITY);
+    }
+    let a1 = p.r + p.s + f64::from(h.x);
+    // ∫_τ^∞ … dτ = e^G(x, τ) / (r+s+x).
+    let by_hyp = |from: f64, to: f64| -> Option<f64> {
+        let u = p.g_term(h.x, from, LIKELIHOOD_MAX_TERMS)?;
+        let v = p.g_term(h.x, to, LIKELIHOOD_MAX_TERMS)?;
+        Some(ln_diff_exp(u, v) - a1.ln())
+    };
+    if let Some(v) = by_hyp(h.t_x, h.t) {
+        return Some(v);
+    }
+    if p.beta <= p.alpha {
+        return None;
+    }
+    let d = p.beta - p.alpha;
+    let (u0, u1) = (p.alpha + h.t_x, p.alpha + h.t);
+    let split = d / (4.0 * (p.s + 1.0));
+    let m = p.r + f64::from(h.x);
+    let v = if u1 <= split {
+        ln_binomial_part(m, p.s, d, u0, u1)?
+    } else if u0 >= split {
+        // ₂F₁ failed above where its argument is no closer to 1: nothing to split.
+        return None;
+    } else {
+        let below = ln_binomial_part(m, p.s, d, u0, split)?;
+        let above = by_hyp(split - p.alpha, h.t)?;
+        let (hi, lo) = if below >= above {
+            (below, above)
+        } else {
+            (above, below)
+        };
+        hi + (lo - hi).exp().ln_1p()
+    };
+    v.is_finite().then_some(v)
+}
+
+/// `ln ∫_{u0}^{u1} u^−m (u + d)^−(s+1) du` for `0 < u0 < u1 ≤ d / (4(s+1))`, by the binomial
+/// series `(u + d)^−(s+1) = d^−(s+1) Σₖ (−1)ᵏ (s+1)ₖ / k! (u/d)ᵏ` integrated term by term.
+fn ln_binomial_part(m: f64, s: f64, d: f64, u0: f64, u1: f64) -> Option<f64> {
+    let (ln_u0, ln_u1, ln_d) = (u0.ln(), u1.ln(), d.ln());
+    let span = ln_u1 - ln_u0;
+    // ln ∫_{u0}^{u1} u^(e−1) du, stable for every sign of e and continuous at e = 0.
+    let ln_power_integral = |e: f64| -> f64 {
+        let y = e * span;
+        if y.abs() < 1e-12 {
+            span.ln() + if e >= 0.0 { e * ln_u1 } else { e * ln_u0 }
+        } else if e >= 0.0 {
+            e * ln_u1 + (-(-y).exp_m1() / e).ln()
+        } else {
+            e * ln_u0 + (y.exp_m1() / e).ln()
+        }
+    };
+    let ln_first = ln_power_integral(1.0 - m);
+    let (mut sum, mut ln_coef) = (1.0, 0.0);
+    for k in 1..200 {
+        let kf = f64::from(k);
+        ln_coef += ((s + kf) / kf).ln() - ln_d;
+        let term = (ln_coef + ln_power_integral(kf + 1.0 - m) - ln_first).exp();
+        sum += if k % 2 == 1 { -term } else { term };
+        if term <= 1e-17 * sum {
+            break;
+        }
+    }
+    (sum > 0.0).then(|| -(s + 1.0) * ln_d + ln_first + sum.ln())
+}
+
 /// The Pareto/NBD likelihood over weighted rows, with the distinct times and the distinct
 /// `(x, τ)` pairs of the data indexed once for all evaluations.
 struct ParetoLikelihood<'a> {
@@ -367,9 +448,79 @@ impl<'a> ParetoLikelihood<'a> {
         }
     }
 
-    /// Log-likelihood at `p`, and its gradient w.r.t. `(r, α, s, β)` into `grad` if given;
-    /// NaN when ₂F₁ cannot be evaluated somewhere.
+    /// Log-likelihood at `p`, and its gradient w.r.t. `(r, α, s, β)` into `grad` if given.
+    ///
+    /// The ₂F₁ series per distinct `(x, τ)` pair first; where one of them cannot be summed
+    /// within [`LIKELIHOOD_MAX_TERMS`] (β far above α + τ, towards the no-dropout limit),
+    /// the likelihood row by row with the dropout integral split (see
+    /// [`ln_dropout_integral`]) and the gradient by central differences. NaN only when
+    /// neither can be evaluated.
     fn evaluate(&self, p: &ParetoNbdParams, grad: Option<&mut [f64; 4]>) -> f64 {
+        let mut g = [0.0; 4];
+        let want_grad = grad.is_some();
+        let value = self.evaluate_by_pairs(p, want_grad.then_some(&mut g));
+        if value.is_nan() {
+            return self.evaluate_by_rows(p, grad);
+        }
+        if let Some(out) = grad {
+            *out = g;
+        }
+        value
+    }
+
+    /// The likelihood row by row (see [`evaluate`](Self::evaluate)) and, if asked, its
+    /// gradient by central differences in the log-parameters.
+    fn evaluate_by_rows(&self, p: &ParetoNbdParams, grad: Option<&mut [f64; 4]>) -> f64 {
+        let value = self.by_rows(p);
+        if let Some(out) = grad {
+            let base = [p.r, p.alpha, p.s, p.beta];
+            for i in 0..4 {
+                let theta = base[i].ln();
+                let h = 1e-6 * theta.abs().max(1.0);
+                let at = |t: f64| {
+                    let mut q = base;
+                    q[i] = t.exp();
+                    self.by_rows(&ParetoNbdParams {
+                        r: q[0],
+                        alpha: q[1],
+                        s: q[2],
+                        beta: q[3],
+                    })
+                };
+                out[i] = (at(theta + h) - at(theta - h)) / (2.0 * h) / base[i];
+            }
+        }
+        value
+    }
+
+    /// `ℓ` as a sum over rows of `ln C + ln((α+T)^−(r+x) (β+T)^−s + s I)` with `I` from
+    /// [`ln_dropout_integral`]; NaN when a row cannot be evaluated.
+    fn by_rows(&self, p: &ParetoNbdParams) -> f64 {
+        let ParetoNbdParams { r, alpha, s, beta } = *p;
+        let base = r * alpha.ln() + s * beta.ln() - ln_gamma(r);
+        let mut ll = 0.0;
+        for row in self.data.rows() {
+            let h = &row.history;
+            let m = r + f64::from(h.x);
+            let first = -m * (alpha + h.t).ln() - s * (beta + h.t).ln();
+            let Some(ln_i) = ln_dropout_integral(p, h) else {
+                return f64::NAN;
+            };
+            let second = s.ln() + ln_i;
+            let (hi, lo) = if first >= second {
+                (first, second)
+            } else {
+                (second, first)
+            };
+            let bracket = hi + (lo - hi).exp().ln_1p();
+            ll += row.weight * (base + ln_gamma(m) + bracket);
+        }
+        ll
+    }
+
+    /// Log-likelihood at `p` from the ₂F₁ terms per distinct `(x, τ)` pair, and its analytic
+    /// gradient into `grad` if given; NaN when ₂F₁ cannot be evaluated somewhere.
+    fn evaluate_by_pairs(&self, p: &ParetoNbdParams, grad: Option<&mut [f64; 4]>) -> f64 {
         let ParetoNbdParams { r, alpha, s, beta } = *p;
         let want_grad = grad.is_some();
         // G and ∂G per distinct (x, τ).
@@ -531,6 +682,71 @@ mod tests {
         let bracket = (p.alpha + h.t).powf(-(p.r + x)) * (p.beta + h.t).powf(-p.s) + p.s * integral;
         use statrs::function::gamma::ln_gamma;
         ln_gamma(p.r + x) - ln_gamma(p.r) + p.r * p.alpha.ln() + p.s * p.beta.ln() + bracket.ln()
+    }
+
+    /// The row-by-row likelihood (the fallback towards β → ∞) agrees with the ₂F₁ form
+    /// where both work and with quadrature where only it does, and its split integral with
+    /// the ₂F₁ form.
+    #[test]
+    fn row_likelihood_agrees_and_stays_finite_towards_no_dropout() {
+        let rows = [
+            CustomerHistory::new(0, 0.0, 38.86).unwrap(),
+            CustomerHistory::new(2, 30.43, 38.86).unwrap(),
+            CustomerHistory::new(3, 39.99, 40.0).unwrap(),
+            CustomerHistory::new(14, 0.5, 70.0).unwrap(),
+            CustomerHistory::new(5, 70.0, 70.0).unwrap(),
+        ];
+        let data = WeightedHistories::from_histories(rows).unwrap();
+        let model = ParetoLikelihood::new(&data);
+        for p in [
+            ParetoNbdParams::new(0.55, 10.58, 0.61, 11.67).unwrap(),
+            ParetoNbdParams::new(1.0, 4.0, 1.0, 900.0).unwrap(),
+            ParetoNbdParams::new(2.0, 0.5, 3.0, 400.0).unwrap(),
+        ] {
+            let (a, b) = (model.evaluate_by_pairs(&p, None), model.by_rows(&p));
+            assert!((a - b).abs() < 1e-10 * a.abs(), "{p:?}: {a} {b}");
+        }
+        for beta in [1e4, 1e5, 1e6] {
+            for s in [1e-6, 0.5, 1.0, 5.0] {
+                let p = ParetoNbdParams::new(0.49, 4.67, s, beta).unwrap();
+                let ll = model.evaluate(&p, None);
+                let direct: f64 = data
+                    .rows()
+                    .iter()
+                    .map(|r| by_quadrature(&p, &r.history))
+                    .sum();
+                assert!(
+                    (ll - direct).abs() < 1e-6 * direct.abs(),
+                    "{p:?}: {ll} {direct}"
+                );
+                let mut g = [0.0; 4];
+                assert_eq!(model.evaluate(&p, Some(&mut g)), ll);
+                assert!(g.iter().all(|v| v.is_finite()), "{p:?}: {g:?}");
+            }
+        }
+        // The split integral against ₂F₁ where the latter converges.
+        let p = ParetoNbdParams::new(0.8, 2.0, 0.7, 150.0).unwrap();
+        let mut checked = 0;
+        for h in &rows {
+            let (m, d) = (p.r + f64::from(h.x), p.beta - p.alpha);
+            let split = d / (4.0 * (p.s + 1.0));
+            let (u0, u1) = (p.alpha + h.t_x, p.alpha + h.t);
+            if !(u0 < split && split < u1) {
+                continue;
+            }
+            checked += 1;
+            let below = ln_binomial_part(m, p.s, d, u0, split).unwrap();
+            let a1 = p.r + p.s + f64::from(h.x);
+            let g = |tau: f64| p.g_term(h.x, tau, MAX_TERMS).unwrap();
+            let above = ln_diff_exp(g(split - p.alpha), g(h.t)) - a1.ln();
+            let whole = ln_diff_exp(g(h.t_x), g(h.t)) - a1.ln();
+            let split_sum = (below.exp() + above.exp()).ln();
+            assert!(
+                (split_sum - whole).abs() < 1e-12,
+                "{h:?}: {split_sum} {whole}"
+            );
+        }
+        assert_eq!(checked, 2);
     }
 
     #[test]

@@ -20,7 +20,10 @@
 //! # Ok::<(), crm_churn::SbgError>(())
 //! ```
 
-use crate::fit::{FitError, FitOptions, LogLikelihood, MleFit, maximize_likelihood};
+use crate::fit::{
+    FitError, FitOptions, LogLikelihood, MleFit, ParameterBounds, maximize_likelihood_within,
+    too_few_customers,
+};
 use rand::Rng;
 use rand_distr::{Beta, Distribution};
 use serde::{Deserialize, Serialize};
@@ -43,7 +46,7 @@ use statrs::function::gamma::ln_gamma;
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SbgError {
     /// A model parameter is not finite and positive.
-    #[error("sBG parameter `{name}` must be finite and positive, got {value}")]
+    #[error("parameter `{name}` must be finite and positive, got {value}")]
     InvalidParameter {
         /// `alpha` or `beta`.
         name: &'static str,
@@ -537,7 +540,11 @@ impl LogLikelihood for SbgLikelihood<'_> {
 }
 
 /// Fits α and β by maximum likelihood to one cohort's survivor counts (analytic gradient,
-/// L-BFGS over log-parameters, standard errors from the Hessian).
+/// L-BFGS over log-parameters, standard errors from the Hessian), within the default
+/// [`ParameterBounds`]: a cohort whose members all churn at the same rate drives α and β
+/// to the upper bound together, and the fit then carries [`FitWarning`](crate::FitWarning)s
+/// naming them (see [`maximize_likelihood_within`](crate::maximize_likelihood_within)), as it
+/// does for a cohort of fewer than 20 customers.
 ///
 /// Errors: [`SbgError::NoChurn`] when nobody churned; [`SbgError::Unidentified`] with a
 /// single period or nobody left after the first (only the mean churn rate is identified);
@@ -576,12 +583,14 @@ pub fn fit_sbg_with(cohort: &CohortSurvival, options: &FitOptions) -> Result<Sbg
             after_first: s[1],
         });
     }
-    let mle = maximize_likelihood(
+    let mut mle = maximize_likelihood_within(
         &SbgLikelihood(cohort),
         &["alpha", "beta"],
         &[1.0, 1.0],
         options,
+        &ParameterBounds::default(),
     )?;
+    mle.warnings.extend(too_few_customers(s[0] as f64, 2));
     let params = SbgParams::new(mle.params[0], mle.params[1])?;
     Ok(SbgFit { params, mle })
 }

@@ -161,3 +161,167 @@ fn fit_errors_name_the_fit_once() {
     let sbg = SbgError::Fit(inner.clone()).to_string();
     assert_eq!(sbg, inner.to_string());
 }
+
+/// 2,000 customers of a pure Poisson purchase process (rate ~ Gamma(0.5, 5)) whose last
+/// purchase falls just before the end of observation: recency carries no dropout signal.
+fn last_purchase_at_the_end() -> WeightedHistories {
+    use rand_distr::{Distribution, Gamma, Poisson};
+    let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+    let rate = Gamma::new(0.5, 1.0 / 5.0).unwrap();
+    let rows = (0..2000).map(|i| {
+        let t = 30.0 + f64::from(i % 20);
+        let lambda: f64 = rate.sample(&mut rng);
+        let x = Poisson::new(lambda * t).map_or(0.0, |p| p.sample(&mut rng)) as u32;
+        let t_x = if x == 0 { 0.0 } else { t - 0.01 };
+        CustomerHistory::new(x, t_x, t).unwrap()
+    });
+    WeightedHistories::from_histories(rows).unwrap()
+}
+
+fn held(warnings: &[FitWarning]) -> Vec<(&str, BoundSide)> {
+    warnings
+        .iter()
+        .filter_map(|w| match w {
+            FitWarning::ParameterAtBound { name, bound, .. } => Some((name.as_str(), *bound)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Pareto/NBD used to stop with a log-likelihood of −∞ on this data (₂F₁ out of reach as
+/// β grew); it now reaches the no-dropout limit, as BG/NBD does, and says so.
+#[test]
+fn pareto_nbd_reaches_the_no_dropout_limit_when_recency_says_nothing() {
+    let data = last_purchase_at_the_end();
+    let fit = ParetoNbdParams::fit(&data, &FitOptions::default()).unwrap();
+    assert!(fit.mle.report.log_likelihood.is_finite());
+    assert!(in_box(&fit.mle.params), "{:?}", fit.mle.params);
+    let pareto_held = held(&fit.mle.warnings);
+    assert!(
+        pareto_held.contains(&("s", BoundSide::Lower))
+            || pareto_held.contains(&("beta", BoundSide::Upper)),
+        "{:?}",
+        fit.mle.warnings
+    );
+    let bg = BgNbdParams::fit(&data, &FitOptions::default()).unwrap();
+    let bg_held = held(&bg.mle.warnings);
+    assert!(
+        bg_held.contains(&("a", BoundSide::Lower)) || bg_held.contains(&("b", BoundSide::Upper)),
+        "{:?}",
+        bg.mle.warnings
+    );
+    // Both describe the same purchase process and the same likelihood.
+    assert!((fit.params.r / fit.params.alpha - bg.params.r / bg.params.alpha).abs() < 1e-4);
+    assert!((fit.mle.report.log_likelihood - bg.mle.report.log_likelihood).abs() < 1e-3);
+}
+
+/// Every customer churns with probability one half: α and β run off together. The fit used
+/// to return α ≈ β ≈ 4·10⁵ without a word; both are now held at the bound and named.
+#[test]
+fn sbg_with_one_churn_rate_for_everyone_reports_the_bound() {
+    let cohort = crm_churn::CohortSurvival::new(vec![1024, 512, 256, 128, 64, 32]).unwrap();
+    let fit = crm_churn::fit_sbg(&cohort).unwrap();
+    let names: Vec<&str> = held(&fit.mle.warnings).iter().map(|h| h.0).collect();
+    assert!(!names.is_empty(), "{:?}", fit.mle.warnings);
+    assert!(in_box(&fit.mle.params));
+    assert!((fit.params.mean_churn_probability() - 0.5).abs() < 1e-4);
+    // A cohort with a real spread of churn rates has no warning.
+    let spread = crm_churn::CohortSurvival::new(vec![1000, 869, 743, 653, 593, 551, 517, 491]);
+    assert_eq!(
+        crm_churn::fit_sbg(&spread.unwrap()).unwrap().mle.warnings,
+        []
+    );
+}
+
+/// Small random data sets: every model either fails with a typed error or returns a finite
+/// log-likelihood with its parameters in the box, and a parameter far out is named in a
+/// warning. Nothing panics.
+#[test]
+fn small_random_fits_never_pass_silently() {
+    use rand::RngExt;
+    let bounds = ParameterBounds::default();
+    let far = |p: &[f64]| p.iter().any(|&v| !(1e-4..=1e4).contains(&v));
+    let check = |what: &str, mle: &crm_churn::MleFit| {
+        assert!(mle.report.log_likelihood.is_finite(), "{what}: {mle:?}");
+        assert!(
+            mle.params
+                .iter()
+                .all(|&v| (bounds.lower..=bounds.upper).contains(&v)),
+            "{what}: {mle:?}"
+        );
+        if far(&mle.params) {
+            assert!(!held(&mle.warnings).is_empty(), "{what}: {mle:?}");
+        }
+        if mle
+            .std_errors
+            .as_ref()
+            .is_none_or(|se| se.iter().any(|v| !v.is_finite()))
+        {
+            assert!(
+                mle.warnings
+                    .iter()
+                    .any(|w| matches!(w, FitWarning::StandardErrorNotFinite { .. })),
+                "{what}: {mle:?}"
+            );
+        }
+    };
+    for seed in 0..20u64 {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let rows: Vec<CustomerHistory> = (0..6)
+            .map(|_| {
+                let t = rng.random_range(1.0..40.0f64);
+                let x = rng.random_range(0..4u32);
+                let t_x = if x == 0 {
+                    0.0
+                } else {
+                    rng.random_range(0.0..=t)
+                };
+                CustomerHistory::new(x, t_x, t).unwrap()
+            })
+            .collect();
+        let data = WeightedHistories::from_histories(rows).unwrap();
+        let o = FitOptions::default();
+        if let Ok(f) = BgNbdParams::fit(&data, &o) {
+            check(&format!("BG/NBD {seed}"), &f.mle);
+        }
+        if let Ok(f) = MbgNbdParams::fit(&data, &o) {
+            check(&format!("MBG/NBD {seed}"), &f.mle);
+        }
+        if let Ok(f) = ParetoNbdParams::fit(&data, &o) {
+            check(&format!("Pareto/NBD {seed}"), &f.mle);
+        }
+        let mut left = 200u64;
+        let survivors: Vec<u64> = (0..5)
+            .map(|_| {
+                left -= rng.random_range(0..=left / 2);
+                left
+            })
+            .collect();
+        if let Ok(f) = crm_churn::CohortSurvival::new(survivors)
+            .map_err(|e| e.to_string())
+            .and_then(|c| crm_churn::fit_sbg(&c).map_err(|e| e.to_string()))
+        {
+            check(&format!("sBG {seed}"), &f.mle);
+        }
+        let spend: Vec<crm_churn::SpendObservation> = (0..6)
+            .map(|_| crm_churn::SpendObservation {
+                frequency: rng.random_range(1..5u32),
+                mean_spend: rng.random_range(5.0..50.0f64),
+            })
+            .collect();
+        if let Ok(f) = crm_churn::fit_gamma_gamma(&spend) {
+            check(&format!("Gamma-Gamma {seed}"), &f.mle);
+        }
+    }
+}
+
+#[test]
+fn parameter_errors_do_not_name_the_model_either() {
+    let gg = crm_churn::GammaGammaParams::new(1.0, -2.0, 3.0).unwrap_err();
+    assert_eq!(
+        gg.to_string(),
+        "parameter `q` must be finite and positive, got -2"
+    );
+    let sbg = crm_churn::SbgParams::new(f64::NAN, 1.0).unwrap_err();
+    assert!(sbg.to_string().starts_with("parameter `alpha`"), "{sbg}");
+}
