@@ -907,6 +907,7 @@ pub fn maximize_likelihood_within<L: LogLikelihood + ?Sized>(
     };
     // Each round holds at least one more parameter, so there are at most `dim` rounds.
     loop {
+        pull_in(&mut last, bounds, &mut held);
         for (h, &v) in held.iter_mut().zip(&last) {
             if h.is_none() {
                 *h = bounds.crossed(v);
@@ -1037,6 +1038,59 @@ fn hold_flat<L: LogLikelihood + ?Sized>(
         work[i] = p[i];
     }
     any || hold_ridge(model, p, ll - slack, bounds, held)
+}
+
+/// Brings parameters that left the box back along the ridge they left it on: the free
+/// parameters beyond [`FAR`] on the side of a crossed bound move together, by the factor
+/// that brings the furthest back to its bound, which is held there. Parameters that run
+/// off together (sBG's `α, β → ∞` when every customer has the same churn rate) keep their
+/// ratio, which the data do determine, instead of each being clamped to the bound.
+fn pull_in(p: &mut [f64], bounds: &ParameterBounds, held: &mut [Option<(BoundSide, f64)>]) {
+    let (lo, hi) = (bounds.lower.ln(), bounds.upper.ln());
+    for side in [BoundSide::Upper, BoundSide::Lower] {
+        // The free parameters that can move: positive and finite.
+        let movable: Vec<usize> = (0..p.len())
+            .filter(|&i| held[i].is_none() && p[i].is_finite() && p[i] > 0.0)
+            .collect();
+        // How far the furthest free parameter went past this side's bound, in ln p.
+        let excess = movable
+            .iter()
+            .map(|&i| match side {
+                BoundSide::Upper => p[i].ln() - hi,
+                BoundSide::Lower => lo - p[i].ln(),
+            })
+            .fold(0.0, f64::max);
+        if excess <= 0.0 {
+            continue;
+        }
+        let furthest = movable.iter().copied().max_by(|&a, &b| {
+            let d = |i: usize| match side {
+                BoundSide::Upper => p[i].ln(),
+                BoundSide::Lower => -p[i].ln(),
+            };
+            d(a).total_cmp(&d(b))
+        });
+        for &i in &movable {
+            let t = p[i].ln();
+            match side {
+                BoundSide::Upper if t > FAR.ln() => p[i] = (t - excess).exp(),
+                BoundSide::Lower if t < -FAR.ln() => p[i] = (t + excess).exp(),
+                _ => {}
+            }
+        }
+        if let Some(i) = furthest {
+            let bound = match side {
+                BoundSide::Upper => bounds.upper,
+                BoundSide::Lower => bounds.lower,
+            };
+            p[i] = bound;
+            held[i] = Some((side, bound));
+        }
+        // What is still outside (a parameter between 1 and FAR cannot be) is clamped below.
+        for v in p.iter_mut() {
+            *v = v.clamp(bounds.lower, bounds.upper);
+        }
+    }
 }
 
 /// Parameters further than this factor from 1 are "far" for [`hold_ridge`].

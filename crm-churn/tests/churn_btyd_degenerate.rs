@@ -233,6 +233,32 @@ fn sbg_with_one_churn_rate_for_everyone_reports_the_bound() {
     );
 }
 
+/// One churn rate for everyone, other than one half: α and β run off together at the ratio
+/// the data fix (α/(α+β) = 0.2 here). Holding the furthest at the bound and fitting the
+/// other keeps that ratio; clamping each to the bound would make the churn rate one half.
+#[test]
+fn sbg_at_the_bound_keeps_the_churn_rate_the_data_give() {
+    let survivors = vec![1000u64, 800, 640, 512, 410, 328, 262];
+    let cohort = crm_churn::CohortSurvival::new(survivors.clone()).unwrap();
+    let fit = crm_churn::fit_sbg(&cohort).unwrap();
+    assert!(!fit.mle.warnings.is_empty());
+    let theta = fit.params.mean_churn_probability();
+    // The geometric maximum: churned over exposed periods.
+    let churned = (survivors[0] - survivors[survivors.len() - 1]) as f64;
+    let exposed: f64 = survivors[..survivors.len() - 1].iter().map(|&n| n as f64).sum();
+    let mle = churned / exposed;
+    assert!((theta - mle).abs() < 1e-4, "{theta} vs {mle}");
+    let geometric_ll: f64 = survivors
+        .windows(2)
+        .map(|w| (w[0] - w[1]) as f64 * mle.ln() + w[1] as f64 * (1.0 - mle).ln())
+        .sum();
+    assert!(
+        (fit.mle.report.log_likelihood - geometric_ll).abs() < 1e-2,
+        "{} vs {geometric_ll}",
+        fit.mle.report.log_likelihood
+    );
+}
+
 /// Small random data sets: every model either fails with a typed error or returns a finite
 /// log-likelihood with its parameters in the box, and a parameter far out is named in a
 /// warning. Nothing panics.
