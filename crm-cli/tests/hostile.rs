@@ -678,3 +678,36 @@ fn a_discount_rate_of_zero_is_taken_and_a_horizon_of_zero_refused() {
     let o = crm(&["clv", "score", "--summary", &summary, "--horizon", "0"]);
     assert_fails(&o, 2, "above 0");
 }
+
+#[test]
+fn mixed_currencies_are_refused_with_the_file_and_line_or_the_customer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let f = write(
+        dir.path(),
+        "mix.csv",
+        b"customer_id,timestamp,amount,currency\na,2024-01-01,5,EUR\nb,2024-01-02,6,EUR\nc,2024-01-03,7,USD\n",
+    );
+    for command in ["rfm", "abc", "tiers", "cohorts"] {
+        let o = crm(&[command, "--transactions", &f]);
+        assert_fails(
+            &o,
+            3,
+            "mix.csv, line 4, column 4 (currency): expected EUR as on line 2",
+        );
+    }
+    let db = arg(&dir.path().join("mix.db"));
+    let o = crm(&["import", "transactions", &f, "--db", &db]);
+    assert!(
+        o.status.success(),
+        "import keeps each row's currency: {}",
+        stderr(&o)
+    );
+    for command in ["rfm", "abc"] {
+        let o = crm(&[command, "--db", &db]);
+        assert_fails(
+            &o,
+            1,
+            "customer c has amounts in USD, other customers in EUR",
+        );
+    }
+}

@@ -121,7 +121,28 @@ pub fn rfm_table_of_db(
 ) -> CliResult<RfmTable<String>> {
     let ranges = ranges_cut_at(as_of.as_slice())?;
     let parts = load_purchase_totals(db, &ranges)?;
-    let table = rfm_from_totals(parts.iter().flatten(), &rfm_config(as_of, bins)).map_err(seg)?;
+    let table = rfm_from_totals(parts.iter().flatten(), &rfm_config(as_of, bins)).map_err(|e| {
+        // The database's totals are per customer and currency: name the customer.
+        if let crm_segmentation::SegmentationError::MixedCurrency {
+            row,
+            expected,
+            found,
+        } = &e
+            && let Some(t) = parts.iter().flatten().nth(*row as usize)
+        {
+            return CliError::storage(
+                db,
+                format!(
+                    "customer {} has amounts in {}, other customers in {}: an analysis sums \
+                     amounts in one currency",
+                    t.customer,
+                    found.code(),
+                    expected.code()
+                ),
+            );
+        }
+        seg(e)
+    })?;
     let mut table = table.map_keys(|k| k.to_string());
     // Ids as text sort as the file path's tables do.
     table.customers.sort_by(|a, b| a.customer.cmp(&b.customer));
@@ -742,10 +763,13 @@ mod tests {
         let e = new_csv(f.path(), &RfmConfig::default())
             .expect_err("mixed currencies")
             .to_string();
-        assert_eq!(
-            e,
-            "segmentation: row 1: amount in Euro but earlier rows are in United States dollar; \
-             supply a currency conversion to mix currencies"
+        assert!(
+            e.ends_with(
+                ", line 3, column 4 (currency): expected USD as on line 2 (an analysis sums \
+                 amounts in one currency: convert the file, or analyse each currency apart), \
+                 found \"EUR\""
+            ),
+            "{e}"
         );
         let old = old_csv(f.path(), &RfmConfig::default()).expect_err("mixed currencies");
         assert_eq!(e, old.to_string());

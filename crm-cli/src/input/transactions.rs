@@ -175,12 +175,38 @@ impl<'p> TransactionStream<'p> {
     }
 
     /// Every remaining row.
+    ///
+    /// The rows are for an analysis, which sums amounts: a row in another currency than the
+    /// first row's is an error naming its line (an import keeps each row's currency and
+    /// reads with [`next_chunk`](Self::next_chunk)).
     pub(crate) fn read_all(mut self) -> CliResult<Vec<TransactionRow>> {
-        let mut rows = Vec::new();
+        let mut rows: Vec<TransactionRow> = Vec::new();
         loop {
             let chunk = self.next_chunk(1 << 16)?;
             if chunk.is_empty() {
                 return Ok(rows);
+            }
+            if let Some(first) = rows.first().or(chunk.first())
+                && let Some(other) = chunk.iter().find(|r| r.currency != first.currency)
+            {
+                let column = match &self.layout {
+                    Layout::Csv { columns, .. } => columns.currency.map_or(3, |c| c + 1),
+                    Layout::Cdnow { .. } => 3,
+                };
+                return Err(InputError::field(
+                    self.path,
+                    other.line,
+                    column,
+                    "currency",
+                    format!(
+                        "{} as on line {} (an analysis sums amounts in one currency: convert \
+                         the file, or analyse each currency apart)",
+                        first.currency.code(),
+                        first.line
+                    ),
+                    other.currency.code(),
+                )
+                .into());
             }
             rows.extend(chunk);
         }

@@ -53,6 +53,19 @@ pub enum Purchases {
 }
 
 impl Purchases {
+    /// Whether every amount is in the currency of the first.
+    fn one_currency(&self) -> bool {
+        fn same<K>(rows: &[Row<K>]) -> bool {
+            rows.first()
+                .is_none_or(|f| rows.iter().all(|r| r.2.currency() == f.2.currency()))
+        }
+        match self {
+            Self::Short(rows) => same(rows),
+            Self::Medium(rows) => same(rows),
+            Self::Interned { rows, .. } => same(rows),
+        }
+    }
+
     /// The purchases of rows read by [`read_csv`](super::transactions::read_csv); `None` past `u32::MAX` customers.
     pub fn from_rows(rows: &[TransactionRow]) -> Option<Self> {
         let mut index = CustomerIndex::default();
@@ -97,7 +110,12 @@ pub fn read_purchases(
         // Never made by `open_input`: a stream is read by the general reader below.
         Opened::Stream(_) => None,
     };
-    if let Some(purchases) = source.and_then(|s| scan(s, default_currency, plan)) {
+    // A file mixing currencies is read again by the general reader, whose error names
+    // the first row in another currency with its line.
+    if let Some(purchases) = source
+        .and_then(|s| scan(s, default_currency, plan))
+        .filter(Purchases::one_currency)
+    {
         return Ok(purchases);
     }
     let rows = read_csv_from(path, opened, default_currency)?;
