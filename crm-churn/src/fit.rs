@@ -883,7 +883,7 @@ pub fn maximize_likelihood_within<L: LogLikelihood + ?Sized>(
     let start: Vec<f64> = initial.iter().map(|&v| clamp(v)).collect();
     let (mut iterations, mut evaluations) = (0, 0);
     let mut held: Vec<Option<(BoundSide, f64)>> = vec![None; names.len()];
-    let mut last = match maximize_likelihood(model, names, &start, options) {
+    let last = match maximize_likelihood(model, names, &start, options) {
         Ok(fit) => {
             let inside = fit.params.iter().all(|&v| bounds.crossed(v).is_none());
             if inside && !hold_flat(model, &fit.params, bounds, &mut held) {
@@ -905,9 +905,55 @@ pub fn maximize_likelihood_within<L: LogLikelihood + ?Sized>(
         }
         Err(e) => return Err(e),
     };
+    // Parameters that left the box together are first brought back along their ridge
+    // (see [`pull_in`]); where the fit along the ridge cannot settle (a likelihood too flat
+    // there to converge), each is held where it crossed instead.
+    let first = rounds(
+        model,
+        names,
+        options,
+        bounds,
+        held.clone(),
+        last.clone(),
+        (iterations, evaluations),
+        true,
+    );
+    match first {
+        Err(FitError::NotConverged { .. }) => rounds(
+            model,
+            names,
+            options,
+            bounds,
+            held,
+            last,
+            (iterations, evaluations),
+            false,
+        )
+        .or(first),
+        other => other,
+    }
+}
+
+/// The rounds of [`maximize_likelihood_within`] after the first search: hold what crossed
+/// (or is flat towards) a bound, fit the others, until nothing more is held; `ridge`
+/// brings parameters back along their ridge first ([`pull_in`]).
+#[allow(clippy::too_many_arguments)]
+fn rounds<L: LogLikelihood + ?Sized>(
+    model: &L,
+    names: &[&str],
+    options: &FitOptions,
+    bounds: &ParameterBounds,
+    mut held: Vec<Option<(BoundSide, f64)>>,
+    mut last: Vec<f64>,
+    (mut iterations, mut evaluations): (u64, u64),
+    ridge: bool,
+) -> Result<MleFit, FitError> {
+    let clamp = |v: f64| v.clamp(bounds.lower, bounds.upper);
     // Each round holds at least one more parameter, so there are at most `dim` rounds.
     loop {
-        pull_in(&mut last, bounds, &mut held);
+        if ridge {
+            pull_in(&mut last, bounds, &mut held);
+        }
         for (h, &v) in held.iter_mut().zip(&last) {
             if h.is_none() {
                 *h = bounds.crossed(v);

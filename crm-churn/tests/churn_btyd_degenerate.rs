@@ -245,7 +245,10 @@ fn sbg_at_the_bound_keeps_the_churn_rate_the_data_give() {
     let theta = fit.params.mean_churn_probability();
     // The geometric maximum: churned over exposed periods.
     let churned = (survivors[0] - survivors[survivors.len() - 1]) as f64;
-    let exposed: f64 = survivors[..survivors.len() - 1].iter().map(|&n| n as f64).sum();
+    let exposed: f64 = survivors[..survivors.len() - 1]
+        .iter()
+        .map(|&n| n as f64)
+        .sum();
     let mle = churned / exposed;
     assert!((theta - mle).abs() < 1e-4, "{theta} vs {mle}");
     let geometric_ll: f64 = survivors
