@@ -668,6 +668,10 @@ pub struct SummaryOptions {
 /// `crm clv fit`).
 #[derive(Debug, Clone, Args)]
 pub struct FitArgs {
+    /// Refuse a fit with warnings (a parameter held at a bound of the search, a standard
+    /// error that is not finite, too few customers) instead of reporting it with them.
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub source: SummarySource,
@@ -752,6 +756,10 @@ pub enum RetentionCommand {
 /// `crm retention fit`.
 #[derive(Debug, Clone, Args)]
 pub struct RetentionFitArgs {
+    /// Refuse a fit with warnings (a parameter held at a bound of the search, a standard
+    /// error that is not finite, too small a cohort) instead of reporting it with them.
+    #[arg(long)]
+    pub strict: bool,
     /// Customers still active at the start of each period: N0,N1,N2,...
     #[arg(long, value_delimiter = ',', required = true, num_args = 1..)]
     pub survivors: Vec<u64>,

@@ -711,3 +711,62 @@ fn mixed_currencies_are_refused_with_the_file_and_line_or_the_customer() {
         );
     }
 }
+
+#[test]
+fn a_degenerate_fit_is_reported_with_warnings_and_refused_under_strict() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let f = write(dir.path(), "tx.csv", transactions().as_bytes());
+    let o = crm(&["churn", "fit", "--transactions", &f]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("crm: warning: churn model: parameter"),
+        "{}",
+        stderr(&o)
+    );
+    let o = crm(&["churn", "fit", "--transactions", &f, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    let kinds: Vec<&str> = v["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .map(|w| w["kind"].as_str().expect("kind"))
+        .collect();
+    assert!(kinds.contains(&"parameter_at_bound"), "{kinds:?}");
+    assert!(
+        stderr(&o).is_empty(),
+        "JSON carries the warnings: {}",
+        stderr(&o)
+    );
+    assert_fails(
+        &crm(&["churn", "fit", "--transactions", &f, "--strict"]),
+        1,
+        "refused under --strict",
+    );
+    // A well-determined fit has none, and --strict lets it through.
+    let cdnow = common::fixture_arg("cdnow_customers_summary.csv");
+    let o = crm(&["churn", "fit", "--summary", &cdnow, "--strict", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(v["warnings"], serde_json::json!([]));
+}
+
+#[test]
+fn a_failed_or_degenerate_spend_fit_names_its_model_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut text = String::from("customer_id,frequency,recency,T,monetary_value\n");
+    for i in 1..=50 {
+        text.push_str(&format!("c{i},{},{},30,25\n", i % 4 + 1, i % 5 + 10));
+    }
+    let f = write(dir.path(), "same.csv", text.as_bytes());
+    for strict in [false, true] {
+        let mut args = vec!["clv", "fit", "--summary", &f];
+        if strict {
+            args.push("--strict");
+        }
+        let o = crm(&args);
+        let e = stderr(&o);
+        assert_eq!(e.matches("Gamma-Gamma").count(), e.lines().count(), "{e}");
+        assert!(!e.contains("Gamma-Gamma fit: Gamma-Gamma"), "{e}");
+        assert_eq!(o.status.success(), !strict, "{e}");
+    }
+}

@@ -135,6 +135,7 @@ pub fn run(args: &ChurnFitArgs, horizon: Option<f64>) -> CliResult<()> {
     }))
     .map_err(bgbb_err)?;
     let fit = BgBbParams::fit(&data, &FitOptions::default()).map_err(bgbb_err)?;
+    crate::commands::churn::check_warnings("BG/BB", &fit.mle, args.fit.strict, args.fit.out.json)?;
     let customers = data.total_weight();
     let mut summary = fit_json("bgbb", &NAMES, &fit.mle, customers.round() as u64);
     let out = &args.fit.out;

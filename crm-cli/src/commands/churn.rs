@@ -50,7 +50,52 @@ pub fn fit_json(model: &str, names: &[&str], mle: &MleFit, n_customers: u64) -> 
         "converged": mle.report.converged,
         "iterations": mle.report.iterations,
         "gradient_norm": finite(mle.report.gradient_norm),
+        "warnings": warnings_json(&mle.warnings),
     })
+}
+
+/// A fit's warnings as JSON: each warning's fields with its `message`.
+fn warnings_json(warnings: &[crm_churn::FitWarning]) -> Value {
+    Value::Array(
+        warnings
+            .iter()
+            .map(|w| {
+                let mut v = serde_json::to_value(w).unwrap_or_else(|_| json!({}));
+                if let Some(m) = v.as_object_mut() {
+                    m.insert("message".into(), json!(w.to_string()));
+                }
+                v
+            })
+            .collect(),
+    )
+}
+
+/// A fit's warnings: an error under `--strict`, else, in text output, one line each on
+/// standard error (JSON output carries them in `warnings`).
+pub fn check_warnings(
+    what: &'static str,
+    mle: &MleFit,
+    strict: bool,
+    json_output: bool,
+) -> CliResult<()> {
+    if mle.warnings.is_empty() {
+        return Ok(());
+    }
+    let text: Vec<String> = mle.warnings.iter().map(ToString::to_string).collect();
+    if strict {
+        return Err(CliError::analysis(
+            what,
+            format!("refused under --strict: {}", text.join("; ")),
+        ));
+    }
+    if !json_output {
+        use std::io::Write;
+        let mut err = std::io::stderr().lock();
+        for t in &text {
+            let _ = writeln!(err, "crm: warning: {what}: {t}");
+        }
+    }
+    Ok(())
 }
 
 /// One period of an sBG projection.
@@ -73,6 +118,7 @@ pub fn retention_fit(args: &RetentionFitArgs) -> CliResult<()> {
     let cohort = CohortSurvival::new(args.survivors.clone())
         .map_err(|e| CliError::Usage(format!("--survivors: {e}")))?;
     let fit = fit_sbg(&cohort).map_err(|e| churn_err("sBG fit", e))?;
+    check_warnings("sBG fit", &fit.mle, args.strict, args.out.json)?;
     let size = args.survivors[0];
     let periods = args.periods.max(args.survivors.len() as u32 - 1);
     let expected = fit.params.expected_survivors(size, periods);
@@ -383,6 +429,7 @@ pub fn churn(command: &ChurnCommand) -> CliResult<()> {
     let (kind, args) = (args.model, &args.fit);
     let table = load_summaries(&args.source, &args.summary)?;
     let model = PurchaseModel::fit(kind, &table)?;
+    check_warnings("churn model", model.mle(), args.strict, args.out.json)?;
     let mut summary = fit_summary(&model, &table);
     if let Some(h) = horizon {
         let rows = score_rows(&model, &table, h)?;
@@ -525,9 +572,11 @@ pub fn clv(command: &ClvCommand) -> CliResult<()> {
     };
     let table = load_summaries(&args.source, &args.summary)?;
     let (spend, n) = spend_fit(&table)?;
+    check_warnings("Gamma-Gamma fit", &spend.mle, args.strict, args.out.json)?;
     let mut summary = gg_json(&spend, n);
     if let ClvCommand::Score(s) = command {
         let model = PurchaseModel::fit(s.model, &table)?;
+        check_warnings("churn model", model.mle(), args.strict, args.out.json)?;
         let config = ClvConfig {
             horizon_periods: s.horizon.ceil() as u32,
             period_length: 1.0,
