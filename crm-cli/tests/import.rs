@@ -356,3 +356,79 @@ fn standard_input_is_imported_as_a_stream() {
     let again = import(&db, &["transactions", &file]);
     assert_eq!(again["skipped"], 30_000);
 }
+
+/// `crm import` killed in the middle of a file leaves neither transactions nor the
+/// customers it created for them: both belong to the import's one database transaction.
+#[cfg(unix)]
+#[test]
+fn an_import_killed_midway_leaves_no_customer_behind() {
+    use std::fmt::Write as _;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let (dir, db) = database();
+    let mut text = String::from("customer_id,timestamp,amount\n");
+    for i in 0..400_000u32 {
+        let _ = writeln!(
+            text,
+            "K{:06},2024-{:02}-{:02},{}.{:02}",
+            i % 200_000,
+            1 + i % 12,
+            1 + i % 28,
+            i % 90,
+            i % 100
+        );
+    }
+    let file = dir.path().join("many.csv");
+    std::fs::write(&file, text).unwrap();
+    let wal = std::path::PathBuf::from(format!("{db}-wal"));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_crm"))
+        .args(["import", "--db", &db, "transactions", &arg(&file)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill once the import has written several MiB of its transaction to the log.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let written = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+        if written > 8 << 20 {
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the import ended before it could be killed: the test proves nothing"
+        );
+        assert!(Instant::now() < deadline, "the import never got going");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "killed, not finished");
+
+    let count = |table: &str| -> i64 {
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let options = sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(&db)
+                .read_only(true);
+            let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT count(*) FROM {table}"
+            )))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
+            n
+        })
+    };
+    assert_eq!(count("transactions"), 0);
+    assert_eq!(count("customers"), 0, "no customer of the killed import is left");
+
+    // Imported again, the file goes in whole.
+    let r = import(&db, &["transactions", &arg(&file)]);
+    assert_eq!(
+        (r["inserted"].as_u64(), r["customers_created"].as_u64()),
+        (Some(400_000), Some(200_000))
+    );
+}
