@@ -412,18 +412,21 @@ fn an_import_killed_midway_leaves_no_customer_behind() {
                 .filename(&db)
                 .read_only(true);
             let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
-            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT count(*) FROM {table}"
-            )))
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+            let n: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                    .fetch_one(&pool)
+                    .await
+                    .unwrap();
             pool.close().await;
             n
         })
     };
     assert_eq!(count("transactions"), 0);
-    assert_eq!(count("customers"), 0, "no customer of the killed import is left");
+    assert_eq!(
+        count("customers"),
+        0,
+        "no customer of the killed import is left"
+    );
 
     // Imported again, the file goes in whole.
     let r = import(&db, &["transactions", &arg(&file)]);
