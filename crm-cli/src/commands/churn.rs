@@ -17,7 +17,7 @@ use crm_churn::{SpendObservation, fit_gamma_gamma};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::cli::{ChurnCommand, ChurnModelKind, ClvCommand, RetentionFitArgs};
+use crate::cli::{ChurnCommand, ClvCommand, RetentionFitArgs};
 use crate::commands::models::{CustomerRow, CustomerTable, PurchaseModel, load_summaries};
 use crate::error::{CliError, CliResult};
 use crate::output::{finite, outln, print_json, write_table};
@@ -418,9 +418,6 @@ pub fn churn(command: &ChurnCommand) -> CliResult<()> {
         ChurnCommand::Fit(a) => (a, None),
         ChurnCommand::Score(s) => (&s.fit, Some(s.horizon)),
     };
-    if args.model == ChurnModelKind::Bgbb {
-        return crate::commands::bgbb::run(args, horizon);
-    }
     if args.period.is_some() {
         return Err(CliError::Usage(
             "--period is for --model bgbb (the time models use --time-unit)".into(),

@@ -15,7 +15,7 @@ pub mod source;
 pub mod stewardship;
 pub mod survey;
 
-use crate::cli::{Cli, Command, RetentionCommand};
+use crate::cli::{ChurnCommand, ChurnModelKind, Cli, Command, RetentionCommand};
 use crate::error::CliResult;
 
 /// Runs a parsed command line.
@@ -31,7 +31,18 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Demo(args) => crate::demo::run::run(&args),
         Command::Lifecycle(command) => lifecycle::run(&command),
         Command::Retention(RetentionCommand::Fit(args)) => churn::retention_fit(&args),
-        Command::Churn(command) => churn::churn(&command),
+        Command::Churn(command) => {
+            // The discrete-time model reads other summaries and reports other quantities.
+            let (args, horizon) = match &command {
+                ChurnCommand::Fit(a) => (a, None),
+                ChurnCommand::Score(s) => (&s.fit, Some(s.horizon)),
+            };
+            if args.model == ChurnModelKind::Bgbb {
+                bgbb::run(args, horizon)
+            } else {
+                churn::churn(&command)
+            }
+        }
         Command::Clv(command) => churn::clv(&command),
         Command::Nps(args) => survey::nps(&args),
         Command::Csat(args) => survey::csat(&args),
