@@ -770,3 +770,27 @@ fn a_failed_or_degenerate_spend_fit_names_its_model_once() {
         assert_eq!(o.status.success(), !strict, "{e}");
     }
 }
+
+#[test]
+fn errors_about_personal_data_show_it_masked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = arg(&dir.path().join("crm.db"));
+    for (content, raw, masked) in [
+        (
+            "customer_id,name,email\nc1,Ann Lee,ann.lee@example\n",
+            "ann.lee@example",
+            "a**.l**@e******",
+        ),
+        (
+            "customer_id,name,phone\nc1,Ann Lee,+44 20 79x6 0958\n",
+            "+44 20 79x6 0958",
+            "+4* 2* 7*** 0***",
+        ),
+    ] {
+        let f = write(dir.path(), "people.csv", content.as_bytes());
+        let o = crm(&["import", "customers", &f, "--db", &db]);
+        assert_fails(&o, 3, "people.csv, line 2");
+        assert!(!stderr(&o).contains(raw), "{}", stderr(&o));
+        assert!(stderr(&o).contains(masked), "{}", stderr(&o));
+    }
+}
