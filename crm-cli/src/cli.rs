@@ -56,7 +56,8 @@ Give a database (--db) or files (any of --transactions, --customers, --responses
 checked as `crm import` reads them, into an in-memory store, so a report from files equals
 the report from a database they were imported into.
 
-Sections: Data set, Segments (RFM, ABC, value tiers; needs transactions), Service (ticket
+Sections: Data set, Segments (RFM, ABC, value tiers, cohort retention; needs transactions),
+Service (ticket
 SLA, CSAT by SLA outcome; needs tickets), Deals (funnel, win rate, weighted pipeline; needs
 deals), Churn and value (BG/NBD, Gamma-Gamma, CLV, health; needs transactions), Lifecycle
 (needs customers), Satisfaction (NPS, CSAT, CES; needs survey responses), State machines.

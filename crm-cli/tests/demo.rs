@@ -194,8 +194,8 @@ fn demo_writes_report_and_summary() {
         "no network resources"
     );
     let charts = svgs(html);
-    // Segments 4, churn 3, lifecycle 1, service 2, deals 1, satisfaction 5, state machines 3.
-    assert_eq!(charts.len(), 19, "every chart of the report");
+    // Segments 5, churn 3, lifecycle 1, service 2, deals 1, satisfaction 5, state machines 3.
+    assert_eq!(charts.len(), 20, "every chart of the report");
     for svg in &charts {
         let facts = parse_svg(svg);
         assert!(facts.width > 0.0 && facts.height > 0.0, "positive size");
@@ -206,6 +206,7 @@ fn demo_writes_report_and_summary() {
         "RFM segments",
         "Recency",
         "Pareto",
+        "Cohort retention (%)",
         "P(alive)",
         "Frequency / recency matrix",
         "Lifecycle stages",

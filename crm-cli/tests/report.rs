@@ -88,6 +88,11 @@ fn the_report_of_a_demo_database_equals_the_analyses_one_by_one() {
     assert_eq!(seg["as_of"], rfm["as_of"]);
     assert_eq!(seg["segments"], rfm["segments"]);
     assert_eq!(summary["data"]["as_of"], rfm["as_of"]);
+    // The cohort table as `crm cohorts --db` at the same instant.
+    let as_of = rfm["as_of"].as_str().unwrap();
+    let cohorts = json(&["cohorts", "--db", &db, "--as-of", as_of, "--json"]);
+    assert!(!cohorts["cohorts"].as_array().unwrap().is_empty());
+    assert_eq!(seg["cohorts"], cohorts);
 
     // NPS as `crm nps --db`.
     let nps = json(&["nps", "--db", &db, "--json"]);

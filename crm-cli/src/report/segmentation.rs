@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use crm_segmentation::{AbcResult, GroupSummary, LorenzCurve, RfmTable};
-use crm_segmentation::{TierTable, assign_tiers};
+use crm_segmentation::{CohortConfig, CohortPeriod, CohortTable, TierTable, assign_tiers, cohorts};
 use serde_json::json;
 
 use crate::cli::AbcMode;
@@ -98,6 +98,85 @@ fn heatmap_chart(table: &RfmTable<String>) -> CliResult<Chart> {
             &|v| format!("{v:.0}"),
         )?,
     })
+}
+
+/// Most recent acquisition cohorts, and months after acquisition, drawn in the retention map
+/// (12 × 12 cells, each annotated with its value).
+const COHORT_ROWS: usize = 12;
+
+/// The monthly cohort retention table up to `as_of`, and its heat map: acquisition month
+/// (y, the latest [`COHORT_ROWS`]) by months since (x, from 1: month 0 is 100% by
+/// definition), each cell the share of the cohort buying in that month; months a cohort
+/// has not reached yet are left blank.
+fn cohort_chart(
+    rows: &[TransactionRow],
+    as_of: DateTime<Utc>,
+) -> CliResult<(CohortTable, Option<Chart>)> {
+    let config = CohortConfig {
+        period: CohortPeriod::Month,
+        start: None,
+        as_of: Some(as_of),
+    };
+    let table = cohorts(
+        rows.iter().map(|r| {
+            (
+                r.customer_id.as_str(),
+                r.timestamp,
+                crm_core::Money::new(r.amount, r.currency),
+            )
+        }),
+        &config,
+    )
+    .map_err(|e| crate::error::CliError::analysis("cohorts", e))?;
+    let shown = &table.cohorts[table.cohorts.len().saturating_sub(COHORT_ROWS)..];
+    if shown.is_empty() {
+        return Ok((table, None));
+    }
+    let months = shown
+        .iter()
+        .map(|c| c.cells.len().saturating_sub(1))
+        .max()
+        .unwrap_or(0)
+        .min(COHORT_ROWS);
+    if months == 0 {
+        return Ok((table, None));
+    }
+    let grid: Vec<Vec<f64>> = shown
+        .iter()
+        .map(|c| {
+            (1..=months)
+                .map(|m| {
+                    c.cells
+                        .get(m)
+                        .map_or(f64::NAN, |cell| cell.retention * 100.0)
+                })
+                .collect()
+        })
+        .collect();
+    let x: Vec<String> = (1..=months).map(|m| m.to_string()).collect();
+    let y: Vec<String> = shown.iter().map(|c| c.label.clone()).collect();
+    let chart = Chart {
+        caption: format!(
+            "Cohort retention: the share of each acquisition month's customers (rows) who bought \
+             again in each month after it (%); cohort sizes {}",
+            shown
+                .iter()
+                .map(|c| format!("{} {}", c.label, c.size))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        svg: charts::heatmap(
+            "Cohort retention (%)",
+            &x,
+            &y,
+            &grid,
+            "months after the first purchase",
+            // The labels say it (a description would overlap their text).
+            "",
+            &|v| format!("{v:.0}"),
+        )?,
+    };
+    Ok((table, Some(chart)))
 }
 
 /// The Pareto curve: the share of revenue from the top customers.
@@ -203,7 +282,8 @@ pub fn section(
     let (abc, curve) = abc_of(&table, AbcMode::Share)?;
     let tiers = assign_tiers(&table, &TierTable::default())
         .map_err(|e| crate::error::CliError::analysis("value tiers", e))?;
-    let charts_v = vec![
+    let (cohort_table, cohort) = cohort_chart(rows, as_of)?;
+    let mut charts_v = vec![
         shares_chart(
             "RFM segments",
             "Share of customers and of net revenue per RFM segment",
@@ -217,11 +297,13 @@ pub fn section(
             tiers.summary.iter(),
         )?,
     ];
+    charts_v.extend(cohort);
     let section = Section {
         title: "Segments".into(),
         text: format!(
             "RFM as of {} with 5 quantile bins per dimension and the standard segment table; ABC classes by \
-             cumulative value share; value tiers combining RFM scores, ABC class and tenure.",
+             cumulative value share; value tiers combining RFM scores, ABC class and tenure; \
+             retention of monthly acquisition cohorts.",
             as_of.format("%Y-%m-%d")
         ),
         headlines: headlines(&table, &segments, &abc, &curve),
@@ -241,6 +323,7 @@ pub fn section(
         "abc": abc.summary,
         "gini": curve.gini,
         "tiers": tiers.summary,
+        "cohorts": cohort_table,
     });
     c.section(section, "segmentation", summary);
     Ok(table)
