@@ -57,10 +57,10 @@ checked as `crm import` reads them, into an in-memory store, so a report from fi
 the report from a database they were imported into.
 
 Sections: Data set, Segments (RFM, ABC, value tiers, cohort retention; needs transactions),
-Service (ticket
-SLA, CSAT by SLA outcome; needs tickets), Deals (funnel, win rate, weighted pipeline; needs
-deals), Churn and value (BG/NBD, Gamma-Gamma, CLV, health; needs transactions), Lifecycle
-(needs customers), Satisfaction (NPS, CSAT, CES; needs survey responses), State machines.
+Service (ticket SLA, CSAT by SLA outcome; needs tickets), Deals (funnel, win rate, weighted
+pipeline; needs deals), Churn and value (BG/NBD, Gamma-Gamma, CLV, health; needs
+transactions), Lifecycle (needs customers), Satisfaction (NPS, CSAT, CES; needs survey
+responses), State machines.
 A section whose data is absent, or that cannot be computed from it, is left out with one
 line in the page and on the terminal saying why.
 
