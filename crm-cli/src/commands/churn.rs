@@ -54,6 +54,21 @@ pub fn fit_json(model: &str, names: &[&str], mle: &MleFit, n_customers: u64) -> 
     })
 }
 
+/// A model's money estimate for people: two decimals with thousands separators.
+fn money_text(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let cents = format!("{:.2}", x.abs());
+    let (whole, frac) = cents.split_once('.').unwrap_or((&cents, "00"));
+    let whole: u64 = whole.parse().unwrap_or(0);
+    format!(
+        "{}{}.{frac}",
+        if x < 0.0 { "-" } else { "" },
+        thousands::Separable::separate_with_commas(&whole)
+    )
+}
+
 /// A fit's warnings as JSON: each warning's fields with its `message`.
 fn warnings_json(warnings: &[crm_churn::FitWarning]) -> Value {
     Value::Array(
@@ -247,6 +262,14 @@ pub fn clv_customer(r: &CustomerRow) -> ClvCustomer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_estimates_are_shown_with_cents_and_separators() {
+        assert_eq!(money_text(72_072.772_199), "72,072.77");
+        assert_eq!(money_text(-1_234_567.005), "-1,234,567.00");
+        assert_eq!(money_text(0.999), "1.00");
+        assert_eq!(money_text(f64::NAN), "-");
+    }
 
     #[test]
     fn refunded_repeat_spend_is_valued_at_the_population_mean() {
@@ -451,10 +474,27 @@ pub fn churn(command: &ChurnCommand) -> CliResult<()> {
         print_json(&summary)
     } else {
         print_fit(&summary, &model.param_names())?;
-        if let Some(b) = summary.get("risk_bands") {
+        if let Some(b) = summary.get("risk_bands").and_then(|b| b.as_object()) {
+            let total: u64 = b.values().filter_map(|v| v.as_u64()).sum();
+            // Bands from the lowest risk up, then any other name.
+            let mut names: Vec<&String> = b.keys().collect();
+            let rank = |n: &str| ["low", "medium", "high"].iter().position(|k| *k == n);
+            names.sort_by_key(|n| (rank(n).unwrap_or(usize::MAX), n.to_string()));
+            let bands: Vec<String> = names
+                .iter()
+                .map(|n| {
+                    let count = b[n.as_str()].as_u64().unwrap_or(0);
+                    format!(
+                        "{n} {} ({:.1}%)",
+                        thousands::Separable::separate_with_commas(&count),
+                        100.0 * count as f64 / total.max(1) as f64
+                    )
+                })
+                .collect();
             outln!(
-                "mean P(alive) {:.4}; risk bands {b}",
-                summary["mean_p_alive"].as_f64().unwrap_or(f64::NAN)
+                "mean P(alive) {:.4}; risk bands: {}",
+                summary["mean_p_alive"].as_f64().unwrap_or(f64::NAN),
+                bands.join(", ")
             )?;
         }
         Ok(())
@@ -613,8 +653,14 @@ pub fn clv(command: &ClvCommand) -> CliResult<()> {
         print_json(&summary)
     } else {
         print_fit(&summary, &["p", "q", "v"])?;
-        if let Some(total) = summary.get("total_clv") {
-            outln!("total CLV {total} over {} periods", summary["horizon"])?;
+        if let Some(total) = summary.get("total_clv").and_then(|t| t.as_f64()) {
+            let mean = summary["mean_clv"].as_f64().unwrap_or(f64::NAN);
+            outln!(
+                "total CLV {} over {} periods (mean {} per customer; full precision in --json)",
+                money_text(total),
+                summary["horizon"],
+                money_text(mean)
+            )?;
         }
         Ok(())
     }

@@ -375,18 +375,34 @@ pub fn json_summary<A: Survey>(result: &SurveyResult, config: &StatsConfig) -> s
     serde_json::Value::Object(map)
 }
 
-fn fmt_opt(x: Option<f64>) -> String {
-    x.map(|v| format!("{v:.1}")).unwrap_or_else(|| "-".into())
+/// A value with `dp` decimals, or `-`.
+fn fmt_dp(x: Option<f64>, dp: usize) -> String {
+    x.map(|v| format!("{v:.dp$}")).unwrap_or_else(|| "-".into())
+}
+
+/// The decimals that show a score and its interval apart: one, or up to four when the
+/// bounds would otherwise print as the same number (a narrow interval, "4.8 .. 4.8").
+fn interval_dp(score: Option<f64>, low: Option<f64>, high: Option<f64>) -> usize {
+    let (Some(s), Some(l), Some(h)) = (score, low, high) else {
+        return 1;
+    };
+    (1..=4)
+        .find(|&dp| {
+            let f = |v: f64| format!("{v:.dp$}");
+            (l == h || f(l) != f(h)) && (l == s || f(l) != f(s)) && (h == s || f(h) != f(s))
+        })
+        .unwrap_or(4)
 }
 
 fn print_text(label: &str, result: &SurveyResult) -> CliResult<()> {
     let o = &result.overall;
+    let dp = interval_dp(o.score, o.ci_low, o.ci_high);
     outln!(
         "{label}: {} (interval {} .. {}), n = {}{}",
-        fmt_opt(o.score),
-        fmt_opt(o.ci_low),
-        fmt_opt(o.ci_high),
-        o.n,
+        fmt_dp(o.score, dp),
+        fmt_dp(o.ci_low, dp),
+        fmt_dp(o.ci_high, dp),
+        thousands::Separable::separate_with_commas(&o.n),
         if o.small_sample {
             " (small sample)"
         } else {
@@ -403,13 +419,14 @@ fn print_text(label: &str, result: &SurveyResult) -> CliResult<()> {
             "high"
         )?;
         for r in &result.rows {
+            let dp = interval_dp(r.score, r.ci_low, r.ci_high);
             outln!(
                 "{:<24} {:>8} {:>8} {:>8} {:>8}  {}",
                 r.group,
-                r.n,
-                fmt_opt(r.score),
-                fmt_opt(r.ci_low),
-                fmt_opt(r.ci_high),
+                thousands::Separable::separate_with_commas(&r.n),
+                fmt_dp(r.score, dp),
+                fmt_dp(r.ci_low, dp),
+                fmt_dp(r.ci_high, dp),
                 r.trend.as_deref().unwrap_or("")
             )?;
         }
@@ -448,6 +465,18 @@ pub fn ces(args: &SurveyArgs) -> CliResult<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn narrow_intervals_get_the_decimals_that_tell_their_bounds_apart() {
+        assert_eq!(super::interval_dp(Some(25.0), Some(-29.4), Some(65.8)), 1);
+        assert_eq!(super::interval_dp(Some(4.81), Some(4.79), Some(4.83)), 2);
+        assert_eq!(super::interval_dp(Some(4.8), Some(4.8), Some(4.8)), 1);
+        assert_eq!(super::interval_dp(None, Some(1.0), Some(2.0)), 1);
+        assert_eq!(
+            super::interval_dp(Some(1.0), Some(1.000_01), Some(1.000_02)),
+            4
+        );
+    }
+
     use chrono::Utc;
 
     use super::*;
