@@ -409,9 +409,15 @@ pub struct TransactionOptions {
     /// Layout of the transaction file.
     #[arg(long, value_enum, default_value_t = TransactionFormat::Csv)]
     pub format: TransactionFormat,
-    /// Currency of amounts in files without a `currency` column.
+    /// Currency of amounts in files without a `currency` column, and the currency amounts
+    /// are converted into with `--currency-rates`.
     #[arg(long, default_value = "USD")]
     pub currency: String,
+    /// Rates for amounts in several currencies: a CSV `currency,rate` in which one unit of
+    /// `currency` is worth `rate` units of `--currency`; every amount is converted exactly
+    /// before the analysis (without it, a second currency is an error).
+    #[arg(long, value_name = "FILE")]
+    pub currency_rates: Option<PathBuf>,
 }
 
 /// Transactions to analyse: where they come from and the layout of a file.

@@ -794,3 +794,63 @@ fn errors_about_personal_data_show_it_masked() {
         assert!(stderr(&o).contains(masked), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn currency_rates_convert_every_amount_exactly_from_a_file_or_a_database() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let f = write(
+        dir.path(),
+        "mix.csv",
+        b"customer_id,timestamp,amount,currency\na,2024-01-01,5,EUR\nb,2024-01-02,6,EUR\nc,2024-01-03,7,USD\n",
+    );
+    let rates = write(dir.path(), "rates.csv", b"currency,rate\nEUR,1.1\n");
+    // Values as numbers: a database keeps amounts at their currency's scale (19.100).
+    let value = |v: &serde_json::Value| -> Vec<f64> {
+        v["classes"]
+            .as_array()
+            .expect("classes")
+            .iter()
+            .map(|c| c["value"].as_str().expect("value").parse().expect("number"))
+            .collect()
+    };
+    // 5 × 1.1 + 6 × 1.1 + 7 = 19.1 USD, all in class A.
+    let o = crm(&[
+        "abc",
+        "--transactions",
+        &f,
+        "--currency-rates",
+        &rates,
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let from_file: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(value(&from_file)[0], 19.1);
+
+    let db = arg(&dir.path().join("mix.db"));
+    assert!(
+        crm(&["import", "transactions", &f, "--db", &db])
+            .status
+            .success()
+    );
+    let o = crm(&["abc", "--db", &db, "--currency-rates", &rates, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let from_db: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("json");
+    assert_eq!(value(&from_db), value(&from_file));
+    for command in ["rfm", "tiers", "cohorts"] {
+        let o = crm(&[command, "--transactions", &f, "--currency-rates", &rates]);
+        assert!(o.status.success(), "{command}: {}", stderr(&o));
+    }
+
+    // A currency without a rate is named with its line; a bad rate with its column.
+    let gbp = write(
+        dir.path(),
+        "gbp.csv",
+        b"customer_id,timestamp,amount,currency\na,2024-01-01,5,EUR\nb,2024-01-02,6,GBP\n",
+    );
+    let o = crm(&["rfm", "--transactions", &gbp, "--currency-rates", &rates]);
+    assert_fails(&o, 3, "gbp.csv, line 3 (currency)");
+    assert!(stderr(&o).contains("none for GBP"), "{}", stderr(&o));
+    let bad = write(dir.path(), "bad-rates.csv", b"currency,rate\nEUR,-2\n");
+    let o = crm(&["rfm", "--transactions", &f, "--currency-rates", &bad]);
+    assert_fails(&o, 3, "bad-rates.csv, line 2, column 2 (rate)");
+}

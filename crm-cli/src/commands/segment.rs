@@ -23,8 +23,10 @@ use crate::cli::{
 };
 use crate::commands::database::{load_purchase_totals, ranges_cut_at};
 use crate::commands::source::load_transactions;
+use crate::commands::source::rates_of;
 use crate::error::{CliError, CliResult};
 use crate::input::purchases::{Purchases, Row, read_purchases, unpack};
+use crate::input::rates::Rates;
 use crate::input::transactions::{TransactionRow, default_currency_option};
 use crate::input::{parse_cli_date, parse_cli_date_opt};
 use crate::output::{OutputFormat, format_of, outln, print_json, write_atomic, write_table};
@@ -107,7 +109,7 @@ fn input_rfm_table(
     bins: u8,
 ) -> CliResult<RfmTable<String>> {
     match (&source.transactions, &source.db) {
-        (None, Some(db)) => rfm_table_of_db(db, as_of, bins),
+        (None, Some(db)) => rfm_table_of_db(db, as_of, bins, rates_of(options)?.as_ref()),
         _ => rfm_table(&load_transactions(source, options)?, as_of, bins),
     }
 }
@@ -118,10 +120,15 @@ pub fn rfm_table_of_db(
     db: &Path,
     as_of: Option<DateTime<Utc>>,
     bins: u8,
+    rates: Option<&Rates>,
 ) -> CliResult<RfmTable<String>> {
     let ranges = ranges_cut_at(as_of.as_slice())?;
     let parts = load_purchase_totals(db, &ranges)?;
-    let table = rfm_from_totals(parts.iter().flatten(), &rfm_config(as_of, bins)).map_err(|e| {
+    let config = RfmConfig {
+        conversion: rates.map(Rates::conversion),
+        ..rfm_config(as_of, bins)
+    };
+    let table = rfm_from_totals(parts.iter().flatten(), &config).map_err(|e| {
         // The database's totals are per customer and currency: name the customer.
         if let crm_segmentation::SegmentationError::MixedCurrency {
             row,
@@ -277,7 +284,8 @@ fn push_digits(buffer: &mut Vec<u8>, mut n: u64) {
 pub fn run_rfm(args: &RfmArgs) -> CliResult<()> {
     let as_of = parse_cli_date_opt("as-of", &args.as_of)?;
     match (&args.input.source.transactions, args.input.options.format) {
-        (Some(path), TransactionFormat::Csv) => {
+        // Rates convert rows as the general reader reads them.
+        (Some(path), TransactionFormat::Csv) if args.input.options.currency_rates.is_none() => {
             let currency = default_currency_option(&args.input.options.currency)?;
             let config = rfm_config(as_of, args.bins);
             match read_purchases(path, currency, 0)? {
@@ -609,8 +617,8 @@ pub fn run_migration(args: &MigrationArgs) -> CliResult<()> {
     }
     let (before, after) = match (&args.input.source.transactions, &args.input.source.db) {
         (None, Some(db)) => (
-            rfm_table_of_db(db, Some(from), 5)?,
-            rfm_table_of_db(db, Some(to), 5)?,
+            rfm_table_of_db(db, Some(from), 5, rates_of(&args.input.options)?.as_ref())?,
+            rfm_table_of_db(db, Some(to), 5, rates_of(&args.input.options)?.as_ref())?,
         ),
         _ => {
             let rows = load_transactions(&args.input.source, &args.input.options)?;

@@ -24,6 +24,7 @@ pub fn amount_expected(example: &str, found: &str) -> String {
 #[cfg(test)]
 mod properties;
 pub mod purchases;
+pub mod rates;
 pub mod responses;
 pub mod summary;
 pub mod transactions;

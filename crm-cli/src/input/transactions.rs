@@ -50,6 +50,23 @@ pub fn read(
     }
 }
 
+/// Reads a transaction file in the given layout with its amounts converted by `rates`
+/// into their target currency (a row in a currency without a rate is an error naming its
+/// line).
+pub fn read_converted(
+    path: &Path,
+    format: TransactionFormat,
+    default_currency: &str,
+    rates: &super::rates::Rates,
+) -> CliResult<Vec<TransactionRow>> {
+    let currency = default_currency_option(default_currency)?;
+    let mut stream = TransactionStream::open(path, open_input(path)?, format, currency)?;
+    stream.one_currency = false;
+    let mut rows = stream.read_all()?;
+    rates.convert_rows(&mut rows, Some(path))?;
+    Ok(rows)
+}
+
 /// The currency given with `--currency`.
 pub fn default_currency_option(text: &str) -> CliResult<Currency> {
     parse_currency(text).map_err(|_| {
@@ -112,6 +129,9 @@ pub struct TransactionStream<'p> {
     currency: Currency,
     rows: u64,
     done: bool,
+    /// Whether [`read_all`](Self::read_all) refuses a second currency (unless rates convert
+    /// the rows afterwards).
+    one_currency: bool,
 }
 
 impl<'p> TransactionStream<'p> {
@@ -156,6 +176,7 @@ impl<'p> TransactionStream<'p> {
             currency,
             rows: 0,
             done: false,
+            one_currency: true,
         })
     }
 
@@ -171,6 +192,7 @@ impl<'p> TransactionStream<'p> {
             currency,
             rows: 0,
             done: false,
+            one_currency: true,
         }
     }
 
@@ -186,7 +208,8 @@ impl<'p> TransactionStream<'p> {
             if chunk.is_empty() {
                 return Ok(rows);
             }
-            if let Some(first) = rows.first().or(chunk.first())
+            if self.one_currency
+                && let Some(first) = rows.first().or(chunk.first())
                 && let Some(other) = chunk.iter().find(|r| r.currency != first.currency)
             {
                 let column = match &self.layout {
