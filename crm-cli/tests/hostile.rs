@@ -854,3 +854,21 @@ fn currency_rates_convert_every_amount_exactly_from_a_file_or_a_database() {
     let o = crm(&["rfm", "--transactions", &f, "--currency-rates", &bad]);
     assert_fails(&o, 3, "bad-rates.csv, line 2, column 2 (rate)");
 }
+
+#[test]
+fn currency_rates_are_refused_where_nothing_is_converted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rates = write(dir.path(), "rates.csv", b"currency,rate\nEUR,1.1\n");
+    let summary = common::fixture_arg("cdnow_customers_summary.csv");
+    for command in ["churn", "clv"] {
+        let o = crm(&[
+            command,
+            "fit",
+            "--summary",
+            &summary,
+            "--currency-rates",
+            &rates,
+        ]);
+        assert_fails(&o, 2, "--currency-rates converts a transaction file");
+    }
+}

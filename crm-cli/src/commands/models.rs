@@ -194,6 +194,15 @@ pub fn summaries_from_file(path: &Path) -> CliResult<CustomerTable> {
 
 /// Customer summaries from `--summary`, `--transactions` or `--db`.
 pub fn load_summaries(source: &SummarySource, args: &SummaryArgs) -> CliResult<CustomerTable> {
+    // Rates convert transactions as they are read; a summary file or the database's
+    // per-customer summaries have no amounts left to convert.
+    if args.options.currency_rates.is_some() && source.transactions.is_none() {
+        return Err(CliError::Usage(
+            "--currency-rates converts a transaction file (--transactions); the summaries \
+             of --summary or --db are not converted"
+                .into(),
+        ));
+    }
     if let Some(path) = &source.summary {
         return summaries_from_file(path);
     }
