@@ -38,9 +38,6 @@
 //! # Ok::<(), crm_churn::BgBbError>(())
 //! ```
 
-use std::collections::hash_map::Entry;
-
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -49,6 +46,7 @@ use super::fit::{
     too_few_customers, validate_all_positive,
 };
 use super::hyp2f1::ln_hyp2f1;
+use super::summary::merge_weighted;
 
 /// The largest number of transaction opportunities a [`BgBbHistory`] may have, and the
 /// longest horizon of a prediction: a hundred thousand opportunities, more daily ones than 270
@@ -331,28 +329,24 @@ impl BgBbHistories {
     pub fn from_weighted<I: IntoIterator<Item = WeightedBgBbHistory>>(
         rows: I,
     ) -> Result<Self, BgBbError> {
-        let rows = rows.into_iter();
         // Distinct histories are few (at most (n + 1)(n + 2)/2 per n): a modest start.
-        let expect = rows.size_hint().0.min(1 << 10);
-        let mut index: FxHashMap<BgBbHistory, usize> =
-            FxHashMap::with_capacity_and_hasher(expect, Default::default());
-        let mut out: Vec<WeightedBgBbHistory> = Vec::with_capacity(expect);
-        for (row, w) in rows.enumerate() {
-            w.history.validate(row)?;
-            if !(w.weight.is_finite() && w.weight > 0.0) {
-                return Err(BgBbError::BadWeight {
-                    row,
-                    weight: w.weight,
-                });
-            }
-            match index.entry(w.history) {
-                Entry::Occupied(i) => out[*i.get()].weight += w.weight,
-                Entry::Vacant(slot) => {
-                    slot.insert(out.len());
-                    out.push(w);
+        let mut out = merge_weighted(
+            rows,
+            1 << 10,
+            |w: &WeightedBgBbHistory| w.history,
+            |w, row| {
+                w.history.validate(row)?;
+                if w.weight.is_finite() && w.weight > 0.0 {
+                    Ok(())
+                } else {
+                    Err(BgBbError::BadWeight {
+                        row,
+                        weight: w.weight,
+                    })
                 }
-            }
-        }
+            },
+            |w| &mut w.weight,
+        )?;
         if out.is_empty() {
             return Err(BgBbError::Empty);
         }

@@ -1094,6 +1094,38 @@ pub struct WeightedHistories {
     max_x: u32,
 }
 
+/// Checks every weighted row (`check` gets its position in the input) and adds up the
+/// weights of rows with equal keys, keeping the first of each in input order. Distinct rows
+/// are usually far fewer than customers: the index starts at most `start` entries large,
+/// which saves the first rounds of rehashing without committing memory for the worst case.
+pub(crate) fn merge_weighted<R, K: Hash + Eq, E>(
+    rows: impl IntoIterator<Item = R>,
+    start: usize,
+    key: impl Fn(&R) -> K,
+    check: impl Fn(&R, usize) -> Result<(), E>,
+    weight: impl Fn(&mut R) -> &mut f64,
+) -> Result<Vec<R>, E> {
+    let rows = rows.into_iter();
+    let expect = rows.size_hint().0.min(start);
+    let mut index: FxHashMap<K, usize> =
+        FxHashMap::with_capacity_and_hasher(expect, Default::default());
+    let mut out: Vec<R> = Vec::with_capacity(expect);
+    for (row, mut r) in rows.enumerate() {
+        check(&r, row)?;
+        match index.entry(key(&r)) {
+            Entry::Occupied(i) => {
+                let w = *weight(&mut r);
+                *weight(&mut out[*i.get()]) += w;
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(out.len());
+                out.push(r);
+            }
+        }
+    }
+    Ok(out)
+}
+
 impl WeightedHistories {
     /// Validates and compresses identical `(x, t_x, T)` rows (exact equality).
     ///
@@ -1138,29 +1170,24 @@ impl WeightedHistories {
         let rows = rows.into_iter();
         // Distinct rows are usually far fewer than customers; a modest start saves the first
         // rounds of rehashing without committing memory for the worst case.
-        let expect = rows.size_hint().0.min(1 << 12);
-        let mut index: FxHashMap<(u32, u64, u64), usize> =
-            FxHashMap::with_capacity_and_hasher(expect, Default::default());
-        let mut out: Vec<WeightedHistory> = Vec::with_capacity(expect);
-        for (row, w) in rows.enumerate() {
-            w.history.validate(row)?;
-            if !(w.weight.is_finite() && w.weight > 0.0) {
-                return Err(HistoryError::BadWeight {
-                    row,
-                    weight: w.weight,
-                });
-            }
-            let h = w.history;
+        let mut out = merge_weighted(
+            rows,
+            1 << 12,
             // +0.0 normalises a −0.0 recency so equal values share a key.
-            let key = (h.x, time_key(h.t_x), time_key(h.t));
-            match index.entry(key) {
-                Entry::Occupied(i) => out[*i.get()].weight += w.weight,
-                Entry::Vacant(slot) => {
-                    slot.insert(out.len());
-                    out.push(w);
+            |w: &WeightedHistory| (w.history.x, time_key(w.history.t_x), time_key(w.history.t)),
+            |w, row| {
+                w.history.validate(row)?;
+                if w.weight.is_finite() && w.weight > 0.0 {
+                    Ok(())
+                } else {
+                    Err(HistoryError::BadWeight {
+                        row,
+                        weight: w.weight,
+                    })
                 }
-            }
-        }
+            },
+            |w| &mut w.weight,
+        )?;
         if out.is_empty() {
             return Err(HistoryError::Empty);
         }

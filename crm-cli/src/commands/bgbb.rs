@@ -8,9 +8,9 @@ use crm_churn::{BgBbHistories, BgBbParams, FitOptions, WeightedBgBbHistory};
 
 use crate::cli::{ChurnFitArgs, OpportunityArg};
 use crate::commands::churn::fit_json;
-use crate::commands::cohorts::bound;
 use crate::error::{CliError, CliResult};
 use crate::input::opportunities::{self, Opportunity, OpportunityRow};
+use crate::input::parse_cli_bound;
 use crate::input::transactions::{self, TransactionRow};
 use crate::output::{finite, outln, print_json, write_table};
 
@@ -94,7 +94,7 @@ fn load(args: &ChurnFitArgs) -> CliResult<Vec<OpportunityRow>> {
             ));
         }
     };
-    let end = match bound("calibration-end", &options.calibration_end, true)? {
+    let end = match parse_cli_bound("calibration-end", &options.calibration_end, true)? {
         Some(end) => end,
         None => rows
             .iter()

@@ -1,14 +1,13 @@
 //! `crm cohorts`: the cohort retention table of a transaction file or a database.
 
-use chrono::{DateTime, TimeDelta, Utc};
-use crm_core::Money;
+use crate::input::transactions::TransactionRow;
 use crm_segmentation::{CohortConfig, CohortPeriod, CohortRow, CohortTable, cohorts};
 use thousands::Separable;
 
 use crate::cli::{CohortPeriodArg, CohortsArgs};
 use crate::commands::source::load_transactions;
 use crate::error::{CliError, CliResult};
-use crate::input::parse_cli_date;
+use crate::input::parse_cli_bound;
 use crate::output::{outln, print_json, write_table};
 
 /// The library's period for the command line's.
@@ -20,47 +19,19 @@ fn period(arg: CohortPeriodArg) -> CohortPeriod {
     }
 }
 
-/// A date option as an instant: a bare date (`YYYY-MM-DD`) means its first instant for a
-/// lower bound and its last for an upper bound, so both bounds include the day named.
-pub(crate) fn bound(
-    flag: &str,
-    text: &Option<String>,
-    upper: bool,
-) -> CliResult<Option<DateTime<Utc>>> {
-    let Some(text) = text else {
-        return Ok(None);
-    };
-    let t = parse_cli_date(flag, text)?;
-    let bare_date = text.trim().len() == 10;
-    Ok(Some(if upper && bare_date {
-        t + TimeDelta::days(1) - TimeDelta::nanoseconds(1)
-    } else {
-        t
-    }))
-}
-
 /// `crm cohorts`.
 pub fn run(args: &CohortsArgs) -> CliResult<()> {
     let config = CohortConfig {
         period: period(args.period),
-        start: bound("from", &args.from, false)?,
-        as_of: bound("as-of", &args.as_of, true)?,
+        start: parse_cli_bound("from", &args.from, false)?,
+        as_of: parse_cli_bound("as-of", &args.as_of, true)?,
     };
     config
         .validate()
         .map_err(|e| CliError::Usage(format!("--from/--as-of: {e}")))?;
     let rows = load_transactions(&args.input.source, &args.input.options)?;
-    let table = cohorts(
-        rows.iter().map(|r| {
-            (
-                r.customer_id.as_str(),
-                r.timestamp,
-                Money::new(r.amount, r.currency),
-            )
-        }),
-        &config,
-    )
-    .map_err(|e| CliError::analysis("cohorts", e))?;
+    let table = cohorts(rows.iter().map(TransactionRow::purchase), &config)
+        .map_err(|e| CliError::analysis("cohorts", e))?;
     if let Some(path) = &args.out.output {
         let flat: Vec<CohortRow<'_>> = table.rows().collect();
         write_table(path, &flat, &CohortRow::HEADER)?;
@@ -88,13 +59,13 @@ fn print_text(table: &CohortTable, periods: usize) -> CliResult<()> {
     if table.cohorts.is_empty() {
         return outln!("no purchases: no cohorts");
     }
-    let shown = table
+    let observed = table
         .cohorts
         .iter()
         .map(|c| c.cells.len())
         .max()
-        .unwrap_or(0)
-        .min(periods);
+        .unwrap_or(0);
+    let shown = observed.min(periods);
     let mut header = format!("{:<10} {:>10}", "cohort", "customers");
     for p in 0..shown {
         header.push_str(&format!(" {p:>6}"));
@@ -107,43 +78,11 @@ fn print_text(table: &CohortTable, periods: usize) -> CliResult<()> {
         }
         outln!("{}", line.trim_end())?;
     }
-    let hidden = table
-        .cohorts
-        .iter()
-        .map(|c| c.cells.len())
-        .max()
-        .unwrap_or(0)
-        .saturating_sub(shown);
+    let hidden = observed - shown;
     if hidden > 0 {
         outln!(
             "({hidden} later periods not shown: --periods N, or every cell with --output FILE or --json)"
         )?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_bare_date_bounds_its_whole_day() {
-        let from = bound("from", &Some("2024-03-01".into()), false)
-            .unwrap()
-            .unwrap();
-        let to = bound("as-of", &Some("2024-03-31".into()), true)
-            .unwrap()
-            .unwrap();
-        assert_eq!(from.to_rfc3339(), "2024-03-01T00:00:00+00:00");
-        assert_eq!(
-            to.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
-            "2024-03-31T23:59:59.999999999Z"
-        );
-        let exact = bound("as-of", &Some("2024-03-31T12:00:00Z".into()), true)
-            .unwrap()
-            .unwrap();
-        assert_eq!(exact.to_rfc3339(), "2024-03-31T12:00:00+00:00");
-        assert!(bound("as-of", &None, true).unwrap().is_none());
-        assert!(bound("as-of", &Some("March".into()), true).is_err());
-    }
 }

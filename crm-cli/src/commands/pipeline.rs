@@ -2,15 +2,18 @@
 //! `crm sla`: the service levels of a ticket file or a database.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use crm_core::{Deal, Ticket};
 use crm_lifecycle::{BreachRate, FunnelReport, SlaReport, TicketSla};
+use crm_storage_sql::{PostgresStore, SqliteStore};
+use crm_storage_traits::{Record, Repository};
 use serde::Serialize;
 
 use crate::cli::{FunnelArgs, SlaArgs};
 use crate::commands::database::{list_all, reading, with_store};
-use crate::commands::import::check_unique;
+use crate::commands::import::{Located, check_unique};
 use crate::error::{CliError, CliResult};
 use crate::input::parse_cli_date_opt;
 use crate::input::{activity, transactions};
@@ -22,18 +25,37 @@ const NO_OWNER: &str = "(none)";
 
 /// The deals of the file or the database the arguments name.
 fn load_deals(args: &FunnelArgs) -> CliResult<Vec<Deal>> {
-    match (&args.deals, &args.db) {
+    let currency = transactions::default_currency_option(&args.currency)?;
+    load_records(
+        (&args.deals, &args.db),
+        |path| activity::deals(path, currency),
+        ("deal_id", "--deals"),
+    )
+}
+
+/// The records of a file (read by `read`, its ids checked unique in the column `id`) or
+/// of a database (read only), whichever `source` names; `flag` is the file's option.
+fn load_records<R>(
+    source: (&Option<PathBuf>, &Option<PathBuf>),
+    read: impl FnOnce(&Path) -> CliResult<Vec<Located<R>>>,
+    (id, flag): (&str, &str),
+) -> CliResult<Vec<R>>
+where
+    R: Record,
+    SqliteStore: Repository<R>,
+    PostgresStore: Repository<R>,
+{
+    match source {
         (Some(path), _) => {
-            let currency = transactions::default_currency_option(&args.currency)?;
-            let items = activity::deals(path, currency)?;
-            check_unique(path, &items, "deal_id")?;
+            let items = read(path)?;
+            check_unique(path, &items, id)?;
             Ok(items.into_iter().map(|i| i.record).collect())
         }
         (None, Some(db)) => reading(
             db,
-            async |store| with_store!(store, s => list_all::<Deal, _>(s, db).await),
+            async |store| with_store!(store, s => list_all::<R, _>(s, db).await),
         ),
-        (None, None) => Err(CliError::Usage("give --deals FILE or --db PATH".into())),
+        (None, None) => Err(CliError::Usage(format!("give {flag} FILE or --db PATH"))),
     }
 }
 
@@ -124,18 +146,11 @@ pub fn funnel(args: &FunnelArgs) -> CliResult<()> {
 
 /// The tickets of the file or the database the arguments name.
 fn load_tickets(args: &SlaArgs) -> CliResult<Vec<Ticket>> {
-    match (&args.tickets, &args.db) {
-        (Some(path), _) => {
-            let items = activity::tickets(path)?;
-            check_unique(path, &items, "ticket_id")?;
-            Ok(items.into_iter().map(|i| i.record).collect())
-        }
-        (None, Some(db)) => reading(
-            db,
-            async |store| with_store!(store, s => list_all::<Ticket, _>(s, db).await),
-        ),
-        (None, None) => Err(CliError::Usage("give --tickets FILE or --db PATH".into())),
-    }
+    load_records(
+        (&args.tickets, &args.db),
+        activity::tickets,
+        ("ticket_id", "--tickets"),
+    )
 }
 
 /// The latest time a ticket record shows.

@@ -5,7 +5,6 @@ use std::hash::Hash;
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
-use crm_core::Money;
 use crm_segmentation::{
     AbcMethod, CustomerRfm, GroupSummary, RfmConfig, RfmTable, rfm, rfm_from_totals, rfm_parallel,
 };
@@ -86,18 +85,9 @@ pub fn rfm_table(
     let config = rfm_config(as_of, bins);
     // Keys borrowed from the rows: one owned key per customer afterwards instead of one
     // per transaction.
-    rfm(
-        rows.iter().map(|r| {
-            (
-                r.customer_id.as_str(),
-                r.timestamp,
-                Money::new(r.amount, r.currency),
-            )
-        }),
-        &config,
-    )
-    .map(|table| table.map_keys(str::to_owned))
-    .map_err(seg)
+    rfm(rows.iter().map(TransactionRow::purchase), &config)
+        .map(|table| table.map_keys(str::to_owned))
+        .map_err(seg)
 }
 
 /// The RFM table of `--transactions FILE` (every row read) or `--db` (per-customer
@@ -303,7 +293,8 @@ pub fn run_rfm(args: &RfmArgs) -> CliResult<()> {
             if let Some(path) = &args.out.output {
                 write_table(path, &rfm_rows(&table), &RFM_COLUMNS)?;
             }
-            report_rfm(&table, args.out.json)
+            let segments = table.segment_summary().map_err(seg)?;
+            report_rfm(&table, &segments, args.out.json)
         }
     }
 }
@@ -331,26 +322,29 @@ where
     K: Copy + Hash + Ord + Send + Sync + std::fmt::Display,
 {
     let table = rfm_parallel(rows, config, 0).map_err(seg)?;
-    // A sum that overflows names its customer by the key's text: name them by their id.
-    if let Err(crm_segmentation::SegmentationError::SumOverflow {
-        what,
-        customer: Some(key),
-    }) = table.segment_summary()
-    {
-        let customer = table
-            .customers
-            .iter()
-            .find(|c| c.customer.to_string() == key)
-            .map(|c| {
-                let mut buffer = Vec::new();
-                id(&c.customer, &mut buffer);
-                String::from_utf8_lossy(&buffer).into_owned()
-            });
-        return Err(seg(crm_segmentation::SegmentationError::SumOverflow {
+    let segments = match table.segment_summary() {
+        Ok(segments) => segments,
+        // A sum that overflows names its customer by the key's text: name them by their id.
+        Err(crm_segmentation::SegmentationError::SumOverflow {
             what,
-            customer,
-        }));
-    }
+            customer: Some(key),
+        }) => {
+            let customer = table
+                .customers
+                .iter()
+                .find(|c| c.customer.to_string() == key)
+                .map(|c| {
+                    let mut buffer = Vec::new();
+                    id(&c.customer, &mut buffer);
+                    String::from_utf8_lossy(&buffer).into_owned()
+                });
+            return Err(seg(crm_segmentation::SegmentationError::SumOverflow {
+                what,
+                customer,
+            }));
+        }
+        Err(e) => return Err(seg(e)),
+    };
     if let Some(path) = &args.out.output {
         match format_of(path)? {
             OutputFormat::Csv => write_atomic(path, &rfm_csv(&table, id)?)?,
@@ -365,12 +359,15 @@ where
             }
         }
     }
-    report_rfm(&table, args.out.json)
+    report_rfm(&table, &segments, args.out.json)
 }
 
 /// Prints the summary of an RFM table (JSON or a text table).
-fn report_rfm<K: Ord + std::fmt::Display>(table: &RfmTable<K>, json: bool) -> CliResult<()> {
-    let segments = table.segment_summary().map_err(seg)?;
+fn report_rfm<K: Ord + std::fmt::Display>(
+    table: &RfmTable<K>,
+    segments: &[GroupSummary],
+    json: bool,
+) -> CliResult<()> {
     if json {
         print_json(&serde_json::json!({
             "as_of": table.as_of,
@@ -391,7 +388,7 @@ fn report_rfm<K: Ord + std::fmt::Display>(table: &RfmTable<K>, json: bool) -> Cl
             table.report.used,
             table.report.excluded_after_as_of
         )?;
-        print_segments(&segments)
+        print_segments(segments)
     }
 }
 
@@ -616,10 +613,13 @@ pub fn run_migration(args: &MigrationArgs) -> CliResult<()> {
         )));
     }
     let (before, after) = match (&args.input.source.transactions, &args.input.source.db) {
-        (None, Some(db)) => (
-            rfm_table_of_db(db, Some(from), 5, rates_of(&args.input.options)?.as_ref())?,
-            rfm_table_of_db(db, Some(to), 5, rates_of(&args.input.options)?.as_ref())?,
-        ),
+        (None, Some(db)) => {
+            let rates = rates_of(&args.input.options)?;
+            (
+                rfm_table_of_db(db, Some(from), 5, rates.as_ref())?,
+                rfm_table_of_db(db, Some(to), 5, rates.as_ref())?,
+            )
+        }
         _ => {
             let rows = load_transactions(&args.input.source, &args.input.options)?;
             (

@@ -34,7 +34,7 @@ use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crm_core::{CustomerId, IdError, MAX_KEY_LEN};
 
@@ -144,6 +144,30 @@ pub fn parse_cli_date(flag: &str, text: &str) -> CliResult<DateTime<Utc>> {
 /// A date option's value parsed as [`parse_cli_date`] does, when the option was given.
 pub fn parse_cli_date_opt(flag: &str, text: &Option<String>) -> CliResult<Option<DateTime<Utc>>> {
     text.as_deref().map(|d| parse_cli_date(flag, d)).transpose()
+}
+
+/// A date option as an instant: a bare date (`YYYY-MM-DD`) means its first instant for a
+/// lower bound and its last for an upper bound, so both bounds include the day named.
+pub fn parse_cli_bound(
+    flag: &str,
+    text: &Option<String>,
+    upper: bool,
+) -> CliResult<Option<DateTime<Utc>>> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let t = parse_cli_date(flag, text)?;
+    let bare_date = text.trim().len() == 10;
+    Ok(Some(if upper && bare_date {
+        t + TimeDelta::days(1) - TimeDelta::nanoseconds(1)
+    } else {
+        t
+    }))
+}
+
+/// Whether a header name is one of `options`, ignoring ASCII case.
+pub(crate) fn header_is(name: &str, options: &[&str]) -> bool {
+    options.iter().any(|o| name.eq_ignore_ascii_case(o))
 }
 
 /// Whether a path names standard input (`-`).
@@ -580,6 +604,26 @@ pub(crate) fn temp_file(content: &[u8]) -> tempfile::NamedTempFile {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_bare_date_bounds_its_whole_day() {
+        let from = parse_cli_bound("from", &Some("2024-03-01".into()), false)
+            .unwrap()
+            .unwrap();
+        let to = parse_cli_bound("as-of", &Some("2024-03-31".into()), true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(from.to_rfc3339(), "2024-03-01T00:00:00+00:00");
+        assert_eq!(
+            to.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true),
+            "2024-03-31T23:59:59.999999999Z"
+        );
+        let exact = parse_cli_bound("as-of", &Some("2024-03-31T12:00:00Z".into()), true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(exact.to_rfc3339(), "2024-03-31T12:00:00+00:00");
+        assert!(parse_cli_bound("as-of", &None, true).unwrap().is_none());
+        assert!(parse_cli_bound("as-of", &Some("March".into()), true).is_err());
+    }
     use super::*;
 
     #[test]

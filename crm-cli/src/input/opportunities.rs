@@ -13,7 +13,7 @@ use chrono::{DateTime, Datelike, Utc};
 use crm_churn::{BGBB_MAX_OPPORTUNITIES, BgBbHistory};
 
 use super::transactions::TransactionRow;
-use super::{CsvInput, require_customer_id, require_rows, wrong_header};
+use super::{CsvInput, header_is, require_customer_id, require_rows, wrong_header};
 use crate::error::{CliResult, InputError};
 
 /// The header of a BG/BB summary file.
@@ -30,23 +30,20 @@ pub struct OpportunityRow {
     pub weight: f64,
 }
 
-fn is(name: &str, options: &[&str]) -> bool {
-    options.iter().any(|o| name.eq_ignore_ascii_case(o))
-}
-
 /// Reads a BG/BB summary file; every value is checked with its line and column.
 pub fn read(path: &Path) -> CliResult<Vec<OpportunityRow>> {
     let mut input = CsvInput::open(path, HEADER)?;
     let header = input.header()?;
     let start = header
         .iter()
-        .position(|h| is(h, &["frequency", "x"]))
+        .position(|h| header_is(h, &["frequency", "x"]))
         .filter(|&p| p <= 1)
         .ok_or_else(|| wrong_header(path, &header, HEADER))?;
     let ok = (start + 3..=start + 4).contains(&header.len())
-        && is(&header[start + 1], &["recency", "t_x"])
-        && is(&header[start + 2], &["periods", "n"])
-        && (header.len() == start + 3 || is(&header[start + 3], &["weights", "weight", "count"]));
+        && header_is(&header[start + 1], &["recency", "t_x"])
+        && header_is(&header[start + 2], &["periods", "n"])
+        && (header.len() == start + 3
+            || header_is(&header[start + 3], &["weights", "weight", "count"]));
     if !ok {
         return Err(wrong_header(path, &header, HEADER));
     }

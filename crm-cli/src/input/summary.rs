@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use super::{CsvInput, require_customer_id, require_rows, wrong_header};
+use super::{CsvInput, header_is, require_customer_id, require_rows, wrong_header};
 use crate::error::{CliResult, InputError};
 
 /// The largest frequency accepted: a million repeat purchase periods per customer. A
@@ -36,25 +36,21 @@ pub struct SummaryRow {
     pub line: u64,
 }
 
-fn is(name: &str, options: &[&str]) -> bool {
-    options.iter().any(|o| name.eq_ignore_ascii_case(o))
-}
-
 /// Reads a summary file.
 pub fn read(path: &Path) -> CliResult<Vec<SummaryRow>> {
     let mut input = CsvInput::open(path, HEADER)?;
     let header = input.header()?;
     let start = header
         .iter()
-        .position(|h| is(h, &["frequency", "x"]))
+        .position(|h| header_is(h, &["frequency", "x"]))
         .filter(|&p| p <= 1)
         .ok_or_else(|| wrong_header(path, &header, HEADER))?;
     let ok = header.len() >= start + 3
         && header.len() <= start + 4
-        && is(&header[start + 1], &["recency", "t_x"])
+        && header_is(&header[start + 1], &["recency", "t_x"])
         && header[start + 2] == "T"
         && (header.len() == start + 3
-            || is(&header[start + 3], &["monetary_value", "zbar", "monetary"]));
+            || header_is(&header[start + 3], &["monetary_value", "zbar", "monetary"]));
     if !ok {
         return Err(wrong_header(path, &header, HEADER));
     }

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use crm_core::{Currency, parse_currency};
+use crm_core::{Currency, Money, parse_currency};
 use rust_decimal::Decimal;
 
 use super::{
@@ -35,6 +35,17 @@ pub struct TransactionRow {
     pub quantity: Option<Decimal>,
     /// The 1-based line it came from.
     pub line: u64,
+}
+
+impl TransactionRow {
+    /// The row as a purchase the segmentation library reads: customer id, time, money.
+    pub fn purchase(&self) -> (&str, DateTime<Utc>, Money) {
+        (
+            self.customer_id.as_str(),
+            self.timestamp,
+            Money::new(self.amount, self.currency),
+        )
+    }
 }
 
 /// Reads a transaction file in the given layout.

@@ -117,17 +117,8 @@ fn cohort_chart(
         start: None,
         as_of: Some(as_of),
     };
-    let table = cohorts(
-        rows.iter().map(|r| {
-            (
-                r.customer_id.as_str(),
-                r.timestamp,
-                crm_core::Money::new(r.amount, r.currency),
-            )
-        }),
-        &config,
-    )
-    .map_err(|e| crate::error::CliError::analysis("cohorts", e))?;
+    let table = cohorts(rows.iter().map(TransactionRow::purchase), &config)
+        .map_err(|e| crate::error::CliError::analysis("cohorts", e))?;
     let shown = &table.cohorts[table.cohorts.len().saturating_sub(COHORT_ROWS)..];
     if shown.is_empty() {
         return Ok((table, None));
