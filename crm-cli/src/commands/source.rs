@@ -12,7 +12,7 @@ pub fn load_transactions(
     let rates = rates_of(options)?;
     match (&source.transactions, &source.db, &rates) {
         (Some(path), _, Some(rates)) => {
-            transactions::read_converted(path, options.format, &options.currency, rates)
+            crate::input::rates::read_converted(path, options.format, &options.currency, rates)
         }
         (Some(path), _, None) => transactions::read(path, options.format, &options.currency),
         (None, Some(db), rates) => {

@@ -10,8 +10,9 @@ use crm_core::{Currency, Money, parse_currency};
 use crm_segmentation::CurrencyConversion;
 use rust_decimal::Decimal;
 
-use super::transactions::TransactionRow;
-use super::{CsvInput, wrong_header};
+use super::transactions::{TransactionRow, TransactionStream, default_currency_option};
+use super::{CsvInput, open_input, wrong_header};
+use crate::cli::TransactionFormat;
 use crate::error::{CliError, CliResult, InputError};
 
 /// The header of a rates file.
@@ -90,6 +91,23 @@ impl Rates {
         }
         Ok(())
     }
+}
+
+/// Reads a transaction file in the given layout with its amounts converted by `rates`
+/// into their target currency (a row in a currency without a rate is an error naming its
+/// line).
+pub fn read_converted(
+    path: &Path,
+    format: TransactionFormat,
+    default_currency: &str,
+    rates: &Rates,
+) -> CliResult<Vec<TransactionRow>> {
+    let currency = default_currency_option(default_currency)?;
+    let mut rows = TransactionStream::open(path, open_input(path)?, format, currency)?
+        .any_currency()
+        .read_all()?;
+    rates.convert_rows(&mut rows, Some(path))?;
+    Ok(rows)
 }
 
 /// Reads a rates file into `target`; the target's own rate, if listed, must be 1.

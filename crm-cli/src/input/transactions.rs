@@ -61,23 +61,6 @@ pub fn read(
     }
 }
 
-/// Reads a transaction file in the given layout with its amounts converted by `rates`
-/// into their target currency (a row in a currency without a rate is an error naming its
-/// line).
-pub fn read_converted(
-    path: &Path,
-    format: TransactionFormat,
-    default_currency: &str,
-    rates: &super::rates::Rates,
-) -> CliResult<Vec<TransactionRow>> {
-    let currency = default_currency_option(default_currency)?;
-    let mut stream = TransactionStream::open(path, open_input(path)?, format, currency)?;
-    stream.one_currency = false;
-    let mut rows = stream.read_all()?;
-    rates.convert_rows(&mut rows, Some(path))?;
-    Ok(rows)
-}
-
 /// The currency given with `--currency`.
 pub fn default_currency_option(text: &str) -> CliResult<Currency> {
     parse_currency(text).map_err(|_| {
@@ -205,6 +188,13 @@ impl<'p> TransactionStream<'p> {
             done: false,
             one_currency: true,
         }
+    }
+
+    /// The stream with a second currency let through [`read_all`](Self::read_all) (for
+    /// rows that are converted afterwards).
+    pub(crate) fn any_currency(mut self) -> Self {
+        self.one_currency = false;
+        self
     }
 
     /// Every remaining row.
