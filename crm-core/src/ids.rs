@@ -564,6 +564,14 @@ entity_id!(
     SurveyResponseId, "survey response id", "S-5"
 );
 entity_id!(
+    /// Identifies a loyalty-programme event (points earned, redeemed, adjusted or expired).
+    LoyaltyEventId, "loyalty event id", "L-2024-0001"
+);
+entity_id!(
+    /// Identifies a marketing campaign.
+    CampaignId, "campaign id", "SPRING-2025"
+);
+entity_id!(
     /// Identifies a user of the host system: an agent, a sales rep, an account owner.
     UserId, "user id", "agent.smith"
 );

@@ -24,8 +24,8 @@ pub use customer::{AttributeValue, Consent, Contact, Customer};
 pub use deal::Deal;
 pub use ids::MAX_KEY_LEN;
 pub use ids::{
-    ContactId, CustomerId, DealId, IdError, InteractionId, Key, KeyView, SurveyResponseId,
-    TicketId, TransactionId, UserId,
+    CampaignId, ContactId, CustomerId, DealId, IdError, InteractionId, Key, KeyView,
+    LoyaltyEventId, SurveyResponseId, TicketId, TransactionId, UserId,
 };
 pub use interaction::Interaction;
 pub use money::{Currency, Money, MoneyError};
