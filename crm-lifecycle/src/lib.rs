@@ -21,6 +21,11 @@ pub use customer::classifier::{
 pub use deal::funnel::{
     FunnelError, FunnelReport, StageConversion, StageProbabilities, StageTime, analyze_funnel,
 };
+pub use deal::performance::{
+    Activity, Outcomes, OwnerPerformance, PerformanceConfig, PerformanceError, SalesPeriod,
+    StageCount, sales_performance,
+};
+pub use deal::targets::{Quota, QuotaStatus, quota_status, quota_statuses};
 pub use deal::{DEAL_PIPELINE, OPEN_DEAL_STAGES};
 pub use definition::{LoadError, MachineDefinition, TransitionDef};
 pub use finding::{Finding, ValidationError};

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use statrs::statistics::{Data, Median};
 
 use super::{DEAL_PIPELINE, OPEN_DEAL_STAGES};
-use crate::instance::Instance;
+use crate::instance::{Instance, Stay};
 
 /// Win probability per open stage (`won` is 1 and `lost` is 0).
 ///
@@ -285,30 +285,38 @@ pub fn analyze_funnel<'a>(
     probabilities: &StageProbabilities,
 ) -> Result<FunnelReport, FunnelError> {
     probabilities.validate()?;
-    let steps = OPEN_DEAL_STAGES.len() + 1;
-    let mut reached = vec![0usize; steps];
-    let mut stays: Vec<Vec<f64>> = vec![Vec::new(); OPEN_DEAL_STAGES.len()];
-    let (mut count, mut won, mut lost) = (0, 0, 0);
-    let mut open_totals = BTreeMap::new();
-    let mut weighted_totals = BTreeMap::new();
+    let mut funnel = FunnelAccumulator::default();
     for (deal, history) in deals {
-        let id = || deal.id.to_string();
-        if history.machine() != DEAL_PIPELINE.name() {
-            return Err(FunnelError::WrongMachine {
-                deal: id(),
-                machine: history.machine().to_string(),
-            });
-        }
-        if history.state() != deal.stage.as_str() {
-            return Err(FunnelError::StageMismatch {
-                deal: id(),
-                stage: deal.stage.as_str().to_string(),
-                state: history.state().to_string(),
-            });
-        }
-        count += 1;
-        let mut furthest: Option<usize> = None;
-        for stay in history.stays() {
+        let stays = deal_stays(deal, history)?;
+        funnel.add(deal, &stays, probabilities)?;
+    }
+    Ok(funnel.finish())
+}
+
+/// A deal's history as `(stage, stay)` pairs, after checking that the history belongs to
+/// the deal pipeline and ends in the deal's stage.
+pub(crate) fn deal_stays(
+    deal: &Deal,
+    history: &Instance,
+) -> Result<Vec<(DealStage, Stay)>, FunnelError> {
+    let id = || deal.id.to_string();
+    if history.machine() != DEAL_PIPELINE.name() {
+        return Err(FunnelError::WrongMachine {
+            deal: id(),
+            machine: history.machine().to_string(),
+        });
+    }
+    if history.state() != deal.stage.as_str() {
+        return Err(FunnelError::StageMismatch {
+            deal: id(),
+            stage: deal.stage.as_str().to_string(),
+            state: history.state().to_string(),
+        });
+    }
+    history
+        .stays()
+        .into_iter()
+        .map(|stay| {
             let stage =
                 DEAL_PIPELINE
                     .state(&stay.state)
@@ -316,70 +324,113 @@ pub fn analyze_funnel<'a>(
                         deal: id(),
                         state: stay.state.to_string(),
                     })?;
-            if let Some(r) = rank(stage) {
+            Ok((stage, stay))
+        })
+        .collect()
+}
+
+/// The running state of a funnel: deals are added one at a time (checked by
+/// [`deal_stays`]), and [`finish`](Self::finish) turns the counts into a [`FunnelReport`].
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FunnelAccumulator {
+    reached: [usize; OPEN_DEAL_STAGES.len() + 1],
+    stays: [Vec<f64>; OPEN_DEAL_STAGES.len()],
+    count: usize,
+    won: usize,
+    lost: usize,
+    open_totals: BTreeMap<&'static str, Money>,
+    weighted_totals: BTreeMap<&'static str, Money>,
+}
+
+impl FunnelAccumulator {
+    /// Adds one deal with its checked stays; `probabilities` must be valid.
+    pub(crate) fn add(
+        &mut self,
+        deal: &Deal,
+        stays: &[(DealStage, Stay)],
+        probabilities: &StageProbabilities,
+    ) -> Result<(), FunnelError> {
+        self.count += 1;
+        let mut furthest: Option<usize> = None;
+        for (stage, stay) in stays {
+            if let Some(r) = rank(*stage) {
                 furthest = furthest.max(Some(r));
             }
             if let (Some(left), Some(pos)) =
-                (stay.left, OPEN_DEAL_STAGES.iter().position(|s| *s == stage))
+                (stay.left, OPEN_DEAL_STAGES.iter().position(|s| s == stage))
             {
-                stays[pos].push((left - stay.entered).num_seconds() as f64);
+                self.stays[pos].push((left - stay.entered).num_seconds() as f64);
             }
         }
         if let Some(f) = furthest {
-            for r in reached.iter_mut().take(f + 1) {
+            for r in self.reached.iter_mut().take(f + 1) {
                 *r += 1;
             }
         }
         match deal.stage {
-            DealStage::Won => won += 1,
-            DealStage::Lost => lost += 1,
+            DealStage::Won => self.won += 1,
+            DealStage::Lost => self.lost += 1,
             open => {
-                add_money(&mut open_totals, deal.amount, deal)?;
+                add_money(&mut self.open_totals, deal.amount, deal)?;
                 let weighted = deal
                     .amount
                     .checked_mul(probabilities.probability(open))
-                    .map_err(|_| FunnelError::Overflow { deal: id() })?;
-                add_money(&mut weighted_totals, weighted, deal)?;
+                    .map_err(|_| FunnelError::Overflow {
+                        deal: deal.id.to_string(),
+                    })?;
+                add_money(&mut self.weighted_totals, weighted, deal)?;
             }
         }
+        Ok(())
     }
-    let conversions = (0..OPEN_DEAL_STAGES.len())
-        .map(|k| StageConversion {
-            from: OPEN_DEAL_STAGES[k],
-            to: OPEN_DEAL_STAGES
-                .get(k + 1)
-                .copied()
-                .unwrap_or(DealStage::Won),
-            reached_from: reached[k],
-            reached_to: reached[k + 1],
-        })
-        .collect();
-    let time_in_stage = OPEN_DEAL_STAGES
-        .iter()
-        .zip(stays)
-        .map(|(stage, values)| {
-            let n = values.len();
-            let mean = (n > 0).then(|| values.iter().sum::<f64>() / n as f64);
-            let median = (n > 0).then(|| Data::new(values).median());
-            StageTime {
-                stage: *stage,
-                stays: n,
-                mean_seconds: mean,
-                median_seconds: median,
-            }
-        })
-        .collect();
-    Ok(FunnelReport {
-        deals: count,
-        open: count - won - lost,
-        won,
-        lost,
-        win_rate: (won + lost > 0).then(|| won as f64 / (won + lost) as f64),
-        conversions,
-        time_in_stage,
-        open_pipeline: open_totals.into_values().collect(),
-        weighted_pipeline: weighted_totals.into_values().collect(),
-    })
+
+    /// How many deals were added.
+    pub(crate) fn deals(&self) -> usize {
+        self.count
+    }
+
+    /// The report over the deals added so far.
+    pub(crate) fn finish(self) -> FunnelReport {
+        let reached = self.reached;
+        let conversions = (0..OPEN_DEAL_STAGES.len())
+            .map(|k| StageConversion {
+                from: OPEN_DEAL_STAGES[k],
+                to: OPEN_DEAL_STAGES
+                    .get(k + 1)
+                    .copied()
+                    .unwrap_or(DealStage::Won),
+                reached_from: reached[k],
+                reached_to: reached[k + 1],
+            })
+            .collect();
+        let time_in_stage = OPEN_DEAL_STAGES
+            .iter()
+            .zip(self.stays)
+            .map(|(stage, values)| {
+                let n = values.len();
+                let mean = (n > 0).then(|| values.iter().sum::<f64>() / n as f64);
+                let median = (n > 0).then(|| Data::new(values).median());
+                StageTime {
+                    stage: *stage,
+                    stays: n,
+                    mean_seconds: mean,
+                    median_seconds: median,
+                }
+            })
+            .collect();
+        let (count, won, lost) = (self.count, self.won, self.lost);
+        FunnelReport {
+            deals: count,
+            open: count - won - lost,
+            won,
+            lost,
+            win_rate: (won + lost > 0).then(|| won as f64 / (won + lost) as f64),
+            conversions,
+            time_in_stage,
+            open_pipeline: self.open_totals.into_values().collect(),
+            weighted_pipeline: self.weighted_totals.into_values().collect(),
+        }
+    }
 }
 
 #[cfg(test)]

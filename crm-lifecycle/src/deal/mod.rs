@@ -1,6 +1,9 @@
-//! The deal pipeline (sales process) and its funnel analytics.
+//! The deal pipeline (sales process), its funnel analytics, and sales performance and
+//! targets per owner and period.
 
 pub mod funnel;
+pub mod performance;
+pub mod targets;
 
 use crm_core::DealStage;
 
