@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+mod campaign;
 mod contact;
 mod customer;
 mod deal;
@@ -14,6 +15,7 @@ mod transaction;
 mod validation;
 mod vocabulary;
 
+pub use campaign::{Campaign, CampaignGroup, CampaignMember};
 pub use contact::{ContactError, Email, Phone, PostalAddress};
 pub use contact::{
     MAX_ADDRESS_FIELD_CHARS, MAX_ADDRESS_LINES, MAX_EMAIL_LEN, MAX_PHONE_INPUT_LEN,
