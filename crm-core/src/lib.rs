@@ -5,6 +5,7 @@ mod customer;
 mod deal;
 mod ids;
 mod interaction;
+mod matching;
 mod money;
 mod personal;
 mod purchase;
@@ -30,6 +31,15 @@ pub use ids::{
     LoyaltyEventId, SurveyResponseId, TicketId, TransactionId, UserId,
 };
 pub use interaction::Interaction;
+pub use matching::{
+    Decision, EmailRules, Evidence, Likelihood, Likelihoods, MatchConfig, MatchConfigError,
+    MatchError, MatchGroup, MatchResult, MatchStats, Outcome, PairMatch, SurvivorHints,
+    SurvivorRule, Thresholds, match_customers, match_customers_with, score_pair,
+};
+#[cfg(feature = "testgen")]
+pub use matching::{
+    GeneratorConfig, LabelledCustomers, MatchAccuracy, evaluate_matching, generate_labelled,
+};
 pub use money::{Currency, Money, MoneyError};
 pub use money::{minor_digits, parse_currency};
 pub use personal::Personal;
