@@ -1,8 +1,16 @@
 #![doc = include_str!("../README.md")]
 mod cadence;
+mod campaign;
 
 pub use cadence::{
     AbcClass, CadenceAccumulator, CadenceError, CadencePolicy, CadenceRule, CadenceState,
     CadenceSubject, ContactEvent, CountedContacts, CustomerMatch, CustomerRef, DueCustomer,
     DueReport, Touch, consent_channel_of, due,
+};
+pub use campaign::{
+    Audience, AudienceFilter, AudienceMember, AudienceSpec, CampaignConfig, CampaignError,
+    CampaignReport, CampaignResults, CampaignTally, ConfidenceLevel, CustomerLabels,
+    DetectableEffect, GroupResults, GroupTally, Interval, LabelKind, MeanUplift, MemberOutcome,
+    Moments, Proportion, RateUplift, SampleSize, SegmentResults, WinBackCandidate, WinBackTarget,
+    analyze_campaign, campaign_tallies, rank_win_back, sample_size_per_group, select_audience,
 };
