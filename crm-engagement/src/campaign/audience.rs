@@ -426,6 +426,8 @@ mod tests {
             draw_key(0, &"1".parse().unwrap())
         );
         let a = draw_key(7, &"CUST-1".parse().unwrap());
+        assert_eq!(a, 12_095_888_535_016_810_866);
+        assert_eq!(draw_key(0, &CustomerId::from(1)), 2_270_437_298_105_826_028);
         assert_ne!(a, draw_key(8, &"CUST-1".parse().unwrap()));
         assert_ne!(a, draw_key(7, &"CUST-2".parse().unwrap()));
     }

@@ -76,16 +76,20 @@ pub struct GroupTally {
 }
 
 impl GroupTally {
-    /// Counts one member; fails, naming the figure, only when the revenue total leaves
-    /// `Decimal`'s range.
+    /// Counts one member; fails, naming the figure and changing nothing, only when a
+    /// total leaves its type's range.
     pub(crate) fn record(&mut self, outcome: &MemberOutcome) -> Result<(), &'static str> {
-        self.revenue = self.revenue.checked_add(outcome.revenue).ok_or("revenue")?;
-        self.members += 1;
-        self.reached += u64::from(outcome.reached);
-        self.opened += u64::from(outcome.opened);
-        self.clicked += u64::from(outcome.clicked);
-        self.responded += u64::from(outcome.responded);
-        self.converted += u64::from(outcome.converted);
+        let one = GroupTally {
+            members: 1,
+            reached: u64::from(outcome.reached),
+            opened: u64::from(outcome.opened),
+            clicked: u64::from(outcome.clicked),
+            responded: u64::from(outcome.responded),
+            converted: u64::from(outcome.converted),
+            revenue: outcome.revenue,
+            revenue_moments: Moments::default(),
+        };
+        self.merge(&one)?;
         self.revenue_moments
             .push(outcome.revenue.to_f64().unwrap_or(f64::NAN));
         Ok(())
@@ -93,13 +97,18 @@ impl GroupTally {
 
     /// Adds every member of `other`; fails like [`record`](Self::record).
     pub(crate) fn merge(&mut self, other: &GroupTally) -> Result<(), &'static str> {
-        self.revenue = self.revenue.checked_add(other.revenue).ok_or("revenue")?;
-        self.members += other.members;
-        self.reached += other.reached;
-        self.opened += other.opened;
-        self.clicked += other.clicked;
-        self.responded += other.responded;
-        self.converted += other.converted;
+        let revenue = self.revenue.checked_add(other.revenue).ok_or("revenue")?;
+        let add = |a: u64, b: u64| a.checked_add(b).ok_or("member counts");
+        *self = GroupTally {
+            members: add(self.members, other.members)?,
+            reached: add(self.reached, other.reached)?,
+            opened: add(self.opened, other.opened)?,
+            clicked: add(self.clicked, other.clicked)?,
+            responded: add(self.responded, other.responded)?,
+            converted: add(self.converted, other.converted)?,
+            revenue,
+            revenue_moments: self.revenue_moments,
+        };
         self.revenue_moments.merge(&other.revenue_moments);
         Ok(())
     }
@@ -202,10 +211,13 @@ impl CampaignTally {
                 other: format!("{} in {}", other.campaign, other.currency.code()),
             });
         }
-        self.treatment
+        let (mut treatment, mut holdout) = (self.treatment.clone(), self.holdout.clone());
+        treatment
             .merge(&other.treatment)
-            .and_then(|()| self.holdout.merge(&other.holdout))
-            .map_err(|figure| self.overflow(figure))
+            .and_then(|()| holdout.merge(&other.holdout))
+            .map_err(|figure| self.overflow(figure))?;
+        (self.treatment, self.holdout) = (treatment, holdout);
+        Ok(())
     }
 
     /// The results of the tally, with `cost` (if known) for the ROI.
@@ -646,4 +658,203 @@ pub fn analyze_campaign(
         overall,
         segments,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, TimeZone, Utc};
+    use crm_core::Channel;
+
+    fn day(d: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2025, 3, 1, 0, 0, 0).unwrap() + TimeDelta::days(d)
+    }
+
+    fn campaign() -> Campaign {
+        Campaign::new(
+            "SPRING".parse().unwrap(),
+            "Spring",
+            Channel::Email,
+            day(0),
+            "100 EUR".parse().unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn member(customer: i64, group: CampaignGroup, sent: Option<i64>) -> CampaignMember {
+        let mut m = CampaignMember::new("SPRING".parse().unwrap(), customer.into(), group);
+        m.sent_at = sent.map(day);
+        m
+    }
+
+    fn sale(id: &str, customer: i64, d: i64, amount: &str) -> Transaction {
+        Transaction::new(
+            id.parse().unwrap(),
+            customer.into(),
+            day(d),
+            amount.parse().unwrap(),
+        )
+    }
+
+    /// Hand-computed campaign (30-day window from the contact, cost 100 EUR):
+    ///
+    /// | customer | group | segment | contact | in the window | revenue | converted |
+    /// |---|---|---|---|---|---|---|
+    /// | 1 | T | gold | sent d0, opened, clicked, responded | +80 d2, −20 d5 (+500 d31 is out) | 60 | yes |
+    /// | 2 | T | gold | sent d1 | +40 d30 (window to d31) | 40 | yes |
+    /// | 3 | T | silver | never sent: start d0 | (+10 d−1 is before) | 0 | no |
+    /// | 4 | T | silver | sent d0, opened, responded, conversion set | — | 0 | yes |
+    /// | 5 | H | gold | start d0 | +30 d10 | 30 | yes |
+    /// | 6 | H | silver | start d0 | — | 0 | no |
+    /// | 7 | H | — | start d0 | +20 d3 | 20 | yes |
+    /// | 8 | T | — | sent d0 | — | 0 | no |
+    fn fixture() -> (Vec<CampaignMember>, Vec<Transaction>, Vec<CustomerLabels>) {
+        use CampaignGroup::*;
+        let mut m1 = member(1, Treatment, Some(0));
+        m1.opened_at = Some(day(0));
+        m1.clicked_at = Some(day(0));
+        m1.responded_at = Some(day(1));
+        let mut m4 = member(4, Treatment, Some(0));
+        m4.opened_at = Some(day(0));
+        m4.responded_at = Some(day(2));
+        m4.conversion = Some("TX-STORE".parse().unwrap());
+        let members = vec![
+            m1,
+            member(2, Treatment, Some(1)),
+            member(3, Treatment, None),
+            m4,
+            member(5, Holdout, None),
+            member(6, Holdout, None),
+            member(7, Holdout, None),
+            member(8, Treatment, Some(0)),
+        ];
+        let transactions = vec![
+            sale("T1", 1, 2, "80 EUR"),
+            sale("T2", 1, 5, "-20 EUR"),
+            sale("T3", 1, 31, "500 EUR"),
+            sale("T4", 2, 30, "40 EUR"),
+            sale("T5", 3, -1, "10 EUR"),
+            sale("T6", 5, 10, "30 EUR"),
+            sale("T7", 7, 3, "20 EUR"),
+            sale("T8", 99, 3, "1000 EUR"), // not a member
+        ];
+        let labels = [
+            (1, "gold"),
+            (2, "gold"),
+            (3, "silver"),
+            (4, "silver"),
+            (5, "gold"),
+            (6, "silver"),
+        ]
+        .iter()
+        .map(|(c, s)| {
+            let mut l = CustomerLabels::new((*c).into());
+            l.rfm_segment = Some(s.to_string());
+            l
+        })
+        .collect();
+        (members, transactions, labels)
+    }
+
+    fn money(text: &str) -> Money {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn hand_computed_campaign() {
+        let (members, transactions, labels) = fixture();
+        let config = CampaignConfig {
+            segment_by: Some(LabelKind::RfmSegment),
+            ..Default::default()
+        };
+        let report =
+            analyze_campaign(&campaign(), &members, &transactions, &labels, &config).unwrap();
+        let t = &report.tally.treatment;
+        assert_eq!(
+            (
+                t.members,
+                t.reached,
+                t.opened,
+                t.clicked,
+                t.responded,
+                t.converted
+            ),
+            (5, 4, 2, 1, 2, 3)
+        );
+        assert_eq!(t.revenue, Decimal::from(100));
+        let h = &report.tally.holdout;
+        assert_eq!(
+            (h.members, h.converted, h.revenue),
+            (3, 2, Decimal::from(50))
+        );
+        let r = &report.overall;
+        assert_eq!(r.treatment.reach.unwrap().rate, 0.8);
+        assert_eq!(r.treatment.open.unwrap().rate, 0.5);
+        assert_eq!(r.treatment.click.unwrap().rate, 0.25);
+        assert_eq!(r.treatment.conversion.unwrap().rate, 0.6);
+        assert_eq!(r.holdout.open, None);
+        assert_eq!(r.treatment.revenue_per_customer, Some(money("20 EUR")));
+        assert!((r.conversion_uplift.unwrap().difference - (0.6 - 2.0 / 3.0)).abs() < 1e-15);
+        // 100 − 50 × 5/3 = 16.67; ROI (16.67 − 100) / 100 = −0.8333
+        let inc = r.incremental_revenue.unwrap().amount();
+        assert_eq!(inc.round_dp(6), Decimal::new(16_666_667, 6));
+        assert_eq!(r.roi.unwrap().round_dp(6), Decimal::new(-833_333, 6));
+
+        let names: Vec<Option<&str>> = report
+            .segments
+            .iter()
+            .map(|s| s.segment.as_deref())
+            .collect();
+        assert_eq!(names, [None, Some("gold"), Some("silver")]);
+        let seg = |i: usize| &report.segments[i].results;
+        // no label: T {8}, H {7}: −20 incremental, cost 100 × 1/5 = 20, ROI −2
+        assert_eq!(seg(0).incremental_revenue, Some(money("-20 EUR")));
+        assert_eq!(seg(0).cost, Some(money("20 EUR")));
+        assert_eq!(seg(0).roi, Some(Decimal::from(-2)));
+        // gold: T {1, 2} 100, H {5} 30: 100 − 30 × 2 = 40 against a cost of 40: ROI 0
+        assert_eq!(seg(1).incremental_revenue, Some(money("40 EUR")));
+        assert_eq!(seg(1).roi, Some(Decimal::ZERO));
+        // silver: nothing either side, ROI −1
+        assert_eq!(seg(2).incremental_revenue, Some(money("0 EUR")));
+        assert_eq!(seg(2).roi, Some(Decimal::from(-1)));
+    }
+
+    #[test]
+    fn errors_name_the_campaign_and_customer() {
+        let (mut members, mut transactions, labels) = fixture();
+        let config = CampaignConfig::default();
+        // a purchase in another currency outside the window does not matter …
+        transactions.push(sale("T9", 1, 40, "5 USD"));
+        analyze_campaign(&campaign(), &members, &transactions, &labels, &config).unwrap();
+        // … inside it, it does
+        transactions.push(sale("T10", 1, 4, "5 USD"));
+        assert_eq!(
+            analyze_campaign(&campaign(), &members, &transactions, &labels, &config)
+                .unwrap_err()
+                .to_string(),
+            "campaign SPRING, customer 1: transaction T10 in USD, expected EUR"
+        );
+        transactions.pop();
+        members.push(member(2, CampaignGroup::Holdout, None));
+        assert_eq!(
+            analyze_campaign(&campaign(), &members, &transactions, &labels, &config)
+                .unwrap_err()
+                .to_string(),
+            "campaign SPRING: customer 2 is a member twice"
+        );
+        members.pop();
+        members[0].opened_at = Some(day(-1));
+        assert_eq!(
+            analyze_campaign(&campaign(), &members, &transactions, &labels, &config)
+                .unwrap_err()
+                .to_string(),
+            "campaign SPRING, customer 1: campaign_member.opened_at: is before campaign_member.sent_at"
+        );
+        members[0].opened_at = None;
+        members[0].campaign = "AUTUMN".parse().unwrap();
+        assert!(matches!(
+            analyze_campaign(&campaign(), &members, &transactions, &labels, &config),
+            Err(CampaignError::ForeignMember { .. })
+        ));
+    }
 }

@@ -218,7 +218,7 @@ impl RateUplift {
         let difference = p1 - p2;
         let se = (p1 * (1.0 - p1) / n1f + p2 * (1.0 - p2) / n2f).sqrt();
         let half = level.z() * se;
-        let pooled = (x1 + x2) as f64 / (n1f + n2f);
+        let pooled = (x1 as f64 + x2 as f64) / (n1f + n2f);
         let pooled_se = (pooled * (1.0 - pooled) * (1.0 / n1f + 1.0 / n2f)).sqrt();
         let z = if pooled_se > 0.0 {
             difference / pooled_se
