@@ -38,9 +38,10 @@ pub struct MemberOutcome {
     pub revenue: Decimal,
 }
 
-/// Exact counts and revenue of one group; a commutative monoid under
-/// [`merge`](Self::merge) (counts and the revenue total exactly, the `f64` moments used
-/// only for the variance up to rounding).
+/// Exact counts and revenue of one group, filled and merged through
+/// [`CampaignTally::record`] and [`CampaignTally::merge`]: a commutative monoid (counts and
+/// the revenue total exactly, the `f64` moments used only for the variance up to
+/// rounding).
 ///
 /// ```
 /// use crm_core::{CampaignGroup, Currency};
