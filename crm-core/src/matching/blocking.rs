@@ -8,11 +8,13 @@
 //! the pair count. A hash collision only adds a candidate pair, which scoring then judges
 //! on the real fields.
 
-use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher, Hash};
+use std::hash::{BuildHasher, Hash};
+
+use rustc_hash::FxBuildHasher;
 
 use crate::customer::Customer;
 
-use super::normalize::Prepared;
+use super::normalize::{Prepared, PreparedSet};
 
 /// The candidate pairs and what blocking saw.
 #[derive(Debug, Default)]
@@ -39,7 +41,7 @@ enum KeyKind {
 }
 
 struct Keys {
-    build: BuildHasherDefault<DefaultHasher>,
+    build: FxBuildHasher,
 }
 
 impl Keys {
@@ -53,10 +55,10 @@ fn customer_keys(
     keys: &Keys,
     index: u32,
     customer: &Customer,
-    prepared: &Prepared,
+    prepared: Prepared<'_>,
     out: &mut Vec<(u64, u32)>,
 ) {
-    if let Some(mailbox) = prepared.mailbox.as_deref() {
+    if let Some(mailbox) = prepared.mailbox {
         out.push((keys.key(KeyKind::Mailbox, mailbox), index));
     }
     if let Some(local) = prepared.mailbox_local() {
@@ -65,9 +67,9 @@ fn customer_keys(
     if let Some(phone) = &customer.phone {
         out.push((keys.key(KeyKind::Phone, phone.as_str()), index));
     }
-    let place = prepared.address.as_ref().map(|a| match &a.postcode {
-        Some(code) => (&*a.country, &**code),
-        None => (&*a.country, &*a.city),
+    let place = prepared.address.map(|a| match a.postcode {
+        Some(code) => (a.country, code),
+        None => (a.country, a.city),
     });
     let start = out.len();
     for word in prepared.name_sorted.split(' ').filter(|w| w.len() >= 2) {
@@ -96,15 +98,21 @@ fn customer_keys(
 /// The candidate pairs of `customers` (with their prepared keys, index for index).
 pub(crate) fn candidates(
     customers: &[Customer],
-    prepared: &[Prepared],
+    prepared: &PreparedSet,
     max_block_size: usize,
 ) -> Candidates {
     let keys = Keys {
-        build: BuildHasherDefault::default(),
+        build: FxBuildHasher,
     };
     let mut entries: Vec<(u64, u32)> = Vec::with_capacity(customers.len() * 6);
-    for (index, (customer, p)) in (0u32..).zip(customers.iter().zip(prepared)) {
-        customer_keys(&keys, index, customer, p, &mut entries);
+    for (index, customer) in (0u32..).zip(customers) {
+        customer_keys(
+            &keys,
+            index,
+            customer,
+            prepared.get(index as usize),
+            &mut entries,
+        );
     }
     entries.sort_unstable();
     let mut result = Candidates::default();

@@ -111,7 +111,7 @@ use crate::customer::Customer;
 use crate::ids::CustomerId;
 
 use cluster::UnionFind;
-use normalize::{Prepared, Preparer};
+use normalize::Preparer;
 use score::Scorer;
 
 /// Why customers could not be matched.
@@ -285,7 +285,11 @@ pub fn match_customers_with(
     drop(ids);
 
     let mut preparer = Preparer::new(config);
-    let prepared: Vec<Prepared> = customers.iter().map(|c| preparer.prepare(c)).collect();
+    preparer.reserve(customers.len());
+    for customer in customers {
+        preparer.push(customer);
+    }
+    let prepared = preparer.finish();
     let candidates = blocking::candidates(customers, &prepared, config.max_block_size);
 
     let scorer = Scorer::new(config);
@@ -293,7 +297,7 @@ pub fn match_customers_with(
     let mut review = Vec::new();
     for &(i, j) in &candidates.pairs {
         let (a, b) = (&customers[i as usize], &customers[j as usize]);
-        let comparison = scorer.compare(a, &prepared[i as usize], b, &prepared[j as usize]);
+        let comparison = scorer.compare(a, &prepared.get(i as usize), b, &prepared.get(j as usize));
         match scorer.decision(comparison.score) {
             Decision::Same => same.push((i, j, scorer.pair(a, b, &comparison))),
             Decision::Review => review.push(scorer.pair(a, b, &comparison)),

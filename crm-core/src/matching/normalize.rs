@@ -2,106 +2,170 @@
 //! folded addresses.
 
 use deunicode::deunicode_char;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 use crate::contact::{Email, PostalAddress};
 use crate::customer::Customer;
 
 use super::config::MatchConfig;
 
-/// The folded, comparable forms of one customer's name, e-mail and address.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Prepared {
+/// The folded, comparable forms of one customer's name, e-mail and address, borrowed from
+/// a [`PreparedSet`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Prepared<'a> {
     /// The name's words folded (see [`fold_into`]) in their written order, one space apart.
-    pub name_ordered: Box<str>,
+    pub name_ordered: &'a str,
     /// The same words sorted, one space apart (order-free: `müller anna` = `anna müller`).
-    pub name_sorted: Box<str>,
+    pub name_sorted: &'a str,
     /// The mailbox: the address with its tag cut, domain aliased and dots dropped where the
     /// domain ignores them.
-    pub mailbox: Option<Box<str>>,
+    pub mailbox: Option<&'a str>,
     /// The folded address.
-    pub address: Option<PreparedAddress>,
+    pub address: Option<PreparedAddress<'a>>,
 }
 
 /// An address folded for comparison.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct PreparedAddress {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PreparedAddress<'a> {
     /// Street lines folded, abbreviations applied.
-    pub street: Box<str>,
+    pub street: &'a str,
     /// The street's words that hold digits (house numbers), in order, one space apart.
-    pub numbers: Box<str>,
+    pub numbers: &'a str,
     /// The postcode's letters and digits, uppercase.
-    pub postcode: Option<Box<str>>,
+    pub postcode: Option<&'a str>,
     /// The city, folded.
-    pub city: Box<str>,
+    pub city: &'a str,
     /// The ISO country code.
-    pub country: Box<str>,
+    pub country: &'a str,
 }
 
-impl Prepared {
+/// A range of [`PreparedSet::text`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct AddressSpans {
+    street: Span,
+    numbers: Span,
+    postcode: Option<Span>,
+    city: Span,
+    country: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spans {
+    name_ordered: Span,
+    name_sorted: Span,
+    mailbox: Option<Span>,
+    address: Option<AddressSpans>,
+}
+
+/// The comparison keys of many customers: all their text in one buffer, so preparing a
+/// customer allocates nothing once the buffers have grown.
+#[derive(Debug, Default)]
+pub(crate) struct PreparedSet {
+    text: String,
+    spans: Vec<Spans>,
+}
+
+impl PreparedSet {
+    fn str(&self, span: Span) -> &str {
+        self.text.get(span.start..span.end).unwrap_or_default()
+    }
+
+    /// The keys of the `index`-th customer prepared (`index < len()`).
+    pub fn get(&self, index: usize) -> Prepared<'_> {
+        let s = &self.spans[index];
+        Prepared {
+            name_ordered: self.str(s.name_ordered),
+            name_sorted: self.str(s.name_sorted),
+            mailbox: s.mailbox.map(|m| self.str(m)),
+            address: s.address.map(|a| PreparedAddress {
+                street: self.str(a.street),
+                numbers: self.str(a.numbers),
+                postcode: a.postcode.map(|p| self.str(p)),
+                city: self.str(a.city),
+                country: self.str(a.country),
+            }),
+        }
+    }
+}
+
+impl<'a> Prepared<'a> {
     /// The mailbox's local part.
-    pub fn mailbox_local(&self) -> Option<&str> {
+    pub fn mailbox_local(&self) -> Option<&'a str> {
         self.mailbox
-            .as_deref()
             .and_then(|m| m.rsplit_once('@'))
             .map(|(local, _)| local)
     }
 
     /// The name without spaces, in written order (`annalena` for `Anna-Lena` and
     /// `Annalena`, `obrien` for `O'Brien`).
-    pub fn name_compact(&self) -> impl Iterator<Item = u8> + '_ {
+    pub fn name_compact(&self) -> impl Iterator<Item = u8> + 'a {
         self.name_ordered.bytes().filter(|&b| b != b' ')
     }
 
     /// The name's words in reversed order without spaces (`wangjianhua` for
     /// `Jianhua Wang`, the order of `王建华`).
-    pub fn name_reversed_compact(&self) -> impl Iterator<Item = u8> + '_ {
+    pub fn name_reversed_compact(&self) -> impl Iterator<Item = u8> + 'a {
         self.name_ordered.rsplit(' ').flat_map(str::bytes)
     }
 
-    /// The name's words in sorted order without spaces (`wangxiuying` for `Xiuying Wang`
-    /// and `王秀英`, whose transliteration is `wang xiu ying`).
-    pub fn name_sorted_compact(&self) -> impl Iterator<Item = u8> + '_ {
+    /// The name's words in sorted order without spaces (`wangjianhua` for `Jianhua Wang`
+    /// and `王建华`, whose transliteration is `wang jian hua`).
+    pub fn name_sorted_compact(&self) -> impl Iterator<Item = u8> + 'a {
         self.name_sorted.bytes().filter(|&b| b != b' ')
     }
 }
 
-/// Folds text for comparison into `out`: compatibility normalisation (NFKC: full-width
-/// letters, ligatures), transliteration to ASCII (`ü` → `u`, `ß` → `ss`, `山田` →
+/// Folds text for comparison, appending it to `out`: compatibility normalisation (NFKC:
+/// full-width letters, ligatures), transliteration to ASCII (`ü` → `u`, `ß` → `ss`, `山田` →
 /// `shan tian`, `Ольга` → `ol'ga`), lowercase, and every run of characters that are not
 /// letters or digits replaced by one space. Letters without a transliteration are kept,
 /// lowercased.
 pub(crate) fn fold_into(text: &str, out: &mut String) {
-    out.clear();
+    let start = out.len();
     let mut gap = false;
     if text.is_ascii() {
         for c in text.chars() {
-            push_folded(c, &mut gap, out);
+            push_folded(c, &mut gap, start, out);
         }
         return;
     }
-    for c in text.nfkc() {
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        fold_chars(text.chars(), start, out);
+    } else {
+        fold_chars(text.nfkc(), start, out);
+    }
+}
+
+fn fold_chars(chars: impl Iterator<Item = char>, start: usize, out: &mut String) {
+    let mut gap = false;
+    for c in chars {
         if c.is_ascii() {
-            push_folded(c, &mut gap, out);
+            push_folded(c, &mut gap, start, out);
         } else if let Some(ascii) = deunicode_char(c) {
             // Transliterations of ideographs end in a space, so each becomes a word.
             if ascii.is_empty() {
                 gap = true;
             }
             for t in ascii.chars() {
-                push_folded(t, &mut gap, out);
+                push_folded(t, &mut gap, start, out);
             }
         } else {
-            push_folded(c, &mut gap, out);
+            push_folded(c, &mut gap, start, out);
         }
     }
 }
 
 /// Appends one character of folded text: letters and digits lowercased, anything else
 /// remembered as a gap that becomes one space before the next letter or digit.
-fn push_folded(c: char, gap: &mut bool, out: &mut String) {
+fn push_folded(c: char, gap: &mut bool, start: usize, out: &mut String) {
     if c.is_alphanumeric() {
-        if *gap && !out.is_empty() {
+        if *gap && out.len() > start {
             out.push(' ');
         }
         *gap = false;
@@ -117,7 +181,7 @@ fn push_folded(c: char, gap: &mut bool, out: &mut String) {
 
 /// Reduces an address to its mailbox according to the rules (see
 /// [`EmailRules`](crate::EmailRules)).
-pub(crate) fn mailbox(email: &Email, config: &MatchConfig) -> String {
+pub(crate) fn mailbox(email: &Email, config: &MatchConfig, out: &mut String) {
     let rules = &config.email;
     let domain = email.domain();
     let domain = rules
@@ -131,7 +195,6 @@ pub(crate) fn mailbox(email: &Email, config: &MatchConfig) -> String {
     {
         local = head;
     }
-    let mut out = String::with_capacity(local.len() + 1 + domain.len());
     if rules.dot_insensitive_domains.iter().any(|d| d == domain) && local.bytes().any(|b| b != b'.')
     {
         out.extend(local.chars().filter(|&c| c != '.'));
@@ -140,86 +203,132 @@ pub(crate) fn mailbox(email: &Email, config: &MatchConfig) -> String {
     }
     out.push('@');
     out.push_str(domain);
-    out
 }
 
-/// Computes comparison keys; holds the scratch buffers reused from customer to customer.
+/// Computes comparison keys into a [`PreparedSet`].
 #[derive(Debug)]
 pub(crate) struct Preparer<'c> {
     config: &'c MatchConfig,
+    set: PreparedSet,
     scratch: String,
-    words: String,
+    words: Vec<(usize, usize)>,
 }
 
 impl<'c> Preparer<'c> {
     pub fn new(config: &'c MatchConfig) -> Self {
         Preparer {
             config,
+            set: PreparedSet::default(),
             scratch: String::new(),
-            words: String::new(),
+            words: Vec::new(),
         }
     }
 
-    pub fn prepare(&mut self, customer: &Customer) -> Prepared {
-        fold_into(customer.name.expose(), &mut self.scratch);
-        let name_ordered: Box<str> = self.scratch.as_str().into();
-        let mut words: Vec<&str> = name_ordered.split(' ').filter(|w| !w.is_empty()).collect();
-        words.sort_unstable();
-        let name_sorted: Box<str> = words.join(" ").into();
-        let mailbox = customer
-            .email
-            .as_ref()
-            .map(|e| mailbox(e, self.config).into_boxed_str());
+    /// Reserves room for `customers` more customers.
+    pub fn reserve(&mut self, customers: usize) {
+        self.set.spans.reserve(customers);
+        self.set.text.reserve(customers.saturating_mul(96));
+    }
+
+    /// The keys prepared so far.
+    pub fn finish(self) -> PreparedSet {
+        self.set
+    }
+
+    fn span_from(&self, start: usize) -> Span {
+        Span {
+            start,
+            end: self.set.text.len(),
+        }
+    }
+
+    /// Prepares the next customer.
+    pub fn push(&mut self, customer: &Customer) {
+        let start = self.set.text.len();
+        fold_into(customer.name.expose(), &mut self.set.text);
+        let name_ordered = self.span_from(start);
+        // The same words, sorted.
+        self.words.clear();
+        let mut at = start;
+        for word in self.set.text[start..].split(' ') {
+            if !word.is_empty() {
+                self.words.push((at, at + word.len()));
+            }
+            at += word.len() + 1;
+        }
+        let text = &self.set.text;
+        self.words
+            .sort_unstable_by(|x, y| text[x.0..x.1].cmp(&text[y.0..y.1]));
+        let sorted_start = self.set.text.len();
+        for (n, &(a, b)) in self.words.iter().enumerate() {
+            if n > 0 {
+                self.set.text.push(' ');
+            }
+            self.set.text.extend_from_within(a..b);
+        }
+        let name_sorted = self.span_from(sorted_start);
+        let mailbox = customer.email.as_ref().map(|e| {
+            let start = self.set.text.len();
+            mailbox(e, self.config, &mut self.set.text);
+            self.span_from(start)
+        });
         let address = customer.address.as_ref().map(|a| self.address(a));
-        Prepared {
+        self.set.spans.push(Spans {
             name_ordered,
             name_sorted,
             mailbox,
             address,
-        }
+        });
     }
 
-    fn address(&mut self, address: &PostalAddress) -> PreparedAddress {
-        self.words.clear();
+    fn address(&mut self, address: &PostalAddress) -> AddressSpans {
+        self.scratch.clear();
         for line in address.lines() {
-            fold_into(line, &mut self.scratch);
             if !self.scratch.is_empty() {
-                if !self.words.is_empty() {
-                    self.words.push(' ');
-                }
-                self.words.push_str(&self.scratch);
+                self.scratch.push(' ');
             }
+            fold_into(line, &mut self.scratch);
         }
-        let mut street = String::with_capacity(self.words.len());
-        let mut numbers = String::new();
-        for word in self.words.split(' ') {
-            if !street.is_empty() {
-                street.push(' ');
+        let start = self.set.text.len();
+        for word in self.scratch.split(' ').filter(|w| !w.is_empty()) {
+            if self.set.text.len() > start {
+                self.set.text.push(' ');
             }
-            abbreviate(word, self.config, &mut street);
+            abbreviate(word, self.config, &mut self.set.text);
+        }
+        let street = self.span_from(start);
+        let start = self.set.text.len();
+        for word in self.scratch.split(' ') {
             if word.bytes().any(|b| b.is_ascii_digit()) {
-                if !numbers.is_empty() {
-                    numbers.push(' ');
+                if self.set.text.len() > start {
+                    self.set.text.push(' ');
                 }
-                numbers.push_str(word);
+                self.set.text.push_str(word);
             }
         }
-        fold_into(address.city(), &mut self.scratch);
-        let city: Box<str> = self.scratch.as_str().into();
+        let numbers = self.span_from(start);
+        let start = self.set.text.len();
+        fold_into(address.city(), &mut self.set.text);
+        let city = self.span_from(start);
         let postcode = address.postal_code().and_then(|p| {
-            let code: String = p
-                .chars()
-                .filter(|c| c.is_alphanumeric())
-                .flat_map(char::to_uppercase)
-                .collect();
-            (!code.is_empty()).then(|| code.into_boxed_str())
+            let start = self.set.text.len();
+            self.set.text.extend(
+                p.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .flat_map(char::to_uppercase),
+            );
+            let span = self.span_from(start);
+            (span.end > span.start).then_some(span)
         });
-        PreparedAddress {
-            street: street.into(),
-            numbers: numbers.into(),
+        let start = self.set.text.len();
+        self.set.text.push_str(address.country());
+        let country = self.span_from(start);
+        AddressSpans {
+            street,
+            numbers,
             postcode,
             city,
-            country: address.country().into(),
+            country,
         }
     }
 }
@@ -243,9 +352,9 @@ mod tests {
     use super::*;
 
     fn fold(s: &str) -> String {
-        let mut out = String::new();
+        let mut out = String::from("kept ");
         fold_into(s, &mut out);
-        out
+        out.split_off(5)
     }
 
     #[test]
@@ -263,7 +372,11 @@ mod tests {
     #[test]
     fn mailboxes_follow_the_rules() {
         let config = MatchConfig::default();
-        let m = |s: &str| mailbox(&Email::parse(s).unwrap(), &config);
+        let m = |s: &str| {
+            let mut out = String::new();
+            mailbox(&Email::parse(s).unwrap(), &config, &mut out);
+            out
+        };
         assert_eq!(m("A.Da+News@GoogleMail.com"), "ada@gmail.com");
         assert_eq!(m("a.da+news@example.org"), "a.da@example.org");
         assert_eq!(m("+only@example.org"), "+only@example.org");
@@ -273,13 +386,23 @@ mod tests {
     fn street_abbreviations_apply_to_word_endings() {
         let config = MatchConfig::default();
         let mut p = Preparer::new(&config);
-        let a =
-            PostalAddress::new(["Hauptstraße 5"], "München", Some("80 331"), None, "DE").unwrap();
-        let b = PostalAddress::new(["Hauptstr. 5"], "Muenchen", Some("80331"), None, "de").unwrap();
-        let (a, b) = (p.address(&a), p.address(&b));
+        let t = chrono::Utc::now();
+        let kind = crate::vocabulary::PartyKind::Person;
+        let mut a = Customer::new(1.into(), kind, "A", t).unwrap();
+        let mut b = Customer::new(2.into(), kind, "B", t).unwrap();
+        a.address =
+            PostalAddress::new(["Hauptstraße 5"], "München", Some("80 331"), None, "DE").ok();
+        b.address = PostalAddress::new(["Hauptstr. 5"], "Muenchen", Some("80331"), None, "de").ok();
+        p.push(&a);
+        p.push(&b);
+        let set = p.finish();
+        let (a, b) = (set.get(0).address.unwrap(), set.get(1).address.unwrap());
         assert_eq!(a.street, b.street);
-        assert_eq!(&*a.street, "hauptstr 5");
-        assert_eq!(&*a.numbers, "5");
+        assert_eq!(a.street, "hauptstr 5");
+        assert_eq!(a.numbers, "5");
+        assert_eq!(a.postcode, Some("80331"));
         assert_eq!(a.postcode, b.postcode);
+        assert_eq!((a.country, b.country), ("DE", "DE"));
+        assert_eq!(set.get(0).name_ordered, "a");
     }
 }

@@ -196,8 +196,10 @@ pub fn score_pair(
     config.validate()?;
     let scorer = Scorer::new(config);
     let mut preparer = Preparer::new(config);
-    let (pa, pb) = (preparer.prepare(a), preparer.prepare(b));
-    let comparison = scorer.compare(a, &pa, b, &pb);
+    preparer.push(a);
+    preparer.push(b);
+    let prepared = preparer.finish();
+    let comparison = scorer.compare(a, &prepared.get(0), b, &prepared.get(1));
     Ok(scorer.pair(a, b, &comparison))
 }
 
@@ -217,7 +219,9 @@ pub(crate) struct Scorer<'c> {
 
 /// Jaro-Winkler similarity with the arguments in a fixed order, so it is symmetric.
 fn jaro_winkler(a: &str, b: &str) -> f64 {
-    if a <= b {
+    if a == b {
+        1.0
+    } else if a < b {
         strsim::jaro_winkler(a, b)
     } else {
         strsim::jaro_winkler(b, a)
@@ -290,7 +294,13 @@ impl<'c> Scorer<'c> {
         }
     }
 
-    pub fn compare(&self, a: &Customer, pa: &Prepared, b: &Customer, pb: &Prepared) -> Comparison {
+    pub fn compare(
+        &self,
+        a: &Customer,
+        pa: &Prepared<'_>,
+        b: &Customer,
+        pb: &Prepared,
+    ) -> Comparison {
         let outcomes = [
             self.email(a, pa, b, pb),
             match (&a.phone, &b.phone) {
@@ -343,9 +353,9 @@ impl<'c> Scorer<'c> {
     fn email(
         &self,
         a: &Customer,
-        pa: &Prepared,
+        pa: &Prepared<'_>,
         b: &Customer,
-        pb: &Prepared,
+        pb: &Prepared<'_>,
     ) -> Option<(Outcome, Option<f64>)> {
         let (x, y) = (a.email.as_ref()?, b.email.as_ref()?);
         let outcome = if x == y {
@@ -360,7 +370,7 @@ impl<'c> Scorer<'c> {
         Some((outcome, None))
     }
 
-    fn name(&self, pa: &Prepared, pb: &Prepared) -> Option<(Outcome, Option<f64>)> {
+    fn name(&self, pa: &Prepared<'_>, pb: &Prepared) -> Option<(Outcome, Option<f64>)> {
         if pa.name_ordered.is_empty() || pb.name_ordered.is_empty() {
             return None;
         }
@@ -372,7 +382,7 @@ impl<'c> Scorer<'c> {
         {
             return Some((Outcome::NameSame, Some(1.0)));
         }
-        let similarity = name_similarity(&pa.name_sorted, &pb.name_sorted);
+        let similarity = name_similarity(pa.name_sorted, pb.name_sorted);
         let outcome = if similarity >= self.config.name_similarity {
             Outcome::NameSimilar
         } else {
@@ -381,7 +391,7 @@ impl<'c> Scorer<'c> {
         Some((outcome, Some(similarity)))
     }
 
-    fn address(&self, pa: &Prepared, pb: &Prepared) -> Option<(Outcome, Option<f64>)> {
+    fn address(&self, pa: &Prepared<'_>, pb: &Prepared) -> Option<(Outcome, Option<f64>)> {
         let (x, y) = (pa.address.as_ref()?, pb.address.as_ref()?);
         let place = x.country == y.country
             && match (&x.postcode, &y.postcode) {
@@ -391,7 +401,7 @@ impl<'c> Scorer<'c> {
         if place && x.street == y.street {
             return Some((Outcome::AddressSame, Some(1.0)));
         }
-        let similarity = jaro_winkler(&x.street, &y.street);
+        let similarity = jaro_winkler(x.street, y.street);
         let outcome =
             if place && x.numbers == y.numbers && similarity >= self.config.address_similarity {
                 Outcome::AddressSimilar
