@@ -5,6 +5,7 @@ mod customer;
 mod deal;
 mod ids;
 mod interaction;
+mod loyalty;
 mod matching;
 mod money;
 mod personal;
@@ -31,6 +32,7 @@ pub use ids::{
     LoyaltyEventId, SurveyResponseId, TicketId, TransactionId, UserId,
 };
 pub use interaction::Interaction;
+pub use loyalty::{LoyaltyEvent, LoyaltyEventKind};
 pub use matching::{
     Decision, EmailRules, Evidence, Likelihood, Likelihoods, MatchConfig, MatchConfigError,
     MatchError, MatchGroup, MatchResult, MatchStats, Outcome, PairMatch, SurvivorHints,

@@ -1,6 +1,8 @@
 #![doc = include_str!("../README.md")]
 mod cadence;
 mod campaign;
+mod care;
+mod loyalty;
 
 pub use cadence::{
     AbcClass, CadenceAccumulator, CadenceError, CadencePolicy, CadenceRule, CadenceState,
@@ -13,4 +15,10 @@ pub use campaign::{
     DetectableEffect, GroupResults, GroupTally, Interval, LabelKind, MeanUplift, MemberOutcome,
     Moments, Proportion, RateUplift, SampleSize, SegmentResults, WinBackCandidate, WinBackTarget,
     analyze_campaign, campaign_tallies, rank_win_back, sample_size_per_group, select_audience,
+};
+pub use loyalty::{
+    Account, Bonuses, LineKind, LoyaltyError, LoyaltyJournal, LoyaltyLedger, LoyaltyProgramme,
+    ProgrammeReport, Qualification, QualifyingActivity, QualifyingMeasure, Statement,
+    StatementLine, TierChange, TierMove, TierReport, TierRule, birthday_bonuses, earn_from,
+    ledger, member_tiers, programme_report, qualifying_points, qualifying_spend, referral_bonus,
 };
