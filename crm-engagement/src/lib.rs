@@ -16,6 +16,10 @@ pub use campaign::{
     Moments, Proportion, RateUplift, SampleSize, SegmentResults, WinBackCandidate, WinBackTarget,
     analyze_campaign, campaign_tallies, rank_win_back, sample_size_per_group, select_audience,
 };
+pub use care::{
+    CareError, CareReminder, CareSubject, DatedHoliday, FixedHoliday, HolidayCalendar, Occasion,
+    OwnerReminders, care_reminders,
+};
 pub use loyalty::{
     Account, Bonuses, LineKind, LoyaltyError, LoyaltyJournal, LoyaltyLedger, LoyaltyProgramme,
     ProgrammeReport, Qualification, QualifyingActivity, QualifyingMeasure, Statement,
