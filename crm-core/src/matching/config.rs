@@ -99,7 +99,7 @@ likelihoods! {
     /// [`Outcome::EmailSameLocalPart`].
     email_same_local_part => EmailSameLocalPart = (0.03, 0.007),
     /// [`Outcome::EmailDifferent`].
-    email_different => EmailDifferent = (0.25, 0.999),
+    email_different => EmailDifferent = (0.1, 0.999),
     /// [`Outcome::PhoneSame`].
     phone_same => PhoneSame = (0.85, 0.002),
     /// [`Outcome::PhoneDifferent`].
@@ -117,7 +117,7 @@ likelihoods! {
     /// [`Outcome::AddressDifferent`].
     address_different => AddressDifferent = (0.10, 0.997),
     /// [`Outcome::BirthdaySame`].
-    birthday_same => BirthdaySame = (0.97, 0.000_1),
+    birthday_same => BirthdaySame = (0.97, 0.001),
     /// [`Outcome::BirthdayDifferent`].
     birthday_different => BirthdayDifferent = (0.03, 0.999_9),
     /// [`Outcome::AccountSame`].
@@ -148,7 +148,7 @@ pub struct Thresholds {
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
-            same: 12.0,
+            same: 14.0,
             review: 4.0,
         }
     }

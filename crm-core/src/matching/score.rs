@@ -72,7 +72,8 @@ outcomes! {
     NameSame = "name_same",
     /// Names whose similarity is at least [`MatchConfig::name_similarity`]: a typo, a
     /// missing or swapped letter. Words are paired one to one, most similar first
-    /// (Jaro-Winkler); the similarity is that of the least similar pair, scaled by the
+    /// (Jaro-Winkler; words of fewer than four letters are similar only when equal); the
+    /// similarity is that of the least similar pair, scaled by the
     /// share of words that found a partner. So word order does not matter, and one
     /// different first name beside the same surname, or a word on one side only (a middle
     /// name, a second character of a CJK given name), makes the names different.
@@ -231,6 +232,9 @@ fn jaro_winkler(a: &str, b: &str) -> f64 {
 /// The most words per name compared word by word; longer names are compared whole.
 const MAX_WORDS: usize = 8;
 
+/// Words shorter than this (in bytes after folding) are similar only when equal.
+const SHORT_WORD: usize = 4;
+
 /// The similarity of two names given as sorted words: each word of one name is paired with
 /// at most one word of the other, most similar pairs first (Jaro-Winkler); the similarity
 /// is that of the least similar pair, scaled by the share of words that found a partner.
@@ -254,7 +258,14 @@ fn name_similarity(a: &str, b: &str) -> f64 {
     let mut sim = [[0.0f64; MAX_WORDS]; MAX_WORDS];
     for i in 0..nx {
         for j in 0..ny {
-            sim[i][j] = jaro_winkler(xs[i], ys[j]);
+            let (x, y) = (xs[i], ys[j]);
+            // A typo in a word of one to three letters cannot be told from another word
+            // (`xia`, `xiang`; `ava`, `eva`): short words count only when equal.
+            sim[i][j] = if x != y && x.len().min(y.len()) < SHORT_WORD {
+                0.0
+            } else {
+                jaro_winkler(x, y)
+            };
         }
     }
     let (mut used_x, mut used_y) = ([false; MAX_WORDS], [false; MAX_WORDS]);
