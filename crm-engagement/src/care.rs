@@ -99,7 +99,7 @@ pub struct DatedHoliday {
 /// use crm_engagement::HolidayCalendar;
 /// let cal = HolidayCalendar::from_toml(r#"
 ///     fixed = [{ name = "Christmas", month = 12, day = 25 }]
-///     dated = [{ name = "Lunar New Year", dates = [2025-01-29, 2026-02-17] }]
+///     dated = [{ name = "Lunar New Year", dates = ["2025-01-29", "2026-02-17"] }]
 /// "#)?;
 /// assert_eq!(cal.dated[0].dates.len(), 2);
 /// # Ok::<(), crm_engagement::CareError>(())

@@ -2,6 +2,7 @@
 mod cadence;
 mod campaign;
 mod care;
+mod contacts;
 mod loyalty;
 
 pub use cadence::{
@@ -19,6 +20,11 @@ pub use campaign::{
 pub use care::{
     CareError, CareReminder, CareSubject, DatedHoliday, FixedHoliday, HolidayCalendar, Occasion,
     OwnerReminders, care_reminders,
+};
+pub use contacts::{
+    ChannelMix, CustomerPeriodContacts, FrequencyBucket, Interpretation, Period,
+    RepeatRateByContacts, Reply, ResponseTimes, channel_mix, contacts_per_period,
+    repeat_rate_by_contacts, response_times, share_within_cadence,
 };
 pub use loyalty::{
     Account, Bonuses, LineKind, LoyaltyError, LoyaltyJournal, LoyaltyLedger, LoyaltyProgramme,
