@@ -8,7 +8,9 @@
 //! index pages at random, while building an index sorts once. The unique indexes stay, so
 //! duplicates are still skipped as they come. DDL is transactional in SQLite: a rollback,
 //! a failed commit or a crash leaves the indexes as they were, and readers keep seeing the
-//! committed snapshot with its indexes meanwhile.
+//! committed snapshot with its indexes meanwhile. The table's triggers are dropped with
+//! the indexes and created again after them; for transactions, the per-customer purchase
+//! summaries they maintain are rebuilt in one pass first.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
@@ -47,6 +49,10 @@ struct SqliteImport<R> {
     considered: bool,
     /// The `CREATE INDEX` statements of the secondary indexes dropped for the session.
     deferred: Vec<String>,
+    /// The `CREATE TRIGGER` statements of the table's triggers dropped with them (the
+    /// purchase summaries' triggers use the indexes; the summaries are rebuilt at the
+    /// commit instead of row by row).
+    triggers: Vec<String>,
     kind: PhantomData<fn() -> R>,
 }
 
@@ -79,6 +85,21 @@ impl<R: SqlRecord> SqliteImport<R> {
         .fetch_all(&mut *self.tx)
         .await
         .map_err(backend)?;
+        let triggers: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_schema \
+             WHERE type = 'trigger' AND tbl_name = ?1 AND sql IS NOT NULL ORDER BY name",
+        )
+        .bind(table)
+        .fetch_all(&mut *self.tx)
+        .await
+        .map_err(backend)?;
+        for (name, sql) in triggers {
+            sqlx::query(AssertSqlSafe(format!("DROP TRIGGER \"{name}\"")))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(backend)?;
+            self.triggers.push(sql);
+        }
         for (name, sql) in indexes {
             sqlx::query(AssertSqlSafe(format!("DROP INDEX \"{name}\"")))
                 .execute(&mut *self.tx)
@@ -121,7 +142,7 @@ impl<R: SqlRecord> SqliteImport<R> {
     /// [`SqliteStore::open`]'s `temp_store`), beside the cache itself.
     async fn build_deferred_indexes(&mut self) -> StorageResult<()> {
         if self.deferred.is_empty() {
-            return Ok(());
+            return self.restore_triggers().await;
         }
         let cache_size: i64 = sqlx::query_scalar("PRAGMA cache_size")
             .fetch_one(&mut *self.tx)
@@ -143,7 +164,26 @@ impl<R: SqlRecord> SqliteImport<R> {
             .execute(&mut *self.tx)
             .await
             .map_err(backend)?;
-        built.map_err(backend)
+        built.map_err(backend)?;
+        self.restore_triggers().await
+    }
+
+    /// Rebuilds what the dropped triggers maintain (the purchase summaries, for
+    /// transactions) and creates the triggers again.
+    async fn restore_triggers(&mut self) -> StorageResult<()> {
+        if self.triggers.is_empty() {
+            return Ok(());
+        }
+        if R::TABLE == "transactions" {
+            crate::summaries::rebuild_all(&mut self.tx).await?;
+        }
+        for sql in std::mem::take(&mut self.triggers) {
+            sqlx::query(AssertSqlSafe(sql))
+                .execute(&mut *self.tx)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
     }
 
     async fn append_chunk(&mut self, chunk: &[R]) -> StorageResult<ChunkReport> {
@@ -218,6 +258,7 @@ impl<R: SqlRecord> BulkImport<R> for SqliteStore {
             defer_after: self.defer_indexes_after,
             considered: false,
             deferred: Vec::new(),
+            triggers: Vec::new(),
             kind: PhantomData,
         }))
     }

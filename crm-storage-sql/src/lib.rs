@@ -20,6 +20,8 @@ mod schema;
 mod sqlite;
 #[cfg(feature = "sqlite")]
 mod store;
+#[cfg(feature = "sqlite")]
+mod summaries;
 
 #[cfg(feature = "postgres")]
 pub use postgres::{POSTGRES_MIGRATOR, PostgresStore};

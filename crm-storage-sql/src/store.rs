@@ -25,6 +25,7 @@ use crate::common::{
     write_error,
 };
 use crate::mapping::{SqlRecord, TAG_SEPARATOR, Value, day_number, from_minor_units};
+use crate::summaries::{self, Source};
 
 /// SQLite's limit on bound parameters per statement (since 3.32).
 const MAX_PARAMS: usize = 32_766;
@@ -116,6 +117,20 @@ async fn current_version<R: SqlRecord>(
         .transpose()
 }
 
+/// After a single update or delete of a transaction (committed on its own), recomputes the
+/// purchase summaries it marked stale. Best effort: a stale summary is never read (readers
+/// group the transactions instead), and the next write recomputes it.
+async fn refresh_summaries_after<R: SqlRecord>(conn: &mut SqliteConnection) {
+    if R::TABLE != "transactions" {
+        return;
+    }
+    if let Ok(mut tx) = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await {
+        if summaries::refresh_stale(&mut tx).await.is_ok() {
+            let _ = tx.commit().await;
+        }
+    }
+}
+
 /// Writes `record` over the stored row with the same id if its version is `expected`.
 async fn update_in<R: SqlRecord>(
     conn: &mut SqliteConnection,
@@ -191,7 +206,7 @@ fn filter_sql<R: SqlRecord>(filter: &Filter) -> (Vec<String>, Vec<Value>) {
 
 /// A time bound as column text. Stored times have years 0 to 9999; a bound outside that
 /// range sorts before or after every one of them.
-fn bound_text(t: chrono::DateTime<chrono::Utc>) -> String {
+pub(crate) fn bound_text(t: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::Datelike;
     match t.year() {
         y if y < 0 => String::new(),
@@ -349,7 +364,9 @@ impl<R: SqlRecord> Repository<R> for SqliteStore {
     async fn update(&self, record: R, expected_version: u64) -> StorageResult<Versioned<R>> {
         record.check()?;
         let mut conn = self.pool.acquire().await.map_err(backend)?;
-        update_in(&mut conn, &record, expected_version).await
+        let updated = update_in(&mut conn, &record, expected_version).await?;
+        refresh_summaries_after::<R>(&mut conn).await;
+        Ok(updated)
     }
 
     async fn delete(&self, id: &R::Id, expected_version: u64) -> StorageResult<()> {
@@ -377,6 +394,7 @@ impl<R: SqlRecord> Repository<R> for SqliteStore {
             let actual = current_version::<R>(&mut conn, &key).await?;
             return Err(refused::<R>(&key, expected_version, actual));
         }
+        refresh_summaries_after::<R>(&mut conn).await;
         Ok(())
     }
 
@@ -624,6 +642,9 @@ impl CrmStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        // The erased customer's purchase summaries go (or move to the pseudonym) with the
+        // transactions, in the same transaction.
+        summaries::refresh_stale(&mut tx).await?;
         tx.commit().await.map_err(backend)?;
         // secure_delete zeroes the freed pages; a checkpoint moves them out of the
         // write-ahead log into the main file too (best effort: readers may hold it back).
@@ -755,7 +776,12 @@ impl SqliteStore {
         range: TimeRange,
     ) -> StorageResult<Vec<PurchaseSummary>> {
         match self
-            .aggregates_in(range, summary_sql, summary_row, |s| s)
+            .aggregates_in(
+                range,
+                (summary_sql, crate::summaries::SUMMARIES_SQL),
+                summary_row,
+                |s| s,
+            )
             .await?
         {
             Some(rows) => Ok(rows),
@@ -788,7 +814,12 @@ impl SqliteStore {
     /// ```
     pub async fn purchase_totals_in(&self, range: TimeRange) -> StorageResult<Vec<PurchaseTotals>> {
         match self
-            .aggregates_in(range, totals_sql, totals_row, |s| s.totals())
+            .aggregates_in(
+                range,
+                (totals_sql, crate::summaries::TOTALS_SQL),
+                totals_row,
+                |s| s.totals(),
+            )
             .await?
         {
             Some(rows) => Ok(rows),
@@ -800,14 +831,16 @@ impl SqliteStore {
         }
     }
 
-    /// The per-customer aggregates of `sql` (given whether the range is the whole time
-    /// line) read by `row`, with the groups holding amounts in text summed exactly (their
-    /// summaries taken to `T` by `exact`), all in one read transaction. `None` when an
+    /// The per-customer aggregates of a range read by `row`, with the groups holding
+    /// amounts in text summed exactly (their summaries taken to `T` by `exact`), all in one
+    /// read transaction. `sql.1` reads them from the `purchase_summaries` table when the
+    /// range holds every transaction and no summary is stale; otherwise `sql.0` (given
+    /// whether the range is the whole time line) groups the transactions. `None` when an
     /// integer sum overflowed (the caller falls back to the exact fold).
     async fn aggregates_in<T>(
         &self,
         range: TimeRange,
-        sql: fn(bool) -> String,
+        sql: (fn(bool) -> String, &'static str),
         row: RowReader<T>,
         exact: fn(PurchaseSummary) -> T,
     ) -> StorageResult<Option<Vec<T>>> {
@@ -822,19 +855,27 @@ impl SqliteStore {
                     .bind(bound_text(range.end()))
             }
         };
-        // One read transaction: both queries and the exact sums see the same snapshot.
+        // One read transaction: every query and the exact sums see the same snapshot.
         let mut tx = self.pool.begin().await.map_err(backend)?;
-        let inexact: Inexact = bind(inexact_sql(whole))
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(backend)?;
+        let (inexact, main): (Inexact, _) = match summaries::source(&mut tx, range).await? {
+            Source::Nothing => return Ok(Some(Vec::new())),
+            // The table marks a group to be summed exactly by a NULL net sum.
+            Source::Summaries => (Inexact::new(), query(sql.1.to_string())),
+            Source::Transactions => (
+                bind(inexact_sql(whole))
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(backend)?
+                    .iter()
+                    .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+                    .collect::<Result<_, sqlx::Error>>()
+                    .map_err(backend)?,
+                bind(sql.0(whole)),
+            ),
+        };
         let mut out = Vec::new();
         let mut inexact_groups = Vec::new();
-        let read = for_each_row(bind(sql(whole)).fetch(&mut *tx), |r| {
+        let read = for_each_row(main.fetch(&mut *tx), |r| {
             match row(&r, &inexact)? {
                 SummaryRow::Done(s) => out.push(s),
                 SummaryRow::Exact(customer, currency) => {
@@ -878,7 +919,9 @@ fn totals_row(row: &SqliteRow, inexact: &Inexact) -> StorageResult<SummaryRow<Pu
     }
     let count: i64 = row.try_get(4).map_err(backend)?;
     let net: Option<i64> = row.try_get(5).map_err(backend)?;
-    let net = net.ok_or_else(|| corrupt("amount_minor", "a sum is NULL"))?;
+    let Some(net) = net else {
+        return Ok(SummaryRow::Exact(customer, currency));
+    };
     let net_total = if net == 0 {
         Money::zero(currency)
     } else {
@@ -1036,7 +1079,9 @@ fn summary_row(row: &SqliteRow, inexact: &Inexact) -> StorageResult<SummaryRow<P
         return Ok(SummaryRow::Exact(customer, currency));
     }
     let purchase_days = count(5)?;
-    let net = int(7)?.ok_or_else(|| corrupt("amount_minor", "a sum is NULL"))?;
+    let Some(net) = int(7)? else {
+        return Ok(SummaryRow::Exact(customer, currency));
+    };
     let repeat = match int(6)? {
         Some(first_day) if purchase_days > 1 => i128::from(net) - i128::from(first_day),
         _ => 0,
