@@ -291,12 +291,10 @@ pub struct CadenceAccumulator<'p> {
     as_of_ms: i64,
     rules: Vec<CompiledRule>,
     names: Vec<Arc<str>>,
-    ids: Vec<CustomerId>,
-    owners: Vec<Option<UserId>>,
-    consent: Vec<u8>,
+    customers: &'p [CadenceSubject<'p>],
     rule_of: Vec<u16>,
     states: Vec<CadenceState>,
-    index: Option<FxHashMap<CustomerId, u32>>,
+    index: FxHashMap<&'p CustomerId, u32>,
     skipped_unknown: u64,
     skipped_future: u64,
 }
@@ -318,7 +316,7 @@ impl<'p> CadenceAccumulator<'p> {
     pub fn new(
         policy: &'p CadencePolicy,
         as_of: DateTime<Utc>,
-        customers: &[CadenceSubject<'_>],
+        customers: &'p [CadenceSubject<'p>],
     ) -> Result<Self, CadenceError> {
         if customers.len() > u32::MAX as usize {
             return Err(CadenceError::TooManyCustomers {
@@ -339,42 +337,24 @@ impl<'p> CadenceAccumulator<'p> {
             as_of_ms: as_of.timestamp_millis(),
             rules,
             names,
-            ids: Vec::with_capacity(customers.len()),
-            owners: Vec::with_capacity(customers.len()),
-            consent: Vec::with_capacity(customers.len()),
+            customers,
             rule_of: Vec::with_capacity(customers.len()),
             states: vec![CadenceState::EMPTY; customers.len()],
-            index: None,
+            index: FxHashMap::with_capacity_and_hasher(customers.len(), Default::default()),
             skipped_unknown: 0,
             skipped_future: 0,
         };
-        for s in customers {
-            let c = s.customer;
-            acc.ids.push(c.id.clone());
-            acc.owners.push(c.owner.clone());
-            acc.consent.push(
-                c.consents
-                    .iter()
-                    .filter(|(_, consent)| consent.is_given())
-                    .fold(0u8, |m, (&ch, _)| m | (1 << consent_slot(ch))),
-            );
-            // At most MAX_RULES rules, checked by the policy.
-            acc.rule_of.push(policy.rule_index(s) as u16);
-        }
-        acc.index = Some(acc.build_index()?);
-        Ok(acc)
-    }
-
-    fn build_index(&self) -> Result<FxHashMap<CustomerId, u32>, CadenceError> {
-        let mut index = FxHashMap::with_capacity_and_hasher(self.ids.len(), Default::default());
-        for (i, id) in self.ids.iter().enumerate() {
-            if index.insert(id.clone(), i as u32).is_some() {
+        for (i, s) in customers.iter().enumerate() {
+            let id = &s.customer.id;
+            if acc.index.insert(id, i as u32).is_some() {
                 return Err(CadenceError::DuplicateCustomer {
                     customer: id.clone(),
                 });
             }
+            // At most MAX_RULES rules, checked by the policy.
+            acc.rule_of.push(policy.rule_index(s) as u16);
         }
-        Ok(index)
+        Ok(acc)
     }
 
     /// The as-of instant.
@@ -401,7 +381,8 @@ impl<'p> CadenceAccumulator<'p> {
     /// # let policy = CadencePolicy::new(vec![], CadenceRule::new("all", 30, vec![ConsentChannel::Email]))?;
     /// let now = Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap();
     /// let c = Customer::new(1.into(), PartyKind::Person, "Ada", now)?;
-    /// let mut acc = CadenceAccumulator::new(&policy, now, &[CadenceSubject::new(&c)])?;
+    /// let subjects = [CadenceSubject::new(&c)];
+    /// let mut acc = CadenceAccumulator::new(&policy, now, &subjects)?;
     /// acc.observe(&Interaction::new(1.into(), 1.into(), Channel::Email, Direction::Inbound, now - Duration::days(1)));
     /// assert_eq!(acc.state(0).unwrap().last_contact(), Some(now - Duration::days(1)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -410,7 +391,7 @@ impl<'p> CadenceAccumulator<'p> {
     pub fn observe(&mut self, event: &impl ContactEvent) {
         let slot = match event.customer_ref() {
             CustomerRef::Index(i) => i as usize,
-            CustomerRef::Id(id) => match self.index.as_ref().and_then(|ix| ix.get(id)) {
+            CustomerRef::Id(id) => match self.index.get(id) {
                 Some(&i) => i as usize,
                 None => {
                     self.skipped_unknown += 1;
@@ -440,7 +421,8 @@ impl<'p> CadenceAccumulator<'p> {
     /// # let policy = CadencePolicy::new(vec![], CadenceRule::new("all", 30, vec![ConsentChannel::Email]))?;
     /// let now = Utc::now();
     /// let c = Customer::new(1.into(), PartyKind::Person, "Ada", now)?;
-    /// let mut acc = CadenceAccumulator::new(&policy, now, &[CadenceSubject::new(&c)])?;
+    /// let subjects = [CadenceSubject::new(&c)];
+    /// let mut acc = CadenceAccumulator::new(&policy, now, &subjects)?;
     /// acc.observe_all([Touch::new(0, now, Channel::Sms, Direction::Outbound), Touch::new(9, now, Channel::Sms, Direction::Outbound)]);
     /// assert_eq!(acc.finish().skipped_unknown_customer, 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -488,7 +470,8 @@ impl<'p> CadenceAccumulator<'p> {
     /// # use crm_engagement::{CadenceAccumulator, CadencePolicy, CadenceRule, CadenceState, CadenceSubject, CadenceError};
     /// # let policy = CadencePolicy::new(vec![], CadenceRule::new("all", 30, vec![ConsentChannel::Email]))?;
     /// # let c = Customer::new(1.into(), PartyKind::Person, "Ada", Utc::now())?;
-    /// let mut acc = CadenceAccumulator::new(&policy, Utc::now(), &[CadenceSubject::new(&c)])?;
+    /// let subjects = [CadenceSubject::new(&c)];
+    /// let mut acc = CadenceAccumulator::new(&policy, Utc::now(), &subjects)?;
     /// assert!(acc.merge_states(&[CadenceState::EMPTY]).is_ok());
     /// assert!(matches!(acc.merge_states(&[]), Err(CadenceError::MergeMismatch { .. })));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -530,7 +513,13 @@ impl<'p> CadenceAccumulator<'p> {
                 reason: "different policies",
             });
         }
-        if other.ids != self.ids {
+        if other.customers.len() != self.customers.len()
+            || other
+                .customers
+                .iter()
+                .zip(self.customers)
+                .any(|(a, b)| a.customer.id != b.customer.id)
+        {
             return Err(CadenceError::MergeMismatch {
                 reason: "different customers",
             });
@@ -566,6 +555,7 @@ impl<'p> CadenceAccumulator<'p> {
         let mut due = Vec::new();
         let mut without_consent = Vec::new();
         for (i, state) in self.states.iter().enumerate() {
+            let customer = self.customers[i].customer;
             let r = self.rule_of[i] as usize;
             let rule = self.policy.rule_at(r);
             let last = state.last_contact_millis();
@@ -582,18 +572,17 @@ impl<'p> CadenceAccumulator<'p> {
             };
             let mut best: Option<(ConsentChannel, i64)> = None;
             for &ch in &rule.channels {
-                let slot = consent_slot(ch);
-                if self.consent[i] & (1 << slot) == 0 {
+                if !customer.has_consent(ch) {
                     continue;
                 }
-                let answered = state.last_answer_millis(slot);
+                let answered = state.last_answer_millis(consent_slot(ch));
                 if best.is_none_or(|(_, b)| answered > b) {
                     best = Some((ch, answered));
                 }
             }
             let entry = DueCustomer {
-                customer: self.ids[i].clone(),
-                owner: self.owners[i].clone(),
+                customer: customer.id.clone(),
+                owner: customer.owner.clone(),
                 rule: self.names[r].clone(),
                 last_contact: last.and_then(DateTime::from_timestamp_millis),
                 days_overdue,
