@@ -910,11 +910,11 @@ impl SqliteStore {
 /// Reads one row of [`totals_sql`]; a group with an amount in text only is to be summed
 /// exactly.
 fn totals_row(row: &SqliteRow, inexact: &Inexact) -> StorageResult<SummaryRow<PurchaseTotals>> {
-    let customer_text: String = row.try_get(0).map_err(backend)?;
-    let currency_text: String = row.try_get(1).map_err(backend)?;
-    let customer: CustomerId = parse("customer_id", &customer_text)?;
-    let currency = parse_currency(&currency_text).map_err(|e| corrupt("currency", e))?;
-    if !inexact.is_empty() && inexact.contains(&(customer_text, currency_text)) {
+    let customer_text: &str = row.try_get(0).map_err(backend)?;
+    let currency_text: &str = row.try_get(1).map_err(backend)?;
+    let customer: CustomerId = parse("customer_id", customer_text)?;
+    let currency = stored_currency(currency_text)?;
+    if is_inexact(inexact, customer_text, currency_text) {
         return Ok(SummaryRow::Exact(customer, currency));
     }
     let count: i64 = row.try_get(4).map_err(backend)?;
@@ -932,8 +932,8 @@ fn totals_row(row: &SqliteRow, inexact: &Inexact) -> StorageResult<SummaryRow<Pu
     Ok(SummaryRow::Done(PurchaseTotals {
         customer,
         currency,
-        first_purchase: stored_time(&row.try_get::<String, _>(2).map_err(backend)?)?,
-        last_purchase: stored_time(&row.try_get::<String, _>(3).map_err(backend)?)?,
+        first_purchase: stored_time(row.try_get::<&str, _>(2).map_err(backend)?)?,
+        last_purchase: stored_time(row.try_get::<&str, _>(3).map_err(backend)?)?,
         transactions: u64::try_from(count).map_err(|e| corrupt("count", e))?,
         net_total,
     }))
@@ -1041,6 +1041,16 @@ async fn exact_summary(
 
 /// Reads a stored time (`2024-05-02T10:30:00.000000000Z`), the fixed-width text taken
 /// apart directly; any other text goes through the general parser.
+/// Whether a group (as stored text) is among those to be summed from the amount texts.
+fn is_inexact(inexact: &Inexact, customer: &str, currency: &str) -> bool {
+    !inexact.is_empty() && inexact.contains(&(customer.to_string(), currency.to_string()))
+}
+
+/// Reads a stored currency code.
+fn stored_currency(code: &str) -> StorageResult<Currency> {
+    parse_currency(code).map_err(|e| corrupt("currency", e))
+}
+
 fn stored_time(text: &str) -> StorageResult<DateTime<Utc>> {
     fn fixed(t: &[u8]) -> Option<DateTime<Utc>> {
         let n = |range: std::ops::Range<usize>| -> Option<u32> {
@@ -1065,7 +1075,7 @@ fn stored_time(text: &str) -> StorageResult<DateTime<Utc>> {
 /// Reads one row of the purchase summary query; a customer and currency listed in
 /// `inexact` is left to the exact path.
 fn summary_row(row: &SqliteRow, inexact: &Inexact) -> StorageResult<SummaryRow<PurchaseSummary>> {
-    let text = |i: usize| -> StorageResult<String> { row.try_get(i).map_err(backend) };
+    let text = |i: usize| -> StorageResult<&str> { row.try_get(i).map_err(backend) };
     let int = |i: usize| -> StorageResult<Option<i64>> { row.try_get(i).map_err(backend) };
     let count = |i: usize| -> StorageResult<u64> {
         let n = int(i)?.ok_or_else(|| corrupt("count", "is NULL"))?;
@@ -1073,9 +1083,9 @@ fn summary_row(row: &SqliteRow, inexact: &Inexact) -> StorageResult<SummaryRow<P
     };
     let customer_text = text(0)?;
     let currency_text = text(1)?;
-    let customer: CustomerId = parse("customer_id", &customer_text)?;
-    let currency = parse_currency(&currency_text).map_err(|e| corrupt("currency", e))?;
-    if !inexact.is_empty() && inexact.contains(&(customer_text, currency_text)) {
+    let customer: CustomerId = parse("customer_id", customer_text)?;
+    let currency = stored_currency(currency_text)?;
+    if is_inexact(inexact, customer_text, currency_text) {
         return Ok(SummaryRow::Exact(customer, currency));
     }
     let purchase_days = count(5)?;
@@ -1098,8 +1108,8 @@ fn summary_row(row: &SqliteRow, inexact: &Inexact) -> StorageResult<SummaryRow<P
     Ok(SummaryRow::Done(PurchaseSummary {
         customer,
         currency,
-        first_purchase: stored_time(&text(2)?)?,
-        last_purchase: stored_time(&text(3)?)?,
+        first_purchase: stored_time(text(2)?)?,
+        last_purchase: stored_time(text(3)?)?,
         transactions: count(4)?,
         purchase_days,
         net_total: money(i128::from(net))?,
