@@ -733,7 +733,42 @@ fn is_integer_overflow(e: &sqlx::Error) -> bool {
 
 /// A summary row: complete, or to be summed exactly from the amount texts.
 /// Reads one row of an aggregate query, given the groups with amounts in text only.
-type RowReader<T> = fn(&SqliteRow, &Inexact) -> StorageResult<SummaryRow<T>>;
+type RowReader<T> = fn(&dyn Columns, &Inexact) -> StorageResult<SummaryRow<T>>;
+
+/// The columns of an aggregate's row: a row of a query, or a record packed in text.
+trait Columns {
+    fn text(&self, i: usize) -> StorageResult<&str>;
+    fn int(&self, i: usize) -> StorageResult<Option<i64>>;
+}
+
+impl Columns for SqliteRow {
+    fn text(&self, i: usize) -> StorageResult<&str> {
+        self.try_get(i).map_err(backend)
+    }
+
+    fn int(&self, i: usize) -> StorageResult<Option<i64>> {
+        self.try_get(i).map_err(backend)
+    }
+}
+
+/// One record of [`summaries::packed`] text: its fields, an empty one for NULL.
+struct Packed<'a>(Vec<&'a str>);
+
+impl Columns for Packed<'_> {
+    fn text(&self, i: usize) -> StorageResult<&str> {
+        self.0
+            .get(i)
+            .copied()
+            .ok_or_else(|| corrupt("purchase_summaries", "a packed record is short"))
+    }
+
+    fn int(&self, i: usize) -> StorageResult<Option<i64>> {
+        match self.text(i)? {
+            "" => Ok(None),
+            t => parse("purchase_summaries", t).map(Some),
+        }
+    }
+}
 
 /// The customers and currencies (as stored text) with an amount in text only.
 type Inexact = HashSet<(String, String)>;
@@ -778,7 +813,7 @@ impl SqliteStore {
         match self
             .aggregates_in(
                 range,
-                (summary_sql, crate::summaries::SUMMARIES_SQL),
+                (summary_sql, crate::summaries::SUMMARY_FIELDS),
                 summary_row,
                 |s| s,
             )
@@ -816,7 +851,7 @@ impl SqliteStore {
         match self
             .aggregates_in(
                 range,
-                (totals_sql, crate::summaries::TOTALS_SQL),
+                (totals_sql, crate::summaries::TOTALS_FIELDS),
                 totals_row,
                 |s| s.totals(),
             )
@@ -840,7 +875,7 @@ impl SqliteStore {
     async fn aggregates_in<T>(
         &self,
         range: TimeRange,
-        sql: (fn(bool) -> String, &'static str),
+        sql: (fn(bool) -> String, &'static [&'static str]),
         row: RowReader<T>,
         exact: fn(PurchaseSummary) -> T,
     ) -> StorageResult<Option<Vec<T>>> {
@@ -857,10 +892,27 @@ impl SqliteStore {
         };
         // One read transaction: every query and the exact sums see the same snapshot.
         let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut out = Vec::new();
+        let mut inexact_groups = Vec::new();
+        let mut take = |r: SummaryRow<T>, out: &mut Vec<T>| match r {
+            SummaryRow::Done(s) => out.push(s),
+            SummaryRow::Exact(customer, currency) => {
+                inexact_groups.push((out.len(), customer, currency));
+            }
+        };
         let (inexact, main): (Inexact, _) = match summaries::source(&mut tx, range).await? {
             Source::Nothing => return Ok(Some(Vec::new())),
-            // The table marks a group to be summed exactly by a NULL net sum.
-            Source::Summaries => (Inexact::new(), query(sql.1.to_string())),
+            // The table marks a group to be summed exactly by a NULL net sum; its rows
+            // come packed, thousands to a query row.
+            Source::Summaries => {
+                let none = Inexact::new();
+                summaries::packed(&mut tx, sql.1, |fields| {
+                    take(row(&Packed(fields), &none)?, &mut out);
+                    Ok(())
+                })
+                .await?;
+                (none, None)
+            }
             Source::Transactions => (
                 bind(inexact_sql(whole))
                     .fetch_all(&mut *tx)
@@ -870,25 +922,20 @@ impl SqliteStore {
                     .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
                     .collect::<Result<_, sqlx::Error>>()
                     .map_err(backend)?,
-                bind(sql.0(whole)),
+                Some(bind(sql.0(whole))),
             ),
         };
-        let mut out = Vec::new();
-        let mut inexact_groups = Vec::new();
-        let read = for_each_row(main.fetch(&mut *tx), |r| {
-            match row(&r, &inexact)? {
-                SummaryRow::Done(s) => out.push(s),
-                SummaryRow::Exact(customer, currency) => {
-                    inexact_groups.push((out.len(), customer, currency));
-                }
+        if let Some(main) = main {
+            let read = for_each_row(main.fetch(&mut *tx), |r| {
+                take(row(&r, &inexact)?, &mut out);
+                Ok(())
+            })
+            .await;
+            match read {
+                Ok(()) => {}
+                Err(RowsError::Sql(e)) if is_integer_overflow(&e) => return Ok(None),
+                Err(e) => return Err(e.into()),
             }
-            Ok(())
-        })
-        .await;
-        match read {
-            Ok(()) => {}
-            Err(RowsError::Sql(e)) if is_integer_overflow(&e) => return Ok(None),
-            Err(e) => return Err(e.into()),
         }
         // The groups with amounts in text, summed exactly, in their places in the order.
         let mut done = Vec::with_capacity(out.len() + inexact_groups.len());
@@ -909,16 +956,16 @@ impl SqliteStore {
 
 /// Reads one row of [`totals_sql`]; a group with an amount in text only is to be summed
 /// exactly.
-fn totals_row(row: &SqliteRow, inexact: &Inexact) -> StorageResult<SummaryRow<PurchaseTotals>> {
-    let customer_text: &str = row.try_get(0).map_err(backend)?;
-    let currency_text: &str = row.try_get(1).map_err(backend)?;
+fn totals_row(row: &dyn Columns, inexact: &Inexact) -> StorageResult<SummaryRow<PurchaseTotals>> {
+    let customer_text = row.text(0)?;
+    let currency_text = row.text(1)?;
     let customer: CustomerId = parse("customer_id", customer_text)?;
     let currency = stored_currency(currency_text)?;
     if is_inexact(inexact, customer_text, currency_text) {
         return Ok(SummaryRow::Exact(customer, currency));
     }
-    let count: i64 = row.try_get(4).map_err(backend)?;
-    let net: Option<i64> = row.try_get(5).map_err(backend)?;
+    let count = row.int(4)?.ok_or_else(|| corrupt("count", "is NULL"))?;
+    let net = row.int(5)?;
     let Some(net) = net else {
         return Ok(SummaryRow::Exact(customer, currency));
     };
@@ -932,8 +979,8 @@ fn totals_row(row: &SqliteRow, inexact: &Inexact) -> StorageResult<SummaryRow<Pu
     Ok(SummaryRow::Done(PurchaseTotals {
         customer,
         currency,
-        first_purchase: stored_time(row.try_get::<&str, _>(2).map_err(backend)?)?,
-        last_purchase: stored_time(row.try_get::<&str, _>(3).map_err(backend)?)?,
+        first_purchase: stored_time(row.text(2)?)?,
+        last_purchase: stored_time(row.text(3)?)?,
         transactions: u64::try_from(count).map_err(|e| corrupt("count", e))?,
         net_total,
     }))
@@ -1074,9 +1121,9 @@ fn stored_time(text: &str) -> StorageResult<DateTime<Utc>> {
 
 /// Reads one row of the purchase summary query; a customer and currency listed in
 /// `inexact` is left to the exact path.
-fn summary_row(row: &SqliteRow, inexact: &Inexact) -> StorageResult<SummaryRow<PurchaseSummary>> {
-    let text = |i: usize| -> StorageResult<&str> { row.try_get(i).map_err(backend) };
-    let int = |i: usize| -> StorageResult<Option<i64>> { row.try_get(i).map_err(backend) };
+fn summary_row(row: &dyn Columns, inexact: &Inexact) -> StorageResult<SummaryRow<PurchaseSummary>> {
+    let text = |i: usize| row.text(i);
+    let int = |i: usize| row.int(i);
     let count = |i: usize| -> StorageResult<u64> {
         let n = int(i)?.ok_or_else(|| corrupt("count", "is NULL"))?;
         u64::try_from(n).map_err(|e| corrupt("count", e))

@@ -277,3 +277,45 @@ async fn partial_ranges_and_stale_groups_read_the_transactions() {
         .unwrap();
     check(&store, "a delete behind the store's back and an erasure").await;
 }
+
+/// More customers than one packed read holds: the reads continue after the last key,
+/// across customers with two currencies, and still equal the default fold.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_customers_are_read_in_several_packed_parts() {
+    let store = SqliteStore::open_in_memory().await.unwrap();
+    let n = 9_000u64;
+    let people: Vec<Customer> = (0..n)
+        .map(|c| {
+            Customer::new(
+                format!("K{c:05}").parse().unwrap(),
+                PartyKind::Person,
+                "Buyer",
+                t0(),
+            )
+            .unwrap()
+        })
+        .collect();
+    store.append_batch(&people).await.unwrap();
+    let mut rng = Rng(7);
+    let batch: Vec<Transaction> = (0..n + 600)
+        .map(|i| {
+            let c = if i < n { i } else { rng.below(n) };
+            let amount = if i < n { "10.50 EUR" } else { "700 JPY" };
+            Transaction::new(
+                format!("T{i:06}").parse().unwrap(),
+                format!("K{c:05}").parse().unwrap(),
+                t0() + Duration::hours(rng.below(500) as i64),
+                amount.parse().unwrap(),
+            )
+        })
+        .collect();
+    store.append_batch(&batch).await.unwrap();
+    let all = TimeRange::all();
+    let reference = summarize_purchases(&store, all).await.unwrap();
+    assert!(reference.len() > 9_400, "{} groups", reference.len());
+    let got = store.purchase_summaries(all).await.unwrap();
+    assert_eq!(got.len(), reference.len());
+    assert_eq!(got, reference);
+    let totals: Vec<_> = reference.iter().map(|s| s.totals()).collect();
+    assert_eq!(store.purchase_totals(all).await.unwrap(), totals);
+}
