@@ -13,21 +13,9 @@ use crm_storage_traits::{
     BatchAppend, BulkImport, CrmStore, Erasure, Repository, TimeRange, summarize_purchases,
 };
 
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::Rng;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap()
