@@ -29,6 +29,6 @@ pub use contacts::{
 pub use loyalty::{
     Account, Bonuses, LineKind, LoyaltyError, LoyaltyJournal, LoyaltyLedger, LoyaltyProgramme,
     ProgrammeReport, Qualification, QualifyingActivity, QualifyingMeasure, Statement,
-    StatementLine, TierChange, TierMove, TierReport, TierRule, birthday_bonuses, earn_from,
-    ledger, member_tiers, programme_report, qualifying_points, qualifying_spend, referral_bonus,
+    StatementLine, TierChange, TierMove, TierReport, TierRule, birthday_bonuses, earn_from, ledger,
+    member_tiers, programme_report, qualifying_points, qualifying_spend, referral_bonus,
 };

@@ -25,7 +25,7 @@ use crate::common::{
     write_error,
 };
 use crate::mapping::{SqlRecord, TAG_SEPARATOR, Value, day_number, from_minor_units};
-use crate::summaries::{self, Source};
+use crate::summaries::{self, Source, bound_text};
 
 /// SQLite's limit on bound parameters per statement (since 3.32).
 const MAX_PARAMS: usize = 32_766;
@@ -202,17 +202,6 @@ fn filter_sql<R: SqlRecord>(filter: &Filter) -> (Vec<String>, Vec<Value>) {
         params.push(Value::text(bound_text(r.end())));
     }
     (clauses, params)
-}
-
-/// A time bound as column text. Stored times have years 0 to 9999; a bound outside that
-/// range sorts before or after every one of them.
-pub(crate) fn bound_text(t: chrono::DateTime<chrono::Utc>) -> String {
-    use chrono::Datelike;
-    match t.year() {
-        y if y < 0 => String::new(),
-        y if y > 9999 => "9999-99".to_string(),
-        _ => time_text(t),
-    }
 }
 
 /// Rows per multi-row INSERT for a kind of record.

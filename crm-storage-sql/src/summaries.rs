@@ -7,8 +7,26 @@ use sqlx::{Row, SqliteConnection};
 
 use crm_storage_traits::{StorageResult, TimeRange};
 
+use crm_storage_traits::time_text;
+use sqlx::AssertSqlSafe;
+
 use crate::common::backend;
-use crate::store::{bound_text, query};
+
+/// A statement of this module's own SQL.
+fn query(sql: String) -> sqlx::query::Query<'static, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    sqlx::query(AssertSqlSafe(sql))
+}
+
+/// A time bound as column text. Stored times have years 0 to 9999; a bound outside that
+/// range sorts before or after every one of them.
+pub(crate) fn bound_text(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    match t.year() {
+        y if y < 0 => String::new(),
+        y if y > 9999 => "9999-99".to_string(),
+        _ => time_text(t),
+    }
+}
 
 /// The columns of `purchase_summaries`, in the order the recomputations write them.
 const COLUMNS: &str = "customer_id, currency, first_at, last_at, transactions, purchase_days, \

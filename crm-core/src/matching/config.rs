@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::ids::CustomerId;
 
-use super::score::Outcome;
+use super::outcome::Outcome;
 
 /// The two probabilities of one comparison outcome in the Fellegi-Sunter model.
 ///

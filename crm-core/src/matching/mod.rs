@@ -91,6 +91,7 @@ mod blocking;
 mod cluster;
 mod config;
 mod normalize;
+mod outcome;
 mod score;
 #[cfg(any(test, feature = "testgen"))]
 mod testgen;
@@ -101,7 +102,8 @@ pub use config::{
     EmailRules, Likelihood, Likelihoods, MatchConfig, MatchConfigError, SurvivorHints,
     SurvivorRule, Thresholds,
 };
-pub use score::{Decision, Evidence, Outcome, PairMatch, score_pair};
+pub use outcome::Outcome;
+pub use score::{Decision, Evidence, PairMatch, score_pair};
 #[cfg(feature = "testgen")]
 pub use testgen::{
     GeneratorConfig, LabelledCustomers, MatchAccuracy, evaluate_matching, generate_labelled,
