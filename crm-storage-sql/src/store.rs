@@ -124,10 +124,10 @@ async fn refresh_summaries_after<R: SqlRecord>(conn: &mut SqliteConnection) {
     if R::TABLE != "transactions" {
         return;
     }
-    if let Ok(mut tx) = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await {
-        if summaries::refresh_stale(&mut tx).await.is_ok() {
-            let _ = tx.commit().await;
-        }
+    if let Ok(mut tx) = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE").await
+        && summaries::refresh_stale(&mut tx).await.is_ok()
+    {
+        let _ = tx.commit().await;
     }
 }
 
