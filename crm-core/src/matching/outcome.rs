@@ -63,7 +63,7 @@ outcomes! {
     /// punctuation between words (`Müller, Anna` = `anna muller`; `山田太郎` = `山田 太郎`;
     /// `Jianhua Wang` = `王建华`, as the ideographs are read `wang jian hua`).
     NameSame = "name_same",
-    /// Names whose similarity is at least [`MatchConfig::name_similarity`]: a typo, a
+    /// Names whose similarity is at least [`MatchConfig::name_similarity`](crate::MatchConfig::name_similarity): a typo, a
     /// missing or swapped letter. Words are paired one to one, most similar first
     /// (Jaro-Winkler; words of fewer than four letters are similar only when equal); the
     /// similarity is that of the least similar pair, scaled by the
@@ -77,7 +77,7 @@ outcomes! {
     /// (the same city when a postcode is missing).
     AddressSame = "address_same",
     /// The same house numbers, country and postcode (or city), and street lines whose
-    /// Jaro-Winkler similarity is at least [`MatchConfig::address_similarity`].
+    /// Jaro-Winkler similarity is at least [`MatchConfig::address_similarity`](crate::MatchConfig::address_similarity).
     AddressSimilar = "address_similar",
     /// Any other pair of addresses.
     AddressDifferent = "address_different",
