@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod engagement;
+pub use engagement::*;
+
 const EXIT_STATUS_HELP: &str = "\
 Exit status:
   0  success
@@ -133,6 +136,20 @@ pub enum Command {
     Erase(EraseArgs),
     /// Hand a departing owner's customers, open deals and open tickets to another owner.
     Reassign(ReassignArgs),
+    /// Customers due a follow-up under a cadence policy, with the channel to use.
+    #[command(after_help = engagement::FOLLOWUPS_HELP)]
+    Followups(FollowupsArgs),
+    /// Care reminders: birthdays, purchase and registration anniversaries and holidays in
+    /// the coming days, per owner.
+    #[command(after_help = engagement::CARE_HELP)]
+    Care(CareArgs),
+    /// Communication analytics: contacts per period, channel mix, response times to
+    /// inbound contacts, share contacted within cadence, repeat purchases by contacts.
+    Contacts(ContactsArgs),
+    /// Loyalty points and tiers: balances, statements, the programme report, earn events
+    /// from transactions.
+    #[command(subcommand, after_help = engagement::LOYALTY_HELP)]
+    Loyalty(LoyaltyCommand),
     /// Upgrade a database written by an earlier version of `crm` to this version's schema,
     /// in place, keeping every row (analyses read a database without changing it, so they
     /// refuse one that needs this).
@@ -435,7 +452,7 @@ pub struct TransactionInput {
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
     /// Write the per-customer table to FILE (`.csv` or `.json`, by extension).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Print a JSON summary on standard output instead of the text summary.
     #[arg(long)]

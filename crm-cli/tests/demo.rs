@@ -194,8 +194,9 @@ fn demo_writes_report_and_summary() {
         "no network resources"
     );
     let charts = svgs(html);
-    // Segments 5, churn 3, lifecycle 1, service 2, deals 1, satisfaction 5, state machines 3.
-    assert_eq!(charts.len(), 20, "every chart of the report");
+    // Segments 5, churn 3, lifecycle 1, keeping in touch 3, service 2, deals 1,
+    // satisfaction 5, state machines 3.
+    assert_eq!(charts.len(), 23, "every chart of the report");
     for svg in &charts {
         let facts = parse_svg(svg);
         assert!(facts.width > 0.0 && facts.height > 0.0, "positive size");
@@ -210,6 +211,9 @@ fn demo_writes_report_and_summary() {
         "P(alive)",
         "Frequency / recency matrix",
         "Lifecycle stages",
+        "Follow-ups due by rule",
+        "Channel mix",
+        "Repeat-purchase rate by contacts",
         "SLA breaches by priority",
         "Deal funnel",
         "NPS by month",
@@ -228,6 +232,15 @@ fn demo_writes_report_and_summary() {
     let summary = &demo().summary;
     assert_eq!(summary["state_machines"].as_array().unwrap().len(), 3);
     assert!(number(summary, "elapsed_seconds") > 0.0);
+    // Keeping in touch: the demo's customers have birthdays, so some fall in the next 14 days
+    // (600 birthdays spread over the year: about 23), and someone is due a follow-up.
+    let touch = &summary["keeping_in_touch"];
+    assert_eq!(touch["customers"], 600);
+    assert!(number(touch, "care_reminders") >= 10.0, "{touch}");
+    assert!(
+        number(touch, "due") + number(touch, "due_without_consent") > 0.0,
+        "{touch}"
+    );
 }
 
 #[test]

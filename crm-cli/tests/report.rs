@@ -75,7 +75,7 @@ fn the_report_of_a_demo_database_equals_the_analyses_one_by_one() {
     assert_eq!(section_titles(&html), section_titles(&demo_html));
     assert_eq!(
         section_titles(&html).len(),
-        8,
+        9,
         "{:?}",
         section_titles(&html)
     );
@@ -93,6 +93,27 @@ fn the_report_of_a_demo_database_equals_the_analyses_one_by_one() {
     let cohorts = json(&["cohorts", "--db", &db, "--as-of", as_of, "--json"]);
     assert!(!cohorts["cohorts"].as_array().unwrap().is_empty());
     assert_eq!(seg["cohorts"], cohorts);
+
+    // Keeping in touch as `crm followups --db` and `crm care --db` at the same instant.
+    let due = json(&["followups", "--db", &db, "--as-of", as_of, "--json"]);
+    let touch = &summary["keeping_in_touch"];
+    assert_eq!(touch["due"], due["due"].as_array().unwrap().len());
+    assert_eq!(
+        touch["due_without_consent"],
+        due["without_consent"].as_array().unwrap().len()
+    );
+    assert_eq!(touch["customers"], due["customers"]);
+    let care = json(&[
+        "care", "--db", &db, "--as-of", as_of, "--days", "14", "--json",
+    ]);
+    let reminders: usize = care["owners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["reminders"].as_array().unwrap().len())
+        .sum();
+    assert!(reminders > 0);
+    assert_eq!(touch["care_reminders"], reminders);
 
     // NPS as `crm nps --db`.
     let nps = json(&["nps", "--db", &db, "--json"]);

@@ -154,6 +154,14 @@ pub fn load_transactions(db: &Path) -> CliResult<Vec<TransactionRow>> {
     })
 }
 
+/// Every transaction in a database, as records.
+pub fn load_transaction_records(db: &Path) -> CliResult<Vec<Transaction>> {
+    reading(
+        db,
+        async |store| with_store!(store, s => scan_all(s, db).await),
+    )
+}
+
 /// Per-customer purchase summaries of a database, one list per time range, each computed
 /// by the store (one `GROUP BY` in SQL) instead of reading every transaction.
 pub fn load_purchase_summaries(

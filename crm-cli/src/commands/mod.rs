@@ -4,8 +4,10 @@ pub mod bgbb;
 pub mod churn;
 pub mod cohorts;
 pub mod database;
+pub mod engagement;
 pub mod import;
 pub mod lifecycle;
+pub mod loyalty;
 pub mod models;
 pub mod pipeline;
 pub mod report;
@@ -51,6 +53,10 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Report(args) => report::run(&args),
         Command::Erase(args) => stewardship::erase(&args),
         Command::Reassign(args) => stewardship::reassign(&args),
+        Command::Followups(args) => engagement::followups(&args),
+        Command::Care(args) => engagement::care(&args),
+        Command::Contacts(args) => engagement::contacts(&args),
+        Command::Loyalty(command) => loyalty::run(&command),
         Command::Upgrade(args) => stewardship::upgrade(&args),
         Command::Completions(args) => stewardship::completions(&args),
     }

@@ -40,6 +40,7 @@ pub fn customer(c: &GenCustomer) -> CliResult<Customer> {
         .transpose()
         .map_err(|e| bad("customer phone", e))?;
     out.owner = Some(UserId::parse(&c.owner).map_err(|e| bad("owner", e))?);
+    out.birthday = Some(c.birthday);
     if c.consent_email {
         out.consents
             .insert(ConsentChannel::Email, Consent::given(c.created_at));

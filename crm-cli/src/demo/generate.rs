@@ -17,7 +17,7 @@
 //!
 //! The same seed always gives the same data set.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Beta, Distribution, Exp, Gamma, LogNormal, Normal, Poisson};
@@ -50,6 +50,9 @@ pub struct GenCustomer {
     pub owner: String,
     /// When the customer record was created.
     pub created_at: DateTime<Utc>,
+    /// Date of birth (for care reminders), spread over ages 18 to 80 at the start of the
+    /// data's window by the customer's number, without drawing from the random stream.
+    pub birthday: NaiveDate,
     /// Consent to marketing e-mail.
     pub consent_email: bool,
     /// Consent to marketing text messages.
@@ -479,9 +482,15 @@ impl Generator<'_> {
         });
         let owner = self.data.owners[i as usize % REPS.len()].0.clone();
         let lead = rng.random_bool(0.1);
+        // 62 years of birthdays, visited in a scattered order (7,919 is prime to the span).
+        let span = 62 * 365;
+        let offset = (u64::from(i) * 7_919 + 1_234) % span;
+        let youngest = self.start.date_naive() - Duration::days(18 * 365);
+        let birthday = youngest - Duration::days(offset as i64);
         GenCustomer {
             id,
             name: format!("{first} {last}"),
+            birthday,
             email,
             phone,
             owner,

@@ -6,6 +6,7 @@ pub mod activity;
 pub mod customer_index;
 pub mod customers;
 pub mod located;
+pub mod loyalty;
 pub mod opportunities;
 /// What an amount field should hold, for the error about `found`: a number a decimal can
 /// hold only by rounding (more than 28 digits after the point, or more than 28 digits in

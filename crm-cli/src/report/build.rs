@@ -21,7 +21,7 @@ use crate::progress::{spinner, summary_table};
 use crate::report::collector::Collector;
 use crate::report::dataset::Dataset;
 use crate::report::html::{Chart, Report, Section, write};
-use crate::report::{charts, churn, operations, satisfaction, segmentation};
+use crate::report::{charts, churn, engagement, operations, satisfaction, segmentation};
 
 /// How a report is titled and computed.
 #[derive(Debug, Clone)]
@@ -198,6 +198,26 @@ pub fn build(data: &Dataset, options: &Options, c: &mut Collector) -> CliResult<
     }
     pb.finish_and_clear();
     c.lap("lifecycle");
+
+    let pb = spinner("keeping in touch");
+    if data.customers.is_empty() {
+        c.leave_out(
+            "Keeping in touch",
+            "keeping_in_touch",
+            "there are no customers",
+        );
+    } else if data.interactions.is_empty() {
+        c.leave_out(
+            "Keeping in touch",
+            "keeping_in_touch",
+            "there are no interactions",
+        );
+    } else {
+        let r = engagement::keeping_in_touch(data, end, c);
+        kept(c, "Keeping in touch", "keeping_in_touch", r);
+    }
+    pb.finish_and_clear();
+    c.lap("keeping in touch");
 
     let pb = spinner("satisfaction");
     if data.responses.is_empty() {
