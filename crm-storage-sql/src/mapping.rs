@@ -249,6 +249,7 @@ impl SqlRecord for Customer {
         "kind",
         "lifecycle_stage",
         "source",
+        "time_zone",
         "body",
     ];
     const CUSTOMER_COL: &'static str = "id";
@@ -272,6 +273,7 @@ impl SqlRecord for Customer {
             name(self.kind),
             opt(self.lifecycle_stage.as_ref()),
             opt(self.source.as_ref()),
+            opt(self.time_zone.as_ref()),
             json(self)?,
         ])
     }

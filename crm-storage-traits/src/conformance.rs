@@ -215,12 +215,14 @@ async fn crud_customer<S: CrmStore>(store: &S) {
     ann.tags.insert(Tag::new("vip").unwrap());
     ann.set_attribute("score", AttributeValue::from(Decimal::new(12345, 2)))
         .unwrap();
+    ann.time_zone = Some("America/Argentina/Buenos_Aires".parse().unwrap());
     create_and_read_back(store, &ann).await;
     let got: Versioned<Customer> = store.get(&ann.id).await.expect("get the customer");
     assert_eq!(got.version, 1);
 
     let mut changed = ann.clone();
     changed.lifecycle_stage = Some(LifecycleStage::Active);
+    changed.time_zone = Some("Asia/Kolkata".parse().unwrap());
     changed.updated_at = at(3, 9);
     let updated = store.update(changed.clone(), 1).await.expect("update");
     assert_eq!(updated.version, 2, "an update adds 1 to the version");

@@ -212,6 +212,7 @@ impl PgRecord for Customer {
         "updated_at",
         "updated_nanos",
         "attributes",
+        "time_zone",
         "body",
     ];
     const TIME: &'static str = "created";
@@ -237,6 +238,7 @@ impl PgRecord for Customer {
         v.extend(time_pair(self.created_at));
         v.extend(time_pair(self.updated_at));
         v.push(PgValue::json(&self.attributes)?);
+        v.push(PgValue::opt_text(self.time_zone.as_ref()));
         v.push(PgValue::json(self)?);
         Ok(v)
     }
