@@ -23,6 +23,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
 use crate::contact::{Email, Phone, PostalAddress};
@@ -265,6 +266,11 @@ pub struct Customer {
     /// Date of birth (persons) or founding (organizations), for care reminders.
     #[cfg_attr(feature = "serde", serde(default))]
     pub birthday: Option<NaiveDate>,
+    /// The customer's IANA time zone (`Europe/Berlin`), for contacting them at local
+    /// times; valid by construction (parse it with `"Europe/Berlin".parse::<crm_core::Tz>()`), written
+    /// as its IANA name, and an unknown name is refused on read.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub time_zone: Option<Tz>,
     /// The latest marketing-consent decision per channel; a missing channel means no consent.
     #[cfg_attr(feature = "serde", serde(default))]
     pub consents: BTreeMap<ConsentChannel, Consent>,
@@ -310,6 +316,7 @@ impl Customer {
             tags: BTreeSet::new(),
             attributes: BTreeMap::new(),
             birthday: None,
+            time_zone: None,
             consents: BTreeMap::new(),
             created_at,
             updated_at: created_at,
@@ -671,10 +678,12 @@ mod tests {
             .unwrap();
         c.set_attribute("seen", t0()).unwrap();
         c.birthday = NaiveDate::from_ymd_opt(1990, 2, 28);
+        c.time_zone = Some(chrono_tz::Europe::Berlin);
         c.give_consent(ConsentChannel::Sms, t0());
         c.updated_at = t0() + chrono::Duration::hours(1);
         let json = serde_json::to_string(&c).unwrap();
         assert!(json.contains(r#""ltv":{"decimal":"123.45"}"#), "{json}");
+        assert!(json.contains(r#""time_zone":"Europe/Berlin""#), "{json}");
         let back: Customer = serde_json::from_str(&json).unwrap();
         assert_eq!(back, c);
         // Optional fields may be missing on read.
@@ -686,6 +695,12 @@ mod tests {
         );
         // Invalid contact points are rejected on read.
         let bad = minimal.replace(r#""name""#, r#""email":"not-an-email","name""#);
+        assert!(serde_json::from_str::<Customer>(&bad).is_err());
+        // So are unknown time zones.
+        let zoned = minimal.replace(r#""name""#, r#""time_zone":"America/New_York","name""#);
+        let z: Customer = serde_json::from_str(&zoned).unwrap();
+        assert_eq!(z.time_zone, Some(chrono_tz::America::New_York));
+        let bad = minimal.replace(r#""name""#, r#""time_zone":"Mars/Olympus_Mons","name""#);
         assert!(serde_json::from_str::<Customer>(&bad).is_err());
     }
 

@@ -18,6 +18,9 @@ mod validation;
 mod vocabulary;
 
 pub use campaign::{Campaign, CampaignGroup, CampaignMember};
+/// An IANA time zone ([`Customer::time_zone`]), re-exported from `chrono-tz` so that
+/// hosts need no dependency of their own: `"Europe/Berlin".parse::<crm_core::Tz>()`.
+pub use chrono_tz::Tz;
 pub use contact::{ContactError, Email, Phone, PostalAddress};
 pub use contact::{
     MAX_ADDRESS_FIELD_CHARS, MAX_ADDRESS_LINES, MAX_EMAIL_LEN, MAX_PHONE_INPUT_LEN,

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use crm_core::{
-    Currency, Customer, Deal, Interaction, Money, SurveyResponse, SurveyScore, Tag, Ticket,
-    Transaction, minor_digits, parse_currency,
+    Currency, Customer, Deal, Interaction, LoyaltyEvent, Money, SurveyResponse, SurveyScore, Tag,
+    Ticket, Transaction, minor_digits, parse_currency,
 };
 use crm_storage_traits::time_text;
 use crm_storage_traits::{Record, StorageError, StorageResult};
@@ -249,6 +249,7 @@ impl SqlRecord for Customer {
         "kind",
         "lifecycle_stage",
         "source",
+        "time_zone",
         "body",
     ];
     const CUSTOMER_COL: &'static str = "id";
@@ -272,6 +273,7 @@ impl SqlRecord for Customer {
             name(self.kind),
             opt(self.lifecycle_stage.as_ref()),
             opt(self.source.as_ref()),
+            opt(self.time_zone.as_ref()),
             json(self)?,
         ])
     }
@@ -492,6 +494,50 @@ impl SqlRecord for Transaction {
         t.category = get(9)?;
         t.channel = get(10)?.map(|c| parse("channel", &c)).transpose()?;
         Ok(t)
+    }
+}
+
+impl SqlRecord for LoyaltyEvent {
+    const TABLE: &'static str = "loyalty_events";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "customer_id",
+        "at",
+        "kind",
+        "points",
+        "reason",
+        "transaction_id",
+    ];
+    const SELECT: &'static str = "id, customer_id, at, kind, points, reason, transaction_id";
+
+    fn values(&self) -> StorageResult<Vec<Value>> {
+        Ok(vec![
+            name(&self.id),
+            name(&self.customer),
+            text(self.occurred_at),
+            name(self.kind),
+            int(self.points),
+            Value::Text(self.reason.clone()),
+            opt(self.transaction.as_ref()),
+        ])
+    }
+
+    fn decode(row: &SqliteRow) -> StorageResult<Self> {
+        let get = |i: usize| -> StorageResult<Option<String>> { row.try_get(i).map_err(backend) };
+        let need = |i: usize, column: &str| -> StorageResult<String> {
+            get(i)?.ok_or_else(|| corrupt(column, "is NULL"))
+        };
+        let points: i64 = row.try_get(5).map_err(backend)?;
+        let mut event = LoyaltyEvent::new(
+            parse("id", &need(1, "id")?)?,
+            parse("customer_id", &need(2, "customer_id")?)?,
+            parse("kind", &need(4, "kind")?)?,
+            parse("at", &need(3, "at")?)?,
+            points,
+        );
+        event.reason = get(6)?;
+        event.transaction = get(7)?.map(|t| parse("transaction_id", &t)).transpose()?;
+        Ok(event)
     }
 }
 

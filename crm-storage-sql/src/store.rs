@@ -625,6 +625,8 @@ impl CrmStore for SqliteStore {
                 &mut tx, customer, pseudonym,
             )
             .await?,
+            loyalty_events: Self::erase_in::<crm_core::LoyaltyEvent>(&mut tx, customer, pseudonym)
+                .await?,
         };
         query("DELETE FROM customers WHERE id = ?".to_string())
             .bind(key)

@@ -20,10 +20,9 @@ async fn reopening_keeps_rows_and_typed_columns_answer_sql() {
     let schemas = Schemas::new(url);
     let store = schemas.store().await;
     let t0 = Utc.with_ymd_and_hms(2024, 6, 1, 12, 0, 0).unwrap();
-    store
-        .create(Customer::new("A".parse().unwrap(), PartyKind::Person, "Ann", t0).unwrap())
-        .await
-        .unwrap();
+    let mut ann = Customer::new("A".parse().unwrap(), PartyKind::Person, "Ann", t0).unwrap();
+    ann.time_zone = Some(crm_core::Tz::Europe__Berlin);
+    store.create(ann).await.unwrap();
     let mut tx = Transaction::new(
         "TX-1".parse().unwrap(),
         "A".parse().unwrap(),
@@ -90,6 +89,14 @@ async fn reopening_keeps_rows_and_typed_columns_answer_sql() {
         .await
         .unwrap();
     assert_eq!((kind.as_str(), score, min, max), ("nps", 9, 0, 10));
+    let (zone,): (Option<String>,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT time_zone FROM \"{}\".customers",
+        store.schema()
+    )))
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(zone.as_deref(), Some("Europe/Berlin"));
     store.close().await;
 }
 

@@ -4,7 +4,9 @@
 //!   (`migrations/sqlite/0002_deferred_customer_keys.sql`) while a missing customer still
 //!   refuses a whole batch and a single write;
 //! * the second gains the typed columns (`migrations/sqlite/0003_typed_columns.sql`), filled
-//!   from the stored rows with exactly the values the store writes for new rows.
+//!   from the stored rows with exactly the values the store writes for new rows;
+//! * the fourth gains the customers' time zone column
+//!   (`migrations/sqlite/0005_customer_time_zone.sql`), NULL for the rows kept.
 
 #![cfg(feature = "sqlite")]
 
@@ -599,4 +601,65 @@ async fn second_schema_gains_typed_columns_equal_to_new_writes() {
     let reference = crm_storage_traits::summarize_purchases(&upgraded, TimeRange::all()).await;
     let got = upgraded.purchase_summaries(TimeRange::all()).await;
     assert_eq!(format!("{got:?}"), format!("{reference:?}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fourth_schema_gains_the_time_zone_keeping_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = fixture();
+    let path = dir.path().join("v4.db");
+    {
+        let pool = pool_at(&path, 4).await;
+        let before: Vec<&str> = Customer::COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| *c != "time_zone")
+            .collect();
+        for c in &f.customers {
+            insert_columns(&pool, c, &before).await;
+        }
+        for t in &f.transactions {
+            insert_current(&pool, t).await;
+        }
+        pool.close().await;
+    }
+    let store = SqliteStore::open(&path).await.unwrap();
+    for c in &f.customers {
+        let got = Repository::<Customer>::get(&store, &c.id).await.unwrap();
+        assert_eq!(&got.record, c, "a kept customer reads back unchanged");
+    }
+    for t in &f.transactions {
+        assert_eq!(
+            &Repository::<Transaction>::get(&store, &t.id)
+                .await
+                .unwrap()
+                .record,
+            t
+        );
+    }
+    let (zones,): (i64,) = sqlx::query_as("SELECT count(*) FROM customers WHERE time_zone IS NULL")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        zones as usize,
+        f.customers.len(),
+        "kept rows have no time zone"
+    );
+    let mut zoned = f.customers[0].clone();
+    zoned.time_zone = Some("Pacific/Auckland".parse().unwrap());
+    store.update(zoned.clone(), 1).await.unwrap();
+    let (zone,): (Option<String>,) = sqlx::query_as("SELECT time_zone FROM customers WHERE id = ?")
+        .bind(zoned.id.to_string())
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(zone.as_deref(), Some("Pacific/Auckland"));
+    assert_eq!(
+        Repository::<Customer>::get(&store, &zoned.id)
+            .await
+            .unwrap()
+            .record,
+        zoned
+    );
 }

@@ -54,7 +54,7 @@ impl HostStore {
     }
 }
 
-// One generic implementation covers all six kinds of record: `Record` gives the id,
+// One generic implementation covers all seven kinds of record: `Record` gives the id,
 // customer, owner, status, tags and times a store needs to index and filter on.
 #[async_trait]
 impl<R: Record> Repository<R> for HostStore

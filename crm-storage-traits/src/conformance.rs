@@ -49,8 +49,8 @@ use std::future::Future;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crm_core::{
     AttributeValue, Channel, Customer, CustomerId, Deal, DealStage, Direction, Email, Interaction,
-    LifecycleStage, Money, PartyKind, Personal, Phone, SurveyResponse, SurveyScore, Tag, Ticket,
-    TicketCategory, TicketStatus, Transaction, UserId,
+    LifecycleStage, LoyaltyEvent, LoyaltyEventKind, Money, PartyKind, Personal, Phone,
+    SurveyResponse, SurveyScore, Tag, Ticket, TicketCategory, TicketStatus, Transaction, UserId,
 };
 use futures::StreamExt;
 use futures::future::join_all;
@@ -141,6 +141,21 @@ fn interaction(id: &str, customer: &str, time: DateTime<Utc>) -> Interaction {
     )
 }
 
+fn loyalty(id: &str, customer: &str, time: DateTime<Utc>, points: i64) -> LoyaltyEvent {
+    let kind = if points > 0 {
+        LoyaltyEventKind::Earn
+    } else {
+        LoyaltyEventKind::Redeem
+    };
+    LoyaltyEvent::new(
+        id.parse().unwrap(),
+        customer.parse().unwrap(),
+        kind,
+        time,
+        points,
+    )
+}
+
 fn user(id: &str) -> UserId {
     id.parse().unwrap()
 }
@@ -215,12 +230,14 @@ async fn crud_customer<S: CrmStore>(store: &S) {
     ann.tags.insert(Tag::new("vip").unwrap());
     ann.set_attribute("score", AttributeValue::from(Decimal::new(12345, 2)))
         .unwrap();
+    ann.time_zone = Some("America/Argentina/Buenos_Aires".parse().unwrap());
     create_and_read_back(store, &ann).await;
     let got: Versioned<Customer> = store.get(&ann.id).await.expect("get the customer");
     assert_eq!(got.version, 1);
 
     let mut changed = ann.clone();
     changed.lifecycle_stage = Some(LifecycleStage::Active);
+    changed.time_zone = Some("Asia/Kolkata".parse().unwrap());
     changed.updated_at = at(3, 9);
     let updated = store.update(changed.clone(), 1).await.expect("update");
     assert_eq!(updated.version, 2, "an update adds 1 to the version");
@@ -1023,6 +1040,15 @@ async fn seed_person_to_erase<S: CrmStore>(store: &S) -> CustomerId {
         .create(deal("Z-D", "ZOE-1", &format!("Renewal {name}"), "500 EUR"))
         .await
         .unwrap();
+    let mut goodwill = loyalty("Z-L", "ZOE-1", at(3, 3), 40);
+    goodwill.kind = LoyaltyEventKind::Adjust;
+    goodwill.reason = Some(format!("goodwill for {name}"));
+    goodwill.transaction = Some("Z-TX-0".parse().unwrap());
+    store.append_batch(&[goodwill]).await.unwrap();
+    store
+        .append_batch(&[loyalty("OTHER-L", "OTHER", at(3, 4), 5)])
+        .await
+        .unwrap();
     zoe.id
 }
 
@@ -1040,6 +1066,7 @@ fn check_erasure_report(report: &crate::ErasureReport, keep: bool) {
         report.tickets,
         report.deals,
         report.survey_responses,
+        report.loyalty_events,
     ] {
         assert_eq!((counts.deleted, counts.anonymized), one);
     }
@@ -1064,6 +1091,7 @@ async fn check_nothing_mentions_the_person<S: CrmStore>(store: &S) {
         dump::<Deal, S>(store).await,
         dump::<Transaction, S>(store).await,
         dump::<SurveyResponse, S>(store).await,
+        dump::<LoyaltyEvent, S>(store).await,
     ]
     .concat();
     for needle in [name, "Quintessa", mail, phone, "ZOE-1"] {
@@ -1132,9 +1160,38 @@ async fn check_what_erasure_kept<S: CrmStore>(store: &S, keep: bool, pseudonym: 
         .unwrap();
         assert_eq!(total, money("30.00 EUR"), "amounts kept exactly");
         assert!(Repository::<Customer>::get(store, pseudonym).await.is_ok());
+        let points = store
+            .customer_loyalty_events(pseudonym, TimeRange::all())
+            .await
+            .unwrap();
+        assert_eq!(
+            points
+                .iter()
+                .map(|e| (e.id.to_string(), e.points))
+                .collect::<Vec<_>>(),
+            [("Z-L".to_string(), 40)],
+            "loyalty points kept under the pseudonym"
+        );
+        assert_eq!(points[0].reason, None, "a kept event loses its reason");
     } else {
         assert_eq!(kept.len(), 1, "only other customers' records remain");
+        assert_eq!(
+            store
+                .count_loyalty_events(&Filter::default())
+                .await
+                .unwrap(),
+            1,
+            "only other customers' loyalty events remain"
+        );
     }
+    assert_eq!(
+        Repository::<LoyaltyEvent>::get(store, &"OTHER-L".parse().unwrap())
+            .await
+            .unwrap()
+            .version,
+        1,
+        "other customers' loyalty events are untouched"
+    );
     assert_eq!(
         Repository::<Transaction>::get(store, &"OTHER-TX".parse().unwrap())
             .await
@@ -1497,6 +1554,193 @@ pub async fn purchase_summaries<S: CrmStore>(make: impl Factory<S>) {
     );
 }
 
+/// Loyalty events: batches are idempotent by event id and all or nothing (an invalid event
+/// or an unknown customer writes nothing of the batch); events read back exactly; one
+/// customer's events and scans come in time order (not id order); counts follow filters;
+/// a customer with loyalty events cannot be deleted.
+pub async fn loyalty_events<S: CrmStore>(make: impl Factory<S>) {
+    let store = make().await;
+    store.create(customer("A", "Ann")).await.unwrap();
+    store.create(customer("B", "Bob")).await.unwrap();
+    // Ids run against time: L-9 is the earliest.
+    let mut batch: Vec<LoyaltyEvent> = (0..10)
+        .map(|i| {
+            let who = if i % 3 == 0 { "B" } else { "A" };
+            let points = if i % 4 == 1 { -(i + 1) } else { 10 * (i + 1) };
+            loyalty(&format!("L-{i}"), who, at(20 - i as u32, 9), points)
+        })
+        .collect();
+    let mut fix = loyalty(
+        "L-fix",
+        "A",
+        at(12, 9) + Duration::nanoseconds(1_234_567),
+        -7,
+    );
+    fix.kind = LoyaltyEventKind::Adjust;
+    fix.reason = Some("duplicate booking ↺".into());
+    fix.transaction = Some("TX-77".parse().unwrap());
+    batch.push(fix.clone());
+    let first = store.append_batch(&batch).await.unwrap();
+    assert_eq!((first.inserted, first.skipped), (11, 0));
+    let again = store.append_batch(&batch).await.unwrap();
+    assert_eq!(
+        (again.inserted, again.skipped),
+        (0, 11),
+        "a repeated batch of loyalty events adds nothing"
+    );
+    let mut changed = batch[0].clone();
+    changed.points = 999;
+    let mixed = vec![
+        changed,
+        loyalty("L-new", "A", at(25, 0), 3),
+        loyalty("L-new", "A", at(25, 0), 3),
+    ];
+    let r = store.append_batch(&mixed).await.unwrap();
+    assert_eq!(
+        (r.inserted, r.skipped),
+        (1, 2),
+        "known and repeated ids are skipped"
+    );
+    let kept = Repository::<LoyaltyEvent>::get(&store, &batch[0].id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (kept.record, kept.version),
+        (batch[0].clone(), 1),
+        "a skipped event leaves the stored one untouched"
+    );
+    assert_eq!(
+        stored::<LoyaltyEvent, S>(&store, &fix.id).await,
+        fix,
+        "every field, the nanoseconds of the time included, reads back exactly"
+    );
+    assert!(matches!(
+        Repository::<LoyaltyEvent>::get(&store, &"L-404".parse().unwrap()).await,
+        Err(StorageError::NotFound { .. })
+    ));
+
+    // One customer's events, in time order, within a range.
+    let of_a = store
+        .customer_loyalty_events(&"A".parse().unwrap(), TimeRange::all())
+        .await
+        .unwrap();
+    let mut want: Vec<LoyaltyEvent> = batch
+        .iter()
+        .chain([&mixed[1]])
+        .filter(|e| e.customer.to_string() == "A")
+        .cloned()
+        .collect();
+    want.sort_by_key(|e| (e.occurred_at, e.id.to_string()));
+    assert_eq!(of_a, want, "one customer's events in time order");
+    assert!(of_a.first().unwrap().occurred_at < of_a.last().unwrap().occurred_at);
+    let range = TimeRange::new(at(12, 9), at(17, 9)).unwrap();
+    let in_range = store
+        .customer_loyalty_events(&"A".parse().unwrap(), range)
+        .await
+        .unwrap();
+    assert_eq!(
+        in_range
+            .iter()
+            .map(|e| e.id.to_string())
+            .collect::<Vec<_>>(),
+        ["L-8", "L-fix", "L-7", "L-5", "L-4"],
+        "a range keeps its start and leaves out its end"
+    );
+    assert!(
+        store
+            .customer_loyalty_events(&"NOBODY".parse().unwrap(), TimeRange::all())
+            .await
+            .unwrap()
+            .is_empty(),
+        "an unknown customer has no events"
+    );
+
+    // Scans over every customer, in (time, id) order, ties broken by id.
+    store
+        .append_batch(&[
+            loyalty("T-b", "B", at(26, 0), 1),
+            loyalty("T-a", "A", at(26, 0), 1),
+        ])
+        .await
+        .unwrap();
+    let pages: Vec<Vec<LoyaltyEvent>> = store
+        .scan_loyalty_events(TimeRange::all(), 4)
+        .map(|p| p.expect("scan a page"))
+        .collect()
+        .await;
+    assert!(pages.iter().all(|p| p.len() <= 4));
+    let scanned: Vec<(DateTime<Utc>, String)> = pages
+        .concat()
+        .iter()
+        .map(|e| (e.occurred_at, e.id.to_string()))
+        .collect();
+    let mut sorted = scanned.clone();
+    sorted.sort();
+    assert_eq!(scanned, sorted, "scans come in (time, id) order");
+    assert_eq!(scanned.len(), 14);
+    assert_eq!(scanned[12].1, "T-a", "equal times are ordered by id");
+
+    // Counts.
+    assert_eq!(
+        store
+            .count_loyalty_events(&Filter::default())
+            .await
+            .unwrap(),
+        14
+    );
+    assert_eq!(
+        store.count_loyalty_events(&of_customer("B")).await.unwrap(),
+        5
+    );
+    assert_eq!(
+        store
+            .count_loyalty_events(&Filter {
+                time: Some(range),
+                ..Filter::default()
+            })
+            .await
+            .unwrap(),
+        6
+    );
+
+    // All or nothing: an invalid event, or an unknown customer, writes nothing.
+    let mut bad: Vec<LoyaltyEvent> = (0..300)
+        .map(|i| loyalty(&format!("BAD-{i:03}"), "A", at(27, 0), 1))
+        .collect();
+    bad[150].points = -1;
+    let r = store.append_batch(&bad).await;
+    assert!(
+        is_invalid(&r, "batch[150]") && is_invalid(&r, "loyalty_event.points"),
+        "the error names the event and field: {r:?}"
+    );
+    bad[150].points = 1;
+    bad[299].customer = "NOBODY".parse().unwrap();
+    let r = store.append_batch(&bad).await;
+    assert!(
+        is_invalid(&r, "customer"),
+        "an unknown customer is Invalid: {r:?}"
+    );
+    assert_eq!(
+        store
+            .count_loyalty_events(&Filter::default())
+            .await
+            .unwrap(),
+        14,
+        "nothing of a bad batch is written"
+    );
+    assert!(is_invalid(
+        &store
+            .create(loyalty("L-orphan", "NOBODY", at(2, 0), 1))
+            .await,
+        "loyalty_event.customer"
+    ));
+    // A customer with loyalty events is erased, not deleted.
+    assert!(is_invalid(
+        &Repository::<Customer>::delete(&store, &"B".parse().unwrap(), 1).await,
+        "customer"
+    ));
+}
+
 /// Runs every function of the kit in turn, each on a fresh store.
 pub async fn run_all<S>(make: impl Factory<S>)
 where
@@ -1705,6 +1949,7 @@ macro_rules! conformance_tests {
             scan_while_appending,
             purchase_summaries,
             import_sessions,
+            loyalty_events,
         );
     };
     (@tests ($make:expr) $($name:ident,)+) => {

@@ -25,7 +25,7 @@ pub use record::{Record, Status, Versioned};
 pub use record::{check_time, time_text};
 pub use repository::{
     BatchAppend, BatchReport, CrmStore, CustomerRepository, DealRepository, Erasure, ErasureCounts,
-    ErasureReport, InteractionRepository, ReassignReport, Repository, SurveyRepository,
-    TicketRepository, TimeScan, TransactionRepository, scan,
+    ErasureReport, InteractionRepository, LoyaltyRepository, ReassignReport, Repository,
+    SurveyRepository, TicketRepository, TimeScan, TransactionRepository, scan,
 };
 pub use repository::{check_batch, check_reassign, summarize_purchases};

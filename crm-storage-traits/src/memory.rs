@@ -27,8 +27,8 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use crm_core::{
-    Customer, CustomerId, Deal, Email, Interaction, PartyKind, Phone, SurveyResponse, Ticket,
-    Transaction, UserId,
+    Customer, CustomerId, Deal, Email, Interaction, LoyaltyEvent, PartyKind, Phone, SurveyResponse,
+    Ticket, Transaction, UserId,
 };
 
 use crate::error::{StorageError, StorageResult};
@@ -50,6 +50,7 @@ struct Tables {
     deals: Table<Deal>,
     transactions: Table<Transaction>,
     survey_responses: Table<SurveyResponse>,
+    loyalty_events: Table<LoyaltyEvent>,
 }
 
 impl Tables {
@@ -62,6 +63,7 @@ impl Tables {
             || any(&self.deals, customer)
             || any(&self.transactions, customer)
             || any(&self.survey_responses, customer)
+            || any(&self.loyalty_events, customer)
     }
 }
 
@@ -89,6 +91,7 @@ stored!(Ticket, tickets);
 stored!(Deal, deals);
 stored!(Transaction, transactions);
 stored!(SurveyResponse, survey_responses);
+stored!(LoyaltyEvent, loyalty_events);
 
 /// A thread-safe in-memory store implementing every repository trait.
 ///
@@ -580,6 +583,7 @@ impl CrmStore for MemoryStore {
             deals: erase_in(&mut next.deals, customer, pseudonym),
             transactions: erase_in(&mut next.transactions, customer, pseudonym),
             survey_responses: erase_in(&mut next.survey_responses, customer, pseudonym),
+            loyalty_events: erase_in(&mut next.loyalty_events, customer, pseudonym),
         };
         *tables = next;
         Ok(report)

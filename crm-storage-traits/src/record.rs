@@ -9,8 +9,8 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, Utc};
 use crm_core::{
     Customer, CustomerId, Deal, DealId, DealStage, Interaction, InteractionId, LifecycleStage,
-    SurveyResponse, SurveyResponseId, Tag, Ticket, TicketId, TicketStatus, Transaction,
-    TransactionId, UserId,
+    LoyaltyEvent, LoyaltyEventId, SurveyResponse, SurveyResponseId, Tag, Ticket, TicketId,
+    TicketStatus, Transaction, TransactionId, UserId,
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 
@@ -99,7 +99,7 @@ pub fn time_text(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string()
 }
 
-/// A kind of record a store keeps: the six domain records of `crm-core` implement it.
+/// A kind of record a store keeps: the seven domain records of `crm-core` implement it.
 ///
 /// The methods expose what filters, ordering and erasure need, so that stores can be
 /// written once for every kind:
@@ -377,5 +377,20 @@ impl Record for SurveyResponse {
     fn anonymize(&mut self, anonymous: &CustomerId) {
         self.customer = anonymous.clone();
         self.comment = None;
+    }
+}
+
+impl Record for LoyaltyEvent {
+    record_basics!(
+        LoyaltyEventId, "loyalty_event",
+        customer: customer,
+        time: occurred_at,
+        required: [occurred_at],
+        optional: [],
+    );
+    fn anonymize(&mut self, anonymous: &CustomerId) {
+        self.customer = anonymous.clone();
+        // A free-text reason may name the person ("goodwill for Jane's complaint").
+        self.reason = None;
     }
 }

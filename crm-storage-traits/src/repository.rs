@@ -19,15 +19,15 @@ use std::num::NonZeroU32;
 
 use async_trait::async_trait;
 use crm_core::{
-    Customer, CustomerId, Deal, Email, Interaction, Phone, SurveyResponse, Ticket, Transaction,
-    UserId,
+    Customer, CustomerId, Deal, Email, Interaction, LoyaltyEvent, Phone, SurveyResponse, Ticket,
+    Transaction, UserId,
 };
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{StorageError, StorageResult};
 use crate::purchases::PurchaseFold;
-use crate::query::{Filter, Page, PageRequest, ScanPosition, TimeRange};
+use crate::query::{Filter, MAX_PAGE_LIMIT, Page, PageRequest, ScanPosition, TimeRange};
 use crate::record::{Record, Versioned};
 use crm_core::{PurchaseSummary, PurchaseTotals};
 
@@ -443,6 +443,104 @@ bundle! {
     }
 }
 
+/// Every record of kind `R` passing `filter`, read page by page through
+/// [`Repository::list`] (in ascending order of id text).
+async fn list_all<R: Record, S: Repository<R> + ?Sized>(
+    store: &S,
+    filter: &Filter,
+) -> StorageResult<Vec<R>> {
+    let mut out = Vec::new();
+    let mut page = PageRequest::first(MAX_PAGE_LIMIT);
+    loop {
+        let got = store.list(filter, &page).await?;
+        out.extend(got.items.into_iter().map(|v| v.record));
+        match got.next {
+            Some(next) => page.after = Some(next),
+            None => return Ok(out),
+        }
+    }
+}
+
+/// Loyalty-programme events ([`LoyaltyEvent`]), with idempotent batch import by event id
+/// (all or nothing, like transactions), streaming scans over a time range, one member's
+/// events in time order, and counts.
+///
+/// Implemented for every store that implements the generic traits for [`LoyaltyEvent`].
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use crm_core::{Customer, LoyaltyEvent, LoyaltyEventKind, PartyKind};
+/// use crm_storage_traits::{BatchAppend, Filter, LoyaltyRepository, MemoryStore, Repository, TimeRange};
+///
+/// # futures::executor::block_on(async {
+/// let t0 = Utc.with_ymd_and_hms(2024, 5, 1, 9, 0, 0).unwrap();
+/// let store = MemoryStore::new();
+/// store.create(Customer::new(1.into(), PartyKind::Person, "Ann", t0)?).await?;
+/// let earn = LoyaltyEvent::new("L-2".parse()?, 1.into(), LoyaltyEventKind::Earn, t0 + Duration::days(1), 120);
+/// let redeem = LoyaltyEvent::new("L-1".parse()?, 1.into(), LoyaltyEventKind::Redeem, t0 + Duration::days(2), -50);
+/// let batch = [earn, redeem];
+/// assert_eq!(store.append_batch(&batch).await?.inserted, 2);
+/// assert_eq!(store.append_batch(&batch).await?.skipped, 2);
+/// // One member's events in time order (not id order).
+/// let ann = store.customer_loyalty_events(&1.into(), TimeRange::all()).await?;
+/// assert_eq!(ann.iter().map(|e| e.points).sum::<i64>(), 70);
+/// assert_eq!(ann[0].id.to_string(), "L-2");
+/// assert_eq!(store.count_loyalty_events(&Filter::default()).await?, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// ```
+#[async_trait]
+pub trait LoyaltyRepository:
+    Repository<LoyaltyEvent> + BatchAppend<LoyaltyEvent> + TimeScan<LoyaltyEvent>
+{
+    /// Streams the loyalty events in `range` page by page, in ascending order of (time, id
+    /// text) (see [`scan`]).
+    fn scan_loyalty_events(
+        &self,
+        range: TimeRange,
+        page_size: u32,
+    ) -> BoxStream<'_, StorageResult<Vec<LoyaltyEvent>>> {
+        scan::<LoyaltyEvent, Self>(self, range, page_size)
+    }
+
+    /// The events of one customer with [`time`](Record::time) in `range`, in ascending
+    /// order of (time, id text). A customer without events, or not stored, has none (an
+    /// empty list, as a listing filtered by an unknown customer is empty).
+    async fn customer_loyalty_events(
+        &self,
+        customer: &CustomerId,
+        range: TimeRange,
+    ) -> StorageResult<Vec<LoyaltyEvent>> {
+        let filter = Filter {
+            customer: Some(customer.clone()),
+            time: Some(range),
+            ..Filter::default()
+        };
+        let mut events = list_all::<LoyaltyEvent, Self>(self, &filter).await?;
+        events.sort_by_cached_key(|e| (e.occurred_at, e.id.to_string()));
+        Ok(events)
+    }
+
+    /// How many loyalty events pass `filter` (a customer, a time range).
+    async fn count_loyalty_events(&self, filter: &Filter) -> StorageResult<u64> {
+        let mut n = 0u64;
+        let mut page = PageRequest::first(MAX_PAGE_LIMIT);
+        loop {
+            let got = Repository::<LoyaltyEvent>::list(self, filter, &page).await?;
+            n += got.items.len() as u64;
+            match got.next {
+                Some(next) => page.after = Some(next),
+                None => return Ok(n),
+            }
+        }
+    }
+}
+
+impl<T> LoyaltyRepository for T where
+    T: Repository<LoyaltyEvent> + BatchAppend<LoyaltyEvent> + TimeScan<LoyaltyEvent> + ?Sized
+{
+}
+
 /// What a reassignment changed: records moved to the new owner (each got a new version).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReassignReport {
@@ -468,8 +566,8 @@ pub enum Erasure {
     /// Delete the customer and every record about them.
     #[default]
     DeleteEverything,
-    /// Delete the customer; keep their transactions, survey scores, interactions, tickets
-    /// and deals with every personal field removed, under a new customer id `pseudonym`
+    /// Delete the customer; keep their transactions, survey scores, interactions, tickets,
+    /// deals and loyalty events with every personal field removed, under a new customer id `pseudonym`
     /// (which must not exist yet and must not be derivable from the old id: use a random
     /// UUID). A placeholder customer named `erased` is stored under the pseudonym, so
     /// per-customer aggregates (amounts, timestamps, scores) stay correct.
@@ -505,6 +603,8 @@ pub struct ErasureReport {
     pub transactions: ErasureCounts,
     /// Survey responses.
     pub survey_responses: ErasureCounts,
+    /// Loyalty events (kept ones lose their free-text reason).
+    pub loyalty_events: ErasureCounts,
 }
 
 /// Every repository, plus the operations that span them.
@@ -536,6 +636,7 @@ pub trait CrmStore:
     + DealRepository
     + TransactionRepository
     + SurveyRepository
+    + LoyaltyRepository
 {
     /// Moves every customer, open deal and open ticket of `from` to `to`, atomically
     /// (each moved record gets a new version). Reassigning to the same user is `Invalid`

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
 use crm_core::{
-    Customer, Deal, Interaction, SurveyKind, SurveyResponse, Tag, Ticket, Transaction,
-    parse_currency,
+    Customer, Deal, Interaction, LoyaltyEvent, SurveyKind, SurveyResponse, Tag, Ticket,
+    Transaction, parse_currency,
 };
 use crm_storage_traits::{Record, Status, StorageError, StorageResult};
 use rust_decimal::Decimal;
@@ -212,6 +212,7 @@ impl PgRecord for Customer {
         "updated_at",
         "updated_nanos",
         "attributes",
+        "time_zone",
         "body",
     ];
     const TIME: &'static str = "created";
@@ -237,6 +238,7 @@ impl PgRecord for Customer {
         v.extend(time_pair(self.created_at));
         v.extend(time_pair(self.updated_at));
         v.push(PgValue::json(&self.attributes)?);
+        v.push(PgValue::opt_text(self.time_zone.as_ref()));
         v.push(PgValue::json(self)?);
         Ok(v)
     }
@@ -491,6 +493,61 @@ impl PgRecord for Transaction {
         let channel: Option<String> = row.try_get(11).map_err(e)?;
         t.channel = channel.map(|c| parse("channel", &c)).transpose()?;
         Ok(t)
+    }
+}
+
+impl PgRecord for LoyaltyEvent {
+    const TABLE: &'static str = "loyalty_events";
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "customer_id",
+        "kind",
+        "points",
+        "occurred_at",
+        "occurred_nanos",
+        "reason",
+        "transaction_id",
+    ];
+    const TIME: &'static str = "occurred";
+    const SELECT: &'static str =
+        "id, customer_id, kind, points, occurred_at, occurred_nanos, reason, transaction_id";
+
+    fn values(&self) -> StorageResult<Vec<PgValue>> {
+        let mut v = vec![
+            PgValue::text(&self.id),
+            PgValue::text(&self.customer),
+            PgValue::text(self.kind),
+            PgValue::Big(Some(self.points)),
+        ];
+        v.extend(time_pair(self.occurred_at));
+        v.extend([
+            PgValue::Text(self.reason.clone()),
+            PgValue::opt_text(self.transaction.as_ref()),
+        ]);
+        Ok(v)
+    }
+
+    fn decode(row: &PgRow) -> StorageResult<Self> {
+        let e = StorageError::backend;
+        let id: String = row.try_get(1).map_err(e)?;
+        let customer: String = row.try_get(2).map_err(e)?;
+        let kind: String = row.try_get(3).map_err(e)?;
+        let points: i64 = row.try_get(4).map_err(e)?;
+        let at: DateTime<Utc> = row.try_get(5).map_err(e)?;
+        let nanos: i16 = row.try_get(6).map_err(e)?;
+        let mut event = LoyaltyEvent::new(
+            parse("id", &id)?,
+            parse("customer_id", &customer)?,
+            parse("kind", &kind)?,
+            at + Duration::nanoseconds(i64::from(nanos)),
+            points,
+        );
+        event.reason = row.try_get(7).map_err(e)?;
+        let transaction: Option<String> = row.try_get(8).map_err(e)?;
+        event.transaction = transaction
+            .map(|t| parse("transaction_id", &t))
+            .transpose()?;
+        Ok(event)
     }
 }
 

@@ -646,6 +646,9 @@ impl CrmStore for PostgresStore {
             survey_responses: self
                 .erase_in::<SurveyResponse>(&mut tx, customer, pseudonym)
                 .await?,
+            loyalty_events: self
+                .erase_in::<crm_core::LoyaltyEvent>(&mut tx, customer, pseudonym)
+                .await?,
         };
         sqlx::query(AssertSqlSafe(format!(
             "DELETE FROM {customers} WHERE id = $1"
