@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod models;
 pub mod pipeline;
 pub mod report;
+pub mod retention;
 pub mod scored;
 pub mod segment;
 pub mod source;
