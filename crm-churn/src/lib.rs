@@ -3,6 +3,7 @@
 mod bgbb;
 mod bgnbd;
 mod clv;
+mod diagnostics;
 mod evaluation;
 mod fit;
 mod gamma_gamma;
@@ -12,6 +13,7 @@ mod mbgnbd;
 mod pareto_nbd;
 mod sbg;
 mod simulate;
+mod subscriptions;
 mod summary;
 
 pub use bgbb::{
@@ -22,6 +24,10 @@ pub use bgnbd::{BgNbdFit, BgNbdParams};
 pub use clv::{
     ClvConfig, ClvCustomer, ClvError, CustomerValue, ExpectedPurchases, customer_lifetime_value,
     discounted_expected_purchases,
+};
+pub use diagnostics::{
+    ChiSquareTest, DiagnosticsError, HoldoutBin, PeriodTransactions, PeriodTransactionsBin,
+    PurchaseCountModel, calibration_holdout, goodness_of_fit, period_transactions,
 };
 pub use evaluation::{EvaluationError, LiftReport, lift_at, roc_auc, top_decile_lift};
 pub use fit::{
@@ -46,6 +52,10 @@ pub use sbg::{
 pub use simulate::{
     SimulatedBgBbCohort, SimulatedBgBbCustomer, SimulatedCohort, SimulatedCustomer, simulate_bgbb,
     simulate_bgnbd, simulate_mbgnbd, simulate_pareto_nbd,
+};
+pub use subscriptions::{
+    CohortTable, CohortTally, RetentionPeriod, SameParametersTest, Subscription,
+    SubscriptionCohorts, SubscriptionError, fit_sbg_joint, same_parameters_test,
 };
 pub use summary::{
     CustomerHistory, CustomerSummary, HistoryError, MAX_FREQUENCY, ModelError, Summaries,

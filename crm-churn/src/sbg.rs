@@ -109,6 +109,20 @@ pub enum SbgError {
     /// message is the [`FitError`]'s alone: callers name the fit once, in their context.
     #[error(transparent)]
     Fit(#[from] FitError),
+    /// A joint comparison needs at least two cohorts.
+    #[error("the test of same parameters needs at least two cohorts, got {cohorts}")]
+    TooFewCohorts {
+        /// Cohorts given.
+        cohorts: usize,
+    },
+    /// One cohort of several cannot be fitted alone.
+    #[error("cohort {index}: {source}")]
+    Cohort {
+        /// The cohort's position in the input (from 0).
+        index: usize,
+        /// Why it cannot be fitted.
+        source: Box<SbgError>,
+    },
     /// The series for a discounted lifetime did not reach its tolerance.
     #[error("the discounted lifetime series did not converge within {terms} terms")]
     SeriesNotConverged {

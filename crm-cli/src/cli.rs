@@ -742,6 +742,10 @@ pub struct ChurnScoreArgs {
     /// Horizon of the expected purchases, in time units (a finite number >= 0).
     #[arg(long, default_value_t = 52.0, allow_negative_numbers = true, value_parser = non_negative)]
     pub horizon: f64,
+    /// With --holdout-end: the last bin of the fit diagnostics (repeat purchases
+    /// 0, 1, ..., K-1 and K or more).
+    #[arg(long, value_name = "K", default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub diagnostic_bins: u32,
 }
 
 /// `crm clv`.
@@ -785,8 +789,23 @@ pub struct RetentionFitArgs {
     #[arg(long)]
     pub strict: bool,
     /// Customers still active at the start of each period: N0,N1,N2,...
-    #[arg(long, value_delimiter = ',', required = true, num_args = 1..)]
+    #[arg(long, value_delimiter = ',', num_args = 1.., required_unless_present = "subscriptions", conflicts_with = "subscriptions")]
     pub survivors: Vec<u64>,
+    /// Subscriptions CSV: `customer_id,start[,end]` (dates `YYYY-MM-DD` or RFC 3339; an
+    /// empty end means still active). Cohorts by start period are fitted jointly.
+    #[arg(long, value_name = "FILE")]
+    pub subscriptions: Option<PathBuf>,
+    /// The period cohorts are formed and survivors counted in (with --subscriptions).
+    #[arg(long, value_enum, default_value_t = RetentionPeriodArg::Month, requires = "subscriptions")]
+    pub period: RetentionPeriodArg,
+    /// Censoring date (with --subscriptions): ends after it are not yet known; default the
+    /// latest start or end in the file.
+    #[arg(long, value_name = "DATE", requires = "subscriptions")]
+    pub as_of: Option<String>,
+    /// Also fit each cohort alone and test "all cohorts share alpha and beta" by the
+    /// likelihood ratio (with --subscriptions).
+    #[arg(long, requires = "subscriptions")]
+    pub by_cohort: bool,
     /// Number of periods to project (from period 0; at most 10000).
     #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u32).range(..=MAX_PERIODS))]
     pub periods: u32,
@@ -796,6 +815,20 @@ pub struct RetentionFitArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub out: OutputArgs,
+}
+
+/// The calendar period of `crm retention fit --subscriptions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum RetentionPeriodArg {
+    /// Weeks starting on Monday.
+    Week,
+    /// Calendar months.
+    #[default]
+    Month,
+    /// Calendar quarters.
+    Quarter,
+    /// Calendar years.
+    Year,
 }
 
 /// How survey scores are broken down.

@@ -13,6 +13,7 @@ use crm_churn::{
 };
 use crm_churn::{CohortSurvival, fit_sbg};
 use crm_churn::{HealthConfig, HealthInputs, RiskBand, health_score};
+use crm_churn::{PurchaseCountModel, calibration_holdout, goodness_of_fit, period_transactions};
 use crm_churn::{SpendObservation, fit_gamma_gamma};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -130,6 +131,9 @@ pub struct RetentionRow {
 
 /// `crm retention fit`.
 pub fn retention_fit(args: &RetentionFitArgs) -> CliResult<()> {
+    if let Some(path) = &args.subscriptions {
+        return crate::commands::retention::fit(args, path);
+    }
     let cohort = CohortSurvival::new(args.survivors.clone())
         .map_err(|e| CliError::Usage(format!("--survivors: {e}")))?;
     let fit = fit_sbg(&cohort).map_err(|e| churn_err("sBG fit", e))?;
@@ -437,9 +441,9 @@ fn print_fit(v: &Value, names: &[&str]) -> CliResult<()> {
 
 /// `crm churn fit` and `crm churn score`.
 pub fn churn(command: &ChurnCommand) -> CliResult<()> {
-    let (args, horizon) = match command {
-        ChurnCommand::Fit(a) => (a, None),
-        ChurnCommand::Score(s) => (&s.fit, Some(s.horizon)),
+    let (args, horizon, bins) = match command {
+        ChurnCommand::Fit(a) => (a, None, 7),
+        ChurnCommand::Score(s) => (&s.fit, Some(s.horizon), s.diagnostic_bins),
     };
     if args.period.is_some() {
         return Err(CliError::Usage(
@@ -465,6 +469,12 @@ pub fn churn(command: &ChurnCommand) -> CliResult<()> {
             m.insert("horizon".into(), json!(h));
             m.insert("mean_p_alive".into(), json!(finite(mean_p)));
             m.insert("risk_bands".into(), json!(bands));
+        }
+        if let Some(holdout) = table.holdout_duration {
+            let d = diagnostics(&model, &table, holdout, bins)?;
+            if let Some(m) = summary.as_object_mut() {
+                m.insert("diagnostics".into(), d);
+            }
         }
     } else if let Some(path) = &args.out.output {
         // `churn fit --output` writes the per-customer summaries the model was fitted to.
@@ -497,8 +507,121 @@ pub fn churn(command: &ChurnCommand) -> CliResult<()> {
                 bands.join(", ")
             )?;
         }
+        if let Some(d) = summary.get("diagnostics") {
+            print_diagnostics(d)?;
+        }
         Ok(())
     }
+}
+
+/// The fit diagnostics of a holdout: calibration against holdout by frequency bin, the
+/// period-transactions table and its chi-square test.
+fn diagnostics(
+    model: &PurchaseModel,
+    table: &CustomerTable,
+    holdout: f64,
+    k: u32,
+) -> CliResult<Value> {
+    fn run<M: PurchaseCountModel>(
+        m: &M,
+        table: &CustomerTable,
+        holdout: f64,
+        k: u32,
+    ) -> Result<Value, crm_churn::DiagnosticsError> {
+        let histories: Vec<CustomerHistory> = table.rows.iter().map(|r| r.history).collect();
+        let rows: Vec<(CustomerHistory, u32)> = table
+            .rows
+            .iter()
+            .map(|r| (r.history, r.holdout_frequency.unwrap_or(0)))
+            .collect();
+        let bins = calibration_holdout(m, &rows, holdout, k)?;
+        let period = period_transactions(m, &histories, k)?;
+        let test = match goodness_of_fit(&period, M::PARAMETERS) {
+            Ok(t) => json!({
+                "statistic": finite(t.statistic),
+                "bins": t.bins,
+                "df": t.df,
+                "p_value": finite(t.p_value),
+            }),
+            Err(e) => json!({ "error": e.to_string() }),
+        };
+        Ok(json!({
+            "holdout_duration": holdout,
+            "calibration_holdout": bins.iter().map(|b| json!({
+                "frequency": b.frequency,
+                "open_ended": b.open_ended,
+                "n": b.n,
+                "mean_actual": finite(b.mean_actual),
+                "mean_predicted": finite(b.mean_predicted),
+            })).collect::<Vec<_>>(),
+            "period_transactions": period.bins.iter().map(|b| json!({
+                "repeat_purchases": b.repeat_purchases,
+                "open_ended": b.open_ended,
+                "actual": b.actual,
+                "expected": finite(b.expected),
+            })).collect::<Vec<_>>(),
+            "chi_square": test,
+        }))
+    }
+    let result = match model {
+        PurchaseModel::Bg(f) => run(&f.params, table, holdout, k),
+        PurchaseModel::Mbg(f) => run(&f.params, table, holdout, k),
+        PurchaseModel::Pareto(f) => run(&f.params, table, holdout, k),
+    };
+    result.map_err(|e| churn_err("fit diagnostics", e))
+}
+
+fn print_diagnostics(d: &Value) -> CliResult<()> {
+    let num = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+    let label = |b: &Value, key: &str| {
+        format!(
+            "{}{}",
+            b[key],
+            if b["open_ended"] == json!(true) {
+                "+"
+            } else {
+                ""
+            }
+        )
+    };
+    outln!(
+        "calibration against holdout ({} time units): frequency, customers, mean actual, mean predicted",
+        d["holdout_duration"]
+    )?;
+    for b in d["calibration_holdout"].as_array().into_iter().flatten() {
+        outln!(
+            "{:>6} {:>10} {:>10.4} {:>10.4}",
+            label(b, "frequency"),
+            b["n"],
+            num(&b["mean_actual"]),
+            num(&b["mean_predicted"])
+        )?;
+    }
+    outln!("repeat purchases in calibration: customers actual, expected")?;
+    for b in d["period_transactions"].as_array().into_iter().flatten() {
+        outln!(
+            "{:>6} {:>10} {:>12.1}",
+            label(b, "repeat_purchases"),
+            b["actual"],
+            num(&b["expected"])
+        )?;
+    }
+    let c = &d["chi_square"];
+    if let Some(e) = c.get("error") {
+        outln!(
+            "chi-square goodness of fit: not computed ({})",
+            e.as_str().unwrap_or("")
+        )?;
+    } else {
+        outln!(
+            "chi-square goodness of fit: {:.4} on {} bins, df {}, p = {:.4}",
+            num(&c["statistic"]),
+            c["bins"],
+            c["df"],
+            num(&c["p_value"])
+        )?;
+    }
+    Ok(())
 }
 
 /// A customer summary row as written by `churn fit --output`.

@@ -11,6 +11,7 @@ pub mod loyalty;
 pub mod models;
 pub mod pipeline;
 pub mod report;
+pub mod retention;
 pub mod scored;
 pub mod segment;
 pub mod source;
