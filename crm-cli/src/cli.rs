@@ -39,6 +39,8 @@ name is not ignored):
                 [,channel][,assignee][,first_response_at][,solved_at][,closed_at][,tags]
   deals         deal_id,customer_id,amount,stage,created_at
                 [,currency][,title][,owner][,expected_close][,closed_at][,close_reason]
+  loyalty       event_id,customer_id,timestamp,kind,points[,reason][,transaction_id]
+                (kind earn, redeem, adjust or expire; points signed as the balance changes)
 
 Times are YYYY-MM-DD (midnight UTC) or RFC 3339; tags are separated by `;`. Names:
   channel    phone, email, sms, social, chat, messaging, meeting, web, other
@@ -355,6 +357,9 @@ pub enum ImportKind {
     /// Deals (`deal_id,customer_id,amount,stage,created_at` and optional
     /// `currency,title,owner,expected_close,closed_at,close_reason`).
     Deals,
+    /// Loyalty events (`event_id,customer_id,timestamp,kind,points[,reason][,transaction_id]`;
+    /// kind earn, redeem, adjust or expire).
+    Loyalty,
 }
 
 /// The layout of a transaction file.

@@ -176,8 +176,12 @@ pub struct ContactsArgs {
 #[derive(Debug, Clone, Args)]
 pub struct LoyaltySource {
     /// Loyalty events file (header in `crm loyalty --help`).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", group = "loyalty_source")]
     pub events: Option<PathBuf>,
+    /// Database written by `crm import` or `crm demo`: a SQLite file or a `postgres://`
+    /// URL (read only).
+    #[arg(long, value_name = "PATH", group = "loyalty_source")]
+    pub db: Option<PathBuf>,
     /// Programme file (TOML, or JSON by a `.json` name); default: see `crm loyalty --help`.
     #[arg(long, value_name = "FILE")]
     pub programme: Option<PathBuf>,

@@ -162,6 +162,14 @@ pub fn load_transaction_records(db: &Path) -> CliResult<Vec<Transaction>> {
     )
 }
 
+/// Every loyalty event in a database.
+pub fn load_loyalty_events(db: &Path) -> CliResult<Vec<crm_core::LoyaltyEvent>> {
+    reading(
+        db,
+        async |store| with_store!(store, s => scan_all(s, db).await),
+    )
+}
+
 /// Per-customer purchase summaries of a database, one list per time range, each computed
 /// by the store (one `GROUP BY` in SQL) instead of reading every transaction.
 pub fn load_purchase_summaries(

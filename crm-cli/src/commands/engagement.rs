@@ -345,7 +345,10 @@ fn care_subjects<'a>(
         .iter()
         .filter(|c| owner.is_none_or(|o| c.owner.as_ref().is_some_and(|x| x.to_string() == o)))
         .map(|c| {
-            let s = CareSubject::new(c);
+            let s = match c.time_zone {
+                Some(tz) => CareSubject::new(c).with_time_zone(tz),
+                None => CareSubject::new(c),
+            };
             match first_purchase.get(&c.id) {
                 Some(&t) => s.with_first_purchase(t),
                 None => s,

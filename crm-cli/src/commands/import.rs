@@ -594,6 +594,10 @@ fn import_kind(args: &ImportArgs, path: &Path, db: &Path) -> CliResult<ImportRep
             let items = activity::deals(path, currency)?;
             import_event_file(db, path, &items, "deal_id", "deals")?
         }
+        ImportKind::Loyalty => {
+            let items = crate::input::loyalty::read(path)?;
+            import_event_file(db, path, &items, "event_id", "loyalty events")?
+        }
         ImportKind::Customers => {
             let rows = customers::read(path)?;
             let items = customer_records(path, &rows, Utc::now())?;

@@ -19,7 +19,7 @@ use crate::cli::{
     LoyaltyBalanceArgs, LoyaltyCommand, LoyaltyEarnArgs, LoyaltyReportArgs, LoyaltySource,
     LoyaltyStatementArgs, TransactionFormat,
 };
-use crate::commands::database::load_transaction_records;
+use crate::commands::database::{load_loyalty_events, load_transaction_records};
 use crate::commands::import::transaction_records;
 use crate::error::{CliError, CliResult, InputError};
 use crate::input::transactions::{self, default_currency_option};
@@ -64,9 +64,10 @@ pub fn programme(path: Option<&Path>, currency: &str) -> CliResult<LoyaltyProgra
 
 /// The events of `--events FILE` or `--db`.
 fn events(source: &LoyaltySource) -> CliResult<Vec<LoyaltyEvent>> {
-    match &source.events {
-        Some(path) => Ok(loyalty::read(path)?.into_iter().map(|l| l.record).collect()),
-        None => Err(CliError::Usage("give --events FILE".into())),
+    match (&source.events, &source.db) {
+        (Some(path), _) => Ok(loyalty::read(path)?.into_iter().map(|l| l.record).collect()),
+        (None, Some(db)) => load_loyalty_events(db),
+        (None, None) => Err(CliError::Usage("give --events FILE or --db PATH".into())),
     }
 }
 
@@ -382,7 +383,20 @@ fn report(args: &LoyaltyReportArgs) -> CliResult<()> {
     if from > until {
         return Err(CliError::Usage("--from is after --to".into()));
     }
-    let r = programme_summary(&data.ledger, &data.programme, None, from, until)?;
+    // Tiers qualified by spend read the database's transactions.
+    let transactions = match &args.source.db {
+        Some(db) if data.programme.qualification.measure == QualifyingMeasure::Spend => {
+            Some(db_transactions(db)?)
+        }
+        _ => None,
+    };
+    let r = programme_summary(
+        &data.ledger,
+        &data.programme,
+        transactions.as_deref(),
+        from,
+        until,
+    )?;
     if let Some(path) = &args.out.output {
         write_table(path, &report_rows(&r), &["measure", "value"])?;
     }

@@ -216,6 +216,16 @@ pub fn build(data: &Dataset, options: &Options, c: &mut Collector) -> CliResult<
         let r = engagement::keeping_in_touch(data, end, c);
         kept(c, "Keeping in touch", "keeping_in_touch", r);
     }
+    if data.loyalty.is_empty() {
+        c.leave_out("Loyalty", "loyalty", "there are no loyalty events");
+    } else {
+        let currency = data.transactions.first().map_or_else(
+            || "USD".to_string(),
+            |t| t.amount.currency().code().to_string(),
+        );
+        let r = engagement::loyalty(&data.loyalty, &currency, end, c);
+        kept(c, "Loyalty", "loyalty", r);
+    }
     pb.finish_and_clear();
     c.lap("keeping in touch");
 

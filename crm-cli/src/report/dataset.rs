@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use crm_core::{Customer, Deal, Interaction, SurveyResponse, Ticket, Transaction};
+use crm_core::{Customer, Deal, Interaction, LoyaltyEvent, SurveyResponse, Ticket, Transaction};
 use crm_storage_traits::{Repository, TimeScan};
 
 use crate::commands::database::{list_all, scan_all};
@@ -26,6 +26,8 @@ pub struct Dataset {
     pub responses: Vec<SurveyResponse>,
     /// Deals.
     pub deals: Vec<Deal>,
+    /// Loyalty events.
+    pub loyalty: Vec<LoyaltyEvent>,
 }
 
 /// Every store a report can read.
@@ -36,6 +38,7 @@ pub trait ReportStore:
     + Repository<Ticket>
     + TimeScan<SurveyResponse>
     + Repository<Deal>
+    + TimeScan<LoyaltyEvent>
 {
 }
 
@@ -46,6 +49,7 @@ impl<S> ReportStore for S where
         + Repository<Ticket>
         + TimeScan<SurveyResponse>
         + Repository<Deal>
+        + TimeScan<LoyaltyEvent>
         + ?Sized
 {
 }
@@ -60,11 +64,12 @@ impl Dataset {
             tickets: list_all(store, db).await?,
             responses: scan_all(store, db).await?,
             deals: list_all(store, db).await?,
+            loyalty: scan_all(store, db).await?,
         })
     }
 
     /// Records per kind, in a fixed order (the keys of `summary.json`'s `data`).
-    pub fn counts(&self) -> [(&'static str, usize); 6] {
+    pub fn counts(&self) -> [(&'static str, usize); 7] {
         [
             ("customers", self.customers.len()),
             ("transactions", self.transactions.len()),
@@ -72,11 +77,13 @@ impl Dataset {
             ("tickets", self.tickets.len()),
             ("responses", self.responses.len()),
             ("deals", self.deals.len()),
+            ("loyalty_events", self.loyalty.len()),
         ]
     }
 
     /// Keeps the records of the period `from..=to` (either end open): transactions,
-    /// interactions and answers by their time, tickets and deals by their creation.
+    /// interactions, answers and loyalty events by their time, tickets and deals by their
+    /// creation.
     /// Customers are all kept.
     pub fn restrict(&mut self, from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) {
         let inside = |t: DateTime<Utc>| from.is_none_or(|f| t >= f) && to.is_none_or(|e| t <= e);
@@ -85,6 +92,7 @@ impl Dataset {
         self.responses.retain(|r| inside(r.responded_at));
         self.tickets.retain(|r| inside(r.created_at));
         self.deals.retain(|r| inside(r.created_at));
+        self.loyalty.retain(|r| inside(r.occurred_at));
     }
 
     /// The time of the latest transaction.

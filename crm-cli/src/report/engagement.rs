@@ -1,17 +1,20 @@
 //! Report sections: keeping in touch (follow-ups due under the default cadence policy, care
-//! reminders, channel mix, response times, repeat purchases by contacts), computed by
-//! `crm-engagement` as `crm followups`, `crm care` and `crm contacts` compute them.
+//! reminders, channel mix, response times, repeat purchases by contacts) and the loyalty
+//! programme, computed by `crm-engagement` as `crm followups`, `crm care`, `crm contacts`
+//! and `crm loyalty report` compute them.
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use crm_engagement::HolidayCalendar;
+use crm_core::LoyaltyEvent;
+use crm_engagement::{HolidayCalendar, ledger};
 use serde_json::json;
 use thousands::Separable;
 
 use crate::cli::ContactPeriodArg;
 use crate::commands::engagement::{contacts_summary, due_report, duration_text, policy, reminders};
-use crate::error::CliResult;
+use crate::commands::loyalty::{balances, programme, programme_summary};
+use crate::error::{CliError, CliResult};
 use crate::report::charts;
 use crate::report::collector::Collector;
 use crate::report::dataset::Dataset;
@@ -241,6 +244,113 @@ pub fn keeping_in_touch(data: &Dataset, as_of: DateTime<Utc>, c: &mut Collector)
             "care_days": CARE_DAYS,
             "repeat_rate_by_contacts": summary.repeat_rate_by_contacts,
         }),
+    );
+    Ok(())
+}
+
+/// The loyalty section over the events, with the default programme in `currency`.
+pub fn loyalty(
+    events: &[LoyaltyEvent],
+    currency: &str,
+    as_of: DateTime<Utc>,
+    c: &mut Collector,
+) -> CliResult<()> {
+    let programme = programme(None, currency)?;
+    let book = ledger(events, &programme).map_err(|e| CliError::analysis("loyalty", e))?;
+    let first = events.iter().map(|e| e.occurred_at).min().unwrap_or(as_of);
+    let until = as_of.max(first);
+    // The programme report covers (from, until]: start just before the first event.
+    let r = programme_summary(
+        &book,
+        &programme,
+        None,
+        first - chrono::Duration::nanoseconds(1),
+        until,
+    )?;
+    let top = balances(&book, until, 30);
+    let mut months: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for e in events.iter().filter(|e| e.occurred_at <= until) {
+        let m = months
+            .entry(e.occurred_at.format("%Y-%m").to_string())
+            .or_default();
+        if e.points > 0 {
+            m.0 += e.points as f64;
+        } else {
+            m.1 += -e.points as f64;
+        }
+    }
+    let shown: Vec<(&String, &(f64, f64))> = months.iter().rev().take(24).collect();
+    let labels: Vec<String> = shown.iter().rev().map(|(k, _)| (*k).clone()).collect();
+    let earned: Vec<f64> = shown.iter().rev().map(|(_, v)| v.0).collect();
+    let spent: Vec<f64> = shown.iter().rev().map(|(_, v)| v.1).collect();
+    let percent = |x: Option<rust_decimal::Decimal>| {
+        x.map(|v| format!("{:.1}%", v * rust_decimal::Decimal::ONE_HUNDRED))
+            .unwrap_or_else(|| "-".into())
+    };
+    let section = Section {
+        title: "Loyalty".into(),
+        text: format!(
+            "Points earned, redeemed and expired from {} to {} with the default programme (1 \
+             point per {currency}, each worth 0.01; `crm loyalty report --programme FILE` \
+             applies your own): members, balances and the outstanding liability.",
+            first.format("%Y-%m-%d"),
+            until.format("%Y-%m-%d")
+        ),
+        headlines: vec![
+            ("members".into(), r.members.separate_with_commas()),
+            (
+                "active members".into(),
+                r.active_members.separate_with_commas(),
+            ),
+            (
+                "points outstanding".into(),
+                r.outstanding.separate_with_commas(),
+            ),
+            (
+                "liability".into(),
+                format!(
+                    "{} {}",
+                    r.liability.amount().round_dp(2).separate_with_commas(),
+                    r.liability.currency().code()
+                ),
+            ),
+            ("redemption rate".into(), percent(r.redemption_rate)),
+        ],
+        charts: vec![Chart {
+            caption: "Points earned and points taken away (redeemed, expired, adjusted down) per \
+                      month"
+                .into(),
+            svg: charts::bars(
+                "Loyalty points per month",
+                &labels,
+                &[("earned", &earned), ("redeemed or expired", &spent)],
+                "points",
+            )?,
+        }],
+        tables: vec![Table {
+            caption: "Largest balances".into(),
+            columns: ["member", "points", "expiring in 30 days"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            rows: top
+                .iter()
+                .take(10)
+                .map(|b| {
+                    vec![
+                        b.customer_id.clone(),
+                        b.balance.separate_with_commas(),
+                        b.expiring.separate_with_commas(),
+                    ]
+                })
+                .collect(),
+        }],
+        ..Section::default()
+    };
+    c.section(
+        section,
+        "loyalty",
+        serde_json::to_value(&r).unwrap_or_default(),
     );
     Ok(())
 }
