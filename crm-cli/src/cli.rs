@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::input::options::{self, ColumnMap, Dates, InputOptions};
+
 mod engagement;
 pub use engagement::*;
 
@@ -42,7 +44,8 @@ name is not ignored):
   loyalty       event_id,customer_id,timestamp,kind,points[,reason][,transaction_id]
                 (kind earn, redeem, adjust or expire; points signed as the balance changes)
 
-Times are YYYY-MM-DD (midnight UTC) or RFC 3339; tags are separated by `;`. Names:
+Times are YYYY-MM-DD (midnight UTC), YYYY-MM-DD HH:MM:SS (UTC) or RFC 3339; tags are
+separated by `;`. Names:
   channel    phone, email, sms, social, chat, messaging, meeting, web, other
              (a ticket without one is `other`)
   direction  inbound, outbound
@@ -53,7 +56,21 @@ Times are YYYY-MM-DD (midnight UTC) or RFC 3339; tags are separated by `;`. Name
 Tickets and deals need their id (they are entities whose state changes); a deal without a
 `title` is titled with its id, amounts without `currency` are in --currency. Re-importing a
 ticket or deal whose stored record differs (a new status, say) is refused like any other id
-stored with different content.";
+stored with different content.
+
+Files as you have them (options under `Reading input files`; every command that reads files
+takes them):
+  --columns customer_id=client,timestamp=date,amount=total
+                   your header names for our fields (then in any order)
+  --delimiter ';'  another field delimiter (`tab` for tab-separated files)
+  --date-format '%d/%m/%Y %H:%M'   times in a strftime layout of your own
+  --timezone Asia/Shanghai         the zone of times without an offset (default UTC)
+  --phone-region CN                the region of phone numbers without a country code
+A gzip-compressed file is read as it is (recognised by its content, not its name); `-` is
+standard input.
+
+--reject-file rejects.csv imports the good rows and writes each refused one as CSV
+`line,reason,record` (written to a temporary file and renamed; never the input file).";
 
 const REPORT_HELP: &str = "\
 Give a database (--db) or files (any of --transactions, --customers, --responses,
@@ -158,6 +175,43 @@ pub enum Command {
     Upgrade(UpgradeArgs),
     /// Print the shell completion script of `crm` (bash, zsh, fish, elvish, powershell).
     Completions(CompletionsArgs),
+}
+
+impl Command {
+    /// How the command reads its input files, for a command that reads any.
+    pub fn input_args(&self) -> Option<&InputArgs> {
+        Some(match self {
+            Command::Import(a) => &a.read,
+            Command::Report(a) => &a.read,
+            Command::Rfm(a) => &a.input.read,
+            Command::Abc(a) => &a.input.read,
+            Command::Tiers(a) => &a.input.read,
+            Command::Migration(a) => &a.input.read,
+            Command::Cohorts(a) => &a.input.read,
+            Command::Sla(a) => &a.read,
+            Command::Funnel(a) => &a.read,
+            Command::Churn(ChurnCommand::Fit(a)) => &a.fit.read,
+            Command::Churn(ChurnCommand::Score(a)) => &a.fit.fit.read,
+            Command::Clv(ClvCommand::Fit(a)) => &a.read,
+            Command::Clv(ClvCommand::Score(a)) => &a.fit.read,
+            Command::Nps(a) | Command::Ces(a) => &a.read,
+            Command::Csat(a) => &a.survey.read,
+            Command::Followups(a) => &a.source.read,
+            Command::Care(a) => &a.source.read,
+            Command::Contacts(a) => &a.source.read,
+            Command::Loyalty(LoyaltyCommand::Balance(a)) => &a.source.read,
+            Command::Loyalty(LoyaltyCommand::Statement(a)) => &a.source.read,
+            Command::Loyalty(LoyaltyCommand::Report(a)) => &a.source.read,
+            Command::Loyalty(LoyaltyCommand::Earn(a)) => &a.read,
+            Command::Demo(_)
+            | Command::Retention(_)
+            | Command::Lifecycle(_)
+            | Command::Erase(_)
+            | Command::Reassign(_)
+            | Command::Upgrade(_)
+            | Command::Completions(_) => return None,
+        })
+    }
 }
 
 /// `crm upgrade`.
@@ -335,6 +389,9 @@ pub struct ReportArgs {
     /// Print the summary as JSON on standard output instead of the terminal table.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub read: InputArgs,
 }
 
 /// What `crm import` reads.
@@ -374,6 +431,46 @@ pub enum TransactionFormat {
     Cdnow,
 }
 
+/// How input files are read: given once, for every file a command reads.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Reading input files")]
+pub struct InputArgs {
+    /// Your column names for ours, as `FIELD=HEADER,...` (for example
+    /// `customer_id=client,timestamp=date,amount=total`); a mapping applies to every file
+    /// read that has the field.
+    #[arg(long, value_name = "FIELD=HEADER,...", value_parser = options::parse_columns)]
+    pub columns: Option<ColumnMap>,
+    /// The field delimiter of CSV files: one character, or `tab` (`\t`).
+    #[arg(long, value_name = "CHAR", default_value = ",", value_parser = options::parse_delimiter)]
+    pub delimiter: u8,
+    /// The layout of every time in the files, as a chrono strftime format (for example
+    /// `%d/%m/%Y` or `%m/%d/%Y %H:%M`); default: YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or RFC 3339.
+    #[arg(long, value_name = "FORMAT", value_parser = options::parse_date_format)]
+    pub date_format: Option<String>,
+    /// The IANA time zone (for example `Asia/Shanghai`) of times written without an offset.
+    #[arg(long, value_name = "ZONE", default_value = "UTC", value_parser = options::parse_timezone)]
+    pub timezone: chrono_tz::Tz,
+    /// The region (ISO 3166 alpha-2, for example `CN`) of phone numbers written without a
+    /// country code.
+    #[arg(long, value_name = "REGION", value_parser = options::parse_phone_region)]
+    pub phone_region: Option<String>,
+}
+
+impl InputArgs {
+    /// The options the readers follow.
+    pub fn options(&self) -> InputOptions {
+        InputOptions {
+            columns: self.columns.clone().unwrap_or_default(),
+            delimiter: self.delimiter,
+            dates: Dates {
+                format: self.date_format.clone(),
+                zone: self.timezone,
+            },
+            phone_region: self.phone_region.clone(),
+        }
+    }
+}
+
 /// `crm import`.
 #[derive(Debug, Clone, Args)]
 pub struct ImportArgs {
@@ -396,9 +493,18 @@ pub struct ImportArgs {
     /// Highest point of the CSAT scale of imported responses (the scale starts at 1).
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(2..=10))]
     pub scale_max: u8,
-    /// Print what was imported as JSON (`kind, rows, inserted, skipped, customers_created`).
+    /// Import the good rows and write the refused ones to FILE (CSV `line,reason,record`,
+    /// written to a temporary file and renamed into place; it may not be the input);
+    /// without it, the first bad row stops the import and nothing is written.
+    #[arg(long, value_name = "FILE")]
+    pub reject_file: Option<PathBuf>,
+    /// Print what was imported as JSON (`kind, rows, inserted, skipped, customers_created`,
+    /// and `rejected` with `--reject-file`).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub read: InputArgs,
 }
 
 /// A survey kind.
@@ -451,6 +557,9 @@ pub struct TransactionInput {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub options: TransactionOptions,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub read: InputArgs,
 }
 
 /// Where results go.
@@ -591,6 +700,9 @@ pub struct SlaArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub out: OutputArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub read: InputArgs,
 }
 
 /// `crm funnel`.
@@ -616,6 +728,9 @@ pub struct FunnelArgs {
     /// Print the funnel as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub read: InputArgs,
 }
 
 /// A purchase-count churn model.
@@ -710,6 +825,9 @@ pub struct FitArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub out: OutputArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub read: InputArgs,
 }
 
 /// `crm churn`.
@@ -874,6 +992,9 @@ pub struct SurveyArgs {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub out: OutputArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub read: InputArgs,
 }
 
 /// `crm csat`.

@@ -46,12 +46,18 @@ pub fn format_of(path: &Path) -> CliResult<OutputFormat> {
 
 /// Refuses an output path that names the same file as an input already read.
 pub fn check_not_an_input(path: &Path) -> CliResult<()> {
+    check_not_an_input_as("--output", path)
+}
+
+/// Refuses an output path given with `flag` that names the same file as an input already
+/// read.
+pub fn check_not_an_input_as(flag: &str, path: &Path) -> CliResult<()> {
     let Ok(meta) = std::fs::metadata(path) else {
         return Ok(()); // no such file yet: not an input
     };
     match crate::input::same_as_input(path, &meta) {
         Some(input) if meta.is_file() => Err(CliError::Usage(format!(
-            "--output {}: the same file as the input {}; refusing to overwrite an input",
+            "{flag} {}: the same file as the input {}; refusing to overwrite an input",
             path.display(),
             input.display()
         ))),

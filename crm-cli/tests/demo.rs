@@ -194,9 +194,9 @@ fn demo_writes_report_and_summary() {
         "no network resources"
     );
     let charts = svgs(html);
-    // Segments 5, churn 3, lifecycle 1, keeping in touch 3, service 2, deals 1,
+    // Segments 5, churn 3, lifecycle 1, keeping in touch 3, loyalty 1, service 2, deals 1,
     // satisfaction 5, state machines 3.
-    assert_eq!(charts.len(), 23, "every chart of the report");
+    assert_eq!(charts.len(), 24, "every chart of the report");
     for svg in &charts {
         let facts = parse_svg(svg);
         assert!(facts.width > 0.0 && facts.height > 0.0, "positive size");
@@ -214,6 +214,7 @@ fn demo_writes_report_and_summary() {
         "Follow-ups due by rule",
         "Channel mix",
         "Repeat-purchase rate by contacts",
+        "Loyalty points per month",
         "SLA breaches by priority",
         "Deal funnel",
         "NPS by month",
@@ -241,6 +242,12 @@ fn demo_writes_report_and_summary() {
         number(touch, "due") + number(touch, "due_without_consent") > 0.0,
         "{touch}"
     );
+    // Loyalty: every purchase earns points and vouchers are redeemed, never beyond a
+    // balance (the ledger refuses that), so points are outstanding and some were redeemed.
+    let loyalty = &summary["loyalty"];
+    assert!(number(loyalty, "members") > 100.0, "{loyalty}");
+    assert!(number(loyalty, "redeemed") >= 100.0, "{loyalty}");
+    assert!(number(loyalty, "outstanding") > 0.0, "{loyalty}");
 }
 
 #[test]

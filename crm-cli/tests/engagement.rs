@@ -556,3 +556,71 @@ fn malformed_policy_and_calendar_files_are_refused_naming_the_file() {
     );
     fails(&["followups"], 2, "--db");
 }
+
+#[test]
+fn loyalty_events_imported_into_a_database_give_the_balances_of_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (customers, _, _) = files(dir.path());
+    let events = dir.path().join("events.csv");
+    std::fs::write(&events, EVENTS).unwrap();
+    let events = arg(&events);
+    let db = arg(&dir.path().join("crm.db"));
+    json(&["import", "customers", &customers, "--db", &db, "--json"]);
+    let v = json(&["import", "loyalty", &events, "--db", &db, "--json"]);
+    assert_eq!(v["inserted"], 4);
+    // Importing again adds nothing.
+    let v = json(&["import", "loyalty", &events, "--db", &db, "--json"]);
+    assert_eq!(
+        (v["inserted"].as_u64(), v["skipped"].as_u64()),
+        (Some(0), Some(4))
+    );
+    let from_file = json(&["loyalty", "balance", "--events", &events, "--json"]);
+    let from_db = json(&["loyalty", "balance", "--db", &db, "--json"]);
+    assert_eq!(from_file, from_db);
+    let report = json(&["loyalty", "report", "--db", &db, "--json"]);
+    assert_eq!(report["outstanding"], 140);
+
+    // The report of the database has a loyalty section with the same figures.
+    let out = dir.path().join("report");
+    let o = crm(&["report", "--db", &db, "--out", &arg(&out), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let summary = common::json_of(&o);
+    assert_eq!(summary["loyalty"]["outstanding"], 140);
+    assert_eq!(summary["loyalty"]["earned"], 170);
+    assert_eq!(summary["data"]["loyalty_events"], 4);
+}
+
+#[test]
+fn a_loyalty_import_sets_refused_rows_aside_with_a_reject_file_and_is_all_or_nothing_without() {
+    let dir = tempfile::tempdir().unwrap();
+    let events = dir.path().join("events.csv");
+    std::fs::write(
+        &events,
+        "event_id,customer_id,timestamp,kind,points\n\
+         L1,a1,2024-01-01,earn,10\n\
+         L2,a1,2024-01-02,redeem,5\n\
+         L3,a1,2024-01-03,earn,7\n",
+    )
+    .unwrap();
+    let events = arg(&events);
+    let db = arg(&dir.path().join("crm.db"));
+    let e = fails(&["import", "loyalty", &events, "--db", &db], 3, "line 3");
+    assert!(e.contains("loyalty event"), "{e}");
+    let rejects = dir.path().join("rejects.csv");
+    let v = json(&[
+        "import",
+        "loyalty",
+        &events,
+        "--db",
+        &db,
+        "--reject-file",
+        &arg(&rejects),
+        "--json",
+    ]);
+    assert_eq!(v["inserted"], 2);
+    let text = std::fs::read_to_string(&rejects).unwrap();
+    assert!(text.starts_with("line,reason,record\n3,"), "{text}");
+    assert!(text.contains("L2,a1,2024-01-02,redeem,5"), "{text}");
+    let v = json(&["loyalty", "balance", "--db", &db, "--json"]);
+    assert_eq!(v["points"], 17);
+}

@@ -70,7 +70,7 @@ fn bad_date() {
         "bad/bad_date.csv",
         &["--json"],
         &[
-            "bad_date.csv, line 3, column 2 (timestamp): expected a date as YYYY-MM-DD or an RFC 3339 timestamp, found \"2024-02-30\"",
+            "bad_date.csv, line 3, column 2 (timestamp): expected a date as YYYY-MM-DD, a time as YYYY-MM-DD HH:MM:SS or an RFC 3339 timestamp, found \"2024-02-30\"",
         ],
     );
 }

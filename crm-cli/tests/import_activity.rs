@@ -160,7 +160,7 @@ fn bad_times_are_located() {
         "interaction_id,customer_id,timestamp,channel,direction\ni1,c1,2024-01-01,phone,inbound\ni2,c1,01/02/2024,phone,inbound\n",
     );
     assert!(
-        e.contains("i.csv, line 3, column 3 (timestamp): expected a date as YYYY-MM-DD or an RFC 3339 timestamp, found \"01/02/2024\""),
+        e.contains("i.csv, line 3, column 3 (timestamp): expected a date as YYYY-MM-DD, a time as YYYY-MM-DD HH:MM:SS or an RFC 3339 timestamp, found \"01/02/2024\""),
         "{e}"
     );
     let e = refused(

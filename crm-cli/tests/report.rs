@@ -75,7 +75,7 @@ fn the_report_of_a_demo_database_equals_the_analyses_one_by_one() {
     assert_eq!(section_titles(&html), section_titles(&demo_html));
     assert_eq!(
         section_titles(&html).len(),
-        9,
+        10,
         "{:?}",
         section_titles(&html)
     );
@@ -114,6 +114,15 @@ fn the_report_of_a_demo_database_equals_the_analyses_one_by_one() {
         .sum();
     assert!(reminders > 0);
     assert_eq!(touch["care_reminders"], reminders);
+
+    // Loyalty as `crm loyalty report --db` over the same period: from the first event to the
+    // report's as-of time.
+    let first = json(&["loyalty", "report", "--db", &db, "--json"]);
+    let loyalty = json(&["loyalty", "report", "--db", &db, "--to", as_of, "--json"]);
+    assert_eq!(summary["loyalty"]["from"], first["from"]);
+    for key in ["members", "earned", "redeemed", "outstanding", "liability"] {
+        assert_eq!(summary["loyalty"][key], loyalty[key], "loyalty {key}");
+    }
 
     // NPS as `crm nps --db`.
     let nps = json(&["nps", "--db", &db, "--json"]);

@@ -233,6 +233,24 @@ fn bad_subscription_files_name_file_line_and_field() {
         &f,
     ]);
     assert_eq!(o.status.code(), Some(2));
+    // The options of subscription records are refused with survivor counts.
+    fails(
+        &["retention", "fit", "--survivors", "10,5,3", "--by-cohort"],
+        2,
+        "--subscriptions",
+    );
+    fails(
+        &[
+            "retention",
+            "fit",
+            "--survivors",
+            "10,5,3",
+            "--as-of",
+            "2024-01-01",
+        ],
+        2,
+        "--subscriptions",
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::OutputArgs;
+use super::{InputArgs, OutputArgs};
 
 pub(crate) const FOLLOWUPS_HELP: &str = "\
 Without --policy every customer is checked against this policy (the same TOML a --policy
@@ -84,6 +84,9 @@ pub struct ActivitySource {
     /// Currency of amounts in files without a `currency` column.
     #[arg(long, default_value = "USD")]
     pub currency: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub read: InputArgs,
 }
 
 /// `crm followups`.
@@ -188,6 +191,9 @@ pub struct LoyaltySource {
     /// The programme's currency when no programme file is given.
     #[arg(long, default_value = "USD")]
     pub currency: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub read: InputArgs,
 }
 
 /// `crm loyalty`.
@@ -284,4 +290,7 @@ pub struct LoyaltyEarnArgs {
     /// Print a JSON summary on standard output instead of the text summary.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub read: InputArgs,
 }

@@ -134,6 +134,12 @@ pub fn retention_fit(args: &RetentionFitArgs) -> CliResult<()> {
     if let Some(path) = &args.subscriptions {
         return crate::commands::retention::fit(args, path);
     }
+    // Options of subscription records make no sense with survivor counts typed in.
+    if args.by_cohort || args.as_of.is_some() {
+        return Err(CliError::Usage(
+            "--by-cohort and --as-of need --subscriptions FILE".into(),
+        ));
+    }
     let cohort = CohortSurvival::new(args.survivors.clone())
         .map_err(|e| CliError::Usage(format!("--survivors: {e}")))?;
     let fit = fit_sbg(&cohort).map_err(|e| churn_err("sBG fit", e))?;

@@ -81,6 +81,7 @@ pub fn load(source: &ActivitySource) -> CliResult<Dataset> {
         out: PathBuf::from("crm-report"),
         force: false,
         json: false,
+        read: source.read.clone(),
     })
 }
 

@@ -36,9 +36,10 @@ use crate::ids::ContentIds;
 use crate::input::activity;
 use crate::input::customers::{self, CustomerRow};
 use crate::input::open_stream;
+use crate::input::rejects;
 use crate::input::responses::{self, ResponseRow};
 use crate::input::transactions::{self, TransactionRow, TransactionStream};
-use crate::output::print_json;
+use crate::output::{check_not_an_input_as, print_json, write_atomic};
 
 pub use crate::input::located::{Located, refused};
 
@@ -55,6 +56,9 @@ pub struct ImportReport {
     pub skipped: usize,
     /// Customers created because records referred to them.
     pub customers_created: usize,
+    /// Rows refused and written to the `--reject-file` (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<usize>,
 }
 
 /// The fields that hold personal data: an error shows their value masked.
@@ -125,52 +129,65 @@ pub fn transaction_records_with(
     path: &Path,
     rows: &[TransactionRow],
 ) -> CliResult<Vec<Located<Transaction>>> {
-    rows.iter()
-        .map(|r| {
-            let customer = customer_id(path, r.line, &r.customer_id)?;
-            let (id, explicit_id) = match &r.transaction_id {
-                Some(text) => (
-                    TransactionId::parse(text)
-                        .map_err(|e| id_error(path, r.line, None, "transaction_id", e, text))?,
-                    true,
-                ),
-                None => {
-                    let text = ids.next(
-                        "transaction",
-                        &[
-                            &r.customer_id,
-                            &time_key(r.timestamp),
-                            &r.amount.normalize().to_string(),
-                            r.currency.code(),
-                            &r.quantity
-                                .map(|q| q.normalize().to_string())
-                                .unwrap_or_default(),
-                        ],
-                    );
-                    (
-                        TransactionId::parse(&text).map_err(|e| {
-                            id_error(path, r.line, None, "transaction_id", e, &text)
-                        })?,
-                        false,
-                    )
-                }
-            };
-            let mut t =
-                Transaction::new(id, customer, r.timestamp, Money::new(r.amount, r.currency));
-            if explicit_id {
-                t.external_id = r.transaction_id.clone();
+    let records = rows.iter().map(|r| {
+        let customer = customer_id(path, r.line, &r.customer_id)?;
+        let (id, explicit_id) = match &r.transaction_id {
+            Some(text) => (
+                TransactionId::parse(text)
+                    .map_err(|e| id_error(path, r.line, None, "transaction_id", e, text))?,
+                true,
+            ),
+            None => {
+                let text = ids.next(
+                    "transaction",
+                    &[
+                        &r.customer_id,
+                        &time_key(r.timestamp),
+                        &r.amount.normalize().to_string(),
+                        r.currency.code(),
+                        &r.quantity
+                            .map(|q| q.normalize().to_string())
+                            .unwrap_or_default(),
+                    ],
+                );
+                (
+                    TransactionId::parse(&text)
+                        .map_err(|e| id_error(path, r.line, None, "transaction_id", e, &text))?,
+                    false,
+                )
             }
-            if let Some(q) = r.quantity {
-                t.quantity = q;
-            }
-            t.check().map_err(|e| refused(path, r.line, e))?;
-            Ok(Located {
-                record: t,
-                line: r.line,
-                explicit_id,
-            })
+        };
+        let mut t = Transaction::new(id, customer, r.timestamp, Money::new(r.amount, r.currency));
+        if explicit_id {
+            t.external_id = r.transaction_id.clone();
+        }
+        if let Some(q) = r.quantity {
+            t.quantity = q;
+        }
+        t.check().map_err(|e| refused(path, r.line, e))?;
+        Ok(Located {
+            record: t,
+            line: r.line,
+            explicit_id,
         })
-        .collect()
+    });
+    kept(rows.iter().map(|r| r.line), records)
+}
+
+/// The records converted without error; a row with an error stops the import, or with
+/// `--reject-file` is left out as refused.
+fn kept<R>(
+    lines: impl Iterator<Item = u64>,
+    records: impl Iterator<Item = CliResult<Located<R>>>,
+) -> CliResult<Vec<Located<R>>> {
+    let mut out = Vec::new();
+    for (line, record) in lines.zip(records) {
+        match record {
+            Ok(r) => out.push(r),
+            Err(e) => rejects::refuse(line, e)?,
+        }
+    }
+    Ok(out)
 }
 
 /// Survey response records of response rows; the group is kept as a tag
@@ -189,56 +206,55 @@ pub fn response_records(
         SurveyKind::Csat => "csat",
         SurveyKind::Ces => "ces",
     };
-    rows.iter()
-        .map(|r| {
-            let explicit_id = !r.response_id.is_empty();
-            let text = if explicit_id {
-                r.response_id.clone()
-            } else {
-                ids.next(
-                    "response",
-                    &[
-                        survey,
-                        &r.customer_id,
-                        &time_key(r.timestamp),
-                        &r.score.to_string(),
-                        r.group.as_deref().unwrap_or(""),
-                        &r.tags.join(";"),
-                    ],
-                )
-            };
-            let id = SurveyResponseId::parse(&text)
-                .map_err(|e| id_error(path, r.line, Some(1), "response_id", e, &text))?;
-            let customer = CustomerId::parse(&r.customer_id)
-                .map_err(|e| id_error(path, r.line, Some(2), "customer_id", e, &r.customer_id))?;
-            let score = match kind {
-                SurveyKind::Nps => SurveyScore::Nps(r.score),
-                SurveyKind::Csat => SurveyScore::Csat {
-                    score: r.score,
-                    scale,
-                },
-                SurveyKind::Ces => SurveyScore::Ces(r.score),
-            };
-            let mut out = SurveyResponse::new(id, customer, r.timestamp, score)
-                .map_err(|e| id_error(path, r.line, Some(4), "score", e, &r.score.to_string()))?;
-            for t in &r.tags {
-                out.tags
-                    .insert(Tag::new(t).map_err(|e| id_error(path, r.line, None, "tags", e, t))?);
-            }
-            if let Some(g) = &r.group {
-                out.tags.insert(
-                    Tag::new(&format!("{GROUP_TAG_PREFIX}{g}"))
-                        .map_err(|e| id_error(path, r.line, Some(5), "group", e, g))?,
-                );
-            }
-            out.check().map_err(|e| refused(path, r.line, e))?;
-            Ok(Located {
-                record: out,
-                line: r.line,
-                explicit_id,
-            })
+    let records = rows.iter().map(|r| {
+        let explicit_id = !r.response_id.is_empty();
+        let text = if explicit_id {
+            r.response_id.clone()
+        } else {
+            ids.next(
+                "response",
+                &[
+                    survey,
+                    &r.customer_id,
+                    &time_key(r.timestamp),
+                    &r.score.to_string(),
+                    r.group.as_deref().unwrap_or(""),
+                    &r.tags.join(";"),
+                ],
+            )
+        };
+        let id = SurveyResponseId::parse(&text)
+            .map_err(|e| id_error(path, r.line, Some(1), "response_id", e, &text))?;
+        let customer = CustomerId::parse(&r.customer_id)
+            .map_err(|e| id_error(path, r.line, Some(2), "customer_id", e, &r.customer_id))?;
+        let score = match kind {
+            SurveyKind::Nps => SurveyScore::Nps(r.score),
+            SurveyKind::Csat => SurveyScore::Csat {
+                score: r.score,
+                scale,
+            },
+            SurveyKind::Ces => SurveyScore::Ces(r.score),
+        };
+        let mut out = SurveyResponse::new(id, customer, r.timestamp, score)
+            .map_err(|e| id_error(path, r.line, Some(4), "score", e, &r.score.to_string()))?;
+        for t in &r.tags {
+            out.tags
+                .insert(Tag::new(t).map_err(|e| id_error(path, r.line, None, "tags", e, t))?);
+        }
+        if let Some(g) = &r.group {
+            out.tags.insert(
+                Tag::new(&format!("{GROUP_TAG_PREFIX}{g}"))
+                    .map_err(|e| id_error(path, r.line, Some(5), "group", e, g))?,
+            );
+        }
+        out.check().map_err(|e| refused(path, r.line, e))?;
+        Ok(Located {
+            record: out,
+            line: r.line,
+            explicit_id,
         })
-        .collect()
+    });
+    kept(rows.iter().map(|r| r.line), records)
 }
 
 /// Customer records of customer rows; a customer without `created_at` is dated `now`.
@@ -247,36 +263,34 @@ pub fn customer_records(
     rows: &[CustomerRow],
     now: DateTime<Utc>,
 ) -> CliResult<Vec<Located<Customer>>> {
-    rows.iter()
-        .map(|r| {
-            let id = customer_id(path, r.line, &r.customer_id)?;
-            let mut c = Customer::new(id, PartyKind::Person, &r.name, r.created_at.unwrap_or(now))
-                .map_err(|e| id_error(path, r.line, Some(2), "name", e, &r.name))?;
-            if let Some(e) = &r.email {
-                c.email = Some(
-                    Email::parse(e).map_err(|err| id_error(path, r.line, None, "email", err, e))?,
-                );
-            }
-            if let Some(p) = &r.phone {
-                c.phone = Some(
-                    Phone::parse(p, None)
-                        .map_err(|err| id_error(path, r.line, None, "phone", err, p))?,
-                );
-            }
-            if let Some(o) = &r.owner {
-                c.owner = Some(
-                    UserId::parse(o)
-                        .map_err(|err| id_error(path, r.line, None, "owner", err, o))?,
-                );
-            }
-            c.check().map_err(|e| refused(path, r.line, e))?;
-            Ok(Located {
-                record: c,
-                line: r.line,
-                explicit_id: true,
-            })
+    let region = crate::input::options::current().phone_region.as_deref();
+    let records = rows.iter().map(|r| {
+        let id = customer_id(path, r.line, &r.customer_id)?;
+        let mut c = Customer::new(id, PartyKind::Person, &r.name, r.created_at.unwrap_or(now))
+            .map_err(|e| id_error(path, r.line, Some(2), "name", e, &r.name))?;
+        if let Some(e) = &r.email {
+            c.email =
+                Some(Email::parse(e).map_err(|err| id_error(path, r.line, None, "email", err, e))?);
+        }
+        if let Some(p) = &r.phone {
+            c.phone = Some(
+                Phone::parse(p, region)
+                    .map_err(|err| id_error(path, r.line, None, "phone", err, p))?,
+            );
+        }
+        if let Some(o) = &r.owner {
+            c.owner = Some(
+                UserId::parse(o).map_err(|err| id_error(path, r.line, None, "owner", err, o))?,
+            );
+        }
+        c.check().map_err(|e| refused(path, r.line, e))?;
+        Ok(Located {
+            record: c,
+            line: r.line,
+            explicit_id: true,
         })
-        .collect()
+    });
+    kept(rows.iter().map(|r| r.line), records)
 }
 
 /// A record's id refused at its row: `expected` says what the id should have been.
@@ -309,6 +323,38 @@ pub fn check_unique<R: Record>(path: &Path, items: &[Located<R>], field: &str) -
         }
     }
     Ok(())
+}
+
+/// The records whose id the file did not use before: a repeated id is an error (as
+/// [`check_unique`] finds it), or with `--reject-file` its row is left out as refused.
+pub fn keep_unique<R: Record>(
+    path: &Path,
+    items: Vec<Located<R>>,
+    field: &str,
+) -> CliResult<Vec<Located<R>>> {
+    let mut keep = vec![true; items.len()];
+    {
+        let mut seen: HashMap<&R::Id, u64> = HashMap::new();
+        for (i, item) in items.iter().enumerate() {
+            if let Some(&first) = seen.get(item.record.id()) {
+                let e = id_refused(
+                    path,
+                    item,
+                    field,
+                    format!("an id not used before (first used on line {first})"),
+                );
+                rejects::refuse(item.line, e)?;
+                keep[i] = false;
+            } else {
+                seen.insert(item.record.id(), item.line);
+            }
+        }
+    }
+    let mut keep = keep.into_iter();
+    Ok(items
+        .into_iter()
+        .filter(|_| keep.next().unwrap_or(false))
+        .collect())
 }
 
 /// Rows per chunk of an import session.
@@ -397,10 +443,12 @@ async fn feed<R: Record>(
             .map_err(|e| chunk_error::<R>(path, db, &lines, e))?;
         // A stored customer is left as it is (a file without creation times dates its
         // customers at the import, so a re-import differs); any other record must match.
-        if let Some(&i) = r.conflicts.first()
-            && R::ENTITY != Customer::ENTITY
-        {
-            return Err(InputError {
+        let mut refused_here = 0;
+        for &i in &r.conflicts {
+            if R::ENTITY == Customer::ENTITY {
+                break;
+            }
+            let e: CliError = InputError {
                 line: Some(lines[i]),
                 field: Some(id_field.to_string()),
                 found: Some(records[i].id().to_string()),
@@ -414,11 +462,15 @@ async fn feed<R: Record>(
                     ),
                 )
             }
-            .into());
+            .into();
+            // Stored records with other content are left as they were: with
+            // `--reject-file`, their rows are refused and the rest of the chunk kept.
+            rejects::refuse(lines[i], e)?;
+            refused_here += 1;
         }
-        fed.rows += records.len();
+        fed.rows += records.len() - refused_here;
         fed.report.inserted += r.inserted;
-        fed.report.skipped += r.skipped;
+        fed.report.skipped += r.skipped.saturating_sub(refused_here);
         if R::ENTITY == Customer::ENTITY {
             fed.customers_created += r.inserted;
         }
@@ -504,6 +556,7 @@ fn report(kind: &'static str, c: ImportCounts) -> ImportReport {
         inserted: c.inserted,
         skipped: c.skipped,
         customers_created: c.customers_created,
+        rejected: None,
     }
 }
 
@@ -512,7 +565,7 @@ fn report(kind: &'static str, c: ImportCounts) -> ImportReport {
 fn import_event_file<R>(
     db: &Path,
     path: &Path,
-    items: &[Located<R>],
+    items: Vec<Located<R>>,
     id_field: &str,
     kind: &'static str,
 ) -> CliResult<ImportReport>
@@ -521,7 +574,8 @@ where
     crm_storage_sql::SqliteStore: BulkImport<R>,
     crm_storage_sql::PostgresStore: BulkImport<R>,
 {
-    check_unique(path, items, id_field)?;
+    let items = keep_unique(path, items, id_field)?;
+    let items = items.as_slice();
     runtime()?.block_on(async {
         let store = open_for_writing(db).await?;
         let counts = with_store!(&store, s => import_events(s, db, path, items, id_field).await);
@@ -548,6 +602,10 @@ fn import_transactions(args: &ImportArgs) -> CliResult<ImportReport> {
     let mut ids = ContentIds::new();
     let mut next = || {
         let rows = stream.next_chunk(CHUNK_ROWS)?;
+        // The rows before this chunk's are imported or refused: their text is not needed.
+        if let Some(first) = rows.first() {
+            rejects::forget_before(first.line);
+        }
         transaction_records_with(&mut ids, path, &rows)
     };
     let mut rows = 0usize;
@@ -579,29 +637,29 @@ fn import_kind(args: &ImportArgs, path: &Path, db: &Path) -> CliResult<ImportRep
             };
             let rows = responses::read(path, min, max, label)?;
             let items = response_records(path, &rows, args.survey, args.scale_max)?;
-            import_event_file(db, path, &items, "response_id", "responses")?
+            import_event_file(db, path, items, "response_id", "responses")?
         }
         ImportKind::Interactions => {
             let items = activity::interactions(path)?;
-            import_event_file(db, path, &items, "interaction_id", "interactions")?
+            import_event_file(db, path, items, "interaction_id", "interactions")?
         }
         ImportKind::Tickets => {
             let items = activity::tickets(path)?;
-            import_event_file(db, path, &items, "ticket_id", "tickets")?
+            import_event_file(db, path, items, "ticket_id", "tickets")?
         }
         ImportKind::Deals => {
             let currency = transactions::default_currency_option(&args.currency)?;
             let items = activity::deals(path, currency)?;
-            import_event_file(db, path, &items, "deal_id", "deals")?
+            import_event_file(db, path, items, "deal_id", "deals")?
         }
         ImportKind::Loyalty => {
             let items = crate::input::loyalty::read(path)?;
-            import_event_file(db, path, &items, "event_id", "loyalty events")?
+            import_event_file(db, path, items, "event_id", "loyalty events")?
         }
         ImportKind::Customers => {
             let rows = customers::read(path)?;
             let items = customer_records(path, &rows, Utc::now())?;
-            import_event_file(db, path, &items, "customer_id", "customers")?
+            import_event_file(db, path, items, "customer_id", "customers")?
         }
     })
 }
@@ -613,7 +671,20 @@ pub fn run(args: &ImportArgs) -> CliResult<()> {
     // A SQLite file that this import creates is removed again if the import fails: a
     // failed import leaves no trace.
     let fresh_file = !is_url(db) && !db.exists();
-    let result = import_kind(args, path, db);
+    if let Some(reject) = &args.reject_file {
+        // The reject file is an output: it may not replace the input.
+        crate::input::note_path(path);
+        check_not_an_input_as("--reject-file", reject)?;
+        rejects::enable();
+    }
+    let result = import_kind(args, path, db).and_then(|mut report| {
+        if let Some(reject) = &args.reject_file {
+            let refused = rejects::take();
+            write_atomic(reject, &rejects::to_csv(&refused)?)?;
+            report.rejected = Some(refused.len());
+        }
+        Ok(report)
+    });
     if result.is_err() && fresh_file {
         for suffix in ["", "-wal", "-shm", "-journal"] {
             let mut name = db.as_os_str().to_owned();
@@ -640,6 +711,13 @@ pub fn run(args: &ImportArgs) -> CliResult<()> {
             },
             db.display()
         );
+        if let (Some(n), Some(reject)) = (report.rejected, &args.reject_file) {
+            println!(
+                "{n} row{} refused, written to {}",
+                if n == 1 { "" } else { "s" },
+                reject.display()
+            );
+        }
         Ok(())
     }
 }

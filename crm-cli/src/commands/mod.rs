@@ -23,6 +23,9 @@ use crate::error::CliResult;
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> CliResult<()> {
+    if let Some(read) = cli.command.input_args() {
+        crate::input::options::set(read.options());
+    }
     match cli.command {
         Command::Rfm(args) => segment::run_rfm(&args),
         Command::Abc(args) => segment::run_abc(&args),

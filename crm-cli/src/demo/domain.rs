@@ -1,12 +1,16 @@
 //! The demo data as `crm-core` domain records, ready for the storage traits.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use crm_engagement::{LoyaltyProgramme, earn_from};
+use rust_decimal::Decimal;
 
 use crm_core::{
     Channel, Consent, ConsentChannel, Currency, Customer, CustomerId, Deal, DealId, DealStage,
-    Direction, Email, Interaction, InteractionId, Money, PartyKind, Phone, SurveyResponse,
-    SurveyResponseId, SurveyScore, Tag, Ticket, TicketCategory, TicketId, TicketPriority,
-    TicketStatus, Transaction, TransactionId, UserId,
+    Direction, Email, Interaction, InteractionId, LoyaltyEvent, LoyaltyEventKind, Money, PartyKind,
+    Phone, SurveyResponse, SurveyResponseId, SurveyScore, Tag, Ticket, TicketCategory, TicketId,
+    TicketPriority, TicketStatus, Transaction, TransactionId, UserId,
 };
 
 use crate::demo::generate::{
@@ -41,6 +45,10 @@ pub fn customer(c: &GenCustomer) -> CliResult<Customer> {
         .map_err(|e| bad("customer phone", e))?;
     out.owner = Some(UserId::parse(&c.owner).map_err(|e| bad("owner", e))?);
     out.birthday = Some(c.birthday);
+    // Every demo phone number is British: those customers keep their dates in London time.
+    if out.phone.is_some() {
+        out.time_zone = Some(chrono_tz::Europe::London);
+    }
     if c.consent_email {
         out.consents
             .insert(ConsentChannel::Email, Consent::given(c.created_at));
@@ -218,4 +226,52 @@ mod tests {
             deal(x).expect("deal");
         }
     }
+}
+
+/// Points of the demo's redemption voucher.
+const VOUCHER_POINTS: i64 = 100;
+
+/// The demo's loyalty events: points earned on every purchase under the simple programme (1
+/// point per USD; a refund takes its points back, as `crm loyalty earn` derives them), and a
+/// voucher of 100 points redeemed the day after each customer's last purchase when the
+/// customer then holds at least twice that.
+pub fn loyalty_events(transactions: &[Transaction]) -> CliResult<Vec<LoyaltyEvent>> {
+    let programme = LoyaltyProgramme::simple(Currency::USD, Decimal::ONE, Decimal::new(1, 2));
+    let mut events =
+        earn_from(transactions, &programme, &BTreeMap::new()).map_err(|e| bad("loyalty", e))?;
+    let mut last: BTreeMap<&CustomerId, DateTime<Utc>> = BTreeMap::new();
+    for t in transactions.iter().filter(|t| !t.is_refund()) {
+        let at = last.entry(&t.customer).or_insert(t.occurred_at);
+        *at = (*at).max(t.occurred_at);
+    }
+    let mut by_customer: HashMap<&CustomerId, Vec<(DateTime<Utc>, i64)>> = HashMap::new();
+    for e in &events {
+        by_customer
+            .entry(&e.customer)
+            .or_default()
+            .push((e.occurred_at, e.points));
+    }
+    let mut vouchers = Vec::new();
+    for (customer, last_purchase) in last {
+        let at = last_purchase + Duration::days(1);
+        let balance: i64 = by_customer.get(customer).map_or(0, |v| {
+            v.iter().filter(|(t, _)| *t <= at).map(|(_, p)| p).sum()
+        });
+        if balance >= 2 * VOUCHER_POINTS {
+            let id = format!("voucher:{customer}")
+                .parse()
+                .map_err(|e| bad("loyalty event id", e))?;
+            let mut e = LoyaltyEvent::new(
+                id,
+                customer.clone(),
+                LoyaltyEventKind::Redeem,
+                at,
+                -VOUCHER_POINTS,
+            );
+            e.reason = Some("voucher".into());
+            vouchers.push(e);
+        }
+    }
+    events.extend(vouchers);
+    Ok(events)
 }

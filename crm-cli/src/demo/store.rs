@@ -25,12 +25,14 @@ pub fn store(data: &DemoData, db: &Path) -> CliResult<Written> {
     let tickets = convert(&data.tickets, domain::ticket)?;
     let responses = convert(&data.responses, domain::response)?;
     let deals = convert(&data.deals, domain::deal)?;
+    let loyalty = domain::loyalty_events(&transactions)?;
     let total = customers.len()
         + transactions.len()
         + interactions.len()
         + tickets.len()
         + responses.len()
-        + deals.len();
+        + deals.len()
+        + loyalty.len();
     let rt = runtime()?;
     rt.block_on(async {
         let store = open_sqlite(db).await?;
@@ -67,6 +69,10 @@ pub fn store(data: &DemoData, db: &Path) -> CliResult<Written> {
             (
                 "deals",
                 append_all(&store, db, &deals, Some(&pb)).await?.inserted,
+            ),
+            (
+                "loyalty_events",
+                append_all(&store, db, &loyalty, Some(&pb)).await?.inserted,
             ),
         ];
         store.close().await;

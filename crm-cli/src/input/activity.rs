@@ -25,7 +25,7 @@ use crm_storage_traits::Record;
 use rust_decimal::Decimal;
 
 use super::{
-    CsvInput, TIMESTAMP_EXPECTED, amount_expected, parse_timestamp, require_rows, wrong_header,
+    CsvInput, amount_expected, file_time, file_time_expected, rejects, require_rows, wrong_header,
 };
 use crate::error::{CliError, CliResult, InputError};
 use crate::ids::ContentIds;
@@ -144,16 +144,15 @@ impl Row<'_> {
 
     /// A required time.
     fn time(&self, name: &str) -> CliResult<DateTime<Utc>> {
-        let text = self.required(name, TIMESTAMP_EXPECTED)?;
-        parse_timestamp(text).ok_or_else(|| self.error(name, TIMESTAMP_EXPECTED, text))
+        let expected = file_time_expected();
+        let text = self.required(name, &expected)?;
+        file_time(text).ok_or_else(|| self.error(name, expected, text))
     }
 
     /// An optional time.
     fn optional_time(&self, name: &str) -> CliResult<Option<DateTime<Utc>>> {
         self.get(name)
-            .map(|text| {
-                parse_timestamp(text).ok_or_else(|| self.error(name, TIMESTAMP_EXPECTED, text))
-            })
+            .map(|text| file_time(text).ok_or_else(|| self.error(name, file_time_expected(), text)))
             .transpose()
     }
 
@@ -229,15 +228,22 @@ fn read_rows<R: Record>(
             record: &record,
             line,
         };
-        let (r, explicit_id) = convert(&row)?;
-        r.check().map_err(|e| refused(path, line, e))?;
-        out.push(Located {
-            record: r,
-            line,
-            explicit_id,
+        let converted = convert(&row).and_then(|(r, explicit_id)| {
+            r.check().map_err(|e| refused(path, line, e))?;
+            Ok((r, explicit_id))
         });
+        match converted {
+            Ok((record, explicit_id)) => out.push(Located {
+                record,
+                line,
+                explicit_id,
+            }),
+            Err(e) => rejects::refuse(line, e)?,
+        }
     }
-    require_rows(path, &out, expected)?;
+    if !rejects::enabled() {
+        require_rows(path, &out, expected)?;
+    }
     Ok(out)
 }
 

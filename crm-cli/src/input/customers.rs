@@ -5,7 +5,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::{CsvInput, require_customer_id, require_rows, timestamp_field, wrong_header};
+use super::{
+    CsvInput, column_slots, rejects, require_customer_id, require_rows, timestamp_field,
+    wrong_header,
+};
 use crate::error::CliResult;
 
 /// The header of a customers file.
@@ -34,50 +37,57 @@ pub struct CustomerRow {
 pub fn read(path: &Path) -> CliResult<Vec<CustomerRow>> {
     let mut input = CsvInput::open(path, HEADER)?;
     let header = input.header()?;
-    if header.len() < 2 || header[0] != "customer_id" || header[1] != "name" {
-        return Err(wrong_header(path, &header, HEADER));
-    }
-    let mut cols = [None; 4];
-    for (i, name) in header.iter().enumerate().skip(2) {
-        let slot = match name.as_str() {
-            "email" => 0,
-            "phone" => 1,
-            "owner" => 2,
-            "created_at" => 3,
-            _ => return Err(wrong_header(path, &header, HEADER)),
-        };
-        if cols[slot].replace(i).is_some() {
-            return Err(wrong_header(path, &header, HEADER));
-        }
-    }
+    let slots = column_slots(
+        &header,
+        &[
+            "customer_id",
+            "name",
+            "email",
+            "phone",
+            "owner",
+            "created_at",
+        ],
+        2,
+    )
+    .ok_or_else(|| wrong_header(path, &header, HEADER))?;
+    let (id_col, name_col) = (slots[0].unwrap_or(0), slots[1].unwrap_or(1));
+    let cols = [slots[2], slots[3], slots[4], slots[5]];
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     while let Some(line) = input.next(&mut record)? {
-        require_customer_id(path, line, 1, &record[0])?;
-        let opt = |slot: usize| {
-            cols[slot]
-                .map(|c: usize| record[c].to_string())
-                .filter(|s| !s.is_empty())
-        };
-        let created_at = match cols[3] {
-            Some(c) if !record[c].is_empty() => Some(timestamp_field(
-                path,
+        let row = (|| -> CliResult<CustomerRow> {
+            require_customer_id(path, line, id_col + 1, &record[id_col])?;
+            let opt = |slot: usize| {
+                cols[slot]
+                    .map(|c: usize| record[c].to_string())
+                    .filter(|s| !s.is_empty())
+            };
+            let created_at = match cols[3] {
+                Some(c) if !record[c].is_empty() => Some(timestamp_field(
+                    path,
+                    line,
+                    (c + 1, "created_at"),
+                    &record[c],
+                )?),
+                _ => None,
+            };
+            Ok(CustomerRow {
+                customer_id: record[id_col].to_string(),
+                name: record[name_col].to_string(),
+                email: opt(0),
+                phone: opt(1),
+                owner: opt(2),
+                created_at,
                 line,
-                (c + 1, "created_at"),
-                &record[c],
-            )?),
-            _ => None,
-        };
-        rows.push(CustomerRow {
-            customer_id: record[0].to_string(),
-            name: record[1].to_string(),
-            email: opt(0),
-            phone: opt(1),
-            owner: opt(2),
-            created_at,
-            line,
-        });
+            })
+        })();
+        match row {
+            Ok(row) => rows.push(row),
+            Err(e) => rejects::refuse(line, e)?,
+        }
     }
-    require_rows(path, &rows, HEADER)?;
+    if !rejects::enabled() {
+        require_rows(path, &rows, HEADER)?;
+    }
     Ok(rows)
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crm_core::{CustomerId, LoyaltyEvent, LoyaltyEventId, LoyaltyEventKind, TransactionId};
 
-use super::{CsvInput, parse_timestamp, require_rows, wrong_header};
+use super::{CsvInput, file_time, file_time_expected, rejects, require_rows, wrong_header};
 use crate::error::{CliResult, InputError};
 use crate::input::located::Located;
 
@@ -15,6 +15,51 @@ pub const HEADER: &str = "event_id,customer_id,timestamp,kind,points[,reason][,t
 
 const REQUIRED: [&str; 5] = ["event_id", "customer_id", "timestamp", "kind", "points"];
 const OPTIONAL: [&str; 2] = ["reason", "transaction_id"];
+
+/// One row as an event, checked as the store checks it.
+fn event_of(
+    path: &Path,
+    at: &HashMap<&str, usize>,
+    record: &csv::StringRecord,
+    line: u64,
+) -> CliResult<LoyaltyEvent> {
+    let column = |name: &str| at[name];
+    let field = |name: &str| record[column(name)].trim();
+    let optional = |name: &str| {
+        at.get(name)
+            .map(|&c| record[c].trim())
+            .filter(|s| !s.is_empty())
+    };
+    let bad = |name: &str, expected: &str| {
+        InputError::field(path, line, column(name) + 1, name, expected, field(name))
+    };
+    let id: LoyaltyEventId = field("event_id")
+        .parse()
+        .map_err(|_| bad("event_id", "a loyalty event id"))?;
+    let customer: CustomerId = field("customer_id")
+        .parse()
+        .map_err(|_| bad("customer_id", "a customer id"))?;
+    let occurred_at =
+        file_time(field("timestamp")).ok_or_else(|| bad("timestamp", &file_time_expected()))?;
+    let kind: LoyaltyEventKind = field("kind")
+        .parse()
+        .map_err(|_| bad("kind", "earn, redeem, adjust or expire"))?;
+    let points: i64 = field("points")
+        .parse()
+        .map_err(|_| bad("points", "a whole number of points"))?;
+    let mut event = LoyaltyEvent::new(id, customer, kind, occurred_at, points);
+    event.reason = optional("reason").map(str::to_string);
+    if let Some(text) = optional("transaction_id") {
+        let t: TransactionId = text
+            .parse()
+            .map_err(|_| bad("transaction_id", "a transaction id"))?;
+        event.transaction = Some(t);
+    }
+    event
+        .validate()
+        .map_err(|e| InputError::line(path, line, format!("a valid loyalty event ({e})")))?;
+    Ok(event)
+}
 
 /// Reads a loyalty events file; every event is checked as the store checks it (the sign of
 /// the points follows the kind), and an id used twice with different content is refused.
@@ -35,75 +80,43 @@ pub fn read(path: &Path) -> CliResult<Vec<Located<LoyaltyEvent>>> {
     if REQUIRED.iter().any(|r| !at.contains_key(r)) {
         return Err(wrong_header(path, &header, HEADER));
     }
-    let column = |name: &str| at[name];
     let mut out: Vec<Located<LoyaltyEvent>> = Vec::new();
     let mut seen: HashMap<LoyaltyEventId, usize> = HashMap::new();
     let mut record = csv::StringRecord::new();
     while let Some(line) = input.next(&mut record)? {
-        let field = |name: &str| record[column(name)].trim();
-        let optional = |name: &str| {
-            at.get(name)
-                .map(|&c| record[c].trim())
-                .filter(|s| !s.is_empty())
-        };
-        let bad = |name: &str, expected: &str| {
-            InputError::field(path, line, column(name) + 1, name, expected, field(name))
-        };
-        let id: LoyaltyEventId = field("event_id")
-            .parse()
-            .map_err(|_| bad("event_id", "a loyalty event id"))?;
-        let customer: CustomerId = field("customer_id")
-            .parse()
-            .map_err(|_| bad("customer_id", "a customer id"))?;
-        let occurred_at = parse_timestamp(field("timestamp"))
-            .ok_or_else(|| bad("timestamp", "a date YYYY-MM-DD or an RFC 3339 time"))?;
-        let kind: LoyaltyEventKind = field("kind")
-            .parse()
-            .map_err(|_| bad("kind", "earn, redeem, adjust or expire"))?;
-        let points: i64 = field("points")
-            .parse()
-            .map_err(|_| bad("points", "a whole number of points"))?;
-        let mut event = LoyaltyEvent::new(id.clone(), customer, kind, occurred_at, points);
-        event.reason = optional("reason").map(str::to_string);
-        if let Some(text) = optional("transaction_id") {
-            let t: TransactionId = text.parse().map_err(|_| {
-                InputError::field(
+        let converted =
+            event_of(path, &at, &record, line).and_then(|event| match seen.get(&event.id) {
+                Some(&earlier) if out[earlier].record != event => Err(InputError::field(
                     path,
                     line,
-                    at["transaction_id"] + 1,
-                    "transaction_id",
-                    "a transaction id",
-                    text,
-                )
-            })?;
-            event.transaction = Some(t);
-        }
-        event
-            .validate()
-            .map_err(|e| InputError::line(path, line, format!("a valid loyalty event ({e})")))?;
-        if let Some(&earlier) = seen.get(&id) {
-            if out[earlier].record != event {
-                return Err(InputError::field(
-                    path,
-                    line,
-                    column("event_id") + 1,
+                    at["event_id"] + 1,
                     "event_id",
                     format!(
                         "an id not used on line {} for a different event",
                         out[earlier].line
                     ),
-                    field("event_id"),
+                    record[at["event_id"]].trim(),
                 )
-                .into());
+                .into()),
+                Some(_) => Ok(None),
+                None => Ok(Some(event)),
+            });
+        match converted {
+            Ok(Some(event)) => {
+                seen.insert(event.id.clone(), out.len());
+                out.push(Located {
+                    record: event,
+                    line,
+                    explicit_id: true,
+                });
             }
-            continue;
+            Ok(None) => {}
+            // With `--reject-file` the row is set aside and reading goes on.
+            Err(e) => rejects::refuse(line, e)?,
         }
-        seen.insert(id, out.len());
-        out.push(Located {
-            record: event,
-            line,
-            explicit_id: true,
-        });
+    }
+    if rejects::enabled() {
+        return Ok(out);
     }
     require_rows(path, &out, HEADER)?;
     Ok(out)

@@ -8,6 +8,7 @@ pub mod customers;
 pub mod located;
 pub mod loyalty;
 pub mod opportunities;
+pub mod options;
 /// What an amount field should hold, for the error about `found`: a number a decimal can
 /// hold only by rounding (more than 28 digits after the point, or more than 28 digits in
 /// all) is named as such, since rounding it would change the amount.
@@ -26,6 +27,7 @@ pub fn amount_expected(example: &str, found: &str) -> String {
 mod properties;
 pub mod purchases;
 pub mod rates;
+pub mod rejects;
 pub mod responses;
 pub mod summary;
 pub mod transactions;
@@ -41,7 +43,8 @@ use crm_core::{CustomerId, IdError, MAX_KEY_LEN};
 
 use crate::error::{CliError, CliResult, InputError};
 
-/// Parses an RFC 3339 timestamp or a `YYYY-MM-DD` date (midnight UTC).
+/// Parses an RFC 3339 timestamp, a `YYYY-MM-DD` date (midnight UTC) or a
+/// `YYYY-MM-DD HH:MM:SS` time (UTC).
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Some(date) = plain_date(text) {
@@ -49,6 +52,9 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
+    }
+    if let Some(t) = options::naive_time(text) {
+        return Some(t.and_utc());
     }
     if text.len() == 10
         && let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
@@ -76,7 +82,18 @@ fn plain_date(text: &str) -> Option<NaiveDate> {
 }
 
 /// What a timestamp field must look like, for error messages.
-pub const TIMESTAMP_EXPECTED: &str = "a date as YYYY-MM-DD or an RFC 3339 timestamp";
+pub const TIMESTAMP_EXPECTED: &str =
+    "a date as YYYY-MM-DD, a time as YYYY-MM-DD HH:MM:SS or an RFC 3339 timestamp";
+
+/// The time of a field of a file, read as `--date-format` and `--timezone` say.
+pub(crate) fn file_time(text: &str) -> Option<DateTime<Utc>> {
+    options::current().dates.parse(text)
+}
+
+/// What a time field of a file must look like, for error messages.
+pub(crate) fn file_time_expected() -> String {
+    options::current().dates.expected()
+}
 
 /// The time of a timestamp field (column `column`, 1-based, named `name`), or the error
 /// naming it.
@@ -86,8 +103,9 @@ pub(crate) fn timestamp_field(
     (column, name): (usize, &str),
     text: &str,
 ) -> CliResult<DateTime<Utc>> {
-    parse_timestamp(text)
-        .ok_or_else(|| InputError::field(path, line, column, name, TIMESTAMP_EXPECTED, text).into())
+    file_time(text).ok_or_else(|| {
+        InputError::field(path, line, column, name, file_time_expected(), text).into()
+    })
 }
 
 /// Whether `id` passes the customer id rule of [`CustomerId::parse`] (non-empty, at most
@@ -259,6 +277,16 @@ fn note_input(path: &Path, meta: &Metadata) {
     }
 }
 
+/// Remembers `path` as an input before it is read, so that no output replaces it (an
+/// input that does not exist yet, or standard input, is left to its reader).
+pub(crate) fn note_path(path: &Path) {
+    if !is_stdin(path)
+        && let Ok(meta) = std::fs::metadata(path)
+    {
+        note_input(path, &meta);
+    }
+}
+
 /// The input file (as it was named) that `path`, an existing regular file with metadata
 /// `meta`, is the same file as: same device and inode, or the same canonical path.
 pub(crate) fn same_as_input(path: &Path, meta: &Metadata) -> Option<PathBuf> {
@@ -278,8 +306,42 @@ pub(crate) fn same_as_input(path: &Path, meta: &Metadata) -> Option<PathBuf> {
         .map(|n| n.path.clone())
 }
 
+/// The first bytes of a gzip stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Whether a regular file starts as a gzip stream; the file is left at its start.
+fn file_is_gzip(file: &mut File) -> std::io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < magic.len() {
+        match file.read(&mut magic[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    file.seek(SeekFrom::Start(0))?;
+    Ok(got == magic.len() && magic == GZIP_MAGIC)
+}
+
+/// The bytes of an input read whole, uncompressed when they are a gzip stream.
+fn gunzip_bytes(path: &Path, bytes: Vec<u8>) -> CliResult<Vec<u8>> {
+    if !bytes.starts_with(&GZIP_MAGIC) {
+        return Ok(bytes);
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes.as_slice())
+        .read_to_end(&mut out)
+        .map_err(|source| CliError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    Ok(out)
+}
+
 /// Opens an input once: `-` is standard input; a regular file is opened; anything else
-/// (a pipe, a FIFO, `/dev/stdin`) is read to the end now.
+/// (a pipe, a FIFO, `/dev/stdin`) is read to the end now. An input that starts as a gzip
+/// stream (whatever its name) is read uncompressed.
 pub(crate) fn open_input(path: &Path) -> CliResult<Opened> {
     let read_err = |source| CliError::Read {
         path: path.to_path_buf(),
@@ -291,7 +353,7 @@ pub(crate) fn open_input(path: &Path) -> CliResult<Opened> {
             .lock()
             .read_to_end(&mut bytes)
             .map_err(read_err)?;
-        return Ok(Opened::Bytes(Cursor::new(bytes)));
+        return Ok(Opened::Bytes(Cursor::new(gunzip_bytes(path, bytes)?)));
     }
     let mut file = File::open(path).map_err(read_err)?;
     let meta = file.metadata().map_err(read_err)?;
@@ -300,20 +362,27 @@ pub(crate) fn open_input(path: &Path) -> CliResult<Opened> {
     }
     if meta.is_file() {
         note_input(path, &meta);
+        if file_is_gzip(&mut file).map_err(read_err)? {
+            return Ok(Opened::Stream(Box::new(flate2::read::MultiGzDecoder::new(
+                std::io::BufReader::new(file),
+            ))));
+        }
         return Ok(Opened::File(file));
     }
     let mut bytes = Vec::new();
     file.read_to_end(&mut bytes).map_err(read_err)?;
-    Ok(Opened::Bytes(Cursor::new(bytes)))
+    Ok(Opened::Bytes(Cursor::new(gunzip_bytes(path, bytes)?)))
 }
 
 /// Opens an input that one reader reads once, front to back, without a copy in memory
-/// (standard input and pipes are read as they come), with its length when it is a regular
-/// file. `progress` is told every byte read.
+/// (standard input and pipes are read as they come; a gzip stream is uncompressed as it
+/// comes), with its length when it is a regular file. `progress` is told every byte read
+/// (of the file as stored).
 pub(crate) fn open_stream(
     path: &Path,
     progress: impl Fn(u64) + Send + 'static,
 ) -> CliResult<(Opened, Option<u64>)> {
+    use std::io::BufRead;
     let read_err = |source| CliError::Read {
         path: path.to_path_buf(),
         source,
@@ -332,13 +401,23 @@ pub(crate) fn open_stream(
         }
         (Box::new(file), len)
     };
-    Ok((
-        Opened::Stream(Box::new(Counted {
+    let mut counted = std::io::BufReader::with_capacity(
+        1 << 16,
+        Counted {
             inner,
             tell: progress,
-        })),
-        len,
-    ))
+        },
+    );
+    let gzip = counted
+        .fill_buf()
+        .map_err(read_err)?
+        .starts_with(&GZIP_MAGIC);
+    let stream: Box<dyn Read + Send> = if gzip {
+        Box::new(flate2::read::MultiGzDecoder::new(counted))
+    } else {
+        Box::new(counted)
+    };
+    Ok((Opened::Stream(stream), len))
 }
 
 /// A reader that tells how many bytes each read returned.
@@ -477,6 +556,21 @@ impl<R> Tracked<R> {
     }
 }
 
+impl<R> Tracked<R> {
+    /// The text from the record last asked about (see [`line_at`](Self::line_at)) to
+    /// stream offset `end`, without its line end.
+    fn raw_until(&self, end: u64) -> String {
+        let len = usize::try_from(end.saturating_sub(self.offset)).unwrap_or(usize::MAX);
+        let stop = self.kept_from.saturating_add(len).min(self.kept.len());
+        let bytes = &self.kept[self.kept_from..stop];
+        let trimmed = bytes
+            .iter()
+            .rposition(|&b| !matches!(b, b'\n' | b'\r'))
+            .map_or(&bytes[..0], |i| &bytes[..=i]);
+        String::from_utf8_lossy(trimmed).into_owned()
+    }
+}
+
 impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
@@ -485,12 +579,25 @@ impl<R: Read> Read for Tracked<R> {
     }
 }
 
-/// A CSV input with trimmed fields, read once, whose records know their line.
+/// A CSV input with trimmed fields, read once, whose records know their line. The
+/// delimiter and the names of the columns follow the run's [`options`].
 pub(crate) struct CsvInput<'p> {
     path: &'p Path,
     reader: csv::Reader<Tracked<Opened>>,
     /// The expected header, for error messages.
     expected: &'static str,
+    /// The field delimiter.
+    delimiter: u8,
+}
+
+/// How fields separated by `delimiter` are called in messages.
+pub(crate) fn separated(delimiter: u8) -> String {
+    match delimiter {
+        b',' => "comma-separated".to_string(),
+        b'\t' => "tab-separated".to_string(),
+        b';' => "semicolon-separated".to_string(),
+        other => format!("`{}`-separated", char::from(other)),
+    }
 }
 
 impl<'p> CsvInput<'p> {
@@ -501,8 +608,10 @@ impl<'p> CsvInput<'p> {
 
     /// A CSV input over an input already opened.
     pub(crate) fn new(path: &'p Path, input: Opened, expected: &'static str) -> Self {
+        let delimiter = options::current().delimiter;
         let reader = csv::ReaderBuilder::new()
             .has_headers(true)
+            .delimiter(delimiter)
             .trim(csv::Trim::All)
             .flexible(false)
             .from_reader(Tracked::new(input));
@@ -510,14 +619,16 @@ impl<'p> CsvInput<'p> {
             path,
             reader,
             expected,
+            delimiter,
         }
     }
 
-    /// Reads the header line, refusing an empty file.
+    /// Reads the header line, refusing an empty file. Columns named in `--columns` are
+    /// given our names; a mapped header the file lacks is an error naming it.
     pub(crate) fn header(&mut self) -> CliResult<Vec<String>> {
         let header = match self.reader.headers() {
             Ok(h) => h.clone(),
-            Err(e) => return Err(self.error(e)),
+            Err(e) => return Err(self.error(e).1),
         };
         if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
             return Err(
@@ -526,28 +637,72 @@ impl<'p> CsvInput<'p> {
                     .into(),
             );
         }
-        Ok(header.iter().map(|h| h.trim().to_string()).collect())
+        let mut names: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
+        let ours: Vec<&str> = options::fields_of(self.expected).collect();
+        for (field, theirs) in options::current().columns.pairs() {
+            if !ours.contains(&field) {
+                continue; // a field of another kind of file
+            }
+            let at = names
+                .iter()
+                .position(|n| n == theirs)
+                .or_else(|| names.iter().position(|n| n.eq_ignore_ascii_case(theirs)));
+            match at {
+                Some(i) => names[i] = field.to_string(),
+                None => {
+                    return Err(InputError::line(
+                        self.path,
+                        1,
+                        format!("a column `{theirs}` (the file's name for `{field}` in --columns)"),
+                    )
+                    .with_found(header.iter().collect::<Vec<_>>().join(","))
+                    .into());
+                }
+            }
+        }
+        Ok(names)
     }
 
-    /// Reads the next record into `record`: its line, or `None` at the end.
+    /// Reads the next record into `record`: its line, or `None` at the end. With
+    /// `--reject-file`, a record of the wrong length (or not UTF-8) is left out as refused
+    /// and the next one read.
     pub(crate) fn next(&mut self, record: &mut csv::StringRecord) -> CliResult<Option<u64>> {
-        match self.reader.read_record(record) {
-            Ok(true) => {
-                let at = record.position().map_or(0, csv::Position::byte);
-                Ok(Some(self.reader.get_mut().line_at(at)))
+        loop {
+            match self.reader.read_record(record) {
+                Ok(true) => {
+                    let at = record.position().map_or(0, csv::Position::byte);
+                    let line = self.reader.get_mut().line_at(at);
+                    if rejects::enabled() {
+                        let end = self.reader.position().byte();
+                        let raw = self.reader.get_ref().raw_until(end);
+                        rejects::keep_raw(line, || raw);
+                    }
+                    return Ok(Some(line));
+                }
+                Ok(false) => return Ok(None),
+                Err(e) => {
+                    let (line, err) = self.error(e);
+                    match line {
+                        Some(line) if rejects::enabled() => {
+                            let end = self.reader.position().byte();
+                            let raw = self.reader.get_ref().raw_until(end);
+                            rejects::refuse_with(line, err, Some(raw))?;
+                        }
+                        _ => return Err(err),
+                    }
+                }
             }
-            Ok(false) => Ok(None),
-            Err(e) => Err(self.error(e)),
         }
     }
 
-    /// Maps a CSV-level error (wrong number of fields, invalid UTF-8, I/O) to a user error.
-    fn error(&mut self, err: csv::Error) -> CliError {
+    /// Maps a CSV-level error (wrong number of fields, invalid UTF-8, I/O) to a user error,
+    /// with the line of the record when known.
+    fn error(&mut self, err: csv::Error) -> (Option<u64>, CliError) {
         let (path, header) = (self.path, self.expected);
         let line = err
             .position()
             .map(|p| self.reader.get_mut().line_at(p.byte()));
-        match err.into_kind() {
+        let e = match err.into_kind() {
             csv::ErrorKind::Io(source) => CliError::Read {
                 path: path.to_path_buf(),
                 source,
@@ -557,7 +712,10 @@ impl<'p> CsvInput<'p> {
             } => InputError::line(
                 path,
                 line.unwrap_or(0),
-                format!("{expected_len} comma-separated fields as in the header `{header}`"),
+                format!(
+                    "{expected_len} {} fields as in the header `{header}`",
+                    separated(self.delimiter)
+                ),
             )
             .with_found(format!("{len} fields"))
             .into(),
@@ -569,8 +727,27 @@ impl<'p> CsvInput<'p> {
                 ..InputError::file(path, format!("a CSV file ({other:?})"))
             }
             .into(),
+        };
+        (line, e)
+    }
+}
+
+/// The 0-based column of each of `names` in `header` (in any order, each at most once),
+/// or `None` for a header with another column, a column twice, or one of the first
+/// `required` names missing.
+pub(crate) fn column_slots(
+    header: &[String],
+    names: &[&str],
+    required: usize,
+) -> Option<Vec<Option<usize>>> {
+    let mut at = vec![None; names.len()];
+    for (i, name) in header.iter().enumerate() {
+        let slot = names.iter().position(|n| n == name)?;
+        if at[slot].replace(i).is_some() {
+            return None;
         }
     }
+    at[..required].iter().all(Option::is_some).then_some(at)
 }
 
 /// A header that does not match.

@@ -5,7 +5,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 
-use super::{CsvInput, require_customer_id, require_rows, timestamp_field, wrong_header};
+use super::{
+    CsvInput, column_slots, rejects, require_customer_id, require_rows, timestamp_field,
+    wrong_header,
+};
 use crate::error::{CliResult, InputError};
 
 /// The header of a responses file.
@@ -36,52 +39,75 @@ pub struct ResponseRow {
 pub fn read(path: &Path, min: u8, max: u8, scale: &str) -> CliResult<Vec<ResponseRow>> {
     let mut input = CsvInput::open(path, HEADER)?;
     let header = input.header()?;
-    let names: Vec<&str> = header.iter().map(String::as_str).collect();
-    if names.len() < 4 || names[..4] != ["response_id", "customer_id", "timestamp", "score"] {
-        return Err(wrong_header(path, &header, HEADER));
-    }
-    let (group_col, tags_col) = match &names[4..] {
-        [] => (None, None),
-        ["group"] => (Some(4), None),
-        ["tags"] => (None, Some(4)),
-        ["group", "tags"] => (Some(4), Some(5)),
-        _ => return Err(wrong_header(path, &header, HEADER)),
-    };
+    let slots = column_slots(
+        &header,
+        &[
+            "response_id",
+            "customer_id",
+            "timestamp",
+            "score",
+            "group",
+            "tags",
+        ],
+        4,
+    )
+    .ok_or_else(|| wrong_header(path, &header, HEADER))?;
+    let col = |i: usize| slots[i].unwrap_or_default();
+    let (id_col, customer_col, time_col, score_col) = (col(0), col(1), col(2), col(3));
+    let (group_col, tags_col) = (slots[4], slots[5]);
     let mut rows = Vec::new();
     let mut record = csv::StringRecord::new();
     while let Some(line) = input.next(&mut record)? {
-        require_customer_id(path, line, 2, &record[1])?;
-        let timestamp = timestamp_field(path, line, (3, "timestamp"), &record[2])?;
-        let expected = format!("an integer {scale} score from {min} to {max}");
-        let score = record[3]
-            .parse::<i64>()
-            .ok()
-            .filter(|s| (i64::from(min)..=i64::from(max)).contains(s))
-            .ok_or_else(|| InputError::field(path, line, 4, "score", expected, &record[3]))?;
-        let group = group_col
-            .map(|c| record[c].to_string())
-            .filter(|s| !s.is_empty());
-        let tags = tags_col
-            .map(|c| {
-                record[c]
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string)
-                    .collect()
+        let row = (|| -> CliResult<ResponseRow> {
+            require_customer_id(path, line, customer_col + 1, &record[customer_col])?;
+            let timestamp =
+                timestamp_field(path, line, (time_col + 1, "timestamp"), &record[time_col])?;
+            let expected = format!("an integer {scale} score from {min} to {max}");
+            let score = record[score_col]
+                .parse::<i64>()
+                .ok()
+                .filter(|s| (i64::from(min)..=i64::from(max)).contains(s))
+                .ok_or_else(|| {
+                    InputError::field(
+                        path,
+                        line,
+                        score_col + 1,
+                        "score",
+                        expected,
+                        &record[score_col],
+                    )
+                })?;
+            let group = group_col
+                .map(|c| record[c].to_string())
+                .filter(|s| !s.is_empty());
+            let tags = tags_col
+                .map(|c| {
+                    record[c]
+                        .split(';')
+                        .map(str::trim)
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(ResponseRow {
+                response_id: record[id_col].to_string(),
+                customer_id: record[customer_col].to_string(),
+                timestamp,
+                score: u8::try_from(score).unwrap_or(max),
+                group,
+                tags,
+                line,
             })
-            .unwrap_or_default();
-        rows.push(ResponseRow {
-            response_id: record[0].to_string(),
-            customer_id: record[1].to_string(),
-            timestamp,
-            score: u8::try_from(score).unwrap_or(max),
-            group,
-            tags,
-            line,
-        });
+        })();
+        match row {
+            Ok(row) => rows.push(row),
+            Err(e) => rejects::refuse(line, e)?,
+        }
     }
-    require_rows(path, &rows, HEADER)?;
+    if !rejects::enabled() {
+        require_rows(path, &rows, HEADER)?;
+    }
     Ok(rows)
 }
 

@@ -9,7 +9,7 @@ use crm_core::{Currency, Money, parse_currency};
 use rust_decimal::Decimal;
 
 use super::{
-    CsvInput, Opened, amount_expected, open_input, require_customer_id, require_rows,
+    CsvInput, Opened, amount_expected, open_input, rejects, require_customer_id, require_rows,
     timestamp_field, wrong_header,
 };
 use crate::cli::TransactionFormat;
@@ -94,16 +94,48 @@ pub fn read_cdnow(path: &Path, currency: Currency) -> CliResult<Vec<TransactionR
     TransactionStream::cdnow(path, open_input(path)?, currency).read_all()
 }
 
-/// The columns of a transaction CSV file besides the first three.
+/// The columns (0-based) of a transaction CSV file.
 struct CsvColumns {
+    customer: usize,
+    timestamp: usize,
+    amount: usize,
     currency: Option<usize>,
     id: Option<usize>,
+}
+
+impl CsvColumns {
+    /// The columns of a header: `customer_id`, `timestamp` and `amount`, optionally
+    /// `currency` and `transaction_id`, in any order, each once; `None` for any other.
+    fn of(header: &[String]) -> Option<Self> {
+        let mut at: [Option<usize>; 5] = [None; 5];
+        for (i, name) in header.iter().enumerate() {
+            let slot = [
+                "customer_id",
+                "timestamp",
+                "amount",
+                "currency",
+                "transaction_id",
+            ]
+            .iter()
+            .position(|n| n == name)?;
+            if at[slot].replace(i).is_some() {
+                return None;
+            }
+        }
+        Some(Self {
+            customer: at[0]?,
+            timestamp: at[1]?,
+            amount: at[2]?,
+            currency: at[3],
+            id: at[4],
+        })
+    }
 }
 
 /// The layout being read.
 enum Layout<'p> {
     Csv {
-        input: CsvInput<'p>,
+        input: Box<CsvInput<'p>>,
         columns: CsvColumns,
         record: csv::StringRecord,
     },
@@ -146,25 +178,12 @@ impl<'p> TransactionStream<'p> {
     fn csv(path: &'p Path, opened: Opened, currency: Currency) -> CliResult<Self> {
         let mut input = CsvInput::new(path, opened, HEADER);
         let header = input.header()?;
-        let names: Vec<&str> = header.iter().map(String::as_str).collect();
-        if names.len() < 3 || names[..3] != ["customer_id", "timestamp", "amount"] {
-            return Err(wrong_header(path, &header, HEADER));
-        }
-        let (currency_col, id_col) = match &names[3..] {
-            [] => (None, None),
-            ["currency"] => (Some(3), None),
-            ["transaction_id"] => (None, Some(3)),
-            ["currency", "transaction_id"] => (Some(3), Some(4)),
-            _ => return Err(wrong_header(path, &header, HEADER)),
-        };
+        let columns = CsvColumns::of(&header).ok_or_else(|| wrong_header(path, &header, HEADER))?;
         Ok(Self {
             path,
             layout: Layout::Csv {
-                input,
-                columns: CsvColumns {
-                    currency: currency_col,
-                    id: id_col,
-                },
+                input: Box::new(input),
+                columns,
                 record: csv::StringRecord::new(),
             },
             currency,
@@ -214,7 +233,9 @@ impl<'p> TransactionStream<'p> {
                 && let Some(other) = chunk.iter().find(|r| r.currency != first.currency)
             {
                 let column = match &self.layout {
-                    Layout::Csv { columns, .. } => columns.currency.map_or(3, |c| c + 1),
+                    Layout::Csv { columns, .. } => {
+                        columns.currency.map_or(columns.amount + 1, |c| c + 1)
+                    }
                     Layout::Cdnow { .. } => 3,
                 };
                 return Err(InputError::field(
@@ -253,14 +274,17 @@ impl<'p> TransactionStream<'p> {
             } => {
                 while rows.len() < max {
                     match input.next(record)? {
-                        Some(line) => rows.push(csv_row(path, line, record, columns, currency)?),
+                        Some(line) => match csv_row(path, line, record, columns, currency) {
+                            Ok(row) => rows.push(row),
+                            Err(e) => rejects::refuse(line, e)?,
+                        },
                         None => {
                             self.done = true;
                             break;
                         }
                     }
                 }
-                if self.done && self.rows == 0 {
+                if self.done && self.rows == 0 && !rejects::enabled() {
                     require_rows(path, &rows, HEADER)?;
                 }
             }
@@ -288,10 +312,15 @@ impl<'p> TransactionStream<'p> {
                     let body = body.strip_suffix(b"\r").unwrap_or(body);
                     for piece in body.split(|&b| b == b'\r') {
                         *line_no += 1;
-                        let text = std::str::from_utf8(piece).map_err(|_| {
-                            CliError::from(InputError::line(path, *line_no, "UTF-8 text"))
-                        })?;
-                        cdnow_line(path, *line_no, text, currency, seen_content, &mut rows)?;
+                        let read = std::str::from_utf8(piece)
+                            .map_err(|_| InputError::line(path, *line_no, "UTF-8 text").into())
+                            .and_then(|text| {
+                                cdnow_line(path, *line_no, text, currency, seen_content, &mut rows)
+                            });
+                        if let Err(e) = read {
+                            let raw = String::from_utf8_lossy(piece).into_owned();
+                            rejects::refuse_with(*line_no, e, Some(raw))?;
+                        }
                     }
                 }
                 if self.done && self.rows == 0 && rows.is_empty() {
@@ -321,17 +350,18 @@ fn csv_row(
     columns: &CsvColumns,
     default_currency: Currency,
 ) -> CliResult<TransactionRow> {
-    require_customer_id(path, line, 1, &record[0])?;
-    let customer_id = record[0].to_string();
-    let timestamp = timestamp_field(path, line, (2, "timestamp"), &record[1])?;
-    let amount = Decimal::from_str_exact(&record[2]).map_err(|_| {
+    let (c, t, a) = (columns.customer, columns.timestamp, columns.amount);
+    require_customer_id(path, line, c + 1, &record[c])?;
+    let customer_id = record[c].to_string();
+    let timestamp = timestamp_field(path, line, (t + 1, "timestamp"), &record[t])?;
+    let amount = Decimal::from_str_exact(&record[a]).map_err(|_| {
         InputError::field(
             path,
             line,
-            3,
+            a + 1,
             "amount",
-            amount_expected("12.50", &record[2]),
-            &record[2],
+            amount_expected("12.50", &record[a]),
+            &record[a],
         )
     })?;
     let currency = match columns.currency {

@@ -105,9 +105,11 @@ pub fn read_purchases(
     };
     let opened = open_input(path)?;
     let source = match &opened {
+        // Files read with other columns, delimiter or times than the documented ones are
+        // for the general reader, as is a compressed file (a stream).
+        _ if !super::options::current().is_plain() => None,
         Opened::File(_) => Some(Source::File(path)),
         Opened::Bytes(bytes) => Some(Source::Bytes(bytes.get_ref())),
-        // Never made by `open_input`: a stream is read by the general reader below.
         Opened::Stream(_) => None,
     };
     if let Some(purchases) = source.and_then(|s| scan(s, default_currency, plan)) {
