@@ -195,39 +195,6 @@ pub fn deal(d: &GenDeal) -> CliResult<Deal> {
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::demo::generate::{GeneratorConfig, generate};
-
-    #[test]
-    fn every_generated_record_is_a_valid_domain_record() {
-        let d = generate(&GeneratorConfig::new(1500, 3));
-        for c in &d.customers {
-            let c = customer(c).expect("customer");
-            c.validate().expect("valid customer");
-        }
-        for t in &d.transactions {
-            transaction(t)
-                .expect("transaction")
-                .validate()
-                .expect("valid");
-        }
-        for i in &d.interactions {
-            interaction(i).expect("interaction");
-        }
-        for t in &d.tickets {
-            ticket(t).expect("ticket").validate().expect("valid ticket");
-        }
-        for r in &d.responses {
-            response(r).expect("response");
-        }
-        for x in &d.deals {
-            deal(x).expect("deal");
-        }
-    }
-}
-
 /// Points of the demo's redemption voucher.
 const VOUCHER_POINTS: i64 = 100;
 
@@ -274,4 +241,37 @@ pub fn loyalty_events(transactions: &[Transaction]) -> CliResult<Vec<LoyaltyEven
     }
     events.extend(vouchers);
     Ok(events)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::generate::{GeneratorConfig, generate};
+
+    #[test]
+    fn every_generated_record_is_a_valid_domain_record() {
+        let d = generate(&GeneratorConfig::new(1500, 3));
+        for c in &d.customers {
+            let c = customer(c).expect("customer");
+            c.validate().expect("valid customer");
+        }
+        for t in &d.transactions {
+            transaction(t)
+                .expect("transaction")
+                .validate()
+                .expect("valid");
+        }
+        for i in &d.interactions {
+            interaction(i).expect("interaction");
+        }
+        for t in &d.tickets {
+            ticket(t).expect("ticket").validate().expect("valid ticket");
+        }
+        for r in &d.responses {
+            response(r).expect("response");
+        }
+        for x in &d.deals {
+            deal(x).expect("deal");
+        }
+    }
 }
