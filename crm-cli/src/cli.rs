@@ -34,6 +34,9 @@ take their columns in any order; a column not listed here is refused, so a missp
 name is not ignored):
   transactions  customer_id,timestamp,amount[,currency][,transaction_id]  (or --format cdnow)
   customers     customer_id,name[,email][,phone][,owner][,created_at]
+                [,birthday][,time_zone][,consents][,tags]
+                (time_zone an IANA name; consents: channels with marketing consent,
+                `;`-separated: email, sms, phone, post, messaging)
   responses     response_id,customer_id,timestamp,score[,group][,tags]  (--survey, --scale-max)
   interactions  interaction_id,customer_id,timestamp,channel,direction
                 [,duration_seconds][,agent][,outcome][,ticket_id][,deal_id]
@@ -399,7 +402,8 @@ pub struct ReportArgs {
 pub enum ImportKind {
     /// Transactions (`customer_id,timestamp,amount[,currency][,transaction_id]`, or CDNOW).
     Transactions,
-    /// Customers (`customer_id,name[,email][,phone][,owner][,created_at]`).
+    /// Customers (`customer_id,name[,email][,phone][,owner][,created_at]` and optional
+    /// `birthday,time_zone,consents,tags`).
     Customers,
     /// Survey responses (`response_id,customer_id,timestamp,score[,group][,tags]`; the
     /// survey kind is taken from `--survey`; an empty `response_id` gets a content id).

@@ -624,3 +624,98 @@ fn a_loyalty_import_sets_refused_rows_aside_with_a_reject_file_and_is_all_or_not
     let v = json(&["loyalty", "balance", "--db", &db, "--json"]);
     assert_eq!(v["points"], 17);
 }
+
+#[test]
+fn consents_birthdays_and_time_zones_from_a_customers_file_are_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let customers = dir.path().join("customers.csv");
+    std::fs::write(
+        &customers,
+        "customer_id,name,owner,created_at,birthday,time_zone,consents,tags\n\
+         a1,Ann Archer,rep-1,2024-01-01,1990-02-29,Asia/Tokyo,email;phone,vip\n\
+         b1,Ben Baker,rep-1,2024-01-01,1985-03-01,,sms,\n",
+    )
+    .unwrap();
+    let interactions = dir.path().join("interactions.csv");
+    std::fs::write(
+        &interactions,
+        "interaction_id,customer_id,timestamp,channel,direction\n\
+         i1,a1,2024-01-10T10:00:00Z,phone,inbound\n\
+         i2,a1,2024-01-11T10:00:00Z,email,inbound\n",
+    )
+    .unwrap();
+    let (customers, interactions) = (arg(&customers), arg(&interactions));
+    let v = json(&[
+        "followups",
+        "--customers",
+        &customers,
+        "--interactions",
+        &interactions,
+        "--as-of",
+        "2024-06-01",
+        "--json",
+    ]);
+    // a1 consents to e-mail and phone and answered last by e-mail: due on the default
+    // policy's 90 days (last contact 11 January), through e-mail. b1 consents to text
+    // messages only, which the default rule allows: never contacted, suggested sms.
+    let due = v["due"].as_array().unwrap();
+    assert_eq!(due.len(), 2, "{v}");
+    assert_eq!(
+        (due[0]["customer"].as_str(), due[0]["channel"].as_str()),
+        (Some("a1"), Some("email"))
+    );
+    assert_eq!(due[0]["days_overdue"], 52);
+    assert_eq!(
+        (due[1]["customer"].as_str(), due[1]["channel"].as_str()),
+        (Some("b1"), Some("sms"))
+    );
+
+    // 28 February 2025, 20:00 UTC is already 1 March in Tokyo: a1's birthday (29 February,
+    // kept on 28 February in other years) was yesterday there, so over today and tomorrow
+    // only b1's (1 March, tomorrow in UTC) is coming.
+    let v = json(&[
+        "care",
+        "--customers",
+        &customers,
+        "--as-of",
+        "2025-02-28T20:00:00Z",
+        "--days",
+        "1",
+        "--json",
+    ]);
+    let reminders = v["owners"][0]["reminders"].as_array().unwrap();
+    let who: Vec<&str> = reminders
+        .iter()
+        .map(|r| r["customer"].as_str().unwrap())
+        .collect();
+    assert_eq!(who, ["b1"], "{reminders:?}");
+    assert_eq!(reminders[0]["days_until"], 1);
+    let v = json(&[
+        "care",
+        "--customers",
+        &customers,
+        "--as-of",
+        "2025-02-28T10:00:00Z",
+        "--days",
+        "0",
+        "--json",
+    ]);
+    // Ten hours earlier it is the evening of 28 February in Tokyo: a1's birthday today.
+    let reminders = v["owners"][0]["reminders"].as_array().unwrap();
+    assert_eq!(reminders.len(), 1, "{reminders:?}");
+    assert_eq!(reminders[0]["customer"], "a1");
+    assert_eq!(reminders[0]["date"], "2025-02-28");
+    assert_eq!(reminders[0]["years"], 35);
+
+    // Bad values are refused naming the field.
+    for (column, value, field) in [
+        ("birthday", "1990-13-01", "birthday"),
+        ("time_zone", "Mars/Olympus", "time_zone"),
+        ("consents", "email;pigeon", "consents"),
+    ] {
+        let f = dir.path().join(format!("{field}.csv"));
+        std::fs::write(&f, format!("customer_id,name,{column}\na1,Ann,{value}\n")).unwrap();
+        let e = fails(&["care", "--customers", &arg(&f), "--json"], 3, field);
+        assert!(e.contains("line 2"), "{e}");
+    }
+}

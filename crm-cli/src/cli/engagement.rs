@@ -175,6 +175,18 @@ pub struct ContactsArgs {
     pub out: OutputArgs,
 }
 
+/// The loyalty programme.
+#[derive(Debug, Clone, Args)]
+pub struct ProgrammeArgs {
+    /// Programme file (TOML, or JSON by a `.json` name); default: see `crm loyalty --help`.
+    #[arg(long, value_name = "FILE")]
+    pub programme: Option<PathBuf>,
+    /// The programme's currency when no programme file is given, and the currency of
+    /// amounts in transaction files without a `currency` column.
+    #[arg(long, default_value = "USD")]
+    pub currency: String,
+}
+
 /// Loyalty events and the programme they follow.
 #[derive(Debug, Clone, Args)]
 pub struct LoyaltySource {
@@ -185,12 +197,9 @@ pub struct LoyaltySource {
     /// URL (read only).
     #[arg(long, value_name = "PATH", group = "loyalty_source")]
     pub db: Option<PathBuf>,
-    /// Programme file (TOML, or JSON by a `.json` name); default: see `crm loyalty --help`.
-    #[arg(long, value_name = "FILE")]
-    pub programme: Option<PathBuf>,
-    /// The programme's currency when no programme file is given.
-    #[arg(long, default_value = "USD")]
-    pub currency: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub plan: ProgrammeArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub read: InputArgs,
@@ -277,13 +286,9 @@ pub struct LoyaltyEarnArgs {
     /// Database written by `crm import` or `crm demo` (read only).
     #[arg(long, value_name = "PATH", group = "earn_source")]
     pub db: Option<PathBuf>,
-    /// Programme file; default: see `crm loyalty --help`.
-    #[arg(long, value_name = "FILE")]
-    pub programme: Option<PathBuf>,
-    /// The programme's currency when no programme file is given, and the currency of
-    /// amounts in files without a `currency` column.
-    #[arg(long, default_value = "USD")]
-    pub currency: String,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub plan: ProgrammeArgs,
     /// The loyalty events file to write (`.csv` or `.json`).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: PathBuf,

@@ -85,9 +85,9 @@ pub fn load(source: &ActivitySource) -> CliResult<Dataset> {
     })
 }
 
-/// Reads a policy or calendar file: JSON by a `.json` name, TOML otherwise; the error
-/// names the file.
-fn read_config<T, E: std::fmt::Display>(
+/// Reads a policy, calendar or programme file: JSON by a `.json` name, TOML otherwise;
+/// the error names the file.
+pub fn read_config<T, E: std::fmt::Display>(
     path: &Path,
     what: &str,
     from_toml: impl Fn(&str) -> Result<T, E>,
@@ -186,6 +186,11 @@ impl Labels {
     }
 }
 
+/// Whether a customer belongs to `owner` (every customer does when `None`).
+fn owned_by(customer: &Customer, owner: Option<&str>) -> bool {
+    owner.is_none_or(|o| customer.owner.as_ref().is_some_and(|x| x.to_string() == o))
+}
+
 /// Who is due at `as_of` under `policy`, over the customers of `owner` (all when `None`).
 pub fn due_report(
     data: &Dataset,
@@ -197,7 +202,7 @@ pub fn due_report(
     let subjects: Vec<CadenceSubject<'_>> = data
         .customers
         .iter()
-        .filter(|c| owner.is_none_or(|o| c.owner.as_ref().is_some_and(|x| x.to_string() == o)))
+        .filter(|c| owned_by(c, owner))
         .map(|c| labels.subject(c))
         .collect();
     due(as_of, &subjects, &data.interactions, policy)
@@ -344,7 +349,7 @@ fn care_subjects<'a>(
 ) -> Vec<CareSubject<'a>> {
     customers
         .iter()
-        .filter(|c| owner.is_none_or(|o| c.owner.as_ref().is_some_and(|x| x.to_string() == o)))
+        .filter(|c| owned_by(c, owner))
         .map(|c| {
             let s = match c.time_zone {
                 Some(tz) => CareSubject::new(c).with_time_zone(tz),

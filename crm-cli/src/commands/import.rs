@@ -283,6 +283,12 @@ pub fn customer_records(
                 UserId::parse(o).map_err(|err| id_error(path, r.line, None, "owner", err, o))?,
             );
         }
+        c.birthday = r.birthday;
+        c.time_zone = r.time_zone;
+        for &channel in &r.consents {
+            c.give_consent(channel, c.created_at);
+        }
+        c.tags.extend(r.tags.iter().cloned());
         c.check().map_err(|e| refused(path, r.line, e))?;
         Ok(Located {
             record: c,

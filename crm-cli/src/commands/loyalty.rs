@@ -20,8 +20,9 @@ use crate::cli::{
     LoyaltyStatementArgs, TransactionFormat,
 };
 use crate::commands::database::{load_loyalty_events, load_transaction_records};
+use crate::commands::engagement::read_config;
 use crate::commands::import::transaction_records;
-use crate::error::{CliError, CliResult, InputError};
+use crate::error::{CliError, CliResult};
 use crate::input::transactions::{self, default_currency_option};
 use crate::input::{loyalty, parse_cli_date_opt};
 use crate::output::{check_not_an_input, outln, print_json, write_table};
@@ -47,19 +48,12 @@ pub fn programme(path: Option<&Path>, currency: &str) -> CliResult<LoyaltyProgra
             Decimal::new(1, 2),
         ));
     };
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let json = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let parsed = if json {
-        LoyaltyProgramme::from_json(&text)
-    } else {
-        LoyaltyProgramme::from_toml(&text)
-    };
-    parsed.map_err(|e| InputError::file(path, format!("a valid loyalty programme ({e})")).into())
+    read_config(
+        path,
+        "loyalty programme",
+        LoyaltyProgramme::from_toml,
+        LoyaltyProgramme::from_json,
+    )
 }
 
 /// The events of `--events FILE` or `--db`.
@@ -79,7 +73,7 @@ struct Loaded {
 }
 
 fn load(source: &LoyaltySource) -> CliResult<Loaded> {
-    let programme = programme(source.programme.as_deref(), &source.currency)?;
+    let programme = programme(source.plan.programme.as_deref(), &source.plan.currency)?;
     let events = events(source)?;
     let ledger = ledger(&events, &programme).map_err(|e| CliError::analysis("loyalty", e))?;
     Ok(Loaded {
@@ -498,10 +492,10 @@ pub fn event_row(e: &LoyaltyEvent) -> EventRow {
 
 fn earn(args: &LoyaltyEarnArgs) -> CliResult<()> {
     check_not_an_input(&args.output)?;
-    let programme = programme(args.programme.as_deref(), &args.currency)?;
+    let programme = programme(args.plan.programme.as_deref(), &args.plan.currency)?;
     let records: Vec<Transaction> = match (&args.transactions, &args.db) {
         (Some(path), _) => {
-            let rows = transactions::read(path, TransactionFormat::Csv, &args.currency)?;
+            let rows = transactions::read(path, TransactionFormat::Csv, &args.plan.currency)?;
             transaction_records(path, &rows)?
                 .into_iter()
                 .map(|l| l.record)
