@@ -10,7 +10,7 @@ use super::{
     CsvInput, column_slots, rejects, require_customer_id, require_rows, timestamp_field,
     wrong_header,
 };
-use crate::error::{CliResult, InputError};
+use crate::error::{CliError, CliResult, InputError};
 
 /// The header of a customers file.
 pub const HEADER: &str = "customer_id,name[,email][,phone][,owner][,created_at][,birthday][,time_zone][,consents][,tags]";
@@ -90,8 +90,8 @@ pub fn read(path: &Path) -> CliResult<Vec<CustomerRow>> {
                 col.map(|c| (c, record[c].trim()))
                     .filter(|(_, t)| !t.is_empty())
             };
-            let bad = |c: usize, field: &str, expected: &str, found: &str| {
-                InputError::field(path, line, c + 1, field, expected, found)
+            let bad = |c: usize, field: &str, expected: &str, found: &str| -> CliError {
+                InputError::field(path, line, c + 1, field, expected, found).into()
             };
             let birthday = text(birthday_col)
                 .map(|(c, t)| {
