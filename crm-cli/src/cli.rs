@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::input::options::{self, ColumnMap, Dates, InputOptions};
+/// The layout of a transaction file (defined beside its reader).
+pub use crate::input::transactions::TransactionFormat;
 
 mod engagement;
 pub use engagement::*;
@@ -421,18 +423,6 @@ pub enum ImportKind {
     /// Loyalty events (`event_id,customer_id,timestamp,kind,points[,reason][,transaction_id]`;
     /// kind earn, redeem, adjust or expire).
     Loyalty,
-}
-
-/// The layout of a transaction file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum TransactionFormat {
-    /// CSV with header `customer_id,timestamp,amount[,currency][,transaction_id]`.
-    #[default]
-    Csv,
-    /// The CDNOW layout: whitespace separated `customer_id date(YYYYMMDD) cds dollars`
-    /// (an extra sample-id column after the customer id is accepted), with or without a
-    /// header line.
-    Cdnow,
 }
 
 /// How input files are read: given once, for every file a command reads.

@@ -130,10 +130,9 @@ pub struct RetentionRow {
 }
 
 /// `crm retention fit`.
+/// From survivor counts typed in (records of subscriptions are read by the `retention`
+/// command module).
 pub fn retention_fit(args: &RetentionFitArgs) -> CliResult<()> {
-    if let Some(path) = &args.subscriptions {
-        return crate::commands::retention::fit(args, path);
-    }
     // Options of subscription records make no sense with survivor counts typed in.
     if args.by_cohort || args.as_of.is_some() {
         return Err(CliError::Usage(

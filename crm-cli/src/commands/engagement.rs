@@ -26,13 +26,13 @@ use crate::cli::{
     TransactionFormat,
 };
 use crate::commands::database::transaction_row;
-use crate::commands::report::{load_database, load_files};
 use crate::commands::segment::rfm_table;
 use crate::error::{CliError, CliResult, InputError};
 use crate::input::parse_cli_date_opt;
 use crate::input::transactions::TransactionRow;
 use crate::output::{outln, print_json, write_table};
 use crate::report::dataset::Dataset;
+use crate::report::load::{load_database, load_files};
 
 /// The policy `crm followups` applies without `--policy` (printed in its help).
 pub const DEFAULT_POLICY: &str = r#"

@@ -36,7 +36,10 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Cohorts(args) => cohorts::run(&args),
         Command::Demo(args) => crate::demo::run::run(&args),
         Command::Lifecycle(command) => lifecycle::run(&command),
-        Command::Retention(RetentionCommand::Fit(args)) => churn::retention_fit(&args),
+        Command::Retention(RetentionCommand::Fit(args)) => match &args.subscriptions {
+            Some(path) => retention::fit(&args, path),
+            None => churn::retention_fit(&args),
+        },
         Command::Churn(command) => {
             // The discrete-time model reads other summaries and reports other quantities.
             let (args, horizon) = match &command {

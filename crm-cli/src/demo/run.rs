@@ -6,7 +6,6 @@ use std::time::Instant;
 use serde_json::{Map, Value, json};
 
 use crate::cli::DemoArgs;
-use crate::commands::report::load_database;
 use crate::demo::generate::{GeneratorConfig, generate, observation_end};
 use crate::demo::staged::StagedFile;
 use crate::demo::store::store;
@@ -14,6 +13,7 @@ use crate::error::{CliError, CliResult};
 use crate::progress::spinner;
 use crate::report::build::{Options, build, check_out_dir, collector, finish};
 use crate::report::dataset::Dataset;
+use crate::report::load::load_database;
 
 fn counts_json(counts: &[(&str, usize)]) -> Value {
     Value::Object(

@@ -12,8 +12,8 @@ use rust_decimal::Decimal;
 
 use super::transactions::{TransactionRow, TransactionStream, default_currency_option};
 use super::{CsvInput, open_input, wrong_header};
-use crate::cli::TransactionFormat;
 use crate::error::{CliError, CliResult, InputError};
+use crate::input::transactions::TransactionFormat;
 
 /// The header of a rates file.
 pub const HEADER: &str = "currency,rate";

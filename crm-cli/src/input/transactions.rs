@@ -12,8 +12,19 @@ use super::{
     CsvInput, Opened, amount_expected, open_input, rejects, require_customer_id, require_rows,
     timestamp_field, wrong_header,
 };
-use crate::cli::TransactionFormat;
 use crate::error::{CliError, CliResult, InputError};
+
+/// The layout of a transaction file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TransactionFormat {
+    /// CSV with header `customer_id,timestamp,amount[,currency][,transaction_id]`.
+    #[default]
+    Csv,
+    /// The CDNOW layout: whitespace separated `customer_id date(YYYYMMDD) cds dollars`
+    /// (an extra sample-id column after the customer id is accepted), with or without a
+    /// header line.
+    Cdnow,
+}
 
 /// The header of a transaction CSV file.
 pub const HEADER: &str = "customer_id,timestamp,amount[,currency][,transaction_id]";

@@ -9,6 +9,7 @@ pub mod collector;
 pub mod dataset;
 pub mod engagement;
 pub mod html;
+pub mod load;
 pub mod operations;
 pub mod satisfaction;
 pub mod segmentation;
