@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
+use thousands::Separable;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
@@ -63,7 +64,12 @@ fn overview(data: &Dataset, options: &Options, c: &mut Collector) {
         text: options.data_text.clone(),
         headlines: counts
             .iter()
-            .map(|(n, v)| (n.replace("responses", "survey responses"), v.to_string()))
+            .map(|(n, v)| {
+                (
+                    n.replace("responses", "survey responses").replace('_', " "),
+                    v.separate_with_commas(),
+                )
+            })
             .chain(options.data_headlines.iter().cloned())
             .collect(),
         ..Section::default()

@@ -3,6 +3,7 @@
 //! from `crm_churn`).
 
 use std::collections::{BTreeMap, HashMap};
+use thousands::Separable;
 
 use chrono::{DateTime, Utc};
 use crm_churn::{ClvConfig, CustomerHistory, GammaGammaParams};
@@ -206,11 +207,14 @@ pub fn section(
             spend.params.gamma
         ),
         headlines: vec![
-            ("customers modelled".into(), table.rows.len().to_string()),
+            (
+                "customers modelled".into(),
+                table.rows.len().separate_with_commas(),
+            ),
             ("mean P(alive)".into(), format!("{mean_p:.3}")),
             (
                 "expected CLV, 52 weeks".into(),
-                format!("{clv_total:.0} USD"),
+                format!("{} USD", (clv_total.round() as i64).separate_with_commas()),
             ),
             (
                 "top 10% share of CLV".into(),
@@ -218,7 +222,11 @@ pub fn section(
             ),
             (
                 "high-risk customers".into(),
-                s.bands.get("high").copied().unwrap_or(0).to_string(),
+                s.bands
+                    .get("high")
+                    .copied()
+                    .unwrap_or(0)
+                    .separate_with_commas(),
             ),
         ],
         charts: vec![
@@ -235,7 +243,7 @@ pub fn section(
             rows: s
                 .reasons
                 .iter()
-                .map(|(k, v)| vec![k.to_string(), v.to_string()])
+                .map(|(k, v)| vec![k.to_string(), v.separate_with_commas()])
                 .collect(),
         }],
         ..Section::default()

@@ -8,6 +8,7 @@
 //! deal was lost from) are not reported.
 
 use std::collections::{BTreeMap, HashMap};
+use thousands::Separable;
 
 use chrono::{DateTime, Utc};
 use crm_core::{Deal, DealStage, SurveyResponse, SurveyScore, Ticket, TicketStatus};
@@ -334,8 +335,8 @@ fn rate_table(caption: &str, map: &BTreeMap<String, BreachRate>) -> Table {
             .map(|(k, r)| {
                 vec![
                     k.clone(),
-                    r.tickets.to_string(),
-                    r.breached.to_string(),
+                    r.tickets.separate_with_commas(),
+                    r.breached.separate_with_commas(),
                     pct(r.rate()),
                 ]
             })
@@ -464,9 +465,9 @@ pub fn funnel(deals: &[Deal], c: &mut Collector) -> CliResult<()> {
                pipeline. Time in stage is not shown: deal records keep no stage times."
             .into(),
         headlines: vec![
-            ("deals".into(), report.deals.to_string()),
+            ("deals".into(), report.deals.separate_with_commas()),
             ("win rate".into(), pct(report.win_rate)),
-            ("open deals".into(), report.open.to_string()),
+            ("open deals".into(), report.open.separate_with_commas()),
             ("weighted pipeline".into(), money(&report.weighted_pipeline)),
         ],
         charts: vec![Chart {
@@ -480,7 +481,7 @@ pub fn funnel(deals: &[Deal], c: &mut Collector) -> CliResult<()> {
                 rows: report
                     .conversions
                     .iter()
-                    .map(|v| vec![v.from.to_string(), v.to.to_string(), v.reached_from.to_string(), v.reached_to.to_string(), pct(v.rate())])
+                    .map(|v| vec![v.from.to_string(), v.to.to_string(), v.reached_from.separate_with_commas(), v.reached_to.separate_with_commas(), pct(v.rate())])
                     .collect(),
             },
         ],

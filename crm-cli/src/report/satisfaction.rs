@@ -4,6 +4,7 @@
 use crm_satisfaction::{Ces, CesScale, Csat, Nps, StatsConfig};
 use crm_segmentation::RfmTable;
 use serde_json::{Value, json};
+use thousands::Separable;
 
 use crate::cli::Breakdown as By;
 use crate::commands::scored::{Scored, scored, scored_of, survey_score};
@@ -144,8 +145,8 @@ fn drivers_table(nps: &SurveyResult) -> Table {
             .map(|d| {
                 vec![
                     d.tag.clone(),
-                    d.responses.to_string(),
-                    d.negative.to_string(),
+                    d.responses.separate_with_commas(),
+                    d.negative.separate_with_commas(),
                     d.lift.map(|l| format!("{l:.2}")).unwrap_or("-".into()),
                     match d.p_value {
                         Some(p) if p < 1e-4 => "< 0.0001".into(),
@@ -178,7 +179,7 @@ fn headlines(a: &Analyses) -> Vec<(String, String)> {
     );
     vec![
         ("NPS [95% CI]".into(), interval(&a.nps)),
-        ("NPS answers".into(), a.nps.overall.n.to_string()),
+        ("NPS answers".into(), a.nps.overall.n.separate_with_commas()),
         ("CSAT % [95% CI]".into(), interval(&a.csat)),
         ("CES mean [95% CI]".into(), ces_interval),
     ]

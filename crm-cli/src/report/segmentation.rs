@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use crm_segmentation::{AbcResult, GroupSummary, LorenzCurve, RfmTable};
 use crm_segmentation::{CohortConfig, CohortPeriod, CohortTable, TierTable, assign_tiers, cohorts};
 use serde_json::json;
+use thousands::Separable;
 
 use crate::cli::AbcMode;
 use crate::commands::segment::{abc_of, rfm_table};
@@ -39,9 +40,9 @@ fn group_table(caption: &str, groups: &[GroupSummary]) -> Table {
             .map(|g| {
                 vec![
                     g.name.clone(),
-                    g.customers.to_string(),
+                    g.customers.separate_with_commas(),
                     pct(g.customer_share),
-                    g.revenue.round_dp(2).to_string(),
+                    g.revenue.round_dp(2).separate_with_commas(),
                     g.revenue_share.map(pct).unwrap_or("-".into()),
                     format!("{:.0}", g.mean_recency_days),
                     format!("{:.2}", g.mean_frequency),
@@ -209,9 +210,9 @@ fn abc_table(abc: &AbcResult<String>) -> Table {
             .map(|s| {
                 vec![
                     s.class.to_string(),
-                    s.customers.to_string(),
+                    s.customers.separate_with_commas(),
                     pct(s.customer_share),
-                    s.value.round_dp(2).to_string(),
+                    s.value.round_dp(2).separate_with_commas(),
                     s.value_share.map(pct).unwrap_or("-".into()),
                 ]
             })
@@ -238,7 +239,10 @@ fn headlines(
         .max_by_key(|s| s.customers);
     let class_a = abc.summary.first();
     vec![
-        ("customers scored".into(), table.customers.len().to_string()),
+        (
+            "customers scored".into(),
+            table.customers.len().separate_with_commas(),
+        ),
         (
             "largest segment".into(),
             top.map(|s| format!("{} ({})", s.name, pct(s.customer_share)))
