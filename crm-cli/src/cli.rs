@@ -228,6 +228,9 @@ pub struct UpgradeArgs {
     /// Print what was done as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also write the report, as JSON, to FILE.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `crm erase`.
@@ -249,6 +252,9 @@ pub struct EraseArgs {
     /// Print the erasure report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also write the report, as JSON, to FILE.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `crm reassign`.
@@ -266,6 +272,9 @@ pub struct ReassignArgs {
     /// Print what was reassigned as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Also write the report, as JSON, to FILE.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// `crm completions`.
@@ -326,6 +335,9 @@ pub struct DemoArgs {
     /// Replace an existing `--db` file, and write into an `--out` directory holding other files.
     #[arg(long)]
     pub force: bool,
+    /// Print the summary as JSON on standard output instead of the terminal table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 impl DemoArgs {
@@ -1033,11 +1045,29 @@ pub enum LifecycleCommand {
     Validate {
         /// Machine definition (TOML or JSON, by extension).
         file: PathBuf,
+        /// Print the result as JSON (`file`, `valid`, `name`, `states`, `transitions`,
+        /// `findings`).
+        #[arg(long)]
+        json: bool,
     },
     /// Print a machine as Graphviz DOT.
-    Dot(MachineSource),
+    Dot(DiagramArgs),
     /// Print a machine as a Mermaid `stateDiagram-v2`.
-    Mermaid(MachineSource),
+    Mermaid(DiagramArgs),
+}
+
+/// A machine to draw and where the drawing goes.
+#[derive(Debug, Clone, Args)]
+pub struct DiagramArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub source: MachineSource,
+    /// Write the diagram to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the diagram as JSON (`name`, `format`, `text`).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[cfg(test)]

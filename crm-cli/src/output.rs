@@ -44,6 +44,14 @@ pub fn format_of(path: &Path) -> CliResult<OutputFormat> {
     }
 }
 
+/// Writes a value as pretty JSON to `path` (atomically, never over an input).
+pub fn write_json_file<T: Serialize>(path: &Path, value: &T) -> CliResult<()> {
+    let mut bytes =
+        serde_json::to_vec_pretty(value).map_err(|e| CliError::analysis("JSON output", e))?;
+    bytes.push(b'\n');
+    write_atomic(path, &bytes)
+}
+
 /// Refuses an output path that names the same file as an input already read.
 pub fn check_not_an_input(path: &Path) -> CliResult<()> {
     check_not_an_input_as("--output", path)

@@ -566,3 +566,25 @@ fn without_db_the_demo_keeps_its_database_in_out_and_replaces_it_on_the_next_run
     assert_eq!(third.status.code(), Some(2), "{}", stderr(&third));
     assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"mine");
 }
+
+#[test]
+fn demo_prints_its_summary_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = common::crm(&[
+        "demo",
+        "--customers",
+        "150",
+        "--seed",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", common::stderr(&o));
+    let v = common::json_of(&o);
+    assert_eq!(v["data"]["customers"], 150);
+    let written: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(written["data"], v["data"]);
+}

@@ -106,3 +106,45 @@ fn json_machines_validate_and_draw() {
         "bad.json, line 2, column 15: expected a JSON machine definition",
     );
 }
+
+#[test]
+fn validate_and_draw_as_json_or_into_a_file() {
+    let good = fixture_arg("machines/ticket.toml");
+    let v = common::json(&["lifecycle", "validate", &good, "--json"]);
+    assert_eq!(v["valid"], true);
+    assert_eq!(
+        (v["states"].as_u64(), v["transitions"].as_u64()),
+        (Some(5), Some(5))
+    );
+    // A bad machine: the findings as JSON on standard output, and still exit status 4.
+    let o = crm(&[
+        "lifecycle",
+        "validate",
+        &fixture_arg("machines/broken.toml"),
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(4));
+    let v = common::json_of(&o);
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 4);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("ticket.dot");
+    let o = crm(&["lifecycle", "dot", &good, "-o", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty(), "the diagram goes to the file only");
+    let printed = stdout(&crm(&["lifecycle", "dot", &good]));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), printed);
+    let v = common::json(&["lifecycle", "mermaid", "--builtin", "deal", "--json"]);
+    assert_eq!(v["format"], "mermaid");
+    assert!(
+        v["text"].as_str().unwrap().starts_with("stateDiagram-v2"),
+        "{v}"
+    );
+    // The input is never overwritten by the drawing.
+    fails(
+        &["lifecycle", "dot", &good, "-o", &good],
+        2,
+        "refusing to overwrite",
+    );
+}

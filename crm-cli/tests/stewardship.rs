@@ -64,6 +64,24 @@ fn erasing_deletes_every_record_of_the_customer() {
     assert_eq!(report["tickets"]["deleted"], 1);
     assert_eq!(report["transactions"]["anonymized"], 0);
     assert_eq!(rfm_customers(&db), 2, "C2 and C3 remain");
+    // The report written with -o is the one printed.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("erasure.json");
+    let printed = json(&[
+        "erase",
+        "--db",
+        &db,
+        "--customer",
+        "C2",
+        "--json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(written, printed);
+    assert_eq!(written["customer"], "C2");
+    assert!(written["loyalty_events"].is_object(), "{written}");
     // Erasing again: the customer is gone.
     fails(
         &["erase", "--db", &db, "--customer", "C1"],

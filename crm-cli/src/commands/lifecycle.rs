@@ -5,9 +5,9 @@ use std::path::Path;
 
 use crm_lifecycle::{LoadError, Machine, MachineDefinition, validate};
 
-use crate::cli::{BuiltinMachine, LifecycleCommand, MachineSource};
+use crate::cli::{BuiltinMachine, DiagramArgs, LifecycleCommand, MachineSource};
 use crate::error::{CliError, CliResult, InputError};
-use crate::output::{out, outln};
+use crate::output::{out, outln, print_json, write_atomic};
 
 /// Line and column (1-based) of a byte offset in a text.
 fn line_column(text: &str, offset: usize) -> (u64, usize) {
@@ -99,14 +99,24 @@ fn machine_of(source: &MachineSource) -> CliResult<Machine> {
 /// Runs a `crm lifecycle` command.
 pub fn run(command: &LifecycleCommand) -> CliResult<()> {
     match command {
-        LifecycleCommand::Validate { file } => {
+        LifecycleCommand::Validate { file, json } => {
             let def = load_definition(file)?;
-            let findings = validate(&def);
+            let findings: Vec<String> = validate(&def).iter().map(ToString::to_string).collect();
+            if *json {
+                print_json(&serde_json::json!({
+                    "file": file,
+                    "valid": findings.is_empty(),
+                    "name": def.name,
+                    "states": def.state_names().len(),
+                    "transitions": def.transitions.len(),
+                    "findings": findings,
+                }))?;
+            }
             if !findings.is_empty() {
-                return Err(invalid(
-                    file,
-                    findings.iter().map(ToString::to_string).collect(),
-                ));
+                return Err(invalid(file, findings));
+            }
+            if *json {
+                return Ok(());
             }
             outln!(
                 "{}: valid state machine {:?} ({} states, {} transitions)",
@@ -117,15 +127,29 @@ pub fn run(command: &LifecycleCommand) -> CliResult<()> {
             )?;
             Ok(())
         }
-        LifecycleCommand::Dot(source) => {
-            out!("{}", machine_of(source)?.to_dot())?;
-            Ok(())
-        }
-        LifecycleCommand::Mermaid(source) => {
-            out!("{}", machine_of(source)?.to_mermaid())?;
-            Ok(())
-        }
+        LifecycleCommand::Dot(args) => draw(args, "dot", Machine::to_dot),
+        LifecycleCommand::Mermaid(args) => draw(args, "mermaid", Machine::to_mermaid),
     }
+}
+
+/// Prints or writes a drawing of a machine.
+fn draw(args: &DiagramArgs, format: &str, text_of: impl Fn(&Machine) -> String) -> CliResult<()> {
+    let machine = machine_of(&args.source)?;
+    let text = text_of(&machine);
+    if let Some(path) = &args.output {
+        write_atomic(path, text.as_bytes())?;
+    }
+    if args.json {
+        return print_json(&serde_json::json!({
+            "name": machine.name(),
+            "format": format,
+            "text": text,
+        }));
+    }
+    if args.output.is_none() {
+        out!("{text}")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

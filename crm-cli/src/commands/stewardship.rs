@@ -13,7 +13,7 @@ use crate::commands::database::{
     Store, is_url, missing, open_error, open_for_writing, open_read_only, runtime, with_store,
 };
 use crate::error::{CliError, CliResult};
-use crate::output::{out, outln, print_json};
+use crate::output::{out, outln, print_json, write_json_file};
 use crm_storage_sql::SchemaError;
 
 /// Parses an id given on the command line, naming the flag when it is refused.
@@ -62,6 +62,9 @@ pub fn erase(args: &EraseArgs) -> CliResult<()> {
         async |store| with_store!(store, s => s.erase_customer(&customer, &how).await),
         &format!("erasing customer {customer}"),
     )?;
+    if let Some(path) = &args.output {
+        write_json_file(path, &report)?;
+    }
     if args.json {
         return print_json(&report);
     }
@@ -70,12 +73,13 @@ pub fn erase(args: &EraseArgs) -> CliResult<()> {
 
 fn print_erasure(customer: &CustomerId, report: &ErasureReport) -> CliResult<()> {
     outln!("erased customer {customer}")?;
-    let kinds: [(&str, ErasureCounts); 5] = [
+    let kinds: [(&str, ErasureCounts); 6] = [
         ("transactions", report.transactions),
         ("survey responses", report.survey_responses),
         ("interactions", report.interactions),
         ("tickets", report.tickets),
         ("deals", report.deals),
+        ("loyalty events", report.loyalty_events),
     ];
     for (kind, counts) in kinds {
         out!("  {kind:<17} {:>6} deleted", counts.deleted)?;
@@ -104,6 +108,9 @@ pub fn reassign(args: &ReassignArgs) -> CliResult<()> {
         async |store| with_store!(store, s => s.reassign_owner(&from, &to).await),
         &format!("reassigning {from} to {to}"),
     )?;
+    if let Some(path) = &args.output {
+        write_json_file(path, &report)?;
+    }
     if args.json {
         return print_json(&report);
     }
@@ -155,6 +162,9 @@ pub fn upgrade(args: &UpgradeArgs) -> CliResult<()> {
             after: current,
         })
     })?;
+    if let Some(path) = &args.output {
+        write_json_file(path, &done)?;
+    }
     if args.json {
         return print_json(&done);
     }

@@ -127,7 +127,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     pb.finish_and_clear();
     c.lap("store and read back");
     build(&data, &options(args, &config, &written, &data), &mut c)?;
-    finish(&args.out, c, started, false)?;
+    finish(&args.out, c, started, args.json)?;
     // Only a complete run replaces the target.
     staged.commit()?;
     Ok(())
