@@ -283,6 +283,9 @@ pub struct CompletionsArgs {
     /// The shell.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+    /// Write the script to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// The longest projection or CLV horizon, in periods.
@@ -508,6 +511,9 @@ pub struct ImportArgs {
     /// and `rejected` with `--reject-file`).
     #[arg(long)]
     pub json: bool,
+    /// Also write what was imported, as JSON, to FILE.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub read: InputArgs,

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{arg, crm, fails, json, stdout};
+use common::{arg, crm, fails, json, stderr, stdout};
 
 /// A database with two customers owned by alice, their transactions, an open and a won
 /// deal and an open and a closed ticket; returns its directory and path.
@@ -233,4 +233,33 @@ fn completions_are_printed_for_each_shell() {
         assert!(script.contains("reassign"), "{shell} knows every command");
     }
     fails(&["completions", "cmd"], 2, "invalid value");
+}
+
+#[test]
+fn completions_and_import_reports_can_be_written_to_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("crm.bash");
+    let o = crm(&["completions", "bash", "-o", script.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    let text = std::fs::read_to_string(&script).unwrap();
+    assert_eq!(text, stdout(&crm(&["completions", "bash"])));
+    assert!(text.contains("followups"), "every command completes");
+
+    let db = dir.path().join("crm.db");
+    let report = dir.path().join("import.json");
+    let printed = json(&[
+        "import",
+        "transactions",
+        &common::fixture_arg("transactions.csv"),
+        "--db",
+        db.to_str().unwrap(),
+        "--json",
+        "-o",
+        report.to_str().unwrap(),
+    ]);
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(written, printed);
+    assert_eq!(written["inserted"], 9);
 }

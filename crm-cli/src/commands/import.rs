@@ -699,6 +699,9 @@ pub fn run(args: &ImportArgs) -> CliResult<()> {
         }
     }
     let report = result?;
+    if let Some(out) = &args.output {
+        crate::output::write_json_file(out, &report)?;
+    }
     if args.json {
         print_json(&report)
     } else {

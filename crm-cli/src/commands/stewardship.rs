@@ -13,7 +13,7 @@ use crate::commands::database::{
     Store, is_url, missing, open_error, open_for_writing, open_read_only, runtime, with_store,
 };
 use crate::error::{CliError, CliResult};
-use crate::output::{out, outln, print_json, write_json_file};
+use crate::output::{out, outln, print_json, write_atomic, write_json_file};
 use crm_storage_sql::SchemaError;
 
 /// Parses an id given on the command line, naming the flag when it is refused.
@@ -184,5 +184,8 @@ pub fn upgrade(args: &UpgradeArgs) -> CliResult<()> {
 pub fn completions(args: &CompletionsArgs) -> CliResult<()> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "crm", &mut script);
-    out!("{}", String::from_utf8_lossy(&script))
+    match &args.output {
+        Some(path) => write_atomic(path, &script),
+        None => out!("{}", String::from_utf8_lossy(&script)),
+    }
 }
