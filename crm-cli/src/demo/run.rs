@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use serde_json::{Map, Value, json};
+use thousands::Separable;
 
 use crate::cli::DemoArgs;
 use crate::demo::generate::{GeneratorConfig, generate, observation_end};
@@ -85,8 +86,16 @@ fn options(
             "records read back from SQLite".to_string(),
             format!(
                 "{} of {}",
-                read_back.iter().map(|r| r.1).sum::<usize>(),
-                written.iter().map(|r| r.1).sum::<usize>()
+                read_back
+                    .iter()
+                    .map(|r| r.1)
+                    .sum::<usize>()
+                    .separate_with_commas(),
+                written
+                    .iter()
+                    .map(|r| r.1)
+                    .sum::<usize>()
+                    .separate_with_commas()
             ),
         )],
         data_summary,

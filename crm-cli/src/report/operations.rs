@@ -119,7 +119,7 @@ pub fn lifecycle_stages(
             ("active".into(), pct(Some(share("active")))),
             ("at risk".into(), pct(Some(share("at_risk")))),
             ("churned".into(), pct(Some(share("churned")))),
-            ("transitions applied".into(), moves.to_string()),
+            ("transitions applied".into(), moves.separate_with_commas()),
         ],
         charts: vec![Chart {
             caption: "Customers per lifecycle stage at the end of the window".into(),
@@ -365,7 +365,7 @@ pub fn service(
                against its SLA. CSAT of tickets whose SLA was breached against those met, with a z-test."
             .into(),
         headlines: vec![
-            ("tickets".into(), report.overall.tickets.to_string()),
+            ("tickets".into(), report.overall.tickets.separate_with_commas()),
             ("SLA breach rate".into(), pct(report.overall.rate())),
             ("median first response".into(), hours(report.median_first_response_seconds)),
             ("median resolution".into(), hours(report.median_resolution_seconds)),
@@ -452,7 +452,14 @@ pub fn funnel(deals: &[Deal], c: &mut Collector) -> CliResult<()> {
             return "-".to_string();
         }
         v.iter()
-            .map(|m| m.round().to_string())
+            .map(|m| {
+                let r = m.round();
+                format!(
+                    "{} {}",
+                    r.amount().separate_with_commas(),
+                    r.currency().code()
+                )
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
