@@ -10,14 +10,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use crm_core::{Customer, CustomerId, Transaction};
+use crm_core::{Customer, CustomerId, Transaction, UserId};
 use crm_engagement::{
     AbcClass, CadencePolicy, CadenceSubject, CareSubject, ChannelMix, DueCustomer, DueReport,
     HolidayCalendar, OwnerReminders, Period, RepeatRateByContacts, ResponseTimes, care_reminders,
     channel_mix, contacts_per_period, due, repeat_rate_by_contacts, response_times,
     share_within_cadence,
 };
-use crm_segmentation::{TierTable, assign_tiers};
+use crm_segmentation::{
+    AbcClass as SegmentationAbc, RfmTable, TierAssignment, TierTable, assign_tiers,
+};
 use serde::Serialize;
 use thousands::Separable;
 
@@ -134,10 +136,12 @@ pub fn reference_time(data: &Dataset, given: Option<DateTime<Utc>>) -> DateTime<
         .unwrap_or_else(Utc::now)
 }
 
-/// Per customer: the ABC class, value tier and RFM segment computed from transactions.
+/// Per customer: the ABC class, value tier and RFM segment computed from transactions (the
+/// tables kept whole, each customer found by id without copying a label).
 #[derive(Debug, Default)]
 pub struct Labels {
-    by_customer: HashMap<String, (AbcClass, String, String)>,
+    tables: Option<(RfmTable<String>, TierAssignment<String>)>,
+    row_of: HashMap<CustomerId, usize>,
 }
 
 impl Labels {
@@ -154,41 +158,46 @@ impl Labels {
         let table = rfm_table(&rows, Some(as_of), 5)?;
         let tiers = assign_tiers(&table, &TierTable::default())
             .map_err(|e| CliError::analysis("value tiers", e))?;
-        let mut by_customer = HashMap::with_capacity(table.customers.len());
-        for (row, tier) in table.customers.iter().zip(&tiers.customers) {
-            let abc = match tier.abc.to_string().as_str() {
-                "A" => AbcClass::A,
-                "B" => AbcClass::B,
-                _ => AbcClass::C,
-            };
-            by_customer.insert(
-                row.customer.clone(),
-                (
-                    abc,
-                    tiers.tier_name(tier).to_string(),
-                    table.segment_name(row).to_string(),
-                ),
-            );
-        }
-        Ok(Self { by_customer })
+        // The table's keys are the transactions' customer ids, so they parse back.
+        let row_of = table
+            .customers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, row)| CustomerId::parse(&row.customer).ok().map(|id| (id, i)))
+            .collect();
+        Ok(Self {
+            tables: Some((table, tiers)),
+            row_of,
+        })
     }
 
     /// The cadence subject of a customer, with the labels known for it.
     pub fn subject<'a>(&'a self, customer: &'a Customer) -> CadenceSubject<'a> {
         let subject = CadenceSubject::new(customer);
-        match self.by_customer.get(customer.id.to_string().as_str()) {
-            Some((abc, tier, segment)) => subject
-                .with_abc_class(*abc)
-                .with_value_tier(tier)
-                .with_rfm_segment(segment),
-            None => subject,
-        }
+        let (Some((table, tiers)), Some(&i)) = (&self.tables, self.row_of.get(&customer.id)) else {
+            return subject;
+        };
+        let (row, tier) = (&table.customers[i], &tiers.customers[i]);
+        let abc = match tier.abc {
+            SegmentationAbc::A => AbcClass::A,
+            SegmentationAbc::B => AbcClass::B,
+            SegmentationAbc::C => AbcClass::C,
+        };
+        subject
+            .with_abc_class(abc)
+            .with_value_tier(tiers.tier_name(tier))
+            .with_rfm_segment(table.segment_name(row))
     }
 }
 
-/// Whether a customer belongs to `owner` (every customer does when `None`).
-fn owned_by(customer: &Customer, owner: Option<&str>) -> bool {
-    owner.is_none_or(|o| customer.owner.as_ref().is_some_and(|x| x.to_string() == o))
+/// A test of whether a customer belongs to `owner` (every customer does when `None`; an
+/// owner that is not a valid user id owns no one), with the id parsed once.
+fn owned_by(owner: Option<&str>) -> impl Fn(&&Customer) -> bool {
+    let wanted: Option<Option<UserId>> = owner.map(|o| UserId::parse(o).ok());
+    move |c: &&Customer| match &wanted {
+        None => true,
+        Some(w) => w.is_some() && c.owner.as_ref() == w.as_ref(),
+    }
 }
 
 /// Who is due at `as_of` under `policy`, over the customers of `owner` (all when `None`).
@@ -202,7 +211,7 @@ pub fn due_report(
     let subjects: Vec<CadenceSubject<'_>> = data
         .customers
         .iter()
-        .filter(|c| owned_by(c, owner))
+        .filter(owned_by(owner))
         .map(|c| labels.subject(c))
         .collect();
     due(as_of, &subjects, &data.interactions, policy)
@@ -349,7 +358,7 @@ fn care_subjects<'a>(
 ) -> Vec<CareSubject<'a>> {
     customers
         .iter()
-        .filter(|c| owned_by(c, owner))
+        .filter(owned_by(owner))
         .map(|c| {
             let s = match c.time_zone {
                 Some(tz) => CareSubject::new(c).with_time_zone(tz),

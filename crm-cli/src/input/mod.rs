@@ -757,9 +757,10 @@ pub(crate) fn wrong_header(path: &Path, header: &[String], expected: &str) -> Cl
         .into()
 }
 
-/// Refuses a file with a header and no data rows.
+/// Refuses a file with a header and no data rows (unless `--reject-file` sets refused rows
+/// aside: then every row may have been refused).
 pub(crate) fn require_rows<T>(path: &Path, rows: &[T], expected: &str) -> CliResult<()> {
-    if rows.is_empty() {
+    if rows.is_empty() && !rejects::enabled() {
         return Err(InputError::line(
             path,
             2,

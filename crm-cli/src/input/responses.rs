@@ -105,9 +105,7 @@ pub fn read(path: &Path, min: u8, max: u8, scale: &str) -> CliResult<Vec<Respons
             Err(e) => rejects::refuse(line, e)?,
         }
     }
-    if !rejects::enabled() {
-        require_rows(path, &rows, HEADER)?;
-    }
+    require_rows(path, &rows, HEADER)?;
     Ok(rows)
 }
 

@@ -295,7 +295,7 @@ impl<'p> TransactionStream<'p> {
                         }
                     }
                 }
-                if self.done && self.rows == 0 && !rejects::enabled() {
+                if self.done && self.rows == 0 {
                     require_rows(path, &rows, HEADER)?;
                 }
             }
