@@ -400,6 +400,18 @@ pub struct ReportArgs {
     /// `crm rfm` and `crm churn fit` take it), or now when there is none.
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+    /// Start of the segment migration chart (the RFM segments on this date against those
+    /// on the reference date); default: 90 days before the reference date.
+    #[arg(long, value_name = "DATE")]
+    pub migration_from: Option<String>,
+    /// Start of a holdout period: the churn model is also fitted on the transactions
+    /// before this date and its predictions compared with the purchases from then to the
+    /// reference date (calibration against holdout, ROC AUC, top-decile lift).
+    #[arg(long, value_name = "DATE")]
+    pub holdout_from: Option<String>,
+    /// A customer whose P(alive) history is drawn in the churn section.
+    #[arg(long, value_name = "ID")]
+    pub customer: Option<String>,
     /// Directory for `report.html` and `summary.json`.
     #[arg(long, default_value = "crm-report")]
     pub out: PathBuf,

@@ -194,9 +194,9 @@ fn demo_writes_report_and_summary() {
         "no network resources"
     );
     let charts = svgs(html);
-    // Segments 5, churn 3, lifecycle 1, keeping in touch 3, loyalty 1, service 2, deals 1,
-    // satisfaction 5, state machines 3.
-    assert_eq!(charts.len(), 24, "every chart of the report");
+    // Segments 11, churn 6 (the demo has a holdout), lifecycle 1, keeping in touch 3,
+    // loyalty 1, service 5, deals 2, satisfaction 5, state machines 3.
+    assert_eq!(charts.len(), 37, "every chart of the report");
     for svg in &charts {
         let facts = parse_svg(svg);
         assert!(facts.width > 0.0 && facts.height > 0.0, "positive size");
@@ -215,8 +215,20 @@ fn demo_writes_report_and_summary() {
         "Channel mix",
         "Repeat-purchase rate by contacts",
         "Loyalty points per month",
-        "SLA breaches by priority",
+        "Mean monetary value by R and F",
+        "Frequency",
+        "Monetary value",
+        "Segment migration",
+        "Revenue over time",
+        "Expected purchases, next 52 weeks",
+        "Repeat purchases: actual vs model",
+        "Calibration vs holdout purchases",
+        "SLA attainment by priority",
+        "SLA attainment by agent",
+        "First-response time",
+        "Resolution time",
         "Deal funnel",
+        "Deal value per stage",
         "NPS by month",
         "CSAT % by month",
         "NPS by RFM segment",

@@ -133,6 +133,67 @@ fn the_report_of_a_demo_database_equals_the_analyses_one_by_one() {
     let csat = json(&["csat", "--db", &db, "--json"]);
     assert_eq!(summary["satisfaction"]["csat"]["score"], csat["score"]);
 
+    // Segment migration as `crm migration --db` over the default 90 days.
+    let as_of_time = chrono::DateTime::parse_from_rfc3339(as_of).unwrap();
+    let from = (as_of_time - chrono::TimeDelta::days(90)).to_rfc3339();
+    let moved = json(&[
+        "migration",
+        "--db",
+        &db,
+        "--from",
+        &from,
+        "--to",
+        as_of,
+        "--json",
+    ]);
+    let migration = &seg["migration"];
+    for key in ["customers", "changed"] {
+        assert_eq!(migration[key], moved[key], "migration {key}");
+    }
+    let cells: u64 = migration["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter().map(|c| c.as_u64().unwrap()))
+        .sum();
+    assert_eq!(Value::from(cells), moved["customers"]);
+    // Revenue per month adds up to the segments' revenue (every transaction to as-of).
+    let monthly: f64 = seg["revenue_by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["net_revenue"].as_str().unwrap().parse::<f64>().unwrap())
+        .sum();
+    let segments: f64 = seg["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["revenue"].as_str().unwrap().parse::<f64>().unwrap())
+        .sum();
+    assert!((monthly - segments).abs() < 0.01, "{monthly} vs {segments}");
+    // The repeat-purchase diagnostic counts every customer modelled.
+    let actual: u64 = summary["churn"]["period_transactions"]["bins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["actual"].as_u64().unwrap())
+        .sum();
+    assert_eq!(
+        Value::from(actual),
+        summary["churn"]["purchase_model"]["n_customers"]
+    );
+    // The deal values count every deal.
+    let deals: u64 = summary["deals"]["value"]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["deals"].as_u64().unwrap())
+        .sum::<u64>()
+        + summary["deals"]["value"]["deals_in_other_currencies"]
+            .as_u64()
+            .unwrap();
+    assert_eq!(Value::from(deals), summary["deals"]["deals"]);
+
     // The BG/NBD fit as `crm churn fit --db`.
     let fit = json(&["churn", "fit", "--db", &db, "--json"]);
     let model = &summary["churn"]["purchase_model"];
@@ -140,6 +201,116 @@ fn the_report_of_a_demo_database_equals_the_analyses_one_by_one() {
     assert_eq!(model["params"], fit["params"]);
     assert_eq!(model["n_customers"], fit["n_customers"]);
     assert_eq!(model["log_likelihood"], fit["log_likelihood"]);
+}
+
+#[test]
+fn the_holdout_and_a_customers_history_equal_the_churn_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let o = crm(&[
+        "demo",
+        "--customers",
+        "1500",
+        "--seed",
+        "9",
+        "--db",
+        &arg(&db),
+        "--out",
+        &arg(&dir.path().join("demo-report")),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let db = arg(&db);
+    let rfm = json(&["rfm", "--db", &db, "--json"]);
+    let as_of = rfm["as_of"].as_str().unwrap().to_string();
+    // A customer who bought more than once, and their P(alive) at the reference date.
+    let scores = dir.path().join("scores.csv");
+    json(&[
+        "churn",
+        "score",
+        "--db",
+        &db,
+        "--output",
+        &arg(&scores),
+        "--json",
+    ]);
+    let mut reader = csv::Reader::from_path(&scores).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (id_at, p_at) = (column("customer_id"), column("p_alive"));
+    // Under BG/NBD only a repeat buyer has P(alive) below 1.
+    let row = reader
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| r[p_at].parse::<f64>().unwrap() < 0.9)
+        .expect("a repeat buyer");
+    let customer = row[id_at].to_string();
+    let p_alive: f64 = row[p_at].parse().unwrap();
+
+    let holdout_from = "2025-12-31";
+    let summary = report(
+        &[
+            "--db",
+            &db,
+            "--holdout-from",
+            holdout_from,
+            "--customer",
+            &customer,
+        ],
+        &dir.path().join("report"),
+    );
+    let churn = &summary["churn"];
+    // The history ends at the reference date with the customer's P(alive) there.
+    let weeks = churn["p_alive_history"]["weeks"].as_array().unwrap();
+    assert!(weeks.len() > 2, "{weeks:?}");
+    assert!(weeks.iter().all(|w| {
+        let p = w["p_alive"].as_f64().unwrap();
+        (0.0..=1.0).contains(&p)
+    }));
+    let last = weeks.last().unwrap()["p_alive"].as_f64().unwrap();
+    assert!((last - p_alive).abs() < 1e-9, "{last} vs {p_alive}");
+    // Calibration against holdout as `crm churn score --calibration-end --holdout-end`.
+    let scored = json(&[
+        "churn",
+        "score",
+        "--db",
+        &db,
+        "--calibration-end",
+        holdout_from,
+        "--holdout-end",
+        &as_of,
+        "--json",
+    ]);
+    let bins = &scored["diagnostics"]["calibration_holdout"];
+    let ours = churn["holdout"]["bins"].as_array().unwrap();
+    assert_eq!(ours.len(), bins.as_array().unwrap().len());
+    for (a, b) in ours.iter().zip(bins.as_array().unwrap()) {
+        assert_eq!(a["n"], b["n"]);
+        for key in ["mean_actual", "mean_predicted"] {
+            let (x, y) = (a[key].as_f64(), b[key].as_f64());
+            assert!(
+                x.zip(y).is_none_or(|(x, y)| (x - y).abs() < 1e-9),
+                "{key}: {x:?} vs {y:?}"
+            );
+        }
+    }
+    let auc = churn["holdout"]["roc_auc"].as_f64().unwrap();
+    assert!(
+        auc > 0.5 && auc <= 1.0,
+        "the model ranks better than chance: {auc}"
+    );
+
+    // An unknown customer and a holdout after the reference date are refused.
+    let o = crm(&[
+        "report",
+        "--db",
+        &db,
+        "--customer",
+        "nobody",
+        "--out",
+        &arg(&dir.path().join("r2")),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("nobody"), "{}", stderr(&o));
 }
 
 /// Imports the fixtures into a database.

@@ -7,13 +7,13 @@ use std::path::Path;
 use crm_churn::CustomerHistory;
 use crm_churn::GammaGammaParams;
 use crm_churn::MleFit;
+use crm_churn::goodness_of_fit;
 use crm_churn::{
     ClvConfig, ClvCustomer, ClvError, CustomerValue, customer_lifetime_value,
     discounted_expected_purchases,
 };
 use crm_churn::{CohortSurvival, fit_sbg};
 use crm_churn::{HealthConfig, HealthInputs, RiskBand, health_score};
-use crm_churn::{PurchaseCountModel, calibration_holdout, goodness_of_fit, period_transactions};
 use crm_churn::{SpendObservation, fit_gamma_gamma};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -527,21 +527,16 @@ fn diagnostics(
     holdout: f64,
     k: u32,
 ) -> CliResult<Value> {
-    fn run<M: PurchaseCountModel>(
-        m: &M,
-        table: &CustomerTable,
-        holdout: f64,
-        k: u32,
-    ) -> Result<Value, crm_churn::DiagnosticsError> {
+    let run = || -> Result<Value, crm_churn::DiagnosticsError> {
         let histories: Vec<CustomerHistory> = table.rows.iter().map(|r| r.history).collect();
         let rows: Vec<(CustomerHistory, u32)> = table
             .rows
             .iter()
             .map(|r| (r.history, r.holdout_frequency.unwrap_or(0)))
             .collect();
-        let bins = calibration_holdout(m, &rows, holdout, k)?;
-        let period = period_transactions(m, &histories, k)?;
-        let test = match goodness_of_fit(&period, M::PARAMETERS) {
+        let bins = model.calibration_holdout(&rows, holdout, k)?;
+        let period = model.period_transactions(&histories, k)?;
+        let test = match goodness_of_fit(&period, model.mle().params.len()) {
             Ok(t) => json!({
                 "statistic": finite(t.statistic),
                 "bins": t.bins,
@@ -567,12 +562,8 @@ fn diagnostics(
             })).collect::<Vec<_>>(),
             "chi_square": test,
         }))
-    }
-    let result = match model {
-        PurchaseModel::Bg(f) => run(&f.params, table, holdout, k),
-        PurchaseModel::Mbg(f) => run(&f.params, table, holdout, k),
-        PurchaseModel::Pareto(f) => run(&f.params, table, holdout, k),
     };
+    let result = run();
     result.map_err(|e| churn_err("fit diagnostics", e))
 }
 

@@ -10,6 +10,9 @@ use crm_churn::{
     CustomerHistory, ModelError, SummaryInputs, SummaryOptions, TimeUnit, WeightedHistories,
     summarize, summarize_aggregates,
 };
+use crm_churn::{
+    DiagnosticsError, HoldoutBin, PeriodTransactions, calibration_holdout, period_transactions,
+};
 use crm_churn::{FitOptions, MleFit};
 use crm_churn::{MbgNbdFit, MbgNbdParams};
 use crm_churn::{ParetoNbdFit, ParetoNbdParams};
@@ -303,6 +306,37 @@ impl PurchaseModel {
             Self::Bg(f) => f.params.expected_purchases(h, t),
             Self::Mbg(f) => f.params.expected_purchases(h, t),
             Self::Pareto(f) => f.params.expected_purchases(h, t),
+        }
+    }
+}
+
+impl PurchaseModel {
+    /// Customers by repeat purchases in their calibration periods, actual and expected by
+    /// the model (bins `0..k` and `k or more`), as `lifetimes`' `plot_period_transactions`.
+    pub fn period_transactions(
+        &self,
+        histories: &[CustomerHistory],
+        k: u32,
+    ) -> Result<PeriodTransactions, DiagnosticsError> {
+        match self {
+            Self::Bg(f) => period_transactions(&f.params, histories, k),
+            Self::Mbg(f) => period_transactions(&f.params, histories, k),
+            Self::Pareto(f) => period_transactions(&f.params, histories, k),
+        }
+    }
+
+    /// Mean actual and predicted purchases in a holdout of `holdout` time units, by
+    /// calibration frequency (bins `0..k` and `k or more`).
+    pub fn calibration_holdout(
+        &self,
+        rows: &[(CustomerHistory, u32)],
+        holdout: f64,
+        k: u32,
+    ) -> Result<Vec<HoldoutBin>, DiagnosticsError> {
+        match self {
+            Self::Bg(f) => calibration_holdout(&f.params, rows, holdout, k),
+            Self::Mbg(f) => calibration_holdout(&f.params, rows, holdout, k),
+            Self::Pareto(f) => calibration_holdout(&f.params, rows, holdout, k),
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::cli::{ReportArgs, SurveyKind};
 use crate::error::{CliError, CliResult};
 use crate::input::parse_cli_date_opt;
 use crate::report::build::{Options, build, check_out_dir, collector, finish};
+use crate::report::churn::ChurnOptions;
 use crate::report::load::{load_database, load_files, response_file};
 
 /// Every file given, as `(what, path)`, for the report's description.
@@ -45,6 +46,8 @@ pub fn run(args: &ReportArgs) -> CliResult<()> {
     let from = parse_cli_date_opt("from", &args.from)?;
     let to = parse_cli_date_opt("to", &args.to)?;
     let as_of = parse_cli_date_opt("as-of", &args.as_of)?;
+    let migration_from = parse_cli_date_opt("migration-from", &args.migration_from)?;
+    let holdout_from = parse_cli_date_opt("holdout-from", &args.holdout_from)?;
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
@@ -89,6 +92,26 @@ pub fn run(args: &ReportArgs) -> CliResult<()> {
             t.map_or("the last".into(), |d| d.format("%Y-%m-%d").to_string())
         ),
     };
+    if let Some(h) = holdout_from
+        && h >= as_of
+    {
+        return Err(CliError::Usage(format!(
+            "--holdout-from {} is not before the reference date {}",
+            h.format("%Y-%m-%d"),
+            as_of.format("%Y-%m-%d")
+        )));
+    }
+    if let Some(id) = &args.customer
+        && !data
+            .transactions
+            .iter()
+            .any(|t| t.occurred_at <= as_of && t.customer.to_string() == *id)
+    {
+        return Err(CliError::Usage(format!(
+            "--customer {id}: no transaction of this customer by the reference date {}",
+            as_of.format("%Y-%m-%d")
+        )));
+    }
     let mut c = collector(started);
     c.lap("read");
     let options = Options {
@@ -101,6 +124,11 @@ pub fn run(args: &ReportArgs) -> CliResult<()> {
         data_headlines: Vec::new(),
         data_summary: serde_json::Map::new(),
         as_of,
+        migration_from,
+        churn: ChurnOptions {
+            holdout_from,
+            customer: args.customer.clone(),
+        },
     };
     build(&data, &options, &mut c)?;
     finish(&args.out, c, started, args.json)

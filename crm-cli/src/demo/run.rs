@@ -25,6 +25,9 @@ fn counts_json(counts: &[(&str, usize)]) -> Value {
     )
 }
 
+/// Days before the end of the demo's observation window that its holdout starts.
+const DEMO_HOLDOUT_DAYS: i64 = 182;
+
 /// What the report says of the generated data: how it was made and that every record went
 /// through the database.
 fn options(
@@ -100,6 +103,12 @@ fn options(
         )],
         data_summary,
         as_of: observation_end(),
+        migration_from: None,
+        // The last half year as a holdout, to show how well the model predicts it.
+        churn: crate::report::churn::ChurnOptions {
+            holdout_from: Some(observation_end() - chrono::TimeDelta::days(DEMO_HOLDOUT_DAYS)),
+            customer: None,
+        },
     }
 }
 

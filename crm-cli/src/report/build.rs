@@ -40,6 +40,10 @@ pub struct Options {
     /// The reference time of every analysis (RFM recency, the end of the churn models'
     /// calibration period, the SLA clock, lifecycle stages).
     pub as_of: DateTime<Utc>,
+    /// Start of the segment migration (default: 90 days before `as_of`).
+    pub migration_from: Option<DateTime<Utc>>,
+    /// The churn section's holdout and chosen customer.
+    pub churn: churn::ChurnOptions,
 }
 
 /// A section's result, or the section left out with the error as the reason.
@@ -150,7 +154,7 @@ pub fn build(data: &Dataset, options: &Options, c: &mut Collector) -> CliResult<
         c.leave_out("Segments", "segmentation", "there are no transactions");
         None
     } else {
-        let r = segmentation::section(&tx, end, c);
+        let r = segmentation::section(&tx, end, options.migration_from, c);
         kept(c, "Segments", "segmentation", r)
     };
     pb.finish_and_clear();
@@ -180,7 +184,7 @@ pub fn build(data: &Dataset, options: &Options, c: &mut Collector) -> CliResult<
     if tx.is_empty() {
         c.leave_out("Churn and value", "churn", "there are no transactions");
     } else {
-        let r = churn::section(&tx, end, &service, c);
+        let r = churn::section(&tx, end, &service, &options.churn, c);
         if let Some(p) = kept(c, "Churn and value", "churn", r) {
             churn_probability = p;
         }

@@ -10,6 +10,7 @@ use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use thousands::Separable;
 
 pub use diagram::state_diagram;
 
@@ -115,16 +116,55 @@ fn max_or_one(values: impl Iterator<Item = f64>) -> f64 {
     if m > 0.0 { m } else { 1.0 }
 }
 
-/// Bars for labelled values, one or more series side by side (`series` = name, colour index,
-/// values aligned with `labels`).
+/// Bars for labelled values, one or more series side by side (`series` = name, values
+/// aligned with `labels`).
 pub fn bars(
     title: &str,
     labels: &[String],
     series: &[(&str, &[f64])],
     y_desc: &str,
 ) -> CliResult<String> {
+    bars_with_reference(title, labels, series, y_desc, None)
+}
+
+/// Tick text of a value axis: whole numbers with thousands separators; when every value
+/// drawn is a whole number (counts), ticks between whole numbers are left blank.
+fn value_tick(v: f64, counts: bool) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        (v.round() as i64).separate_with_commas()
+    } else if counts {
+        String::new()
+    } else {
+        let digits = if v.abs() >= 10.0 { 1 } else { 2 };
+        let text = format!("{v:.digits$}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Whether every finite value is a whole number.
+fn all_whole(values: impl Iterator<Item = f64>) -> bool {
+    values
+        .filter(|v| v.is_finite())
+        .all(|v| (v - v.round()).abs() < 1e-9)
+}
+
+/// [`bars`] with a dashed line across the chart at `reference` (a lift of 1, a target).
+pub fn bars_with_reference(
+    title: &str,
+    labels: &[String],
+    series: &[(&str, &[f64])],
+    y_desc: &str,
+    reference: Option<f64>,
+) -> CliResult<String> {
+    let counts = all_whole(series.iter().flat_map(|(_, v)| v.iter().copied()));
+    let tick = |v: &f64| value_tick(*v, counts);
     let n = labels.len().max(1) as f64;
-    let top = max_or_one(series.iter().flat_map(|(_, v)| v.iter().copied())) * 1.1;
+    let top = max_or_one(
+        series
+            .iter()
+            .flat_map(|(_, v)| v.iter().copied())
+            .chain(reference),
+    ) * 1.1;
     // Long category names read better on a horizontal chart (categories down the side,
     // first on top).
     let horizontal = labels.iter().map(|l| l.chars().count()).sum::<usize>() > 50;
@@ -159,11 +199,13 @@ pub fn bars(
             mesh.disable_y_mesh()
                 .y_labels(labels.len() * 2 + 1)
                 .y_label_formatter(&down_the_side)
+                .x_label_formatter(&tick)
                 .x_desc(y_desc);
         } else {
             mesh.disable_x_mesh()
                 .x_labels(labels.len() * 2 + 1)
                 .x_label_formatter(&along_the_bottom)
+                .y_label_formatter(&tick)
                 .y_desc(y_desc);
         }
         mesh.draw().map_err(draw_err)?;
@@ -182,6 +224,16 @@ pub fn bars(
                 .legend(move |(x, y)| {
                     Rectangle::new([(x, y - 5), (x + 10, y + 5)], color.filled())
                 });
+        }
+        if let Some(r) = reference {
+            let line = if horizontal {
+                vec![(r, 0.0), (r, n)]
+            } else {
+                vec![(0.0, r), (n, r)]
+            };
+            chart
+                .draw_series(DashedLineSeries::new(line, 6, 4, DARK.stroke_width(2)))
+                .map_err(draw_err)?;
         }
         if series.len() > 1 {
             let position = if horizontal {
@@ -251,7 +303,14 @@ fn heat_color(t: f64) -> RGBColor {
     RGBColor(lerp(247.0, 8.0), lerp(251.0, 48.0), lerp(255.0, 107.0))
 }
 
-/// A heat map: `values[y][x]`, annotated with each cell's value formatted by `fmt`.
+/// Width of a heat map's colour bar, its ticks and their description, in pixels.
+const COLOUR_BAR_WIDTH: u32 = 110;
+
+/// A heat map: `values[y][x]`, each cell coloured by its value on the scale of the colour
+/// bar at the right (described by `bar_desc`) and annotated with the value formatted by
+/// `fmt` when the cells are few enough to read. Cells whose value is not finite (a
+/// combination that cannot occur, a period not reached yet) are left blank.
+#[allow(clippy::too_many_arguments)]
 pub fn heatmap(
     title: &str,
     x_labels: &[String],
@@ -259,17 +318,41 @@ pub fn heatmap(
     values: &[Vec<f64>],
     x_desc: &str,
     y_desc: &str,
+    bar_desc: &str,
     fmt: &dyn Fn(f64) -> String,
 ) -> CliResult<String> {
     let nx = x_labels.len().max(1) as f64;
     let ny = y_labels.len().max(1) as f64;
-    let max = max_or_one(values.iter().flat_map(|r| r.iter().copied()));
+    let finite = || values.iter().flatten().copied().filter(|v| v.is_finite());
+    let low = finite().fold(f64::INFINITY, f64::min).min(0.0);
+    let high = finite().fold(f64::NEG_INFINITY, f64::max);
+    let high = if high > low { high } else { low + 1.0 };
+    let scale = |v: f64| (v - low) / (high - low);
     let annotate = x_labels.len() * y_labels.len() <= 144;
-    svg((WIDTH, HEIGHT + 60), |root| {
-        let mut chart = chart(root, title, 60, 10, (0.0..nx, 0.0..ny))?;
+    // Long names (segments) down the side get the room they need; long names along the
+    // bottom are turned to read upwards.
+    let longest = |labels: &[String]| labels.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+    let y_area = (longest(y_labels) as u32 * 8 + 30).max(60);
+    let turned = longest(x_labels) > 6;
+    let x_area = if turned {
+        longest(x_labels) as u32 * 8 + 30
+    } else {
+        40
+    };
+    svg((WIDTH + COLOUR_BAR_WIDTH, HEIGHT + 20 + x_area), |root| {
+        let (left, right) = root.split_horizontally(WIDTH);
+        let mut chart = ChartBuilder::on(&left)
+            .caption(title, ("sans-serif", TITLE_FONT))
+            .margin(10)
+            .x_label_area_size(x_area)
+            .y_label_area_size(y_area)
+            .build_cartesian_2d(0.0..nx, 0.0..ny)
+            .map_err(draw_err)?;
+        // Turned labels are drawn below, each ending just under its column.
+        let x_ticks = if turned { 0 } else { x_labels.len() * 2 + 1 };
         mesh(&mut chart)
             .disable_mesh()
-            .x_labels(x_labels.len() * 2 + 1)
+            .x_labels(x_ticks)
             .y_labels(y_labels.len() * 2 + 1)
             .x_label_formatter(&|x| label_at(x_labels, *x))
             .y_label_formatter(&|y| label_at(y_labels, *y))
@@ -277,17 +360,33 @@ pub fn heatmap(
             .y_desc(y_desc)
             .draw()
             .map_err(draw_err)?;
+        if turned {
+            let style = TextStyle::from(
+                ("sans-serif", TEXT_FONT)
+                    .into_font()
+                    .transform(FontTransform::Rotate270),
+            )
+            .pos(Pos::new(HPos::Right, VPos::Center));
+            for (i, label) in x_labels.iter().enumerate() {
+                let (x, y) = chart.backend_coord(&(i as f64 + 0.5, 0.0));
+                left.draw(&Text::new(label.clone(), (x, y + 8), style.clone()))
+                    .map_err(draw_err)?;
+            }
+        }
         for (yi, row) in values.iter().enumerate() {
             for (xi, v) in row.iter().enumerate() {
+                if !v.is_finite() {
+                    continue;
+                }
                 let (x, y) = (xi as f64, yi as f64);
-                let t = if v.is_finite() { v / max } else { 0.0 };
+                let t = scale(*v);
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
                         [(x, y), (x + 1.0, y + 1.0)],
                         heat_color(t).filled(),
                     )))
                     .map_err(draw_err)?;
-                if annotate && v.is_finite() {
+                if annotate {
                     let color = if t > 0.5 { WHITE } else { BLACK };
                     let style = text_style(&color, HPos::Center);
                     chart
@@ -300,8 +399,59 @@ pub fn heatmap(
                 }
             }
         }
-        Ok(())
+        colour_bar(&right, low, high, bar_desc, x_area, fmt)
     })
+}
+
+/// The colour bar of a heat map: the scale from `low` (bottom) to `high` (top) with ticks
+/// formatted by `fmt` and the scale's description beside them.
+fn colour_bar(
+    area: &Area<'_>,
+    low: f64,
+    high: f64,
+    desc: &str,
+    x_area: u32,
+    fmt: &dyn Fn(f64) -> String,
+) -> CliResult<()> {
+    let mut bar = ChartBuilder::on(area)
+        // The same top and bottom as the heat map beside it.
+        .margin_top(10 + TITLE_FONT + 10)
+        .margin_bottom(10)
+        .margin_right(45)
+        .x_label_area_size(x_area)
+        .right_y_label_area_size(45)
+        .build_cartesian_2d(0.0..1.0, low..high)
+        .map_err(draw_err)?
+        .set_secondary_coord(0.0..1.0, low..high);
+    bar.configure_mesh()
+        .disable_mesh()
+        .disable_x_axis()
+        .disable_y_axis()
+        .draw()
+        .map_err(draw_err)?;
+    bar.configure_secondary_axes()
+        .label_style(("sans-serif", TEXT_FONT))
+        .y_labels(5)
+        .y_label_formatter(&|v| fmt(*v))
+        .y_desc(desc)
+        .draw()
+        .map_err(draw_err)?;
+    let steps = 50;
+    let step = (high - low) / steps as f64;
+    bar.draw_series((0..steps).map(|i| {
+        let y0 = low + i as f64 * step;
+        Rectangle::new(
+            [(0.0, y0), (1.0, y0 + step)],
+            heat_color((i as f64 + 0.5) / steps as f64).filled(),
+        )
+    }))
+    .map_err(draw_err)?;
+    bar.draw_series(std::iter::once(Rectangle::new(
+        [(0.0, low), (1.0, high)],
+        BLACK.stroke_width(1),
+    )))
+    .map_err(draw_err)?;
+    Ok(())
 }
 
 /// Lines through points, each series (name, points) in its own colour; optional reference
@@ -322,6 +472,8 @@ pub fn lines(
     svg((WIDTH, HEIGHT), |root| {
         let mut chart = chart(root, title, 60, 10, (x_min..x_max, y_min..y_max))?;
         mesh(&mut chart)
+            .x_label_formatter(&|v| value_tick(*v, false))
+            .y_label_formatter(&|v| value_tick(*v, false))
             .x_desc(x_desc)
             .y_desc(y_desc)
             .draw()
@@ -353,16 +505,19 @@ pub fn lines(
     })
 }
 
-/// A histogram of values in `[lo, hi]` with `bins` equal bins.
+/// A histogram of values in `[lo, hi]` with `bins` equal bins (values beyond either end
+/// count in the bin at that end), the count of each bin on the y axis described by `y_desc`
+/// (customers, tickets).
 pub fn histogram(
     title: &str,
     values: &[f64],
-    lo: f64,
-    hi: f64,
+    (lo, hi): (f64, f64),
     bins: usize,
     x_desc: &str,
+    y_desc: &str,
 ) -> CliResult<String> {
     let bins = bins.max(1);
+    let hi = if hi > lo { hi } else { lo + 1.0 };
     let width = (hi - lo) / bins as f64;
     let mut counts = vec![0u64; bins];
     for v in values.iter().filter(|v| v.is_finite()) {
@@ -374,14 +529,52 @@ pub fn histogram(
         let mut chart = chart(root, title, 60, 10, (lo..hi, 0.0..top))?;
         mesh(&mut chart)
             .disable_x_mesh()
+            .x_label_formatter(&|v| value_tick(*v, false))
+            .y_label_formatter(&|v| value_tick(*v, true))
             .x_desc(x_desc)
-            .y_desc("customers")
+            .y_desc(y_desc)
             .draw()
             .map_err(draw_err)?;
         chart
             .draw_series(counts.iter().enumerate().map(|(i, c)| {
                 let x0 = lo + i as f64 * width;
                 Rectangle::new([(x0, 0.0), (x0 + width * 0.95, *c as f64)], BLUE.filled())
+            }))
+            .map_err(draw_err)?;
+        Ok(())
+    })
+}
+
+/// Bars of a value per period (`points` = period label, value), in order, with at most
+/// about eight period labels so they never overlap; negative values go below the axis.
+pub fn period_bars(title: &str, points: &[(String, f64)], y_desc: &str) -> CliResult<String> {
+    let labels: Vec<String> = points.iter().map(|p| p.0.clone()).collect();
+    let n = points.len().max(1) as f64;
+    let top = max_or_one(points.iter().map(|p| p.1)) * 1.1;
+    let bottom = points.iter().map(|p| p.1).fold(0.0_f64, f64::min) * 1.1;
+    let step = points.len().div_ceil(8).max(1);
+    svg((WIDTH, HEIGHT), |root| {
+        let mut chart = chart(root, title, 80, 10, (0.0..n, bottom..top))?;
+        mesh(&mut chart)
+            .disable_x_mesh()
+            .x_labels(points.len() * 2 + 1)
+            .x_label_formatter(&|x| {
+                let i = x.floor() as usize;
+                if i.is_multiple_of(step) {
+                    label_at(&labels, *x)
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|v| value_tick(*v, false))
+            .y_desc(y_desc)
+            .draw()
+            .map_err(draw_err)?;
+        chart
+            .draw_series(points.iter().enumerate().map(|(i, p)| {
+                let x0 = i as f64 + 0.1;
+                let color = if p.1 < 0.0 { RED } else { BLUE };
+                Rectangle::new([(x0, 0.0), (x0 + 0.8, p.1)], color.filled())
             }))
             .map_err(draw_err)?;
         Ok(())
@@ -426,11 +619,15 @@ pub fn funnel(title: &str, stages: &[String], counts: &[f64]) -> CliResult<Strin
     })
 }
 
-/// A trend line with a shaded confidence band: points are (period label, value, low, high).
+/// A trend line with a shaded confidence band: points are (period label, value, low, high);
+/// the periods whose `small[i]` is true (a sample too small to read much into) are marked
+/// with hollow red circles, explained by the legend as `small_label`.
 pub fn trend_with_band(
     title: &str,
     points: &[(String, f64, f64, f64)],
     y_desc: &str,
+    small: &[bool],
+    small_label: &str,
 ) -> CliResult<String> {
     let labels: Vec<String> = points.iter().map(|p| p.0.clone()).collect();
     let n = points.len().max(1) as f64;
@@ -466,6 +663,7 @@ pub fn trend_with_band(
                     String::new()
                 }
             })
+            .y_label_formatter(&|v| value_tick(*v, false))
             .y_desc(y_desc)
             .draw()
             .map_err(draw_err)?;
@@ -496,6 +694,30 @@ pub fn trend_with_band(
                 BLUE.stroke_width(2),
             ))
             .map_err(draw_err)?;
+        let is_small = |i: usize| small.get(i).copied().unwrap_or(false);
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, p)| finite(p.1) && !is_small(*i))
+                    .map(|(i, p)| Circle::new((i as f64 + 0.5, p.1), 3, BLUE.filled())),
+            )
+            .map_err(draw_err)?;
+        if (0..points.len()).any(is_small) {
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, p)| finite(p.1) && is_small(*i))
+                        .map(|(i, p)| Circle::new((i as f64 + 0.5, p.1), 5, RED.stroke_width(2))),
+                )
+                .map_err(draw_err)?
+                .label(small_label)
+                .legend(|(x, y)| Circle::new((x + 5, y), 5, RED.stroke_width(2)));
+            legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        }
         Ok(())
     })
 }
@@ -536,6 +758,7 @@ mod tests {
                 &[vec![1.0, 2.0, 3.0], vec![0.0; 3], vec![f64::NAN; 3]],
                 "x",
                 "y",
+                "count",
                 &|v| format!("{v:.0}"),
             )
             .expect("heat"),
@@ -550,7 +773,17 @@ mod tests {
             )
             .expect("lines"),
         );
-        valid(&histogram("p", &[0.1, 0.5, 0.9, 1.0], 0.0, 1.0, 10, "p").expect("hist"));
+        valid(
+            &histogram("p", &[0.1, 0.5, 0.9, 1.0], (0.0, 1.0), 10, "p", "customers").expect("hist"),
+        );
+        valid(
+            &period_bars(
+                "r",
+                &[("2024-01".into(), 10.0), ("2024-02".into(), -2.0)],
+                "USD",
+            )
+            .expect("period bars"),
+        );
         valid(&funnel("f", &labels, &[10.0, 5.0, 2.0]).expect("funnel"));
         valid(
             &trend_with_band(
@@ -560,6 +793,8 @@ mod tests {
                     ("2024-02".into(), 12.0, 8.0, 16.0),
                 ],
                 "NPS",
+                &[false, true],
+                "fewer than 30 answers",
             )
             .expect("trend"),
         );
@@ -592,9 +827,68 @@ mod tests {
     }
 
     #[test]
+    fn heat_maps_leave_impossible_cells_blank_and_carry_a_colour_bar() {
+        let labels = vec!["a".to_string(), "b".to_string()];
+        let fmt = |v: f64| format!("{v:.0}");
+        let draw = |values: &[Vec<f64>]| {
+            heatmap("h", &labels, &labels, values, "x", "y", "customers", &fmt).expect("heat")
+        };
+        let full = draw(&[vec![1.0, 4.0], vec![2.0, 3.0]]);
+        let blank = draw(&[vec![1.0, f64::NAN], vec![2.0, 3.0]]);
+        valid(&full);
+        assert_eq!(
+            full.matches("<rect").count(),
+            blank.matches("<rect").count() + 1,
+            "one cell fewer"
+        );
+        assert!(!blank.contains("NaN"));
+        assert!(
+            blank.contains(">\ncustomers\n<"),
+            "the colour bar is described"
+        );
+        // Long column names are turned (and still written out).
+        let long: Vec<String> = ["Champions", "Hibernating"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let turned = heatmap(
+            "m",
+            &long,
+            &labels,
+            &[vec![1.0, 2.0], vec![3.0, 4.0]],
+            "x",
+            "",
+            "n",
+            &fmt,
+        )
+        .expect("turned");
+        assert!(turned.contains("Hibernating") && turned.contains("rotate"));
+    }
+
+    #[test]
+    fn count_axes_have_whole_ticks_and_references_are_drawn() {
+        let labels: Vec<String> = ["a", "b"].iter().map(|s| s.to_string()).collect();
+        let counts = bars("t", &labels, &[("n", &[1.0, 2.0])], "customers").expect("bars");
+        assert!(!counts.contains(">\n0.5\n<") && !counts.contains(">\n1.5\n<"));
+        assert!(counts.contains(">\n2\n<"));
+        let plain = bars("t", &labels, &[("lift", &[0.4, 1.6])], "lift").expect("bars");
+        let with_line =
+            bars_with_reference("t", &labels, &[("lift", &[0.4, 1.6])], "lift", Some(1.0))
+                .expect("bars");
+        assert!(with_line.matches("<polyline").count() > plain.matches("<polyline").count());
+        assert_eq!(value_tick(1234.0, true), "1,234");
+        assert_eq!(value_tick(0.25, false), "0.25");
+        assert_eq!(value_tick(1.5, false), "1.5");
+        assert_eq!(value_tick(-12.5, false), "-12.5");
+        assert_eq!(value_tick(0.25, true), "");
+    }
+
+    #[test]
     fn empty_inputs_do_not_fail() {
         valid(&bars("t", &[], &[("x", &[])], "n").expect("bars"));
-        valid(&histogram("p", &[], 0.0, 1.0, 10, "p").expect("hist"));
-        valid(&trend_with_band("t", &[], "NPS").expect("trend"));
+        valid(&histogram("p", &[], (0.0, 1.0), 10, "p", "customers").expect("hist"));
+        valid(&histogram("p", &[3.0], (3.0, 3.0), 10, "p", "customers").expect("one value"));
+        valid(&period_bars("r", &[], "USD").expect("period bars"));
+        valid(&trend_with_band("t", &[], "NPS", &[], "small").expect("trend"));
     }
 }

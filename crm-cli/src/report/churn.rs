@@ -7,7 +7,7 @@ use thousands::Separable;
 
 use chrono::{DateTime, Utc};
 use crm_churn::{ClvConfig, CustomerHistory, GammaGammaParams};
-use crm_churn::{HealthConfig, health_score};
+use crm_churn::{HealthConfig, health_score, roc_auc, top_decile_lift};
 use serde_json::json;
 
 use crate::cli::{ChurnModelKind, TimeUnitArg};
@@ -143,9 +143,273 @@ fn alive_matrix_chart(table: &CustomerTable, model: &PurchaseModel) -> CliResult
             &matrix,
             "recency (weeks)",
             "repeat purchases",
+            "P(alive) (%)",
             &|v| format!("{:.0}", 100.0 * v),
         )?,
     })
+}
+
+/// The horizon of the expected-purchases matrix, in weeks.
+const EXPECTED_WEEKS: f64 = 52.0;
+
+/// Frequency/recency matrix of the purchases a customer observed for the longest T is
+/// expected to make in the next [`EXPECTED_WEEKS`] weeks (as `lifetimes`'
+/// `plot_frequency_recency_matrix`); combinations that cannot occur (no repeat purchase
+/// but a recency) are blank.
+fn expected_matrix_chart(table: &CustomerTable, model: &PurchaseModel) -> CliResult<Chart> {
+    let t_max = table.rows.iter().map(|r| r.history.t).fold(0.0, f64::max);
+    let x_max = 12u32;
+    let bins = 12usize;
+    let mut matrix = vec![vec![f64::NAN; bins]; x_max as usize + 1];
+    for x in 0..=x_max {
+        for (j, cell) in matrix[x as usize].iter_mut().enumerate() {
+            if x == 0 && j > 0 {
+                continue;
+            }
+            let t_x = if x == 0 {
+                0.0
+            } else {
+                t_max * (j as f64 + 0.5) / bins as f64
+            };
+            if let Ok(h) = CustomerHistory::new(x, t_x, t_max) {
+                *cell = model
+                    .expected(&h, EXPECTED_WEEKS)
+                    .map_err(|e| CliError::analysis("expected purchases", e))?;
+            }
+        }
+    }
+    let x_labels: Vec<String> = (0..bins)
+        .map(|j| format!("{:.0}", t_max * (j as f64 + 0.5) / bins as f64))
+        .collect();
+    let y_labels: Vec<String> = (0..=x_max).map(|x| x.to_string()).collect();
+    Ok(Chart {
+        caption: format!(
+            "Expected purchases in the next {EXPECTED_WEEKS:.0} weeks by repeat purchases and \
+             recency (weeks) for a customer observed {t_max:.0} weeks; blank: cannot occur"
+        ),
+        svg: charts::heatmap(
+            "Expected purchases, next 52 weeks",
+            &x_labels,
+            &y_labels,
+            &matrix,
+            "recency (weeks)",
+            "repeat purchases",
+            "expected purchases",
+            &|v| format!("{v:.1}"),
+        )?,
+    })
+}
+
+/// The bins of the diagnostics: 0 to 6 repeat purchases and 7 or more, as `lifetimes`
+/// draws them.
+const DIAGNOSTIC_BINS: u32 = 7;
+
+fn bin_labels(k: u32) -> Vec<String> {
+    (0..k)
+        .map(|x| x.to_string())
+        .chain(std::iter::once(format!("{k}+")))
+        .collect()
+}
+
+/// Customers by repeat purchases in the calibration period, actual against the model (as
+/// `lifetimes`' `plot_period_transactions`), with the chi-square test in the caption.
+fn period_transactions_chart(
+    table: &CustomerTable,
+    model: &PurchaseModel,
+) -> CliResult<(Chart, serde_json::Value)> {
+    let histories: Vec<CustomerHistory> = table.rows.iter().map(|r| r.history).collect();
+    let period = model
+        .period_transactions(&histories, DIAGNOSTIC_BINS)
+        .map_err(|e| CliError::analysis("period transactions", e))?;
+    let actual: Vec<f64> = period.bins.iter().map(|b| b.actual as f64).collect();
+    let expected: Vec<f64> = period.bins.iter().map(|b| b.expected).collect();
+    let test = crm_churn::goodness_of_fit(&period, model.mle().params.len()).ok();
+    let fit_text = test.as_ref().map_or_else(String::new, |t| {
+        format!(
+            "; chi-square {:.1} on {} degrees of freedom, p = {:.3}",
+            t.statistic, t.df, t.p_value
+        )
+    });
+    let chart = Chart {
+        caption: format!(
+            "Customers by repeat purchases in their observation period: actual and expected by \
+             the model{fit_text}"
+        ),
+        svg: charts::bars(
+            "Repeat purchases: actual vs model",
+            &bin_labels(DIAGNOSTIC_BINS),
+            &[("actual", &actual), ("model", &expected)],
+            "customers",
+        )?,
+    };
+    let summary = json!({
+        "bins": period.bins.iter().map(|b| json!({
+            "repeat_purchases": b.repeat_purchases,
+            "open_ended": b.open_ended,
+            "actual": b.actual,
+            "expected": b.expected,
+        })).collect::<Vec<_>>(),
+        "chi_square": test.map(|t| json!({
+            "statistic": t.statistic, "df": t.df, "p_value": t.p_value,
+        })),
+    });
+    Ok((chart, summary))
+}
+
+/// The calibration-against-holdout chart, its headline figures and its summary.
+struct HoldoutCheck {
+    chart: Chart,
+    headlines: Vec<(String, String)>,
+    summary: serde_json::Value,
+}
+
+/// Calibration against holdout: the model fitted on the transactions before `holdout_from`
+/// predicts each customer's purchases up to `end`; mean actual and predicted purchases by
+/// calibration frequency, and how well the expected purchases rank the customers who buy
+/// in the holdout above those who do not (ROC AUC, and the lift of the top decile: its
+/// share of buyers over the share of all customers who buy).
+fn holdout_chart(
+    rows: &[TransactionRow],
+    holdout_from: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> CliResult<HoldoutCheck> {
+    let table =
+        summaries_from_transactions(rows, Some(holdout_from), Some(end), TimeUnitArg::Week)?;
+    let model = PurchaseModel::fit(ChurnModelKind::Bgnbd, &table)?;
+    let holdout = table.holdout_duration.unwrap_or(0.0);
+    let pairs: Vec<(CustomerHistory, u32)> = table
+        .rows
+        .iter()
+        .map(|r| (r.history, r.holdout_frequency.unwrap_or(0)))
+        .collect();
+    let bins = model
+        .calibration_holdout(&pairs, holdout, DIAGNOSTIC_BINS)
+        .map_err(|e| CliError::analysis("calibration against holdout", e))?;
+    let expected: Vec<f64> = table
+        .rows
+        .iter()
+        .map(|r| model.expected(&r.history, holdout))
+        .collect::<Result<_, _>>()
+        .map_err(|e| CliError::analysis("expected purchases", e))?;
+    let bought: Vec<bool> = pairs.iter().map(|(_, n)| *n > 0).collect();
+    let auc = roc_auc(&expected, &bought).ok();
+    let lift = top_decile_lift(&expected, &bought).ok();
+    let points = |f: fn(&crm_churn::HoldoutBin) -> f64| -> Vec<(f64, f64)> {
+        bins.iter()
+            .filter(|b| b.n > 0 && f(b).is_finite())
+            .map(|b| (f64::from(b.frequency), f(b)))
+            .collect()
+    };
+    let chart = Chart {
+        caption: format!(
+            "Calibration against holdout: BG/NBD fitted on the transactions to {}, mean purchases \
+             from then to {} ({holdout:.1} weeks) by calibration repeat purchases ({} or more in \
+             the last point), actual and predicted",
+            holdout_from.format("%Y-%m-%d"),
+            end.format("%Y-%m-%d"),
+            DIAGNOSTIC_BINS
+        ),
+        svg: charts::lines(
+            "Calibration vs holdout purchases",
+            &[
+                ("actual", points(|b| b.mean_actual)),
+                ("predicted", points(|b| b.mean_predicted)),
+            ],
+            "repeat purchases in calibration",
+            "mean purchases in holdout",
+            false,
+        )?,
+    };
+    let headlines = vec![
+        (
+            "ROC AUC of buying in the holdout".into(),
+            auc.map_or("-".into(), |a| format!("{a:.3}")),
+        ),
+        (
+            "top-decile lift (holdout buyers)".into(),
+            lift.as_ref()
+                .map_or("-".into(), |l| format!("{:.2}", l.lift)),
+        ),
+    ];
+    let summary = json!({
+        "calibration_end": holdout_from,
+        "holdout_end": end,
+        "holdout_weeks": holdout,
+        "customers": table.rows.len(),
+        "bins": bins.iter().map(|b| json!({
+            "frequency": b.frequency,
+            "open_ended": b.open_ended,
+            "n": b.n,
+            "mean_actual": b.mean_actual,
+            "mean_predicted": b.mean_predicted,
+        })).collect::<Vec<_>>(),
+        "roc_auc": auc,
+        "top_decile_lift": lift,
+    });
+    Ok(HoldoutCheck {
+        chart,
+        headlines,
+        summary,
+    })
+}
+
+/// One customer's P(alive) at the end of each week from their first purchase to `end`,
+/// under the model fitted to every customer (as `lifetimes`' `plot_history_alive`); `None`
+/// when the customer has no transaction by `end`.
+fn alive_history_chart(
+    rows: &[TransactionRow],
+    customer: &str,
+    end: DateTime<Utc>,
+    model: &PurchaseModel,
+) -> CliResult<Option<(Chart, serde_json::Value)>> {
+    let own: Vec<TransactionRow> = rows
+        .iter()
+        .filter(|r| r.customer_id == customer && r.timestamp <= end)
+        .cloned()
+        .collect();
+    let Some(first) = own.iter().map(|r| r.timestamp).min() else {
+        return Ok(None);
+    };
+    let week = chrono::TimeDelta::weeks(1);
+    let mut points = Vec::new();
+    let mut t = first + week;
+    loop {
+        let at = t.min(end);
+        let table = summaries_from_transactions(&own, Some(at), None, TimeUnitArg::Week)?;
+        if let Some(row) = table.rows.first() {
+            points.push((
+                (at - first).num_days() as f64 / 7.0,
+                model.p_alive(&row.history)?,
+            ));
+        }
+        if t >= end {
+            break;
+        }
+        t += week;
+    }
+    let purchases = own.len();
+    let chart = Chart {
+        caption: format!(
+            "P(alive) of customer {customer} at the end of each week since the first purchase \
+             ({}), {} transactions to {}",
+            first.format("%Y-%m-%d"),
+            purchases.separate_with_commas(),
+            end.format("%Y-%m-%d")
+        ),
+        svg: charts::lines(
+            &format!("P(alive) history of {customer}"),
+            &[("P(alive)", points.clone())],
+            "weeks since the first purchase",
+            "P(alive)",
+            false,
+        )?,
+    };
+    let summary = json!({
+        "customer": customer,
+        "first_purchase": first,
+        "weeks": points.iter().map(|(w, p)| json!({"week": w, "p_alive": p})).collect::<Vec<_>>(),
+    });
+    Ok(Some((chart, summary)))
 }
 
 /// Customers per health-score risk band.
@@ -169,11 +433,22 @@ fn band_chart(bands: &BTreeMap<&'static str, u64>) -> CliResult<Chart> {
     })
 }
 
+/// What the churn section draws beyond its defaults.
+#[derive(Debug, Clone, Default)]
+pub struct ChurnOptions {
+    /// Start of a holdout period (to the reference date): the calibration-against-holdout
+    /// chart with ROC AUC and top-decile lift.
+    pub holdout_from: Option<DateTime<Utc>>,
+    /// A customer whose P(alive) history is drawn.
+    pub customer: Option<String>,
+}
+
 /// Fits the models and adds the section.
 pub fn section(
     rows: &[TransactionRow],
     end: DateTime<Utc>,
     service: &HashMap<String, ServiceFacts>,
+    options: &ChurnOptions,
     c: &mut Collector,
 ) -> CliResult<ChurnProbabilities> {
     let table = summaries_from_transactions(rows, Some(end), None, TimeUnitArg::Week)?;
@@ -181,6 +456,39 @@ pub fn section(
     let (spend, repeat_buyers) = table_gamma_gamma(&table)?;
     let s = score_customers(&table, &model, &spend.params, service)?;
     let matrix_chart = alive_matrix_chart(&table, &model)?;
+    let expected_chart = expected_matrix_chart(&table, &model)?;
+    let (period_chart, period_summary) = period_transactions_chart(&table, &model)?;
+    let mut extra_charts = Vec::new();
+    let mut extra_headlines = Vec::new();
+    let mut holdout_summary = serde_json::Value::Null;
+    if let Some(from) = options.holdout_from {
+        if from >= end {
+            return Err(CliError::Usage(format!(
+                "the holdout must start before the reference date {} (it starts {})",
+                end.format("%Y-%m-%d"),
+                from.format("%Y-%m-%d")
+            )));
+        }
+        let check = holdout_chart(rows, from, end)?;
+        extra_charts.push(check.chart);
+        extra_headlines = check.headlines;
+        holdout_summary = check.summary;
+    }
+    let mut history_summary = serde_json::Value::Null;
+    if let Some(customer) = &options.customer {
+        match alive_history_chart(rows, customer, end, &model)? {
+            Some((chart, summary)) => {
+                extra_charts.push(chart);
+                history_summary = summary;
+            }
+            None => {
+                return Err(CliError::Usage(format!(
+                    "--customer {customer}: the customer has no transaction by {}",
+                    end.format("%Y-%m-%d")
+                )));
+            }
+        }
+    }
     let clv_total = s.clv_total;
     let mean_p = s.p_alive.iter().sum::<f64>() / s.p_alive.len().max(1) as f64;
     let mut sorted = s.clvs.clone();
@@ -228,15 +536,30 @@ pub fn section(
                     .unwrap_or(0)
                     .separate_with_commas(),
             ),
-        ],
+        ]
+        .into_iter()
+        .chain(extra_headlines)
+        .collect(),
         charts: vec![
             Chart {
                 caption: "Distribution of P(alive) over customers (BG/NBD)".into(),
-                svg: charts::histogram("P(alive)", &s.p_alive, 0.0, 1.0, 20, "P(alive)")?,
+                svg: charts::histogram(
+                    "P(alive)",
+                    &s.p_alive,
+                    (0.0, 1.0),
+                    20,
+                    "P(alive)",
+                    "customers",
+                )?,
             },
             matrix_chart,
+            expected_chart,
+            period_chart,
             band_chart(&s.bands)?,
-        ],
+        ]
+        .into_iter()
+        .chain(extra_charts)
+        .collect(),
         tables: vec![Table {
             caption: "Main reason of customers at medium or high risk".into(),
             columns: vec!["factor".into(), "customers".into()],
@@ -262,6 +585,9 @@ pub fn section(
             "clv_top_decile_share": decile / clv_total.max(f64::MIN_POSITIVE),
             "risk_bands": s.bands,
             "main_risk_reasons": s.reasons,
+            "period_transactions": period_summary,
+            "holdout": holdout_summary,
+            "p_alive_history": history_summary,
         }),
     );
     Ok(s.probabilities)

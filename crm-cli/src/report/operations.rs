@@ -12,11 +12,14 @@ use thousands::Separable;
 
 use chrono::{DateTime, Utc};
 use crm_core::{Deal, DealStage, SurveyResponse, SurveyScore, Ticket, TicketStatus};
+use crm_engagement::{ConfidenceLevel, Proportion};
 use crm_lifecycle::{ActivityFacts, Classifier};
 use crm_lifecycle::{BreachRate, SlaPolicy, SlaReport, TicketSla};
 use crm_lifecycle::{FunnelReport, StageProbabilities, analyze_funnel};
 use crm_lifecycle::{Instance, Machine, OPEN_DEAL_STAGES};
 use crm_satisfaction::{Csat, Difference, ServiceTicket, StatsConfig, join_service};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
 use serde_json::json;
 
 use crate::error::{CliError, CliResult};
@@ -277,47 +280,132 @@ fn csat_by_sla(
     ))
 }
 
-/// The share of tickets breaching their SLA, by priority and by category.
-fn breach_charts(report: &SlaReport) -> CliResult<Vec<Chart>> {
-    let priorities = ["low", "normal", "high", "urgent"];
-    let labels: Vec<String> = priorities.iter().map(|s| s.to_string()).collect();
-    let rates: Vec<f64> = priorities
-        .iter()
-        .map(|p| {
-            100.0
-                * report
-                    .by_priority
-                    .get(*p)
-                    .and_then(|r| r.rate())
-                    .unwrap_or(0.0)
+/// SLA attainment (the share of tickets within both targets) with its 95% Wilson interval
+/// for each key, labelled with its number of tickets, in the order given.
+fn attainment_points<'a>(
+    rates: impl Iterator<Item = (&'a str, &'a BreachRate)>,
+) -> Vec<(String, f64, f64, f64)> {
+    rates
+        .filter(|(_, r)| r.tickets > 0)
+        .map(|(name, r)| {
+            let met = (r.tickets - r.breached.min(r.tickets)) as u64;
+            let p = Proportion::new(met, r.tickets as u64, ConfidenceLevel::default());
+            let label = format!("{name} (n = {})", r.tickets.separate_with_commas());
+            match p {
+                Some(p) => (
+                    label,
+                    100.0 * p.rate,
+                    100.0 * p.wilson.lower,
+                    100.0 * p.wilson.upper,
+                ),
+                None => (label, f64::NAN, f64::NAN, f64::NAN),
+            }
         })
-        .collect();
-    let categories: Vec<String> = report.by_category.keys().cloned().collect();
-    let cat_rates: Vec<f64> = report
-        .by_category
-        .values()
-        .map(|r| 100.0 * r.rate().unwrap_or(0.0))
-        .collect();
+        .collect()
+}
+
+/// Agents drawn in the attainment chart: those with the most tickets.
+const AGENTS_DRAWN: usize = 20;
+
+/// SLA attainment by priority, by agent and by category, each with its interval and n.
+fn attainment_charts(report: &SlaReport) -> CliResult<Vec<Chart>> {
+    let overall = report
+        .overall
+        .rate()
+        .map_or(f64::NAN, |r| 100.0 * (1.0 - r));
+    let priorities = ["urgent", "high", "normal", "low"];
+    let by_priority = attainment_points(
+        priorities
+            .iter()
+            .filter_map(|p| report.by_priority.get(*p).map(|r| (*p, r))),
+    );
+    let mut agents: Vec<(&String, &BreachRate)> = report.by_agent.iter().collect();
+    agents.sort_by(|a, b| b.1.tickets.cmp(&a.1.tickets).then(a.0.cmp(b.0)));
+    let shown = agents.len().min(AGENTS_DRAWN);
+    let by_agent = attainment_points(agents[..shown].iter().map(|(k, r)| (k.as_str(), *r)));
+    let by_category = attainment_points(report.by_category.iter().map(|(k, r)| (k.as_str(), r)));
+    let note = "dot = share of tickets within both their first-response and resolution targets, \
+                bar = 95% Wilson interval, n = tickets; the vertical line is the overall attainment";
+    let chart = |title: &str, caption: String, points: &[(String, f64, f64, f64)]| {
+        Ok::<_, CliError>(Chart {
+            caption,
+            svg: charts::intervals(
+                title,
+                points,
+                (0.0, 100.0),
+                overall,
+                "% of tickets within SLA",
+            )?,
+        })
+    };
     Ok(vec![
-        Chart {
-            caption: "Share of tickets breaching their SLA, by priority".into(),
-            svg: charts::bars(
-                "SLA breaches by priority",
-                &labels,
-                &[("breach rate %", &rates)],
-                "% breached",
-            )?,
-        },
-        Chart {
-            caption: "Share of tickets breaching their SLA, by category".into(),
-            svg: charts::bars(
-                "SLA breaches by category",
-                &categories,
-                &[("breach rate %", &cat_rates)],
-                "% breached",
-            )?,
-        },
+        chart(
+            "SLA attainment by priority",
+            format!("SLA attainment by priority: {note}"),
+            &by_priority,
+        )?,
+        chart(
+            "SLA attainment by agent",
+            format!(
+                "SLA attainment by agent ({} of {} agents, those with the most tickets): {note}",
+                shown,
+                agents.len()
+            ),
+            &by_agent,
+        )?,
+        chart(
+            "SLA attainment by category",
+            format!("SLA attainment by category: {note}"),
+            &by_category,
+        )?,
     ])
+}
+
+/// Histograms of the first-response and resolution times (hours of SLA clock) of the
+/// tickets that got a response, or were solved, each up to its 95th percentile.
+fn time_charts(slas: &[TicketSla]) -> CliResult<Vec<Chart>> {
+    let mut out = Vec::new();
+    for (title, what, pick) in [
+        (
+            "First-response time",
+            "first response",
+            (|s: &TicketSla| s.first_response) as fn(&TicketSla) -> crm_lifecycle::SlaMeasure,
+        ),
+        ("Resolution time", "resolution", |s: &TicketSla| {
+            s.resolution
+        }),
+    ] {
+        let mut hours: Vec<f64> = slas
+            .iter()
+            .map(pick)
+            .filter(|m| m.achieved)
+            .map(|m| m.elapsed_seconds as f64 / 3600.0)
+            .collect();
+        if hours.is_empty() {
+            continue;
+        }
+        hours.sort_by(f64::total_cmp);
+        let rank = ((0.95 * hours.len() as f64).ceil() as usize).clamp(1, hours.len());
+        let top = hours[rank - 1].max(1.0);
+        let beyond = hours.iter().filter(|h| **h > top).count();
+        let median = hours[hours.len().div_ceil(2) - 1];
+        out.push(Chart {
+            caption: format!(
+                "{title} of the {} tickets with a {what}, hours of SLA clock (median {median:.1} h){}",
+                hours.len().separate_with_commas(),
+                if beyond == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "; the {} tickets above {top:.1} h (the 95th percentile) count in the last bar",
+                        beyond.separate_with_commas()
+                    )
+                }
+            ),
+            svg: charts::histogram(title, &hours, (0.0, top), 30, "hours", "tickets")?,
+        });
+    }
+    Ok(out)
 }
 
 /// Tickets, breaches and breach rate per key (agent, priority, category).
@@ -374,8 +462,15 @@ pub fn service(
                 format!("{} / {}", f1(csat_met), f1(csat_breached)),
             ),
         ],
-        charts: breach_charts(&report)?,
-        tables: vec![rate_table("Breaches by agent", &report.by_agent)],
+        charts: attainment_charts(&report)?
+            .into_iter()
+            .chain(time_charts(&slas)?)
+            .collect(),
+        tables: vec![
+            rate_table("Breaches by priority", &report.by_priority),
+            rate_table("Breaches by agent", &report.by_agent),
+            rate_table("Breaches by category", &report.by_category),
+        ],
         ..Section::default()
     };
     c.section(
@@ -417,6 +512,146 @@ pub fn deal_flow(machine: &Machine, d: &Deal) -> CliResult<Instance> {
         _ => {}
     }
     Ok(flow)
+}
+
+/// Deal value per stage and what pipeline velocity needs, in the currency of the most
+/// deals (deals in other currencies are counted apart, not converted).
+struct DealValues {
+    currency: String,
+    /// Stage name, deals and total amount, in pipeline order (open stages, won, lost).
+    stages: Vec<(String, usize, Decimal)>,
+    /// Deals in other currencies, left out of the amounts.
+    other_currency: usize,
+    /// Mean amount of the won deals.
+    mean_won: Option<Decimal>,
+    /// Mean days from creation to closing of the won deals.
+    cycle_days: Option<f64>,
+    /// Open deals.
+    open: usize,
+}
+
+fn deal_values(deals: &[Deal]) -> DealValues {
+    let mut per_currency: HashMap<&str, usize> = HashMap::new();
+    for d in deals {
+        *per_currency.entry(d.amount.currency().code()).or_default() += 1;
+    }
+    let currency = per_currency
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map_or("USD", |(c, _)| c)
+        .to_string();
+    let order: Vec<DealStage> = OPEN_DEAL_STAGES
+        .iter()
+        .copied()
+        .chain([DealStage::Won, DealStage::Lost])
+        .collect();
+    let mut stages: Vec<(String, usize, Decimal)> = order
+        .iter()
+        .map(|s| (s.to_string(), 0, Decimal::ZERO))
+        .collect();
+    let (mut other_currency, mut open) = (0, 0);
+    let (mut won_total, mut won_n) = (Decimal::ZERO, 0u64);
+    let (mut cycle_total, mut cycle_n) = (0.0, 0u64);
+    for d in deals {
+        if !matches!(d.stage, DealStage::Won | DealStage::Lost) {
+            open += 1;
+        }
+        if d.amount.currency().code() != currency {
+            other_currency += 1;
+            continue;
+        }
+        if let Some(i) = order.iter().position(|s| *s == d.stage) {
+            stages[i].1 += 1;
+            stages[i].2 += d.amount.amount();
+        }
+        if d.stage == DealStage::Won {
+            won_total += d.amount.amount();
+            won_n += 1;
+            if let Some(closed) = d.closed_at {
+                cycle_total += (closed - d.created_at).num_seconds().max(0) as f64 / 86_400.0;
+                cycle_n += 1;
+            }
+        }
+    }
+    DealValues {
+        currency,
+        stages,
+        other_currency,
+        mean_won: (won_n > 0).then(|| won_total / Decimal::from(won_n)),
+        cycle_days: (cycle_n > 0).then(|| cycle_total / cycle_n as f64),
+        open,
+    }
+}
+
+impl DealValues {
+    /// Pipeline velocity: open deals × win rate × mean won deal ÷ mean sales cycle, the
+    /// value the pipeline is expected to close per day.
+    fn velocity(&self, win_rate: Option<f64>) -> Option<f64> {
+        let size = self.mean_won?.to_f64()?;
+        let cycle = self.cycle_days.filter(|c| *c > 0.0)?;
+        Some(self.open as f64 * win_rate? * size / cycle)
+    }
+
+    fn mean_won_text(&self) -> String {
+        self.mean_won.map_or("-".into(), |m| {
+            format!("{} {}", m.round_dp(0).separate_with_commas(), self.currency)
+        })
+    }
+
+    fn cycle_text(&self) -> String {
+        self.cycle_days
+            .map_or("-".into(), |d| format!("{d:.1} days"))
+    }
+
+    fn velocity_text(&self, win_rate: Option<f64>) -> String {
+        self.velocity(win_rate).map_or("-".into(), |v| {
+            format!(
+                "{} {} / day",
+                (v.round() as i64).separate_with_commas(),
+                self.currency
+            )
+        })
+    }
+
+    fn chart(&self) -> CliResult<Chart> {
+        let labels: Vec<String> = self.stages.iter().map(|s| s.0.clone()).collect();
+        let values: Vec<f64> = self
+            .stages
+            .iter()
+            .map(|s| s.2.to_f64().unwrap_or(0.0))
+            .collect();
+        Ok(Chart {
+            caption: format!(
+                "Total amount of the deals now in each stage ({}){}",
+                self.currency,
+                if self.other_currency == 0 {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} deals in other currencies are not included",
+                        self.other_currency.separate_with_commas()
+                    )
+                }
+            ),
+            svg: charts::bars(
+                "Deal value per stage",
+                &labels,
+                &[("amount", &values)],
+                &format!("amount ({})", self.currency),
+            )?,
+        })
+    }
+
+    fn summary(&self, win_rate: Option<f64>) -> serde_json::Value {
+        json!({
+            "currency": self.currency,
+            "stages": self.stages.iter().map(|(s, n, v)| json!({"stage": s, "deals": n, "amount": v})).collect::<Vec<_>>(),
+            "deals_in_other_currencies": self.other_currency,
+            "mean_won_deal": self.mean_won,
+            "mean_sales_cycle_days": self.cycle_days,
+            "velocity_per_day": self.velocity(win_rate),
+        })
+    }
 }
 
 /// The funnel of deal records: each deal's path through the pipeline read from its record,
@@ -463,24 +698,33 @@ pub fn funnel(deals: &[Deal], c: &mut Collector) -> CliResult<()> {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let value = deal_values(deals);
     let section = Section {
         title: "Deals".into(),
         text: "Deals through the pipeline (qualification, needs analysis, proposal, negotiation, won or lost), \
                from each deal record's stage: deals reaching each stage (an open deal has passed every stage \
                before its own, a won deal every open stage; a deal record does not say which stage a lost deal \
                was lost from, so it counts at qualification only), win rate and the weighted value of the open \
-               pipeline. Time in stage is not shown: deal records keep no stage times."
+               pipeline; the amount of the deals in each stage; pipeline velocity (open deals × win rate × \
+               mean won deal ÷ mean days from creation to winning). Time in stage is not shown: deal \
+               records keep no stage times."
             .into(),
         headlines: vec![
             ("deals".into(), report.deals.separate_with_commas()),
             ("win rate".into(), pct(report.win_rate)),
             ("open deals".into(), report.open.separate_with_commas()),
             ("weighted pipeline".into(), money(&report.weighted_pipeline)),
+            ("mean won deal".into(), value.mean_won_text()),
+            ("mean sales cycle".into(), value.cycle_text()),
+            ("pipeline velocity".into(), value.velocity_text(report.win_rate)),
         ],
-        charts: vec![Chart {
-            caption: "Deal funnel: deals that reached each stage".into(),
-            svg: charts::funnel("Deal funnel", &stages, &reached)?,
-        }],
+        charts: vec![
+            Chart {
+                caption: "Deal funnel: deals that reached each stage".into(),
+                svg: charts::funnel("Deal funnel", &stages, &reached)?,
+            },
+            value.chart()?,
+        ],
         tables: vec![
             Table {
                 caption: "Stage conversion".into(),
@@ -498,6 +742,7 @@ pub fn funnel(deals: &[Deal], c: &mut Collector) -> CliResult<()> {
     if let Some(m) = summary.as_object_mut() {
         // Every stay but the last is dated at the deal's creation: not a measurement.
         m.remove("time_in_stage");
+        m.insert("value".into(), value.summary(report.win_rate));
     }
     c.section(section, "deals", summary);
     Ok(())

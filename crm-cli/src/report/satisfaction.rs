@@ -71,6 +71,9 @@ fn analyses(
     })
 }
 
+/// Months with fewer answers than this are marked as small samples in the trends.
+const SMALL_SAMPLE: u64 = 30;
+
 fn trend_chart(title: &str, monthly: &SurveyResult, y: &str) -> CliResult<Chart> {
     let points: Vec<(String, f64, f64, f64)> = monthly
         .rows
@@ -85,17 +88,38 @@ fn trend_chart(title: &str, monthly: &SurveyResult, y: &str) -> CliResult<Chart>
             )
         })
         .collect();
+    let small: Vec<bool> = monthly
+        .rows
+        .iter()
+        .filter(|r| r.n > 0)
+        .map(|r| r.n < SMALL_SAMPLE)
+        .collect();
     Ok(Chart {
-        caption: format!("{title}: monthly value with its 95% interval (shaded)"),
-        svg: charts::trend_with_band(title, &points, y)?,
+        caption: format!(
+            "{title}: monthly value with its 95% interval (shaded); months with fewer than \
+             {SMALL_SAMPLE} answers are circled in red"
+        ),
+        svg: charts::trend_with_band(
+            title,
+            &points,
+            y,
+            &small,
+            &format!("fewer than {SMALL_SAMPLE} answers"),
+        )?,
     })
 }
 
 /// NPS by RFM segment with intervals, segments with at least 20 answers.
 fn segment_chart(by_segment: &SurveyResult) -> CliResult<Chart> {
-    let shown: Vec<&SurveyRow> = by_segment.rows.iter().filter(|r| r.n >= 20).collect();
+    let mut shown: Vec<&SurveyRow> = by_segment.rows.iter().filter(|r| r.n >= 20).collect();
+    // Highest score first; segments without a score last.
+    shown.sort_by(|a, b| {
+        b.score
+            .unwrap_or(f64::NEG_INFINITY)
+            .total_cmp(&a.score.unwrap_or(f64::NEG_INFINITY))
+    });
     Ok(Chart {
-        caption: "NPS by the customer's RFM segment: score (dot) and 95% interval (bar), segments with at least 20 answers".into(),
+        caption: "NPS by the customer's RFM segment: score (dot) and 95% interval (bar), segments with at least 20 answers, highest score first".into(),
         svg: charts::intervals(
             "NPS by RFM segment",
             &shown
@@ -122,9 +146,15 @@ fn drivers_chart(nps: &SurveyResult) -> CliResult<Chart> {
     let values: Vec<f64> = nps.drivers.iter().map(|d| d.lift.unwrap_or(0.0)).collect();
     Ok(Chart {
         caption:
-            "NPS drivers: lift of each tag = its share among detractors over its share among all answers (above 1 = over-represented among detractors)"
+            "NPS drivers: lift of each tag = its share among detractors over its share among all answers (above 1 = over-represented among detractors; the dashed line marks 1)"
                 .into(),
-        svg: charts::bars("NPS drivers", &labels, &[("lift", &values)], "lift")?,
+        svg: charts::bars_with_reference(
+            "NPS drivers",
+            &labels,
+            &[("lift", &values)],
+            "lift",
+            Some(1.0),
+        )?,
     })
 }
 
