@@ -82,6 +82,19 @@ static TEMPORARIES: AtomicU32 = AtomicU32::new(0);
 /// its permissions kept); an existing target that is not a regular file (`/dev/null`, a
 /// FIFO) is written to directly.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult<()> {
+    write_or_probe(path, Some(bytes))
+}
+
+/// Checks, before any work whose result it will hold, that [`write_atomic`] can write
+/// `path`: not an input, not a directory, and a temporary file can be created beside it
+/// (the probe is removed again; nothing at `path` changes).
+pub fn check_writable(path: &Path) -> CliResult<()> {
+    write_or_probe(path, None)
+}
+
+/// [`write_atomic`] with `Some(bytes)`; with `None`, only its checks and a temporary file
+/// created and removed again.
+fn write_or_probe(path: &Path, bytes: Option<&[u8]>) -> CliResult<()> {
     check_not_an_input(path)?;
     let err = |source| CliError::Write {
         path: path.to_path_buf(),
@@ -94,6 +107,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult<()> {
         if meta.is_dir() {
             return Err(err(std::io::Error::other("is a directory")));
         }
+        let Some(bytes) = bytes else {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map(drop)
+                .map_err(err);
+        };
         return std::fs::OpenOptions::new()
             .write(true)
             .open(path)
@@ -124,6 +144,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> CliResult<()> {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(err(e)),
         }
+    };
+    let Some(bytes) = bytes else {
+        drop(file);
+        return std::fs::remove_file(&tmp).map_err(err);
     };
     let result = file
         .write_all(bytes)

@@ -484,6 +484,34 @@ fn a_reject_file_takes_the_bad_rows_and_the_rest_is_imported() {
 }
 
 #[test]
+fn an_unwritable_reject_file_is_refused_before_anything_is_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "mixed.csv", MIXED);
+    let db = arg(&dir.path().join("crm.db"));
+    let before = write(
+        dir.path(),
+        "one.csv",
+        "customer_id,timestamp,amount\nz,2024-01-01,1\n",
+    );
+    import(&db, &["transactions", &before]);
+    let rejects = dir.path().join("no-such-directory").join("rejects.csv");
+    let o = crm(&[
+        "import",
+        "--db",
+        &db,
+        "transactions",
+        &file,
+        "--reject-file",
+        &arg(&rejects),
+    ]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("rejects.csv"), "{}", stderr(&o));
+    // Nothing was imported: the good rows of the file are not in the database.
+    assert_eq!(json(&["rfm", "--db", &db, "--json"])["transactions"], 1);
+    assert!(!rejects.exists());
+}
+
+#[test]
 fn a_reject_file_for_customers_and_activity_rows() {
     let dir = tempfile::tempdir().unwrap();
     let db = arg(&dir.path().join("crm.db"));

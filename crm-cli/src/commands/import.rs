@@ -681,6 +681,9 @@ pub fn run(args: &ImportArgs) -> CliResult<()> {
         // The reject file is an output: it may not replace the input.
         crate::input::note_path(path);
         check_not_an_input_as("--reject-file", reject)?;
+        // Refuse an unwritable reject file before anything is imported: the rows are
+        // committed before it is written.
+        crate::output::check_writable(reject)?;
         rejects::enable();
     }
     let result = import_kind(args, path, db).and_then(|mut report| {

@@ -122,11 +122,14 @@ mod tests {
                     unpack(&kx.to_be_bytes(), &mut back);
                     prop_assert_eq!(back, x.as_bytes());
                 }
-                let (kx, ky) = (pack_u128(x).unwrap(), pack_u128(y).unwrap());
-                prop_assert_eq!(kx.cmp(&ky), x.cmp(y));
-                let mut back = Vec::new();
-                unpack(&kx.to_be_bytes(), &mut back);
-                prop_assert_eq!(back, x.as_bytes());
+                // Ids of up to 15 bytes pack into a u128 (eight `é` are 16 bytes: they do not).
+                prop_assert_eq!(pack_u128(x).is_some(), x.len() <= 15);
+                if let (Some(kx), Some(ky)) = (pack_u128(x), pack_u128(y)) {
+                    prop_assert_eq!(kx.cmp(&ky), x.cmp(y));
+                    let mut back = Vec::new();
+                    unpack(&kx.to_be_bytes(), &mut back);
+                    prop_assert_eq!(back, x.as_bytes());
+                }
             }
         }
     }
