@@ -160,6 +160,13 @@ pub enum Command {
     Erase(EraseArgs),
     /// Hand a departing owner's customers, open deals and open tickets to another owner.
     Reassign(ReassignArgs),
+    /// Find customers recorded more than once: groups of duplicates with their survivor
+    /// and the evidence of every pair (names and contact points are not printed).
+    Dedupe(DedupeArgs),
+    /// Merge duplicate customers into their survivors, all groups or none: every record of
+    /// a duplicate moves to its survivor, fields are folded, the duplicates are deleted and
+    /// later imports naming their ids go to the survivor.
+    Merge(MergeArgs),
     /// Customers due a follow-up under a cadence policy, with the channel to use.
     #[command(after_help = engagement::FOLLOWUPS_HELP)]
     Followups(FollowupsArgs),
@@ -213,6 +220,8 @@ impl Command {
             | Command::Lifecycle(_)
             | Command::Erase(_)
             | Command::Reassign(_)
+            | Command::Dedupe(_)
+            | Command::Merge(_)
             | Command::Upgrade(_)
             | Command::Completions(_) => return None,
         })
@@ -275,6 +284,60 @@ pub struct ReassignArgs {
     /// Also write the report, as JSON, to FILE.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+/// `crm dedupe`.
+#[derive(Debug, Clone, Args)]
+pub struct DedupeArgs {
+    /// The database: a SQLite file or a `postgres://` URL.
+    #[arg(long, value_name = "PATH")]
+    pub db: PathBuf,
+    /// The score at and above which two records are one customer (default 14: see the
+    /// matching documentation of `crm-core`).
+    #[arg(long, value_name = "SCORE", value_parser = finite)]
+    pub threshold: Option<f64>,
+    /// Write the groups to FILE as CSV (`group,survivor_id,customer_id,version,score,
+    /// evidence`), the input of `crm merge --groups`.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Print the groups as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `crm merge`.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["groups", "auto"])))]
+pub struct MergeArgs {
+    /// The database: a SQLite file or a `postgres://` URL.
+    #[arg(long, value_name = "PATH")]
+    pub db: PathBuf,
+    /// The groups to merge: a file written by `crm dedupe --output` (edited or not).
+    #[arg(long, value_name = "FILE")]
+    pub groups: Option<PathBuf>,
+    /// Match the customers and merge every group found at the "same" threshold.
+    #[arg(long)]
+    pub auto: bool,
+    /// With `--auto`: the score at and above which two records are one customer.
+    #[arg(long, value_name = "SCORE", value_parser = finite, requires = "auto")]
+    pub threshold: Option<f64>,
+    /// The user recorded as having merged (a user id).
+    #[arg(long, value_name = "USER")]
+    pub by: Option<String>,
+    /// Print what was merged as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the report, as JSON, to FILE.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// Parses a finite number.
+fn finite(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        _ => Err(format!("expected a finite number, found {text:?}")),
+    }
 }
 
 /// `crm completions`.

@@ -75,7 +75,7 @@ fn the_report_of_a_demo_database_equals_the_analyses_one_by_one() {
     assert_eq!(section_titles(&html), section_titles(&demo_html));
     assert_eq!(
         section_titles(&html).len(),
-        10,
+        11,
         "{:?}",
         section_titles(&html)
     );

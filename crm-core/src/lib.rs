@@ -7,6 +7,7 @@ mod ids;
 mod interaction;
 mod loyalty;
 mod matching;
+mod merge;
 mod money;
 mod personal;
 mod purchase;
@@ -45,6 +46,7 @@ pub use matching::{
 pub use matching::{
     GeneratorConfig, LabelledCustomers, MatchAccuracy, evaluate_matching, generate_labelled,
 };
+pub use merge::{FieldRule, FieldRules, FoldError, check_merge_ids, fold_customers};
 pub use money::{Currency, Money, MoneyError};
 pub use money::{minor_digits, parse_currency};
 pub use personal::Personal;

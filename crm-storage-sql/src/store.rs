@@ -1,20 +1,21 @@
 //! The repository traits implemented on SQLite.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::num::NonZeroU32;
 
 use chrono::{DateTime, Utc};
 use crm_core::{
-    Currency, Customer, CustomerId, Email, Money, PartyKind, Phone, UserId, minor_digits,
-    parse_currency,
+    Currency, Customer, CustomerId, Email, FieldRules, Money, PartyKind, Phone, UserId,
+    minor_digits, parse_currency,
 };
 use crm_storage_traits::time_text;
 use crm_storage_traits::{
-    BatchAppend, BatchReport, CrmStore, Cursor, CustomerRepository, Erasure, ErasureCounts,
-    ErasureReport, Filter, Page, PageRequest, PurchaseSummary, PurchaseTotals, ReassignReport,
-    Record, Repository, ScanPosition, StorageError, StorageResult, TimeRange, TimeScan, Versioned,
+    BatchAppend, BatchReport, CrmStore, Cursor, CustomerMerge, CustomerRepository, Erasure,
+    ErasureCounts, ErasureReport, Filter, MergeEntry, MergeReport, MergeStamp, Page, PageRequest,
+    PurchaseSummary, PurchaseTotals, ReassignReport, Record, Repository, ScanPosition,
+    StorageError, StorageResult, TimeRange, TimeScan, Versioned,
 };
-use crm_storage_traits::{async_trait, check_batch, check_reassign};
+use crm_storage_traits::{async_trait, check_batch, check_merges, check_reassign, plan_merge};
 use rust_decimal::Decimal;
 use sqlx::sqlite::{SqliteArguments, SqliteRow};
 use sqlx::{AssertSqlSafe, Row, Sqlite, SqliteConnection};
@@ -236,6 +237,151 @@ pub(crate) async fn append_in<R: SqlRecord>(
         inserted += done.rows_affected() as usize;
     }
     Ok(inserted)
+}
+
+/// Reads one customer in the caller's transaction, or `NotFound`.
+async fn read_customer(
+    conn: &mut SqliteConnection,
+    id: &CustomerId,
+) -> StorageResult<Versioned<Customer>> {
+    let row = query(format!(
+        "SELECT version, {} FROM customers WHERE id = ?",
+        <Customer as SqlRecord>::SELECT
+    ))
+    .bind(id.to_string())
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(backend)?;
+    match row {
+        Some(row) => decode_versioned(&row),
+        None => Err(StorageError::NotFound {
+            entity: Customer::ENTITY,
+            id: id.to_string(),
+        }),
+    }
+}
+
+/// Moves every record of kind `R` of the duplicates to the survivor; returns how many.
+async fn move_records<R: SqlRecord>(
+    conn: &mut SqliteConnection,
+    duplicates: &[CustomerId],
+    survivor: &CustomerId,
+) -> StorageResult<usize> {
+    let mut moved = 0;
+    for d in duplicates {
+        moved += SqliteStore::rewrite::<R>(
+            conn,
+            &format!("{} = ?", R::CUSTOMER_COL),
+            d.to_string(),
+            |r| {
+                r.move_to(survivor);
+                true
+            },
+        )
+        .await?;
+    }
+    Ok(moved)
+}
+
+/// Reads one row of `customer_merges` (merged id, survivor, by, at).
+fn merge_entry(row: &SqliteRow) -> StorageResult<MergeEntry> {
+    let text = |i: usize| row.try_get::<Option<String>, _>(i).map_err(backend);
+    let required = |i: usize, column: &str| text(i)?.ok_or_else(|| corrupt(column, "is NULL"));
+    Ok(MergeEntry {
+        merged: parse("merged_id", &required(0, "merged_id")?)?,
+        survivor: parse("survivor_id", &required(1, "survivor_id")?)?,
+        merged_by: text(2)?.map(|by| parse("merged_by", &by)).transpose()?,
+        merged_at: stored_time(&required(3, "merged_at")?)?,
+    })
+}
+
+/// Merges one group in the caller's transaction (see [`CrmStore::merge_customers`]).
+async fn merge_group_in(
+    conn: &mut SqliteConnection,
+    group: &CustomerMerge,
+    rules: &FieldRules,
+    stamp: &MergeStamp,
+) -> StorageResult<MergeReport> {
+    let (survivor, duplicates) = (&group.survivor, group.duplicates.as_slice());
+    let expected_versions = &group.expected_versions;
+    let kept = read_customer(&mut *conn, survivor).await?;
+    let mut others = Vec::with_capacity(duplicates.len());
+    for d in duplicates {
+        others.push(read_customer(&mut *conn, d).await?);
+    }
+    let merged = plan_merge(&kept, &others, rules, expected_versions, stamp)?;
+    let updated = update_in(&mut *conn, &merged, kept.version).await?;
+    let mut report = MergeReport {
+        survivor: Some(survivor.clone()),
+        version: updated.version,
+        merged: duplicates.to_vec(),
+        interactions: move_records::<crm_core::Interaction>(&mut *conn, duplicates, survivor)
+            .await?,
+        tickets: move_records::<crm_core::Ticket>(&mut *conn, duplicates, survivor).await?,
+        deals: move_records::<crm_core::Deal>(&mut *conn, duplicates, survivor).await?,
+        transactions: move_records::<crm_core::Transaction>(&mut *conn, duplicates, survivor)
+            .await?,
+        survey_responses: move_records::<crm_core::SurveyResponse>(
+            &mut *conn, duplicates, survivor,
+        )
+        .await?,
+        loyalty_events: move_records::<crm_core::LoyaltyEvent>(&mut *conn, duplicates, survivor)
+            .await?,
+        ..MergeReport::default()
+    };
+    let gone: BTreeSet<&CustomerId> = duplicates.iter().collect();
+    // Other customers naming a duplicate as account or parent (the duplicates
+    // themselves are deleted below).
+    for d in duplicates {
+        for column in ["account_id", "parent_id"] {
+            report.linked_customers += SqliteStore::rewrite::<Customer>(
+                &mut *conn,
+                &format!("{column} = ?"),
+                d.to_string(),
+                |c| {
+                    if gone.contains(&c.id) {
+                        return false;
+                    }
+                    for link in [&mut c.account, &mut c.parent_account] {
+                        if link.as_ref().is_some_and(|l| gone.contains(l)) {
+                            *link = Some(survivor.clone());
+                        }
+                    }
+                    true
+                },
+            )
+            .await?;
+        }
+    }
+    for d in duplicates {
+        let done = query("UPDATE customer_merges SET survivor_id = ? WHERE survivor_id = ?".into())
+            .bind(survivor.to_string())
+            .bind(d.to_string())
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+        report.earlier_merges += done.rows_affected() as usize;
+        query(
+            "INSERT INTO customer_merges (merged_id, survivor_id, merged_by, merged_at) \
+             VALUES (?, ?, ?, ?) ON CONFLICT (merged_id) DO UPDATE SET \
+             survivor_id = excluded.survivor_id, merged_by = excluded.merged_by, \
+             merged_at = excluded.merged_at"
+                .into(),
+        )
+        .bind(d.to_string())
+        .bind(survivor.to_string())
+        .bind(stamp.by.as_ref().map(ToString::to_string))
+        .bind(time_text(stamp.at))
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+        query("DELETE FROM customers WHERE id = ?".into())
+            .bind(d.to_string())
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(report)
 }
 
 impl SqliteStore {
@@ -553,6 +699,47 @@ impl CrmStore for SqliteStore {
         Ok(report)
     }
 
+    async fn merge_customer_groups(
+        &self,
+        groups: &[CustomerMerge],
+        rules: &FieldRules,
+        stamp: &MergeStamp,
+    ) -> StorageResult<Vec<MergeReport>> {
+        check_merges(groups, stamp)?;
+        // One write transaction: any error drops `tx`, which rolls every group back.
+        let mut tx = self.begin_write().await?;
+        let mut reports = Vec::with_capacity(groups.len());
+        for group in groups {
+            reports.push(merge_group_in(&mut tx, group, rules, stamp).await?);
+        }
+        // The moved transactions' purchase summaries, in the same transaction.
+        summaries::refresh_stale(&mut tx).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(reports)
+    }
+
+    async fn merged_into(&self, ids: &[CustomerId]) -> StorageResult<Vec<MergeEntry>> {
+        let keys: BTreeSet<String> = ids.iter().map(ToString::to_string).collect();
+        let keys: Vec<String> = keys.into_iter().collect();
+        let mut out = Vec::new();
+        for chunk in keys.chunks(MAX_ROWS_PER_INSERT) {
+            let sql = format!(
+                "SELECT merged_id, survivor_id, merged_by, merged_at FROM customer_merges \
+                 WHERE merged_id IN ({}) ORDER BY merged_id",
+                vec!["?"; chunk.len()].join(", ")
+            );
+            let mut q = query(sql);
+            for k in chunk {
+                q = q.bind(k.clone());
+            }
+            let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
+            for row in &rows {
+                out.push(merge_entry(row)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn erase_customer(
         &self,
         customer: &CustomerId,
@@ -612,7 +799,7 @@ impl CrmStore for SqliteStore {
             })
             .await?;
         }
-        let report = ErasureReport {
+        let mut report = ErasureReport {
             customer: Some(customer.clone()),
             pseudonym: pseudonym.cloned(),
             interactions: Self::erase_in::<crm_core::Interaction>(&mut tx, customer, pseudonym)
@@ -627,7 +814,15 @@ impl CrmStore for SqliteStore {
             .await?,
             loyalty_events: Self::erase_in::<crm_core::LoyaltyEvent>(&mut tx, customer, pseudonym)
                 .await?,
+            merged_ids: 0,
         };
+        // The ids merged into the customer are theirs too.
+        let done = query("DELETE FROM customer_merges WHERE survivor_id = ?".to_string())
+            .bind(key.clone())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        report.merged_ids = done.rows_affected() as usize;
         query("DELETE FROM customers WHERE id = ?".to_string())
             .bind(key)
             .execute(&mut *tx)

@@ -23,12 +23,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use std::num::NonZeroU32;
 
-use crm_core::{Customer, CustomerId, Email, Phone, UserId};
+use crm_core::{Customer, CustomerId, Email, FieldRules, Phone, UserId};
 use crm_storage_traits::MemoryStore;
 use crm_storage_traits::{
-    BatchAppend, BatchReport, BulkImport, CrmStore, CustomerRepository, Erasure, ErasureReport,
-    Filter, ImportSession, Page, PageRequest, ReassignReport, Record, Repository, ScanPosition,
-    StorageResult, TimeRange, TimeScan, Versioned, async_trait, check_batch, conformance,
+    BatchAppend, BatchReport, BulkImport, CrmStore, CustomerMerge, CustomerRepository, Erasure,
+    ErasureReport, Filter, ImportSession, MergeEntry, MergeReport, MergeStamp, Page, PageRequest,
+    ReassignReport, Record, Repository, ScanPosition, StorageResult, TimeRange, TimeScan,
+    Versioned, async_trait, check_batch, conformance,
 };
 
 /// The host's store: its database handle plus an audit counter.
@@ -147,6 +148,23 @@ impl CrmStore for HostStore {
     ) -> StorageResult<ErasureReport> {
         self.audit("erase", "customer");
         self.db.erase_customer(customer, how).await
+    }
+
+    async fn merge_customer_groups(
+        &self,
+        groups: &[CustomerMerge],
+        rules: &FieldRules,
+        stamp: &MergeStamp,
+    ) -> StorageResult<Vec<MergeReport>> {
+        // One database transaction for every group: per group, read the customers (locking
+        // them), compare versions and fold with `plan_merge`, move the records, delete the
+        // duplicates, record the merge entries.
+        self.audit("merge", "customer");
+        self.db.merge_customer_groups(groups, rules, stamp).await
+    }
+
+    async fn merged_into(&self, ids: &[CustomerId]) -> StorageResult<Vec<MergeEntry>> {
+        self.db.merged_into(ids).await
     }
 }
 

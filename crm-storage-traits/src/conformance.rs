@@ -43,22 +43,23 @@
 //! caller's runtime, so a store backed by a thread pool or a database sees truly
 //! concurrent requests.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crm_core::{
-    AttributeValue, Channel, Customer, CustomerId, Deal, DealStage, Direction, Email, Interaction,
-    LifecycleStage, LoyaltyEvent, LoyaltyEventKind, Money, PartyKind, Personal, Phone,
-    SurveyResponse, SurveyScore, Tag, Ticket, TicketCategory, TicketStatus, Transaction, UserId,
+    AttributeValue, Channel, ConsentChannel, Customer, CustomerId, Deal, DealStage, Direction,
+    Email, FieldRule, FieldRules, Interaction, LifecycleStage, LoyaltyEvent, LoyaltyEventKind,
+    Money, PartyKind, Personal, Phone, SurveyResponse, SurveyScore, Tag, Ticket, TicketCategory,
+    TicketStatus, Transaction, UserId,
 };
 use futures::StreamExt;
 use futures::future::join_all;
 use rust_decimal::Decimal;
 
 use crate::{
-    BatchReport, BulkImport, ChunkReport, CrmStore, Erasure, Filter, PageRequest, Record,
-    Repository, Status, StorageError, TimeRange, TimeScan, Versioned,
+    BatchReport, BulkImport, ChunkReport, CrmStore, CustomerMerge, Erasure, Filter, MergeStamp,
+    PageRequest, Record, Repository, Status, StorageError, TimeRange, TimeScan, Versioned,
 };
 
 /// What every kit function takes: a factory of fresh, empty stores, that is any
@@ -1741,6 +1742,575 @@ pub async fn loyalty_events<S: CrmStore>(make: impl Factory<S>) {
     ));
 }
 
+/// The group [`merging_customers`] and its neighbours merge: survivor `S` (no e-mail, an
+/// e-mail consent given) and duplicates `D1` (e-mail, the consent withdrawn, tag `b2b`) and
+/// `D2` (phone, newer lifecycle stage), each with one record of every kind; `OTHER` names
+/// `D2` as its account and keeps records of its own.
+async fn seed_merge_group<S: CrmStore>(store: &S) {
+    let mut s = customer("S", "Mia Novak");
+    s.give_consent(ConsentChannel::Email, at(1, 10));
+    s.tags.insert(Tag::new("vip").unwrap());
+    s.lifecycle_stage = Some(LifecycleStage::Lead);
+    let mut d1 = customer("D1", "Mia  Novak");
+    d1.email = Some(Email::parse("mia.novak@example.org").unwrap());
+    d1.withdraw_consent(ConsentChannel::Email, at(1, 8));
+    d1.tags.insert(Tag::new("b2b").unwrap());
+    let mut d2 = customer("D2", "Novak, Mia");
+    d2.phone = Some(Phone::parse("+4917155555555", None).unwrap());
+    d2.lifecycle_stage = Some(LifecycleStage::Active);
+    d2.updated_at = at(4, 9);
+    let mut other = customer("OTHER", "Other Person");
+    other.account = Some("D2".parse().unwrap());
+    for c in [s, d1, d2, other] {
+        store.create(c).await.unwrap();
+    }
+    for (n, who) in ["S", "D1", "D2", "OTHER"].into_iter().enumerate() {
+        let h = n as u32;
+        store
+            .append_batch(&[
+                tx(&format!("{who}-TX-1"), who, at(2, h), "10.00 EUR"),
+                tx(&format!("{who}-TX-2"), who, at(5, h), "2.50 EUR"),
+            ])
+            .await
+            .unwrap();
+        store
+            .create(interaction(&format!("{who}-I"), who, at(2, h)))
+            .await
+            .unwrap();
+        store
+            .create(ticket(&format!("{who}-T"), who, at(2, h)))
+            .await
+            .unwrap();
+        store
+            .create(deal(&format!("{who}-D"), who, "Renewal", "100 EUR"))
+            .await
+            .unwrap();
+        store
+            .create(survey(&format!("{who}-S"), who, at(3, h), 8))
+            .await
+            .unwrap();
+        store
+            .append_batch(&[loyalty(&format!("{who}-L"), who, at(3, h), 25)])
+            .await
+            .unwrap();
+    }
+}
+
+/// The versions of the merge group as stored now.
+async fn merge_versions<S: CrmStore>(store: &S, ids: &[&str]) -> BTreeMap<CustomerId, u64> {
+    let mut out = BTreeMap::new();
+    for id in ids {
+        let id: CustomerId = id.parse().unwrap();
+        let v: Versioned<Customer> = store.get(&id).await.expect("a member of the group");
+        out.insert(id, v.version);
+    }
+    out
+}
+
+fn merge_stamp() -> MergeStamp {
+    MergeStamp {
+        by: Some(user("steward")),
+        at: at(9, 12),
+    }
+}
+
+fn cids(ids: &[&str]) -> Vec<CustomerId> {
+    ids.iter().map(|id| id.parse().unwrap()).collect()
+}
+
+/// Merging customers moves every record of the duplicates to the survivor (counts and
+/// amounts kept), folds their fields, re-points accounts naming a duplicate, deletes the
+/// duplicates and records who merged which id when, so that the merged ids resolve to the
+/// survivor, also after the survivor is merged on.
+pub async fn merging_customers<S: CrmStore>(make: impl Factory<S>) {
+    let store = make().await;
+    seed_merge_group(&store).await;
+    let before = (
+        count::<Transaction, S>(&store).await,
+        count::<Interaction, S>(&store).await,
+        count::<Ticket, S>(&store).await,
+        count::<Deal, S>(&store).await,
+        count::<SurveyResponse, S>(&store).await,
+        count::<LoyaltyEvent, S>(&store).await,
+    );
+    let versions = merge_versions(&store, &["S", "D1", "D2"]).await;
+    let rules = FieldRules {
+        lifecycle_stage: FieldRule::NewestWins,
+        ..FieldRules::default()
+    };
+    let report = store
+        .merge_customers(
+            &"S".parse().unwrap(),
+            &cids(&["D2", "D1"]),
+            &rules,
+            &versions,
+            &merge_stamp(),
+        )
+        .await
+        .expect("the merge succeeds");
+    assert_eq!(report.survivor, Some("S".parse().unwrap()));
+    assert_eq!(
+        report.merged,
+        cids(&["D2", "D1"]),
+        "the report names the merged ids"
+    );
+    assert_eq!(
+        (
+            report.transactions,
+            report.interactions,
+            report.tickets,
+            report.deals
+        ),
+        (4, 2, 2, 2),
+        "the report counts what moved"
+    );
+    assert_eq!((report.survey_responses, report.loyalty_events), (2, 2));
+    assert_eq!((report.linked_customers, report.version), (1, 2));
+    let after = (
+        count::<Transaction, S>(&store).await,
+        count::<Interaction, S>(&store).await,
+        count::<Ticket, S>(&store).await,
+        count::<Deal, S>(&store).await,
+        count::<SurveyResponse, S>(&store).await,
+        count::<LoyaltyEvent, S>(&store).await,
+    );
+    assert_eq!(after, before, "a merge keeps every record");
+
+    let of_s = of_customer("S");
+    assert_eq!(
+        ids::<Transaction, S>(&store, &of_s).await.len(),
+        6,
+        "transactions moved"
+    );
+    for (kind, n) in [
+        (ids::<Interaction, S>(&store, &of_s).await, 3),
+        (ids::<Ticket, S>(&store, &of_s).await, 3),
+        (ids::<Deal, S>(&store, &of_s).await, 3),
+        (ids::<SurveyResponse, S>(&store, &of_s).await, 3),
+        (ids::<LoyaltyEvent, S>(&store, &of_s).await, 3),
+    ] {
+        assert_eq!(kind.len(), n, "every kind of record moved: {kind:?}");
+    }
+    for gone in ["D1", "D2"] {
+        assert!(
+            ids::<Transaction, S>(&store, &of_customer(gone))
+                .await
+                .is_empty()
+        );
+        assert!(
+            matches!(
+                Repository::<Customer>::get(&store, &gone.parse().unwrap()).await,
+                Err(StorageError::NotFound { .. })
+            ),
+            "a merged customer is deleted"
+        );
+    }
+    let moved = Repository::<Transaction>::get(&store, &"D1-TX-1".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        (moved.record.customer.to_string(), moved.version),
+        ("S".to_string(), 2),
+        "a moved record gets a new version"
+    );
+    assert_eq!(moved.record.amount, money("10.00 EUR"));
+    let totals = store.purchase_totals(TimeRange::all()).await.unwrap();
+    let s_total = totals
+        .iter()
+        .find(|t| t.customer.to_string() == "S")
+        .expect("S has totals");
+    assert_eq!(
+        (s_total.transactions, s_total.net_total),
+        (6, money("37.50 EUR")),
+        "aggregates follow the move"
+    );
+    assert!(
+        totals
+            .iter()
+            .all(|t| !t.customer.to_string().starts_with('D'))
+    );
+    let points = store
+        .customer_loyalty_events(&"S".parse().unwrap(), TimeRange::all())
+        .await
+        .unwrap();
+    assert_eq!(points.iter().map(|e| e.points).sum::<i64>(), 75);
+
+    let s: Versioned<Customer> = store.get(&"S".parse().unwrap()).await.unwrap();
+    assert_eq!(s.version, 2);
+    assert_eq!(
+        s.record.name.expose(),
+        "Mia Novak",
+        "the survivor's name is kept"
+    );
+    assert_eq!(
+        s.record.email.as_ref().map(Email::as_str),
+        Some("mia.novak@example.org"),
+        "empty fields are filled"
+    );
+    assert!(s.record.phone.is_some());
+    assert_eq!(
+        s.record.lifecycle_stage,
+        Some(LifecycleStage::Active),
+        "newest wins"
+    );
+    assert_eq!(s.record.tags.len(), 2, "tags are united");
+    assert!(
+        !s.record.has_consent(ConsentChannel::Email),
+        "a withdrawn consent wins"
+    );
+    assert_eq!(s.record.updated_at, at(9, 12));
+    let found = store
+        .find_by_email(&Email::parse("mia.novak@example.org").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        found
+            .iter()
+            .map(|v| v.record.id.to_string())
+            .collect::<Vec<_>>(),
+        ["S"],
+        "look-ups find the survivor"
+    );
+    let other: Versioned<Customer> = store.get(&"OTHER".parse().unwrap()).await.unwrap();
+    assert_eq!(
+        (other.record.account.map(|a| a.to_string()), other.version),
+        (Some("S".to_string()), 2),
+        "accounts follow the merge"
+    );
+    assert_eq!(
+        Repository::<Transaction>::get(&store, &"OTHER-TX-1".parse().unwrap())
+            .await
+            .unwrap()
+            .version,
+        1,
+        "other customers' records are untouched"
+    );
+
+    let entries = store
+        .merged_into(&cids(&["D1", "D2", "S", "NEVER"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        entries.len(),
+        2,
+        "only merged ids have entries: {entries:?}"
+    );
+    for (e, id) in entries.iter().zip(["D1", "D2"]) {
+        assert_eq!(
+            (e.merged.to_string(), e.survivor.to_string()),
+            (id.to_string(), "S".to_string())
+        );
+        assert_eq!(
+            (e.merged_by.clone(), e.merged_at),
+            (Some(user("steward")), at(9, 12)),
+            "who and when are recorded"
+        );
+    }
+
+    // The survivor is merged on: the earlier entries follow it.
+    store.create(customer("T", "Mia Novak")).await.unwrap();
+    let versions = merge_versions(&store, &["T", "S"]).await;
+    let report = store
+        .merge_customers(
+            &"T".parse().unwrap(),
+            &cids(&["S"]),
+            &FieldRules::default(),
+            &versions,
+            &merge_stamp(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            report.transactions,
+            report.earlier_merges,
+            report.linked_customers
+        ),
+        (6, 2, 1)
+    );
+    let entries = store.merged_into(&cids(&["D1", "D2", "S"])).await.unwrap();
+    assert!(
+        entries.iter().all(|e| e.survivor.to_string() == "T"),
+        "merged ids resolve to the current survivor: {entries:?}"
+    );
+    assert_eq!(entries.len(), 3);
+}
+
+/// Everything a store holds, as text, to compare before and after a refused merge.
+async fn snapshot<S: CrmStore>(store: &S) -> String {
+    let mut out = String::new();
+    async fn versions<R: Record, S: Repository<R> + ?Sized>(store: &S) -> String {
+        all::<R, S>(store)
+            .await
+            .iter()
+            .map(|v| {
+                format!(
+                    "{}@{}:{}\n",
+                    v.record.id(),
+                    v.version,
+                    serde_json::to_string(&v.record).unwrap()
+                )
+            })
+            .collect()
+    }
+    out.push_str(&versions::<Customer, S>(store).await);
+    out.push_str(&versions::<Interaction, S>(store).await);
+    out.push_str(&versions::<Ticket, S>(store).await);
+    out.push_str(&versions::<Deal, S>(store).await);
+    out.push_str(&versions::<Transaction, S>(store).await);
+    out.push_str(&versions::<SurveyResponse, S>(store).await);
+    out.push_str(&versions::<LoyaltyEvent, S>(store).await);
+    let merged = store
+        .merged_into(&cids(&["S", "D1", "D2", "OTHER", "NOBODY"]))
+        .await
+        .unwrap();
+    out.push_str(&format!("{merged:?}"));
+    out.push_str(&format!(
+        "{:?}",
+        store.purchase_totals(TimeRange::all()).await.unwrap()
+    ));
+    out
+}
+
+/// A merge that cannot be done changes nothing: a member changed since it was read
+/// (`Conflict`, wherever it is in the group), a duplicate that does not exist (after the
+/// others could have moved: `NotFound`), or bad arguments (`Invalid`).
+pub async fn merge_failures_change_nothing<S: CrmStore>(make: impl Factory<S>) {
+    let store = make().await;
+    seed_merge_group(&store).await;
+    let read = merge_versions(&store, &["S", "D1", "D2"]).await;
+    // D2 changes after the caller read it.
+    let mut d2: Versioned<Customer> = store.get(&"D2".parse().unwrap()).await.unwrap();
+    d2.record.updated_at = at(6, 0);
+    store.update(d2.record, d2.version).await.unwrap();
+    let before = snapshot(&store).await;
+    let stamp = merge_stamp();
+    let rules = FieldRules::default();
+    let r = store
+        .merge_customers(
+            &"S".parse().unwrap(),
+            &cids(&["D1", "D2"]),
+            &rules,
+            &read,
+            &stamp,
+        )
+        .await;
+    assert!(
+        matches!(&r, Err(StorageError::Conflict { id, expected: 1, actual: 2, .. }) if id == "D2"),
+        "a member changed since it was read is a Conflict naming it: {r:?}"
+    );
+    assert_eq!(
+        snapshot(&store).await,
+        before,
+        "a conflicting merge changes nothing"
+    );
+    let mut stale_survivor = merge_versions(&store, &["S", "D1", "D2"]).await;
+    stale_survivor.insert("S".parse().unwrap(), 7);
+    let r = store
+        .merge_customers(
+            &"S".parse().unwrap(),
+            &cids(&["D1", "D2"]),
+            &rules,
+            &stale_survivor,
+            &stamp,
+        )
+        .await;
+    assert!(
+        matches!(&r, Err(StorageError::Conflict { id, .. }) if id == "S"),
+        "{r:?}"
+    );
+    assert_eq!(snapshot(&store).await, before);
+
+    // A duplicate that does not exist, named after two that do.
+    let mut versions = merge_versions(&store, &["S", "D1", "D2"]).await;
+    versions.insert("NOBODY".parse().unwrap(), 1);
+    let r = store
+        .merge_customers(
+            &"S".parse().unwrap(),
+            &cids(&["D1", "D2", "NOBODY"]),
+            &rules,
+            &versions,
+            &stamp,
+        )
+        .await;
+    assert!(
+        matches!(&r, Err(StorageError::NotFound { id, .. }) if id == "NOBODY"),
+        "an unknown duplicate is NotFound: {r:?}"
+    );
+    assert_eq!(snapshot(&store).await, before, "nothing is half-merged");
+    let r = store
+        .merge_customers(
+            &"NOBODY".parse().unwrap(),
+            &cids(&["D1"]),
+            &rules,
+            &BTreeMap::from([("NOBODY".parse().unwrap(), 1), ("D1".parse().unwrap(), 1)]),
+            &stamp,
+        )
+        .await;
+    assert!(
+        matches!(r, Err(StorageError::NotFound { .. })),
+        "an unknown survivor is NotFound: {r:?}"
+    );
+
+    let versions = merge_versions(&store, &["S", "D1"]).await;
+    for (dups, field) in [
+        (cids(&[]), "merge.duplicates"),
+        (cids(&["S"]), "merge.duplicates"),
+        (cids(&["D1", "D1"]), "merge.duplicates"),
+        (cids(&["D1", "D2"]), "merge.expected_versions"),
+    ] {
+        let r = store
+            .merge_customers(&"S".parse().unwrap(), &dups, &rules, &versions, &stamp)
+            .await;
+        assert!(
+            is_invalid(&r, field),
+            "{dups:?}: Invalid naming {field}: {r:?}"
+        );
+    }
+    let late = MergeStamp {
+        by: None,
+        at: Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap(),
+    };
+    let r = store
+        .merge_customers(
+            &"S".parse().unwrap(),
+            &cids(&["D1"]),
+            &rules,
+            &versions,
+            &late,
+        )
+        .await;
+    assert!(is_invalid(&r, "merge.at"), "{r:?}");
+    assert_eq!(
+        snapshot(&store).await,
+        before,
+        "refused merges change nothing"
+    );
+
+    // Several groups at once: the second fails, so the first is not merged either.
+    let good = CustomerMerge {
+        survivor: "S".parse().unwrap(),
+        duplicates: cids(&["D1"]),
+        expected_versions: merge_versions(&store, &["S", "D1"]).await,
+    };
+    let bad = CustomerMerge {
+        survivor: "OTHER".parse().unwrap(),
+        duplicates: cids(&["D2"]),
+        expected_versions: BTreeMap::from([
+            ("OTHER".parse().unwrap(), 1),
+            ("D2".parse().unwrap(), 1),
+        ]),
+    };
+    let r = store
+        .merge_customer_groups(&[good.clone(), bad], &rules, &stamp)
+        .await;
+    assert!(
+        matches!(&r, Err(StorageError::Conflict { id, .. }) if id == "D2"),
+        "{r:?}"
+    );
+    assert_eq!(
+        snapshot(&store).await,
+        before,
+        "a failing group undoes the groups before it"
+    );
+    let overlapping = CustomerMerge {
+        survivor: "D1".parse().unwrap(),
+        duplicates: cids(&["D2"]),
+        expected_versions: merge_versions(&store, &["D1", "D2"]).await,
+    };
+    let r = store
+        .merge_customer_groups(&[good, overlapping], &rules, &stamp)
+        .await;
+    assert!(
+        is_invalid(&r, "groups[1]"),
+        "a customer in two groups is Invalid: {r:?}"
+    );
+    assert_eq!(snapshot(&store).await, before);
+
+    // With the right versions it goes through.
+    let versions = merge_versions(&store, &["S", "D1", "D2"]).await;
+    store
+        .merge_customers(
+            &"S".parse().unwrap(),
+            &cids(&["D1", "D2"]),
+            &rules,
+            &versions,
+            &stamp,
+        )
+        .await
+        .expect("a merge with current versions succeeds");
+    assert_eq!(count::<Customer, S>(&store).await, 2);
+}
+
+/// Erasing a survivor erases what was merged into it: its records (moved from the
+/// duplicates) and the merge entries, whose ids are the person's data too.
+pub async fn erasure_of_merged_customers<S: CrmStore>(make: impl Factory<S>) {
+    for keep in [false, true] {
+        let store = make().await;
+        seed_merge_group(&store).await;
+        let versions = merge_versions(&store, &["S", "D1", "D2"]).await;
+        store
+            .merge_customers(
+                &"S".parse().unwrap(),
+                &cids(&["D1", "D2"]),
+                &FieldRules::default(),
+                &versions,
+                &merge_stamp(),
+            )
+            .await
+            .unwrap();
+        let how = if keep {
+            Erasure::KeepAnonymizedAggregates {
+                pseudonym: "ANON-m1".parse().unwrap(),
+            }
+        } else {
+            Erasure::DeleteEverything
+        };
+        let report = store
+            .erase_customer(&"S".parse().unwrap(), &how)
+            .await
+            .unwrap();
+        assert_eq!(
+            report.merged_ids, 2,
+            "the report counts the merge entries removed"
+        );
+        let counts = if keep { (0, 6) } else { (6, 0) };
+        assert_eq!(
+            (report.transactions.deleted, report.transactions.anonymized),
+            counts,
+            "the merged records are erased too"
+        );
+        assert!(
+            store
+                .merged_into(&cids(&["D1", "D2", "S"]))
+                .await
+                .unwrap()
+                .is_empty(),
+            "no merged id resolves after the survivor's erasure"
+        );
+        let dump = [
+            dump::<Customer, S>(&store).await,
+            dump::<Transaction, S>(&store).await,
+            dump::<Interaction, S>(&store).await,
+            dump::<LoyaltyEvent, S>(&store).await,
+        ]
+        .concat();
+        for needle in ["\"D1\"", "\"D2\"", "\"S\"", "mia.novak", "Novak"] {
+            assert!(
+                !dump.contains(needle),
+                "after erasure nothing holds {needle}"
+            );
+        }
+        assert_eq!(
+            ids::<Transaction, S>(&store, &of_customer("OTHER"))
+                .await
+                .len(),
+            2,
+            "other customers keep their records"
+        );
+    }
+}
+
 /// Runs every function of the kit in turn, each on a fresh store.
 pub async fn run_all<S>(make: impl Factory<S>)
 where
@@ -1950,6 +2520,9 @@ macro_rules! conformance_tests {
             purchase_summaries,
             import_sessions,
             loyalty_events,
+            merging_customers,
+            merge_failures_change_nothing,
+            erasure_of_merged_customers,
         );
     };
     (@tests ($make:expr) $($name:ident,)+) => {

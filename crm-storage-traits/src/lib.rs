@@ -24,8 +24,11 @@ pub use query::{Cursor, Filter, MAX_PAGE_LIMIT, Page, PageRequest, ScanPosition,
 pub use record::{Record, Status, Versioned};
 pub use record::{check_time, time_text};
 pub use repository::{
-    BatchAppend, BatchReport, CrmStore, CustomerRepository, DealRepository, Erasure, ErasureCounts,
-    ErasureReport, InteractionRepository, LoyaltyRepository, ReassignReport, Repository,
-    SurveyRepository, TicketRepository, TimeScan, TransactionRepository, scan,
+    BatchAppend, BatchReport, CrmStore, CustomerMerge, CustomerRepository, DealRepository, Erasure,
+    ErasureCounts, ErasureReport, InteractionRepository, LoyaltyRepository, MergeEntry,
+    MergeReport, MergeStamp, ReassignReport, Repository, SurveyRepository, TicketRepository,
+    TimeScan, TransactionRepository, scan,
 };
-pub use repository::{check_batch, check_reassign, summarize_purchases};
+pub use repository::{
+    check_batch, check_merge, check_merges, check_reassign, plan_merge, summarize_purchases,
+};

@@ -21,14 +21,14 @@
 //! # }).unwrap();
 //! ```
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroU32;
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use crm_core::{
-    Customer, CustomerId, Deal, Email, Interaction, LoyaltyEvent, PartyKind, Phone, SurveyResponse,
-    Ticket, Transaction, UserId,
+    Customer, CustomerId, Deal, Email, FieldRules, Interaction, LoyaltyEvent, PartyKind, Phone,
+    SurveyResponse, Ticket, Transaction, UserId,
 };
 
 use crate::error::{StorageError, StorageResult};
@@ -36,8 +36,9 @@ use crate::import::{BulkImport, ChunkReport, ImportSession};
 use crate::query::{Cursor, Filter, Page, PageRequest, ScanPosition, TimeRange};
 use crate::record::{Record, Versioned};
 use crate::repository::{
-    BatchAppend, BatchReport, CrmStore, CustomerRepository, Erasure, ErasureCounts, ErasureReport,
-    ReassignReport, Repository, TimeScan, check_batch, check_reassign,
+    BatchAppend, BatchReport, CrmStore, CustomerMerge, CustomerRepository, Erasure, ErasureCounts,
+    ErasureReport, MergeEntry, MergeReport, MergeStamp, ReassignReport, Repository, TimeScan,
+    check_batch, check_merges, check_reassign, plan_merge,
 };
 
 type Table<R> = BTreeMap<String, Versioned<R>>;
@@ -51,6 +52,8 @@ struct Tables {
     transactions: Table<Transaction>,
     survey_responses: Table<SurveyResponse>,
     loyalty_events: Table<LoyaltyEvent>,
+    /// Merge entries by merged id.
+    merges: BTreeMap<String, MergeEntry>,
 }
 
 impl Tables {
@@ -64,6 +67,7 @@ impl Tables {
             || any(&self.transactions, customer)
             || any(&self.survey_responses, customer)
             || any(&self.loyalty_events, customer)
+            || self.merges.values().any(|m| &m.survivor == customer)
     }
 }
 
@@ -500,6 +504,104 @@ fn erase_in<R: Record>(
     counts
 }
 
+/// Moves every record of a duplicate to the survivor; returns how many moved.
+fn move_in<R: Record>(
+    table: &mut Table<R>,
+    duplicates: &BTreeSet<&CustomerId>,
+    survivor: &CustomerId,
+) -> usize {
+    let mut moved = 0;
+    for v in table.values_mut() {
+        if duplicates.contains(v.record.customer()) {
+            v.record.move_to(survivor);
+            v.version += 1;
+            moved += 1;
+        }
+    }
+    moved
+}
+
+/// Merges one group in `tables` (see [`CrmStore::merge_customers`]).
+fn merge_group(
+    tables: &mut Tables,
+    group: &CustomerMerge,
+    rules: &FieldRules,
+    stamp: &MergeStamp,
+) -> StorageResult<MergeReport> {
+    let (survivor, duplicates) = (&group.survivor, &group.duplicates);
+    let read = |id: &CustomerId| {
+        tables
+            .customers
+            .get(&id.to_string())
+            .cloned()
+            .ok_or_else(|| StorageError::NotFound {
+                entity: Customer::ENTITY,
+                id: id.to_string(),
+            })
+    };
+    let kept = read(survivor)?;
+    let others = duplicates
+        .iter()
+        .map(read)
+        .collect::<StorageResult<Vec<_>>>()?;
+    let merged = plan_merge(&kept, &others, rules, &group.expected_versions, stamp)?;
+    let gone: BTreeSet<&CustomerId> = duplicates.iter().collect();
+    let version = kept.version + 1;
+    tables.customers.insert(
+        survivor.to_string(),
+        Versioned {
+            record: merged,
+            version,
+        },
+    );
+    let mut report = MergeReport {
+        survivor: Some(survivor.clone()),
+        version,
+        merged: duplicates.to_vec(),
+        interactions: move_in(&mut tables.interactions, &gone, survivor),
+        tickets: move_in(&mut tables.tickets, &gone, survivor),
+        deals: move_in(&mut tables.deals, &gone, survivor),
+        transactions: move_in(&mut tables.transactions, &gone, survivor),
+        survey_responses: move_in(&mut tables.survey_responses, &gone, survivor),
+        loyalty_events: move_in(&mut tables.loyalty_events, &gone, survivor),
+        ..MergeReport::default()
+    };
+    for id in duplicates {
+        tables.customers.remove(&id.to_string());
+    }
+    for v in tables.customers.values_mut() {
+        let mut changed = false;
+        for link in [&mut v.record.account, &mut v.record.parent_account] {
+            if link.as_ref().is_some_and(|l| gone.contains(l)) {
+                *link = Some(survivor.clone());
+                changed = true;
+            }
+        }
+        if changed {
+            v.version += 1;
+            report.linked_customers += 1;
+        }
+    }
+    for entry in tables.merges.values_mut() {
+        if gone.contains(&entry.survivor) {
+            entry.survivor = survivor.clone();
+            report.earlier_merges += 1;
+        }
+    }
+    for id in duplicates {
+        tables.merges.insert(
+            id.to_string(),
+            MergeEntry {
+                merged: id.clone(),
+                survivor: survivor.clone(),
+                merged_by: stamp.by.clone(),
+                merged_at: stamp.at,
+            },
+        );
+    }
+    Ok(report)
+}
+
 /// The placeholder customer that anonymized records point at after an erasure.
 pub(crate) fn placeholder(pseudonym: &CustomerId, erased: &Customer) -> StorageResult<Customer> {
     Ok(Customer::new(
@@ -520,6 +622,33 @@ impl CrmStore for MemoryStore {
             deals: reassign(&mut tables.deals, from, to),
             tickets: reassign(&mut tables.tickets, from, to),
         })
+    }
+
+    async fn merge_customer_groups(
+        &self,
+        groups: &[CustomerMerge],
+        rules: &FieldRules,
+        stamp: &MergeStamp,
+    ) -> StorageResult<Vec<MergeReport>> {
+        check_merges(groups, stamp)?;
+        let mut tables = self.write()?;
+        // Work on a copy so that a failing group leaves the store untouched.
+        let mut next = tables.clone();
+        let reports = groups
+            .iter()
+            .map(|g| merge_group(&mut next, g, rules, stamp))
+            .collect::<StorageResult<Vec<_>>>()?;
+        *tables = next;
+        Ok(reports)
+    }
+
+    async fn merged_into(&self, ids: &[CustomerId]) -> StorageResult<Vec<MergeEntry>> {
+        let tables = self.read()?;
+        let keys: BTreeSet<String> = ids.iter().map(ToString::to_string).collect();
+        Ok(keys
+            .iter()
+            .filter_map(|k| tables.merges.get(k).cloned())
+            .collect())
     }
 
     async fn erase_customer(
@@ -575,7 +704,7 @@ impl CrmStore for MemoryStore {
                 },
             );
         }
-        let report = ErasureReport {
+        let mut report = ErasureReport {
             customer: Some(customer.clone()),
             pseudonym: pseudonym.cloned(),
             interactions: erase_in(&mut next.interactions, customer, pseudonym),
@@ -584,7 +713,11 @@ impl CrmStore for MemoryStore {
             transactions: erase_in(&mut next.transactions, customer, pseudonym),
             survey_responses: erase_in(&mut next.survey_responses, customer, pseudonym),
             loyalty_events: erase_in(&mut next.loyalty_events, customer, pseudonym),
+            merged_ids: 0,
         };
+        let before = next.merges.len();
+        next.merges.retain(|_, m| &m.survivor != customer);
+        report.merged_ids = before - next.merges.len();
         *tables = next;
         Ok(report)
     }

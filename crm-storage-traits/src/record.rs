@@ -178,6 +178,10 @@ pub trait Record:
     /// form, after its customer was erased, and points it at `anonymous` instead.
     fn anonymize(&mut self, anonymous: &CustomerId);
 
+    /// Points the record at another customer: merging customers moves the duplicates'
+    /// records to the survivor. A customer record belongs to itself and is left as it is.
+    fn move_to(&mut self, customer: &CustomerId);
+
     /// Whether the record is open: reassigning an owner moves only open tickets and deals.
     fn is_open(&self) -> bool {
         true
@@ -255,6 +259,9 @@ impl Record for Customer {
     fn anonymize(&mut self, _anonymous: &CustomerId) {
         // Customers are deleted on erasure, never kept.
     }
+    fn move_to(&mut self, _customer: &CustomerId) {
+        // A customer is merged by folding, never moved.
+    }
     fn set_owner(&mut self, owner: UserId) {
         self.owner = Some(owner);
     }
@@ -270,6 +277,9 @@ impl Record for Interaction {
     );
     fn owner(&self) -> Option<&UserId> {
         self.agent.as_ref()
+    }
+    fn move_to(&mut self, customer: &CustomerId) {
+        self.customer = customer.clone();
     }
     fn anonymize(&mut self, anonymous: &CustomerId) {
         self.customer = anonymous.clone();
@@ -303,6 +313,9 @@ impl Record for Ticket {
             .flatten()
             .fold(self.created_at, DateTime::max)
     }
+    fn move_to(&mut self, customer: &CustomerId) {
+        self.customer = customer.clone();
+    }
     fn anonymize(&mut self, anonymous: &CustomerId) {
         self.customer = anonymous.clone();
         self.subject = None;
@@ -334,6 +347,9 @@ impl Record for Deal {
             .unwrap_or(self.created_at)
             .max(self.created_at)
     }
+    fn move_to(&mut self, customer: &CustomerId) {
+        self.customer = customer.clone();
+    }
     fn anonymize(&mut self, anonymous: &CustomerId) {
         self.customer = anonymous.clone();
         // A title such as "Renewal for Jane Doe" may name the person.
@@ -356,6 +372,9 @@ impl Record for Transaction {
         required: [occurred_at],
         optional: [],
     );
+    fn move_to(&mut self, customer: &CustomerId) {
+        self.customer = customer.clone();
+    }
     fn anonymize(&mut self, anonymous: &CustomerId) {
         self.customer = anonymous.clone();
         // An order or invoice number links back to the person in the host's other systems.
@@ -374,6 +393,9 @@ impl Record for SurveyResponse {
     fn tags(&self) -> Option<&BTreeSet<Tag>> {
         Some(&self.tags)
     }
+    fn move_to(&mut self, customer: &CustomerId) {
+        self.customer = customer.clone();
+    }
     fn anonymize(&mut self, anonymous: &CustomerId) {
         self.customer = anonymous.clone();
         self.comment = None;
@@ -388,6 +410,9 @@ impl Record for LoyaltyEvent {
         required: [occurred_at],
         optional: [],
     );
+    fn move_to(&mut self, customer: &CustomerId) {
+        self.customer = customer.clone();
+    }
     fn anonymize(&mut self, anonymous: &CustomerId) {
         self.customer = anonymous.clone();
         // A free-text reason may name the person ("goodwill for Jane's complaint").

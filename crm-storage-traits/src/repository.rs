@@ -15,12 +15,14 @@
 //! fn pick(_: Arc<dyn CrmStore>, _: Arc<dyn CustomerRepository>, _: Arc<dyn TransactionRepository>) {}
 //! ```
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroU32;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use crm_core::{
-    Customer, CustomerId, Deal, Email, Interaction, LoyaltyEvent, Phone, SurveyResponse, Ticket,
-    Transaction, UserId,
+    Customer, CustomerId, Deal, Email, FieldRules, Interaction, LoyaltyEvent, Phone,
+    SurveyResponse, Ticket, Transaction, UserId,
 };
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
@@ -28,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{StorageError, StorageResult};
 use crate::purchases::PurchaseFold;
 use crate::query::{Filter, MAX_PAGE_LIMIT, Page, PageRequest, ScanPosition, TimeRange};
-use crate::record::{Record, Versioned};
+use crate::record::{Record, Versioned, check_time};
 use crm_core::{PurchaseSummary, PurchaseTotals};
 
 /// Create, read, update, delete and list records of one kind.
@@ -605,6 +607,246 @@ pub struct ErasureReport {
     pub survey_responses: ErasureCounts,
     /// Loyalty events (kept ones lose their free-text reason).
     pub loyalty_events: ErasureCounts,
+    /// Merge entries of ids merged into the customer ([`CrmStore::merge_customers`]),
+    /// removed: the merged ids are the person's data too.
+    #[serde(default)]
+    pub merged_ids: usize,
+}
+
+/// Who merged customers, and when: recorded with every merged id.
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_storage_traits::MergeStamp;
+/// let stamp = MergeStamp { by: Some("alice".parse()?), at: Utc::now() };
+/// # let _ = stamp;
+/// # Ok::<(), crm_core::IdError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeStamp {
+    /// The user who merged, if known.
+    pub by: Option<UserId>,
+    /// When (also the survivor's new `updated_at`, unless a record is newer).
+    pub at: DateTime<Utc>,
+}
+
+/// A customer id merged into another ([`CrmStore::merged_into`]): imports naming `merged`
+/// mean `survivor`.
+///
+/// ```
+/// use chrono::Utc;
+/// use crm_storage_traits::MergeEntry;
+/// let e = MergeEntry { merged: 2.into(), survivor: 1.into(), merged_by: None, merged_at: Utc::now() };
+/// assert_ne!(e.merged, e.survivor);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeEntry {
+    /// The id that no longer exists.
+    pub merged: CustomerId,
+    /// The customer it now is (followed through later merges: always an existing
+    /// customer).
+    pub survivor: CustomerId,
+    /// Who merged it.
+    pub merged_by: Option<UserId>,
+    /// When.
+    pub merged_at: DateTime<Utc>,
+}
+
+/// What a [`CrmStore::merge_customers`] did.
+///
+/// ```
+/// let r = crm_storage_traits::MergeReport::default();
+/// assert_eq!(r.moved(), 0);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeReport {
+    /// The surviving customer.
+    pub survivor: Option<CustomerId>,
+    /// Its version after the merge.
+    pub version: u64,
+    /// The ids merged into it (deleted), in the order given.
+    pub merged: Vec<CustomerId>,
+    /// Interactions moved to the survivor.
+    pub interactions: usize,
+    /// Tickets moved.
+    pub tickets: usize,
+    /// Deals moved.
+    pub deals: usize,
+    /// Transactions moved.
+    pub transactions: usize,
+    /// Survey responses moved.
+    pub survey_responses: usize,
+    /// Loyalty events moved.
+    pub loyalty_events: usize,
+    /// Other customers whose account or parent account named a merged id and now name
+    /// the survivor.
+    pub linked_customers: usize,
+    /// Earlier merge entries that named a merged id as survivor and now name this one.
+    pub earlier_merges: usize,
+}
+
+impl MergeReport {
+    /// Records of every kind moved to the survivor.
+    pub fn moved(&self) -> usize {
+        self.interactions
+            + self.tickets
+            + self.deals
+            + self.transactions
+            + self.survey_responses
+            + self.loyalty_events
+    }
+}
+
+/// Checks a merge's arguments before anything is read (shared by the stores): at least one
+/// duplicate, none the survivor, none named twice (`Invalid`, field `merge.duplicates`); an
+/// expected version for the survivor and every duplicate and for nothing else (field
+/// `merge.expected_versions`); a time the store keeps (field `merge.at`).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use chrono::Utc;
+/// use crm_storage_traits::{MergeStamp, check_merge};
+/// let stamp = MergeStamp { by: None, at: Utc::now() };
+/// let versions = BTreeMap::from([(1.into(), 1), (2.into(), 3)]);
+/// assert!(check_merge(&1.into(), &[2.into()], &versions, &stamp).is_ok());
+/// let err = check_merge(&1.into(), &[2.into(), 3.into()], &versions, &stamp).unwrap_err();
+/// assert_eq!(err.to_string(), "merge.expected_versions: no expected version for customer 3");
+/// ```
+pub fn check_merge(
+    survivor: &CustomerId,
+    duplicates: &[CustomerId],
+    expected_versions: &BTreeMap<CustomerId, u64>,
+    stamp: &MergeStamp,
+) -> StorageResult<()> {
+    crm_core::check_merge_ids(survivor, duplicates).map_err(|e| {
+        let text = e.to_string();
+        let reason = text.strip_prefix("merge.duplicates: ").unwrap_or(&text);
+        StorageError::invalid("merge.duplicates", reason)
+    })?;
+    let members: BTreeSet<&CustomerId> = std::iter::once(survivor).chain(duplicates).collect();
+    for id in &members {
+        if !expected_versions.contains_key(*id) {
+            return Err(StorageError::invalid(
+                "merge.expected_versions",
+                format!("no expected version for customer {id}"),
+            ));
+        }
+    }
+    if let Some(extra) = expected_versions.keys().find(|id| !members.contains(id)) {
+        return Err(StorageError::invalid(
+            "merge.expected_versions",
+            format!("customer {extra} is not part of the merge"),
+        ));
+    }
+    check_time("merge.at", stamp.at)
+}
+
+/// One group of customers to merge: the survivor, the duplicates merged into it, and the
+/// version the caller read of each ([`CrmStore::merge_customer_groups`]).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use crm_storage_traits::CustomerMerge;
+/// let group = CustomerMerge {
+///     survivor: 1.into(),
+///     duplicates: vec![2.into()],
+///     expected_versions: BTreeMap::from([(1.into(), 1), (2.into(), 4)]),
+/// };
+/// # let _ = group;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerMerge {
+    /// The customer that stays.
+    pub survivor: CustomerId,
+    /// The customers merged into it and deleted.
+    pub duplicates: Vec<CustomerId>,
+    /// The version read of the survivor and of every duplicate.
+    pub expected_versions: BTreeMap<CustomerId, u64>,
+}
+
+/// Checks the arguments of several merges done together: each group as [`check_merge`]
+/// (errors prefixed with `groups[i]`), and no customer in two groups (`Invalid`, field
+/// `groups[i].duplicates`).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use chrono::Utc;
+/// use crm_storage_traits::{CustomerMerge, MergeStamp, check_merges};
+/// let group = |s: i64, d: i64| CustomerMerge {
+///     survivor: s.into(),
+///     duplicates: vec![d.into()],
+///     expected_versions: BTreeMap::from([(s.into(), 1), (d.into(), 1)]),
+/// };
+/// let stamp = MergeStamp { by: None, at: Utc::now() };
+/// assert!(check_merges(&[group(1, 2), group(3, 4)], &stamp).is_ok());
+/// let err = check_merges(&[group(1, 2), group(2, 5)], &stamp).unwrap_err();
+/// assert_eq!(err.to_string(), "groups[1].duplicates: customer 2 is in an earlier group too");
+/// ```
+pub fn check_merges(groups: &[CustomerMerge], stamp: &MergeStamp) -> StorageResult<()> {
+    let mut seen = BTreeSet::new();
+    for (i, g) in groups.iter().enumerate() {
+        let at = format!("groups[{i}]");
+        check_merge(&g.survivor, &g.duplicates, &g.expected_versions, stamp)
+            .map_err(|e| e.within(&at))?;
+        for id in std::iter::once(&g.survivor).chain(&g.duplicates) {
+            if !seen.insert(id) {
+                return Err(StorageError::invalid(
+                    format!("{at}.duplicates"),
+                    format!("customer {id} is in an earlier group too"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The survivor as a merge leaves it (shared by the stores, called once the customers are
+/// read in the merge's transaction): checks every stored version against the expected one
+/// (survivor first, then the duplicates in order; [`StorageError::Conflict`] on the first
+/// that moved on) and folds the duplicates in by `rules` ([`crm_core::fold_customers`]).
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use chrono::Utc;
+/// use crm_core::{Customer, FieldRules, PartyKind};
+/// use crm_storage_traits::{MergeStamp, StorageError, Versioned, plan_merge};
+/// let at = Utc::now();
+/// let v = |id: i64, version| Versioned { record: Customer::new(id.into(), PartyKind::Person, "Ann", at).unwrap(), version };
+/// let stamp = MergeStamp { by: None, at };
+/// let expected = BTreeMap::from([(1.into(), 1), (2.into(), 1)]);
+/// assert!(plan_merge(&v(1, 1), &[v(2, 1)], &FieldRules::default(), &expected, &stamp).is_ok());
+/// let stale = plan_merge(&v(1, 1), &[v(2, 2)], &FieldRules::default(), &expected, &stamp);
+/// assert!(matches!(stale, Err(StorageError::Conflict { expected: 1, actual: 2, .. })));
+/// ```
+pub fn plan_merge(
+    survivor: &Versioned<Customer>,
+    duplicates: &[Versioned<Customer>],
+    rules: &FieldRules,
+    expected_versions: &BTreeMap<CustomerId, u64>,
+    stamp: &MergeStamp,
+) -> StorageResult<Customer> {
+    for v in std::iter::once(survivor).chain(duplicates) {
+        let id = &v.record.id;
+        let expected = expected_versions.get(id).copied().ok_or_else(|| {
+            StorageError::invalid(
+                "merge.expected_versions",
+                format!("no expected version for customer {id}"),
+            )
+        })?;
+        if expected != v.version {
+            return Err(StorageError::Conflict {
+                entity: Customer::ENTITY,
+                id: id.to_string(),
+                expected,
+                actual: v.version,
+            });
+        }
+    }
+    let duplicates: Vec<Customer> = duplicates.iter().map(|v| v.record.clone()).collect();
+    let merged = crm_core::fold_customers(&survivor.record, &duplicates, rules, stamp.at)
+        .map_err(|e| StorageError::invalid("merge.duplicates", e.to_string()))?;
+    merged.check()?;
+    Ok(merged)
 }
 
 /// Every repository, plus the operations that span them.
@@ -651,6 +893,109 @@ pub trait CrmStore:
         customer: &CustomerId,
         how: &Erasure,
     ) -> StorageResult<ErasureReport>;
+
+    /// Merges `duplicates` into `survivor`, atomically: every interaction, ticket, deal,
+    /// transaction, survey response and loyalty event of a duplicate moves to the survivor
+    /// (each moved record gets a new version); the duplicates' fields are folded into the
+    /// survivor by `rules` ([`crm_core::fold_customers`]: tags and consents united, a
+    /// withdrawn consent winning); other customers naming a duplicate as account or parent
+    /// account name the survivor; the duplicates are deleted; and a [`MergeEntry`] per
+    /// duplicate records who merged it when, so that [`merged_into`](CrmStore::merged_into)
+    /// resolves its id to the survivor (earlier entries naming a duplicate as survivor follow
+    /// it to the new one).
+    ///
+    /// `expected_versions` holds the version the caller read of the survivor and of every
+    /// duplicate: if any stored version differs the merge is a [`StorageError::Conflict`]
+    /// and changes nothing. A customer not stored is [`StorageError::NotFound`]; bad
+    /// arguments are `Invalid` ([`check_merge`]). A failed merge writes nothing.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use chrono::Utc;
+    /// use crm_core::{Customer, FieldRules, PartyKind, Transaction};
+    /// use crm_storage_traits::{CrmStore, MemoryStore, MergeStamp, Repository};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryStore::new();
+    /// for id in [1, 2] {
+    ///     store.create(Customer::new(id.into(), PartyKind::Person, "Ann Lee", Utc::now())?).await?;
+    /// }
+    /// store.create(Transaction::new(7.into(), 2.into(), Utc::now(), "5 EUR".parse()?)).await?;
+    /// let versions = BTreeMap::from([(1.into(), 1), (2.into(), 1)]);
+    /// let stamp = MergeStamp { by: Some("alice".parse()?), at: Utc::now() };
+    /// let report = store.merge_customers(&1.into(), &[2.into()], &FieldRules::default(), &versions, &stamp).await?;
+    /// assert_eq!((report.transactions, report.version), (1, 2));
+    /// let moved = Repository::<Transaction>::get(&store, &7.into()).await?;
+    /// assert_eq!(moved.record.customer, 1.into());
+    /// assert_eq!(store.merged_into(&[2.into()]).await?[0].survivor, 1.into());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    async fn merge_customers(
+        &self,
+        survivor: &CustomerId,
+        duplicates: &[CustomerId],
+        rules: &FieldRules,
+        expected_versions: &BTreeMap<CustomerId, u64>,
+        stamp: &MergeStamp,
+    ) -> StorageResult<MergeReport> {
+        check_merge(survivor, duplicates, expected_versions, stamp)?;
+        let group = CustomerMerge {
+            survivor: survivor.clone(),
+            duplicates: duplicates.to_vec(),
+            expected_versions: expected_versions.clone(),
+        };
+        let mut reports = self
+            .merge_customer_groups(std::slice::from_ref(&group), rules, stamp)
+            .await?;
+        reports
+            .pop()
+            .ok_or_else(|| StorageError::invalid("merge", "the store merged no group"))
+    }
+
+    /// Merges several groups as [`merge_customers`](CrmStore::merge_customers) does, all
+    /// in one atomic step: if any group fails (a conflict, a customer not stored, bad
+    /// arguments: [`check_merges`]), no group is merged. Returns one report per group, in
+    /// order; the method a store implements.
+    ///
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use chrono::Utc;
+    /// use crm_core::{Customer, FieldRules, PartyKind};
+    /// use crm_storage_traits::{CrmStore, CustomerMerge, MemoryStore, MergeStamp, Repository, StorageError};
+    ///
+    /// # futures::executor::block_on(async {
+    /// let store = MemoryStore::new();
+    /// for id in 1..=4 {
+    ///     store.create(Customer::new(id.into(), PartyKind::Person, "Ann Lee", Utc::now())?).await?;
+    /// }
+    /// let group = |s: i64, d: i64, dv| CustomerMerge {
+    ///     survivor: s.into(),
+    ///     duplicates: vec![d.into()],
+    ///     expected_versions: BTreeMap::from([(s.into(), 1), (d.into(), dv)]),
+    /// };
+    /// let stamp = MergeStamp { by: None, at: Utc::now() };
+    /// // The second group is stale: neither is merged.
+    /// let r = store.merge_customer_groups(&[group(1, 2, 1), group(3, 4, 9)], &FieldRules::default(), &stamp).await;
+    /// assert!(matches!(r, Err(StorageError::Conflict { .. })));
+    /// assert!(Repository::<Customer>::get(&store, &2.into()).await.is_ok());
+    /// let done = store.merge_customer_groups(&[group(1, 2, 1), group(3, 4, 1)], &FieldRules::default(), &stamp).await?;
+    /// assert_eq!(done.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    async fn merge_customer_groups(
+        &self,
+        groups: &[CustomerMerge],
+        rules: &FieldRules,
+        stamp: &MergeStamp,
+    ) -> StorageResult<Vec<MergeReport>>;
+
+    /// The merge entries of those of `ids` that were merged into another customer, in
+    /// ascending order of merged id text; ids never merged have none. An import naming a
+    /// merged id uses the entry's survivor instead. Erasing a survivor removes the entries
+    /// of the ids merged into it.
+    async fn merged_into(&self, ids: &[CustomerId]) -> StorageResult<Vec<MergeEntry>>;
 
     /// Per customer and currency, the transactions with [`time`](Record::time) in `range`
     /// aggregated: first and last purchase, number of transactions and of distinct

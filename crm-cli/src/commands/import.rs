@@ -15,7 +15,10 @@
 //!   error naming its line, and nothing is written; a stored customer is left as it is;
 //! - customers that records refer to but the database lacks are created, in the same
 //!   transaction, as minimal records (the id as name, the time of their first record in the
-//!   first chunk that names them as creation time).
+//!   first chunk that names them as creation time);
+//! - an id merged into another customer (`crm merge`) means that customer: records naming it
+//!   go to the survivor, and a customer row with it is skipped instead of creating the
+//!   merged customer again.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -25,7 +28,7 @@ use crm_core::{
     CsatScale, Customer, CustomerId, Email, Money, PartyKind, Phone, SurveyResponse,
     SurveyResponseId, SurveyScore, Tag, Transaction, TransactionId, UserId,
 };
-use crm_storage_traits::{BatchReport, BulkImport, ImportSession, Record, StorageError};
+use crm_storage_traits::{BatchReport, BulkImport, CrmStore, ImportSession, Record, StorageError};
 use serde::Serialize;
 
 use crate::cli::{ImportArgs, ImportKind, SurveyKind};
@@ -407,6 +410,35 @@ fn new_customers<R: Record>(
     Ok(out)
 }
 
+/// The survivors of the merged customer ids a chunk names, asked of the store once per id
+/// (`checked`); `survivors` keeps the answers.
+async fn resolve_merged<R: Record>(
+    store: &dyn CrmStore,
+    db: &Path,
+    records: &[R],
+    checked: &mut HashSet<CustomerId>,
+    survivors: &mut HashMap<CustomerId, CustomerId>,
+) -> CliResult<()> {
+    let ask: Vec<CustomerId> = records
+        .iter()
+        .map(|r| r.customer())
+        .filter(|c| !checked.contains(*c))
+        .cloned()
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    if ask.is_empty() {
+        return Ok(());
+    }
+    let entries = store
+        .merged_into(&ask)
+        .await
+        .map_err(|e| CliError::storage(db, format!("reading merged customer ids: {e}")))?;
+    checked.extend(ask);
+    survivors.extend(entries.into_iter().map(|e| (e.merged, e.survivor)));
+    Ok(())
+}
+
 /// What an import session did so far.
 #[derive(Debug, Default)]
 struct Fed {
@@ -418,6 +450,7 @@ struct Fed {
 /// Feeds chunks from `next` (an empty chunk ends the file) into `session`.
 async fn feed<R: Record>(
     session: &mut (dyn ImportSession<R> + '_),
+    store: &dyn CrmStore,
     db: &Path,
     path: &Path,
     id_field: &str,
@@ -425,14 +458,44 @@ async fn feed<R: Record>(
     progress: &mut dyn FnMut(usize),
 ) -> CliResult<Fed> {
     let mut known: HashSet<CustomerId> = HashSet::new();
+    let (mut checked, mut survivors) = (HashSet::new(), HashMap::new());
     let mut fed = Fed::default();
     loop {
         let items = next()?;
         if items.is_empty() {
             return Ok(fed);
         }
-        let (records, lines): (Vec<R>, Vec<u64>) =
+        let read = items.len();
+        let (mut records, mut lines): (Vec<R>, Vec<u64>) =
             items.into_iter().map(|i| (i.record, i.line)).unzip();
+        resolve_merged(store, db, &records, &mut checked, &mut survivors).await?;
+        if !survivors.is_empty() {
+            if R::ENTITY == Customer::ENTITY {
+                // A merged customer exists as its survivor: its row is skipped.
+                let keep: Vec<bool> = records
+                    .iter()
+                    .map(|r| !survivors.contains_key(r.customer()))
+                    .collect();
+                let mut flags = keep.iter();
+                records.retain(|_| *flags.next().unwrap_or(&true));
+                let mut flags = keep.iter();
+                lines.retain(|_| *flags.next().unwrap_or(&true));
+                let merged = read - records.len();
+                fed.rows += merged;
+                fed.report.skipped += merged;
+                if records.is_empty() {
+                    progress(read);
+                    continue;
+                }
+            } else {
+                for r in &mut records {
+                    if let Some(survivor) = survivors.get(r.customer()) {
+                        let survivor = survivor.clone();
+                        r.move_to(&survivor);
+                    }
+                }
+            }
+        }
         if R::ENTITY != Customer::ENTITY {
             let customers = new_customers(&mut known, &records)?;
             if !customers.is_empty() {
@@ -480,7 +543,7 @@ async fn feed<R: Record>(
         if R::ENTITY == Customer::ENTITY {
             fed.customers_created += r.inserted;
         }
-        progress(records.len());
+        progress(read);
     }
 }
 
@@ -496,13 +559,13 @@ pub async fn import_chunks<R, S>(
 ) -> CliResult<ImportCounts>
 where
     R: Record,
-    S: BulkImport<R> + ?Sized,
+    S: BulkImport<R> + CrmStore,
 {
     let mut session = store
         .begin_import()
         .await
         .map_err(|e| CliError::storage(db, format!("starting the import: {e}")))?;
-    match feed(&mut *session, db, path, id_field, next, progress).await {
+    match feed(&mut *session, store, db, path, id_field, next, progress).await {
         Ok(fed) => {
             session
                 .commit()
@@ -547,7 +610,7 @@ pub async fn import_events<R, S>(
 ) -> CliResult<ImportCounts>
 where
     R: Record,
-    S: BulkImport<R> + ?Sized,
+    S: BulkImport<R> + CrmStore,
 {
     let mut chunks = items.chunks(CHUNK_ROWS);
     let mut next = || Ok(chunks.next().map(<[_]>::to_vec).unwrap_or_default());

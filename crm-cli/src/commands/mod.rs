@@ -4,6 +4,7 @@ pub mod bgbb;
 pub mod churn;
 pub mod cohorts;
 pub mod database;
+pub mod dedupe;
 pub mod engagement;
 pub mod import;
 pub mod lifecycle;
@@ -60,6 +61,8 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Report(args) => report::run(&args),
         Command::Erase(args) => stewardship::erase(&args),
         Command::Reassign(args) => stewardship::reassign(&args),
+        Command::Dedupe(args) => dedupe::dedupe(&args),
+        Command::Merge(args) => dedupe::merge(&args),
         Command::Followups(args) => engagement::followups(&args),
         Command::Care(args) => engagement::care(&args),
         Command::Contacts(args) => engagement::contacts(&args),

@@ -88,6 +88,9 @@ fn print_erasure(customer: &CustomerId, report: &ErasureReport) -> CliResult<()>
         }
         outln!()?;
     }
+    if report.merged_ids > 0 {
+        outln!("  {:<17} {:>6} deleted", "merged ids", report.merged_ids)?;
+    }
     if let Some(p) = &report.pseudonym {
         outln!("records kept without personal data under customer {p}")?;
     }

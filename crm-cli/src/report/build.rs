@@ -22,7 +22,9 @@ use crate::progress::{spinner, summary_table};
 use crate::report::collector::Collector;
 use crate::report::dataset::Dataset;
 use crate::report::html::{Chart, Report, Section, write};
-use crate::report::{charts, churn, engagement, operations, satisfaction, segmentation};
+use crate::report::{
+    charts, churn, duplicates, engagement, operations, satisfaction, segmentation,
+};
 
 /// How a report is titled and computed.
 #[derive(Debug, Clone)]
@@ -208,6 +210,16 @@ pub fn build(data: &Dataset, options: &Options, c: &mut Collector) -> CliResult<
     }
     pb.finish_and_clear();
     c.lap("lifecycle");
+
+    let pb = spinner("duplicates");
+    if data.customers.is_empty() {
+        c.leave_out("Duplicates", "duplicates", "there are no customers");
+    } else {
+        let r = duplicates::section(&data.customers, c);
+        kept(c, "Duplicates", "duplicates", r);
+    }
+    pb.finish_and_clear();
+    c.lap("duplicates");
 
     let pb = spinner("keeping in touch");
     if data.customers.is_empty() {

@@ -7,6 +7,7 @@ pub mod charts;
 pub mod churn;
 pub mod collector;
 pub mod dataset;
+pub mod duplicates;
 pub mod engagement;
 pub mod html;
 pub mod load;

@@ -1,22 +1,29 @@
 //! The repository traits implemented on PostgreSQL.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::num::NonZeroU32;
 
 use chrono::{DateTime, Utc};
-use crm_core::{Customer, CustomerId, Deal, Email, Interaction, Phone, SurveyResponse, Ticket};
+use crm_core::{
+    Customer, CustomerId, Deal, Email, FieldRules, Interaction, LoyaltyEvent, Phone,
+    SurveyResponse, Ticket,
+};
 use crm_core::{Money, Transaction, UserId, parse_currency};
 use crm_storage_traits::{
-    BatchAppend, BatchReport, CrmStore, Cursor, CustomerRepository, Erasure, ErasureCounts,
-    ErasureReport, Filter, Page, PageRequest, PurchaseSummary, PurchaseTotals, ReassignReport,
-    Record, Repository, ScanPosition, StorageError, StorageResult, TimeRange, TimeScan, Versioned,
-    async_trait, check_batch, check_reassign,
+    BatchAppend, BatchReport, CrmStore, Cursor, CustomerMerge, CustomerRepository, Erasure,
+    ErasureCounts, ErasureReport, Filter, MergeEntry, MergeReport, MergeStamp, Page, PageRequest,
+    PurchaseSummary, PurchaseTotals, ReassignReport, Record, Repository, ScanPosition,
+    StorageError, StorageResult, TimeRange, TimeScan, Versioned, async_trait, check_batch,
+    check_merges, check_reassign, plan_merge,
 };
 use sqlx::postgres::{PgArguments, PgConnection, PgRow};
 use sqlx::{AssertSqlSafe, Postgres, Row};
 
 use super::PostgresStore;
-use super::mapping::{PgRecord, PgValue, bound};
-use crate::common::{backend, is_foreign_key, is_unique, refused, version_param, write_error};
+use super::mapping::{PgRecord, PgValue, bound, split_time};
+use crate::common::{
+    backend, corrupt, is_foreign_key, is_unique, parse, refused, version_param, write_error,
+};
 
 /// Records per `COPY` message sent to the server.
 const COPY_CHUNK_BYTES: usize = 1 << 20;
@@ -206,6 +213,158 @@ impl PostgresStore {
             sql.time(range.start()),
             sql.time(range.end())
         )
+    }
+
+    /// Reads one customer in the caller's transaction, locking it, or `NotFound`.
+    async fn read_customer_for_update(
+        &self,
+        conn: &mut PgConnection,
+        id: &CustomerId,
+    ) -> StorageResult<Versioned<Customer>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT version, {} FROM {} WHERE id = $1 FOR UPDATE",
+            <Customer as PgRecord>::SELECT,
+            self.table::<Customer>()
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(backend)?;
+        match row {
+            Some(row) => decode_versioned(&row),
+            None => Err(StorageError::NotFound {
+                entity: Customer::ENTITY,
+                id: id.to_string(),
+            }),
+        }
+    }
+
+    /// Moves every record of kind `R` of the duplicates to the survivor; returns how many.
+    async fn move_records<R: PgRecord>(
+        &self,
+        conn: &mut PgConnection,
+        duplicates: &[CustomerId],
+        survivor: &CustomerId,
+    ) -> StorageResult<usize> {
+        let mut moved = 0;
+        for d in duplicates {
+            moved += self
+                .rewrite::<R>(
+                    conn,
+                    &format!("{} = $1", R::CUSTOMER_COL),
+                    d.to_string(),
+                    |r| {
+                        r.move_to(survivor);
+                        true
+                    },
+                )
+                .await?;
+        }
+        Ok(moved)
+    }
+
+    /// Merges one group in the caller's transaction (see [`CrmStore::merge_customers`]).
+    /// The customers are locked in id order, so two merges sharing members cannot
+    /// deadlock.
+    async fn merge_group_in(
+        &self,
+        conn: &mut PgConnection,
+        group: &CustomerMerge,
+        rules: &FieldRules,
+        stamp: &MergeStamp,
+    ) -> StorageResult<MergeReport> {
+        let (survivor, duplicates) = (&group.survivor, group.duplicates.as_slice());
+        let expected_versions = &group.expected_versions;
+        let mut locked: BTreeMap<&CustomerId, Versioned<Customer>> = BTreeMap::new();
+        let members: BTreeSet<&CustomerId> = std::iter::once(survivor).chain(duplicates).collect();
+        for id in members {
+            locked.insert(id, self.read_customer_for_update(&mut *conn, id).await?);
+        }
+        let take = |id: &CustomerId| locked.get(id).cloned().expect("every member was read");
+        let kept = take(survivor);
+        let others: Vec<Versioned<Customer>> = duplicates.iter().map(take).collect();
+        let merged = plan_merge(&kept, &others, rules, expected_versions, stamp)?;
+        let updated = self.update_in(&mut *conn, &merged, kept.version).await?;
+        let mut report = MergeReport {
+            survivor: Some(survivor.clone()),
+            version: updated.version,
+            merged: duplicates.to_vec(),
+            interactions: self
+                .move_records::<Interaction>(&mut *conn, duplicates, survivor)
+                .await?,
+            tickets: self
+                .move_records::<Ticket>(&mut *conn, duplicates, survivor)
+                .await?,
+            deals: self
+                .move_records::<Deal>(&mut *conn, duplicates, survivor)
+                .await?,
+            transactions: self
+                .move_records::<Transaction>(&mut *conn, duplicates, survivor)
+                .await?,
+            survey_responses: self
+                .move_records::<SurveyResponse>(&mut *conn, duplicates, survivor)
+                .await?,
+            loyalty_events: self
+                .move_records::<LoyaltyEvent>(&mut *conn, duplicates, survivor)
+                .await?,
+            ..MergeReport::default()
+        };
+        let gone: BTreeSet<&CustomerId> = duplicates.iter().collect();
+        let merges = format!("\"{}\".customer_merges", self.schema);
+        for d in duplicates {
+            // Other customers naming the duplicate as account or parent.
+            report.linked_customers += self
+                .rewrite::<Customer>(
+                    &mut *conn,
+                    "account_id = $1 OR parent_id = $1",
+                    d.to_string(),
+                    |c| {
+                        if gone.contains(&c.id) {
+                            return false;
+                        }
+                        for link in [&mut c.account, &mut c.parent_account] {
+                            if link.as_ref().is_some_and(|l| gone.contains(l)) {
+                                *link = Some(survivor.clone());
+                            }
+                        }
+                        true
+                    },
+                )
+                .await?;
+            let done = sqlx::query(AssertSqlSafe(format!(
+                "UPDATE {merges} SET survivor_id = $1 WHERE survivor_id = $2"
+            )))
+            .bind(survivor.to_string())
+            .bind(d.to_string())
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+            report.earlier_merges += done.rows_affected() as usize;
+            let (at, nanos) = split_time(stamp.at);
+            sqlx::query(AssertSqlSafe(format!(
+                "INSERT INTO {merges} (merged_id, survivor_id, merged_by, merged_at, merged_nanos) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (merged_id) DO UPDATE SET \
+                 survivor_id = EXCLUDED.survivor_id, merged_by = EXCLUDED.merged_by, \
+                 merged_at = EXCLUDED.merged_at, merged_nanos = EXCLUDED.merged_nanos"
+            )))
+            .bind(d.to_string())
+            .bind(survivor.to_string())
+            .bind(stamp.by.as_ref().map(ToString::to_string))
+            .bind(at)
+            .bind(nanos)
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {} WHERE id = $1",
+                self.table::<Customer>()
+            )))
+            .bind(d.to_string())
+            .execute(&mut *conn)
+            .await
+            .map_err(backend)?;
+        }
+        Ok(report)
     }
 
     /// Rewrites, in the caller's transaction, every row matching `where_sql` (with `param`
@@ -569,6 +728,54 @@ impl CrmStore for PostgresStore {
         Ok(report)
     }
 
+    async fn merge_customer_groups(
+        &self,
+        groups: &[CustomerMerge],
+        rules: &FieldRules,
+        stamp: &MergeStamp,
+    ) -> StorageResult<Vec<MergeReport>> {
+        check_merges(groups, stamp)?;
+        // One transaction: any error drops `tx`, which rolls every group back.
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut reports = Vec::with_capacity(groups.len());
+        for group in groups {
+            reports.push(self.merge_group_in(&mut tx, group, rules, stamp).await?);
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(reports)
+    }
+
+    async fn merged_into(&self, ids: &[CustomerId]) -> StorageResult<Vec<MergeEntry>> {
+        let keys: Vec<String> = ids
+            .iter()
+            .map(ToString::to_string)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT merged_id, survivor_id, merged_by, merged_at, merged_nanos \
+             FROM \"{}\".customer_merges WHERE merged_id = ANY($1) ORDER BY merged_id",
+            self.schema
+        )))
+        .bind(keys)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|row| {
+                let text = |i: usize| row.try_get::<Option<String>, _>(i).map_err(backend);
+                let required =
+                    |i: usize, column: &str| text(i)?.ok_or_else(|| corrupt(column, "is NULL"));
+                Ok(MergeEntry {
+                    merged: parse("merged_id", &required(0, "merged_id")?)?,
+                    survivor: parse("survivor_id", &required(1, "survivor_id")?)?,
+                    merged_by: text(2)?.map(|by| parse("merged_by", &by)).transpose()?,
+                    merged_at: nanos_time(row, 3)?,
+                })
+            })
+            .collect()
+    }
+
     async fn erase_customer(
         &self,
         customer: &CustomerId,
@@ -630,7 +837,7 @@ impl CrmStore for PostgresStore {
             },
         )
         .await?;
-        let report = ErasureReport {
+        let mut report = ErasureReport {
             customer: Some(customer.clone()),
             pseudonym: pseudonym.cloned(),
             interactions: self
@@ -649,7 +856,18 @@ impl CrmStore for PostgresStore {
             loyalty_events: self
                 .erase_in::<crm_core::LoyaltyEvent>(&mut tx, customer, pseudonym)
                 .await?,
+            merged_ids: 0,
         };
+        // The ids merged into the customer are theirs too.
+        let done = sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM \"{}\".customer_merges WHERE survivor_id = $1",
+            self.schema
+        )))
+        .bind(key.clone())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        report.merged_ids = done.rows_affected() as usize;
         sqlx::query(AssertSqlSafe(format!(
             "DELETE FROM {customers} WHERE id = $1"
         )))
