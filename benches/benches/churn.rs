@@ -1,4 +1,4 @@
-//! Criterion benchmarks for the churn hot paths: BG/NBD, Pareto/NBD and Gamma-Gamma
+//! Criterion benchmarks for the churn hot paths: BG/NBD, Pareto/NBD, Gamma-Gamma and BG/BB
 //! maximum-likelihood fits and P(alive) scoring. The fit groups take ten flat samples after a
 //! one-second warm-up, so the whole file runs in a couple of minutes.
 //!
@@ -13,6 +13,11 @@
 //!   records them. Set `CHURN_EXPORT_CSV=path` to also write it as `frequency,recency,T` for
 //!   the peer run.
 //!
+//! - `bgbb_simulated_1m`: 1,000,000 discrete-time customers simulated (seed 2010) from BG/BB
+//!   `α = 1.204, β = 0.750, γ = 0.657, δ = 2.783` (the published donations estimates), each
+//!   observed over 10 opportunities (`crm_benches::bgbb`, the input `bench-gen bgbb` writes for
+//!   the comparison): `fit` starts from their compressed rows (at most 56 distinct histories),
+//!   `compress_and_fit` from the one history per customer, in a shuffled order.
 //! - `simulated_spend_100k`: 100,000 repeat buyers (1..=10 repeat purchases) with mean
 //!   spends simulated (seed 2005) from Gamma-Gamma `p = 6.25, q = 3.74, γ = 15.44`.
 //!
@@ -40,10 +45,12 @@ use criterion::{
     BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
     measurement::WallTime,
 };
+use crm_benches::bgbb::{self, BgBbSpec};
 use crm_churn::BgNbdParams;
 use crm_churn::FitOptions;
 use crm_churn::ParetoNbdParams;
 use crm_churn::simulate_bgnbd;
+use crm_churn::{BgBbHistories, BgBbParams};
 use crm_churn::{CustomerHistory, SummaryOptions, TimeUnit, WeightedHistories, summarize};
 use crm_churn::{GammaGammaParams, SpendObservation, fit_gamma_gamma, simulate_spend};
 use rand::SeedableRng;
@@ -218,5 +225,33 @@ fn bench_p_alive(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_fits, bench_fit_steps, bench_p_alive);
+/// BG/BB on a million simulated customers over ten opportunities: the fit from the compressed
+/// rows, and from one history per customer with the compression.
+fn bench_bgbb(c: &mut Criterion) {
+    let data = bgbb::simulate(&BgBbSpec::donations_like(SIMULATED, 10, 2010)).unwrap();
+    let customers = bgbb::expand(data.rows(), 1).unwrap();
+    let opts = FitOptions::default();
+    let mut g = fit_group(c, "bgbb_simulated_1m", SIMULATED);
+    g.bench_function("fit", |b| {
+        b.iter(|| {
+            let d = BgBbHistories::from_weighted(black_box(data.rows()).iter().copied()).unwrap();
+            BgBbParams::fit(&d, &opts).unwrap()
+        })
+    });
+    g.bench_function("compress_and_fit", |b| {
+        b.iter(|| {
+            let d = BgBbHistories::from_histories(black_box(&customers).iter().copied()).unwrap();
+            BgBbParams::fit(&d, &opts).unwrap()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_fits,
+    bench_fit_steps,
+    bench_bgbb,
+    bench_p_alive
+);
 criterion_main!(benches);

@@ -9,6 +9,8 @@ of the result that the Rust side prints too.
   peers.py abc TOOL TX.csv RUNS [--dump OUT.csv]   compute only
   peers.py nps TOOL SCORES.u8 RUNS                 compute only
   peers.py churn MODEL SUMMARY.csv RUNS            lifetimes fits and P(alive)
+  peers.py bgbb SUMMARY.csv RUNS                   lifetimes BG/BB fit, compressed rows
+  peers.py bgbb-per-customer SUMMARY.csv RUNS      the same on the per-customer rows
   peers.py cdnow OUT.csv                           CDNOW cohort summary from lifetimes' copy
 
 RFM rules (the same as crm-segmentation's defaults): recency = days from the last purchase
@@ -366,6 +368,39 @@ def churn(model, path, runs):
     return times, out
 
 
+BGBB_NAMES = ["alpha", "beta", "gamma", "delta"]
+
+
+def bgbb_fitted(fitter, total):
+    """Parameters, standard errors and log-likelihood of a fitted BetaGeoBetaBinomFitter."""
+    names = BGBB_NAMES
+    return {"params": {k: float(fitter.params_[k]) for k in names},
+            "std_errors": {k: float(fitter.standard_errors_[k]) for k in names},
+            # lifetimes minimises the mean negative log-likelihood per customer.
+            "log_likelihood": -float(fitter._negative_log_likelihood_) * total}
+
+
+def bgbb(path, runs, per_customer):
+    """BetaGeoBetaBinomFitter on the compressed rows `frequency,recency,periods,weights`
+    (passed as its `weights`), or with `per_customer` on the per-customer rows behind them
+    (each row repeated `weights` times, in a shuffled order, no weights)."""
+    import lifetimes
+    import numpy as np
+    import pandas as pd
+    s = pd.read_csv(path)
+    f, r, n, w = s["frequency"], s["recency"], s["periods"], s["weights"]
+    total = float(w.sum())
+    if per_customer:
+        idx = np.random.default_rng(1).permutation(np.repeat(np.arange(len(s)), w.astype(int)))
+        f, r, n = (s[c].to_numpy()[idx] for c in ("frequency", "recency", "periods"))
+        times, fitter = timed(runs, lambda: lifetimes.BetaGeoBetaBinomFitter().fit(f, r, n))
+    else:
+        times, fitter = timed(runs, lambda: lifetimes.BetaGeoBetaBinomFitter().fit(
+            f, r, n, weights=w))
+    return times, {"version": lifetimes.__version__, "customers": total, "rows": len(s),
+                   "opportunities": int(n.max()), **bgbb_fitted(fitter, total)}
+
+
 def cdnow(out_path):
     """The full CDNOW cohort (23,570 customers, first purchases in 1997 Q1) summarised over
     the calibration period ending 1997-09-30 (39 weeks, as in the published fits) at daily
@@ -418,6 +453,10 @@ def main():
         model, path, runs = args[0], args[1], int(args[2])
         times, out = churn(model, path, runs)
         emit("churn-" + model, "lifetimes", times, **out)
+    elif cmd in ("bgbb", "bgbb-per-customer"):
+        path, runs = args[0], int(args[1])
+        times, out = bgbb(path, runs, cmd == "bgbb-per-customer")
+        emit(cmd, "lifetimes", times, **out)
     elif cmd == "cdnow":
         cdnow(args[0])
     else:

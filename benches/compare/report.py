@@ -104,6 +104,7 @@ TARGETS_OF = {
     "RFM table with scores": ("RFM compute only", "RFM whole job"),
     "NPS over a column of scores": ("NPS:",),
     "Churn models vs lifetimes": ("BG/NBD fit", "Pareto/NBD fit", "P(alive)"),
+    "BG/BB vs lifetimes": ("BG/BB fit",),
     "Bulk import into SQLite": ("SQLite import:",),
     "Databases": ("Databases:",),
 }
@@ -347,6 +348,144 @@ def databases(L, rows, versions, targets):
         L += [prov, ""]
 
 
+BGBB_NAMES = ("alpha", "beta", "gamma", "delta")
+# The estimates Fader, Hardie & Shang (2010) publish for the donations data set.
+BGBB_PUBLISHED = {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}
+
+
+def bgbb(L, rows, targets):
+    """The BG/BB section: the project's fit against lifetimes' BetaGeoBetaBinomFitter on the
+    same summary file, from its compressed rows and from the per-customer rows behind them."""
+    inp = next((r for r in reversed(rows) if r["task"] == "bgbb-input"), None)
+    fits = {}
+    for r in rows:
+        if r["task"] in ("bgbb", "bgbb-per-customer"):
+            fits.setdefault((r.get("input"), r["task"]), {})[r["tool"]] = r
+    if not fits:
+        L += [NOT_MEASURED, ""]
+        return
+    if inp:
+        t = inp["truth"]
+        L += [f"*simulated*: {inp['customers']:,} customers simulated from BG/BB with "
+              + ", ".join(f"{k} {t[k]:g}" for k in BGBB_NAMES)
+              + f" (the published donations estimates), each observed over "
+              f"{inp['opportunities']} transaction opportunities: `{inp['generator']}` writes "
+              f"them compressed into {inp['rows']} distinct histories with their counts, as "
+              "`frequency,recency,periods,weights`."]
+    L += ["*donations*: the data set of Fader, Hardie & Shang (2010), 11,104 first-time donors "
+          "over six yearly opportunities, as its 22 distinct rows "
+          "(`testdata/donations/donations.csv`, the same columns); published estimates "
+          + ", ".join(f"{k} {v:.3f}" for k, v in BGBB_PUBLISHED.items()) + ".", "",
+          "What each side gets and what is timed (in-process, the file read into memory "
+          "first, untimed):", "",
+          "- *compressed rows*: both sides get the rows of the file. This project: "
+          "`BgBbHistories::from_weighted` (the rows checked and merged) and `BgBbParams::fit` "
+          "(L-BFGS on log-parameters with an analytic gradient, then the Hessian for the "
+          "standard errors), `bench-compute bgbb FILE`. lifetimes: "
+          "`BetaGeoBetaBinomFitter().fit(frequency, recency, periods, weights=weights)` "
+          "(scipy's BFGS on log-parameters with an autograd gradient, then the autograd "
+          "Hessian and the standard errors), `peers.py bgbb FILE`.",
+          "- *per-customer rows*: every row repeated `weights` times in a shuffled order, "
+          "one history per customer, built before the timing. This project compresses them "
+          "(`BgBbHistories::from_histories`) and fits, `bench-compute bgbb FILE "
+          "--per-customer`; lifetimes gets the three per-customer arrays without weights (it "
+          "does not compress them itself), `peers.py bgbb-per-customer FILE`.", "",
+          "| input | rows given | this project | lifetimes | speed-up | parameters (project) | "
+          "parameters (lifetimes) | max relative difference | timed: project; lifetimes "
+          "(UTC, commit, load average) |",
+          "|---|---|---:|---:|---:|---|---|---:|---|"]
+    modes = {"bgbb": "compressed", "bgbb-per-customer": "per-customer"}
+    fmt = lambda p: ", ".join(f"{k} = {p[k]:.6g}" for k in BGBB_NAMES) if p else "not measured"
+
+    def cell(r):
+        if not r:
+            return "not measured", None
+        if r.get("not_measured"):
+            return r["not_measured"], None
+        runs = len(r.get("runs_s", []))
+        return f"{secs(r['median_s'])} ({runs} run{'s' if runs != 1 else ''})", r["median_s"]
+
+    for (name, task), t in sorted(fits.items(), key=lambda kv: (kv[0][0] != "simulated", kv[0][1])):
+        c, l = t.get("crm"), t.get("lifetimes")
+        ct, cm = cell(c)
+        lt, lm = cell(l)
+        speed = f"{lm / cm:,.0f}x" if cm and lm else "-"
+        stopped = l.get("timeout_s") if l else None
+        if cm and stopped:
+            speed = f"> {stopped / cm:,.0f}x"
+        pc = c.get("params") if c and cm else None
+        pl_ = l.get("params") if l and lm else None
+        diff = (f"{max(abs(pc[k] - pl_[k]) / abs(pl_[k]) for k in BGBB_NAMES):.1e}"
+                if pc and pl_ else "-")
+        customers = (c or l or {}).get("customers")
+        who = f"{int(customers):,} customers" if customers else "?"
+        when = "; ".join(
+            f"{r.get('at', '?').split(' ')[-2] if ' ' in r.get('at', '') else '?'}, "
+            f"`{r.get('commit', 'unknown')}`, {r.get('load', '?')}" if r else "-"
+            for r in (c, l))
+        L.append(f"| {name} ({who}) | {modes[task]} | {ct} | {lt} | {speed} | {fmt(pc)} | "
+                 f"{fmt(pl_)} | {diff} | {when} |")
+        if name == "simulated" and task == "bgbb" and cm:
+            n = int(customers)
+            opp = (c or {}).get("opportunities", "?")
+            targets.append(verdict(cm < 0.1, f"BG/BB fit of {n:,} simulated customers over {opp} "
+                                   f"opportunities, compressed rows: {secs(cm)} (target < 100 ms)"))
+            if lm:
+                targets.append(verdict(lm / cm >= 20, f"BG/BB fit on the same compressed rows: "
+                                       f"{lm / cm:,.0f}x faster than lifetimes' "
+                                       "BetaGeoBetaBinomFitter (target >= 20x)"))
+            elif stopped:
+                targets.append(verdict(stopped / cm >= 20, f"BG/BB fit on the same compressed "
+                                       f"rows: more than {stopped / cm:.0f}x faster than "
+                                       f"lifetimes, stopped after {stopped} s (target >= 20x)"))
+            else:
+                targets.append("**NOT MEASURED**: BG/BB fit against lifetimes (no lifetimes "
+                               "result)")
+    L.append("")
+    notes = []
+    for (name, task), t in sorted(fits.items(), key=lambda kv: (kv[0][0] != "simulated", kv[0][1])):
+        c, l = t.get("crm"), t.get("lifetimes")
+        parts = []
+        if c and c.get("fit_report"):
+            rep_ = c["fit_report"]
+            parts.append(f"this project {rep_['iterations']} iterations, {rep_['evaluations']} "
+                         f"likelihood evaluations, converged {rep_['converged']}, "
+                         f"log-likelihood {rep_['log_likelihood']:.6f}")
+        if l and l.get("log_likelihood") is not None:
+            parts.append(f"lifetimes log-likelihood {l['log_likelihood']:.6f}")
+        if parts:
+            notes.append(f"- {name}, {modes[task]} rows: " + "; ".join(parts) + ".")
+        if task != "bgbb" or not (c and c.get("params") and c.get("std_errors")):
+            continue
+        p, se = c["params"], c["std_errors"]
+        if name == "simulated" and inp:
+            z = {k: (p[k] - inp["truth"][k]) / se[k] for k in BGBB_NAMES}
+            inside = [k for k in BGBB_NAMES if abs(z[k]) <= 2]
+            outside = [f"{k} ({z[k]:+.2f})" for k in BGBB_NAMES if abs(z[k]) > 2]
+            notes.append("- simulated, this project's estimates minus the simulated "
+                         "parameters, in standard errors: "
+                         + ", ".join(f"{k} {z[k]:+.2f} (standard error {se[k]:.3g})"
+                                     for k in BGBB_NAMES)
+                         + "; within two standard errors: " + (", ".join(inside) or "none")
+                         + ("; beyond: " + ", ".join(outside) if outside else "")
+                         + " (one draw; recovery within two standard errors is tested in "
+                         "`crm-churn`, `simulation_recovers_parameters_and_predictions`).")
+        if name == "donations":
+            rel = max(abs(p[k] - v) / v for k, v in BGBB_PUBLISHED.items())
+            same = all(f"{p[k]:.3g}" == f"{v:.3g}" for k, v in BGBB_PUBLISHED.items())
+            notes.append("- donations, this project's estimates against the published ones: "
+                         + ", ".join(f"{k} {p[k]:.4f} ({v:.3f})" for k, v in BGBB_PUBLISHED.items())
+                         + f"; max relative difference {rel:.1e}"
+                         + (", equal to three significant digits." if same
+                            else ", NOT equal to three significant digits."))
+    if notes:
+        L += ["The fits:", ""] + notes + [""]
+    if inp and inp.get("repeat"):
+        L += [f"Repeat, from the repository root: `{inp['repeat']}`.", ""]
+    L += [f"Machine: {machine()}.", ""]
+    L += [provenance([r for r in rows if r["task"] != "bgbb-input"]), ""]
+
+
 def main():
     results, versions_path, out, command = sys.argv[1:5]
     head = sys.argv[5] if len(sys.argv) > 5 else "unknown"
@@ -518,6 +657,9 @@ def main():
     else:
         L += ["Not measured.", ""]
 
+    L += ["## BG/BB vs lifetimes", ""]
+    bgbb(L, load(results, "bgbb"), targets)
+
     imp = load(results, "import")
     L += ["## Bulk import into SQLite", ""]
     t = by_tool([r for r in imp if r["task"] == "import"])
@@ -593,18 +735,26 @@ def main():
             new[i] = (heading, old_by[heading])
             kept.append(heading)
             targets += old_targets(old_by.get("Targets", []), heading)
-    # The peers' versions of the file replaced stay for those not installed in this run.
+    # The peers' versions of the file replaced stay for the peers not run this time (the
+    # kept sections were measured with them), and the machine they ran on is named.
+    used = {r.get("tool") for f in os.listdir(results) if f.endswith(".jsonl")
+            for r in load(results, f[:-len(".jsonl")])} if os.path.isdir(results) else set()
+    old_machine = None
     for line in old_head:
+        if line.startswith("- Machine: "):
+            old_machine = line[len("- Machine: "):].split("; load average")[0]
         if line.startswith("- Peers: ") and kept:
             known = dict(p.rsplit(" ", 1) for p in line[len("- Peers: "):].rstrip(".").split(", ")
                          if " " in p)
-            merged = {**known, **versions}
+            merged = {**known, **{k: v for k, v in versions.items() if k in used or k not in known}}
             head = [("- Peers: " + ", ".join(f"{k} {v}" for k, v in merged.items()) + ".")
                     if h.startswith("- Peers: ") else h for h in head]
     if kept:
+        where = (f" The previous version was written on {old_machine}." if old_machine and old_machine
+                 != machine() and not old_machine.startswith(machine()) else "")
         head.insert(len(head) - 1, "- Kept from the previous version of this file (no results "
                     "in this run; each says when and on which commit it was measured): "
-                    + ", ".join(kept) + ".")
+                    + ", ".join(kept) + "." + where)
     # The targets in the order of their sections.
     order = list(TARGETS_OF.values())
 
@@ -613,7 +763,7 @@ def main():
         return next((i for i, starts in enumerate(order) if text.startswith(starts)), len(order))
 
     targets.sort(key=place)
-    expected = ["RFM", "NPS", "BG/NBD", "Pareto/NBD", "P(alive)", "SQLite import"]
+    expected = ["RFM", "NPS", "BG/NBD", "Pareto/NBD", "P(alive)", "BG/BB", "SQLite import"]
     for e in expected:
         if not any(e in t for t in targets if not t.split(": ", 1)[-1].startswith("Databases:")):
             targets.append(f"**NOT MEASURED**: {e}")

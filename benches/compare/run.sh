@@ -6,10 +6,12 @@
 #   STAGES="rfm nps report" benches/compare/run.sh
 #   TOOLS="crm" STAGES="rfm report" benches/compare/run.sh   # re-time one side only
 #   STAGES="setup db report" benches/compare/run.sh          # the databases only
+#   STAGES="setup bgbb report" benches/compare/run.sh        # BG/BB against lifetimes only
 #
-# Stages (in this order): setup check rfm abc nps churn scale import db churn-sim report
+# Stages (in this order): setup check rfm abc nps churn scale import db churn-sim bgbb report
 # (churn: the CDNOW cohort; churn-sim: the simulated customers; db: `crm import` and
-# `crm rfm --db` on SQLite and PostgreSQL against the sqlite3 shell and psql).
+# `crm rfm --db` on SQLite and PostgreSQL against the sqlite3 shell and psql; bgbb: the BG/BB
+# fit on simulated discrete-time customers and on the donations data set).
 # TOOLS (default: crm duckdb polars pandas lifetimes sqlite3 psql) limits the timed sides; with it
 # set, earlier results of the other sides are kept (every result records when it ran and on
 # which commit) and the report takes the latest result of each side. MODELS (default: bgnbd
@@ -43,13 +45,14 @@ done
 
 TOOLS_SET=${TOOLS:+1}
 TOOLS=${TOOLS:-"crm duckdb polars pandas lifetimes sqlite3 psql"}
-STAGES=${STAGES:-"setup check rfm abc nps churn scale import db churn-sim report"}
+STAGES=${STAGES:-"setup check rfm abc nps churn scale import db churn-sim bgbb report"}
 if [[ ${QUICK:-0} == 1 ]]; then
     QFLAG=" --quick"; RUNS=${RUNS:-3}; SLOW_RUNS=${SLOW_RUNS:-1}
     RFM_ROWS=${RFM_ROWS:-200000}; RFM_CUSTOMERS=${RFM_CUSTOMERS:-20000}
     NPS_ROWS=${NPS_ROWS:-1000000}; SIM_CUSTOMERS=${SIM_CUSTOMERS:-20000}
     SCALE_ROWS=${SCALE_ROWS:-"100000 1000000"}
     DB_ROWS=${DB_ROWS:-200000}; DB_CUSTOMERS=${DB_CUSTOMERS:-20000}
+    BGBB_CUSTOMERS=${BGBB_CUSTOMERS:-20000}
 else
     QFLAG=""
     RUNS=${RUNS:-5}            # repetitions of fast measurements
@@ -58,7 +61,13 @@ else
     NPS_ROWS=${NPS_ROWS:-100000000}; SIM_CUSTOMERS=${SIM_CUSTOMERS:-1000000}
     SCALE_ROWS=${SCALE_ROWS:-"100000 1000000 10000000"}
     DB_ROWS=${DB_ROWS:-10000000}; DB_CUSTOMERS=${DB_CUSTOMERS:-1000000}
+    BGBB_CUSTOMERS=${BGBB_CUSTOMERS:-1000000}
 fi
+# The bgbb stage: customers simulated over BGBB_OPPORTUNITIES opportunities each (seed
+# BGBB_SEED), and the repetitions of the fits on compressed rows (a few milliseconds each).
+BGBB_OPPORTUNITIES=${BGBB_OPPORTUNITIES:-10}
+BGBB_SEED=${BGBB_SEED:-2010}
+BGBB_RUNS=${BGBB_RUNS:-9}
 # Every fit gets a time limit (one process: loading, the fits and P(alive)); a side past it is
 # reported as "did not finish within N s". lifetimes does not compress customers with equal
 # histories, so on the simulated customers it gets one run and a longer limit.
@@ -81,7 +90,7 @@ has_stage() { [[ " $STAGES " == *" $1 "* ]]; }
 want() { [[ " $TOOLS " == *" $1 "* ]]; }
 # The stages that run the Python peers; the others need only the standard library, so
 # without them and without the venv the system python3 records and reports.
-needs_peers() { local s; for s in check rfm abc nps churn churn-sim; do has_stage $s && return 0; done; return 1; }
+needs_peers() { local s; for s in check rfm abc nps churn churn-sim bgbb; do has_stage $s && return 0; done; return 1; }
 [[ -x $PY ]] || needs_peers || PY=$(command -v python3)
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [[ $COMMIT != unknown ]] && [[ -n $(git -C "$ROOT" status --porcelain --untracked-files=no -- 'crm-*' benches Cargo.toml Cargo.lock 2>/dev/null) ]]; then
@@ -108,9 +117,15 @@ setup() {
         echo "psql is missing: install it first (e.g. sudo apt-get install postgresql-client)" >&2
         exit 1
     fi
+    # Only what the stages run: the generators and timers always, `crm` for the check, rfm
+    # and db stages, the import example for the import stage.
     log "building the Rust side in release"
-    (cd "$ROOT" && cargo build --release --quiet -p crm-benches --bins -p crm-cli \
-        && cargo build --release --quiet -p crm-benches --example import_speed)
+    local packages=(-p crm-benches --bins)
+    { has_stage check || has_stage rfm || has_stage db; } && packages+=(-p crm-cli)
+    (cd "$ROOT" && cargo build --release --quiet "${packages[@]}")
+    if has_stage import; then
+        (cd "$ROOT" && cargo build --release --quiet -p crm-benches --example import_speed)
+    fi
     # The peers' versions; those not installed keep what an earlier run recorded.
     "$PY" - "$DATA/versions.json" "$DB_PG" <<'PYEOF'
 import json, os, subprocess, sys
@@ -261,6 +276,54 @@ churn_stage() {
             fi
         fi
     done
+}
+
+# bgbb_input NAME FILE: the BG/BB fits of both sides on one summary file
+# `frequency,recency,periods,weights`, from its compressed rows (BGBB_RUNS runs) and from the
+# per-customer rows behind them (SLOW_RUNS runs; lifetimes, which does not compress, one run
+# on the simulated customers, within SIM_PEER_TIMEOUT).
+bgbb_input() {
+    local name=$1 file=$2 mode flag n ln limit line rc
+    for mode in bgbb bgbb-per-customer; do
+        flag=""; n=$BGBB_RUNS; ln=$BGBB_RUNS; limit=$PEER_TIMEOUT
+        if [[ $mode == bgbb-per-customer ]]; then
+            flag=--per-customer; n=$SLOW_RUNS; ln=$SLOW_RUNS
+            [[ $name == simulated ]] && { ln=1; limit=$SIM_PEER_TIMEOUT; }
+        fi
+        if want crm; then
+            log "BG/BB $mode on $name: project ($n runs)"
+            rc=0; line=$(timeout "$CRM_TIMEOUT" "$BIN/bench-compute" bgbb "$file" --runs "$n" $flag) || rc=$?
+            if (( rc == 0 )); then
+                record "$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); d["tool"]="crm"; d["input"]=sys.argv[2]; print(json.dumps(d))' "$line" "$name")" bgbb
+            else
+                record "{\"task\": \"$mode\", \"tool\": \"crm\", \"input\": \"$name\", \"not_measured\": \"$( ((rc == 124)) && echo "did not finish within $CRM_TIMEOUT s" || echo "failed (exit status $rc)")\"}" bgbb
+            fi
+        fi
+        if want lifetimes; then
+            log "BG/BB $mode on $name: lifetimes ($ln runs, limit $limit s)"
+            rc=0; line=$(timeout "$limit" "$PY" "$HERE/peers.py" "$mode" "$file" "$ln") || rc=$?
+            if (( rc == 0 )); then
+                record "$("$PY" -c 'import json,sys; d=json.loads(sys.argv[1]); d["input"]=sys.argv[2]; print(json.dumps(d))' "$line" "$name")" bgbb
+            elif (( rc == 124 )); then
+                record "{\"task\": \"$mode\", \"tool\": \"lifetimes\", \"input\": \"$name\", \"not_measured\": \"did not finish within $limit s\", \"timeout_s\": $limit}" bgbb
+            else
+                record "{\"task\": \"$mode\", \"tool\": \"lifetimes\", \"input\": \"$name\", \"not_measured\": \"failed (exit status $rc)\"}" bgbb
+            fi
+        fi
+    done
+}
+
+bgbb_stage() {
+    fresh bgbb
+    local file=$DATA/bgbb-$BGBB_CUSTOMERS-$BGBB_OPPORTUNITIES-$BGBB_SEED.csv
+    local gen="bench-gen bgbb --customers $BGBB_CUSTOMERS --opportunities $BGBB_OPPORTUNITIES --seed $BGBB_SEED"
+    [[ -s $file ]] || { log "simulating $BGBB_CUSTOMERS BG/BB customers"; "$BIN/bench-gen" bgbb --customers "$BGBB_CUSTOMERS" --opportunities "$BGBB_OPPORTUNITIES" --seed "$BGBB_SEED" --out "$file"; }
+    # The simulated parameters are bench-gen's default, the published donations estimates.
+    record "$("$PY" -c 'import json,sys; a=sys.argv[1:]; print(json.dumps({"task": "bgbb-input", "tool": "both", "input": "simulated", "generator": a[0], "customers": int(a[1]), "opportunities": int(a[2]), "seed": int(a[3]), "truth": {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783}, "rows": int(a[4]), "repeat": a[5]}))' \
+        "$gen" "$BGBB_CUSTOMERS" "$BGBB_OPPORTUNITIES" "$BGBB_SEED" "$(($(wc -l <"$file") - 1))" \
+        "STAGES=\"setup bgbb report\" BGBB_CUSTOMERS=$BGBB_CUSTOMERS BGBB_OPPORTUNITIES=$BGBB_OPPORTUNITIES BGBB_SEED=$BGBB_SEED BGBB_RUNS=$BGBB_RUNS SLOW_RUNS=$SLOW_RUNS SIM_PEER_TIMEOUT=$SIM_PEER_TIMEOUT benches/compare/run.sh")" bgbb
+    bgbb_input simulated "$file"
+    bgbb_input donations "$ROOT/testdata/donations/donations.csv"
 }
 
 import_stage() {
@@ -490,5 +553,6 @@ has_stage scale && scale_stage
 has_stage import && import_stage
 has_stage db && db_stage
 has_stage churn-sim && churn_stage simulated
+has_stage bgbb && bgbb_stage
 has_stage report && report
 log "done"

@@ -4,6 +4,8 @@
 //! - [`transactions`]: purchases `(customer, day, amount)` generated row by row from a seed, so
 //!   the same rows can be streamed, held in memory, or written as CSV for the peers.
 //! - [`scores`]: a column of 0–10 NPS scores (one byte each) from a seed.
+//! - [`bgbb`]: discrete-time customers simulated from the BG/BB model, compressed into the
+//!   `frequency,recency,periods,weights` rows both sides of the comparison fit.
 //! - [`cohort`]: customers simulated from the BG/NBD purchase model with Gamma-Gamma spend,
 //!   summarised as `(frequency, recency, T, monetary_value)` the way `lifetimes` expects.
 //! - [`stored`]: seeded customers and fully filled transactions as a store keeps them, for
@@ -19,6 +21,7 @@
 //! assert_eq!(rows, spec.rows().collect::<Vec<_>>());
 //! ```
 
+pub mod bgbb;
 pub mod cohort;
 pub mod measure;
 pub mod scores;

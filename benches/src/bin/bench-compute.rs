@@ -10,18 +10,22 @@
 //! bench-compute scale-rfm --rows 10000000 --customers 1000000 --runs 3
 //! bench-compute churn bgnbd cohort.csv --runs 5
 //! bench-compute scale-bgnbd --rows 1000000 --runs 3
+//! bench-compute bgbb bgbb.csv --runs 9
+//! bench-compute bgbb bgbb.csv --runs 5 --per-customer
 //! ```
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
+use crm_benches::bgbb;
 use crm_benches::cohort::{self, CohortSpec, CustomerSummary};
 use crm_benches::measure::{median, peak_rss_kib, time_runs};
 use crm_benches::transactions::{self, PurchaseRow, TransactionSpec};
 use crm_churn::BgNbdParams;
 use crm_churn::FitOptions;
 use crm_churn::ParetoNbdParams;
+use crm_churn::{BgBbHistories, BgBbParams};
 use crm_churn::{CustomerHistory, ModelError, WeightedHistories};
 use crm_churn::{SpendObservation, fit_gamma_gamma_with};
 use crm_satisfaction::Nps;
@@ -77,6 +81,17 @@ enum What {
         summary: PathBuf,
         #[arg(long, default_value_t = 5)]
         runs: usize,
+    },
+    /// BG/BB fit on a summary CSV `frequency,recency,periods,weights` (the compressed rows
+    /// as read, or with `--per-customer` the per-customer histories behind them, their
+    /// compression timed with the fit).
+    Bgbb {
+        summary: PathBuf,
+        #[arg(long, default_value_t = 9)]
+        runs: usize,
+        /// Fit the per-customer histories (compression included) instead of the rows.
+        #[arg(long)]
+        per_customer: bool,
     },
     /// BG/NBD fit on simulated customers with about `rows` transactions in all.
     ScaleBgnbd {
@@ -212,6 +227,50 @@ fn churn(model: Model, path: &Path, runs: usize) -> Result<(), Box<dyn std::erro
             );
         }
     }
+    Ok(())
+}
+
+/// BG/BB fit on the compressed rows of `path`, timed from the rows to the fitted model (the
+/// rows checked and merged into `BgBbHistories`, then maximum likelihood with standard
+/// errors); with `per_customer`, from the per-customer histories behind the rows, in a
+/// shuffled order (their compression timed with the fit).
+fn bgbb_fit(
+    path: &Path,
+    runs: usize,
+    per_customer: bool,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let rows = bgbb::read_csv(File::open(path)?)?;
+    let data = BgBbHistories::from_weighted(rows.iter().copied())?;
+    let options = FitOptions::default();
+    let (task, times, fit) = if per_customer {
+        let customers = bgbb::expand(data.rows(), 1)?;
+        let (times, fit) = time_runs(runs, || {
+            BgBbHistories::from_histories(customers.iter().copied())
+                .and_then(|data| BgBbParams::fit(&data, &options))
+        });
+        ("bgbb-per-customer", times, fit?)
+    } else {
+        let (times, fit) = time_runs(runs, || {
+            BgBbHistories::from_weighted(rows.iter().copied())
+                .and_then(|data| BgBbParams::fit(&data, &options))
+        });
+        ("bgbb", times, fit?)
+    };
+    let p = fit.params;
+    let names = ["alpha", "beta", "gamma", "delta"];
+    report(
+        task,
+        &times,
+        json!({
+            "customers": data.total_weight(),
+            "rows": data.rows().len(),
+            "opportunities": data.max_n(),
+            "params": params_json(&names, &[p.alpha, p.beta, p.gamma, p.delta]),
+            "std_errors": fit.mle.std_errors.as_ref().map(|se| params_json(&names, se)),
+            "log_likelihood": fit.mle.report.log_likelihood,
+            "fit_report": fit.mle.report,
+        }),
+    );
     Ok(())
 }
 
@@ -396,6 +455,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             runs,
         } => churn(model, &summary, runs)?,
         What::ScaleBgnbd { rows, runs } => scale_bgnbd(rows, runs)?,
+        What::Bgbb {
+            summary,
+            runs,
+            per_customer,
+        } => bgbb_fit(&summary, runs, per_customer)?,
         What::ScaleRfm {
             rows,
             customers,
