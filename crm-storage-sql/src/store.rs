@@ -239,7 +239,7 @@ pub(crate) async fn append_in<R: SqlRecord>(
 }
 
 impl SqliteStore {
-    async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, Sqlite>> {
+    pub(crate) async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, Sqlite>> {
         // Take the write lock up front, so concurrent writers queue on the busy timeout
         // instead of failing when a read lock cannot be upgraded.
         self.pool
@@ -627,6 +627,7 @@ impl CrmStore for SqliteStore {
             .await?,
             loyalty_events: Self::erase_in::<crm_core::LoyaltyEvent>(&mut tx, customer, pseudonym)
                 .await?,
+            campaign_members: crate::campaigns::erase_members(&mut tx, customer, pseudonym).await?,
         };
         query("DELETE FROM customers WHERE id = ?".to_string())
             .bind(key)

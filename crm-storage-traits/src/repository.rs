@@ -25,6 +25,7 @@ use crm_core::{
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
 
+use crate::campaigns::CampaignRepository;
 use crate::error::{StorageError, StorageResult};
 use crate::purchases::PurchaseFold;
 use crate::query::{Filter, MAX_PAGE_LIMIT, Page, PageRequest, ScanPosition, TimeRange};
@@ -567,9 +568,9 @@ pub enum Erasure {
     #[default]
     DeleteEverything,
     /// Delete the customer; keep their transactions, survey scores, interactions, tickets,
-    /// deals and loyalty events with every personal field removed, under a new customer id `pseudonym`
-    /// (which must not exist yet and must not be derivable from the old id: use a random
-    /// UUID). A placeholder customer named `erased` is stored under the pseudonym, so
+    /// deals, loyalty events and campaign memberships with every personal field removed,
+    /// under a new customer id `pseudonym` (which must not exist yet and must not be
+    /// derivable from the old id: use a random UUID). A placeholder customer named `erased` is stored under the pseudonym, so
     /// per-customer aggregates (amounts, timestamps, scores) stay correct.
     KeepAnonymizedAggregates {
         /// The customer id the kept records move to.
@@ -605,6 +606,9 @@ pub struct ErasureReport {
     pub survey_responses: ErasureCounts,
     /// Loyalty events (kept ones lose their free-text reason).
     pub loyalty_events: ErasureCounts,
+    /// Campaign memberships (kept ones move to the pseudonym; they hold no free text).
+    #[serde(default)]
+    pub campaign_members: ErasureCounts,
 }
 
 /// Every repository, plus the operations that span them.
@@ -637,6 +641,7 @@ pub trait CrmStore:
     + TransactionRepository
     + SurveyRepository
     + LoyaltyRepository
+    + CampaignRepository
 {
     /// Moves every customer, open deal and open ticket of `from` to `to`, atomically
     /// (each moved record gets a new version). Reassigning to the same user is `Invalid`
@@ -644,7 +649,9 @@ pub trait CrmStore:
     async fn reassign_owner(&self, from: &UserId, to: &UserId) -> StorageResult<ReassignReport>;
 
     /// Erases a customer (right to erasure), atomically: the customer record and every
-    /// personal field about them in every repository are removed (see [`Erasure`]).
+    /// personal field about them in every repository are removed (see [`Erasure`]). Their
+    /// campaign memberships are deleted, or moved to the pseudonym when aggregates are
+    /// kept.
     /// A customer that does not exist is [`StorageError::NotFound`].
     async fn erase_customer(
         &self,

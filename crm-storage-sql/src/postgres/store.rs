@@ -649,6 +649,7 @@ impl CrmStore for PostgresStore {
             loyalty_events: self
                 .erase_in::<crm_core::LoyaltyEvent>(&mut tx, customer, pseudonym)
                 .await?,
+            campaign_members: self.erase_members(&mut tx, customer, pseudonym).await?,
         };
         sqlx::query(AssertSqlSafe(format!(
             "DELETE FROM {customers} WHERE id = $1"
