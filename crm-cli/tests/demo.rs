@@ -194,9 +194,9 @@ fn demo_writes_report_and_summary() {
         "no network resources"
     );
     let charts = svgs(html);
-    // Segments 5, churn 3, lifecycle 1, keeping in touch 3, loyalty 1, service 2, deals 1,
-    // satisfaction 5, state machines 3.
-    assert_eq!(charts.len(), 24, "every chart of the report");
+    // Segments 5, churn 3, lifecycle 1, keeping in touch 3, loyalty 1, campaigns 1,
+    // service 2, deals 1, sales 1, satisfaction 5, state machines 3.
+    assert_eq!(charts.len(), 26, "every chart of the report");
     for svg in &charts {
         let facts = parse_svg(svg);
         assert!(facts.width > 0.0 && facts.height > 0.0, "positive size");
@@ -213,6 +213,8 @@ fn demo_writes_report_and_summary() {
         "Lifecycle stages",
         "Follow-ups due by rule",
         "Channel mix",
+        "Deals per owner",
+        "Campaign uplift with 95 % intervals",
         "Repeat-purchase rate by contacts",
         "Loyalty points per month",
         "SLA breaches by priority",

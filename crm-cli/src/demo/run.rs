@@ -100,6 +100,7 @@ fn options(
         )],
         data_summary,
         as_of: observation_end(),
+        quotas: Vec::new(),
     }
 }
 
@@ -129,7 +130,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     pb.finish_with_message(format!("generated {} customers", generated.customers.len()));
     let mut c = collector(started);
     c.lap("generate");
-    let written = store(&generated, staged.path())?;
+    let written = store(&generated, config.seed, staged.path())?;
     drop(generated);
     let pb = spinner("reading back from SQLite");
     let data = load_database(staged.path())?;

@@ -22,7 +22,7 @@ use crate::progress::{spinner, summary_table};
 use crate::report::collector::Collector;
 use crate::report::dataset::Dataset;
 use crate::report::html::{Chart, Report, Section, write};
-use crate::report::{charts, churn, engagement, operations, satisfaction, segmentation};
+use crate::report::{campaigns, charts, churn, engagement, operations, satisfaction, segmentation};
 
 /// How a report is titled and computed.
 #[derive(Debug, Clone)]
@@ -40,6 +40,8 @@ pub struct Options {
     /// The reference time of every analysis (RFM recency, the end of the churn models'
     /// calibration period, the SLA clock, lifecycle stages).
     pub as_of: DateTime<Utc>,
+    /// Sales quotas: the sales section shows their attainment.
+    pub quotas: Vec<crm_lifecycle::Quota>,
 }
 
 /// A section's result, or the section left out with the error as the reason.
@@ -171,6 +173,8 @@ pub fn build(data: &Dataset, options: &Options, c: &mut Collector) -> CliResult<
     } else {
         let r = operations::funnel(&data.deals, c);
         kept(c, "Deals", "deals", r);
+        let r = campaigns::sales(data, &options.quotas, end, c);
+        kept(c, "Sales", "sales", r);
     }
     pb.finish_and_clear();
     c.lap("service and deals");
@@ -231,6 +235,12 @@ pub fn build(data: &Dataset, options: &Options, c: &mut Collector) -> CliResult<
         );
         let r = engagement::loyalty(&data.loyalty, &currency, end, c);
         kept(c, "Loyalty", "loyalty", r);
+    }
+    if data.campaigns.is_empty() {
+        c.leave_out("Campaigns", "campaigns", "there are no campaigns");
+    } else {
+        let r = campaigns::section(data, c);
+        kept(c, "Campaigns", "campaigns", r);
     }
     pb.finish_and_clear();
     c.lap("keeping in touch");
