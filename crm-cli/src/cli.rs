@@ -9,8 +9,12 @@ use crate::input::options::{self, ColumnMap, Dates, InputOptions};
 /// The layout of a transaction file (defined beside its reader).
 pub use crate::input::transactions::TransactionFormat;
 
+mod campaign;
 mod engagement;
+mod sales;
+pub use campaign::*;
 pub use engagement::*;
+pub use sales::*;
 
 const EXIT_STATUS_HELP: &str = "\
 Exit status:
@@ -48,6 +52,11 @@ name is not ignored):
                 [,currency][,title][,owner][,expected_close][,closed_at][,close_reason]
   loyalty       event_id,customer_id,timestamp,kind,points[,reason][,transaction_id]
                 (kind earn, redeem, adjust or expire; points signed as the balance changes)
+  campaigns     campaign_id,name,channel,start,cost[,end][,currency][,target_segment]
+  members       campaign_id,customer_id,group[,sent_at][,opened_at][,clicked_at]
+                [,responded_at][,transaction_id]
+                (group treatment or holdout; a holdout member has no send, open or click
+                times; the campaign and the customer must be stored already)
 
 Times are YYYY-MM-DD (midnight UTC), YYYY-MM-DD HH:MM:SS (UTC) or RFC 3339; tags are
 separated by `;`. Names:
@@ -181,6 +190,14 @@ pub enum Command {
     /// from transactions.
     #[command(subcommand, after_help = engagement::LOYALTY_HELP)]
     Loyalty(LoyaltyCommand),
+    /// Marketing campaigns: pick an audience with a holdout, and measure the results
+    /// against it (rates with intervals, uplift with its test, revenue, ROI).
+    #[command(subcommand, after_help = campaign::CAMPAIGN_HELP)]
+    Campaign(CampaignCommand),
+    /// Sales performance per period and owner: funnel, conversion, time in stage, win rate,
+    /// deal size, velocity, activity; quota attainment, coverage and forecast.
+    #[command(after_help = sales::SALES_HELP)]
+    Sales(SalesArgs),
     /// Upgrade a database written by an earlier version of `crm` to this version's schema,
     /// in place, keeping every row (analyses read a database without changing it, so they
     /// refuse one that needs this).
@@ -215,6 +232,9 @@ impl Command {
             Command::Loyalty(LoyaltyCommand::Statement(a)) => &a.source.read,
             Command::Loyalty(LoyaltyCommand::Report(a)) => &a.source.read,
             Command::Loyalty(LoyaltyCommand::Earn(a)) => &a.read,
+            Command::Campaign(CampaignCommand::Select(a)) => &a.source.read,
+            Command::Campaign(CampaignCommand::Results(a)) => &a.source.read,
+            Command::Sales(a) => &a.read,
             Command::Demo(_)
             | Command::Retention(_)
             | Command::Lifecycle(_)
@@ -422,7 +442,7 @@ pub const DEMO_DATABASE: &str = "crm-demo.db";
 #[derive(Debug, Clone, Args)]
 pub struct ReportArgs {
     /// Database written by `crm import` or `crm demo` (a SQLite file).
-    #[arg(long, value_name = "PATH", conflicts_with_all = ["transactions", "customers", "responses", "interactions", "tickets", "deals"])]
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["transactions", "customers", "responses", "interactions", "tickets", "deals", "campaigns", "members"])]
     pub db: Option<PathBuf>,
     /// Transaction file (`--format`, `--currency` as for the other commands).
     #[arg(long, value_name = "FILE")]
@@ -452,6 +472,15 @@ pub struct ReportArgs {
     /// Deals file.
     #[arg(long, value_name = "FILE")]
     pub deals: Option<PathBuf>,
+    /// Campaigns file (header in `crm campaign --help`).
+    #[arg(long, value_name = "FILE")]
+    pub campaigns: Option<PathBuf>,
+    /// Campaign members file (header in `crm campaign --help`).
+    #[arg(long, value_name = "FILE")]
+    pub members: Option<PathBuf>,
+    /// Sales quotas (header in `crm sales --help`): the sales section shows attainment.
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
     /// Start of the period analysed (`YYYY-MM-DD` or RFC 3339): transactions,
     /// interactions and answers by their time, tickets and deals by their creation.
     #[arg(long, value_name = "DATE")]
@@ -513,6 +542,13 @@ pub enum ImportKind {
     /// Loyalty events (`event_id,customer_id,timestamp,kind,points[,reason][,transaction_id]`;
     /// kind earn, redeem, adjust or expire).
     Loyalty,
+    /// Marketing campaigns
+    /// (`campaign_id,name,channel,start,cost[,end][,currency][,target_segment]`).
+    Campaigns,
+    /// Campaign members (`campaign_id,customer_id,group` and optional
+    /// `sent_at,opened_at,clicked_at,responded_at,transaction_id`; group treatment or
+    /// holdout); the campaigns and customers must be stored already.
+    Members,
 }
 
 /// How input files are read: given once, for every file a command reads.

@@ -195,8 +195,9 @@ fn demo_writes_report_and_summary() {
     );
     let charts = svgs(html);
     // Segments 11, churn 6 (the demo has a holdout), lifecycle 1, keeping in touch 3,
-    // loyalty 1, service 5, deals 2, satisfaction 5, state machines 3.
-    assert_eq!(charts.len(), 37, "every chart of the report");
+    // loyalty 1, campaigns 1, service 5, deals 2, sales 1, satisfaction 5, state machines 3
+    // (the duplicates section has a table only).
+    assert_eq!(charts.len(), 39, "every chart of the report");
     for svg in &charts {
         let facts = parse_svg(svg);
         assert!(facts.width > 0.0 && facts.height > 0.0, "positive size");
@@ -213,6 +214,8 @@ fn demo_writes_report_and_summary() {
         "Lifecycle stages",
         "Follow-ups due by rule",
         "Channel mix",
+        "Deals per owner",
+        "Campaign uplift with 95 % intervals",
         "Repeat-purchase rate by contacts",
         "Loyalty points per month",
         "Mean monetary value by R and F",

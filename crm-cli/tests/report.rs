@@ -75,7 +75,7 @@ fn the_report_of_a_demo_database_equals_the_analyses_one_by_one() {
     assert_eq!(section_titles(&html), section_titles(&demo_html));
     assert_eq!(
         section_titles(&html).len(),
-        11,
+        13,
         "{:?}",
         section_titles(&html)
     );
@@ -123,6 +123,37 @@ fn the_report_of_a_demo_database_equals_the_analyses_one_by_one() {
     for key in ["members", "earned", "redeemed", "outstanding", "liability"] {
         assert_eq!(summary["loyalty"][key], loyalty[key], "loyalty {key}");
     }
+
+    // Campaigns as `crm campaign results --db`: the demo's two campaigns, the win-back
+    // e-mail with a true response uplift of 8 points, the text message with none.
+    let campaigns = json(&["campaign", "results", "--db", &db, "--json"]);
+    assert_eq!(summary["campaigns"]["campaigns"], campaigns["campaigns"]);
+    let rows = campaigns["campaigns"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{campaigns}");
+    let sms = rows
+        .iter()
+        .find(|r| r["campaign_id"] == "SMS-2026")
+        .unwrap();
+    let winback = rows
+        .iter()
+        .find(|r| r["campaign_id"] == "WINBACK-2026")
+        .unwrap();
+    assert!(
+        winback["response_uplift"].as_f64().unwrap() > 0.0,
+        "{winback}"
+    );
+    assert!(
+        winback["treatment"].as_u64().unwrap() > winback["holdout"].as_u64().unwrap(),
+        "{winback}"
+    );
+    assert!(sms["response_p_value"].as_f64().is_some(), "{sms}");
+
+    // Sales as `crm sales --db --by owner --period quarter` at the same instant.
+    let sales = json(&[
+        "sales", "--db", &db, "--by", "owner", "--period", "quarter", "--as-of", as_of, "--json",
+    ]);
+    assert!(!sales["rows"].as_array().unwrap().is_empty());
+    assert_eq!(summary["sales"]["rows"], sales["rows"]);
 
     // NPS as `crm nps --db`.
     let nps = json(&["nps", "--db", &db, "--json"]);
@@ -468,4 +499,47 @@ fn a_report_needs_a_source() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(!dir.path().join("none.db").exists(), "no database created");
+}
+
+#[test]
+fn the_sales_section_with_targets_equals_crm_sales() {
+    let dir = tempfile::tempdir().unwrap();
+    let targets = dir.path().join("targets.csv");
+    std::fs::write(
+        &targets,
+        "owner,period_start,period_end,target\nrep-1,2024-01-01,2024-03-31,2400\n",
+    )
+    .unwrap();
+    let deals = fixture_arg("deals.csv");
+    let targets = arg(&targets);
+    let summary = report(
+        &[
+            "--deals",
+            &deals,
+            "--targets",
+            &targets,
+            "--as-of",
+            "2024-06-30",
+        ],
+        &dir.path().join("out"),
+    );
+    let sales = json(&[
+        "sales",
+        "--deals",
+        &deals,
+        "--targets",
+        &targets,
+        "--by",
+        "owner",
+        "--period",
+        "quarter",
+        "--as-of",
+        "2024-06-30",
+        "--json",
+    ]);
+    assert_eq!(summary["sales"]["rows"], sales["rows"]);
+    assert_eq!(summary["sales"]["quotas"], sales["quotas"]);
+    // rep-1 won 1,200.00 of 2,400 in the first quarter.
+    assert_eq!(summary["sales"]["quotas"][0]["attainment"], "0.5");
+    assert_eq!(summary["left_out"]["campaigns"], "there are no campaigns");
 }

@@ -6,6 +6,8 @@
 //! * `postgres` (default): [`PostgresStore`], a schema in a PostgreSQL database (see
 //!   `SCHEMA.md` for its tables).
 
+#[cfg(feature = "sqlite")]
+mod campaigns;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod common;
 #[cfg(feature = "sqlite")]

@@ -224,7 +224,7 @@ fn int(n: impl Into<i64>) -> Value {
 }
 
 /// The `amount`, `currency`, `amount_minor` and `amount_scale` columns of an amount.
-fn money(m: &Money) -> [Value; 4] {
+pub(crate) fn money(m: &Money) -> [Value; 4] {
     [
         Value::text(m.amount().to_string()),
         Value::text(m.currency().code()),

@@ -327,6 +327,7 @@ async fn merge_group_in(
         .await?,
         loyalty_events: move_records::<crm_core::LoyaltyEvent>(&mut *conn, duplicates, survivor)
             .await?,
+        campaign_members: crate::campaigns::move_members(&mut *conn, duplicates, survivor).await?,
         ..MergeReport::default()
     };
     let gone: BTreeSet<&CustomerId> = duplicates.iter().collect();
@@ -385,7 +386,7 @@ async fn merge_group_in(
 }
 
 impl SqliteStore {
-    async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, Sqlite>> {
+    pub(crate) async fn begin_write(&self) -> StorageResult<sqlx::Transaction<'static, Sqlite>> {
         // Take the write lock up front, so concurrent writers queue on the busy timeout
         // instead of failing when a read lock cannot be upgraded.
         self.pool
@@ -815,6 +816,7 @@ impl CrmStore for SqliteStore {
             loyalty_events: Self::erase_in::<crm_core::LoyaltyEvent>(&mut tx, customer, pseudonym)
                 .await?,
             merged_ids: 0,
+            campaign_members: crate::campaigns::erase_members(&mut tx, customer, pseudonym).await?,
         };
         // The ids merged into the customer are theirs too.
         let done = query("DELETE FROM customer_merges WHERE survivor_id = ?".to_string())

@@ -23,13 +23,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use std::num::NonZeroU32;
 
-use crm_core::{Customer, CustomerId, Email, FieldRules, Phone, UserId};
+use crm_core::{
+    Campaign, CampaignId, CampaignMember, Customer, CustomerId, Email, FieldRules, Phone, UserId,
+};
 use crm_storage_traits::MemoryStore;
 use crm_storage_traits::{
-    BatchAppend, BatchReport, BulkImport, CrmStore, CustomerMerge, CustomerRepository, Erasure,
-    ErasureReport, Filter, ImportSession, MergeEntry, MergeReport, MergeStamp, Page, PageRequest,
-    ReassignReport, Record, Repository, ScanPosition, StorageResult, TimeRange, TimeScan,
-    Versioned, async_trait, check_batch, conformance,
+    BatchAppend, BatchReport, BulkImport, CampaignRepository, CrmStore, CustomerMerge,
+    CustomerRepository, Erasure, ErasureReport, Filter, ImportSession, MemberPosition, MergeEntry,
+    MergeReport, MergeStamp, Page, PageRequest, ReassignReport, Record, Repository, ScanPosition,
+    StorageResult, TimeRange, TimeScan, Versioned, async_trait, check_batch, conformance,
 };
 
 /// The host's store: its database handle plus an audit counter.
@@ -165,6 +167,41 @@ impl CrmStore for HostStore {
 
     async fn merged_into(&self, ids: &[CustomerId]) -> StorageResult<Vec<MergeEntry>> {
         self.db.merged_into(ids).await
+    }
+}
+
+// Campaigns and their members are not `Record`s (a campaign belongs to no customer, a
+// member is keyed by campaign and customer), so their repository is implemented on its own.
+#[async_trait]
+impl CampaignRepository for HostStore {
+    async fn append_campaigns(&self, batch: &[Campaign]) -> StorageResult<BatchReport> {
+        self.audit("append", "campaign");
+        self.db.append_campaigns(batch).await
+    }
+
+    async fn get_campaign(&self, id: &CampaignId) -> StorageResult<Campaign> {
+        self.db.get_campaign(id).await
+    }
+
+    async fn campaigns(&self) -> StorageResult<Vec<Campaign>> {
+        self.db.campaigns().await
+    }
+
+    async fn append_campaign_members(
+        &self,
+        batch: &[CampaignMember],
+    ) -> StorageResult<BatchReport> {
+        self.audit("append", "campaign_member");
+        self.db.append_campaign_members(batch).await
+    }
+
+    async fn fetch_member_page(
+        &self,
+        campaign: Option<&CampaignId>,
+        after: Option<&MemberPosition>,
+        limit: NonZeroU32,
+    ) -> StorageResult<Vec<CampaignMember>> {
+        self.db.fetch_member_page(campaign, after, limit).await
     }
 }
 

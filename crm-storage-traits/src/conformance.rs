@@ -48,10 +48,10 @@ use std::future::Future;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use crm_core::{
-    AttributeValue, Channel, ConsentChannel, Customer, CustomerId, Deal, DealStage, Direction,
-    Email, FieldRule, FieldRules, Interaction, LifecycleStage, LoyaltyEvent, LoyaltyEventKind,
-    Money, PartyKind, Personal, Phone, SurveyResponse, SurveyScore, Tag, Ticket, TicketCategory,
-    TicketStatus, Transaction, UserId,
+    AttributeValue, Campaign, CampaignGroup, CampaignMember, Channel, ConsentChannel, Customer,
+    CustomerId, Deal, DealStage, Direction, Email, FieldRule, FieldRules, Interaction,
+    LifecycleStage, LoyaltyEvent, LoyaltyEventKind, Money, PartyKind, Personal, Phone,
+    SurveyResponse, SurveyScore, Tag, Ticket, TicketCategory, TicketStatus, Transaction, UserId,
 };
 use futures::StreamExt;
 use futures::future::join_all;
@@ -2311,6 +2311,295 @@ pub async fn erasure_of_merged_customers<S: CrmStore>(make: impl Factory<S>) {
     }
 }
 
+fn campaign(id: &str, start: DateTime<Utc>, cost: &str) -> Campaign {
+    Campaign::new(
+        id.parse().unwrap(),
+        &format!("Campaign {id}"),
+        Channel::Email,
+        start,
+        money(cost),
+    )
+    .unwrap()
+}
+
+fn member(campaign: &str, customer: &str, group: CampaignGroup) -> CampaignMember {
+    CampaignMember::new(campaign.parse().unwrap(), customer.parse().unwrap(), group)
+}
+
+/// A merge moves the duplicates' campaign memberships to the survivor; a duplicate's
+/// membership of a campaign the survivor is already in is dropped (one membership per
+/// campaign and customer).
+pub async fn merging_moves_campaign_memberships<S: CrmStore>(make: impl Factory<S>) {
+    let store = make().await;
+    for (id, name) in [("A", "Ann"), ("B", "Ann"), ("C", "Cy")] {
+        store.create(customer(id, name)).await.unwrap();
+    }
+    let both = campaign("BOTH", at(3, 8), "10 EUR");
+    let only_b = campaign("ONLYB", at(4, 8), "10 EUR");
+    store
+        .append_campaigns(&[both.clone(), only_b.clone()])
+        .await
+        .unwrap();
+    store
+        .append_campaign_members(&[
+            member("BOTH", "A", CampaignGroup::Treatment),
+            member("BOTH", "B", CampaignGroup::Holdout),
+            member("BOTH", "C", CampaignGroup::Treatment),
+            member("ONLYB", "B", CampaignGroup::Treatment),
+        ])
+        .await
+        .unwrap();
+    let versions = merge_versions(&store, &["A", "B"]).await;
+    let report = store
+        .merge_customers(
+            &"A".parse().unwrap(),
+            &cids(&["B"]),
+            &FieldRules::default(),
+            &versions,
+            &merge_stamp(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.campaign_members, 1, "B's membership of ONLYB moved");
+    let customers_of = |members: Vec<CampaignMember>| -> Vec<(String, CampaignGroup)> {
+        members
+            .into_iter()
+            .map(|m| (m.customer.to_string(), m.group))
+            .collect()
+    };
+    assert_eq!(
+        customers_of(store.campaign_members(&both.id).await.unwrap()),
+        [
+            ("A".to_string(), CampaignGroup::Treatment),
+            ("C".to_string(), CampaignGroup::Treatment)
+        ],
+        "the survivor keeps its own membership; the duplicate's is dropped"
+    );
+    assert_eq!(
+        customers_of(store.campaign_members(&only_b.id).await.unwrap()),
+        [("A".to_string(), CampaignGroup::Treatment)]
+    );
+    assert_eq!(store.count_campaign_members(None).await.unwrap(), 3);
+}
+
+/// Campaigns and their members ([`CampaignRepository`](crate::CampaignRepository)):
+/// batches are idempotent by key (campaign id; campaign and customer) and all or nothing;
+/// every field reads back exactly (money with its scale, times with their nanoseconds);
+/// members come in (campaign, customer) id-text order, page by page; counts; a member needs
+/// a stored campaign and customer; a customer with memberships cannot be deleted, and
+/// erasure deletes the memberships or moves them to the pseudonym.
+pub async fn campaigns<S: CrmStore>(make: impl Factory<S>) {
+    let store = make().await;
+    for (id, name) in [("A", "Ann"), ("B", "Bob"), ("C", "Cy"), ("D", "Di")] {
+        store.create(customer(id, name)).await.unwrap();
+    }
+    let mut spring = campaign("SPRING", at(3, 8), "1200.50 EUR");
+    spring.end = Some(at(20, 8) + Duration::nanoseconds(123_456_789));
+    spring.target_segment = Some("at risk, gold tier ✓".into());
+    spring.channel = Channel::Sms;
+    let autumn = campaign("AUTUMN", at(10, 8) + Duration::nanoseconds(7), "0.100 KWD");
+    let first = store
+        .append_campaigns(&[spring.clone(), autumn.clone(), spring.clone()])
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.inserted, first.skipped),
+        (2, 1),
+        "a campaign repeated in the batch is skipped"
+    );
+    let mut renamed = spring.clone();
+    renamed.name = "Renamed".into();
+    let again = store.append_campaigns(&[renamed]).await.unwrap();
+    assert_eq!((again.inserted, again.skipped), (0, 1));
+    assert_eq!(
+        store.get_campaign(&spring.id).await.unwrap(),
+        spring,
+        "every field reads back exactly; a skipped campaign leaves the stored one as it was"
+    );
+    assert_eq!(
+        store.campaigns().await.unwrap(),
+        [autumn.clone(), spring.clone()],
+        "campaigns in id-text order"
+    );
+    assert_eq!(store.count_campaigns().await.unwrap(), 2);
+    assert!(matches!(
+        store.get_campaign(&"NONE".parse().unwrap()).await,
+        Err(StorageError::NotFound { .. })
+    ));
+    let mut bad = campaign("BAD", at(4, 0), "1 EUR");
+    bad.name = String::new();
+    let r = store
+        .append_campaigns(&[campaign("OK", at(4, 0), "1 EUR"), bad])
+        .await;
+    assert!(
+        is_invalid(&r, "batch[1].campaign.name"),
+        "the error names the campaign and field: {r:?}"
+    );
+    assert_eq!(
+        store.count_campaigns().await.unwrap(),
+        2,
+        "nothing of a bad batch is written"
+    );
+
+    // Members.
+    let mut ann = member("SPRING", "A", CampaignGroup::Treatment);
+    ann.sent_at = Some(at(3, 9) + Duration::nanoseconds(1));
+    ann.opened_at = Some(at(3, 10));
+    ann.clicked_at = Some(at(3, 11) + Duration::nanoseconds(999_999_999));
+    ann.responded_at = Some(at(4, 9));
+    ann.conversion = Some("TX-1".parse().unwrap());
+    let mut bob = member("SPRING", "B", CampaignGroup::Holdout);
+    bob.responded_at = Some(at(5, 9));
+    let batch = vec![
+        member("SPRING", "C", CampaignGroup::Treatment),
+        bob.clone(),
+        ann.clone(),
+        member("AUTUMN", "A", CampaignGroup::Holdout),
+        ann.clone(),
+    ];
+    let r = store.append_campaign_members(&batch).await.unwrap();
+    assert_eq!(
+        (r.inserted, r.skipped),
+        (4, 1),
+        "a repeated member is skipped"
+    );
+    let r = store.append_campaign_members(&batch).await.unwrap();
+    assert_eq!(
+        (r.inserted, r.skipped),
+        (0, 5),
+        "a repeated batch of members adds nothing"
+    );
+    let of_spring = store.campaign_members(&spring.id).await.unwrap();
+    assert_eq!(
+        of_spring,
+        [ann.clone(), bob.clone(), batch[0].clone()],
+        "one campaign's members in customer id order, every field exactly"
+    );
+    let pages: Vec<Vec<CampaignMember>> = store
+        .scan_campaign_members(None, 3)
+        .map(|p| p.expect("scan a page of members"))
+        .collect()
+        .await;
+    assert_eq!(
+        pages.iter().map(Vec::len).collect::<Vec<_>>(),
+        [3, 1],
+        "pages of at most the page size"
+    );
+    let keys: Vec<(String, String)> = pages
+        .concat()
+        .iter()
+        .map(|m| (m.campaign.to_string(), m.customer.to_string()))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            ("AUTUMN", "A"),
+            ("SPRING", "A"),
+            ("SPRING", "B"),
+            ("SPRING", "C")
+        ]
+        .map(|(c, m)| (c.to_string(), m.to_string())),
+        "members in (campaign, customer) order"
+    );
+    assert!(
+        store
+            .member_page(None, None, 0)
+            .await
+            .is_err_and(|e| matches!(e, StorageError::Invalid { .. })),
+        "a page of nothing is a mistake"
+    );
+    assert_eq!(store.count_campaign_members(None).await.unwrap(), 4);
+    assert_eq!(
+        store
+            .count_campaign_members(Some(&autumn.id))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        store
+            .campaign_members(&"NONE".parse().unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // All or nothing: an invalid member, an unknown campaign or customer writes nothing.
+    let mut wrong = member("AUTUMN", "D", CampaignGroup::Holdout);
+    wrong.sent_at = Some(at(11, 0));
+    let r = store
+        .append_campaign_members(&[member("AUTUMN", "B", CampaignGroup::Treatment), wrong])
+        .await;
+    assert!(
+        is_invalid(&r, "batch[1].campaign_member.sent_at"),
+        "the error names the member and field: {r:?}"
+    );
+    let r = store
+        .append_campaign_members(&[
+            member("AUTUMN", "B", CampaignGroup::Treatment),
+            member("WINTER", "B", CampaignGroup::Treatment),
+        ])
+        .await;
+    assert!(
+        is_invalid(&r, "batch[1].campaign_member.campaign"),
+        "an unknown campaign is Invalid: {r:?}"
+    );
+    let r = store
+        .append_campaign_members(&[
+            member("AUTUMN", "B", CampaignGroup::Treatment),
+            member("AUTUMN", "NOBODY", CampaignGroup::Treatment),
+        ])
+        .await;
+    assert!(
+        is_invalid(&r, "campaign_member.customer"),
+        "an unknown customer is Invalid: {r:?}"
+    );
+    assert_eq!(
+        store.count_campaign_members(None).await.unwrap(),
+        4,
+        "nothing of a bad batch is written"
+    );
+
+    // A customer with memberships is erased, not deleted.
+    store
+        .append_campaign_members(&[member("AUTUMN", "D", CampaignGroup::Treatment)])
+        .await
+        .unwrap();
+    assert!(is_invalid(
+        &Repository::<Customer>::delete(&store, &"C".parse().unwrap(), 1).await,
+        "customer"
+    ));
+    let report = store
+        .erase_customer(&"C".parse().unwrap(), &Erasure::DeleteEverything)
+        .await
+        .unwrap();
+    assert_eq!(report.campaign_members.deleted, 1);
+    let pseudonym: CustomerId = "ERASED-A".parse().unwrap();
+    let report = store
+        .erase_customer(
+            &"A".parse().unwrap(),
+            &Erasure::KeepAnonymizedAggregates {
+                pseudonym: pseudonym.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.campaign_members.anonymized, 2);
+    let of_spring = store.campaign_members(&spring.id).await.unwrap();
+    let mut moved = ann.clone();
+    moved.customer = pseudonym.clone();
+    assert_eq!(
+        of_spring,
+        [bob, moved],
+        "erasure deletes one customer's memberships and moves the other's to the pseudonym"
+    );
+    assert_eq!(
+        store.count_campaign_members(None).await.unwrap(),
+        4,
+        "other customers' memberships are untouched"
+    );
+}
+
 /// Runs every function of the kit in turn, each on a fresh store.
 pub async fn run_all<S>(make: impl Factory<S>)
 where
@@ -2521,8 +2810,10 @@ macro_rules! conformance_tests {
             import_sessions,
             loyalty_events,
             merging_customers,
+            merging_moves_campaign_memberships,
             merge_failures_change_nothing,
             erasure_of_merged_customers,
+            campaigns,
         );
     };
     (@tests ($make:expr) $($name:ident,)+) => {

@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+mod campaigns;
 mod error;
 mod import;
 mod purchases;
@@ -15,6 +16,10 @@ pub mod conformance;
 /// The attribute every implementation of the storage traits carries (re-exported, so an
 /// implementer needs no dependency of its own): `#[crm_storage_traits::async_trait]`.
 pub use async_trait::async_trait;
+pub use campaigns::{
+    CampaignRepository, MemberPosition, check_campaign, check_campaign_batch, check_member,
+    check_member_batch, fresh_members, no_such_campaign, no_such_member_customer,
+};
 pub use crm_core::{PurchaseSummary, PurchaseTotals};
 pub use error::{StorageError, StorageResult};
 pub use import::{BulkImport, ChunkReport, ImportSession};

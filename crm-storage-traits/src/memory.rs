@@ -27,10 +27,14 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
 use crm_core::{
-    Customer, CustomerId, Deal, Email, FieldRules, Interaction, LoyaltyEvent, PartyKind, Phone,
-    SurveyResponse, Ticket, Transaction, UserId,
+    Campaign, CampaignId, CampaignMember, Customer, CustomerId, Deal, Email, FieldRules,
+    Interaction, LoyaltyEvent, PartyKind, Phone, SurveyResponse, Ticket, Transaction, UserId,
 };
 
+use crate::campaigns::{
+    CampaignRepository, MemberPosition, check_campaign_batch, check_member_batch, fresh_members,
+    no_such_campaign, no_such_member_customer,
+};
 use crate::error::{StorageError, StorageResult};
 use crate::import::{BulkImport, ChunkReport, ImportSession};
 use crate::query::{Cursor, Filter, Page, PageRequest, ScanPosition, TimeRange};
@@ -54,6 +58,8 @@ struct Tables {
     loyalty_events: Table<LoyaltyEvent>,
     /// Merge entries by merged id.
     merges: BTreeMap<String, MergeEntry>,
+    campaigns: BTreeMap<String, Campaign>,
+    campaign_members: BTreeMap<MemberPosition, CampaignMember>,
 }
 
 impl Tables {
@@ -68,6 +74,10 @@ impl Tables {
             || any(&self.survey_responses, customer)
             || any(&self.loyalty_events, customer)
             || self.merges.values().any(|m| &m.survivor == customer)
+            || self
+                .campaign_members
+                .values()
+                .any(|m| &m.customer == customer)
     }
 }
 
@@ -522,6 +532,33 @@ fn move_in<R: Record>(
 }
 
 /// Merges one group in `tables` (see [`CrmStore::merge_customers`]).
+/// Moves the campaign memberships of the duplicates to the survivor, one duplicate after
+/// the other: a membership of a campaign the survivor is in by then is dropped; returns how
+/// many moved.
+fn move_members(
+    members: &mut BTreeMap<MemberPosition, CampaignMember>,
+    duplicates: &[CustomerId],
+    survivor: &CustomerId,
+) -> usize {
+    let mut moved = 0;
+    for d in duplicates {
+        let (hit, kept): (BTreeMap<_, _>, BTreeMap<_, _>) = std::mem::take(members)
+            .into_iter()
+            .partition(|(_, m)| &m.customer == d);
+        *members = kept;
+        for (_, mut m) in hit {
+            m.customer = survivor.clone();
+            if let std::collections::btree_map::Entry::Vacant(slot) =
+                members.entry(MemberPosition::of(&m))
+            {
+                slot.insert(m);
+                moved += 1;
+            }
+        }
+    }
+    moved
+}
+
 fn merge_group(
     tables: &mut Tables,
     group: &CustomerMerge,
@@ -564,6 +601,7 @@ fn merge_group(
         transactions: move_in(&mut tables.transactions, &gone, survivor),
         survey_responses: move_in(&mut tables.survey_responses, &gone, survivor),
         loyalty_events: move_in(&mut tables.loyalty_events, &gone, survivor),
+        campaign_members: move_members(&mut tables.campaign_members, duplicates, survivor),
         ..MergeReport::default()
     };
     for id in duplicates {
@@ -600,6 +638,29 @@ fn merge_group(
         );
     }
     Ok(report)
+}
+
+fn erase_members(
+    members: &mut BTreeMap<MemberPosition, CampaignMember>,
+    customer: &CustomerId,
+    pseudonym: Option<&CustomerId>,
+) -> ErasureCounts {
+    let (hit, kept): (BTreeMap<_, _>, BTreeMap<_, _>) = std::mem::take(members)
+        .into_iter()
+        .partition(|(_, m)| &m.customer == customer);
+    *members = kept;
+    let mut counts = ErasureCounts::default();
+    match pseudonym {
+        None => counts.deleted = hit.len(),
+        Some(p) => {
+            counts.anonymized = hit.len();
+            for (_, mut m) in hit {
+                m.customer = p.clone();
+                members.insert(MemberPosition::of(&m), m);
+            }
+        }
+    }
+    counts
 }
 
 /// The placeholder customer that anonymized records point at after an erasure.
@@ -714,11 +775,90 @@ impl CrmStore for MemoryStore {
             survey_responses: erase_in(&mut next.survey_responses, customer, pseudonym),
             loyalty_events: erase_in(&mut next.loyalty_events, customer, pseudonym),
             merged_ids: 0,
+            campaign_members: erase_members(&mut next.campaign_members, customer, pseudonym),
         };
         let before = next.merges.len();
         next.merges.retain(|_, m| &m.survivor != customer);
         report.merged_ids = before - next.merges.len();
         *tables = next;
         Ok(report)
+    }
+}
+
+#[async_trait]
+impl CampaignRepository for MemoryStore {
+    async fn append_campaigns(&self, batch: &[Campaign]) -> StorageResult<BatchReport> {
+        check_campaign_batch(batch)?;
+        let mut tables = self.write()?;
+        let mut report = BatchReport::default();
+        for c in batch {
+            match tables.campaigns.entry(c.id.to_string()) {
+                std::collections::btree_map::Entry::Occupied(_) => report.skipped += 1,
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(c.clone());
+                    report.inserted += 1;
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    async fn get_campaign(&self, id: &CampaignId) -> StorageResult<Campaign> {
+        let key = id.to_string();
+        let found = self.read()?.campaigns.get(&key).cloned();
+        found.ok_or(StorageError::NotFound {
+            entity: "campaign",
+            id: key,
+        })
+    }
+
+    async fn campaigns(&self) -> StorageResult<Vec<Campaign>> {
+        Ok(self.read()?.campaigns.values().cloned().collect())
+    }
+
+    async fn append_campaign_members(
+        &self,
+        batch: &[CampaignMember],
+    ) -> StorageResult<BatchReport> {
+        check_member_batch(batch)?;
+        let mut tables = self.write()?;
+        let fresh = fresh_members(batch, |k| tables.campaign_members.contains_key(k));
+        for &i in &fresh {
+            let m = &batch[i];
+            if !tables.campaigns.contains_key(&m.campaign.to_string()) {
+                return Err(no_such_campaign(i));
+            }
+            if !tables.customers.contains_key(&m.customer.to_string()) {
+                return Err(no_such_member_customer(i));
+            }
+        }
+        for &i in &fresh {
+            let m = &batch[i];
+            tables
+                .campaign_members
+                .insert(MemberPosition::of(m), m.clone());
+        }
+        Ok(BatchReport {
+            inserted: fresh.len(),
+            skipped: batch.len() - fresh.len(),
+        })
+    }
+
+    async fn fetch_member_page(
+        &self,
+        campaign: Option<&CampaignId>,
+        after: Option<&MemberPosition>,
+        limit: NonZeroU32,
+    ) -> StorageResult<Vec<CampaignMember>> {
+        let tables = self.read()?;
+        let campaign = campaign.map(ToString::to_string);
+        Ok(tables
+            .campaign_members
+            .iter()
+            .filter(|(k, _)| after.is_none_or(|a| *k > a))
+            .filter(|(k, _)| campaign.as_ref().is_none_or(|c| &k.campaign == c))
+            .take(limit.get() as usize)
+            .map(|(_, m)| m.clone())
+            .collect())
     }
 }

@@ -27,6 +27,7 @@ use crm_core::{
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
 
+use crate::campaigns::CampaignRepository;
 use crate::error::{StorageError, StorageResult};
 use crate::purchases::PurchaseFold;
 use crate::query::{Filter, MAX_PAGE_LIMIT, Page, PageRequest, ScanPosition, TimeRange};
@@ -569,9 +570,9 @@ pub enum Erasure {
     #[default]
     DeleteEverything,
     /// Delete the customer; keep their transactions, survey scores, interactions, tickets,
-    /// deals and loyalty events with every personal field removed, under a new customer id `pseudonym`
-    /// (which must not exist yet and must not be derivable from the old id: use a random
-    /// UUID). A placeholder customer named `erased` is stored under the pseudonym, so
+    /// deals, loyalty events and campaign memberships with every personal field removed,
+    /// under a new customer id `pseudonym` (which must not exist yet and must not be
+    /// derivable from the old id: use a random UUID). A placeholder customer named `erased` is stored under the pseudonym, so
     /// per-customer aggregates (amounts, timestamps, scores) stay correct.
     KeepAnonymizedAggregates {
         /// The customer id the kept records move to.
@@ -607,6 +608,9 @@ pub struct ErasureReport {
     pub survey_responses: ErasureCounts,
     /// Loyalty events (kept ones lose their free-text reason).
     pub loyalty_events: ErasureCounts,
+    /// Campaign memberships (kept ones move to the pseudonym; they hold no free text).
+    #[serde(default)]
+    pub campaign_members: ErasureCounts,
     /// Merge entries of ids merged into the customer ([`CrmStore::merge_customers`]),
     /// removed: the merged ids are the person's data too.
     #[serde(default)]
@@ -678,6 +682,10 @@ pub struct MergeReport {
     pub survey_responses: usize,
     /// Loyalty events moved.
     pub loyalty_events: usize,
+    /// Campaign memberships moved (a duplicate's membership of a campaign the survivor is
+    /// already in is dropped, not counted).
+    #[serde(default)]
+    pub campaign_members: usize,
     /// Other customers whose account or parent account named a merged id and now name
     /// the survivor.
     pub linked_customers: usize,
@@ -694,6 +702,7 @@ impl MergeReport {
             + self.transactions
             + self.survey_responses
             + self.loyalty_events
+            + self.campaign_members
     }
 }
 
@@ -879,6 +888,7 @@ pub trait CrmStore:
     + TransactionRepository
     + SurveyRepository
     + LoyaltyRepository
+    + CampaignRepository
 {
     /// Moves every customer, open deal and open ticket of `from` to `to`, atomically
     /// (each moved record gets a new version). Reassigning to the same user is `Invalid`
@@ -886,7 +896,9 @@ pub trait CrmStore:
     async fn reassign_owner(&self, from: &UserId, to: &UserId) -> StorageResult<ReassignReport>;
 
     /// Erases a customer (right to erasure), atomically: the customer record and every
-    /// personal field about them in every repository are removed (see [`Erasure`]).
+    /// personal field about them in every repository are removed (see [`Erasure`]). Their
+    /// campaign memberships are deleted, or moved to the pseudonym when aggregates are
+    /// kept.
     /// A customer that does not exist is [`StorageError::NotFound`].
     async fn erase_customer(
         &self,

@@ -77,6 +77,9 @@ pub fn load(source: &ActivitySource) -> CliResult<Dataset> {
         interactions: source.interactions.clone(),
         tickets: None,
         deals: None,
+        campaigns: None,
+        members: None,
+        targets: None,
         from: None,
         to: None,
         as_of: None,
@@ -172,6 +175,17 @@ impl Labels {
             tables: Some((table, tiers)),
             row_of,
         })
+    }
+
+    /// The RFM segment and value tier of a customer with purchases.
+    pub fn segment_and_tier(&self, customer: &CustomerId) -> (Option<String>, Option<String>) {
+        let (Some((table, tiers)), Some(&i)) = (&self.tables, self.row_of.get(customer)) else {
+            return (None, None);
+        };
+        (
+            Some(table.segment_name(&table.customers[i]).to_string()),
+            Some(tiers.tier_name(&tiers.customers[i]).to_string()),
+        )
     }
 
     /// The cadence subject of a customer, with the labels known for it.

@@ -25,14 +25,16 @@ use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use crm_core::{
-    CsatScale, Customer, CustomerId, Email, Money, PartyKind, Phone, SurveyResponse,
-    SurveyResponseId, SurveyScore, Tag, Transaction, TransactionId, UserId,
+    Campaign, CampaignMember, CsatScale, Customer, CustomerId, Email, Money, PartyKind, Phone,
+    SurveyResponse, SurveyResponseId, SurveyScore, Tag, Transaction, TransactionId, UserId,
 };
-use crm_storage_traits::{BatchReport, BulkImport, CrmStore, ImportSession, Record, StorageError};
+use crm_storage_traits::{
+    BatchReport, BulkImport, CampaignRepository, CrmStore, ImportSession, Record, StorageError,
+};
 use serde::Serialize;
 
 use crate::cli::{ImportArgs, ImportKind, SurveyKind};
-use crate::commands::database::{is_url, open_for_writing, runtime, with_store};
+use crate::commands::database::{Store, is_url, open_for_writing, runtime, with_store};
 use crate::commands::scored::GROUP_TAG_PREFIX;
 use crate::error::{CliError, CliResult, InputError};
 use crate::ids::ContentIds;
@@ -653,6 +655,62 @@ where
     })
 }
 
+/// Imports records that are not [`Record`]s (campaigns, campaign members) in one
+/// all-or-nothing batch with `append`; an error the store reports for the batch's record
+/// `i` names the file line that record came from.
+fn import_keyed<R>(
+    db: &Path,
+    path: &Path,
+    items: &[Located<R>],
+    kind: &'static str,
+    append: impl AsyncFnOnce(&Store) -> Result<BatchReport, StorageError>,
+) -> CliResult<ImportReport> {
+    let result = runtime()?.block_on(async {
+        let store = open_for_writing(db).await?;
+        let result = append(&store).await;
+        store.close().await;
+        Ok::<_, CliError>(result)
+    })?;
+    let counts = result.map_err(|e| batch_error(db, path, items, e))?;
+    Ok(ImportReport {
+        kind,
+        rows: items.len(),
+        inserted: counts.inserted,
+        skipped: counts.skipped,
+        customers_created: 0,
+        rejected: None,
+    })
+}
+
+/// A store's error about record `batch[i]` as an error at that record's file line;
+/// other errors name the database.
+pub(crate) fn batch_error<R>(
+    db: &Path,
+    path: &Path,
+    items: &[Located<R>],
+    e: StorageError,
+) -> CliError {
+    if let StorageError::Invalid { field, reason } = &e
+        && let Some(rest) = field.strip_prefix("batch[")
+        && let Some((index, field)) = rest.split_once("].")
+        && let Ok(i) = index.parse::<usize>()
+        && let Some(item) = items.get(i)
+    {
+        let expected = match reason.as_str() {
+            "no such campaign" => "a campaign stored in the database (import campaigns first)",
+            "no such customer" => "a customer stored in the database (import customers first)",
+            other => other,
+        };
+        return InputError {
+            line: Some(item.line),
+            field: Some(field.to_string()),
+            ..InputError::file(path, expected.to_string())
+        }
+        .into();
+    }
+    CliError::storage(db, format!("importing {}: {e}", path.display()))
+}
+
 /// Streams a transaction file into the database in chunks, with a progress bar on a
 /// terminal.
 fn import_transactions(args: &ImportArgs) -> CliResult<ImportReport> {
@@ -724,6 +782,29 @@ fn import_kind(args: &ImportArgs, path: &Path, db: &Path) -> CliResult<ImportRep
         ImportKind::Loyalty => {
             let items = crate::input::loyalty::read(path)?;
             import_event_file(db, path, items, "event_id", "loyalty events")?
+        }
+        ImportKind::Campaigns => {
+            let currency = transactions::default_currency_option(&args.currency)?;
+            let items = crate::input::campaigns::campaigns(path, currency)?;
+            let records: Vec<Campaign> = items.iter().map(|l| l.record.clone()).collect();
+            import_keyed(
+                db,
+                path,
+                &items,
+                "campaigns",
+                async |store| with_store!(store, s => s.append_campaigns(&records).await),
+            )?
+        }
+        ImportKind::Members => {
+            let items = crate::input::campaigns::members(path)?;
+            let records: Vec<CampaignMember> = items.iter().map(|l| l.record.clone()).collect();
+            import_keyed(
+                db,
+                path,
+                &items,
+                "campaign members",
+                async |store| with_store!(store, s => s.append_campaign_members(&records).await),
+            )?
         }
         ImportKind::Customers => {
             let rows = customers::read(path)?;

@@ -1,6 +1,7 @@
 //! One module per command; each turns parsed arguments into reads, library calls and writes.
 
 pub mod bgbb;
+pub mod campaign;
 pub mod churn;
 pub mod cohorts;
 pub mod database;
@@ -13,6 +14,7 @@ pub mod models;
 pub mod pipeline;
 pub mod report;
 pub mod retention;
+pub mod sales;
 pub mod scored;
 pub mod segment;
 pub mod source;
@@ -67,6 +69,8 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Care(args) => engagement::care(&args),
         Command::Contacts(args) => engagement::contacts(&args),
         Command::Loyalty(command) => loyalty::run(&command),
+        Command::Campaign(command) => campaign::run(&command),
+        Command::Sales(args) => sales::run(&args),
         Command::Upgrade(args) => stewardship::upgrade(&args),
         Command::Completions(args) => stewardship::completions(&args),
     }

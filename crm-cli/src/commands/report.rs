@@ -27,6 +27,8 @@ fn files_given(args: &ReportArgs) -> Vec<(String, PathBuf)> {
     add("interactions", &args.interactions);
     add("tickets", &args.tickets);
     add("deals", &args.deals);
+    add("campaigns", &args.campaigns);
+    add("campaign members", &args.members);
     for spec in &args.responses {
         if let Ok((kind, path)) = response_file(spec) {
             let name = match kind {
@@ -53,6 +55,16 @@ pub fn run(args: &ReportArgs) -> CliResult<()> {
     {
         return Err(CliError::Usage("--from is after --to".into()));
     }
+    let quotas = match &args.targets {
+        Some(path) => {
+            let currency = crate::input::transactions::default_currency_option(&args.currency)?;
+            crate::commands::sales::read_targets(path, currency)?
+                .into_iter()
+                .map(|l| l.record)
+                .collect()
+        }
+        None => Vec::new(),
+    };
     let files = files_given(args);
     for spec in &args.responses {
         response_file(spec)?;
@@ -62,7 +74,7 @@ pub fn run(args: &ReportArgs) -> CliResult<()> {
         None if files.is_empty() => {
             return Err(CliError::Usage(
                 "give --db PATH, or files: --transactions, --customers, --responses, \
-                 --interactions, --tickets, --deals"
+                 --interactions, --tickets, --deals, --campaigns, --members"
                     .into(),
             ));
         }
@@ -129,6 +141,7 @@ pub fn run(args: &ReportArgs) -> CliResult<()> {
             holdout_from,
             customer: args.customer.clone(),
         },
+        quotas,
     };
     build(&data, &options, &mut c)?;
     finish(&args.out, c, started, args.json)

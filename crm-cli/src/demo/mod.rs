@@ -29,6 +29,7 @@
 //! done
 //! ```
 
+pub mod campaigns;
 pub mod domain;
 pub mod generate;
 pub mod run;

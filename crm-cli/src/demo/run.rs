@@ -109,6 +109,7 @@ fn options(
             holdout_from: Some(observation_end() - chrono::TimeDelta::days(DEMO_HOLDOUT_DAYS)),
             customer: None,
         },
+        quotas: Vec::new(),
     }
 }
 
@@ -138,7 +139,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     pb.finish_with_message(format!("generated {} customers", generated.customers.len()));
     let mut c = collector(started);
     c.lap("generate");
-    let written = store(&generated, staged.path())?;
+    let written = store(&generated, config.seed, staged.path())?;
     drop(generated);
     let pb = spinner("reading back from SQLite");
     let data = load_database(staged.path())?;

@@ -1,13 +1,14 @@
 //! The demo's database step: every generated record, converted to the `crm-core` types,
-//! written to a fresh SQLite file through the storage traits (the report then reads it back
-//! as `crm report --db` does).
+//! and the demo's campaigns, written to a fresh SQLite file through the storage traits (the
+//! report then reads it back as `crm report --db` does).
 
 use std::path::Path;
 
 use crate::commands::database::{append_all, open_sqlite, runtime};
 use crate::demo::domain;
 use crate::demo::generate::DemoData;
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
+use crm_storage_traits::CampaignRepository;
 
 fn convert<G, R>(items: &[G], f: impl Fn(&G) -> CliResult<R>) -> CliResult<Vec<R>> {
     items.iter().map(f).collect()
@@ -18,7 +19,7 @@ pub type Written = Vec<(&'static str, usize)>;
 
 /// Writes the data set into a fresh SQLite database (a file that does not exist yet)
 /// through the storage traits, in batches; returns the records inserted per kind.
-pub fn store(data: &DemoData, db: &Path) -> CliResult<Written> {
+pub fn store(data: &DemoData, seed: u64, db: &Path) -> CliResult<Written> {
     let customers = convert(&data.customers, domain::customer)?;
     let transactions = convert(&data.transactions, domain::transaction)?;
     let interactions = convert(&data.interactions, domain::interaction)?;
@@ -26,13 +27,20 @@ pub fn store(data: &DemoData, db: &Path) -> CliResult<Written> {
     let responses = convert(&data.responses, domain::response)?;
     let deals = convert(&data.deals, domain::deal)?;
     let loyalty = domain::loyalty_events(&transactions)?;
+    let (campaigns, members) = crate::demo::campaigns::campaigns(
+        &customers,
+        seed,
+        crate::demo::generate::observation_end(),
+    )?;
     let total = customers.len()
         + transactions.len()
         + interactions.len()
         + tickets.len()
         + responses.len()
         + deals.len()
-        + loyalty.len();
+        + loyalty.len()
+        + campaigns.len()
+        + members.len();
     let rt = runtime()?;
     rt.block_on(async {
         let store = open_sqlite(db).await?;
@@ -74,7 +82,24 @@ pub fn store(data: &DemoData, db: &Path) -> CliResult<Written> {
                 "loyalty_events",
                 append_all(&store, db, &loyalty, Some(&pb)).await?.inserted,
             ),
+            (
+                "campaigns",
+                store
+                    .append_campaigns(&campaigns)
+                    .await
+                    .map_err(|e| CliError::storage(db, format!("writing campaigns: {e}")))?
+                    .inserted,
+            ),
+            (
+                "campaign_members",
+                store
+                    .append_campaign_members(&members)
+                    .await
+                    .map_err(|e| CliError::storage(db, format!("writing campaign members: {e}")))?
+                    .inserted,
+            ),
         ];
+        pb.inc((campaigns.len() + members.len()) as u64);
         store.close().await;
         pb.finish_and_clear();
         Ok(written)

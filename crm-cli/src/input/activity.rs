@@ -44,7 +44,7 @@ pub const DEALS_HEADER: &str = "deal_id,customer_id,amount,stage,created_at\
 [,currency][,title][,owner][,expected_close][,closed_at][,close_reason]";
 
 /// The columns of a file: each known name and its 0-based position.
-struct Columns {
+pub(crate) struct Columns {
     at: HashMap<&'static str, usize>,
 }
 
@@ -92,7 +92,7 @@ impl Columns {
 }
 
 /// One data row with its line, read by column name.
-struct Row<'a> {
+pub(crate) struct Row<'a> {
     path: &'a Path,
     columns: &'a Columns,
     record: &'a csv::StringRecord,
@@ -101,12 +101,12 @@ struct Row<'a> {
 
 impl Row<'_> {
     /// The 1-based column of a name.
-    fn column(&self, name: &str) -> usize {
+    pub(crate) fn column(&self, name: &str) -> usize {
         self.columns.at.get(name).map_or(0, |i| i + 1)
     }
 
     /// The value of a column, `None` when the column is absent or the cell empty.
-    fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.columns
             .at
             .get(name)
@@ -114,7 +114,7 @@ impl Row<'_> {
             .filter(|s| !s.is_empty())
     }
 
-    fn error(&self, name: &str, expected: impl Into<String>, found: &str) -> CliError {
+    pub(crate) fn error(&self, name: &str, expected: impl Into<String>, found: &str) -> CliError {
         InputError::field(
             self.path,
             self.line,
@@ -127,12 +127,12 @@ impl Row<'_> {
     }
 
     /// A required, non-empty value.
-    fn required(&self, name: &str, what: &str) -> CliResult<&str> {
+    pub(crate) fn required(&self, name: &str, what: &str) -> CliResult<&str> {
         self.get(name).ok_or_else(|| self.error(name, what, ""))
     }
 
     /// A value parsed with `parse`, whose error becomes `expected`.
-    fn parsed<T, E: std::fmt::Display>(
+    pub(crate) fn parsed<T, E: std::fmt::Display>(
         &self,
         name: &str,
         text: &str,
@@ -143,21 +143,21 @@ impl Row<'_> {
     }
 
     /// A required time.
-    fn time(&self, name: &str) -> CliResult<DateTime<Utc>> {
+    pub(crate) fn time(&self, name: &str) -> CliResult<DateTime<Utc>> {
         let expected = file_time_expected();
         let text = self.required(name, &expected)?;
         file_time(text).ok_or_else(|| self.error(name, expected, text))
     }
 
     /// An optional time.
-    fn optional_time(&self, name: &str) -> CliResult<Option<DateTime<Utc>>> {
+    pub(crate) fn optional_time(&self, name: &str) -> CliResult<Option<DateTime<Utc>>> {
         self.get(name)
             .map(|text| file_time(text).ok_or_else(|| self.error(name, file_time_expected(), text)))
             .transpose()
     }
 
     /// A required name of a vocabulary.
-    fn name<T>(&self, name: &str) -> CliResult<T>
+    pub(crate) fn name<T>(&self, name: &str) -> CliResult<T>
     where
         T: Copy + FromStr<Err = UnknownName> + 'static,
         T: VocabularyNames,
@@ -167,7 +167,7 @@ impl Row<'_> {
         text.parse().map_err(|_| self.error(name, expected, text))
     }
 
-    fn customer(&self) -> CliResult<CustomerId> {
+    pub(crate) fn customer(&self) -> CliResult<CustomerId> {
         let text = self.required("customer_id", "a non-empty customer id")?;
         self.parsed(
             "customer_id",
@@ -185,7 +185,7 @@ impl Row<'_> {
 }
 
 /// The names of a vocabulary, for error messages.
-trait VocabularyNames: Sized + 'static {
+pub(crate) trait VocabularyNames: Sized + 'static {
     fn names() -> Vec<&'static str>;
 }
 
@@ -214,7 +214,20 @@ fn read_rows<R: Record>(
     required: &[&'static str],
     optional: &[&'static str],
     expected: &'static str,
+    convert: impl FnMut(&Row<'_>) -> CliResult<(R, bool)>,
+) -> CliResult<Vec<Located<R>>> {
+    read_checked_rows(path, required, optional, expected, convert, R::check)
+}
+
+/// Reads every row of a file with `convert`, then checks each record with `check` (the
+/// store's own check of the kind of record).
+pub(crate) fn read_checked_rows<R>(
+    path: &Path,
+    required: &[&'static str],
+    optional: &[&'static str],
+    expected: &'static str,
     mut convert: impl FnMut(&Row<'_>) -> CliResult<(R, bool)>,
+    check: impl Fn(&R) -> crm_storage_traits::StorageResult<()>,
 ) -> CliResult<Vec<Located<R>>> {
     let mut input = CsvInput::open(path, expected)?;
     let header = input.header()?;
@@ -229,7 +242,7 @@ fn read_rows<R: Record>(
             line,
         };
         let converted = convert(&row).and_then(|(r, explicit_id)| {
-            r.check().map_err(|e| refused(path, line, e))?;
+            check(&r).map_err(|e| refused(path, line, e))?;
             Ok((r, explicit_id))
         });
         match converted {

@@ -3,6 +3,7 @@
 //! expected.
 
 pub mod activity;
+pub mod campaigns;
 pub mod customer_index;
 pub mod customers;
 pub mod located;

@@ -23,7 +23,7 @@ use crate::report::collector::Collector;
 use crate::report::dataset::Dataset;
 use crate::report::html::{Chart, Report, Section, write};
 use crate::report::{
-    charts, churn, duplicates, engagement, operations, satisfaction, segmentation,
+    campaigns, charts, churn, duplicates, engagement, operations, satisfaction, segmentation,
 };
 
 /// How a report is titled and computed.
@@ -46,6 +46,8 @@ pub struct Options {
     pub migration_from: Option<DateTime<Utc>>,
     /// The churn section's holdout and chosen customer.
     pub churn: churn::ChurnOptions,
+    /// Sales quotas: the sales section shows their attainment.
+    pub quotas: Vec<crm_lifecycle::Quota>,
 }
 
 /// A section's result, or the section left out with the error as the reason.
@@ -177,6 +179,8 @@ pub fn build(data: &Dataset, options: &Options, c: &mut Collector) -> CliResult<
     } else {
         let r = operations::funnel(&data.deals, c);
         kept(c, "Deals", "deals", r);
+        let r = campaigns::sales(data, &options.quotas, end, c);
+        kept(c, "Sales", "sales", r);
     }
     pb.finish_and_clear();
     c.lap("service and deals");
@@ -247,6 +251,12 @@ pub fn build(data: &Dataset, options: &Options, c: &mut Collector) -> CliResult<
         );
         let r = engagement::loyalty(&data.loyalty, &currency, end, c);
         kept(c, "Loyalty", "loyalty", r);
+    }
+    if data.campaigns.is_empty() {
+        c.leave_out("Campaigns", "campaigns", "there are no campaigns");
+    } else {
+        let r = campaigns::section(data, c);
+        kept(c, "Campaigns", "campaigns", r);
     }
     pb.finish_and_clear();
     c.lap("keeping in touch");

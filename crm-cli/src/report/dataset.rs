@@ -5,11 +5,15 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use crm_core::{Customer, Deal, Interaction, LoyaltyEvent, SurveyResponse, Ticket, Transaction};
-use crm_storage_traits::{Repository, TimeScan};
+use crm_core::{
+    Campaign, CampaignMember, Customer, Deal, Interaction, LoyaltyEvent, SurveyResponse, Ticket,
+    Transaction,
+};
+use crm_storage_traits::{CampaignRepository, Repository, TimeScan};
+use futures::StreamExt;
 
-use crate::commands::database::{list_all, scan_all};
-use crate::error::CliResult;
+use crate::commands::database::{PAGE, list_all, scan_all};
+use crate::error::{CliError, CliResult};
 
 /// Every record a report reads.
 #[derive(Debug, Clone, Default)]
@@ -28,6 +32,10 @@ pub struct Dataset {
     pub deals: Vec<Deal>,
     /// Loyalty events.
     pub loyalty: Vec<LoyaltyEvent>,
+    /// Marketing campaigns, in id order.
+    pub campaigns: Vec<Campaign>,
+    /// Campaign members, in (campaign, customer) id order.
+    pub members: Vec<CampaignMember>,
 }
 
 /// Every store a report can read.
@@ -39,6 +47,7 @@ pub trait ReportStore:
     + TimeScan<SurveyResponse>
     + Repository<Deal>
     + TimeScan<LoyaltyEvent>
+    + CampaignRepository
 {
 }
 
@@ -50,8 +59,24 @@ impl<S> ReportStore for S where
         + TimeScan<SurveyResponse>
         + Repository<Deal>
         + TimeScan<LoyaltyEvent>
+        + CampaignRepository
         + ?Sized
 {
+}
+
+/// Every campaign member of a store, page by page.
+pub async fn all_members<S: CampaignRepository + ?Sized>(
+    store: &S,
+    db: &Path,
+) -> CliResult<Vec<CampaignMember>> {
+    let mut out = Vec::new();
+    let mut pages = store.scan_campaign_members(None, PAGE);
+    while let Some(page) = pages.next().await {
+        out.extend(
+            page.map_err(|e| CliError::storage(db, format!("reading campaign members: {e}")))?,
+        );
+    }
+    Ok(out)
 }
 
 impl Dataset {
@@ -65,11 +90,16 @@ impl Dataset {
             responses: scan_all(store, db).await?,
             deals: list_all(store, db).await?,
             loyalty: scan_all(store, db).await?,
+            campaigns: store
+                .campaigns()
+                .await
+                .map_err(|e| CliError::storage(db, format!("reading campaigns: {e}")))?,
+            members: all_members(store, db).await?,
         })
     }
 
     /// Records per kind, in a fixed order (the keys of `summary.json`'s `data`).
-    pub fn counts(&self) -> [(&'static str, usize); 7] {
+    pub fn counts(&self) -> [(&'static str, usize); 9] {
         [
             ("customers", self.customers.len()),
             ("transactions", self.transactions.len()),
@@ -78,6 +108,8 @@ impl Dataset {
             ("responses", self.responses.len()),
             ("deals", self.deals.len()),
             ("loyalty_events", self.loyalty.len()),
+            ("campaigns", self.campaigns.len()),
+            ("campaign_members", self.members.len()),
         ]
     }
 

@@ -5,13 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use crm_core::Customer;
-use crm_storage_traits::MemoryStore;
+use crm_core::{Campaign, CampaignMember, Customer};
+use crm_storage_traits::{CampaignRepository, MemoryStore};
 
 use crate::cli::{ReportArgs, SurveyKind};
 use crate::commands::database::{append_atomic, reading, runtime, with_store};
 use crate::commands::import::{
-    check_unique, customer_records, import_events, response_records, transaction_records,
+    batch_error, check_unique, customer_records, import_events, response_records,
+    transaction_records,
 };
 use crate::error::{CliError, CliResult};
 use crate::input::{activity, customers, responses, transactions};
@@ -100,6 +101,17 @@ pub fn load_files(args: &ReportArgs) -> CliResult<Dataset> {
         }
         None => None,
     };
+    let campaign_items = match &args.campaigns {
+        Some(path) => {
+            let currency = transactions::default_currency_option(&args.currency)?;
+            Some((path, crate::input::campaigns::campaigns(path, currency)?))
+        }
+        None => None,
+    };
+    let member_items = match &args.members {
+        Some(path) => Some((path, crate::input::campaigns::members(path)?)),
+        None => None,
+    };
     let db = Path::new("(files)");
     runtime()?.block_on(async {
         let store = MemoryStore::new();
@@ -119,6 +131,20 @@ pub fn load_files(args: &ReportArgs) -> CliResult<Dataset> {
         }
         if let Some((path, items)) = &deal_items {
             import_events(&store, db, path, items, "deal_id").await?;
+        }
+        if let Some((path, items)) = &campaign_items {
+            let records: Vec<Campaign> = items.iter().map(|l| l.record.clone()).collect();
+            store
+                .append_campaigns(&records)
+                .await
+                .map_err(|e| batch_error(db, path, items, e))?;
+        }
+        if let Some((path, items)) = &member_items {
+            let records: Vec<CampaignMember> = items.iter().map(|l| l.record.clone()).collect();
+            store
+                .append_campaign_members(&records)
+                .await
+                .map_err(|e| batch_error(db, path, items, e))?;
         }
         Dataset::load(&store, db).await
     })

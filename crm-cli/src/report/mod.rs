@@ -3,6 +3,7 @@
 //! `crm report` runs it on the user's data and `crm demo` on the generated data.
 
 pub mod build;
+pub mod campaigns;
 pub mod charts;
 pub mod churn;
 pub mod collector;

@@ -1,5 +1,6 @@
 //! [`PostgresStore`]: the repository traits on a PostgreSQL schema.
 
+mod campaigns;
 mod import;
 mod mapping;
 mod store;

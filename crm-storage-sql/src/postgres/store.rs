@@ -307,6 +307,7 @@ impl PostgresStore {
             loyalty_events: self
                 .move_records::<LoyaltyEvent>(&mut *conn, duplicates, survivor)
                 .await?,
+            campaign_members: self.move_members(&mut *conn, duplicates, survivor).await?,
             ..MergeReport::default()
         };
         let gone: BTreeSet<&CustomerId> = duplicates.iter().collect();
@@ -857,6 +858,7 @@ impl CrmStore for PostgresStore {
                 .erase_in::<crm_core::LoyaltyEvent>(&mut tx, customer, pseudonym)
                 .await?,
             merged_ids: 0,
+            campaign_members: self.erase_members(&mut tx, customer, pseudonym).await?,
         };
         // The ids merged into the customer are theirs too.
         let done = sqlx::query(AssertSqlSafe(format!(
