@@ -234,6 +234,7 @@ impl Command {
             Command::Loyalty(LoyaltyCommand::Earn(a)) => &a.read,
             Command::Campaign(CampaignCommand::Select(a)) => &a.source.read,
             Command::Campaign(CampaignCommand::Results(a)) => &a.source.read,
+            Command::Campaign(CampaignCommand::Winback(a)) => &a.source.read,
             Command::Sales(a) => &a.read,
             Command::Demo(_)
             | Command::Retention(_)

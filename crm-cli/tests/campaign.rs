@@ -348,3 +348,83 @@ fn results_on_postgres_equal_those_from_files() {
     check_spring(&from_pg);
     assert_eq!(from_pg, from_files);
 }
+
+/// The churn score of each customer of a database, as `crm churn score --output` writes it:
+/// customer id to (P(alive), risk band).
+fn churn_scores(db: &str, dir: &std::path::Path) -> std::collections::HashMap<String, (f64, String)> {
+    let scores = dir.join("scores.csv");
+    json(&["churn", "score", "--db", db, "--output", &arg(&scores), "--json"]);
+    let mut reader = csv::Reader::from_path(&scores).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (id, p, band) = (column("customer_id"), column("p_alive"), column("risk_band"));
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[id].to_string(), (r[p].parse().unwrap(), r[band].to_string()))
+        })
+        .collect()
+}
+
+#[test]
+fn winback_ranks_the_at_risk_customers_and_select_takes_a_risk_band() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let o = crm(&[
+        "demo",
+        "--customers",
+        "800",
+        "--seed",
+        "3",
+        "--db",
+        &arg(&db),
+        "--out",
+        &arg(&dir.path().join("report")),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let db = arg(&db);
+    let scores = churn_scores(&db, dir.path());
+
+    // Win-back: the medium- and high-risk customers, by P(alive) x CLV, highest first.
+    let w = json(&["campaign", "winback", "--db", &db, "--json"]);
+    let rows = w["rows"].as_array().unwrap();
+    let at_risk = scores.values().filter(|(_, b)| b != "low").count();
+    assert!(at_risk > 0);
+    assert_eq!(rows.len(), at_risk, "every customer at medium or high risk");
+    let mut last = f64::INFINITY;
+    for (i, r) in rows.iter().enumerate() {
+        assert_eq!(r["rank"], i + 1);
+        let (p, band) = &scores[r["customer_id"].as_str().unwrap()];
+        assert_eq!(r["risk_band"].as_str().unwrap(), band, "{r}");
+        assert!(band != "low");
+        assert!((r["p_alive"].as_f64().unwrap() - p).abs() < 1e-12, "{r}");
+        let clv: f64 = r["expected_clv"].as_str().unwrap().parse().unwrap();
+        let value: f64 = r["expected_value"].as_str().unwrap().parse().unwrap();
+        assert!((value - p * clv).abs() < 0.01, "P(alive) x CLV: {r}");
+        assert!(value <= last, "highest expected value first");
+        last = value;
+    }
+    let top = json(&[
+        "campaign", "winback", "--db", &db, "--risk", "high", "--limit", "5", "--json",
+    ]);
+    let top = top["rows"].as_array().unwrap();
+    assert!(top.len() <= 5 && !top.is_empty());
+    assert!(top.iter().all(|r| r["risk_band"] == "high"));
+
+    // Select: only the high-risk customers, all of them.
+    let s = json(&[
+        "campaign", "select", "--db", &db, "--campaign", "WINBACK", "--risk", "high",
+        "--holdout", "0.2", "--json",
+    ]);
+    let high = scores.values().filter(|(_, b)| b == "high").count();
+    assert_eq!(s["members"], high);
+    for m in s["rows"].as_array().unwrap() {
+        assert_eq!(scores[m["customer_id"].as_str().unwrap()].1, "high", "{m}");
+    }
+    fails(
+        &["campaign", "winback", "--db", &db, "--risk", "severe"],
+        2,
+        "severe",
+    );
+}

@@ -24,7 +24,13 @@ conversion rates with Wilson intervals, revenue per customer from the transactio
 --attribution-days after the contact (the send time, or the campaign's start for the
 holdout), the uplifts with a confidence interval and a two-sided p-value (two-proportion
 z-test for rates, Welch's t-test for revenue per customer), the incremental revenue and the
-return on the campaign's cost.";
+return on the campaign's cost.
+
+`winback` ranks the customers of the churn-risk bands asked for (default medium and high)
+by expected value: P(alive) times the expected lifetime value over --weeks, from BG/NBD and
+Gamma-Gamma fitted to the transactions up to --as-of (as `crm churn score` and `crm clv
+score` fit them), the most valuable first; `--risk` on `select` and `--by risk` use the
+same bands.";
 
 /// Where the campaign commands read their records.
 #[derive(Debug, Clone, Args)]
@@ -62,6 +68,9 @@ pub enum LabelArg {
     Tier,
     /// The lifecycle stage.
     Stage,
+    /// The churn-risk band (`low`, `medium`, `high`): the health score of the BG/NBD model
+    /// fitted to the transactions, as `crm churn score` gives it.
+    Risk,
 }
 
 /// `crm campaign`.
@@ -71,6 +80,32 @@ pub enum CampaignCommand {
     Select(CampaignSelectArgs),
     /// Each campaign's results: rates with intervals, uplift with its test, revenue, ROI.
     Results(CampaignResultsArgs),
+    /// Lapsed and at-risk customers ranked by expected value (P(alive) × expected CLV),
+    /// for a win-back campaign's audience.
+    Winback(CampaignWinbackArgs),
+}
+
+/// `crm campaign winback`.
+#[derive(Debug, Clone, Args)]
+pub struct CampaignWinbackArgs {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub source: CampaignSource,
+    /// The churn-risk bands of the customers ranked (comma-separated: low, medium, high).
+    #[arg(long, value_name = "BAND,...", value_delimiter = ',', value_parser = ["low", "medium", "high"], default_value = "medium,high")]
+    pub risk: Vec<String>,
+    /// Keep the first N customers of the ranking.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// The horizon of the expected CLV, in weeks.
+    #[arg(long, default_value_t = 52, value_parser = clap::value_parser!(u32).range(1..))]
+    pub weeks: u32,
+    /// The day the models are fitted at; default: the latest transaction.
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub out: OutputArgs,
 }
 
 /// `crm campaign select`.
@@ -91,6 +126,9 @@ pub struct CampaignSelectArgs {
     /// Only customers in these lifecycle stages (comma-separated names).
     #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
     pub stage: Vec<String>,
+    /// Only customers in these churn-risk bands (comma-separated: low, medium, high).
+    #[arg(long, value_name = "BAND,...", value_delimiter = ',', value_parser = ["low", "medium", "high"])]
+    pub risk: Vec<String>,
     /// Only the customers listed in FILE (a `customer_id` column, or one id per line).
     #[arg(long, value_name = "FILE")]
     pub list: Option<PathBuf>,

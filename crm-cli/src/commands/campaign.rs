@@ -6,16 +6,23 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use crm_core::{Campaign, CampaignId, CampaignMember, CustomerId, LifecycleStage};
+use crm_churn::ClvConfig;
+use crm_core::Money;
 use crm_engagement::{
     AudienceFilter, AudienceSpec, CampaignConfig, CampaignReport, CampaignResults, ConfidenceLevel,
-    CustomerLabels, LabelKind, analyze_campaign, select_audience,
+    CustomerLabels, LabelKind, WinBackCandidate, analyze_campaign, rank_win_back, select_audience,
 };
+use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
 use serde::Serialize;
 
 use crate::cli::{
-    CampaignCommand, CampaignResultsArgs, CampaignSelectArgs, CampaignSource, LabelArg, ReportArgs,
-    TransactionFormat,
+    CampaignCommand, CampaignResultsArgs, CampaignSelectArgs, CampaignSource, CampaignWinbackArgs,
+    ChurnModelKind, LabelArg, ReportArgs, TimeUnitArg, TransactionFormat,
 };
+use crate::commands::churn::{clv_customer, clv_of, score_rows, table_gamma_gamma};
+use crate::commands::database::transaction_row;
+use crate::commands::models::{PurchaseModel, summaries_from_transactions};
 use crate::commands::engagement::Labels;
 use crate::error::{CliError, CliResult, InputError};
 use crate::input::{parse_cli_date_opt, read_text};
@@ -28,6 +35,7 @@ pub fn run(command: &CampaignCommand) -> CliResult<()> {
     match command {
         CampaignCommand::Select(args) => select(args),
         CampaignCommand::Results(args) => results(args),
+        CampaignCommand::Winback(args) => winback(args),
     }
 }
 
@@ -75,19 +83,27 @@ pub fn label_kind(arg: LabelArg) -> LabelKind {
         LabelArg::Rfm => LabelKind::RfmSegment,
         LabelArg::Tier => LabelKind::Tier,
         LabelArg::Stage => LabelKind::LifecycleStage,
+        LabelArg::Risk => LabelKind::ChurnRisk,
     }
 }
 
 /// Every customer's labels: RFM segment and value tier from the transactions up to
-/// `as_of` (default: the latest), and the lifecycle stage of the customer record.
+/// `as_of` (default: the latest), the lifecycle stage of the customer record, and with
+/// `risk` the churn-risk band of [`churn_facts`].
 pub fn customer_labels(
     data: &Dataset,
     as_of: Option<DateTime<Utc>>,
+    risk: bool,
 ) -> CliResult<Vec<CustomerLabels>> {
     let at = as_of
         .or_else(|| data.last_transaction())
         .unwrap_or_else(Utc::now);
     let labels = Labels::of(&data.transactions, at)?;
+    let facts = if risk {
+        churn_facts(data, at, WINBACK_WEEKS)?
+    } else {
+        HashMap::new()
+    };
     Ok(data
         .customers
         .iter()
@@ -97,9 +113,173 @@ pub fn customer_labels(
             l.rfm_segment = segment;
             l.tier = tier;
             l.lifecycle_stage = c.lifecycle_stage;
+            l.churn_risk = facts.get(&c.id.to_string()).map(|f| f.risk_band.clone());
             l
         })
         .collect())
+}
+
+/// The default horizon of the expected CLV, in weeks.
+const WINBACK_WEEKS: u32 = 52;
+
+/// What the churn models say of a customer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChurnFacts {
+    /// `low`, `medium` or `high`, as `crm churn score` gives it.
+    pub risk_band: String,
+    /// Probability the customer is still active.
+    pub p_alive: f64,
+    /// Expected lifetime value over the horizon, if active.
+    pub clv: f64,
+}
+
+/// Each buying customer's churn-risk band, P(alive) and expected CLV over `weeks`, from
+/// BG/NBD and Gamma-Gamma fitted to the transactions up to `at` (weekly summaries, as
+/// `crm churn score` and `crm clv score` fit them; CLV discounted at about 10% a year).
+pub fn churn_facts(
+    data: &Dataset,
+    at: DateTime<Utc>,
+    weeks: u32,
+) -> CliResult<HashMap<String, ChurnFacts>> {
+    let rows: Vec<_> = data.transactions.iter().map(transaction_row).collect();
+    let table = summaries_from_transactions(&rows, Some(at), None, TimeUnitArg::Week)?;
+    let model = PurchaseModel::fit(ChurnModelKind::Bgnbd, &table)?;
+    let scores = score_rows(&model, &table, f64::from(weeks))?;
+    let (spend, _) = table_gamma_gamma(&table)?;
+    let config = ClvConfig {
+        horizon_periods: weeks,
+        period_length: 1.0,
+        discount_rate: 0.0019,
+    };
+    table
+        .rows
+        .iter()
+        .zip(scores)
+        .map(|(r, s)| {
+            let clv = clv_of(&model, &spend.params, &clv_customer(r), &config)?;
+            Ok((
+                r.id.clone(),
+                ChurnFacts {
+                    risk_band: s.risk_band,
+                    p_alive: s.p_alive.unwrap_or(0.0),
+                    clv: clv.value,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// One row of `crm campaign winback`.
+#[derive(Debug, Clone, Serialize)]
+pub struct WinbackRow {
+    /// 1 for the most valuable.
+    pub rank: usize,
+    /// The customer.
+    pub customer_id: String,
+    /// The churn-risk band.
+    pub risk_band: String,
+    /// Probability the customer is still active.
+    pub p_alive: f64,
+    /// Expected lifetime value over the horizon, if active.
+    pub expected_clv: String,
+    /// P(alive) × expected CLV.
+    pub expected_value: String,
+    /// The currency of the amounts.
+    pub currency: String,
+}
+
+/// The columns of `crm campaign winback --output`.
+pub const WINBACK_COLUMNS: [&str; 7] = [
+    "rank",
+    "customer_id",
+    "risk_band",
+    "p_alive",
+    "expected_clv",
+    "expected_value",
+    "currency",
+];
+
+/// The customers of the bands asked for, ranked by expected value.
+pub fn winback_rows(data: &Dataset, args: &CampaignWinbackArgs) -> CliResult<Vec<WinbackRow>> {
+    let at = parse_cli_date_opt("as-of", &args.as_of)?
+        .or_else(|| data.last_transaction())
+        .ok_or_else(|| CliError::analysis("win-back", "no transactions"))?;
+    let facts = churn_facts(data, at, args.weeks)?;
+    let currency = data
+        .transactions
+        .first()
+        .map(|t| t.amount.currency())
+        .ok_or_else(|| CliError::analysis("win-back", "no transactions"))?;
+    let mut bands: HashMap<CustomerId, String> = HashMap::new();
+    let mut candidates = Vec::new();
+    let mut ids: Vec<&String> = facts.keys().collect();
+    ids.sort();
+    for id in ids {
+        let f = &facts[id];
+        if !args.risk.contains(&f.risk_band) {
+            continue;
+        }
+        let customer = CustomerId::parse(id).map_err(|e| CliError::analysis("win-back", e))?;
+        let clv = Decimal::from_f64(f.clv.max(0.0))
+            .unwrap_or_default()
+            .round_dp(crm_core::minor_digits(currency));
+        bands.insert(customer.clone(), f.risk_band.clone());
+        candidates.push(WinBackCandidate {
+            customer,
+            p_alive: f.p_alive.clamp(0.0, 1.0),
+            expected_clv: Money::new(clv, currency),
+        });
+    }
+    let ranked =
+        rank_win_back(&candidates, args.limit).map_err(|e| CliError::analysis("win-back", e))?;
+    Ok(ranked
+        .into_iter()
+        .map(|t| WinbackRow {
+            rank: t.rank,
+            risk_band: bands.get(&t.customer).cloned().unwrap_or_default(),
+            customer_id: t.customer.to_string(),
+            p_alive: t.p_alive,
+            expected_clv: t.expected_clv.amount().to_string(),
+            expected_value: t.expected_value.amount().to_string(),
+            currency: currency.code().to_string(),
+        })
+        .collect())
+}
+
+fn winback(args: &CampaignWinbackArgs) -> CliResult<()> {
+    let data = load(&args.source)?;
+    let rows = winback_rows(&data, args)?;
+    if let Some(path) = &args.out.output {
+        write_table(path, &rows, &WINBACK_COLUMNS)?;
+    }
+    if args.out.json {
+        return print_json(&serde_json::json!({
+            "risk_bands": args.risk,
+            "weeks": args.weeks,
+            "customers": rows.len(),
+            "rows": rows,
+        }));
+    }
+    outln!(
+        "{} customers at {} risk, by expected value (P(alive) x expected CLV over {} weeks):",
+        rows.len(),
+        args.risk.join(" or "),
+        args.weeks
+    )?;
+    for r in rows.iter().take(if args.out.output.is_some() { 10 } else { rows.len() }) {
+        outln!(
+            "{:>5}  {}  {}  P(alive) {:.3}  CLV {} {}  expected {} {}",
+            r.rank,
+            r.customer_id,
+            r.risk_band,
+            r.p_alive,
+            r.expected_clv,
+            r.currency,
+            r.expected_value,
+            r.currency
+        )?;
+    }
+    Ok(())
 }
 
 /// The customer ids of a `--list` file: a header `customer_id` (alone or among other
@@ -166,13 +346,15 @@ pub fn select_members(data: &Dataset, args: &CampaignSelectArgs) -> CliResult<Ve
         .parse()
         .map_err(|e| CliError::Usage(format!("--campaign: {e}")))?;
     let as_of = parse_cli_date_opt("as-of", &args.as_of)?;
-    let candidates = customer_labels(data, as_of)?;
+    let risk = !args.risk.is_empty() || args.stratify == Some(LabelArg::Risk);
+    let candidates = customer_labels(data, as_of, risk)?;
     let mut spec = AudienceSpec::new(args.holdout, args.seed);
     spec.stratify_by = args.stratify.map(label_kind);
     for (kind, values) in [
         (LabelKind::RfmSegment, &args.segment),
         (LabelKind::Tier, &args.tier),
         (LabelKind::LifecycleStage, &args.stage),
+        (LabelKind::ChurnRisk, &args.risk),
     ] {
         if values.is_empty() {
             continue;
@@ -441,7 +623,11 @@ fn results(args: &CampaignResultsArgs) -> CliResult<()> {
         ));
     }
     let labels = match args.by {
-        Some(_) => customer_labels(&data, parse_cli_date_opt("as-of", &args.as_of)?)?,
+        Some(by) => customer_labels(
+            &data,
+            parse_cli_date_opt("as-of", &args.as_of)?,
+            by == LabelArg::Risk,
+        )?,
         None => Vec::new(),
     };
     let reports = campaign_reports(&data, args.campaign.as_deref(), &config, &labels)?;
