@@ -351,18 +351,36 @@ fn results_on_postgres_equal_those_from_files() {
 
 /// The churn score of each customer of a database, as `crm churn score --output` writes it:
 /// customer id to (P(alive), risk band).
-fn churn_scores(db: &str, dir: &std::path::Path) -> std::collections::HashMap<String, (f64, String)> {
+fn churn_scores(
+    db: &str,
+    dir: &std::path::Path,
+) -> std::collections::HashMap<String, (f64, String)> {
     let scores = dir.join("scores.csv");
-    json(&["churn", "score", "--db", db, "--output", &arg(&scores), "--json"]);
+    json(&[
+        "churn",
+        "score",
+        "--db",
+        db,
+        "--output",
+        &arg(&scores),
+        "--json",
+    ]);
     let mut reader = csv::Reader::from_path(&scores).unwrap();
     let headers = reader.headers().unwrap().clone();
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    let (id, p, band) = (column("customer_id"), column("p_alive"), column("risk_band"));
+    let (id, p, band) = (
+        column("customer_id"),
+        column("p_alive"),
+        column("risk_band"),
+    );
     reader
         .records()
         .map(|r| {
             let r = r.unwrap();
-            (r[id].to_string(), (r[p].parse().unwrap(), r[band].to_string()))
+            (
+                r[id].to_string(),
+                (r[p].parse().unwrap(), r[band].to_string()),
+            )
         })
         .collect()
 }
@@ -406,21 +424,49 @@ fn winback_ranks_the_at_risk_customers_and_select_takes_a_risk_band() {
         last = value;
     }
     let top = json(&[
-        "campaign", "winback", "--db", &db, "--risk", "high", "--limit", "5", "--json",
+        "campaign", "winback", "--db", &db, "--risk", "medium", "--limit", "5", "--json",
     ]);
     let top = top["rows"].as_array().unwrap();
-    assert!(top.len() <= 5 && !top.is_empty());
-    assert!(top.iter().all(|r| r["risk_band"] == "high"));
+    assert_eq!(top.len(), 5);
+    assert!(top.iter().all(|r| r["risk_band"] == "medium"));
+    // The first five medium-risk customers of the whole ranking, renumbered.
+    let ids = |rows: &[serde_json::Value]| -> Vec<String> {
+        rows.iter()
+            .map(|r| r["customer_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let medium_first: Vec<serde_json::Value> = rows
+        .iter()
+        .filter(|r| r["risk_band"] == "medium")
+        .take(5)
+        .cloned()
+        .collect();
+    assert_eq!(ids(top), ids(&medium_first));
+    assert_eq!(top[4]["rank"], 5);
 
-    // Select: only the high-risk customers, all of them.
+    // Select: only the medium-risk customers, all of them.
     let s = json(&[
-        "campaign", "select", "--db", &db, "--campaign", "WINBACK", "--risk", "high",
-        "--holdout", "0.2", "--json",
+        "campaign",
+        "select",
+        "--db",
+        &db,
+        "--campaign",
+        "WINBACK",
+        "--risk",
+        "medium",
+        "--holdout",
+        "0.2",
+        "--json",
     ]);
-    let high = scores.values().filter(|(_, b)| b == "high").count();
-    assert_eq!(s["members"], high);
+    let medium = scores.values().filter(|(_, b)| b == "medium").count();
+    assert!(medium > 0);
+    assert_eq!(s["members"], medium);
     for m in s["rows"].as_array().unwrap() {
-        assert_eq!(scores[m["customer_id"].as_str().unwrap()].1, "high", "{m}");
+        assert_eq!(
+            scores[m["customer_id"].as_str().unwrap()].1,
+            "medium",
+            "{m}"
+        );
     }
     fails(
         &["campaign", "winback", "--db", &db, "--risk", "severe"],

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use crm_core::{Campaign, CampaignId, CampaignMember, CustomerId, LifecycleStage};
 use crm_churn::ClvConfig;
 use crm_core::Money;
+use crm_core::{Campaign, CampaignId, CampaignMember, CustomerId, LifecycleStage};
 use crm_engagement::{
     AudienceFilter, AudienceSpec, CampaignConfig, CampaignReport, CampaignResults, ConfidenceLevel,
     CustomerLabels, LabelKind, WinBackCandidate, analyze_campaign, rank_win_back, select_audience,
@@ -22,8 +22,8 @@ use crate::cli::{
 };
 use crate::commands::churn::{clv_customer, clv_of, score_rows, table_gamma_gamma};
 use crate::commands::database::transaction_row;
-use crate::commands::models::{PurchaseModel, summaries_from_transactions};
 use crate::commands::engagement::Labels;
+use crate::commands::models::{PurchaseModel, summaries_from_transactions};
 use crate::error::{CliError, CliResult, InputError};
 use crate::input::{parse_cli_date_opt, read_text};
 use crate::output::{finite, outln, print_json, write_table};
@@ -266,7 +266,11 @@ fn winback(args: &CampaignWinbackArgs) -> CliResult<()> {
         args.risk.join(" or "),
         args.weeks
     )?;
-    for r in rows.iter().take(if args.out.output.is_some() { 10 } else { rows.len() }) {
+    for r in rows.iter().take(if args.out.output.is_some() {
+        10
+    } else {
+        rows.len()
+    }) {
         outln!(
             "{:>5}  {}  {}  P(alive) {:.3}  CLV {} {}  expected {} {}",
             r.rank,
