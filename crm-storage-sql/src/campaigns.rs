@@ -17,8 +17,7 @@ use sqlx::{Row, SqliteConnection};
 
 use crate::SqliteStore;
 use crate::common::{backend, corrupt, parse};
-use crate::mapping::{Value, money};
-use crate::store::{bind_all, query};
+use crate::mapping::{Value, bind_all, money, query};
 
 const CAMPAIGN_COLUMNS: &str =
     "id, name, channel, start_at, end_at, cost, currency, cost_minor, cost_scale, target_segment";

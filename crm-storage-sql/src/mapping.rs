@@ -15,8 +15,8 @@ use crm_storage_traits::{Record, StorageError, StorageResult};
 use rust_decimal::Decimal;
 
 use crate::common::{corrupt, parse};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{AssertSqlSafe, Row, Sqlite};
 
 /// A column value to bind: text or an integer, either possibly NULL.
 ///
@@ -539,6 +539,33 @@ impl SqlRecord for LoyaltyEvent {
         event.transaction = get(7)?.map(|t| parse("transaction_id", &t)).transpose()?;
         Ok(event)
     }
+}
+
+/// A statement built by the store (table and column names are its own constants).
+pub(crate) fn query(sql: String) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
+    sqlx::query(AssertSqlSafe(sql))
+}
+
+/// Binds one value as the next parameter.
+pub(crate) fn bind_value(
+    q: sqlx::query::Query<'static, Sqlite, SqliteArguments>,
+    value: Value,
+) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
+    match value {
+        Value::Text(t) => q.bind(t),
+        Value::Integer(n) => q.bind(n),
+    }
+}
+
+/// Binds the values, in order, as the next parameters.
+pub(crate) fn bind_all(
+    mut q: sqlx::query::Query<'static, Sqlite, SqliteArguments>,
+    values: Vec<Value>,
+) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
+    for v in values {
+        q = bind_value(q, v);
+    }
+    q
 }
 
 #[cfg(test)]

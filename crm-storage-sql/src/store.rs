@@ -17,48 +17,23 @@ use crm_storage_traits::{
 };
 use crm_storage_traits::{async_trait, check_batch, check_merges, check_reassign, plan_merge};
 use rust_decimal::Decimal;
-use sqlx::sqlite::{SqliteArguments, SqliteRow};
-use sqlx::{AssertSqlSafe, Row, Sqlite, SqliteConnection};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, SqliteConnection};
 
 use crate::SqliteStore;
 use crate::common::{
     backend, corrupt, is_foreign_key, is_unique, no_customer, parse, refused, version_param,
     write_error,
 };
-use crate::mapping::{SqlRecord, TAG_SEPARATOR, Value, day_number, from_minor_units};
+use crate::mapping::{
+    SqlRecord, TAG_SEPARATOR, Value, bind_all, bind_value, day_number, from_minor_units, query,
+};
 use crate::summaries::{self, Source, bound_text};
 
 /// SQLite's limit on bound parameters per statement (since 3.32).
 const MAX_PARAMS: usize = 32_766;
 /// At most this many rows per multi-row INSERT.
 const MAX_ROWS_PER_INSERT: usize = 1_000;
-
-/// A statement built by the store (table and column names are its own constants).
-pub(crate) fn query(sql: String) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
-    sqlx::query(AssertSqlSafe(sql))
-}
-
-/// Binds one value as the next parameter.
-pub(crate) fn bind_value(
-    q: sqlx::query::Query<'static, Sqlite, SqliteArguments>,
-    value: Value,
-) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
-    match value {
-        Value::Text(t) => q.bind(t),
-        Value::Integer(n) => q.bind(n),
-    }
-}
-
-/// Binds the values, in order, as the next parameters.
-pub(crate) fn bind_all(
-    mut q: sqlx::query::Query<'static, Sqlite, SqliteArguments>,
-    values: Vec<Value>,
-) -> sqlx::query::Query<'static, Sqlite, SqliteArguments> {
-    for v in values {
-        q = bind_value(q, v);
-    }
-    q
-}
 
 /// An INSERT of `rows` records at version 1.
 ///

@@ -14,9 +14,9 @@ use crm_core::{Campaign, CampaignId, CampaignMember};
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
 
+use crate::batch::BatchReport;
 use crate::error::{StorageError, StorageResult};
 use crate::record::check_time;
-use crate::repository::BatchReport;
 
 /// Where a page of members ends: the campaign and customer id texts of its last member.
 /// Members come in ascending order of (campaign id text, customer id text).

@@ -10,9 +10,10 @@
 use crm_core::Customer;
 use serde::{Deserialize, Serialize};
 
+use crate::batch::BatchReport;
 use crate::error::StorageResult;
 use crate::record::Record;
-use crate::repository::{BatchAppend, BatchReport};
+use crate::repository::BatchAppend;
 
 /// What one chunk of an import did.
 ///

@@ -1,4 +1,5 @@
 #![doc = include_str!("../README.md")]
+mod batch;
 mod campaigns;
 mod error;
 mod import;
@@ -16,6 +17,7 @@ pub mod conformance;
 /// The attribute every implementation of the storage traits carries (re-exported, so an
 /// implementer needs no dependency of its own): `#[crm_storage_traits::async_trait]`.
 pub use async_trait::async_trait;
+pub use batch::BatchReport;
 pub use campaigns::{
     CampaignRepository, MemberPosition, check_campaign, check_campaign_batch, check_member,
     check_member_batch, fresh_members, no_such_campaign, no_such_member_customer,
@@ -29,7 +31,7 @@ pub use query::{Cursor, Filter, MAX_PAGE_LIMIT, Page, PageRequest, ScanPosition,
 pub use record::{Record, Status, Versioned};
 pub use record::{check_time, time_text};
 pub use repository::{
-    BatchAppend, BatchReport, CrmStore, CustomerMerge, CustomerRepository, DealRepository, Erasure,
+    BatchAppend, CrmStore, CustomerMerge, CustomerRepository, DealRepository, Erasure,
     ErasureCounts, ErasureReport, InteractionRepository, LoyaltyRepository, MergeEntry,
     MergeReport, MergeStamp, ReassignReport, Repository, SurveyRepository, TicketRepository,
     TimeScan, TransactionRepository, scan,

@@ -31,6 +31,7 @@ use crm_core::{
     Interaction, LoyaltyEvent, PartyKind, Phone, SurveyResponse, Ticket, Transaction, UserId,
 };
 
+use crate::batch::BatchReport;
 use crate::campaigns::{
     CampaignRepository, MemberPosition, check_campaign_batch, check_member_batch, fresh_members,
     no_such_campaign, no_such_member_customer,
@@ -40,7 +41,7 @@ use crate::import::{BulkImport, ChunkReport, ImportSession};
 use crate::query::{Cursor, Filter, Page, PageRequest, ScanPosition, TimeRange};
 use crate::record::{Record, Versioned};
 use crate::repository::{
-    BatchAppend, BatchReport, CrmStore, CustomerMerge, CustomerRepository, Erasure, ErasureCounts,
+    BatchAppend, CrmStore, CustomerMerge, CustomerRepository, Erasure, ErasureCounts,
     ErasureReport, MergeEntry, MergeReport, MergeStamp, ReassignReport, Repository, TimeScan,
     check_batch, check_merges, check_reassign, plan_merge,
 };

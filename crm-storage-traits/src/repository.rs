@@ -27,6 +27,7 @@ use crm_core::{
 use futures::stream::{self, BoxStream, StreamExt};
 use serde::{Deserialize, Serialize};
 
+use crate::batch::BatchReport;
 use crate::campaigns::CampaignRepository;
 use crate::error::{StorageError, StorageResult};
 use crate::purchases::PurchaseFold;
@@ -82,20 +83,6 @@ pub trait Repository<R: Record>: Send + Sync {
     /// One page of the records passing `filter`, in ascending order of id text (see
     /// [`Cursor`](crate::Cursor) for the order and cursor guarantees).
     async fn list(&self, filter: &Filter, page: &PageRequest) -> StorageResult<Page<R>>;
-}
-
-/// What a batch import did.
-///
-/// ```
-/// let r = crm_storage_traits::BatchReport { inserted: 2, skipped: 1 };
-/// assert_eq!(r.inserted + r.skipped, 3);
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BatchReport {
-    /// Records added.
-    pub inserted: usize,
-    /// Records whose id was already stored (or repeated in the batch): left as they were.
-    pub skipped: usize,
 }
 
 /// Idempotent, all-or-nothing batch imports keyed by the records' ids (the host's own
