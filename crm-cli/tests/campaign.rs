@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{arg, close, crm, fails, json, stderr};
+use common::{arg, churn_scores, close, crm, fails, json, stderr};
 
 /// A campaign of 20 treatment and 20 holdout members: 8 treated and 3 held-out customers
 /// buy 25 EUR within the attribution window, one treated customer buys after it, and
@@ -347,42 +347,6 @@ fn results_on_postgres_equal_those_from_files() {
     drop_schema(&url, &schema);
     check_spring(&from_pg);
     assert_eq!(from_pg, from_files);
-}
-
-/// The churn score of each customer of a database, as `crm churn score --output` writes it:
-/// customer id to (P(alive), risk band).
-fn churn_scores(
-    db: &str,
-    dir: &std::path::Path,
-) -> std::collections::HashMap<String, (f64, String)> {
-    let scores = dir.join("scores.csv");
-    json(&[
-        "churn",
-        "score",
-        "--db",
-        db,
-        "--output",
-        &arg(&scores),
-        "--json",
-    ]);
-    let mut reader = csv::Reader::from_path(&scores).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    let (id, p, band) = (
-        column("customer_id"),
-        column("p_alive"),
-        column("risk_band"),
-    );
-    reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            (
-                r[id].to_string(),
-                (r[p].parse().unwrap(), r[band].to_string()),
-            )
-        })
-        .collect()
 }
 
 #[test]

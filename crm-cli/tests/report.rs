@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{arg, crm, fixture_arg, json, stderr, stdout};
+use common::{arg, churn_scores, crm, fixture_arg, json, stderr, stdout};
 use serde_json::Value;
 
 /// `summary.json` without what depends on the run (timings) or the source's name.
@@ -254,28 +254,18 @@ fn the_holdout_and_a_customers_history_equal_the_churn_commands() {
     let rfm = json(&["rfm", "--db", &db, "--json"]);
     let as_of = rfm["as_of"].as_str().unwrap().to_string();
     // A customer who bought more than once, and their P(alive) at the reference date.
-    let scores = dir.path().join("scores.csv");
-    json(&[
-        "churn",
-        "score",
-        "--db",
-        &db,
-        "--output",
-        &arg(&scores),
-        "--json",
-    ]);
-    let mut reader = csv::Reader::from_path(&scores).unwrap();
-    let headers = reader.headers().unwrap().clone();
-    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
-    let (id_at, p_at) = (column("customer_id"), column("p_alive"));
-    // Under BG/NBD only a repeat buyer has P(alive) below 1.
-    let row = reader
-        .records()
-        .map(|r| r.unwrap())
-        .find(|r| r[p_at].parse::<f64>().unwrap() < 0.9)
+    let scores = churn_scores(&db, dir.path());
+    // Under BG/NBD only a repeat buyer has P(alive) below 1 (the first such, by id).
+    let mut repeat: Vec<(&String, f64)> = scores
+        .iter()
+        .filter(|(_, (p, _))| *p < 0.9)
+        .map(|(id, (p, _))| (id, *p))
+        .collect();
+    repeat.sort_by(|a, b| a.0.cmp(b.0));
+    let (customer, p_alive) = repeat
+        .first()
+        .map(|(id, p)| (id.to_string(), *p))
         .expect("a repeat buyer");
-    let customer = row[id_at].to_string();
-    let p_alive: f64 = row[p_at].parse().unwrap();
 
     let holdout_from = "2025-12-31";
     let summary = report(

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::Utc;
+use crm_core::CustomerId;
 
 use crate::cli::{ReportArgs, SurveyKind};
 use crate::error::{CliError, CliResult};
@@ -114,10 +115,11 @@ pub fn run(args: &ReportArgs) -> CliResult<()> {
         )));
     }
     if let Some(id) = &args.customer
-        && !data
-            .transactions
-            .iter()
-            .any(|t| t.occurred_at <= as_of && t.customer.to_string() == *id)
+        && !CustomerId::parse(id).is_ok_and(|id| {
+            data.transactions
+                .iter()
+                .any(|t| t.occurred_at <= as_of && t.customer == id)
+        })
     {
         return Err(CliError::Usage(format!(
             "--customer {id}: no transaction of this customer by the reference date {}",

@@ -111,6 +111,21 @@ fn label_at(labels: &[String], x: f64) -> String {
     }
 }
 
+/// The step between the labelled periods of a time axis of `n` periods: at most about
+/// eight labels, so they never overlap.
+fn label_step(n: usize) -> usize {
+    n.div_ceil(8).max(1)
+}
+
+/// The label of the period at `x` when it is one of every `step`-th, else nothing.
+fn every_nth_label(labels: &[String], x: f64, step: usize) -> String {
+    if (x.floor() as usize).is_multiple_of(step) {
+        label_at(labels, x)
+    } else {
+        String::new()
+    }
+}
+
 fn max_or_one(values: impl Iterator<Item = f64>) -> f64 {
     let m = values.filter(|v| v.is_finite()).fold(0.0_f64, f64::max);
     if m > 0.0 { m } else { 1.0 }
@@ -552,20 +567,13 @@ pub fn period_bars(title: &str, points: &[(String, f64)], y_desc: &str) -> CliRe
     let n = points.len().max(1) as f64;
     let top = max_or_one(points.iter().map(|p| p.1)) * 1.1;
     let bottom = points.iter().map(|p| p.1).fold(0.0_f64, f64::min) * 1.1;
-    let step = points.len().div_ceil(8).max(1);
+    let step = label_step(points.len());
     svg((WIDTH, HEIGHT), |root| {
         let mut chart = chart(root, title, 80, 10, (0.0..n, bottom..top))?;
         mesh(&mut chart)
             .disable_x_mesh()
             .x_labels(points.len() * 2 + 1)
-            .x_label_formatter(&|x| {
-                let i = x.floor() as usize;
-                if i.is_multiple_of(step) {
-                    label_at(&labels, *x)
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| every_nth_label(&labels, *x, step))
             .y_label_formatter(&|v| value_tick(*v, false))
             .y_desc(y_desc)
             .draw()
@@ -648,21 +656,13 @@ pub fn trend_with_band(
         (lo.min(0.0) - 1.0, hi.max(0.0) + 1.0)
     };
     let pad = (hi - lo) * 0.05;
-    // At most about eight period labels, so they never overlap.
-    let step = points.len().div_ceil(8).max(1);
+    let step = label_step(points.len());
     svg((WIDTH, HEIGHT), |root| {
         let mut chart = chart(root, title, 60, 10, (0.0..n, (lo - pad)..(hi + pad)))?;
         mesh(&mut chart)
             .disable_x_mesh()
             .x_labels(points.len() * 2 + 1)
-            .x_label_formatter(&|x| {
-                let i = x.floor() as usize;
-                if i.is_multiple_of(step) {
-                    label_at(&labels, *x)
-                } else {
-                    String::new()
-                }
-            })
+            .x_label_formatter(&|x| every_nth_label(&labels, *x, step))
             .y_label_formatter(&|v| value_tick(*v, false))
             .y_desc(y_desc)
             .draw()

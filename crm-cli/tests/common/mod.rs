@@ -88,3 +88,39 @@ pub fn fails(args: &[&str], code: i32, message: &str) -> String {
     assert!(e.contains(message), "{e:?} should contain {message:?}");
     e
 }
+
+/// The churn score of each customer of a database, as `crm churn score --output` writes it:
+/// customer id to (P(alive), risk band).
+pub fn churn_scores(
+    db: &str,
+    dir: &std::path::Path,
+) -> std::collections::HashMap<String, (f64, String)> {
+    let scores = dir.join("scores.csv");
+    json(&[
+        "churn",
+        "score",
+        "--db",
+        db,
+        "--output",
+        &arg(&scores),
+        "--json",
+    ]);
+    let mut reader = csv::Reader::from_path(&scores).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let (id, p, band) = (
+        column("customer_id"),
+        column("p_alive"),
+        column("risk_band"),
+    );
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (
+                r[id].to_string(),
+                (r[p].parse().unwrap(), r[band].to_string()),
+            )
+        })
+        .collect()
+}
